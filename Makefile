@@ -1,0 +1,120 @@
+# pinggu — build, test, demo, benchmark, fuzz.
+#
+#   make            build ./pinggu (optimised, with debug info)
+#   make check      install missing Debian packages, then build with ASan+UBSan and run every
+#                   unit test (cmocka) and black-box test (tests/cli) against the real binary
+#   make demo       install, build, and run a whole assessment round on a synthetic province
+#   make bench      the benchmarks of bench/ (figures beside their peers')
+#   make fuzz       build the libFuzzer targets with clang; `make fuzz-run` runs each 60 s
+#   make format     clang-format the tree
+#
+# Objects of the two flavours live apart: build/rel (release) and build/san (sanitisers).
+
+CC       ?= cc
+PKGS     := sqlite3 jansson libsodium xlsxwriter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS     := $(PKG_LIBS) -lreadstat -lpthread -lm
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -Isrc -g
+REL_FLAGS := -O2
+SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC  := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+REL_LIB_OBJ := $(LIB_SRC:%.c=build/rel/%.o)
+REL_CLI_OBJ := $(CLI_SRC:%.c=build/rel/%.o)
+SAN_LIB_OBJ := $(LIB_SRC:%.c=build/san/%.o)
+SAN_CLI_OBJ := $(CLI_SRC:%.c=build/san/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+
+.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs
+all: pinggu
+
+pinggu: build/rel/pinggu
+	cp $< $@
+
+build/rel/pinggu: $(REL_CLI_OBJ) build/rel/libpinggu.a
+	$(CC) $(CFLAGS_COMMON) $(REL_FLAGS) -o $@ $^ $(LIBS)
+
+build/san/pinggu: $(SAN_CLI_OBJ) build/san/libpinggu.a
+	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -o $@ $^ $(LIBS)
+
+build/rel/libpinggu.a: $(REL_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/san/libpinggu.a: $(SAN_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "cc  $<"
+	@$(CC) $(CFLAGS_COMMON) $(REL_FLAGS) -MMD -MP -c $< -o $@
+
+build/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "cc  $< (asan+ubsan)"
+	@$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/san/libpinggu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -Itests/unit -o $@ $< build/san/libpinggu.a \
+		$(LIBS) $(shell pkg-config --libs cmocka)
+
+deps:
+	@scripts/deps.sh build
+
+# Every test, under AddressSanitizer and UndefinedBehaviorSanitizer.
+check:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory build/san/pinggu $(UNIT_BIN) pinggu
+	@$(MAKE) --no-print-directory unit cli-test
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+cli-test: build/san/pinggu
+	@PINGGU=$(CURDIR)/build/san/pinggu tests/cli/run.sh
+
+lint:
+	@scripts/lint.sh
+
+demo:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory pinggu
+	@scripts/demo.sh
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory pinggu
+	@bench/run.sh
+
+build/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(filter-out -Wshadow,$(CFLAGS_COMMON)) -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(LIB_SRC) $(LIBS)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+fuzz-run: fuzz
+	@scripts/fuzz-run.sh $(or $(FUZZ_SECONDS),60) $(FUZZ_BIN)
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h) $(UNIT_SRC) \
+		$(wildcard tests/unit/*.h) $(FUZZ_SRC)
+
+docs: pinggu
+	./pinggu help formats > docs/formats.md
+
+clean:
+	rm -rf build pinggu
+
+-include $(shell find build -name '*.d' 2>/dev/null)

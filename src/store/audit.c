@@ -1,0 +1,745 @@
+/*
+ * audit.c — the change log (store.h, docs/audit.md): an append-only hash chain over every
+ * write to the store, and its verifier.
+ *
+ * An entry is (seq, at, actor, action, tbl, key, nrows, digest, detail, prev, hash) where
+ * hash = SHA-256 of the canonical encoding of all the other fields, including prev, the
+ * previous entry's hash — so altering, removing or reordering an entry breaks the chain from
+ * that entry on. audit_head keeps the last (seq, hash), so cutting entries off the end is
+ * noticed too.
+ *
+ * Content: a batch's rows carry log_id = its seq, and its digest is the Merkle root (base.h)
+ * of the rows' canonical digests (rowval_digest: every column but log_id, row_no first) in
+ * row_no order. The verifier streams each table once in row_no order, feeding every row to
+ * the accumulator of the entry it claims, and compares roots. Rows later replaced keep their
+ * digests in audit_old under the replacing entry (whose detail carries the count and root of
+ * what it replaced), so the older entry still verifies; a wholesale replacement (registry
+ * re-import) instead *retires* the earlier entries, listed in the new entry's detail.
+ *
+ * Invariants: entries are only ever appended, inside the caller's transaction; seq is
+ * 1, 2, 3, ... without gaps; detail is a JSON object with sorted keys.
+ */
+#include "store_int.h"
+
+#include <jansson.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char zero_hash[65] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+const char *audit_actor(void)
+{
+    static char name[128];
+    const char *env = getenv("PINGGU_ACTOR");
+    struct passwd *pw;
+    if (env && *env) return env;
+    if (name[0]) return name;
+    pw = getpwuid(getuid());
+    snprintf(name, sizeof name, "%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+    return name;
+}
+
+static void now_iso(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Canonical encoding: a version line, then "length:value\n" per field, in a fixed order. */
+static void entry_hash(int64_t seq, const char *at, const char *actor, const char *action,
+                       const char *tbl, const char *key, int64_t nrows, const char *digest,
+                       const char *detail, const char *prev, char out[65])
+{
+    struct strbuf sb = STRBUF_INIT;
+    char num[2][32];
+    const char *f[10];
+    snprintf(num[0], sizeof num[0], "%lld", (long long)seq);
+    snprintf(num[1], sizeof num[1], "%lld", (long long)nrows);
+    f[0] = num[0], f[1] = at, f[2] = actor, f[3] = action, f[4] = tbl, f[5] = key;
+    f[6] = num[1], f[7] = digest, f[8] = detail, f[9] = prev;
+    sb_adds(&sb, "pinggu-audit-v1\n");
+    for (int i = 0; i < 10; i++) sb_addf(&sb, "%zu:%s\n", strlen(f[i]), f[i]);
+    hash_sha256_hex(sb.buf, sb.len, out);
+    sb_release(&sb);
+}
+
+static int next_seq(struct store *s, int64_t *seq, struct error *e)
+{
+    int64_t last;
+    int rc = store_query_int(s, "SELECT max(seq) FROM audit_log", 0, &last, e);
+    *seq = last + 1;
+    return rc;
+}
+
+static int append(struct store *s, int64_t seq, const char *action, const char *tbl,
+                  const char *key, int64_t nrows, const char *digest, const char *detail,
+                  struct error *e)
+{
+    struct stmt *st = NULL;
+    char at[32], prev[65], hash[65];
+    const char *actor = audit_actor();
+    int rc;
+    if (!store_in_transaction(s))
+        return error_set(e, ERR_INTERNAL, "audit entry outside a transaction");
+    rc = store_prepare(s, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st, e);
+    if (rc) return rc;
+    memcpy(prev, zero_hash, 65);
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) {
+        if (stmt_int(st, 0) != seq - 1) rc = error_set(e, ERR_INTERNAL, "audit seq skew");
+        else snprintf(prev, sizeof prev, "%s", stmt_text(st, 1));
+    }
+    stmt_finalize(st);
+    if (rc < 0) return rc;
+    now_iso(at);
+    entry_hash(seq, at, actor, action, tbl, key, nrows, digest, detail, prev, hash);
+    rc = store_prepare(s, "INSERT INTO audit_log (seq, at, actor, action, tbl, key, nrows, "
+                          "digest, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, seq);
+    stmt_bind_text(st, 2, at, strlen(at));
+    stmt_bind_text(st, 3, actor, strlen(actor));
+    stmt_bind_text(st, 4, action, strlen(action));
+    stmt_bind_text(st, 5, tbl, strlen(tbl));
+    stmt_bind_text(st, 6, key, strlen(key));
+    stmt_bind_int(st, 7, nrows);
+    stmt_bind_text(st, 8, digest, strlen(digest));
+    stmt_bind_text(st, 9, detail, strlen(detail));
+    stmt_bind_text(st, 10, prev, 64);
+    stmt_bind_text(st, 11, hash, 64);
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0) return rc;
+    rc = store_prepare(s, "INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) "
+                          "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = "
+                          "excluded.hash",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, seq);
+    stmt_bind_text(st, 2, hash, 64);
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Normalises a caller's detail (NULL, or JSON object text) and merges extra fields. Caller
+ * owns the returned string (free()). */
+static char *detail_json(const char *detail, json_t *extra, struct error *e)
+{
+    json_t *obj;
+    json_error_t jerr;
+    char *out;
+    if (detail && *detail) {
+        obj = json_loads(detail, 0, &jerr);
+        if (!obj || !json_is_object(obj)) {
+            json_decref(obj);
+            error_set(e, ERR_INTERNAL, "audit detail is not a JSON object: %s", detail);
+            return NULL;
+        }
+    } else {
+        obj = json_object();
+    }
+    if (extra) json_object_update(obj, extra);
+    out = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(obj);
+    if (!out) error_set(e, ERR_NOMEM, "out of memory");
+    return out;
+}
+
+int audit_note(struct store *s, const char *action, const char *table, const char *key,
+               const char *detail, struct error *e)
+{
+    int64_t seq;
+    char *d;
+    int rc = next_seq(s, &seq, e);
+    if (rc) return rc;
+    d = detail_json(detail, NULL, e);
+    if (!d) return e ? e->code : ERR_NOMEM;
+    rc = append(s, seq, action, table, key, 0, zero_hash, d, e);
+    free(d);
+    return rc;
+}
+
+int audit_batch_begin(struct audit_batch *b, struct store *s, const char *table,
+                      struct error *e)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+    memset(b, 0, sizeof *b);
+    b->s = s;
+    snprintf(b->table, sizeof b->table, "%s", table);
+    merkle_init(&b->mk);
+    merkle_init(&b->old_mk);
+    rowhash_init(&b->rh);
+    sb_init(&b->retires);
+    rc = next_seq(s, &b->seq, e);
+    if (rc) return rc;
+    sb_addf(&sql, "SELECT max(row_no) FROM %s", table);
+    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
+                     : store_query_int(s, sql.buf, 0, &b->next_row_no, e);
+    sb_release(&sql);
+    b->next_row_no++;
+    return rc;
+}
+
+int64_t audit_batch_next_row_no(struct audit_batch *b)
+{
+    return b->next_row_no++;
+}
+
+int audit_batch_add(struct audit_batch *b, const struct rowval *vals, size_t n)
+{
+    unsigned char d[32];
+    int rc = rowval_digest(vals, n, &b->rh, d);
+    if (rc) return rc;
+    merkle_add(&b->mk, d);
+    b->nrows++;
+    return 0;
+}
+
+void audit_batch_add_digest(struct audit_batch *b, const unsigned char digest[32])
+{
+    merkle_add(&b->mk, digest);
+    b->nrows++;
+}
+
+void audit_batch_release(struct audit_batch *b)
+{
+    rowhash_release(&b->rh);
+    sb_release(&b->retires);
+}
+
+/* Seqs retired by any entry: parsed from details ({"retires":[...]}). */
+static int load_retired(struct store *s, struct u64map *retired, struct error *e)
+{
+    struct stmt *st;
+    int rc = store_prepare(s, "SELECT detail FROM audit_log WHERE detail LIKE '%\"retires\"%'",
+                           &st, e);
+    if (rc) return rc;
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        json_t *d = json_loads(stmt_text(st, 0), 0, NULL), *a = json_object_get(d, "retires");
+        size_t i;
+        json_t *v;
+        json_array_foreach(a, i, v)
+        {
+            if (json_is_integer(v) && json_integer_value(v) > 0 &&
+                u64map_put(retired, (uint64_t)json_integer_value(v), 1, NULL) < 0)
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+        }
+        json_decref(d);
+        if (rc < 0) break;
+    }
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int audit_batch_retire_all(struct audit_batch *b, struct error *e)
+{
+    struct u64map retired;
+    struct stmt *st = NULL;
+    int rc;
+    u64map_init(&retired);
+    rc = load_retired(b->s, &retired, e);
+    if (!rc)
+        rc = store_prepare(b->s, "SELECT seq FROM audit_log WHERE tbl = ? AND nrows > 0 "
+                                 "ORDER BY seq",
+                           &st, e);
+    if (!rc) {
+        stmt_bind_text(st, 1, b->table, strlen(b->table));
+        while ((rc = stmt_step(st, e)) == STORE_ROW) {
+            int64_t seq = stmt_int(st, 0);
+            if (u64map_get(&retired, (uint64_t)seq)) continue;
+            sb_addf(&b->retires, "%s%lld", b->retires.len ? "," : "", (long long)seq);
+        }
+        if (rc == STORE_DONE) rc = sb_ok(&b->retires) ? error_set(e, ERR_NOMEM, "oom") : 0;
+    }
+    stmt_finalize(st);
+    u64map_release(&retired);
+    return rc;
+}
+
+/* Digest of one stored row: every column but log_id, in table order. Sets *log_id. */
+static int stored_row_digest(struct stmt *st, int log_col, struct rowhash *rh,
+                             int64_t *log_id, unsigned char out[32])
+{
+    int n = stmt_ncols(st);
+    rowhash_reset(rh);
+    for (int i = 0; i < n; i++) {
+        if (i == log_col) {
+            *log_id = stmt_int(st, i);
+            continue;
+        }
+        switch (stmt_type(st, i)) {
+        case STORE_INT: rowhash_int(rh, stmt_int(st, i)); break;
+        case STORE_DOUBLE: rowhash_double(rh, stmt_double(st, i)); break;
+        case STORE_TEXT: rowhash_text(rh, stmt_text(st, i), stmt_len(st, i)); break;
+        case STORE_BLOB: rowhash_text(rh, stmt_blob(st, i), stmt_len(st, i)); break;
+        case STORE_NULL: rowhash_null(rh); break;
+        }
+    }
+    return rowhash_digest(rh, out);
+}
+
+static int find_col(struct stmt *st, const char *name)
+{
+    for (int i = 0; i < stmt_ncols(st); i++)
+        if (!strcmp(stmt_colname(st, i), name)) return i;
+    return -1;
+}
+
+/* Leaf of the "what was replaced" root: (row_no, old_log, digest). */
+static void old_leaf(struct rowhash *rh, int64_t row_no, int64_t old_log,
+                     const unsigned char *digest, unsigned char out[32])
+{
+    rowhash_reset(rh);
+    rowhash_int(rh, row_no);
+    rowhash_int(rh, old_log);
+    rowhash_text(rh, (const char *)digest, 32);
+    rowhash_digest(rh, out);
+}
+
+int audit_batch_supersede(struct audit_batch *b, const char *where, struct error *e)
+{
+    struct strbuf sql = STRBUF_INIT;
+    struct stmt *sel = NULL, *ins = NULL;
+    int rc, log_col;
+    sb_addf(&sql, "SELECT * FROM %s WHERE %s ORDER BY row_no", b->table, where);
+    if (sb_ok(&sql)) {
+        sb_release(&sql);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    rc = store_prepare(b->s, sql.buf, &sel, e);
+    sb_release(&sql);
+    if (!rc)
+        rc = store_prepare(b->s, "INSERT INTO audit_old (seq, tbl, row_no, old_log, digest, "
+                                 "content) VALUES (?, ?, ?, ?, ?, ?)",
+                           &ins, e);
+    if (rc) goto out;
+    log_col = find_col(sel, "log_id");
+    if (log_col < 0 || find_col(sel, "row_no") != 0) {
+        rc = error_set(e, ERR_INTERNAL, "%s is not an audited table", b->table);
+        goto out;
+    }
+    while ((rc = stmt_step(sel, e)) == STORE_ROW) {
+        unsigned char d[32], leaf[32];
+        int64_t old_log = 0, row_no = stmt_int(sel, 0);
+        json_t *obj = json_object();
+        char *content;
+        stored_row_digest(sel, log_col, &b->rh, &old_log, d);
+        for (int i = 0; i < stmt_ncols(sel); i++) {
+            json_t *v;
+            switch (stmt_type(sel, i)) {
+            case STORE_INT: v = json_integer(stmt_int(sel, i)); break;
+            case STORE_DOUBLE: v = json_real(stmt_double(sel, i)); break;
+            case STORE_TEXT: v = json_stringn(stmt_text(sel, i), stmt_len(sel, i)); break;
+            default: v = json_null();
+            }
+            json_object_set_new(obj, stmt_colname(sel, i), v);
+        }
+        content = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(obj);
+        old_leaf(&b->rh, row_no, old_log, d, leaf);
+        merkle_add(&b->old_mk, leaf);
+        b->superseded++;
+        stmt_bind_int(ins, 1, b->seq);
+        stmt_bind_text(ins, 2, b->table, strlen(b->table));
+        stmt_bind_int(ins, 3, row_no);
+        stmt_bind_int(ins, 4, old_log);
+        stmt_bind_blob(ins, 5, d, 32);
+        if (content) stmt_bind_text(ins, 6, content, strlen(content));
+        else stmt_bind_null(ins, 6);
+        free(content);
+        rc = stmt_step(ins, e);
+        stmt_reset(ins);
+        if (rc < 0) goto out;
+    }
+    if (rc == STORE_DONE) rc = 0;
+out:
+    stmt_finalize(sel);
+    stmt_finalize(ins);
+    return rc;
+}
+
+int audit_batch_commit(struct audit_batch *b, const char *action, const char *key,
+                       const char *detail, struct error *e)
+{
+    unsigned char root[32];
+    char hex[65];
+    json_t *extra = json_object();
+    char *d = NULL;
+    int rc;
+    merkle_root(&b->mk, root);
+    hash_hex(root, 32, hex);
+    if (b->retires.len) {
+        json_t *arr = json_array();
+        for (const char *p = b->retires.buf; *p;) {
+            json_array_append_new(arr, json_integer(strtoll(p, (char **)&p, 10)));
+            if (*p == ',') p++;
+        }
+        json_object_set_new(extra, "retires", arr);
+    }
+    if (b->superseded) {
+        char ohex[65];
+        unsigned char oroot[32];
+        merkle_root(&b->old_mk, oroot);
+        hash_hex(oroot, 32, ohex);
+        json_object_set_new(extra, "superseded", json_integer(b->superseded));
+        json_object_set_new(extra, "superseded_root", json_string(ohex));
+    }
+    d = detail_json(detail, extra, e);
+    json_decref(extra);
+    rc = d ? append(b->s, b->seq, action, b->table, key, b->nrows, hex, d, e)
+           : (e ? e->code : ERR_NOMEM);
+    free(d);
+    audit_batch_release(b);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ verification */
+
+struct ventry {
+    int64_t seq;
+    char tbl[64];
+    int64_t nrows;
+    char digest[65];
+    int retired;
+    struct merkle mk;
+    int64_t count;
+    size_t old_lo, old_hi, old_at; /* this entry's superseded rows in the old[] array */
+};
+
+struct oldrow {
+    int64_t old_log, row_no;
+    unsigned char digest[32];
+};
+
+static int cmp_old(const void *a, const void *b)
+{
+    const struct oldrow *x = a, *y = b;
+    if (x->old_log != y->old_log) return x->old_log < y->old_log ? -1 : 1;
+    return (x->row_no > y->row_no) - (x->row_no < y->row_no);
+}
+
+static void finding(struct audit_report *r, int64_t seq, const char *fmt, ...) PG_PRINTF(3, 4);
+static void finding(struct audit_report *r, int64_t seq, const char *fmt, ...)
+{
+    va_list ap;
+    /* keep the problem of the earliest entry: that is where tampering began */
+    if (r->problems++ && !(seq && (r->first.seq == 0 || seq < r->first.seq))) return;
+    r->first.seq = seq;
+    va_start(ap, fmt);
+    vsnprintf(r->first.what, sizeof r->first.what, fmt, ap);
+    va_end(ap);
+}
+
+static void flush_old(struct ventry *v, const struct oldrow *old, int64_t upto)
+{
+    while (v->old_at < v->old_hi && old[v->old_at].row_no < upto) {
+        merkle_add(&v->mk, old[v->old_at].digest);
+        v->count++;
+        v->old_at++;
+    }
+}
+
+/* Streams one table and checks every live entry that wrote to it. */
+static int verify_table(struct store *s, const char *tbl, struct ventry *ents, size_t nents,
+                        struct u64map *byseq, struct audit_report *r, struct error *e)
+{
+    struct strbuf sql = STRBUF_INIT;
+    struct stmt *st = NULL;
+    struct oldrow *old = NULL;
+    size_t nold = 0, capold = 0;
+    struct rowhash rh;
+    int rc, log_col;
+    rowhash_init(&rh);
+
+    /* superseded rows of this table, grouped by the entry that had written them */
+    rc = store_prepare(s, "SELECT old_log, row_no, digest FROM audit_old WHERE tbl = ?", &st, e);
+    if (rc) goto out;
+    stmt_bind_text(st, 1, tbl, strlen(tbl));
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        if (nold == capold) {
+            size_t cap = capold ? capold * 2 : 64;
+            struct oldrow *p = mem_realloc(old, cap * sizeof *p);
+            if (!p) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            old = p, capold = cap;
+        }
+        old[nold].old_log = stmt_int(st, 0);
+        old[nold].row_no = stmt_int(st, 1);
+        memset(old[nold].digest, 0, 32);
+        if (stmt_len(st, 2) == 32) memcpy(old[nold].digest, stmt_blob(st, 2), 32);
+        nold++;
+    }
+    stmt_finalize(st);
+    st = NULL;
+    if (rc < 0) goto out;
+    if (nold) qsort(old, nold, sizeof *old, cmp_old);
+    for (size_t i = 0; i < nold;) {
+        size_t j = i;
+        uint64_t *k = u64map_get(byseq, (uint64_t)old[i].old_log);
+        while (j < nold && old[j].old_log == old[i].old_log) j++;
+        if (k) {
+            struct ventry *v = &ents[*k];
+            v->old_lo = v->old_at = i;
+            v->old_hi = j;
+        }
+        i = j;
+    }
+
+    sb_addf(&sql, "SELECT * FROM %s ORDER BY row_no", tbl);
+    if (sb_ok(&sql)) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    rc = store_prepare(s, sql.buf, &st, e);
+    if (rc) {
+        /* the table named by the log is gone: every live entry of it fails */
+        for (size_t i = 0; i < nents; i++)
+            if (!strcmp(ents[i].tbl, tbl) && !ents[i].retired && ents[i].nrows)
+                finding(r, ents[i].seq, "entry %lld wrote to table %s, which no longer exists",
+                        (long long)ents[i].seq, tbl);
+        rc = 0;
+        goto out;
+    }
+    log_col = find_col(st, "log_id");
+    if (log_col < 0) {
+        rc = error_set(e, ERR_STORE, "table %s has no log_id column", tbl);
+        goto out;
+    }
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        unsigned char d[32];
+        int64_t log_id = 0, row_no = stmt_int(st, 0);
+        uint64_t *k;
+        stored_row_digest(st, log_col, &rh, &log_id, d);
+        r->rows++;
+        k = u64map_get(byseq, (uint64_t)log_id);
+        if (!k || strcmp(ents[*k].tbl, tbl) || ents[*k].retired) {
+            finding(r, log_id > 0 ? log_id : 0,
+                    "row %lld of %s claims entry %lld, which %s", (long long)row_no, tbl,
+                    (long long)log_id,
+                    !k ? "is not in the log (a row added or an entry removed)"
+                    : ents[*k].retired ? "was retired by a later import"
+                                       : "wrote another table");
+            continue;
+        }
+        flush_old(&ents[*k], old, row_no);
+        merkle_add(&ents[*k].mk, d);
+        ents[*k].count++;
+    }
+    if (rc < 0) goto out;
+    rc = 0;
+    for (size_t i = 0; i < nents; i++) {
+        struct ventry *v = &ents[i];
+        unsigned char root[32];
+        char hex[65];
+        if (strcmp(v->tbl, tbl) || v->retired || !v->nrows) continue;
+        flush_old(v, old, INT64_MAX);
+        merkle_root(&v->mk, root);
+        hash_hex(root, 32, hex);
+        r->batches_checked++;
+        if (v->count != v->nrows)
+            finding(r, v->seq, "entry %lld (%s): %lld rows logged, %lld found: rows were %s",
+                    (long long)v->seq, tbl, (long long)v->nrows, (long long)v->count,
+                    v->count < v->nrows ? "deleted" : "added");
+        else if (strcmp(hex, v->digest))
+            finding(r, v->seq,
+                    "entry %lld (%s, %lld rows): the rows no longer match the entry's digest: "
+                    "a row was changed",
+                    (long long)v->seq, tbl, (long long)v->nrows);
+    }
+out:
+    stmt_finalize(st);
+    sb_release(&sql);
+    rowhash_release(&rh);
+    mem_free(old);
+    return rc;
+}
+
+/* Re-derives the root of what entry `seq` superseded, from audit_old. */
+static int check_superseded(struct store *s, int64_t seq, json_t *detail,
+                            struct audit_report *r, struct error *e)
+{
+    struct stmt *st;
+    struct merkle mk;
+    struct rowhash rh;
+    int64_t n = 0;
+    unsigned char root[32];
+    char hex[65];
+    json_t *want_n = json_object_get(detail, "superseded");
+    json_t *want_root = json_object_get(detail, "superseded_root");
+    int rc;
+    if (!want_n) return 0;
+    rc = store_prepare(s, "SELECT row_no, old_log, digest FROM audit_old WHERE seq = ? "
+                          "ORDER BY row_no",
+                       &st, e);
+    if (rc) return rc;
+    rowhash_init(&rh);
+    merkle_init(&mk);
+    stmt_bind_int(st, 1, seq);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        unsigned char d[32] = {0}, leaf[32];
+        if (stmt_len(st, 2) == 32) memcpy(d, stmt_blob(st, 2), 32);
+        old_leaf(&rh, stmt_int(st, 0), stmt_int(st, 1), d, leaf);
+        merkle_add(&mk, leaf);
+        n++;
+    }
+    stmt_finalize(st);
+    rowhash_release(&rh);
+    if (rc < 0) return rc;
+    merkle_root(&mk, root);
+    hash_hex(root, 32, hex);
+    if (n != json_integer_value(want_n) || !json_is_string(want_root) ||
+        strcmp(hex, json_string_value(want_root)))
+        finding(r, seq, "entry %lld: the old row versions it kept (audit_old) were altered",
+                (long long)seq);
+    return 0;
+}
+
+int audit_verify(struct store *s, struct audit_report *r, struct error *e)
+{
+    struct stmt *st = NULL;
+    struct ventry *ents = NULL;
+    size_t n = 0, cap = 0;
+    struct u64map byseq, retired;
+    char prev[65];
+    int64_t expect = 1, head_seq = 0;
+    char head_hash[65] = "";
+    int rc;
+
+    memset(r, 0, sizeof *r);
+    u64map_init(&byseq);
+    u64map_init(&retired);
+    memcpy(prev, zero_hash, 65);
+    rc = store_prepare(s, "SELECT seq, at, actor, action, tbl, key, nrows, digest, detail, "
+                          "prev, hash FROM audit_log ORDER BY seq",
+                       &st, e);
+    if (rc) goto out;
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        int64_t seq = stmt_int(st, 0), nrows = stmt_int(st, 6);
+        const char *f[11];
+        char hash[65];
+        json_t *detail;
+        for (int i = 0; i < 11; i++) f[i] = stmt_text(st, i);
+        r->entries++;
+        if (seq != expect)
+            finding(r, expect, "entry %lld is missing: the log goes from %lld to %lld "
+                               "(entries removed)",
+                    (long long)expect, (long long)expect - 1, (long long)seq);
+        else if (strcmp(f[9], prev))
+            finding(r, seq, "entry %lld does not follow entry %lld: its link to the previous "
+                            "hash is broken (an entry was removed, reordered or altered)",
+                    (long long)seq, (long long)seq - 1);
+        entry_hash(seq, f[1], f[2], f[3], f[4], f[5], nrows, f[7], f[8], f[9], hash);
+        if (strcmp(hash, f[10]))
+            finding(r, seq, "entry %lld (%s %s %s, %s by %s) was altered: its hash does not "
+                            "match its contents",
+                    (long long)seq, f[3], f[4], f[5], f[1], f[2]);
+        snprintf(prev, sizeof prev, "%s", f[10]);
+        expect = seq + 1;
+        detail = json_loads(f[8], 0, NULL);
+        if (!detail) finding(r, seq, "entry %lld: its detail is not JSON", (long long)seq);
+        {
+            json_t *a = json_object_get(detail, "retires"), *v;
+            size_t i;
+            json_array_foreach(a, i, v)
+            {
+                if (json_is_integer(v) && json_integer_value(v) > 0)
+                    u64map_put(&retired, (uint64_t)json_integer_value(v), 1, NULL);
+            }
+        }
+        rc = check_superseded(s, seq, detail, r, e);
+        json_decref(detail);
+        if (rc) goto out;
+        if (n == cap) {
+            size_t c = cap ? cap * 2 : 64;
+            struct ventry *p = mem_realloc(ents, c * sizeof *p);
+            if (!p) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            ents = p, cap = c;
+        }
+        memset(&ents[n], 0, sizeof ents[n]);
+        ents[n].seq = seq;
+        snprintf(ents[n].tbl, sizeof ents[n].tbl, "%s", f[4]);
+        ents[n].nrows = nrows;
+        snprintf(ents[n].digest, sizeof ents[n].digest, "%s", f[7]);
+        merkle_init(&ents[n].mk);
+        if (u64map_put(&byseq, (uint64_t)seq, n, NULL) < 0) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        n++;
+    }
+    stmt_finalize(st);
+    st = NULL;
+    if (rc < 0) goto out;
+    rc = store_prepare(s, "SELECT seq, hash FROM audit_head", &st, e);
+    if (rc) goto out;
+    if ((rc = stmt_step(st, e)) == STORE_ROW) {
+        head_seq = stmt_int(st, 0);
+        snprintf(head_hash, sizeof head_hash, "%s", stmt_text(st, 1));
+    }
+    stmt_finalize(st);
+    st = NULL;
+    if (rc < 0) goto out;
+    if (head_seq != expect - 1 || (n && strcmp(head_hash, prev)))
+        finding(r, head_seq > expect - 1 ? expect : head_seq,
+                "the log ends at entry %lld but its head records entry %lld: entries were "
+                "removed from the end or the head was altered",
+                (long long)expect - 1, (long long)head_seq);
+    for (size_t i = 0; i < n; i++) {
+        if (u64map_get(&retired, (uint64_t)ents[i].seq)) {
+            ents[i].retired = 1;
+            r->retired++;
+        }
+    }
+    /* content: each table named by an entry, once */
+    for (size_t i = 0; i < n; i++) {
+        int seen = 0;
+        if (!ents[i].nrows && !ents[i].retired) continue;
+        if (!strcmp(ents[i].tbl, "-")) continue;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = (ents[j].nrows || ents[j].retired) && !strcmp(ents[j].tbl, ents[i].tbl);
+        if (seen) continue;
+        rc = verify_table(s, ents[i].tbl, ents, n, &byseq, r, e);
+        if (rc) goto out;
+    }
+    rc = r->problems ? ERR_VERIFY : 0;
+out:
+    stmt_finalize(st);
+    mem_free(ents);
+    u64map_release(&byseq);
+    u64map_release(&retired);
+    return rc;
+}
+
+int audit_log_print(struct store *s, FILE *f, int64_t n, struct error *e)
+{
+    struct stmt *st;
+    int rc = store_prepare(s, "SELECT seq, at, actor, action, tbl, key, nrows, substr(hash, 1, "
+                              "12) FROM audit_log WHERE seq > (SELECT coalesce(max(seq), 0) "
+                              "FROM audit_log) - ? ORDER BY seq",
+                           &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, n > 0 ? n : INT64_MAX / 2);
+    fprintf(f, "%6s  %-20s  %-10s  %-10s  %-12s  %10s  %-12s  %s\n", "seq", "at (UTC)", "actor",
+            "action", "table", "rows", "hash", "key");
+    while ((rc = stmt_step(st, e)) == STORE_ROW)
+        fprintf(f, "%6lld  %-20s  %-10s  %-10s  %-12s  %10lld  %-12s  %s\n",
+                (long long)stmt_int(st, 0), stmt_text(st, 1), stmt_text(st, 2),
+                stmt_text(st, 3), stmt_text(st, 4), (long long)stmt_int(st, 6),
+                stmt_text(st, 7), stmt_text(st, 5));
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}

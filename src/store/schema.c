@@ -1,0 +1,93 @@
+/*
+ * schema.c — the store's schema as an ordered list of migrations (store_int.h).
+ *
+ * Rules: a migration is never edited once released — a change is a new migration appended
+ * at the end; SQL stays in the portable subset (see store.h). Every audited table has
+ * `row_no INTEGER PRIMARY KEY` (insertion order, the order its batch digest is computed in)
+ * and `log_id` (the change-log entry that wrote the row), with log_id its last column.
+ * Resident IDs are stored packed (ids_pack: the 17-digit body as an integer).
+ */
+#include "store_int.h"
+
+static const char v1[] =
+    /* change log: see audit.c */
+    "CREATE TABLE audit_log ("
+    " seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+    " tbl TEXT NOT NULL, key TEXT NOT NULL, nrows INTEGER NOT NULL, digest TEXT NOT NULL,"
+    " detail TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE TABLE audit_old ("
+    " seq INTEGER NOT NULL, tbl TEXT NOT NULL, row_no INTEGER NOT NULL,"
+    " old_log INTEGER NOT NULL, digest BLOB NOT NULL, content TEXT);"
+    "CREATE INDEX audit_old_tbl ON audit_old (tbl, old_log, row_no);"
+    "CREATE TABLE audit_head (one INTEGER PRIMARY KEY CHECK (one = 1),"
+    " seq INTEGER NOT NULL, hash TEXT NOT NULL);"
+
+    /* registry (DESIGN §3, docs/formats.md) */
+    "CREATE TABLE counties ("
+    " row_no INTEGER PRIMARY KEY, code INTEGER NOT NULL, name TEXT NOT NULL,"
+    " city_code INTEGER NOT NULL, city_name TEXT NOT NULL, region TEXT NOT NULL,"
+    " type TEXT NOT NULL, exit_year INTEGER, rural_population INTEGER NOT NULL,"
+    " allowance_standard REAL NOT NULL, paired_with INTEGER,"
+    " reported_incidence REAL, reported_wrong_exit REAL, reported_missed REAL,"
+    " reported_approval REAL, log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX counties_code ON counties (code);"
+
+    "CREATE TABLE townships ("
+    " row_no INTEGER PRIMARY KEY, code INTEGER NOT NULL, name TEXT NOT NULL,"
+    " key_township INTEGER NOT NULL, county INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX townships_county ON townships (county);"
+    "CREATE UNIQUE INDEX townships_code ON townships (code);"
+
+    "CREATE TABLE villages ("
+    " row_no INTEGER PRIMARY KEY, code INTEGER NOT NULL, name TEXT NOT NULL,"
+    " poor INTEGER NOT NULL,"
+    " exit_year INTEGER, population INTEGER NOT NULL, groups INTEGER NOT NULL,"
+    " general_households INTEGER, remoteness REAL NOT NULL,"
+    " road_hardened INTEGER, road_width REAL, narrow_road_exception INTEGER NOT NULL,"
+    " bus_feasible INTEGER, bus_distance REAL, water_quality INTEGER, water_litres REAL,"
+    " water_minutes REAL, water_guarantee REAL, power_production REAL, power_household REAL,"
+    " tv_household REAL, culture_items INTEGER, clinic_area REAL, clinic_rooms INTEGER,"
+    " clinic_staff INTEGER, village_doctor INTEGER, fibre INTEGER, broadband REAL,"
+    " collective_income REAL, township INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX villages_code ON villages (code);"
+    "CREATE INDEX villages_county ON villages (county);"
+
+    "CREATE TABLE households ("
+    " row_no INTEGER PRIMARY KEY, household_id TEXT NOT NULL, village INTEGER NOT NULL,"
+    " grp INTEGER NOT NULL, registered INTEGER NOT NULL, identified_year INTEGER,"
+    " exit_year INTEGER, returned INTEGER NOT NULL, return_year INTEGER,"
+    " edge INTEGER NOT NULL, monitored INTEGER NOT NULL, allowance INTEGER NOT NULL,"
+    " hardship INTEGER NOT NULL, disability INTEGER NOT NULL, illness INTEGER NOT NULL,"
+    " unsafe_house INTEGER NOT NULL, relocated INTEGER NOT NULL, income REAL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX households_id ON households (household_id);"
+    "CREATE INDEX households_village ON households (village);"
+
+    "CREATE TABLE members ("
+    " row_no INTEGER PRIMARY KEY, resident INTEGER NOT NULL, household INTEGER NOT NULL,"
+    " name TEXT NOT NULL, relation TEXT NOT NULL, education TEXT NOT NULL,"
+    " in_school INTEGER NOT NULL, health TEXT NOT NULL, labour TEXT NOT NULL,"
+    " medical_insurance INTEGER NOT NULL, illness_insurance INTEGER NOT NULL,"
+    " pension_insurance INTEGER NOT NULL, disability_cert INTEGER NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX members_resident ON members (resident);"
+    "CREATE INDEX members_household ON members (household);"
+
+    "CREATE TABLE projects ("
+    " row_no INTEGER PRIMARY KEY, project_id TEXT NOT NULL, county INTEGER NOT NULL,"
+    " village INTEGER, name TEXT NOT NULL, kind TEXT NOT NULL, funds REAL NOT NULL,"
+    " year INTEGER NOT NULL, status TEXT NOT NULL, paired INTEGER NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX projects_id ON projects (project_id);"
+
+    "CREATE TABLE evaluators ("
+    " row_no INTEGER PRIMARY KEY, evaluator_id TEXT NOT NULL, name TEXT NOT NULL,"
+    " home_city INTEGER NOT NULL, unit_level TEXT NOT NULL, position TEXT NOT NULL,"
+    " experienced INTEGER NOT NULL, exam_score REAL NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX evaluators_id ON evaluators (evaluator_id);";
+
+const struct migration store_migrations[] = {
+    {1, "registry and change log", v1},
+};
+const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

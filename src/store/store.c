@@ -1,0 +1,297 @@
+/*
+ * store.c — the engine-independent half of the store (store.h): URL dispatch to a backend,
+ * schema migrations, transactions, typed rows and their canonical digests.
+ *
+ * Migrations: the `schema_version` table holds one row per applied migration. store_open
+ * applies each newer migration of schema.c in its own transaction and records it; a store
+ * newer than this build is refused rather than misread.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+static const struct store_backend *pick(const char *url, const char **path)
+{
+    if (!strncmp(url, "sqlite:", 7)) {
+        *path = url + 7;
+        return &store_sqlite_backend;
+    }
+    *path = url;
+    if (strstr(url, "://")) return NULL; /* postgres://... : not in this build */
+    return &store_sqlite_backend;
+}
+
+int store_schema_latest(void)
+{
+    return store_migrations[store_nmigrations - 1].version;
+}
+
+int store_schema_version(struct store *s)
+{
+    int64_t v = 0;
+    if (store_query_int(s, "SELECT max(version) FROM schema_version", 0, &v, NULL)) return 0;
+    return (int)v;
+}
+
+static int migrate(struct store *s, struct error *e)
+{
+    int64_t have = 0;
+    int rc = store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
+                           "PRIMARY KEY, what TEXT NOT NULL, applied TEXT NOT NULL)",
+                        e);
+    if (rc) return rc;
+    rc = store_query_int(s, "SELECT max(version) FROM schema_version", 0, &have, e);
+    if (rc) return rc;
+    if (have > store_schema_latest())
+        return error_set(e, ERR_STORE,
+                         "the store is at schema version %lld, newer than this pinggu (%d): "
+                         "use a newer pinggu",
+                         (long long)have, store_schema_latest());
+    for (size_t i = 0; i < store_nmigrations; i++) {
+        const struct migration *m = &store_migrations[i];
+        struct stmt *st = NULL;
+        if (m->version <= have) continue;
+        rc = store_begin(s, e);
+        if (!rc) rc = store_exec(s, m->sql, e);
+        if (!rc)
+            rc = store_prepare(s, "INSERT INTO schema_version (version, what, applied) "
+                                  "VALUES (?, ?, CURRENT_TIMESTAMP)",
+                               &st, e);
+        if (!rc) {
+            stmt_bind_int(st, 1, m->version);
+            stmt_bind_text(st, 2, m->what, strlen(m->what));
+            rc = stmt_step(st, e) < 0 ? ERR_STORE : 0;
+        }
+        stmt_finalize(st);
+        if (!rc) rc = store_commit(s, e);
+        if (rc) {
+            store_rollback(s);
+            return error_prefix(e, "migration %d (%s)", m->version, m->what);
+        }
+    }
+    return 0;
+}
+
+int store_open(const char *url, int flags, struct store **out, struct error *e)
+{
+    const char *path;
+    const struct store_backend *be = pick(url, &path);
+    struct store *s;
+    int rc;
+    *out = NULL;
+    if (!be)
+        return error_set(e, ERR_USAGE,
+                         "%s: this build has only the embedded SQLite store (a file path)", url);
+    s = mem_calloc(1, sizeof *s);
+    if (!s) return error_set(e, ERR_NOMEM, "out of memory");
+    s->be = be;
+    rc = be->open(path, flags, &s->conn, e);
+    if (rc) {
+        mem_free(s);
+        return rc;
+    }
+    if (!(flags & STORE_READONLY)) {
+        rc = migrate(s, e);
+        if (rc) {
+            store_close(s);
+            return rc;
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    if (!s) return;
+    if (s->in_tx) store_rollback(s);
+    s->be->close(s->conn);
+    mem_free(s);
+}
+
+int store_exec(struct store *s, const char *sql, struct error *e)
+{
+    return s->be->exec(s->conn, sql, e);
+}
+
+int store_begin(struct store *s, struct error *e)
+{
+    int rc;
+    if (s->in_tx) return error_set(e, ERR_INTERNAL, "transaction already open");
+    rc = s->be->exec(s->conn, "BEGIN IMMEDIATE", e);
+    if (!rc) s->in_tx = 1;
+    return rc;
+}
+
+int store_commit(struct store *s, struct error *e)
+{
+    int rc = s->be->exec(s->conn, "COMMIT", e);
+    if (!rc) s->in_tx = 0;
+    return rc;
+}
+
+int store_rollback(struct store *s)
+{
+    int rc = s->be->exec(s->conn, "ROLLBACK", NULL);
+    s->in_tx = 0;
+    return rc;
+}
+
+int store_in_transaction(struct store *s)
+{
+    return s->in_tx;
+}
+
+int store_bulk_begin(struct store *s, const char *const *tables, struct error *e)
+{
+    int rc;
+    if (s->in_tx) return error_set(e, ERR_INTERNAL, "bulk load inside a transaction");
+    rc = s->be->bulk_begin(s->conn, tables, e);
+    if (!rc) s->in_tx = s->bulk = 1;
+    return rc;
+}
+
+int store_bulk_end(struct store *s, int commit, struct error *e)
+{
+    int rc;
+    if (!s->bulk) return error_set(e, ERR_INTERNAL, "no bulk load to end");
+    rc = s->be->bulk_end(s->conn, commit, e);
+    s->in_tx = s->bulk = 0;
+    return rc;
+}
+
+int store_prepare(struct store *s, const char *sql, struct stmt **out, struct error *e)
+{
+    struct stmt *st = mem_alloc(sizeof *st);
+    int rc;
+    *out = NULL;
+    if (!st) return error_set(e, ERR_NOMEM, "out of memory");
+    st->s = s;
+    rc = s->be->prepare(s->conn, sql, &st->h, e);
+    if (rc) {
+        mem_free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void stmt_finalize(struct stmt *st)
+{
+    if (!st) return;
+    st->s->be->finalize(st->h);
+    mem_free(st);
+}
+
+int stmt_bind_int(struct stmt *st, int i, int64_t v)
+{
+    return st->s->be->bind_int(st->h, i, v);
+}
+int stmt_bind_double(struct stmt *st, int i, double v)
+{
+    return st->s->be->bind_double(st->h, i, v);
+}
+int stmt_bind_text(struct stmt *st, int i, const char *v, size_t n)
+{
+    return st->s->be->bind_text(st->h, i, v, n, 1);
+}
+int stmt_bind_text_static(struct stmt *st, int i, const char *v, size_t n)
+{
+    return st->s->be->bind_text(st->h, i, v, n, 0);
+}
+int stmt_bind_blob(struct stmt *st, int i, const void *v, size_t n)
+{
+    return st->s->be->bind_blob(st->h, i, v, n);
+}
+int stmt_bind_null(struct stmt *st, int i)
+{
+    return st->s->be->bind_null(st->h, i);
+}
+int stmt_step(struct stmt *st, struct error *e)
+{
+    return st->s->be->step(st->h, e);
+}
+int stmt_reset(struct stmt *st)
+{
+    return st->s->be->reset(st->h);
+}
+int stmt_ncols(struct stmt *st)
+{
+    return st->s->be->ncols(st->h);
+}
+const char *stmt_colname(struct stmt *st, int i)
+{
+    return st->s->be->colname(st->h, i);
+}
+enum store_type stmt_type(struct stmt *st, int i)
+{
+    return st->s->be->type(st->h, i);
+}
+int64_t stmt_int(struct stmt *st, int i)
+{
+    return st->s->be->col_int(st->h, i);
+}
+double stmt_double(struct stmt *st, int i)
+{
+    return st->s->be->col_double(st->h, i);
+}
+const char *stmt_text(struct stmt *st, int i)
+{
+    return st->s->be->col_text(st->h, i);
+}
+size_t stmt_len(struct stmt *st, int i)
+{
+    return st->s->be->col_len(st->h, i);
+}
+const void *stmt_blob(struct stmt *st, int i)
+{
+    return st->s->be->col_blob(st->h, i);
+}
+int64_t store_changes(struct store *s)
+{
+    return s->be->changes(s->conn);
+}
+
+int store_query_int(struct store *s, const char *sql, int64_t dflt, int64_t *out,
+                    struct error *e)
+{
+    struct stmt *st;
+    int rc = store_prepare(s, sql, &st, e);
+    if (rc) return rc;
+    *out = dflt;
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW && stmt_type(st, 0) != STORE_NULL) *out = stmt_int(st, 0);
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int stmt_bind_row(struct stmt *st, int first, const struct rowval *v, size_t n)
+{
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++) {
+        int i = first + (int)k;
+        switch (v[k].type) {
+        case STORE_INT: rc = stmt_bind_int(st, i, v[k].i); break;
+        case STORE_DOUBLE: rc = stmt_bind_double(st, i, v[k].d); break;
+        case STORE_TEXT: rc = stmt_bind_text_static(st, i, v[k].s, v[k].n); break;
+        case STORE_BLOB: rc = stmt_bind_blob(st, i, v[k].s, v[k].n); break;
+        case STORE_NULL: rc = stmt_bind_null(st, i); break;
+        }
+    }
+    return rc;
+}
+
+int rowval_digest(const struct rowval *v, size_t n, struct rowhash *r, unsigned char out[32])
+{
+    rowhash_reset(r);
+    for (size_t k = 0; k < n; k++) {
+        switch (v[k].type) {
+        case STORE_INT: rowhash_int(r, v[k].i); break;
+        case STORE_DOUBLE: rowhash_double(r, v[k].d); break;
+        case STORE_TEXT:
+        case STORE_BLOB: rowhash_text(r, v[k].s, v[k].n); break;
+        case STORE_NULL: rowhash_null(r); break;
+        }
+    }
+    return rowhash_digest(r, out);
+}

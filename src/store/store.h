@@ -1,0 +1,201 @@
+/*
+ * store.h — the store interface (DESIGN §9, src/store/): one embedded SQLite implementation
+ * today, a PostgreSQL one later, with no #ifdef at the callers.
+ *
+ * The interface is a small prepared-statement API over *portable SQL*: statements use `?`
+ * placeholders, standard types (INTEGER, REAL, TEXT, BLOB), `INSERT ... ON CONFLICT`, and
+ * no engine-specific functions. Everything engine-specific — journal modes, pragmas, how a
+ * bulk load is made fast, how indexes are dropped and rebuilt around it — sits behind
+ * store_bulk_begin/end and the backend's open. Callers never include sqlite3.h.
+ *
+ * The schema is versioned: store_open applies, in one transaction each, every migration
+ * newer than the store's version (schema.c lists them; each stage appends its own).
+ *
+ * The change log (audit_*) is part of the store: every write appends an entry whose SHA-256
+ * covers the previous entry's hash. Rows of audited tables carry `row_no` (insertion order,
+ * primary key) and `log_id` (the entry that wrote them); an entry's digest is the Merkle root
+ * of its rows' canonical encodings in row_no order, so `audit verify` can recompute both the
+ * chain and every batch's content. See docs/audit.md.
+ */
+#ifndef PINGGU_STORE_H
+#define PINGGU_STORE_H
+
+#include "../base/base.h"
+
+struct store; /* an open store (a connection); not shared between threads */
+struct stmt;  /* a prepared statement of one store */
+
+enum { STORE_DONE = 0, STORE_ROW = 1 };
+enum store_type { STORE_NULL = 0, STORE_INT, STORE_DOUBLE, STORE_TEXT, STORE_BLOB };
+
+/* Open flags. */
+enum {
+    STORE_CREATE = 1, /* create a new store; ERR_EXISTS if one is there */
+    STORE_READONLY = 2
+};
+
+/* Opens the store at `url`: a file path or "sqlite:PATH" (embedded default). Applies pending
+ * migrations unless read-only. Caller owns *out (store_close). */
+int store_open(const char *url, int flags, struct store **out, struct error *e);
+void store_close(struct store *s);
+/* The schema version the store is at, and the newest this build knows. */
+int store_schema_version(struct store *s);
+int store_schema_latest(void);
+
+/* Runs one or more statements without results. */
+int store_exec(struct store *s, const char *sql, struct error *e);
+/* Transactions (not nested). */
+int store_begin(struct store *s, struct error *e);
+int store_commit(struct store *s, struct error *e);
+int store_rollback(struct store *s);
+int store_in_transaction(struct store *s);
+
+/* A bulk load of the given tables (NULL-terminated names): begins a transaction in the
+ * backend's fastest safe mode — for SQLite a rollback journal instead of WAL, so pages new to
+ * the file are not logged twice, foreign-key enforcement off (the loader validates every
+ * reference itself), and the tables' secondary indexes dropped — and store_bulk_end commits
+ * (rebuilding the indexes, restoring WAL) or rolls back leaving the store exactly as it was. */
+int store_bulk_begin(struct store *s, const char *const *tables, struct error *e);
+int store_bulk_end(struct store *s, int commit, struct error *e);
+
+/* Prepared statements. Caller owns *out (stmt_finalize). */
+int store_prepare(struct store *s, const char *sql, struct stmt **out, struct error *e);
+void stmt_finalize(struct stmt *st);
+/* Parameters are 1-based. Text is copied (bind_text) or borrowed until the next step/reset
+ * (bind_text_static). Return 0 or ERR_STORE. */
+int stmt_bind_int(struct stmt *st, int i, int64_t v);
+int stmt_bind_double(struct stmt *st, int i, double v);
+int stmt_bind_text(struct stmt *st, int i, const char *v, size_t n);
+int stmt_bind_text_static(struct stmt *st, int i, const char *v, size_t n);
+int stmt_bind_blob(struct stmt *st, int i, const void *v, size_t n);
+int stmt_bind_null(struct stmt *st, int i);
+/* STORE_ROW, STORE_DONE, or a negative error (e filled with the SQL and the reason). */
+int stmt_step(struct stmt *st, struct error *e);
+int stmt_reset(struct stmt *st);
+/* Result columns are 0-based; values are borrowed until the next step/reset/finalize. */
+int stmt_ncols(struct stmt *st);
+const char *stmt_colname(struct stmt *st, int i);
+enum store_type stmt_type(struct stmt *st, int i);
+int64_t stmt_int(struct stmt *st, int i);
+double stmt_double(struct stmt *st, int i);
+const char *stmt_text(struct stmt *st, int i); /* "" for NULL */
+size_t stmt_len(struct stmt *st, int i);
+const void *stmt_blob(struct stmt *st, int i);
+/* Rows changed by the last statement. */
+int64_t store_changes(struct store *s);
+
+/* Convenience: the first column of the first row of sql as an integer (*out = dflt if no
+ * row or NULL). Parameters: none. */
+int store_query_int(struct store *s, const char *sql, int64_t dflt, int64_t *out,
+                    struct error *e);
+
+/* ---------------------------------------------------------------- typed rows */
+
+/* A row as an array of typed values: what a loader binds and what the audit hashes, from
+ * one description, so the two cannot disagree. */
+struct rowval {
+    enum store_type type;
+    int64_t i;
+    double d;
+    const char *s; /* borrowed */
+    size_t n;
+};
+static inline struct rowval rv_int(int64_t v)
+{
+    struct rowval r = {STORE_INT, v, 0, 0, 0};
+    return r;
+}
+static inline struct rowval rv_double(double v)
+{
+    struct rowval r = {STORE_DOUBLE, 0, v, 0, 0};
+    return r;
+}
+static inline struct rowval rv_text(const char *s, size_t n)
+{
+    struct rowval r = {STORE_TEXT, 0, 0, s, n};
+    return r;
+}
+static inline struct rowval rv_null(void)
+{
+    struct rowval r = {STORE_NULL, 0, 0, 0, 0};
+    return r;
+}
+/* Binds vals[0..n) to parameters first..first+n-1 (text borrowed until the next step). */
+int stmt_bind_row(struct stmt *st, int first, const struct rowval *vals, size_t n);
+/* The canonical digest of a row: what audit verify recomputes from the stored columns. */
+int rowval_digest(const struct rowval *vals, size_t n, struct rowhash *scratch,
+                  unsigned char out[32]);
+
+/* ---------------------------------------------------------------- audit log */
+
+/* Who is acting: PINGGU_ACTOR, else the login name, else "unknown". Static storage. */
+const char *audit_actor(void);
+
+/* A batch of rows written to one audited table under one log entry. Usage:
+ *   audit_batch_begin(&b, s, "members", e);        (inside a transaction)
+ *   for each row: vals[0] = rv_int(audit_batch_next_row_no(&b)); ... ;
+ *                 bind, step, then audit_batch_add(&b, vals, n)  (or _add_digest)
+ *   audit_batch_commit(&b, "import", key, detail, e);   appends the entry
+ * A batch never outlives its transaction. */
+struct audit_batch {
+    struct store *s;
+    char table[64];
+    int64_t seq;         /* the log entry this batch will be: rows get log_id = seq */
+    int64_t next_row_no; /* row_no for the next new row */
+    int64_t nrows;
+    struct merkle mk;
+    struct rowhash rh;
+    struct strbuf retires;  /* "3,7,12": entries retired by this one */
+    int64_t superseded;     /* old rows kept in audit_old */
+    struct merkle old_mk;   /* over (row_no, old_log, digest) of those rows */
+};
+int audit_batch_begin(struct audit_batch *b, struct store *s, const char *table,
+                      struct error *e);
+int64_t audit_batch_next_row_no(struct audit_batch *b);
+/* Adds one written row (vals exclude log_id, include row_no first). */
+int audit_batch_add(struct audit_batch *b, const struct rowval *vals, size_t n);
+/* Adds a row by its precomputed rowval_digest (a loader thread may hash in parallel). */
+void audit_batch_add_digest(struct audit_batch *b, const unsigned char digest[32]);
+/* Appends the entry (action e.g. "import", key e.g. the file name; detail: a JSON object
+ * text or NULL). Releases the batch's memory whether or not it fails. */
+int audit_batch_commit(struct audit_batch *b, const char *action, const char *key,
+                       const char *detail, struct error *e);
+void audit_batch_release(struct audit_batch *b);
+
+/* Before the caller deletes every row of the batch's table (a registry re-import): marks
+ * every earlier entry that wrote rows to it as *retired* in this batch's entry. A retired
+ * entry stays in the chain (its hash is still checked) but its rows are no longer expected. */
+int audit_batch_retire_all(struct audit_batch *b, struct error *e);
+/* Before the caller updates or deletes the rows of the batch's table matching `where` (an SQL
+ * condition, no parameters; e.g. "unit = 'x'"): keeps each old row's digest and values (as
+ * JSON) in audit_old under this batch's entry, so the entries that wrote them still verify
+ * and the old version stays readable. Their count and root go into this entry's detail. */
+int audit_batch_supersede(struct audit_batch *b, const char *where, struct error *e);
+
+/* Appends an entry that writes no rows (detail: JSON object text or NULL). */
+int audit_note(struct store *s, const char *action, const char *table, const char *key,
+               const char *detail, struct error *e);
+
+/* One problem found by audit_verify. */
+struct audit_finding {
+    int64_t seq; /* the entry named, 0 if none */
+    char what[512];
+};
+struct audit_report {
+    int64_t entries;        /* entries checked */
+    int64_t rows;           /* rows re-hashed */
+    int64_t batches_checked;
+    int64_t retired;        /* entries whose rows were replaced wholesale */
+    struct audit_finding first; /* the first problem (by entry order), if any */
+    int64_t problems;
+};
+/* Recomputes the hash chain (every entry's hash, prev link and sequence) and every live
+ * batch's Merkle root from the rows. Returns 0 if all is intact, ERR_VERIFY with the report's
+ * `first` naming the first altered, removed or reordered entry or the first entry whose rows
+ * no longer match, or another error if the store could not be read. */
+int audit_verify(struct store *s, struct audit_report *r, struct error *e);
+
+/* Prints the last n entries (n <= 0: all) as a table. */
+int audit_log_print(struct store *s, FILE *f, int64_t n, struct error *e);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * store_int.h — private to src/store/: the backend vtable behind struct store.
+ *
+ * A backend implements a connection and prepared statements; store.c adds everything that
+ * is the same for every engine (URL dispatch, migrations, typed rows, convenience queries)
+ * and audit.c the change log. A PostgreSQL backend is one more `struct store_backend`
+ * (placeholders ? -> $n, bulk mode via COPY), with no change above this line.
+ */
+#ifndef PINGGU_STORE_INT_H
+#define PINGGU_STORE_INT_H
+
+#include "store.h"
+
+struct store_backend {
+    const char *name;
+    int (*open)(const char *path, int flags, void **conn, struct error *e);
+    void (*close)(void *conn);
+    int (*exec)(void *conn, const char *sql, struct error *e);
+    int (*prepare)(void *conn, const char *sql, void **h, struct error *e);
+    void (*finalize)(void *h);
+    int (*bind_int)(void *h, int i, int64_t v);
+    int (*bind_double)(void *h, int i, double v);
+    int (*bind_text)(void *h, int i, const char *v, size_t n, int copy);
+    int (*bind_blob)(void *h, int i, const void *v, size_t n);
+    int (*bind_null)(void *h, int i);
+    int (*step)(void *h, struct error *e);
+    int (*reset)(void *h);
+    int (*ncols)(void *h);
+    const char *(*colname)(void *h, int i);
+    enum store_type (*type)(void *h, int i);
+    int64_t (*col_int)(void *h, int i);
+    double (*col_double)(void *h, int i);
+    const char *(*col_text)(void *h, int i);
+    size_t (*col_len)(void *h, int i);
+    const void *(*col_blob)(void *h, int i);
+    int64_t (*changes)(void *conn);
+    int (*bulk_begin)(void *conn, const char *const *tables, struct error *e);
+    int (*bulk_end)(void *conn, int commit, struct error *e);
+};
+
+struct store {
+    const struct store_backend *be;
+    void *conn;
+    int in_tx;
+    int bulk;
+};
+
+struct stmt {
+    struct store *s;
+    void *h;
+};
+
+extern const struct store_backend store_sqlite_backend;
+
+/* schema.c: the ordered list of migrations. */
+struct migration {
+    int version;
+    const char *what;
+    const char *sql;
+};
+extern const struct migration store_migrations[];
+extern const size_t store_nmigrations;
+
+#endif

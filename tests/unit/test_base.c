@@ -1,0 +1,227 @@
+/*
+ * test_base.c — strbuf, arena, u64map, hashing (SHA-256 vectors, Merkle, row encoding),
+ * number/boolean parsing, and allocation-failure behaviour of each.
+ */
+#include "testutil.h"
+
+static void strbuf_basics(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char *s;
+    size_t n;
+    (void)state;
+    assert_string_equal(sb.buf, "");
+    sb_adds(&sb, "a");
+    sb_addf(&sb, "%d-%s", 42, "x");
+    sb_addch(&sb, '!');
+    assert_string_equal(sb.buf, "a42-x!");
+    sb_reset(&sb);
+    sb_add_csv(&sb, "plain", 5);
+    sb_addch(&sb, ',');
+    sb_add_csv(&sb, "a,\"b\"", 5);
+    assert_string_equal(sb.buf, "plain,\"a,\"\"b\"\"\"");
+    sb_reset(&sb);
+    sb_add_html(&sb, "<a href='x'>&</a>");
+    assert_string_equal(sb.buf, "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+    sb_reset(&sb);
+    sb_add_thousands(&sb, 1234567);
+    sb_addch(&sb, ' ');
+    sb_add_thousands(&sb, -999);
+    assert_string_equal(sb.buf, "1,234,567 -999");
+    for (int i = 0; i < 10000; i++) sb_addch(&sb, 'x');
+    assert_int_equal(sb.len, 14 + 10000);
+    s = sb_detach(&sb, &n);
+    assert_int_equal(n, 10014);
+    assert_string_equal(sb.buf, "");
+    free(s);
+}
+
+static void strbuf_out_of_memory(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    (void)state;
+    mem_fail_after(1, 1);
+    sb_adds(&sb, "hello");
+    sb_addf(&sb, "%d", 1);
+    mem_fail_after(0, 0);
+    assert_int_equal(sb_ok(&sb), ERR_NOMEM);
+    assert_null(sb_detach(&sb, NULL));
+    sb_release(&sb);
+}
+
+static void arena_basics(void **state)
+{
+    struct arena a;
+    (void)state;
+    arena_init(&a, 64);
+    for (int i = 0; i < 1000; i++) {
+        char *p = arena_printf(&a, "item %d", i);
+        assert_non_null(p);
+        assert_int_equal(((uintptr_t)p) % 16, 0);
+    }
+    assert_non_null(arena_alloc(&a, 100000)); /* larger than a block */
+    assert_string_equal(arena_strndup(&a, "abcdef", 3), "abc");
+    arena_release(&a);
+    arena_init(&a, 64);
+    mem_fail_after(1, 0);
+    assert_null(arena_alloc(&a, 10));
+    mem_fail_after(0, 0);
+    arena_release(&a);
+}
+
+static void map_basics(void **state)
+{
+    struct u64map m;
+    uint64_t old;
+    (void)state;
+    u64map_init(&m);
+    assert_null(u64map_get(&m, 5));
+    for (uint64_t k = 1; k <= 100000; k++) assert_int_equal(u64map_put(&m, k * 7919, k, NULL), 1);
+    assert_int_equal(m.n, 100000);
+    assert_int_equal(u64map_put(&m, 7919 * 5, 0, &old), 0);
+    assert_int_equal(old, 5);
+    for (uint64_t k = 1; k <= 100000; k++) assert_int_equal(*u64map_get(&m, k * 7919), k);
+    assert_null(u64map_get(&m, 3));
+    u64map_release(&m);
+    u64map_init(&m);
+    mem_fail_after(1, 0);
+    assert_int_equal(u64map_put(&m, 1, 1, NULL), ERR_NOMEM);
+    mem_fail_after(0, 0);
+    u64map_release(&m);
+    assert_int_not_equal(u64_hash_str("a", 1), u64_hash_str("b", 1));
+    assert_int_not_equal(u64_hash_str("", 0), 0);
+}
+
+static void sha256_vectors(void **state)
+{
+    char hex[65];
+    unsigned char raw[32];
+    (void)state;
+    hash_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    hash_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_int_equal(hash_unhex32(hex, raw), 0);
+    assert_int_equal(raw[0], 0xe3);
+    assert_int_equal(hash_unhex32("zz", raw), -1);
+}
+
+static void merkle_properties(void **state)
+{
+    unsigned char leaf[5][32], r1[32], r2[32], r3[32];
+    struct merkle m;
+    (void)state;
+    for (int i = 0; i < 5; i++) hash_blake2b(&i, sizeof i, leaf[i]);
+    merkle_init(&m);
+    merkle_root(&m, r1);
+    for (int i = 0; i < 32; i++) assert_int_equal(r1[i], 0);
+    for (int i = 0; i < 5; i++) merkle_add(&m, leaf[i]);
+    merkle_root(&m, r1);
+    /* same leaves, same root */
+    merkle_init(&m);
+    for (int i = 0; i < 5; i++) merkle_add(&m, leaf[i]);
+    merkle_root(&m, r2);
+    assert_memory_equal(r1, r2, 32);
+    /* order matters */
+    merkle_init(&m);
+    for (int i = 4; i >= 0; i--) merkle_add(&m, leaf[i]);
+    merkle_root(&m, r3);
+    assert_memory_not_equal(r1, r3, 32);
+    /* a changed leaf changes the root */
+    leaf[2][0] ^= 1;
+    merkle_init(&m);
+    for (int i = 0; i < 5; i++) merkle_add(&m, leaf[i]);
+    merkle_root(&m, r3);
+    assert_memory_not_equal(r1, r3, 32);
+    /* a prefix is not the whole */
+    merkle_init(&m);
+    for (int i = 0; i < 4; i++) merkle_add(&m, leaf[i]);
+    merkle_root(&m, r3);
+    assert_memory_not_equal(r1, r3, 32);
+}
+
+static void row_encoding_is_injective(void **state)
+{
+    struct rowhash a, b;
+    unsigned char da[32], db[32];
+    (void)state;
+    rowhash_init(&a);
+    rowhash_init(&b);
+    /* ("ab","c") vs ("a","bc") */
+    rowhash_text(&a, "ab", 2);
+    rowhash_text(&a, "c", 1);
+    rowhash_text(&b, "a", 1);
+    rowhash_text(&b, "bc", 2);
+    rowhash_digest(&a, da);
+    rowhash_digest(&b, db);
+    assert_memory_not_equal(da, db, 32);
+    /* 1 (int) vs 1.0 (double) vs NULL vs "" */
+    rowhash_reset(&a);
+    rowhash_reset(&b);
+    rowhash_int(&a, 1);
+    rowhash_double(&b, 1.0);
+    rowhash_digest(&a, da);
+    rowhash_digest(&b, db);
+    assert_memory_not_equal(da, db, 32);
+    rowhash_reset(&a);
+    rowhash_reset(&b);
+    rowhash_null(&a);
+    rowhash_text(&b, "", 0);
+    rowhash_digest(&a, da);
+    rowhash_digest(&b, db);
+    assert_memory_not_equal(da, db, 32);
+    rowhash_release(&a);
+    rowhash_release(&b);
+}
+
+static void parsing(void **state)
+{
+    int64_t i;
+    double d;
+    (void)state;
+    assert_int_equal(parse_int64(" 42 ", &i), 0);
+    assert_int_equal(i, 42);
+    assert_int_equal(parse_int64("4x", &i), -1);
+    assert_int_equal(parse_int64("", &i), -1);
+    assert_int_equal(parse_double("3.5", &d), 0);
+    assert_true(d == 3.5);
+    assert_int_equal(parse_double("nan", &d), -1);
+    assert_int_equal(parse_double("1e400", &d), -1);
+    assert_int_equal(parse_bool("是"), 1);
+    assert_int_equal(parse_bool("否"), 0);
+    assert_int_equal(parse_bool(" Yes "), 1);
+    assert_int_equal(parse_bool("maybe"), -1);
+    assert_true(utf8_valid("中文", strlen("中文")));
+    assert_false(utf8_valid("\xC0\x80", 2));
+    assert_false(utf8_valid("\xED\xA0\x80", 3));
+    assert_int_equal(utf8_len("中文ab"), 4);
+}
+
+static void errors(void **state)
+{
+    struct error e;
+    struct errlist l;
+    char buf[256];
+    (void)state;
+    error_at(&e, ERR_INVALID, "f.csv", 3, 2, "bad %s", "value");
+    assert_string_equal(error_format(&e, buf, sizeof buf), "f.csv:3:2: bad value");
+    error_prefix(&e, "ctx");
+    assert_string_equal(e.msg, "ctx: bad value");
+    errlist_init(&l, 2);
+    for (int i = 0; i < 5; i++) errlist_addf(&l, ERR_INVALID, "f", i, 0, "e%d", i);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.total, 5);
+    errlist_release(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strbuf_basics),     cmocka_unit_test(strbuf_out_of_memory),
+        cmocka_unit_test(arena_basics),      cmocka_unit_test(map_basics),
+        cmocka_unit_test(sha256_vectors),    cmocka_unit_test(merkle_properties),
+        cmocka_unit_test(row_encoding_is_injective), cmocka_unit_test(parsing),
+        cmocka_unit_test(errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
