@@ -262,6 +262,13 @@ void hash_sha256(const void *data, size_t len, unsigned char out[32]);
 void hash_hex(const unsigned char *in, size_t n, char *out);
 /* Parse 64 hex chars into 32 bytes; 0 on success, -1 if malformed. */
 int hash_unhex32(const char *hex, unsigned char out[32]);
+/* Streaming SHA-256 (for files and frames too large to hold). */
+struct sha256 {
+    _Alignas(16) unsigned char state[128]; /* libsodium's crypto_hash_sha256_state */
+};
+void sha256_init(struct sha256 *h);
+void sha256_update(struct sha256 *h, const void *data, size_t len);
+void sha256_final_hex(struct sha256 *h, char out[65]);
 /* Keyless BLAKE2b-256 (libsodium generichash): row digests. */
 void hash_blake2b(const void *data, size_t len, unsigned char out[32]);
 

@@ -55,6 +55,27 @@ int hash_unhex32(const char *hex, unsigned char out[32])
     return hex[64] == '\0' ? 0 : -1;
 }
 
+_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((struct sha256 *)0)->state),
+               "struct sha256 too small for libsodium's state");
+
+void sha256_init(struct sha256 *h)
+{
+    pthread_once(&once, init_sodium);
+    crypto_hash_sha256_init((crypto_hash_sha256_state *)h->state);
+}
+
+void sha256_update(struct sha256 *h, const void *data, size_t len)
+{
+    crypto_hash_sha256_update((crypto_hash_sha256_state *)h->state, data, len);
+}
+
+void sha256_final_hex(struct sha256 *h, char out[65])
+{
+    unsigned char d[32];
+    crypto_hash_sha256_final((crypto_hash_sha256_state *)h->state, d);
+    hash_hex(d, 32, out);
+}
+
 void hash_blake2b(const void *data, size_t len, unsigned char out[32])
 {
     pthread_once(&once, init_sodium);

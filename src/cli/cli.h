@@ -15,6 +15,7 @@
 #include "../base/base.h"
 #include "../store/store.h"
 #include "../registry/registry.h"
+#include "../plan/plan.h"
 
 #include <getopt.h>
 
@@ -47,5 +48,10 @@ int cmd_export(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_form(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_seed(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_teams(int argc, char **argv);
 
 #endif

@@ -16,6 +16,11 @@ static const struct command commands[] = {
     {"export", cmd_export, "export the registry to files / 导出建档立卡数据"},
     {"summary", cmd_summary, "the registry per county / 分县汇总"},
     {"audit", cmd_audit, "verify or list the change log / 校验、查看变更日志"},
+    {"form", cmd_form, "check or show a questionnaire / 问卷检查与展示"},
+    {"plan", cmd_plan, "check or describe an assessment plan / 检查考核方案"},
+    {"seed", cmd_seed, "the commitment to publish before a draw / 随机种子承诺"},
+    {"sample", cmd_sample, "draw, show, verify a sample / 抽样、查看、复核"},
+    {"teams", cmd_teams, "draw or show the assessment teams / 抽签组建考核组"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -402,6 +402,67 @@ int audit_batch_commit(struct audit_batch *b, const char *action, const char *ke
     return rc;
 }
 
+/* ------------------------------------------------------------------ writer */
+
+int audit_writer_begin(struct audit_writer *w, struct store *s, const char *table,
+                       const char *columns, struct error *e)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int rc;
+    memset(w, 0, sizeof *w);
+    w->n = 2; /* row_no and the first column */
+    for (const char *p = columns; *p; p++) w->n += *p == ',';
+    if (w->n > AUDIT_WRITER_MAXCOLS) return error_set(e, ERR_INTERNAL, "too many columns");
+    sb_addf(&sql, "INSERT INTO %s (row_no, %s, log_id) VALUES (?", table, columns);
+    for (size_t i = 1; i <= w->n; i++) sb_adds(&sql, ", ?");
+    sb_addch(&sql, ')');
+    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_prepare(s, sql.buf, &w->ins, e);
+    sb_release(&sql);
+    if (rc) return rc;
+    rc = audit_batch_begin(&w->batch, s, table, e);
+    if (rc) {
+        stmt_finalize(w->ins);
+        w->ins = NULL;
+        audit_batch_release(&w->batch);
+        return rc;
+    }
+    w->open = 1;
+    return 0;
+}
+
+int audit_writer_row(struct audit_writer *w, struct error *e)
+{
+    int rc;
+    w->last_row = audit_batch_next_row_no(&w->batch);
+    w->v[0] = rv_int(w->last_row);
+    rc = stmt_bind_row(w->ins, 1, w->v, w->n);
+    if (!rc) rc = stmt_bind_int(w->ins, (int)w->n + 1, w->batch.seq);
+    if (rc) return error_set(e, ERR_STORE, "binding a row of %s failed", w->batch.table);
+    rc = stmt_step(w->ins, e);
+    stmt_reset(w->ins);
+    if (rc < 0) return rc;
+    return audit_batch_add(&w->batch, w->v, w->n) ? error_set(e, ERR_NOMEM, "out of memory") : 0;
+}
+
+int audit_writer_commit(struct audit_writer *w, const char *action, const char *key,
+                        const char *detail, struct error *e)
+{
+    int rc;
+    stmt_finalize(w->ins);
+    w->ins = NULL;
+    w->open = 0;
+    rc = audit_batch_commit(&w->batch, action, key, detail, e);
+    return rc;
+}
+
+void audit_writer_abort(struct audit_writer *w)
+{
+    stmt_finalize(w->ins);
+    w->ins = NULL;
+    if (w->open) audit_batch_release(&w->batch);
+    w->open = 0;
+}
+
 /* ------------------------------------------------------------------ verification */
 
 struct ventry {

@@ -87,7 +87,49 @@ static const char v1[] =
     " experienced INTEGER NOT NULL, exam_score REAL NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX evaluators_id ON evaluators (evaluator_id);";
 
+/* v2: samples (plan.h) — the plan text, seed and commitment, the frozen frame, the units
+ * drawn, per-stratum notes; teams and their members. */
+static const char v2[] =
+    "CREATE TABLE samples ("
+    " row_no INTEGER PRIMARY KEY, name TEXT NOT NULL, plan_id TEXT NOT NULL,"
+    " plan_hash TEXT NOT NULL, plan_text TEXT NOT NULL, seed TEXT NOT NULL,"
+    " commitment TEXT NOT NULL, frame_hash TEXT NOT NULL, frame_rows INTEGER NOT NULL,"
+    " algorithm TEXT NOT NULL, created TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX samples_name ON samples (name);"
+    "CREATE TABLE sample_frame ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, level TEXT NOT NULL,"
+    " key TEXT NOT NULL, parent TEXT NOT NULL, attrs TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX sample_frame_sample ON sample_frame (sample);"
+    "CREATE TABLE sample_units ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, stage TEXT NOT NULL,"
+    " stratum TEXT NOT NULL, parent TEXT NOT NULL, unit TEXT NOT NULL, code TEXT NOT NULL,"
+    " county INTEGER NOT NULL, village INTEGER NOT NULL, quota INTEGER NOT NULL,"
+    " rank INTEGER NOT NULL, ticket TEXT NOT NULL, substitute_for TEXT NOT NULL,"
+    " reserve INTEGER NOT NULL, certainty INTEGER NOT NULL, pi REAL NOT NULL,"
+    " pi_se REAL NOT NULL, category TEXT NOT NULL, grp INTEGER NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE INDEX sample_units_sample ON sample_units (sample, stage, county);"
+    "CREATE INDEX sample_units_code ON sample_units (sample, code);"
+    "CREATE TABLE sample_strata ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, stage TEXT NOT NULL,"
+    " stratum TEXT NOT NULL, parent TEXT NOT NULL, county INTEGER NOT NULL,"
+    " frame INTEGER NOT NULL, quota INTEGER NOT NULL, taken INTEGER NOT NULL,"
+    " shortfall INTEGER NOT NULL, lent INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX sample_strata_sample ON sample_strata (sample, county);"
+    "CREATE TABLE teams ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, team INTEGER NOT NULL,"
+    " home_city INTEGER NOT NULL, seed TEXT NOT NULL, round INTEGER NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE TABLE team_cities ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, team INTEGER NOT NULL,"
+    " city INTEGER NOT NULL, counties INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE TABLE team_members ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, team INTEGER NOT NULL,"
+    " evaluator TEXT NOT NULL, role TEXT NOT NULL, pair INTEGER NOT NULL,"
+    " ticket TEXT NOT NULL, log_id INTEGER NOT NULL);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
+    {2, "samples, frozen frames, teams", v2},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -176,6 +176,29 @@ int audit_batch_supersede(struct audit_batch *b, const char *where, struct error
 int audit_note(struct store *s, const char *action, const char *table, const char *key,
                const char *detail, struct error *e);
 
+/* An audited bulk insert into one table: prepares "INSERT INTO table (row_no, COLUMNS,
+ * log_id)", and for each row binds w->v[1..n) (the caller fills them; v[0] is row_no,
+ * filled here), inserts it and adds it to the change-log batch. Usage:
+ *   audit_writer_begin(&w, s, "sample_units", "sample, stage, stratum", e);
+ *   w.v[1] = rv_int(...); w.v[2] = rv_text(...); ... audit_writer_row(&w, e);
+ *   audit_writer_commit(&w, "sample", name, NULL, e);
+ * Inside a transaction. On any error call audit_writer_abort. */
+#define AUDIT_WRITER_MAXCOLS 48
+struct audit_writer {
+    struct stmt *ins;
+    struct audit_batch batch;
+    struct rowval v[AUDIT_WRITER_MAXCOLS];
+    size_t n;          /* values per row, row_no included */
+    int64_t last_row;  /* row_no of the last row written */
+    int open;
+};
+int audit_writer_begin(struct audit_writer *w, struct store *s, const char *table,
+                       const char *columns, struct error *e);
+int audit_writer_row(struct audit_writer *w, struct error *e);
+int audit_writer_commit(struct audit_writer *w, const char *action, const char *key,
+                        const char *detail, struct error *e);
+void audit_writer_abort(struct audit_writer *w);
+
 /* One problem found by audit_verify. */
 struct audit_finding {
     int64_t seq; /* the entry named, 0 if none */

@@ -1,0 +1,846 @@
+/*
+ * plan.c — plan files (plan.h, docs/plans.md): JSON into struct plan, every problem reported
+ * with its JSON path, e.g. "households.quotas[2].fallback[0]: unknown category "exitted"".
+ *
+ * Beyond types and ranges, the loader checks what makes a plan mean what its seed says:
+ * quota strata are disjoint (no household can be drawn twice), fallbacks name other quotas,
+ * the township rule and the village strata agree, and every threshold's comparison agrees
+ * with the seed's own words under the Chinese legal convention of DESIGN §6.4 (低于 excludes
+ * the bound, 不低于 includes it, ...): a plan that says "<=" next to "低于2%" is rejected.
+ *
+ * Invariant: a plan that loads without error can be drawn; plan_release frees only `text`.
+ */
+#include "plan.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pctx {
+    const char *name;
+    struct errlist *errs;
+    struct strbuf path;
+    struct plan *p;
+};
+
+static void perr(struct pctx *c, const char *fmt, ...) PG_PRINTF(2, 3);
+static void perr(struct pctx *c, const char *fmt, ...)
+{
+    struct error e;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    error_at(&e, ERR_INVALID, c->name, 0, 0, "%s: %s", c->path.len ? c->path.buf : "(top)",
+             msg);
+    errlist_add(c->errs, &e);
+}
+
+/* Path handling: push a key or index, pop back to a saved length. */
+static size_t push_key(struct pctx *c, const char *key)
+{
+    size_t at = c->path.len;
+    if (c->path.len) sb_addch(&c->path, '.');
+    sb_adds(&c->path, key);
+    return at;
+}
+
+static size_t push_idx(struct pctx *c, size_t i)
+{
+    size_t at = c->path.len;
+    sb_addf(&c->path, "[%zu]", i);
+    return at;
+}
+
+static void pop(struct pctx *c, size_t at)
+{
+    sb_truncate(&c->path, at);
+}
+
+/* Typed getters: report a wrong type; absent -> default. */
+static int get_int(struct pctx *c, json_t *obj, const char *key, int dflt, int lo, int hi)
+{
+    json_t *v = json_object_get(obj, key);
+    size_t at;
+    int r = dflt;
+    if (!v || json_is_null(v)) return dflt;
+    at = push_key(c, key);
+    if (!json_is_integer(v)) perr(c, "expected a whole number");
+    else if (json_integer_value(v) < lo || json_integer_value(v) > hi)
+        perr(c, "%lld is outside %d..%d", (long long)json_integer_value(v), lo, hi);
+    else r = (int)json_integer_value(v);
+    pop(c, at);
+    return r;
+}
+
+static double get_num(struct pctx *c, json_t *obj, const char *key, double dflt, double lo,
+                      double hi)
+{
+    json_t *v = json_object_get(obj, key);
+    size_t at;
+    double r = dflt;
+    if (!v || json_is_null(v)) return dflt;
+    at = push_key(c, key);
+    if (!json_is_number(v)) perr(c, "expected a number");
+    else if (json_number_value(v) < lo || json_number_value(v) > hi)
+        perr(c, "%g is outside %g..%g", json_number_value(v), lo, hi);
+    else r = json_number_value(v);
+    pop(c, at);
+    return r;
+}
+
+static int get_bool(struct pctx *c, json_t *obj, const char *key, int dflt)
+{
+    json_t *v = json_object_get(obj, key);
+    size_t at;
+    if (!v || json_is_null(v)) return dflt;
+    if (json_is_boolean(v)) return json_is_true(v);
+    at = push_key(c, key);
+    perr(c, "expected true or false");
+    pop(c, at);
+    return dflt;
+}
+
+static void get_str(struct pctx *c, json_t *obj, const char *key, char *out, size_t size,
+                    int required)
+{
+    json_t *v = json_object_get(obj, key);
+    size_t at;
+    if (!v || json_is_null(v)) {
+        if (required) {
+            at = push_key(c, key);
+            perr(c, "required");
+            pop(c, at);
+        }
+        return;
+    }
+    at = push_key(c, key);
+    if (!json_is_string(v)) perr(c, "expected text");
+    else if (json_string_length(v) >= size) perr(c, "longer than %zu bytes", size - 1);
+    else snprintf(out, size, "%s", json_string_value(v));
+    pop(c, at);
+}
+
+static json_t *get_obj(struct pctx *c, json_t *obj, const char *key, int required)
+{
+    json_t *v = json_object_get(obj, key);
+    size_t at;
+    if (!v || json_is_null(v)) {
+        if (required) {
+            at = push_key(c, key);
+            perr(c, "required");
+            pop(c, at);
+        }
+        return NULL;
+    }
+    if (json_is_object(v)) return v;
+    at = push_key(c, key);
+    perr(c, "expected an object");
+    pop(c, at);
+    return NULL;
+}
+
+static json_t *get_arr(struct pctx *c, json_t *obj, const char *key, int required)
+{
+    json_t *v = json_object_get(obj, key);
+    size_t at;
+    if (!v || json_is_null(v)) {
+        if (required) {
+            at = push_key(c, key);
+            perr(c, "required");
+            pop(c, at);
+        }
+        return NULL;
+    }
+    if (json_is_array(v)) return v;
+    at = push_key(c, key);
+    perr(c, "expected a list");
+    pop(c, at);
+    return NULL;
+}
+
+/* Unknown keys are errors: a misspelt key would otherwise silently change the plan. */
+static void known_keys(struct pctx *c, json_t *obj, const char *keys)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        if (!str_in_list(k, strlen(k), keys)) {
+            size_t at = push_key(c, k);
+            perr(c, "unknown key (expected one of: %s)", keys);
+            pop(c, at);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ comparisons */
+
+const char *plan_op_text(enum plan_op op)
+{
+    static const char *t[] = {"<", "<=", ">", ">="};
+    return t[op];
+}
+
+int plan_op_holds(enum plan_op op, double v, double bound)
+{
+    switch (op) {
+    case OP_LT: return v < bound;
+    case OP_LE: return v <= bound;
+    case OP_GT: return v > bound;
+    case OP_GE: return v >= bound;
+    }
+    return 0;
+}
+
+static int parse_op(const char *s, enum plan_op *op)
+{
+    if (!strcmp(s, "<")) *op = OP_LT;
+    else if (!strcmp(s, "<=")) *op = OP_LE;
+    else if (!strcmp(s, ">")) *op = OP_GT;
+    else if (!strcmp(s, ">=")) *op = OP_GE;
+    else return -1;
+    return 0;
+}
+
+/* The comparison the Chinese words fix (DESIGN §6.4), or -1 if they name none. Longer words
+ * first: 不低于 contains 低于, 未超过 and 不超过 contain 超过. */
+static int words_op(const char *w)
+{
+    static const struct {
+        const char *word;
+        enum plan_op op;
+    } table[] = {{"不低于", OP_GE}, {"不少于", OP_GE}, {"未超过", OP_LE}, {"不超过", OP_LE},
+                 {"不高于", OP_LE}, {"低于", OP_LT},   {"不满", OP_LT},   {"超过", OP_GT},
+                 {"高于", OP_GT},   {"以上", OP_GE},   {"以下", OP_LE},   {"以内", OP_LE},
+                 {"达到", OP_GE}};
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strstr(w, table[i].word)) return (int)table[i].op;
+    return -1;
+}
+
+static void parse_comparison(struct pctx *c, json_t *o, enum plan_op *op, char *words,
+                             size_t wsize)
+{
+    char ops[8] = "";
+    int want;
+    get_str(c, o, "op", ops, sizeof ops, 1);
+    get_str(c, o, "words", words, wsize, 1);
+    if (ops[0] && parse_op(ops, op)) {
+        size_t at = push_key(c, "op");
+        perr(c, "unknown comparison '%s' (expected <, <=, > or >=)", ops);
+        pop(c, at);
+        return;
+    }
+    want = words_op(words);
+    if (ops[0] && want >= 0 && (enum plan_op)want != *op) {
+        size_t at = push_key(c, "op");
+        perr(c, "'%s' disagrees with the seed's words \"%s\", which mean %s (DESIGN §6.4)", ops,
+             words, plan_op_text((enum plan_op)want));
+        pop(c, at);
+    }
+}
+
+/* ------------------------------------------------------------------ sections */
+
+static unsigned parse_cats(struct pctx *c, json_t *arr)
+{
+    unsigned mask = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        size_t at = push_idx(c, i);
+        int k = json_is_string(v) ? category_parse(json_string_value(v)) : -1;
+        if (k < 0)
+            perr(c, "unknown category %s%s%s (expected returned, newly_identified, "
+                    "exited_current, exited_earlier, unexited, general, exited_other)",
+                 json_is_string(v) ? "\"" : "", json_is_string(v) ? json_string_value(v) : "?",
+                 json_is_string(v) ? "\"" : "");
+        else mask |= 1u << k;
+        pop(c, at);
+    }
+    return mask;
+}
+
+static unsigned parse_flags(struct pctx *c, json_t *arr)
+{
+    static const char *names[] = {"allowance", "hardship",  "disability", "illness",
+                                  "unsafe_house", "relocated", "edge",     "monitored"};
+    unsigned mask = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        size_t at = push_idx(c, i);
+        int found = -1;
+        for (int k = 0; k < 8 && json_is_string(v); k++)
+            if (!strcmp(json_string_value(v), names[k])) found = k;
+        if (found < 0)
+            perr(c, "unknown household flag (expected allowance, hardship, disability, illness, "
+                    "unsafe_house, relocated, edge, monitored)");
+        else mask |= 1u << found;
+        pop(c, at);
+    }
+    return mask;
+}
+
+static void parse_window(struct pctx *c, json_t *w, const char *key, int *from, int *to)
+{
+    json_t *a = get_arr(c, w, key, 0);
+    size_t at;
+    if (!a) return;
+    at = push_key(c, key);
+    if (json_array_size(a) != 2 || !json_is_integer(json_array_get(a, 0)) ||
+        !json_is_integer(json_array_get(a, 1)))
+        perr(c, "expected [first year, last year]");
+    else {
+        *from = (int)json_integer_value(json_array_get(a, 0));
+        *to = (int)json_integer_value(json_array_get(a, 1));
+        if (*from > *to || *from < 2000 || *to > 2100) perr(c, "not a range of years");
+    }
+    pop(c, at);
+}
+
+static void parse_counties(struct pctx *c, json_t *o)
+{
+    struct plan *p = c->p;
+    char sel[16] = "all";
+    json_t *types, *cov;
+    known_keys(c, o, "select|types|exit_year|fraction|min|rounding|covert");
+    get_str(c, o, "select", sel, sizeof sel, 0);
+    if (!strcmp(sel, "sample")) p->county_sample = 1;
+    else if (strcmp(sel, "all")) {
+        size_t at = push_key(c, "select");
+        perr(c, "expected \"all\" or \"sample\"");
+        pop(c, at);
+    }
+    types = get_arr(c, o, "types", 0);
+    if (types) {
+        size_t at = push_key(c, "types"), i;
+        json_t *v;
+        json_array_foreach(types, i, v)
+        {
+            size_t at2 = push_idx(c, i);
+            const char *code = json_is_string(v) ? code_parse(codes_county_type, json_string_value(v),
+                                                              json_string_length(v))
+                                                 : NULL;
+            int bit = 0;
+            if (!code) perr(c, "unknown county type (expected %s)", code_list(codes_county_type));
+            else {
+                for (const struct code *k = codes_county_type; k->code; k++, bit++)
+                    if (!strcmp(k->code, code)) p->county_types |= 1u << bit;
+            }
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+    p->county_exit_year = get_int(c, o, "exit_year", 0, 2000, 2100);
+    p->county_fraction = get_num(c, o, "fraction", 1, 0, 1);
+    p->county_min = get_int(c, o, "min", 1, 0, 1000);
+    {
+        char r[16] = "half_up";
+        get_str(c, o, "rounding", r, sizeof r, 0);
+        if (strcmp(r, "half_up")) {
+            size_t at = push_key(c, "rounding");
+            perr(c, "only \"half_up\" is supported: n = max(min, floor(fraction·N + 0.5))");
+            pop(c, at);
+        }
+    }
+    cov = get_obj(c, o, "covert", 0);
+    if (cov) {
+        size_t at = push_key(c, "covert");
+        known_keys(c, cov, "min|max|two_from");
+        p->covert_min = get_int(c, cov, "min", 1, 0, 100);
+        p->covert_max = get_int(c, cov, "max", p->covert_min, 0, 100);
+        p->covert_two_from = get_int(c, cov, "two_from", 0, 0, 100000);
+        if (p->covert_max < p->covert_min) perr(c, "max is below min");
+        pop(c, at);
+    }
+}
+
+static void parse_villages(struct pctx *c, json_t *o)
+{
+    struct plan *p = c->p;
+    json_t *bt, *strata, *gc;
+    known_keys(c, o, "by_township|strata|distinct_townships|monte_carlo|group_census");
+    bt = get_obj(c, o, "by_township", 0);
+    strata = get_arr(c, o, "strata", 0);
+    p->distinct_townships = get_bool(c, o, "distinct_townships", 0);
+    p->mc_replicates = get_int(c, o, "monte_carlo", 10000, 10000, 10000000);
+    if (bt && strata) perr(c, "give by_township or strata, not both");
+    if (!bt && !strata) perr(c, "give by_township (every township) or strata");
+    if (bt) {
+        size_t at = push_key(c, "by_township");
+        known_keys(c, bt, "key|other");
+        p->by_township = 1;
+        p->per_key = get_int(c, bt, "key", 0, 0, 1000);
+        p->per_other = get_int(c, bt, "other", 0, 0, 1000);
+        pop(c, at);
+        if (p->distinct_townships) {
+            at = push_key(c, "distinct_townships");
+            perr(c, "by_township already takes villages per township");
+            pop(c, at);
+        }
+    }
+    if (strata) {
+        size_t at = push_key(c, "strata"), i;
+        json_t *s;
+        if (json_array_size(strata) > PLAN_MAX_VSTRATA)
+            perr(c, "at most %d village strata", PLAN_MAX_VSTRATA);
+        json_array_foreach(strata, i, s)
+        {
+            struct plan_vstratum *vs;
+            size_t at2 = push_idx(c, i);
+            json_t *size, *poor;
+            if (i >= PLAN_MAX_VSTRATA || !json_is_object(s)) {
+                if (!json_is_object(s)) perr(c, "expected an object");
+                pop(c, at2);
+                continue;
+            }
+            vs = &p->vstrata[p->nvstrata++];
+            known_keys(c, s, "name|poor|n|size|group_census");
+            get_str(c, s, "name", vs->name, sizeof vs->name, 1);
+            for (size_t k = 0; vs->name[0] && k + 1 < (size_t)p->nvstrata; k++)
+                if (!strcmp(p->vstrata[k].name, vs->name)) perr(c, "name: \"%s\" twice", vs->name);
+            poor = json_object_get(s, "poor");
+            vs->poor = !poor || json_is_null(poor) ? -1 : json_is_true(poor) ? 1 : 0;
+            if (poor && !json_is_boolean(poor) && !json_is_null(poor)) {
+                size_t at3 = push_key(c, "poor");
+                perr(c, "expected true (poor villages), false (non-poor) or null (any)");
+                pop(c, at3);
+            }
+            vs->n = get_int(c, s, "n", 0, 1, 1000);
+            if (!json_object_get(s, "n")) {
+                size_t at3 = push_key(c, "n");
+                perr(c, "required");
+                pop(c, at3);
+            }
+            vs->group_census = get_int(c, s, "group_census", 0, 0, 100);
+            size = get_obj(c, s, "size", 0);
+            if (size) {
+                size_t at3 = push_key(c, "size");
+                known_keys(c, size, "measure|remoteness");
+                vs->weighted = 1;
+                snprintf(vs->measure, sizeof vs->measure, "registered_persons");
+                get_str(c, size, "measure", vs->measure, sizeof vs->measure, 0);
+                if (!str_in_list(vs->measure, strlen(vs->measure),
+                                 "registered_persons|registered_households|unexited_persons|"
+                                 "population")) {
+                    size_t at4 = push_key(c, "measure");
+                    perr(c, "unknown size measure \"%s\" (registered_persons, "
+                            "registered_households, unexited_persons, population)",
+                         vs->measure);
+                    pop(c, at4);
+                }
+                vs->remoteness = get_num(c, size, "remoteness", 0, 0, 100);
+                pop(c, at3);
+            }
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+    gc = json_object_get(o, "group_census");
+    if (gc) {
+        size_t at = push_key(c, "group_census");
+        perr(c, "put group_census on the village stratum it applies to");
+        pop(c, at);
+    }
+}
+
+static void parse_households(struct pctx *c, json_t *o)
+{
+    struct plan *p = c->p;
+    json_t *quotas, *census, *q;
+    size_t i;
+    known_keys(c, o, "quotas|census|reserve");
+    quotas = get_arr(c, o, "quotas", 1);
+    p->reserve = get_int(c, o, "reserve", 3, 0, 1000);
+    census = get_arr(c, o, "census", 0);
+    if (census) {
+        size_t at = push_key(c, "census");
+        json_t *v;
+        json_array_foreach(census, i, v)
+        {
+            size_t at2 = push_idx(c, i);
+            const char *s = json_is_string(v) ? json_string_value(v) : "";
+            if (!strcmp(s, "returned")) p->census_returned = 1;
+            else if (!strcmp(s, "edge")) p->census_edge = 1;
+            else if (!strcmp(s, "monitored")) p->census_monitored = 1;
+            else perr(c, "unknown census group (expected returned, edge, monitored)");
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+    if (!quotas) return;
+    {
+        size_t at = push_key(c, "quotas");
+        if (json_array_size(quotas) > PLAN_MAX_QUOTAS) perr(c, "at most %d quotas", PLAN_MAX_QUOTAS);
+        /* first pass: names, categories, n */
+        json_array_foreach(quotas, i, q)
+        {
+            struct plan_quota *pq;
+            size_t at2 = push_idx(c, i);
+            json_t *cats, *flags;
+            if (i >= PLAN_MAX_QUOTAS || !json_is_object(q)) {
+                if (!json_is_object(q)) perr(c, "expected an object");
+                pop(c, at2);
+                continue;
+            }
+            pq = &p->quotas[p->nquotas++];
+            known_keys(c, q, "name|categories|flags_any|n|fallback");
+            get_str(c, q, "name", pq->name, sizeof pq->name, 1);
+            pq->n = get_int(c, q, "n", 0, 0, 10000);
+            cats = get_arr(c, q, "categories", 0);
+            if (cats) {
+                size_t at3 = push_key(c, "categories");
+                pq->cats = parse_cats(c, cats);
+                pop(c, at3);
+            } else if (pq->name[0]) {
+                int k = category_parse(pq->name);
+                if (k < 0) {
+                    size_t at3 = push_key(c, "name");
+                    perr(c, "\"%s\" is not a category: give its categories", pq->name);
+                    pop(c, at3);
+                } else pq->cats = 1u << k;
+            }
+            flags = get_arr(c, q, "flags_any", 0);
+            if (flags) {
+                size_t at3 = push_key(c, "flags_any");
+                pq->flags_any = parse_flags(c, flags);
+                pop(c, at3);
+            }
+            for (int k = 0; k + 1 < p->nquotas; k++) {
+                if (!strcmp(p->quotas[k].name, pq->name)) perr(c, "name: \"%s\" twice", pq->name);
+                if (p->quotas[k].cats & pq->cats)
+                    perr(c, "categories overlap quotas[%d] (\"%s\"): a household could be drawn "
+                            "twice",
+                         k, p->quotas[k].name);
+            }
+            pop(c, at2);
+        }
+        /* second pass: fallbacks by name */
+        json_array_foreach(quotas, i, q)
+        {
+            json_t *fb, *v;
+            size_t j, at2;
+            if (i >= PLAN_MAX_QUOTAS || !json_is_object(q)) continue;
+            at2 = push_idx(c, i);
+            fb = get_arr(c, q, "fallback", 0);
+            if (fb) {
+                size_t at3 = push_key(c, "fallback");
+                json_array_foreach(fb, j, v)
+                {
+                    size_t at4 = push_idx(c, j);
+                    int found = -1;
+                    for (int k = 0; k < p->nquotas && json_is_string(v); k++)
+                        if (!strcmp(p->quotas[k].name, json_string_value(v))) found = k;
+                    if (found < 0)
+                        perr(c, "unknown category \"%s\" (no quota of that name)",
+                             json_is_string(v) ? json_string_value(v) : "?");
+                    else if (found == (int)i) perr(c, "a quota cannot fall back on itself");
+                    else if (p->quotas[i].nfallback >= PLAN_MAX_FALLBACK)
+                        perr(c, "at most %d fallbacks", PLAN_MAX_FALLBACK);
+                    else p->quotas[i].fallback[p->quotas[i].nfallback++] = found;
+                    pop(c, at4);
+                }
+                pop(c, at3);
+            }
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+}
+
+static void parse_standards(struct pctx *c, json_t *root)
+{
+    struct plan *p = c->p;
+    json_t *th = get_arr(c, root, "thresholds", 0), *vs = get_arr(c, root, "village_standard", 0),
+           *o;
+    size_t i;
+    if (th) {
+        size_t at = push_key(c, "thresholds");
+        json_array_foreach(th, i, o)
+        {
+            struct plan_threshold *t;
+            size_t at2 = push_idx(c, i);
+            if (i >= PLAN_MAX_THRESHOLDS || !json_is_object(o)) {
+                perr(c, "expected an object (at most %d)", PLAN_MAX_THRESHOLDS);
+                pop(c, at2);
+                continue;
+            }
+            t = &p->thresholds[p->nthresholds++];
+            known_keys(c, o, "indicator|region|op|value|words|source");
+            get_str(c, o, "indicator", t->indicator, sizeof t->indicator, 1);
+            if (t->indicator[0] && !str_in_list(t->indicator, strlen(t->indicator),
+                                                "incidence|wrong_exit|missed|approval")) {
+                size_t at3 = push_key(c, "indicator");
+                perr(c, "unknown indicator (incidence, wrong_exit, missed, approval)");
+                pop(c, at3);
+            }
+            get_str(c, o, "region", t->region, sizeof t->region, 0);
+            if (t->region[0] && !code_parse(codes_region, t->region, strlen(t->region))) {
+                size_t at3 = push_key(c, "region");
+                perr(c, "unknown region (east, central, west)");
+                pop(c, at3);
+            }
+            t->value = get_num(c, o, "value", 0, 0, 1);
+            parse_comparison(c, o, &t->op, t->words, sizeof t->words);
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+    if (vs) {
+        size_t at = push_key(c, "village_standard");
+        json_array_foreach(vs, i, o)
+        {
+            struct plan_item *it;
+            size_t at2 = push_idx(c, i);
+            if (i >= PLAN_MAX_THRESHOLDS || !json_is_object(o)) {
+                perr(c, "expected an object (at most %d)", PLAN_MAX_THRESHOLDS);
+                pop(c, at2);
+                continue;
+            }
+            it = &p->items[p->nitems++];
+            known_keys(c, o, "item|op|value|exception|words|source");
+            get_str(c, o, "item", it->name, sizeof it->name, 1);
+            it->value = get_num(c, o, "value", 0, -1e12, 1e12);
+            it->exception = get_num(c, o, "exception", 0, 0, 1e12);
+            parse_comparison(c, o, &it->op, it->words, sizeof it->words);
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+}
+
+static void parse_teams(struct pctx *c, json_t *o)
+{
+    struct plan_teams *t = &c->p->teams;
+    known_keys(c, o, "teams|pass_mark|base_size|per_county|local_share|pair_experienced");
+    t->enabled = 1;
+    t->teams = get_int(c, o, "teams", 0, 1, 1000);
+    if (!json_object_get(o, "teams")) perr(c, "teams: required");
+    t->pass_mark = get_num(c, o, "pass_mark", 60, 0, 100);
+    t->base_size = get_int(c, o, "base_size", 3, 2, 100);
+    t->per_county = get_int(c, o, "per_county", 4, 0, 100);
+    t->local_share = get_num(c, o, "local_share", 0.6, 0, 1);
+    t->pair_experienced = get_bool(c, o, "pair_experienced", 1);
+}
+
+int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
+               struct errlist *errs, struct error *e)
+{
+    struct pctx c;
+    json_error_t jerr;
+    json_t *root, *o;
+    size_t before = errs->total;
+    memset(p, 0, sizeof *p);
+    memset(&c, 0, sizeof c);
+    c.name = name;
+    c.errs = errs;
+    c.p = p;
+    sb_init(&c.path);
+    p->text = mem_strndup(text, len);
+    if (!p->text) return error_set(e, ERR_NOMEM, "out of memory");
+    p->len = len;
+    hash_sha256_hex(text, len, p->hash);
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        error_at(e, ERR_PARSE, name, jerr.line, jerr.column, "not valid JSON: %s", jerr.text);
+        errlist_add(errs, e);
+        return ERR_PARSE;
+    }
+    if (!json_is_object(root)) {
+        perr(&c, "a plan is a JSON object");
+        goto done;
+    }
+    known_keys(&c, root, "format|id|title|source|notes|year|scoring|scope|windows|income_line|"
+                         "counties|villages|households|projects|paired|thresholds|"
+                         "village_standard|teams|schedule|problems|forms");
+    {
+        char fmt[32] = "";
+        get_str(&c, root, "format", fmt, sizeof fmt, 1);
+        if (fmt[0] && strcmp(fmt, "pinggu-plan/1")) {
+            size_t at = push_key(&c, "format");
+            perr(&c, "this pinggu reads \"pinggu-plan/1\"");
+            pop(&c, at);
+        }
+    }
+    get_str(&c, root, "id", p->id, sizeof p->id, 1);
+    get_str(&c, root, "source", p->source, sizeof p->source, 1);
+    if ((o = get_obj(&c, root, "title", 1))) {
+        size_t at = push_key(&c, "title");
+        get_str(&c, o, "zh", p->title_zh, sizeof p->title_zh, 1);
+        get_str(&c, o, "en", p->title_en, sizeof p->title_en, 1);
+        pop(&c, at);
+    }
+    p->year = get_int(&c, root, "year", 0, 2000, 2100);
+    if (!p->year) perr(&c, "year: required");
+    p->win.year = p->year;
+    if ((o = get_obj(&c, root, "windows", 0))) {
+        size_t at = push_key(&c, "windows");
+        known_keys(&c, o, "newly_identified|exited_earlier");
+        parse_window(&c, o, "newly_identified", &p->win.new_from, &p->win.new_to);
+        parse_window(&c, o, "exited_earlier", &p->win.earlier_from, &p->win.earlier_to);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "income_line", 1))) {
+        char y[8];
+        json_t *v;
+        size_t at = push_key(&c, "income_line");
+        snprintf(y, sizeof y, "%d", p->year);
+        v = json_object_get(o, y);
+        if (!v || !json_is_number(v)) perr(&c, "no line for the plan's year %d", p->year);
+        else p->line = json_number_value(v);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "scoring", 0))) {
+        size_t at = push_key(&c, "scoring");
+        known_keys(&c, o, "scored|ranked|scheme");
+        p->scored = get_bool(&c, o, "scored", 0);
+        p->ranked = get_bool(&c, o, "ranked", 0);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "scope", 1))) {
+        size_t at = push_key(&c, "scope");
+        known_keys(&c, o, "province|county");
+        p->province = get_int(&c, o, "province", 0, 11, 82);
+        p->county = get_int(&c, o, "county", 0, 110000, 829999);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "counties", 1))) {
+        size_t at = push_key(&c, "counties");
+        parse_counties(&c, o);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "villages", 1))) {
+        size_t at = push_key(&c, "villages");
+        parse_villages(&c, o);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "households", 1))) {
+        size_t at = push_key(&c, "households");
+        parse_households(&c, o);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "projects", 0))) {
+        size_t at = push_key(&c, "projects");
+        known_keys(&c, o, "per_county|per_village");
+        p->projects_per_county = get_int(&c, o, "per_county", 0, 0, 1000);
+        p->projects_per_village = get_int(&c, o, "per_village", 0, 0, 1000);
+        pop(&c, at);
+    }
+    if ((o = get_obj(&c, root, "paired", 0))) {
+        size_t at = push_key(&c, "paired");
+        known_keys(&c, o, "projects|households_per_project");
+        p->paired_projects = get_int(&c, o, "projects", 0, 0, 1000);
+        p->paired_households = get_int(&c, o, "households_per_project", 0, 0, 1000);
+        pop(&c, at);
+    }
+    parse_standards(&c, root);
+    if ((o = get_obj(&c, root, "teams", 0))) {
+        size_t at = push_key(&c, "teams");
+        parse_teams(&c, o);
+        pop(&c, at);
+    }
+    if (!p->nthresholds) perr(&c, "thresholds: at least one is needed for verdicts");
+    if (sb_ok(&c.path)) {
+        json_decref(root);
+        sb_release(&c.path);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+done:
+    json_decref(root);
+    sb_release(&c.path);
+    if (errs->total > before) {
+        error_set(e, ERR_INVALID, "%s: %zu problem%s", name, errs->total - before,
+                  errs->total - before == 1 ? "" : "s");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+int plan_load(const char *path, struct plan *p, struct errlist *errs, struct error *e)
+{
+    FILE *f = fopen(path, "rb");
+    struct strbuf sb = STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    int rc;
+    memset(p, 0, sizeof *p);
+    if (!f) return error_set(e, ERR_IO, "%s: cannot open", path);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_add(&sb, buf, n);
+    fclose(f);
+    if (sb_ok(&sb)) {
+        sb_release(&sb);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    rc = plan_parse(path, sb.buf, sb.len, p, errs, e);
+    sb_release(&sb);
+    return rc;
+}
+
+void plan_release(struct plan *p)
+{
+    mem_free(p->text);
+    p->text = NULL;
+}
+
+const struct plan_threshold *plan_threshold_for(const struct plan *p, const char *indicator,
+                                                const char *region)
+{
+    const struct plan_threshold *any = NULL;
+    for (int i = 0; i < p->nthresholds; i++) {
+        const struct plan_threshold *t = &p->thresholds[i];
+        if (strcmp(t->indicator, indicator)) continue;
+        if (region && !strcmp(t->region, region)) return t;
+        if (!t->region[0]) any = t;
+    }
+    return any;
+}
+
+const struct plan_item *plan_item_for(const struct plan *p, const char *name)
+{
+    for (int i = 0; i < p->nitems; i++)
+        if (!strcmp(p->items[i].name, name)) return &p->items[i];
+    return NULL;
+}
+
+void plan_describe(const struct plan *p, FILE *f)
+{
+    fprintf(f, "%s  %s\n%s\nsource: %s\nyear %d, income line %.0f yuan, %s\n", p->id,
+            p->title_zh, p->title_en, p->source, p->year, p->line,
+            p->scored ? "scored" : "not scored, not ranked (不打分、不排队)");
+    fprintf(f, "counties: %s", p->county_sample ? "sample" : "all eligible");
+    if (p->county_sample)
+        fprintf(f, " %.0f%% per province (at least %d, rounded half up)", p->county_fraction * 100,
+                p->county_min);
+    if (p->covert_max) fprintf(f, "; covert visits %d-%d per province", p->covert_min, p->covert_max);
+    fprintf(f, "\nvillages: ");
+    if (p->by_township) fprintf(f, "every township, %d per key township, %d per other", p->per_key,
+                                p->per_other);
+    for (int i = 0; i < p->nvstrata; i++)
+        fprintf(f, "%s%s %d%s%s", i ? ", " : "", p->vstrata[i].name, p->vstrata[i].n,
+                p->vstrata[i].weighted ? " (πps)" : "",
+                p->vstrata[i].group_census ? " + a village-group census" : "");
+    if (p->distinct_townships) fprintf(f, "; all in distinct townships (π by Monte Carlo, R = %d)",
+                                       p->mc_replicates);
+    fprintf(f, "\nhouseholds per village:");
+    for (int i = 0; i < p->nquotas; i++) {
+        fprintf(f, " %s %d", p->quotas[i].name, p->quotas[i].n);
+        for (int k = 0; k < p->quotas[i].nfallback; k++)
+            fprintf(f, "%s%s", k ? "→" : " (short: →", p->quotas[p->quotas[i].fallback[k]].name);
+        if (p->quotas[i].nfallback) fputc(')', f);
+        fputc(i + 1 < p->nquotas ? ',' : '\n', f);
+    }
+    if (p->census_returned || p->census_edge || p->census_monitored)
+        fprintf(f, "census: %s%s%s\n", p->census_returned ? "returned " : "",
+                p->census_edge ? "edge " : "", p->census_monitored ? "monitored" : "");
+    fprintf(f, "thresholds:");
+    for (int i = 0; i < p->nthresholds; i++)
+        fprintf(f, " %s%s%s %s %g (%s);", p->thresholds[i].indicator,
+                p->thresholds[i].region[0] ? "/" : "", p->thresholds[i].region,
+                plan_op_text(p->thresholds[i].op), p->thresholds[i].value, p->thresholds[i].words);
+    fputc('\n', f);
+}

@@ -1,0 +1,326 @@
+/*
+ * plan.h — assessment plans, verifiable sampling and team lotteries (DESIGN §4, §5;
+ * src/plan/). Reads the registry (registry.h) and writes samples and teams to the store.
+ *
+ * A plan is a JSON file (docs/plans.md) loaded into struct plan; plan_load reports every
+ * problem with its JSON path ("households.quotas[2].fallback[0]: unknown category ...").
+ *
+ * Sampling (docs/sampling.md) is a pure function of (plan, seed, frame): every random choice
+ * is a Rivest consistent-sampling ticket (ticket.c), bit-compatible with the public
+ * consistent_sampler package, of a canonical unit id "STAGE|STRATUM|PARENT|ID". The frame is
+ * read through a provider (a registry-backed one that also records what it served, and a
+ * frozen one for re-derivation), so the draw and its verification run the same code.
+ *
+ * A drawn sample is stored with its frozen frame (sample_save), shown per county
+ * (sample_show), written as a manifest (sample_manifest) and re-derived (sample_verify).
+ */
+#ifndef PINGGU_PLAN_H
+#define PINGGU_PLAN_H
+
+#include "../base/base.h"
+#include "../registry/registry.h"
+#include "../store/store.h"
+
+/* ---------------------------------------------------------------- tickets */
+
+#define TICKET_MAX 84 /* "0." + up to 78 digits + NUL, with room */
+
+/* sha256_uniform(s) of DESIGN §5: "0." + reverse(decimal(int(sha256_hex(s), 16)) padded to
+ * at least 64 digits). Writes a NUL-terminated string into out. */
+void ticket_uniform(const char *s, size_t n, char out[TICKET_MAX]);
+/* ticket(id, seed) = sha256_uniform(sha256_hex(seed) + id). seed_hex is sha256_hex(seed),
+ * computed once per seed by the caller (ticket_seed_hex). */
+void ticket_seed_hex(const char *seed, char seed_hex[65]);
+void ticket_of(const char seed_hex[65], const char *id, char out[TICKET_MAX]);
+/* The first 18 digits of a ticket as an integer (the order key; ties need the full string)
+ * and as a fraction in [0, 1) (the systematic start u). */
+uint64_t ticket_key(const char *ticket);
+double ticket_fraction(const char *ticket);
+/* SHA-256 commitment to a seed: lowercase hex of SHA-256 of its UTF-8 bytes. */
+void seed_commitment(const char *seed, char out[65]);
+
+/* ---------------------------------------------------------------- plans */
+
+#define PLAN_MAX_VSTRATA 4
+#define PLAN_MAX_QUOTAS 8
+#define PLAN_MAX_FALLBACK 4
+#define PLAN_MAX_THRESHOLDS 24
+
+/* Household flags a quota may require (any of). */
+enum {
+    HF_ALLOWANCE = 1 << 0,
+    HF_HARDSHIP = 1 << 1,
+    HF_DISABILITY = 1 << 2,
+    HF_ILLNESS = 1 << 3,
+    HF_UNSAFE_HOUSE = 1 << 4,
+    HF_RELOCATED = 1 << 5,
+    HF_EDGE = 1 << 6,
+    HF_MONITORED = 1 << 7
+};
+
+/* Comparison of a threshold, with the Chinese legal words that fix the bound (DESIGN §6.4):
+ * 低于/超过/不满 exclude it, 以上/以下/以内/不低于/不超过/达到 include it. */
+enum plan_op { OP_LT, OP_LE, OP_GT, OP_GE };
+const char *plan_op_text(enum plan_op op); /* "<" */
+/* 1 if value satisfies `value OP bound`. */
+int plan_op_holds(enum plan_op op, double value, double bound);
+
+struct plan_threshold {
+    char indicator[24]; /* incidence, wrong_exit, missed, approval */
+    char region[12];    /* east/central/west, or "" for every region */
+    enum plan_op op;
+    double value;
+    char words[192]; /* the seed's words, e.g. "低于2%" */
+};
+
+/* A village-standard item (seed 004 annex 1, DESIGN §6.2/§6.4). */
+struct plan_item {
+    char name[24]; /* incidence, road_width, bus_distance, water_litres, ... */
+    enum plan_op op;
+    double value;
+    double exception; /* road_width: 3.0 where the narrow-road exception applies; else 0 */
+    char words[192];
+};
+
+struct plan_vstratum {
+    char name[24];  /* "poor", "nonpoor", "all" */
+    int poor;       /* 1 poor villages, 0 non-poor, -1 any */
+    int n;          /* villages to draw per county (or per township when by_township) */
+    int weighted;   /* 1: randomised systematic πps by size */
+    char measure[24]; /* registered_persons | registered_households | unexited_persons |
+                         population */
+    double remoteness; /* size = measure × (1 + remoteness × village remoteness) */
+    int group_census;  /* sampled villages of this stratum that get a village-group census */
+};
+
+struct plan_quota {
+    char name[24];      /* the stratum's name: a category or a named subset */
+    unsigned cats;      /* bitmask of enum hh_category */
+    unsigned flags_any; /* HF_* : at least one required (0: no condition) */
+    int n;
+    int fallback[PLAN_MAX_FALLBACK]; /* indices into quotas */
+    int nfallback;
+};
+
+struct plan_teams {
+    int enabled;
+    int teams;          /* number of teams (Anhui: 13) */
+    double pass_mark;   /* exam score to qualify (seed 000: only those who pass) */
+    int base_size;      /* leader, deputy and liaison */
+    int per_county;     /* members per county of the target cities */
+    double local_share; /* at least this share from county/township/village units (0.6) */
+    int pair_experienced; /* each household pair has an experienced member */
+};
+
+struct plan {
+    char id[64];
+    char title_zh[160], title_en[160];
+    char source[512];
+    int year;
+    struct category_windows win;
+    double line; /* income line of the year, yuan per person */
+    int scored, ranked;
+    /* scope */
+    int province; /* 0 = every province in the registry */
+    int county;   /* 0 = every county in scope; else one county (a district plan) */
+    /* county stage */
+    int county_sample;  /* 0: every eligible county; 1: a sample per province */
+    unsigned county_types; /* bitmask over codes_county_type order; 0 = any */
+    int county_exit_year;  /* 0 = any */
+    double county_fraction;
+    int county_min;
+    int covert_min, covert_max, covert_two_from; /* covert counties per province */
+    /* village stage */
+    int by_township;      /* 1: every township, per_key / per_other villages each */
+    int per_key, per_other;
+    struct plan_vstratum vstrata[PLAN_MAX_VSTRATA];
+    int nvstrata;
+    int distinct_townships;
+    int mc_replicates; /* Monte-Carlo replicates for intractable π (>= 10000) */
+    /* household stage */
+    struct plan_quota quotas[PLAN_MAX_QUOTAS];
+    int nquotas;
+    int census_returned, census_edge, census_monitored;
+    int reserve; /* reserve units listed per household stratum */
+    /* projects */
+    int projects_per_county, projects_per_village;
+    int paired_projects, paired_households;
+    /* standards */
+    struct plan_threshold thresholds[PLAN_MAX_THRESHOLDS];
+    int nthresholds;
+    struct plan_item items[PLAN_MAX_THRESHOLDS];
+    int nitems;
+    struct plan_teams teams;
+    /* the file */
+    char *text; /* owned: the plan file as read */
+    size_t len;
+    char hash[65]; /* SHA-256 of text */
+};
+
+/* Loads and validates a plan file. Problems go to errs as "FILE: json.path: reason" (all of
+ * them, up to the errlist's keep); returns 0, ERR_INVALID (errs filled) or ERR_IO/ERR_PARSE.
+ * The caller owns *p's contents (plan_release). */
+int plan_load(const char *path, struct plan *p, struct errlist *errs, struct error *e);
+/* Same, from text already in memory (name for messages); text is copied. */
+int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
+               struct errlist *errs, struct error *e);
+void plan_release(struct plan *p);
+/* Prints a readable outline of a valid plan (zh/en). */
+void plan_describe(const struct plan *p, FILE *f);
+/* The threshold for indicator in region (or the region-free one), or NULL. Borrowed. */
+const struct plan_threshold *plan_threshold_for(const struct plan *p, const char *indicator,
+                                                const char *region);
+const struct plan_item *plan_item_for(const struct plan *p, const char *name);
+
+/* ---------------------------------------------------------------- frames */
+
+struct frame_county {
+    int code, province, city;
+    char type[16];
+    int exit_year;
+    int paired; /* has paired assistance (paired_with set) */
+};
+struct frame_township {
+    int code;
+    int key;
+};
+struct frame_village {
+    int64_t code;
+    int township, county;
+    int poor, groups, key_township;
+    double remoteness;
+    int64_t population, registered_persons, registered_households, unexited_persons;
+};
+struct frame_household {
+    char id[44];
+    int64_t village;
+    int grp;
+    int registered, identified_year, exit_year, returned;
+    unsigned flags; /* HF_* */
+    int persons;
+};
+struct frame_project {
+    char id[44];
+    int county;
+    int64_t village; /* 0 for a county-level project */
+    int paired;
+};
+
+/* Where a draw gets its units. Arrays returned are owned by the provider and valid until
+ * the next call of the same function. Every call returns 0 or an ERR_*. */
+struct frame_source {
+    void *ctx;
+    int (*counties)(void *ctx, const struct frame_county **out, size_t *n, struct error *e);
+    int (*townships)(void *ctx, int county, const struct frame_township **out, size_t *n,
+                     struct error *e);
+    int (*villages)(void *ctx, int county, const struct frame_village **out, size_t *n,
+                    struct error *e);
+    int (*households)(void *ctx, int64_t village, const struct frame_household **out,
+                      size_t *n, struct error *e);
+    int (*projects)(void *ctx, int county, const struct frame_project **out, size_t *n,
+                    struct error *e);
+};
+
+/* A provider reading the registry of a store. It records every unit it serves (the frame
+ * the draw used) for frame_freeze. Caller owns it (frame_registry_free). */
+struct frame_registry;
+int frame_registry_new(struct store *s, const struct plan *p, struct frame_registry **out,
+                       struct error *e);
+void frame_registry_source(struct frame_registry *r, struct frame_source *src);
+void frame_registry_free(struct frame_registry *r);
+
+/* ---------------------------------------------------------------- draws */
+
+/* One unit of a draw: selected, reserve, or census. */
+struct sel {
+    char stage[20];   /* county covert village group household project paired_project
+                         paired_household */
+    char stratum[32]; /* e.g. poor, exited_current, census_returned */
+    char parent[48];  /* province, county code, village code, or project id */
+    char unit[160];   /* canonical unit id: STAGE|STRATUM|PARENT|ID */
+    char code[48];    /* the unit's own code (county/village code, household id, ...) */
+    int county;
+    int64_t village;
+    int quota;        /* the stratum's quota */
+    int rank;         /* 1-based rank in the stratum's ticket order (0 for census) */
+    char ticket[TICKET_MAX];
+    char substitute_for[32]; /* quota stratum it stands in for, or "" */
+    int reserve;      /* 1: on the reserve list, not selected */
+    int certainty;    /* πps certainty unit, or census */
+    double pi;        /* inclusion probability within its parent (DESIGN §5) */
+    double pi_se;     /* Monte-Carlo standard error of pi (0: exact) */
+    char category[20]; /* households: category of the plan's year (registry.h) */
+    int group;        /* households: covered by the village-group census */
+};
+
+/* Per stratum: what was there and what was taken (substitutions and shortfalls). */
+struct stratum_note {
+    char stage[20], stratum[32], parent[48];
+    int county;
+    int64_t frame;       /* units in the stratum */
+    int quota, taken;    /* taken = own quota filled + units taken as substitutes */
+    int shortfall;       /* quota not filled even with fallbacks */
+    int lent;            /* units of this stratum taken for other quotas */
+};
+
+struct draw {
+    struct sel *sels; /* owned */
+    size_t nsels, capsels;
+    struct stratum_note *notes; /* owned */
+    size_t nnotes, capnotes;
+    char seed_hex[65];
+};
+void draw_init(struct draw *d);
+void draw_release(struct draw *d);
+
+/* Draws a sample for plan p from the frame of src with the seed. Deterministic: the result
+ * depends only on (p, seed, the frame's contents), never on row order or machine.
+ * `progress`: show a progress line for the Monte-Carlo stages. */
+int sample_draw(const struct plan *p, const char *seed, const struct frame_source *src,
+                int progress, struct draw *out, struct error *e);
+
+/* ---------------------------------------------------------------- stored samples */
+
+/* Draws and stores sample `name`: the plan text, the seed and its commitment, the frozen
+ * frame, the selections and notes; one change-log batch per table. ERR_EXISTS if a sample of
+ * that name exists. */
+int sample_create(struct store *s, const struct plan *p, const char *name, const char *seed,
+                  int progress, struct error *e);
+/* Prints per county: villages, households by quota, substitutions and shortfalls; or JSON. */
+int sample_show(struct store *s, const char *name, int json, FILE *f, struct error *e);
+/* Writes the manifest of DESIGN §5 to path (JSON). */
+int sample_manifest(struct store *s, const char *name, const char *path, struct error *e);
+
+/* What sample_verify found. */
+struct verify_report {
+    char sample[64];
+    int64_t frame_rows, selections;
+    int ok;
+    char first[512]; /* the first difference, "" if identical */
+};
+/* Re-derives the sample named by the manifest from its frozen frame, stored plan and the
+ * manifest's seed; checks the seed against `commitment` (if non-NULL) and the manifest's
+ * commitment, the frame hash, the plan hash, and every selection. Returns 0 if identical,
+ * ERR_VERIFY with report->first naming the first difference. */
+int sample_verify(struct store *s, const char *manifest_path, const char *commitment,
+                  struct verify_report *r, struct error *e);
+
+/* Loads a stored sample's plan (caller releases) and seed. */
+int sample_plan(struct store *s, const char *name, struct plan *p, char *seed, size_t seed_size,
+                int64_t *sample_row, struct error *e);
+
+/* ---------------------------------------------------------------- teams */
+
+/* Draws teams for a stored sample: the team–city lottery, then each team's members from the
+ * qualified pool (DESIGN §4 Anhui, §5 lotteries). A pool that cannot satisfy a rule gives
+ * ERR_INVALID naming the rule, and nothing is written. */
+int teams_draw(struct store *s, const char *sample, const char *seed, struct error *e);
+int teams_show(struct store *s, const char *sample, FILE *f, struct error *e);
+
+/* The team lottery as a pure function, for tests: cities[ncities] assessed, team home
+ * cities home[nteams]; writes team index per city into assign. Round tickets derive from
+ * seed_hex; returns the round that succeeded (>= 1) or ERR_INVALID. */
+int teams_assign_cities(const char seed_hex[65], const int *cities, size_t ncities,
+                        const int *home, size_t nteams, int *assign, struct error *e);
+
+#endif

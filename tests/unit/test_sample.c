@@ -1,0 +1,630 @@
+/*
+ * test_sample.c — the sampling engine on crafted in-memory frames: DESIGN §5's ticket test
+ * vectors, the Anhui and district household rules, the village-group census, independence
+ * from row order, and inclusion probabilities against selection frequencies over many seeds.
+ */
+#include "testutil.h"
+
+#include <math.h>
+
+#include "plan/plan.h"
+
+/* ------------------------------------------------------------------ a crafted frame */
+
+#define MAXV 64
+#define MAXH 4096
+
+struct mem_frame {
+    struct frame_county counties[4];
+    size_t ncounties;
+    struct frame_township towns[32];
+    size_t ntowns;
+    struct frame_village villages[MAXV];
+    size_t nvillages;
+    struct frame_household hh[MAXH];
+    size_t nhh;
+    int reverse; /* serve every list in reverse order (row-order independence) */
+    struct frame_township out_t[32];
+    struct frame_village out_v[MAXV];
+    struct frame_household out_h[MAXH];
+    struct frame_project out_p[1];
+};
+
+static int mf_counties(void *ctx, const struct frame_county **out, size_t *n, struct error *e)
+{
+    struct mem_frame *m = ctx;
+    (void)e;
+    *out = m->counties;
+    *n = m->ncounties;
+    return 0;
+}
+
+static int mf_townships(void *ctx, int county, const struct frame_township **out, size_t *n,
+                        struct error *e)
+{
+    struct mem_frame *m = ctx;
+    size_t k = 0;
+    (void)e;
+    for (size_t i = 0; i < m->ntowns; i++) {
+        size_t j = m->reverse ? m->ntowns - 1 - i : i;
+        if (m->towns[j].code / 1000 == county) m->out_t[k++] = m->towns[j];
+    }
+    *out = m->out_t;
+    *n = k;
+    return 0;
+}
+
+static int mf_villages(void *ctx, int county, const struct frame_village **out, size_t *n,
+                       struct error *e)
+{
+    struct mem_frame *m = ctx;
+    size_t k = 0;
+    (void)e;
+    for (size_t i = 0; i < m->nvillages; i++) {
+        size_t j = m->reverse ? m->nvillages - 1 - i : i;
+        if (m->villages[j].county == county) m->out_v[k++] = m->villages[j];
+    }
+    *out = m->out_v;
+    *n = k;
+    return 0;
+}
+
+static int mf_households(void *ctx, int64_t village, const struct frame_household **out,
+                         size_t *n, struct error *e)
+{
+    struct mem_frame *m = ctx;
+    size_t k = 0;
+    (void)e;
+    for (size_t i = 0; i < m->nhh; i++) {
+        size_t j = m->reverse ? m->nhh - 1 - i : i;
+        if (m->hh[j].village == village) m->out_h[k++] = m->hh[j];
+    }
+    *out = m->out_h;
+    *n = k;
+    return 0;
+}
+
+static int mf_projects(void *ctx, int county, const struct frame_project **out, size_t *n,
+                       struct error *e)
+{
+    (void)ctx, (void)county, (void)e;
+    *out = NULL;
+    *n = 0;
+    return 0;
+}
+
+static void mf_source(struct mem_frame *m, struct frame_source *src)
+{
+    src->ctx = m;
+    src->counties = mf_counties;
+    src->townships = mf_townships;
+    src->villages = mf_villages;
+    src->households = mf_households;
+    src->projects = mf_projects;
+}
+
+static void mf_county(struct mem_frame *m, int code)
+{
+    struct frame_county *c = &m->counties[m->ncounties++];
+    memset(c, 0, sizeof *c);
+    c->code = code;
+    c->province = code / 10000;
+    c->city = code / 100;
+    snprintf(c->type, sizeof c->type, "exited");
+    c->exit_year = 2018;
+}
+
+static struct frame_village *mf_village(struct mem_frame *m, int county, int town, int no,
+                                        int poor, int groups, int64_t regp)
+{
+    struct frame_village *v = &m->villages[m->nvillages++];
+    int tcode = county * 1000 + town;
+    int seen = 0;
+    memset(v, 0, sizeof *v);
+    v->code = (int64_t)tcode * 1000 + no;
+    v->township = tcode;
+    v->county = county;
+    v->poor = poor;
+    v->groups = groups;
+    v->registered_persons = regp;
+    v->population = regp * 5;
+    for (size_t i = 0; i < m->ntowns; i++) seen |= m->towns[i].code == tcode;
+    if (!seen) {
+        m->towns[m->ntowns].code = tcode;
+        m->towns[m->ntowns].key = town % 2; /* odd townships are key */
+        m->ntowns++;
+    }
+    return v;
+}
+
+/* Adds `count` households of a kind to village v: kind is a category or "vulnerable". */
+static void mf_households_add(struct mem_frame *m, int64_t village, const char *kind, int count,
+                              int grp)
+{
+    for (int i = 0; i < count; i++) {
+        struct frame_household *h = &m->hh[m->nhh];
+        memset(h, 0, sizeof *h);
+        snprintf(h->id, sizeof h->id, "%lld%04zu", (long long)village, m->nhh);
+        h->village = village;
+        h->grp = grp;
+        h->persons = 3;
+        if (!strcmp(kind, "general")) {
+        } else if (!strcmp(kind, "vulnerable")) {
+            h->flags = HF_ILLNESS;
+        } else if (!strcmp(kind, "edge")) {
+            h->flags = HF_EDGE;
+        } else {
+            h->registered = 1;
+            h->identified_year = 2014;
+            if (!strcmp(kind, "exited_current")) h->exit_year = 2019;
+            else if (!strcmp(kind, "exited_earlier")) h->exit_year = 2017;
+            else if (!strcmp(kind, "newly_identified")) h->identified_year = 2018;
+            else if (!strcmp(kind, "returned")) h->exit_year = 2016, h->returned = 1;
+            else if (!strcmp(kind, "monitored")) h->exit_year = 2017, h->flags = HF_MONITORED;
+        }
+        m->nhh++;
+    }
+}
+
+static void load_plan(const char *text, struct plan *p)
+{
+    struct errlist errs;
+    struct error e;
+    errlist_init(&errs, 20);
+    if (plan_parse("test plan", text, strlen(text), p, &errs, &e)) {
+        errlist_print(stderr, &errs);
+        fail_msg("plan does not load");
+    }
+    errlist_release(&errs);
+}
+
+static const char *anhui_like =
+    "{\"format\":\"pinggu-plan/1\",\"id\":\"t\",\"title\":{\"zh\":\"t\",\"en\":\"t\"},"
+    "\"source\":\"test\",\"year\":2019,\"scope\":{},\"income_line\":{\"2019\":3218},"
+    "\"windows\":{\"newly_identified\":[2018,2019],\"exited_earlier\":[2016,2018]},"
+    "\"counties\":{\"select\":\"all\"},"
+    "\"villages\":{\"strata\":[{\"name\":\"poor\",\"poor\":true,\"n\":1,\"group_census\":1},"
+    "{\"name\":\"nonpoor\",\"poor\":false,\"n\":1,\"group_census\":1}]},"
+    "\"households\":{\"quotas\":["
+    "{\"name\":\"exited_current\",\"n\":4,\"fallback\":[\"exited_earlier\"]},"
+    "{\"name\":\"exited_earlier\",\"n\":4},"
+    "{\"name\":\"newly_identified\",\"n\":2,\"fallback\":[\"unexited\",\"exited_earlier\"]},"
+    "{\"name\":\"unexited\",\"n\":2,\"fallback\":[\"exited_earlier\"]},"
+    "{\"name\":\"general\",\"n\":4}],\"census\":[\"returned\"],\"reserve\":2},"
+    "\"thresholds\":[{\"indicator\":\"wrong_exit\",\"op\":\"<\",\"value\":0.02,"
+    "\"words\":\"低于2%\"}]}";
+
+static int count_sel(const struct draw *d, int64_t village, const char *stratum,
+                     const char *substitute_for, int reserve)
+{
+    int n = 0;
+    for (size_t i = 0; i < d->nsels; i++) {
+        const struct sel *s = &d->sels[i];
+        if (strcmp(s->stage, "household") || s->village != village) continue;
+        if (stratum && strcmp(s->stratum, stratum)) continue;
+        if (substitute_for && strcmp(s->substitute_for, substitute_for)) continue;
+        if (s->reserve != reserve) continue;
+        n++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void ticket_vectors(void **state)
+{
+    char t[TICKET_MAX], hex[65];
+    (void)state;
+    ticket_uniform("abc", 3, t);
+    assert_string_equal(
+        t, "0.56998071861792858926477341561059638840106636224182943832566300809078486324348");
+    ticket_seed_hex("01382438112797316654", hex);
+    ticket_of(hex, "AB-130", t);
+    assert_string_equal(
+        t, "0.26299714122838008416507544297546663599715395525154425586041245287750224561854");
+    ticket_seed_hex("xy()134!g2n", hex);
+    {
+        const char *ids[] = {"dog", "cat", "fish", "goat"};
+        const char *want[] = {"0.33886", "0.24866", "0.74685", "0.49599"};
+        char tk[4][TICKET_MAX];
+        for (int i = 0; i < 4; i++) {
+            ticket_of(hex, ids[i], tk[i]);
+            assert_memory_equal(tk[i], want[i], 7);
+        }
+        /* order: cat, dog, goat, fish — by key and by string alike */
+        assert_true(strcmp(tk[1], tk[0]) < 0 && strcmp(tk[0], tk[3]) < 0 &&
+                    strcmp(tk[3], tk[2]) < 0);
+        assert_true(ticket_key(tk[1]) < ticket_key(tk[0]) &&
+                    ticket_key(tk[0]) < ticket_key(tk[3]) &&
+                    ticket_key(tk[3]) < ticket_key(tk[2]));
+        assert_true(fabs(ticket_fraction(tk[1]) - 0.24866) < 1e-5);
+    }
+    seed_commitment("abc", hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/* A poor village lacking newly identified households gets 2 more unexited; a non-poor one
+ * with neither gets 2016-2018 exited ones for both; all returned are in; the group census
+ * covers a whole group. */
+static void anhui_substitutions(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct draw d;
+    struct error e;
+    struct frame_village *v1, *v2;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    v1 = mf_village(&m, 340123, 101, 201, 1, 1, 100);
+    v2 = mf_village(&m, 340123, 102, 202, 0, 2, 50);
+    /* v1: no newly identified; 5 unexited; 2 returned; exited as needed */
+    mf_households_add(&m, v1->code, "exited_current", 6, 1);
+    mf_households_add(&m, v1->code, "exited_earlier", 9, 1);
+    mf_households_add(&m, v1->code, "unexited", 5, 1);
+    mf_households_add(&m, v1->code, "returned", 2, 1);
+    mf_households_add(&m, v1->code, "general", 30, 1);
+    /* v2: neither newly nor unexited; only 1 exited this year */
+    mf_households_add(&m, v2->code, "exited_current", 1, 1);
+    mf_households_add(&m, v2->code, "exited_earlier", 20, 2);
+    mf_households_add(&m, v2->code, "general", 10, 1);
+    mf_households_add(&m, v2->code, "general", 7, 2);
+    mf_source(&m, &src);
+    load_plan(anhui_like, &p);
+    draw_init(&d);
+    assert_int_equal(sample_draw(&p, "seed-1", &src, 0, &d, &e), 0);
+    /* v1: unexited 2 own + 2 for newly_identified */
+    assert_int_equal(count_sel(&d, v1->code, "unexited", "", 0), 2);
+    assert_int_equal(count_sel(&d, v1->code, "unexited", "newly_identified", 0), 2);
+    assert_int_equal(count_sel(&d, v1->code, "census_returned", NULL, 0), 2);
+    assert_int_equal(count_sel(&d, v1->code, "exited_current", "", 0), 4);
+    /* v2: exited_earlier gives its own 4, 2 for newly, 2 for unexited, 3 for exited_current */
+    assert_int_equal(count_sel(&d, v2->code, "exited_current", "", 0), 1);
+    assert_int_equal(count_sel(&d, v2->code, "exited_earlier", "exited_current", 0), 3);
+    assert_int_equal(count_sel(&d, v2->code, "exited_earlier", "newly_identified", 0), 2);
+    assert_int_equal(count_sel(&d, v2->code, "exited_earlier", "unexited", 0), 2);
+    /* substitutes come down exited_earlier's own list: ranks 5..11, in order */
+    for (size_t i = 0; i < d.nsels; i++) {
+        const struct sel *s = &d.sels[i];
+        if (s->village == v2->code && !strcmp(s->stratum, "exited_earlier") && !s->reserve &&
+            !s->group)
+            assert_true(s->rank >= 1 && s->rank <= 11);
+        if (s->village == v2->code && !strcmp(s->stratum, "exited_earlier") && s->reserve)
+            assert_true(s->rank == 12 || s->rank == 13);
+    }
+    /* π of exited_earlier in v2: 11 taken of 20 (+ its share of the group census) */
+    /* the group census: each village's whole chosen group is in */
+    for (int vi = 0; vi < 2; vi++) {
+        int64_t vc = vi ? v2->code : v1->code;
+        int grp = 0, in_group = 0, total_in_grp = 0;
+        for (size_t i = 0; i < d.nsels; i++)
+            if (!strcmp(d.sels[i].stage, "group") && d.sels[i].village == vc)
+                grp = atoi(d.sels[i].code);
+        assert_true(grp >= 1);
+        for (size_t i = 0; i < m.nhh; i++)
+            if (m.hh[i].village == vc && m.hh[i].grp == grp) total_in_grp++;
+        for (size_t i = 0; i < d.nsels; i++)
+            if (!strcmp(d.sels[i].stage, "household") && d.sels[i].village == vc &&
+                d.sels[i].group)
+                in_group++;
+        assert_int_equal(in_group, total_in_grp);
+    }
+    draw_release(&d);
+    plan_release(&p);
+}
+
+static const char *district_like =
+    "{\"format\":\"pinggu-plan/1\",\"id\":\"d\",\"title\":{\"zh\":\"d\",\"en\":\"d\"},"
+    "\"source\":\"test\",\"year\":2020,\"scope\":{},\"income_line\":{\"2020\":4000},"
+    "\"windows\":{\"exited_earlier\":[2016,2019]},\"counties\":{\"select\":\"all\"},"
+    "\"villages\":{\"by_township\":{\"key\":3,\"other\":2}},"
+    "\"households\":{\"quotas\":["
+    "{\"name\":\"unexited\",\"categories\":[\"unexited\",\"returned\"],\"n\":5,"
+    "\"fallback\":[\"exited\",\"vulnerable\"]},"
+    "{\"name\":\"exited\",\"categories\":[\"exited_current\",\"exited_earlier\"],\"n\":5},"
+    "{\"name\":\"vulnerable\",\"categories\":[\"general\"],\"flags_any\":[\"illness\","
+    "\"edge\"],\"n\":5}],\"census\":[\"edge\",\"monitored\"],\"reserve\":1},"
+    "\"thresholds\":[{\"indicator\":\"wrong_exit\",\"op\":\"<\",\"value\":0.02,"
+    "\"words\":\"低于2%\"}]}";
+
+static void district_rules(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct draw d;
+    struct error e;
+    int villages_by_town[4] = {0};
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 610101);
+    /* townships 101 (key), 102 (other), 103 (key): 5 villages each */
+    for (int t = 1; t <= 3; t++)
+        for (int v = 1; v <= 5; v++) {
+            struct frame_village *fv = mf_village(&m, 610101, 100 + t, 200 + v, v % 2, 3, 40);
+            mf_households_add(&m, fv->code, "unexited", v == 1 ? 2 : 8, 1); /* v1 short */
+            mf_households_add(&m, fv->code, "exited_earlier", v == 1 ? 7 : 9, 1);
+            mf_households_add(&m, fv->code, "vulnerable", 6, 2);
+            mf_households_add(&m, fv->code, "general", 20, 2);
+            mf_households_add(&m, fv->code, "edge", 2, 3);
+            mf_households_add(&m, fv->code, "monitored", 1, 3);
+        }
+    m.towns[0].key = 1, m.towns[1].key = 0, m.towns[2].key = 1;
+    mf_source(&m, &src);
+    load_plan(district_like, &p);
+    draw_init(&d);
+    assert_int_equal(sample_draw(&p, "district", &src, 0, &d, &e), 0);
+    for (size_t i = 0; i < d.nsels; i++)
+        if (!strcmp(d.sels[i].stage, "village")) villages_by_town[d.sels[i].village / 1000 % 10]++;
+    assert_int_equal(villages_by_town[1], 3); /* key */
+    assert_int_equal(villages_by_town[2], 2); /* other */
+    assert_int_equal(villages_by_town[3], 3); /* key */
+    for (size_t i = 0; i < d.nsels; i++) {
+        const struct sel *s = &d.sels[i];
+        int64_t v = s->village;
+        if (strcmp(s->stage, "village")) continue;
+        /* edge and monitored in full: 2 + 1 */
+        assert_int_equal(count_sel(&d, v, "census_edge", NULL, 0), 2);
+        assert_int_equal(count_sel(&d, v, "census_monitored", NULL, 0), 1);
+        /* vulnerable: 5, only flagged general households (never a plain general one) */
+        assert_int_equal(count_sel(&d, v, "vulnerable", "", 0), 5);
+        if (v % 1000 == 201) {
+            /* the short village: 2 unexited, 3 exited stand in; exited still 5 of its own */
+            assert_int_equal(count_sel(&d, v, "unexited", "", 0), 2);
+            assert_int_equal(count_sel(&d, v, "exited", "unexited", 0), 2);
+            assert_int_equal(count_sel(&d, v, "vulnerable", "unexited", 0), 1);
+        } else {
+            assert_int_equal(count_sel(&d, v, "unexited", "", 0), 5);
+        }
+    }
+    for (size_t i = 0; i < d.nsels; i++) {
+        const struct sel *s = &d.sels[i];
+        if (!strcmp(s->stage, "household") && !strcmp(s->stratum, "vulnerable")) {
+            int flagged = 0;
+            for (size_t k = 0; k < m.nhh; k++)
+                if (!strcmp(m.hh[k].id, s->code)) flagged = (m.hh[k].flags & HF_ILLNESS) != 0;
+            assert_true(flagged);
+        }
+    }
+    draw_release(&d);
+    plan_release(&p);
+}
+
+/* Serving the frame in reverse gives the identical sample. */
+static void row_order_independent(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct draw a, b;
+    struct error e;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    for (int v = 0; v < 8; v++) {
+        struct frame_village *fv = mf_village(&m, 340123, 101 + v / 2, 201 + v, v % 2, 2,
+                                              10 + 7 * v);
+        mf_households_add(&m, fv->code, "exited_current", 5, 1);
+        mf_households_add(&m, fv->code, "exited_earlier", 5, 2);
+        mf_households_add(&m, fv->code, "unexited", 3, 1);
+        mf_households_add(&m, fv->code, "general", 12, 2);
+    }
+    mf_source(&m, &src);
+    load_plan(anhui_like, &p);
+    draw_init(&a);
+    draw_init(&b);
+    assert_int_equal(sample_draw(&p, "order", &src, 0, &a, &e), 0);
+    m.reverse = 1;
+    assert_int_equal(sample_draw(&p, "order", &src, 0, &b, &e), 0);
+    assert_int_equal(a.nsels, b.nsels);
+    for (size_t i = 0; i < a.nsels; i++) {
+        assert_string_equal(a.sels[i].unit, b.sels[i].unit);
+        assert_true(a.sels[i].pi == b.sels[i].pi);
+    }
+    draw_release(&a);
+    draw_release(&b);
+    plan_release(&p);
+}
+
+/* Selection frequency over many seeds against π: |freq − π| within 4 Monte-Carlo s.e. */
+static void check_frequencies(const char *plan_text, struct mem_frame *m, int reps,
+                              const char *stage)
+{
+    struct frame_source src;
+    struct plan p;
+    static double pi[MAXH], hits[MAXH], pisum[MAXH], pise[MAXH];
+    static char ids[MAXH][48];
+    size_t n = 0;
+    struct error e;
+    mf_source(m, &src);
+    load_plan(plan_text, &p);
+    memset(hits, 0, sizeof hits);
+    memset(pisum, 0, sizeof pisum);
+    for (int r = 0; r < reps; r++) {
+        struct draw d;
+        char seed[32];
+        snprintf(seed, sizeof seed, "freq-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            size_t k;
+            if (strcmp(s->stage, stage) || s->reserve) continue;
+            for (k = 0; k < n && strcmp(ids[k], s->code); k++) {}
+            if (k == n) {
+                snprintf(ids[n], sizeof ids[n], "%s", s->code);
+                pi[n] = s->pi;
+                pise[n++] = s->pi_se;
+            }
+            /* an exact π does not depend on the seed; a Monte-Carlo one only within its error */
+            assert_true(fabs(pi[k] - s->pi) <= 1e-12 + 6 * (s->pi_se + pise[k]));
+            pisum[k] += s->pi;
+            hits[k]++;
+        }
+        draw_release(&d);
+    }
+    for (size_t k = 0; k < n; k++) {
+        double f = hits[k] / reps, se = sqrt(pi[k] * (1 - pi[k]) / reps + pise[k] * pise[k]);
+        if (fabs(f - pi[k]) > 4 * se + 1e-9)
+            fail_msg("%s %s: selected in %.4f of %d draws, π = %.4f (s.e. %.4f)", stage, ids[k],
+                     f, reps, pi[k], se);
+    }
+    plan_release(&p);
+}
+
+static void inclusion_probabilities(void **state)
+{
+    static struct mem_frame m;
+    (void)state;
+    /* equal probability with substitutions: one village, exited_current short (2 of 4) so
+     * exited_earlier lends 2: its π = (4 + 2)/10 */
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    {
+        struct frame_village *fv = mf_village(&m, 340123, 101, 201, 1, 1, 10);
+        mf_households_add(&m, fv->code, "exited_current", 2, 1);
+        mf_households_add(&m, fv->code, "exited_earlier", 10, 1);
+        mf_households_add(&m, fv->code, "general", 9, 1);
+        mf_village(&m, 340123, 102, 202, 0, 1, 10);
+    }
+    check_frequencies(
+        "{\"format\":\"pinggu-plan/1\",\"id\":\"f\",\"title\":{\"zh\":\"f\",\"en\":\"f\"},"
+        "\"source\":\"t\",\"year\":2019,\"scope\":{},\"income_line\":{\"2019\":1},"
+        "\"windows\":{\"exited_earlier\":[2016,2018]},\"counties\":{\"select\":\"all\"},"
+        "\"villages\":{\"strata\":[{\"name\":\"poor\",\"poor\":true,\"n\":1}]},"
+        "\"households\":{\"quotas\":[{\"name\":\"exited_current\",\"n\":4,\"fallback\":"
+        "[\"exited_earlier\"]},{\"name\":\"exited_earlier\",\"n\":4},{\"name\":\"general\","
+        "\"n\":3}],\"reserve\":0},\"thresholds\":[{\"indicator\":\"missed\",\"op\":\"<\","
+        "\"value\":0.02,\"words\":\"低于2%\"}]}",
+        &m, 3000, "household");
+    /* weighted πps (randomised systematic, with a certainty unit) */
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    {
+        static const int64_t sizes[] = {2, 5, 9, 14, 20, 30, 45, 200};
+        for (int v = 0; v < 8; v++) mf_village(&m, 340123, 101 + v, 201 + v, 1, 1, sizes[v]);
+    }
+    check_frequencies(
+        "{\"format\":\"pinggu-plan/1\",\"id\":\"w\",\"title\":{\"zh\":\"w\",\"en\":\"w\"},"
+        "\"source\":\"t\",\"year\":2019,\"scope\":{},\"income_line\":{\"2019\":1},"
+        "\"counties\":{\"select\":\"all\"},\"villages\":{\"strata\":[{\"name\":\"poor\","
+        "\"poor\":true,\"n\":3,\"size\":{\"measure\":\"registered_persons\"}}]},"
+        "\"households\":{\"quotas\":[{\"name\":\"general\",\"n\":1}]},"
+        "\"thresholds\":[{\"indicator\":\"missed\",\"op\":\"<\",\"value\":0.02,"
+        "\"words\":\"低于2%\"}]}",
+        &m, 3000, "village");
+}
+
+/* Distinct townships: π by Monte Carlo agrees with frequencies under fresh seeds. */
+static void monte_carlo_probabilities(void **state)
+{
+    static struct mem_frame m;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    /* 3 townships, poor and non-poor villages sharing them */
+    mf_village(&m, 340123, 101, 201, 1, 1, 30);
+    mf_village(&m, 340123, 101, 202, 0, 1, 10);
+    mf_village(&m, 340123, 102, 203, 1, 1, 10);
+    mf_village(&m, 340123, 102, 204, 0, 1, 25);
+    mf_village(&m, 340123, 103, 205, 1, 1, 5);
+    mf_village(&m, 340123, 103, 206, 0, 1, 15);
+    check_frequencies(
+        "{\"format\":\"pinggu-plan/1\",\"id\":\"m\",\"title\":{\"zh\":\"m\",\"en\":\"m\"},"
+        "\"source\":\"t\",\"year\":2019,\"scope\":{},\"income_line\":{\"2019\":1},"
+        "\"counties\":{\"select\":\"all\"},\"villages\":{\"strata\":[{\"name\":\"poor\","
+        "\"poor\":true,\"n\":1,\"size\":{\"measure\":\"registered_persons\"}},{\"name\":"
+        "\"nonpoor\",\"poor\":false,\"n\":1,\"size\":{\"measure\":\"registered_persons\"}}],"
+        "\"distinct_townships\":true,\"monte_carlo\":10000},"
+        "\"households\":{\"quotas\":[{\"name\":\"general\",\"n\":1}]},"
+        "\"thresholds\":[{\"indicator\":\"missed\",\"op\":\"<\",\"value\":0.02,"
+        "\"words\":\"低于2%\"}]}",
+        &m, 150, "village");
+}
+
+static void plan_errors(void **state)
+{
+    struct plan p;
+    struct errlist errs;
+    struct error e;
+    char *bad = strdup(anhui_like), *at = strstr(bad, "\"unexited\",\"exited_earlier\"");
+    (void)state;
+    assert_non_null(at);
+    memcpy(at + 1, "exitted ", 8); /* fallback[0] of quotas[2] becomes "exitted " */
+    errlist_init(&errs, 20);
+    assert_int_equal(plan_parse("p.json", bad, strlen(bad), &p, &errs, &e), ERR_INVALID);
+    assert_true(errs.total >= 1);
+    assert_non_null(strstr(errs.items[0].msg, "households.quotas[2].fallback[0]: unknown category"));
+    errlist_release(&errs);
+    plan_release(&p);
+    free(bad);
+    /* the words fix the bound: 低于 with <= is rejected */
+    bad = strdup(anhui_like);
+    at = strstr(bad, "\"op\":\"<\"");
+    memcpy(at, "\"op\":\"=\"", 8);
+    at[6] = '<';
+    {
+        char *fixed = malloc(strlen(bad) + 2);
+        size_t pre = (size_t)(at - bad) + 7;
+        memcpy(fixed, bad, pre);
+        fixed[pre] = '=';
+        strcpy(fixed + pre + 1, bad + pre); /* test code: lint covers src/ */
+        errlist_init(&errs, 20);
+        assert_int_equal(plan_parse("p.json", fixed, strlen(fixed), &p, &errs, &e), ERR_INVALID);
+        assert_non_null(strstr(errs.items[0].msg, "disagrees with the seed's words"));
+        errlist_release(&errs);
+        plan_release(&p);
+        free(fixed);
+    }
+    free(bad);
+}
+
+static void team_lottery(void **state)
+{
+    /* 5 cities, 4 teams whose home cities are 1..4: team k may not get city k */
+    int cities[5] = {1, 2, 3, 4, 5}, home[4] = {1, 2, 3, 4}, assign[5];
+    static int counts[4096];
+    int distinct = 0;
+    (void)state;
+    memset(counts, 0, sizeof counts);
+    for (int r = 0; r < 3000; r++) {
+        char seed[32], hex[65];
+        struct error e;
+        int code = 0, per[4] = {0};
+        snprintf(seed, sizeof seed, "lottery-%d", r);
+        ticket_seed_hex(seed, hex);
+        assert_true(teams_assign_cities(hex, cities, 5, home, 4, assign, &e) >= 1);
+        for (int c = 0; c < 5; c++) {
+            assert_int_not_equal(home[assign[c]], cities[c]);
+            per[assign[c]]++;
+            code = code * 4 + assign[c];
+        }
+        for (int t = 0; t < 4; t++) assert_true(per[t] == 1 || per[t] == 2);
+        counts[code]++;
+    }
+    /* uniform over the valid assignments: a chi-square over the observed ones */
+    {
+        double chi = 0, expect;
+        int total = 3000;
+        for (int k = 0; k < 4096; k++) distinct += counts[k] > 0;
+        expect = (double)total / distinct;
+        for (int k = 0; k < 4096; k++)
+            if (counts[k]) chi += (counts[k] - expect) * (counts[k] - expect) / expect;
+        /* the number of valid balanced assignments is 4 · derangement-like count; every one
+         * should appear; chi-square with df = distinct − 1 stays below df + 5 sqrt(2 df) */
+        assert_true(chi < (distinct - 1) + 5 * sqrt(2.0 * (distinct - 1)));
+    }
+    assert_true(distinct > 50);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ticket_vectors),         cmocka_unit_test(anhui_substitutions),
+        cmocka_unit_test(district_rules),         cmocka_unit_test(row_order_independent),
+        cmocka_unit_test(inclusion_probabilities), cmocka_unit_test(monte_carlo_probabilities),
+        cmocka_unit_test(plan_errors),            cmocka_unit_test(team_lottery),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
