@@ -95,10 +95,21 @@ bench:
 	@$(MAKE) --no-print-directory pinggu
 	@bench/run.sh
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC)
+FUZZ_CFLAGS := $(filter-out -Wno-format-truncation,$(CFLAGS_COMMON)) -O1
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(filter-out -Wshadow,$(CFLAGS_COMMON)) -O1 -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(LIB_SRC) $(LIBS)
+	@echo "cc  $< (fuzz)"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/libpinggu.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/%: fuzz/%.c build/fuzz/libpinggu.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libpinggu.a \
+		$(LIBS)
 
 fuzz:
 	@scripts/deps.sh fuzz

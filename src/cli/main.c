@@ -89,6 +89,11 @@ int cli_open_store(const char *db, int flags, struct store **s)
 
 int cmd_help(int argc, char **argv)
 {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: pinggu help [COMMAND | formats]\n\nHelp on a command, or the registry "
+               "file formats (docs/formats.md).\n");
+        return EXIT_OK;
+    }
     if (argc >= 2 && !strcmp(argv[1], "formats")) {
         struct strbuf sb = STRBUF_INIT;
         sb_adds(&sb, "# Registry file formats / 建档立卡数据文件格式\n\n"

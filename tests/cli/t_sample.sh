@@ -1,0 +1,61 @@
+# t_sample.sh — issue 3 through the real binary: plan check errors with JSON paths, seed
+# commitments, drawing a sample with its manifest, verification (also after a later
+# registry import), and its failures on a changed frame, a wrong seed and a tampered
+# selection; teams.
+. "$TESTS_DIR/lib.sh"
+
+for p in "$ROOT"/plans/*.json; do expect_status 0 $PINGGU plan check "$p"; done
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["households"]["quotas"][2]["fallback"][0]="exitted"; json.dump(p,open("bad.json","w"),ensure_ascii=False)' "$ROOT/plans/anhui-cross-2019.json"
+expect_status 2 $PINGGU plan check bad.json
+expect_grep 'households.quotas\[2\].fallback\[0\]: unknown category "exitted"' err.txt
+
+expect_status 0 $PINGGU seed commit abc
+expect_grep "^ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad$" out.txt
+
+$PINGGU synth --out prov --seed 2 --counties 4 >/dev/null  # two cities
+$PINGGU init s.db >/dev/null
+$PINGGU import --db s.db prov >/dev/null
+SEED=31415926535897932384
+C=$($PINGGU seed commit $SEED)
+expect_status 0 $PINGGU sample --db s.db --plan "$ROOT/plans/district-2020h1.json" --seed $SEED --name d1 --manifest m.json
+expect_grep "county 县" out.txt
+expect_status 1 $PINGGU sample --db s.db --plan "$ROOT/plans/district-2020h1.json" --seed $SEED --name d1
+expect_grep "exists already" err.txt
+expect_status 0 $PINGGU sample show --db s.db --name d1 --json
+expect_grep '"stage": "household"' out.txt
+expect_status 0 $PINGGU sample verify --db s.db m.json --commitment $C
+expect_grep "identical" out.txt
+
+# the Anhui plan with teams
+expect_status 0 $PINGGU sample --db s.db --plan "$ROOT/plans/anhui-cross-2019.json" --seed 777 --name anhui
+expect_status 0 $PINGGU teams draw --db s.db --plan "$ROOT/plans/anhui-cross-2019.json" --seed 2019 --sample anhui
+expect_grep "local cadres \((6[0-9]|[7-9][0-9]|100)%\)" out.txt
+expect_no_grep "[一-龥]{2,} +city" out.txt
+expect_status 2 $PINGGU teams draw --db s.db --plan "$ROOT/plans/district-2020h1.json" --seed 2019 --sample anhui
+
+# a later registry import does not break verification (the frame is frozen)
+$PINGGU synth --out prov2 --seed 6 --counties 1 >/dev/null
+$PINGGU import --db s.db prov2 >/dev/null
+expect_status 0 $PINGGU sample verify --db s.db m.json --commitment $C
+
+# wrong seed against the commitment
+expect_status 1 $PINGGU sample verify --db s.db m.json --commitment $($PINGGU seed commit 27182818284590452353)
+expect_grep "wrong seed" out.txt
+# a tampered selection in the manifest
+python3 - <<'PY'
+import json
+m = json.load(open("m.json"))
+for u in m["units"]:
+    if u["stage"] == "household" and not u["reserve"]:
+        u["code"] = u["code"][:-1] + ("1" if u["code"][-1] != "1" else "2")
+        break
+json.dump(m, open("m2.json", "w"), ensure_ascii=False)
+PY
+expect_status 1 $PINGGU sample verify --db s.db m2.json
+expect_grep "tampered selection" out.txt
+# a changed frozen-frame row
+cp s.db s2.db
+sqlite3 s2.db "UPDATE sample_frame SET attrs = replace(attrs, '\"registered\":0', '\"registered\":1') WHERE row_no = (SELECT min(row_no) FROM sample_frame WHERE level = 'household')"
+expect_status 1 $PINGGU sample verify --db s2.db m.json
+expect_grep "changed frame" out.txt
+
