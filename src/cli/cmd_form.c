@@ -1,0 +1,332 @@
+/*
+ * cmd_form.c — `pinggu form check|show|validate`: questionnaires (survey.h, docs/forms.md).
+ *
+ *   check FILE...   loads and checks each form; prints every problem with its JSON path
+ *                   ("forms/x.json: survey[12].relevant: unknown question ${q} at offset 3");
+ *                   exit 0 if all are sound, 2 if any has errors (or warnings with --strict),
+ *                   1 if a file cannot be read.
+ *   show FILE       prints an outline of the form in Chinese, English or both.
+ *   validate FORM ANSWERS.json
+ *                   validates one questionnaire's answers (a JSON object name -> value, a
+ *                   repeat as an array of such objects) and prints the issues; exit 2 if any
+ *                   is an error. For trying a form out; bulk field import is not this command.
+ *
+ * Uses only the public survey.h (curl's src/tool_* discipline).
+ */
+#include "cli.h"
+#include "../survey/survey.h"
+
+#include <jansson.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: pinggu form check [--strict] FILE...\n"
+    "       pinggu form show FILE [--lang zh|en|both]\n"
+    "       pinggu form validate FORM ANSWERS.json [--lenient] [--today YYYY-MM-DD]\n"
+    "                            [--lang zh|en|both] [--print]\n\n"
+    "check     checks questionnaire files / 检查问卷文件: JSON syntax, groups balanced, names\n"
+    "          unique, choice lists, every expression parsed and every ${reference} resolved,\n"
+    "          types fitting. Problems are printed as FILE: JSON.PATH: reason. Exit 0 if every\n"
+    "          file is sound, 2 if any has errors, 1 if a file cannot be read. Warnings\n"
+    "          (missing English label, unknown key, unused list) fail only with --strict.\n"
+    "show      prints an outline of the form / 显示问卷大纲: groups, questions, choices, skip\n"
+    "          logic and checks, with Chinese and/or English labels (--lang, default both).\n"
+    "validate  validates one questionnaire / 校验一份问卷: ANSWERS.json is an object of\n"
+    "          name -> answer (text, number; a repeat is an array of objects). Prints each\n"
+    "          issue; --print also prints the normalised answers as JSON. Strict mode (default)\n"
+    "          warns about answers to questions that are not relevant; --lenient drops them\n"
+    "          silently. --today sets the reference date of today() (default: PINGGU_TODAY or\n"
+    "          the clock). Exit 0 if there is no error, 2 otherwise.\n\n"
+    "The file format, the expression language and the validation rules: docs/forms.md.\n";
+
+static int parse_lang(const char *s, int *langs)
+{
+    if (!strcmp(s, "zh"))
+        *langs = FORM_LANG_ZH;
+    else if (!strcmp(s, "en"))
+        *langs = FORM_LANG_EN;
+    else if (!strcmp(s, "both"))
+        *langs = FORM_LANG_BOTH;
+    else
+        return -1;
+    return 0;
+}
+
+static int form_check_files(int argc, char **argv, int strict)
+{
+    int status = EXIT_OK;
+    if (argc < 1) return cli_usage("form", "check needs at least one FILE");
+    for (int i = 0; i < argc; i++) {
+        struct errlist errs, warns;
+        struct form *f = NULL;
+        struct error e;
+        int rc;
+        errlist_init(&errs, 100);
+        errlist_init(&warns, 100);
+        rc = form_load(argv[i], &f, &errs, &warns, &e);
+        errlist_print(stderr, &errs);
+        for (size_t k = 0; k < warns.n; k++)
+            fprintf(stderr, "%s: warning: %s\n", warns.items[k].file, warns.items[k].msg);
+        if (warns.total > warns.n)
+            fprintf(stderr, "... and %zu more warnings\n", warns.total - warns.n);
+        if (rc == ERR_IO || rc == ERR_NOMEM) {
+            if (!errs.n) fprintf(stderr, "pinggu: %s\n", e.msg);
+            status = EXIT_FAIL;
+        } else if (rc || (strict && warns.total)) {
+            printf("%s: %zu error%s, %zu warning%s\n", argv[i], errs.total,
+                   errs.total == 1 ? "" : "s", warns.total, warns.total == 1 ? "" : "s");
+            if (status == EXIT_OK) status = EXIT_INPUT;
+        } else {
+            size_t q = 0;
+            for (size_t k = 0; k < f->nrows; k++) q += form_type_answers(f->rows[k].type);
+            printf("%s: ok — %s %s, %zu rows, %zu questions, %zu choice lists%s\n", argv[i], f->id,
+                   f->version, f->nrows, q, f->nlists, warns.total ? " (with warnings)" : "");
+        }
+        form_free(f);
+        errlist_release(&errs);
+        errlist_release(&warns);
+    }
+    return status;
+}
+
+static int form_show(const char *path, int langs)
+{
+    struct errlist errs;
+    struct form *f = NULL;
+    struct strbuf sb = STRBUF_INIT;
+    struct error e;
+    int rc;
+    errlist_init(&errs, 20);
+    rc = form_load(path, &f, &errs, NULL, &e);
+    if (rc) {
+        errlist_print(stderr, &errs);
+        errlist_release(&errs);
+        return rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
+    }
+    errlist_release(&errs);
+    if (form_outline(f, langs, &sb)) {
+        form_free(f);
+        sb_release(&sb);
+        fprintf(stderr, "pinggu: out of memory\n");
+        return EXIT_FAIL;
+    }
+    fputs(sb.buf, stdout);
+    sb_release(&sb);
+    form_free(f);
+    return EXIT_OK;
+}
+
+/* The text of a JSON scalar as an answer (numbers as written, booleans yes/no, arrays of
+ * scalars joined by blanks as select_multiple). 0, or -1 if v is not an answer. */
+static int answer_text(const json_t *v, struct strbuf *sb)
+{
+    sb_reset(sb);
+    if (json_is_string(v))
+        sb_add(sb, json_string_value(v), json_string_length(v));
+    else if (json_is_integer(v))
+        sb_addf(sb, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        sb_addf(sb, "%.15g", json_real_value(v));
+    else if (json_is_true(v))
+        sb_adds(sb, "yes");
+    else if (json_is_false(v))
+        sb_adds(sb, "no");
+    else if (json_is_null(v))
+        return 1;
+    else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            const json_t *x = json_array_get(v, i);
+            if (!json_is_string(x)) return -1;
+            sb_addf(sb, "%s%s", i ? " " : "", json_string_value(x));
+        }
+    } else
+        return -1;
+    return 0;
+}
+
+static int load_answers(struct answers *a, const char *path, struct error *e)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *v;
+    struct strbuf sb = STRBUF_INIT;
+    const char *key;
+    int rc = 0;
+    if (!root) return error_at(e, ERR_PARSE, path, jerr.line, jerr.column, "%s", jerr.text);
+    if (!json_is_object(root)) {
+        rc = error_at(e, ERR_PARSE, path, 0, 0, "answers must be a JSON object");
+        goto out;
+    }
+    json_object_foreach(root, key, v)
+    {
+        int t;
+        if (json_is_array(v) && json_array_size(v) && json_is_object(json_array_get(v, 0))) {
+            for (size_t i = 0; i < json_array_size(v); i++) {
+                const json_t *o = json_array_get(v, i);
+                const char *k2;
+                json_t *v2;
+                long inst;
+                if (!json_is_object(o)) {
+                    rc = error_at(e, ERR_PARSE, path, 0, 0, "%s[%zu]: must be an object", key, i);
+                    goto out;
+                }
+                if (answers_add_instance(a, key, &inst)) {
+                    rc = error_at(e, ERR_PARSE, path, 0, 0, "%s: the form has no repeat %s", key,
+                                  key);
+                    goto out;
+                }
+                json_object_foreach((json_t *)o, k2, v2)
+                {
+                    t = answer_text(v2, &sb);
+                    if (t < 0) {
+                        rc = error_at(e, ERR_PARSE, path, 0, 0, "%s[%zu].%s: not an answer", key, i,
+                                      k2);
+                        goto out;
+                    }
+                    if (!t && (rc = answers_set_in(a, k2, inst, sb.buf))) goto nomem;
+                }
+            }
+            continue;
+        }
+        t = answer_text(v, &sb);
+        if (t < 0) {
+            rc = error_at(e, ERR_PARSE, path, 0, 0, "%s: not an answer", key);
+            goto out;
+        }
+        if (!t && (rc = answers_set(a, key, sb.buf))) goto nomem;
+    }
+    if (sb_ok(&sb)) goto nomem;
+    goto out;
+nomem:
+    rc = error_set(e, ERR_NOMEM, "out of memory");
+out:
+    sb_release(&sb);
+    json_decref(root);
+    return rc;
+}
+
+static void print_answers(const struct answers *a)
+{
+    const struct form *f = answers_form(a);
+    json_t *o = json_object();
+    char *s;
+    for (size_t i = 0; o && i < f->nrows; i++) {
+        const struct form_row *r = &f->rows[i];
+        if (r->type == FORM_BEGIN_REPEAT) {
+            long n = answers_instances(a, r->name);
+            json_t *arr = json_array();
+            for (long k = 0; arr && k < n; k++) {
+                json_t *inst = json_object();
+                for (int j = (int)i + 1; inst && j < r->end; j++) {
+                    const char *v = answers_value(a, j, k);
+                    if (v && f->rows[j].name)
+                        json_object_set_new(inst, f->rows[j].name, json_string(v));
+                }
+                json_array_append_new(arr, inst);
+            }
+            json_object_set_new(o, r->name, arr);
+            continue;
+        }
+        if (r->repeat < 0 && r->name && answers_value(a, (int)i, -1))
+            json_object_set_new(o, r->name, json_string(answers_value(a, (int)i, -1)));
+    }
+    s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (s) printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+static int form_validate(const char *form_path, const char *answers_path, int lenient, int today,
+                         int langs, int print)
+{
+    struct errlist errs;
+    struct form *f = NULL;
+    struct answers *a = NULL;
+    struct issues is;
+    struct error e;
+    int rc, status = EXIT_OK;
+    issues_init(&is);
+    errlist_init(&errs, 20);
+    rc = form_load(form_path, &f, &errs, NULL, &e);
+    if (rc) {
+        errlist_print(stderr, &errs);
+        status = rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
+        goto out;
+    }
+    if (answers_new(f, &a, &e) || load_answers(a, answers_path, &e) ||
+        answers_validate(a, lenient ? ANSWERS_LENIENT : ANSWERS_STRICT, today, &is, &e)) {
+        status = cli_fail(&e);
+        goto out;
+    }
+    for (size_t i = 0; i < is.n; i++) {
+        const struct issue *it = &is.items[i];
+        printf("%-7s %s", it->severity == FORM_ERROR ? "error" : "warning", it->name);
+        if (it->instance >= 0 && it->row >= 0 && f->rows[it->row].repeat >= 0)
+            printf(" (%s[%ld])", f->rows[f->rows[it->row].repeat].name, it->instance);
+        else if (it->instance >= 0)
+            printf(" ([%ld])", it->instance);
+        if (langs & FORM_LANG_ZH) printf(": %s", it->zh);
+        if (langs & FORM_LANG_EN) printf("%s %s", langs & FORM_LANG_ZH ? " /" : ":", it->en);
+        printf("\n");
+    }
+    printf("%zu error%s, %zu warning%s\n", is.errors, is.errors == 1 ? "" : "s", is.warnings,
+           is.warnings == 1 ? "" : "s");
+    if (print) print_answers(a);
+    if (is.errors) status = EXIT_INPUT;
+out:
+    answers_free(a);
+    form_free(f);
+    issues_release(&is);
+    errlist_release(&errs);
+    return status;
+}
+
+int cmd_form(int argc, char **argv)
+{
+    static const struct option opts[] = {{"strict", no_argument, 0, 's'},
+                                         {"lang", required_argument, 0, 'l'},
+                                         {"lenient", no_argument, 0, 'L'},
+                                         {"today", required_argument, 0, 't'},
+                                         {"print", no_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *sub;
+    int strict = 0, langs = FORM_LANG_BOTH, lenient = 0, print = 0, today = 0, c;
+    if (cli_wants_help(argc, argv)) return cli_help(help);
+    if (argc < 2) return cli_usage("form", "check, show or validate?");
+    sub = argv[1];
+    if (strcmp(sub, "check") && strcmp(sub, "show") && strcmp(sub, "validate"))
+        return cli_usage("form", "unknown sub-command '%s' (check, show, validate)", sub);
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            strict = 1;
+            break;
+        case 'L':
+            lenient = 1;
+            break;
+        case 'p':
+            print = 1;
+            break;
+        case 'l':
+            if (parse_lang(optarg, &langs)) return cli_usage("form", "--lang zh, en or both");
+            break;
+        case 't':
+            if (parse_date(optarg, &today)) return cli_usage("form", "--today YYYY-MM-DD");
+            break;
+        case 'h':
+            return cli_help(help);
+        default:
+            return cli_usage("form", "bad option");
+        }
+    }
+    argc -= 1 + optind;
+    argv += 1 + optind;
+    if (!strcmp(sub, "check")) return form_check_files(argc, argv, strict);
+    if (!strcmp(sub, "show")) {
+        if (argc != 1) return cli_usage("form", "show takes one FILE");
+        return form_show(argv[0], langs);
+    }
+    if (argc != 2) return cli_usage("form", "validate takes FORM and ANSWERS.json");
+    return form_validate(argv[0], argv[1], lenient, today ? today : date_today(), langs, print);
+}

@@ -1,0 +1,341 @@
+/*
+ * survey.h — the survey stage (DESIGN.md §9, src/survey/): questionnaire definitions (forms),
+ * the expression language their skip logic and checks are written in, and the validation of
+ * one questionnaire's answers against its form.
+ *
+ * Sections, each with its own heading below (later stages of the survey work — field import,
+ * evidence, simulation — add their own sections at the end):
+ *   expressions   expr_*     parse once into an arena, evaluate many times (expr.c)
+ *   forms         form_*     load and check a form file (JSON, XLSForm conventions), outline
+ *                            (form.c)
+ *   answers       answers_*  one questionnaire's answers, validated against its form; the
+ *                            issues found (validate.c)
+ *
+ * The formats — form files, the expression grammar, value semantics and the validation rules —
+ * are documented for people in docs/forms.md; this header is the contract for code.
+ *
+ * Conventions (STYLE.md): functions return 0 or a negative ERR_* code and fill an optional
+ * struct error; every returned pointer's comment says who owns it. Nothing here keeps global
+ * state: a loaded struct form is immutable and may be shared by threads; a struct answers
+ * belongs to one thread at a time.
+ */
+#ifndef PINGGU_SURVEY_H
+#define PINGGU_SURVEY_H
+
+#include "../base/base.h"
+
+/* ================================================================ expressions */
+
+/*
+ * The XLSForm expression subset (docs/forms.md "Expressions"): ${name} references, '.', numbers,
+ * 'strings' and "strings", = != < <= > >=, and or not, + - * div mod, unary minus, parentheses,
+ * and the functions selected, count-selected, if, string-length, today, number, int, coalesce,
+ * count, sum, min, max, true, false.
+ *
+ * Values. Every value is one of: empty (an unanswered question, '' or the result of undefined
+ * arithmetic), a number (double), a string, a boolean or a date (days since 1970-01-01).
+ *   - arithmetic with an empty or non-numeric operand, or dividing by zero, gives empty;
+ *   - `=` is true when both sides are empty, false when exactly one is; `!=` is its negation;
+ *     < <= > >= with an empty side are false (XPath's NaN rule);
+ *   - a number (or date, boolean) against a string compares numerically (the string read as a
+ *     number or an ISO date YYYY-MM-DD); two strings compare numerically when both are numbers,
+ *     else byte-wise (ISO dates order correctly);
+ *   - as a condition: empty is false; a number is true unless 0; a string is true unless it is
+ *     a number equal to 0 or the word "false".
+ */
+
+enum expr_type {
+    EXPR_EMPTY = 0, /* unanswered / '' / undefined arithmetic */
+    EXPR_NUMBER,    /* num */
+    EXPR_STRING,    /* str, len */
+    EXPR_BOOL,      /* num is 0 or 1 */
+    EXPR_DATE       /* num: days since 1970-01-01 (today()) */
+};
+
+/* One value. str is borrowed: it points into the expression's arena (literals) or at a value
+ * the lookup callback returned, and lives as long as those. */
+struct expr_value {
+    enum expr_type type;
+    double num;      /* EXPR_NUMBER, EXPR_BOOL, EXPR_DATE */
+    const char *str; /* EXPR_STRING: NUL-terminated */
+    size_t len;      /* EXPR_STRING: bytes */
+};
+
+/* How a reference is used, recorded by the parser so that a form can check that types fit. */
+enum expr_role {
+    EXPR_ROLE_VALUE = 0,      /* plain ${q}: the question's value */
+    EXPR_ROLE_SELECTED,       /* first argument of selected() */
+    EXPR_ROLE_COUNT_SELECTED, /* argument of count-selected() */
+    EXPR_ROLE_COUNT,          /* argument of count(): a repeat, or a field inside one */
+    EXPR_ROLE_SUM             /* argument of sum(): a field inside a repeat */
+};
+
+/* One occurrence of ${name} or '.' in an expression. The form binds row/is_repeat after
+ * parsing (form.c); the evaluator passes the ref to the lookup callbacks. */
+struct expr_ref {
+    const char *name;    /* arena; "." for the current question */
+    long offset;         /* 1-based character offset of the name (after "${"), or of '.' */
+    enum expr_role role; /* how it is used */
+    int self;            /* 1 for '.' */
+    int row;             /* bound form row, -1 until bound (and always for '.') */
+    int is_repeat;       /* bound to a begin_repeat row (count() of instances) */
+};
+
+/* A reference compared with a literal (`${q} = 'no'`, `selected(${q}, 'a')`): lets the form
+ * check that 'no' is a choice of q's list and that numbers are compared with numbers. */
+struct expr_cmp {
+    size_t ref;          /* index into refs */
+    const char *literal; /* arena: the literal's text ('no', or "3" for a number) */
+    int is_string;       /* 1: a string literal; 0: a number literal */
+    long offset;         /* 1-based character offset of the literal */
+};
+
+struct expr_node; /* private to expr.c */
+
+/* A parsed expression. Everything lives in the arena given to expr_parse. */
+struct expr {
+    const char *src;        /* arena copy of the source text */
+    struct expr_node *root; /* arena */
+    struct expr_ref *refs;  /* arena, in source order */
+    size_t nrefs;
+    struct expr_cmp *cmps; /* arena, in source order */
+    size_t ncmps;
+};
+
+/* Limits: nesting of parentheses, function calls and prefix operators; and the depth of the
+ * tree (long chains like 1+1+...+1). Beyond them expr_parse fails; nothing recurses deeper. */
+#define EXPR_MAX_NESTING 100
+#define EXPR_MAX_DEPTH   1000
+
+/* Parses src (NUL-terminated UTF-8) into *out, allocated in arena a (so freed with it).
+ * On a syntax error returns ERR_PARSE and fills e with a message ending in "at offset N" and
+ * e->column = N, the 1-based character (not byte) offset of the offending token; the end of
+ * the text is offset length + 1. ERR_NOMEM if the arena fails. */
+int expr_parse(const char *src, struct arena *a, struct expr **out, struct error *e);
+
+/* Where expr_eval gets the values of references. Any callback may be NULL (then every
+ * reference is empty and every repeat has no instance). Strings returned are borrowed and
+ * must stay valid until expr_eval returns; NULL or "" means unanswered. */
+struct expr_env {
+    void *ctx;
+    /* The value of a plain reference. */
+    const char *(*value)(void *ctx, const struct expr_ref *ref);
+    /* For count()/sum(): the number of instances of the repeat that ref is (is_repeat) or lies
+     * in, and the value of the field ref in instance i (0-based). */
+    long (*instances)(void *ctx, const struct expr_ref *ref);
+    const char *(*item)(void *ctx, const struct expr_ref *ref, long i);
+    const char *self; /* the value of '.' (the current question's answer); NULL: empty */
+    int today;        /* reference date YYYYMMDD for today(); 0: today() is empty */
+};
+
+/* Evaluates x. Total: every expression has a value (see the value rules above); returns 0.
+ * Strings in *out are borrowed from x's arena or from env's callbacks. */
+int expr_eval(const struct expr *x, const struct expr_env *env, struct expr_value *out);
+/* Evaluates x as a condition (relevant, required, check): 1 true, 0 false. */
+int expr_eval_bool(const struct expr *x, const struct expr_env *env);
+/* v as a condition: 1 or 0 (the rules above). */
+int expr_truthy(const struct expr_value *v);
+/* v as text, the way a calculation is stored: "" for empty, numbers in shortest form ("7",
+ * "0.015"), booleans "1"/"0", dates "YYYY-MM-DD". Returns v->str or buf (size >= 32). */
+const char *expr_value_text(const struct expr_value *v, char *buf, size_t size);
+/* s as a number, the way arithmetic reads it: a decimal number, or an ISO date YYYY-MM-DD as
+ * days since 1970-01-01. 0 on success, -1 if s is neither. */
+int expr_to_number(const char *s, double *out);
+
+/* ================================================================ forms */
+
+/* Row types (the XLSForm `type` column). */
+enum form_type {
+    FORM_INTEGER = 0,
+    FORM_DECIMAL,
+    FORM_TEXT,
+    FORM_SELECT_ONE,
+    FORM_SELECT_MULTIPLE,
+    FORM_DATE,
+    FORM_GEOPOINT,
+    FORM_NOTE,
+    FORM_CALCULATE,
+    FORM_BEGIN_GROUP,
+    FORM_END_GROUP,
+    FORM_BEGIN_REPEAT,
+    FORM_END_REPEAT,
+    FORM_TYPE_COUNT
+};
+
+enum form_severity { FORM_ERROR = 0, FORM_WARNING = 1 };
+
+/* Units of observation a form may describe. */
+#define FORM_UNITS "household_registered|household_general|village|township|problem"
+
+/* One check of a question: a constraint (an error) or a pinggu `checks` entry. */
+struct form_check {
+    struct expr *expr; /* arena; true = passes */
+    enum form_severity severity;
+    const char *msg_zh; /* arena; may be NULL (a generic message is used) */
+    const char *msg_en; /* arena; may be NULL */
+};
+
+struct form_choice {
+    const char *name; /* arena: the stored value, e.g. "yes" */
+    const char *zh;   /* arena: label::zh, e.g. "是" */
+    const char *en;   /* arena: label::en */
+};
+
+struct form_list {
+    const char *name;            /* arena: the list name, e.g. "yes_no" */
+    struct form_choice *choices; /* arena, in paper order (choice k is the paper's number k+1) */
+    size_t n;
+    int used; /* some question uses the list */
+};
+
+/* One survey row. Indices are positions in form.rows (= survey[i] in the file). */
+struct form_row {
+    enum form_type type;
+    const char *name;              /* arena; NULL for end_group / end_repeat */
+    const char *zh, *en;           /* arena: labels (may be NULL) */
+    const char *hint_zh, *hint_en; /* arena, may be NULL */
+    const char *seed_ref;          /* arena, may be NULL: where in the seed it comes from */
+    int list;                      /* selects: index into form.lists; else -1 */
+    int required;                  /* 1 if required is the constant true */
+    struct expr *required_if;      /* arena: required as an expression, or NULL */
+    struct expr *relevant;         /* arena, or NULL (always relevant) */
+    struct expr *calculation;      /* arena: calculate rows */
+    struct form_check *checks;     /* arena: the constraint first, then `checks` */
+    size_t nchecks;
+    int parent; /* enclosing begin_group/begin_repeat row, -1 at top level */
+    int repeat; /* enclosing begin_repeat row (not the row itself), -1: none */
+    int end;    /* begin rows: the matching end row; else -1 */
+};
+
+/* A loaded, checked form. Immutable after form_load; every string lives in its arena. */
+struct form {
+    struct arena arena;
+    const char *path;         /* the file name as given (messages) */
+    const char *id, *version; /* form_id, version */
+    const char *title_zh, *title_en;
+    const char *unit; /* one of FORM_UNITS */
+    const char *source, *notes;
+    struct form_row *rows; /* survey[], in order */
+    size_t nrows;
+    struct form_list *lists; /* choices, in file order */
+    size_t nlists;
+    int *calc_order; /* calculate rows in dependency order */
+    size_t ncalc;
+    int *index; /* private: open-addressing name -> row table */
+    size_t index_cap;
+};
+
+/* Loads and checks the form file at path (or the JSON text of length len, named `name` in
+ * messages). Every problem goes to errs (errors) or warns (warnings; may be NULL) as
+ * "PATH: JSON.PATH: reason", e.g. "forms/x.json: survey[12].relevant: unknown question
+ * ${water_okk} at offset 3". On success returns 0 and *out (caller owns it: form_free).
+ * Otherwise returns ERR_IO (unreadable), ERR_PARSE (not JSON) or ERR_INVALID (rules broken),
+ * *out is NULL and e holds the first error. Warnings never fail a load. */
+int form_load(const char *path, struct form **out, struct errlist *errs, struct errlist *warns,
+              struct error *e);
+int form_load_mem(const char *name, const char *text, size_t len, struct form **out,
+                  struct errlist *errs, struct errlist *warns, struct error *e);
+void form_free(struct form *f);
+
+/* The row named name, or -1. */
+int form_find(const struct form *f, const char *name);
+/* The list of a select row (borrowed from f), or NULL. */
+const struct form_list *form_row_list(const struct form *f, int row);
+/* Static name of a type ("select_one", "begin_group", ...). */
+const char *form_type_name(enum form_type t);
+/* 1 if rows of type t take an answer (not note, group or repeat markers). */
+int form_type_answers(enum form_type t);
+
+/* Languages for form_outline. */
+enum { FORM_LANG_ZH = 1, FORM_LANG_EN = 2, FORM_LANG_BOTH = 3 };
+/* Appends a readable outline of f (groups, questions with their labels in the languages
+ * asked for, types, choices, skip logic and checks) to sb. Returns sb_ok(sb). */
+int form_outline(const struct form *f, int langs, struct strbuf *sb);
+
+/* ================================================================ answers */
+
+/*
+ * One questionnaire's answers: name -> raw text, as a paper form is keyed in. select_multiple
+ * answers are space-separated choice names (XLSForm); repeat instances (household members)
+ * are numbered 0, 1, 2... and hold the answers of the questions inside the repeat.
+ * answers_validate normalises the answers in place (choice labels and paper numbers become
+ * choice names, dates become YYYY-MM-DD), drops answers to questions that are not relevant,
+ * recomputes calculations and lists the issues found. Reading afterwards: answers_get /
+ * answers_value give the normalised text, NULL when unanswered.
+ */
+struct answers; /* opaque (validate.c) */
+
+enum answers_mode {
+    ANSWERS_STRICT = 0, /* an answer to a non-relevant question: warning, and dropped */
+    ANSWERS_LENIENT     /* such answers are dropped silently */
+};
+
+enum issue_kind {
+    ISSUE_UNKNOWN = 0,  /* an answer to a name the form does not have */
+    ISSUE_NO_ANSWER,    /* an answer to a note, group or repeat */
+    ISSUE_TYPE,         /* not an integer / number / date / location */
+    ISSUE_CHOICE,       /* not a choice of the question's list */
+    ISSUE_REQUIRED,     /* a required, relevant question is unanswered */
+    ISSUE_NOT_RELEVANT, /* an answer to a question that is not relevant (strict mode) */
+    ISSUE_CHECK,        /* a constraint or check failed */
+    ISSUE_CALCULATE     /* a submitted calculated value differed and was replaced */
+};
+
+struct issue {
+    enum issue_kind kind;
+    enum form_severity severity;
+    const char *name; /* the question (borrowed from the form, or arena for unknown names) */
+    int row;          /* form row, -1 for unknown names */
+    long instance;    /* repeat instance (0-based), -1 outside repeats */
+    int check;        /* ISSUE_CHECK: index into the row's checks; else -1 */
+    const char *zh;   /* arena: message in Chinese */
+    const char *en;   /* arena: message in English */
+};
+
+/* The issues of one or more validations. */
+struct issues {
+    struct issue *items; /* owned */
+    size_t n, cap;
+    size_t errors, warnings;
+    struct arena arena; /* messages and names */
+};
+void issues_init(struct issues *is);
+void issues_reset(struct issues *is); /* n = 0; keeps the allocation */
+void issues_release(struct issues *is);
+/* The first issue about name (and instance, -1 for none) or NULL. Borrowed. */
+const struct issue *issues_find(const struct issues *is, const char *name, long instance);
+
+/* A new, empty questionnaire for form f (borrowed: must outlive it). Caller owns *out
+ * (answers_free). */
+int answers_new(const struct form *f, struct answers **out, struct error *e);
+void answers_free(struct answers *a);
+/* Forgets every answer (keeps allocations), for the next questionnaire of the same form. */
+void answers_reset(struct answers *a);
+/* Sets the answer to name (top level; text copied). A name the form does not have, or a
+ * question inside a repeat, is remembered and reported by answers_validate as an error.
+ * text NULL clears. Returns 0 or ERR_NOMEM. */
+int answers_set(struct answers *a, const char *name, const char *text);
+/* Appends an instance of repeat `repeat` and returns its index in *instance. ERR_NOTFOUND if
+ * the form has no such repeat. */
+int answers_add_instance(struct answers *a, const char *repeat, long *instance);
+/* Sets name inside instance `instance` of the repeat that holds name. An unknown name is
+ * remembered (error at validation); ERR_NOTFOUND if the instance does not exist. */
+int answers_set_in(struct answers *a, const char *name, long instance, const char *text);
+
+/* Validates and normalises the answers (rules: docs/forms.md "Validation"). `today` is the
+ * reference date YYYYMMDD for today(). Issues are appended to `is`. Returns 0 (whatever was
+ * found) or ERR_NOMEM. */
+int answers_validate(struct answers *a, enum answers_mode mode, int today, struct issues *is,
+                     struct error *e);
+
+/* The answer to name at top level, or NULL (unanswered, or not a top-level question).
+ * Borrowed: valid until the answers change. */
+const char *answers_get(const struct answers *a, const char *name);
+/* The answer to row `row` (form_find) in instance `instance` (-1 at top level), or NULL. */
+const char *answers_value(const struct answers *a, int row, long instance);
+/* The number of instances of the repeat named repeat (0 if none or unknown). */
+long answers_instances(const struct answers *a, const char *repeat);
+/* The form the answers belong to (borrowed). */
+const struct form *answers_form(const struct answers *a);
+
+#endif
