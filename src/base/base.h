@@ -283,6 +283,23 @@ void merkle_init(struct merkle *m);
 void merkle_add(struct merkle *m, const unsigned char leaf[32]);
 void merkle_root(const struct merkle *m, unsigned char out[32]);
 
+/* The digest of a batch of rows: the rows' canonical encodings (struct rowhash) in order,
+ * each prefixed with its 4-byte little-endian length, cut into chunks of ROWSTREAM_CHUNK
+ * rows; leaf = BLAKE2b-256 of a chunk's bytes; digest = the Merkle root of the leaves.
+ * Hashing whole chunks instead of single rows costs one streaming hash per row instead of
+ * one hash initialisation and finalisation; any changed row still changes its chunk. */
+#define ROWSTREAM_CHUNK 1024
+struct rowstream {
+    _Alignas(64) unsigned char state[384]; /* libsodium's crypto_generichash_state */
+    uint32_t in_chunk;                      /* rows in the open chunk */
+    uint64_t rows;
+    struct merkle mk;
+};
+void rowstream_init(struct rowstream *s);
+void rowstream_add(struct rowstream *s, const void *enc, size_t len);
+/* Closes the open chunk and writes the root; the stream must not be added to afterwards. */
+void rowstream_root(struct rowstream *s, unsigned char out[32]);
+
 /* Canonical row encoding for digests: typed, length-prefixed values in column order, so that
  * the importer (hashing what it binds) and the verifier (hashing what it reads back) agree. */
 struct rowhash {
@@ -297,6 +314,8 @@ void rowhash_double(struct rowhash *r, double v);
 void rowhash_text(struct rowhash *r, const char *s, size_t n);
 /* Digest of the values added since the last reset; returns ERR_NOMEM if the buffer failed. */
 int rowhash_digest(struct rowhash *r, unsigned char out[32]);
+/* The encoding itself (borrowed until the next change), or NULL if the buffer failed. */
+const unsigned char *rowhash_bytes(const struct rowhash *r, size_t *len);
 
 /* ---------------------------------------------------------------- u64map */
 
@@ -319,6 +338,27 @@ int u64map_put(struct u64map *m, uint64_t key, uint64_t val, uint64_t *old);
 uint64_t *u64map_get(const struct u64map *m, uint64_t key);
 /* Hash of an arbitrary string into a nonzero 64-bit key (for string-keyed maps). */
 uint64_t u64_hash_str(const char *s, size_t n);
+
+/* ---------------------------------------------------------------- extsort */
+
+/* External sort of (key, a, b) records in bounded memory: sorted runs spill to an unlinked
+ * temporary file and are merged on the way out. Output is in key order, equal keys in the
+ * order they were added. Used where a structure of the whole input (every resident ID of a
+ * national registry) would not fit: duplicates are adjacent in the output. */
+struct xrec {
+    uint64_t key;
+    uint32_t a, b;
+};
+struct extsort;
+/* mem_bytes bounds the in-memory part (buffer and sort scratch). Caller owns *out. */
+int extsort_new(size_t mem_bytes, struct extsort **out, struct error *e);
+/* 0, ERR_NOMEM or ERR_IO (temporary file). */
+int extsort_add(struct extsort *x, uint64_t key, uint32_t a, uint32_t b);
+/* No more adds: sorts the rest; then read with extsort_next. */
+int extsort_finish(struct extsort *x, struct error *e);
+/* The next record: 1, 0 at the end, or a negative error. */
+int extsort_next(struct extsort *x, struct xrec *out);
+void extsort_free(struct extsort *x);
 
 /* ---------------------------------------------------------------- progress */
 

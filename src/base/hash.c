@@ -133,6 +133,49 @@ void merkle_root(const struct merkle *m, unsigned char out[32])
     memcpy(out, acc, 32);
 }
 
+_Static_assert(sizeof(crypto_generichash_state) <= sizeof(((struct rowstream *)0)->state),
+               "struct rowstream too small for libsodium's state");
+
+static void chunk_open(struct rowstream *s)
+{
+    crypto_generichash_init((crypto_generichash_state *)s->state, NULL, 0, 32);
+    s->in_chunk = 0;
+}
+
+void rowstream_init(struct rowstream *s)
+{
+    pthread_once(&once, init_sodium);
+    merkle_init(&s->mk);
+    s->rows = 0;
+    chunk_open(s);
+}
+
+void rowstream_add(struct rowstream *s, const void *enc, size_t len)
+{
+    unsigned char n[4];
+    for (int i = 0; i < 4; i++) n[i] = (unsigned char)((uint32_t)len >> (8 * i));
+    crypto_generichash_update((crypto_generichash_state *)s->state, n, 4);
+    crypto_generichash_update((crypto_generichash_state *)s->state, enc, len);
+    s->rows++;
+    if (++s->in_chunk == ROWSTREAM_CHUNK) {
+        unsigned char leaf[32];
+        crypto_generichash_final((crypto_generichash_state *)s->state, leaf, 32);
+        merkle_add(&s->mk, leaf);
+        chunk_open(s);
+    }
+}
+
+void rowstream_root(struct rowstream *s, unsigned char out[32])
+{
+    if (s->in_chunk) {
+        unsigned char leaf[32];
+        crypto_generichash_final((crypto_generichash_state *)s->state, leaf, 32);
+        merkle_add(&s->mk, leaf);
+        s->in_chunk = 0;
+    }
+    merkle_root(&s->mk, out);
+}
+
 void rowhash_init(struct rowhash *r)
 {
     sb_init(&r->buf);
@@ -180,6 +223,13 @@ void rowhash_text(struct rowhash *r, const char *s, size_t n)
     for (int i = 0; i < 4; i++) b[1 + i] = (unsigned char)((uint32_t)n >> (8 * i));
     sb_add(&r->buf, b, sizeof b);
     sb_add(&r->buf, s, n);
+}
+
+const unsigned char *rowhash_bytes(const struct rowhash *r, size_t *len)
+{
+    if (sb_ok(&r->buf)) return NULL;
+    *len = r->buf.len;
+    return (const unsigned char *)r->buf.buf;
 }
 
 int rowhash_digest(struct rowhash *r, unsigned char out[32])

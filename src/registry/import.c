@@ -20,18 +20,19 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define MAXCOLS 40
 
-/* What import remembers of a household: where it was, its village, its members. */
+/* What import remembers of a household (24 bytes: a province of 3 million households
+ * needs 72 MB): its store row, its line, its members and heads. */
 struct hh {
-    const char *id;    /* arena */
-    int64_t row_no;    /* store row */
-    int64_t village;
-    uint32_t line;     /* line in households.csv */
+    int64_t row_no;   /* store row */
+    uint32_t id;      /* offset of its id in ictx.ids */
+    uint32_t line;    /* line in households.csv */
     uint32_t members;
     uint8_t heads;
 };
@@ -49,12 +50,19 @@ struct ictx {
     struct u64map hhmap;     /* u64_hash_str(id) (salted on collision) -> index into hh */
     struct hh *hh;
     size_t nhh, caphh;
-    struct u64map residents; /* packed id -> (line << 32) | household index */
+    struct strbuf ids;       /* household ids, NUL-separated (offsets stay valid on growth) */
+    struct extsort *residents; /* (packed id, line, household index): duplicates sort together */
     struct u64map projects;  /* hash(project id) -> line */
     struct u64map evaluators;
     struct arena arena;
     const char *file; /* current file name */
+    long members_id_field; /* field number of resident_id in members.csv */
 };
+
+static const char *hh_id(const struct ictx *c, size_t k)
+{
+    return c->ids.buf + c->hh[k].id;
+}
 
 static void err(struct ictx *c, long line, long col, const char *fmt, ...) PG_PRINTF(4, 5);
 static void err(struct ictx *c, long line, long col, const char *fmt, ...)
@@ -161,12 +169,13 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
     return 0;
 }
 
-/* The insert statement for a file: row_no, stored columns, then `extra` derived columns. */
-static int prepare_insert(struct ictx *c, const struct file_spec *fs, const char *extra,
-                          int nextra, struct stmt **out, struct error *e)
+/* The insert statement for a file: row_no, stored columns, then `extra` derived columns;
+ * *nvals gets the number of values before log_id. */
+static int insert_sql(const struct file_spec *fs, const char *extra, int nextra,
+                      struct strbuf *sql_out, size_t *nvals)
 {
     struct strbuf sql = STRBUF_INIT;
-    int n = 1, rc;
+    int n = 1;
     sb_addf(&sql, "INSERT INTO %s (row_no", fs->table);
     for (size_t k = 0; k < fs->ncols; k++) {
         const char *db = fs->cols[k].db ? fs->cols[k].db : fs->cols[k].name;
@@ -179,10 +188,9 @@ static int prepare_insert(struct ictx *c, const struct file_spec *fs, const char
     sb_adds(&sql, ", log_id) VALUES (?");
     for (int i = 1; i <= n; i++) sb_adds(&sql, ", ?");
     sb_adds(&sql, ")");
-    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
-                     : store_prepare(c->s, sql.buf, out, e);
-    sb_release(&sql);
-    return rc;
+    *nvals = (size_t)n;
+    *sql_out = sql;
+    return sb_ok(&sql);
 }
 
 /* Per-file state of one streaming pass. */
@@ -193,7 +201,8 @@ struct pass {
     struct rowval val[MAXCOLS + 4]; /* row_no, stored columns, derived columns */
     int pos[MAXCOLS];      /* index in val of each col_spec (-1: not stored) */
     size_t nval;           /* row_no + stored columns */
-    struct stmt *ins;
+    struct loader *loader; /* the writer thread, while the file is being written */
+    int64_t next_row;       /* row_no of the next row */
     struct audit_batch batch;
     int batch_open;
     int64_t rows;
@@ -242,23 +251,20 @@ static long fno(struct pass *p, const char *name)
     return f;
 }
 
-/* Inserts the current row (val[0..nval+nextra)) and adds it to the batch. */
+/* Hands the current row (val[0..nval+nextra)) to the writer thread, which inserts it and
+ * adds it to the batch. A writer failure surfaces at loader_finish. */
 static int write_row(struct ictx *c, struct pass *p, int nextra, struct error *e)
 {
-    size_t n = p->nval + (size_t)nextra;
-    int rc;
-    if (!writing(c)) return 0;
-    p->val[0] = rv_int(audit_batch_next_row_no(&p->batch));
-    rc = stmt_bind_row(p->ins, 1, p->val, n);
-    if (!rc) rc = stmt_bind_int(p->ins, (int)n + 1, p->batch.seq);
-    if (rc) return error_set(e, ERR_STORE, "binding a row of %s failed", p->fs->file);
-    rc = stmt_step(p->ins, e);
-    stmt_reset(p->ins);
-    if (rc < 0) return error_prefix(e, "%s:%ld", p->fs->file, csv_line(p->csv));
-    return audit_batch_add(&p->batch, p->val, n) ? error_set(e, ERR_NOMEM, "out of memory") : 0;
+    (void)nextra;
+    if (!writing(c) || !p->loader) return 0;
+    p->val[0] = rv_int(p->next_row++);
+    if (loader_row(p->loader, p->val) == ERR_NOMEM)
+        return error_set(e, ERR_NOMEM, "out of memory");
+    return 0;
 }
 
 typedef int (*row_fn)(struct ictx *c, struct pass *p, int bad, struct error *e);
+static int check_duplicates(struct ictx *c, struct error *e);
 
 static int file_path(struct strbuf *sb, const char *dir, const char *file)
 {
@@ -328,10 +334,12 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
         p.pos[k] = *db ? (int)p.nval++ : -1;
     }
     if (writing(c)) {
-        rc = prepare_insert(c, p.fs, extra, nextra, &p.ins, e);
-        if (!rc) rc = audit_batch_begin(&p.batch, c->s, p.fs->table, e);
+        struct strbuf sql = STRBUF_INIT;
+        size_t nvals = 0;
+        rc = audit_batch_begin(&p.batch, c->s, p.fs->table, e);
         if (rc) goto out;
         p.batch_open = 1;
+        p.next_row = p.batch.next_row_no;
         rc = audit_batch_retire_all(&p.batch, e);
         if (!rc) {
             struct strbuf del = STRBUF_INIT;
@@ -339,6 +347,15 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
             rc = sb_ok(&del) ? error_set(e, ERR_NOMEM, "oom") : store_exec(c->s, del.buf, e);
             sb_release(&del);
         }
+        if (!rc && insert_sql(p.fs, extra, nextra, &sql, &nvals))
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+        if (!rc) rc = loader_start(c->s, &p.batch, sql.buf, nvals, &p.loader, e);
+        sb_release(&sql);
+        if (rc) goto out;
+    }
+    if (!strcmp(p.fs->table, "members")) {
+        c->members_id_field = p.idx[0] + 1;
+        rc = extsort_new((size_t)64 << 20, &c->residents, e);
         if (rc) goto out;
     }
     progress_init(&p.prog, p.fs->file, csv_bytes_total(p.csv));
@@ -359,6 +376,20 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
     }
     progress_finish(&p.prog, (uint64_t)p.rows);
     c->st->rows[fi] = p.rows;
+    {
+        struct error le;
+        int lrc = loader_finish(p.loader, &le);
+        p.loader = NULL;
+        if (lrc) {
+            if (e) *e = le;
+            rc = error_prefix(e, "%s", p.fs->file);
+            goto out;
+        }
+    }
+    if (!strcmp(p.fs->table, "members")) {
+        rc = check_duplicates(c, e);
+        if (rc) goto out;
+    }
     if (writing(c)) {
         char detail[256];
         snprintf(detail, sizeof detail, "{\"encoding\":\"%s\"}",
@@ -367,8 +398,8 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
         rc = audit_batch_commit(&p.batch, "import", p.fs->file, detail, e);
     }
 out:
+    if (p.loader) loader_finish(p.loader, NULL);
     if (p.batch_open) audit_batch_release(&p.batch);
-    stmt_finalize(p.ins);
     csv_close(p.csv);
     sb_release(&path);
     sb_release(&ignored);
@@ -443,8 +474,8 @@ static int64_t hh_lookup(struct ictx *c, const char *id, size_t n, int insert, i
         if (!key) key = 1;
         v = u64map_get(&c->hhmap, key);
         if (v) {
-            const struct hh *h = &c->hh[*v];
-            if (strlen(h->id) == n && !memcmp(h->id, id, n)) {
+            const char *hid = hh_id(c, *v);
+            if (strlen(hid) == n && !memcmp(hid, id, n)) {
                 if (fresh) *fresh = 0;
                 return (int64_t)*v;
             }
@@ -458,8 +489,12 @@ static int64_t hh_lookup(struct ictx *c, const char *id, size_t n, int insert, i
             c->hh = a, c->caphh = cap;
         }
         memset(&c->hh[c->nhh], 0, sizeof c->hh[0]);
-        c->hh[c->nhh].id = arena_strndup(&c->arena, id, n);
-        if (!c->hh[c->nhh].id || u64map_put(&c->hhmap, key, c->nhh, NULL) < 0) return -2;
+        c->hh[c->nhh].id = (uint32_t)c->ids.len;
+        sb_add(&c->ids, id, n);
+        sb_addch(&c->ids, '\0');
+        if (sb_ok(&c->ids) || c->ids.len > UINT32_MAX ||
+            u64map_put(&c->hhmap, key, c->nhh, NULL) < 0)
+            return -2;
         if (fresh) *fresh = 1;
         return (int64_t)c->nhh++;
     }
@@ -486,8 +521,7 @@ static int households_row(struct ictx *c, struct pass *p, int bad, struct error 
             return 0;
         }
         c->hh[k].line = (uint32_t)line;
-        c->hh[k].village = village;
-        c->hh[k].row_no = writing(c) ? p->batch.next_row_no : 0;
+        c->hh[k].row_no = writing(c) ? p->next_row : 0;
     }
     if (bad) return 0;
     if (id->n > 40) err(c, line, fno(p, "household_id"), "household_id: longer than 40 characters");
@@ -543,7 +577,6 @@ static int members_row(struct ictx *c, struct pass *p, int bad, struct error *e)
     char why[256];
     enum ids_problem prob;
     int64_t k;
-    uint64_t old;
     int id_ok;
 
     prob = ids_parse(raw, csv_field_len(p->csv, (size_t)fid - 1), c->today, &r, why, sizeof why);
@@ -559,7 +592,7 @@ static int members_row(struct ictx *c, struct pass *p, int bad, struct error *e)
     c->hh[k].members++;
     if (rel->type == STORE_TEXT && !strcmp(rel->s, "head") && ++c->hh[k].heads == 2)
         err(c, line, fno(p, "relation"), "relation: household %s has a second head (户主)",
-            c->hh[k].id);
+            hh_id(c, (size_t)k));
     if (!id_ok) return 0;
     if (r.upgraded) c->st->upgraded_ids++;
     {
@@ -580,24 +613,9 @@ static int members_row(struct ictx *c, struct pass *p, int bad, struct error *e)
                 err(c, line, f, "birth_date: %d, but the resident ID says %d", d, r.birth);
         }
     }
-    {
-        uint64_t val = ((uint64_t)line << 32) | (uint64_t)k;
-        int put = u64map_put(&c->residents, r.key, val, &old);
-        if (put < 0) return error_set(e, ERR_NOMEM, "out of memory");
-        if (put == 0) {
-            char masked[24];
-            mask_id(r.s, masked, sizeof masked);
-            if ((old & 0xffffffffu) == (uint64_t)k)
-                err(c, line, fid, "resident_id: duplicate resident ID %s (also line %llu)",
-                    masked, (unsigned long long)(old >> 32));
-            else
-                err(c, line, fid,
-                    "resident_id: member %s in two households: %s here, %s on line %llu",
-                    masked, c->hh[k].id, c->hh[old & 0xffffffffu].id,
-                    (unsigned long long)(old >> 32));
-            return 0;
-        }
-    }
+    /* uniqueness is decided when the file is done (check_duplicates): bounded memory */
+    if (extsort_add(c->residents, r.key, (uint32_t)line, (uint32_t)k))
+        return error_set(e, ERR_IO, "the temporary file for resident IDs failed");
     p->val[p->pos[0]] = rv_int((int64_t)r.key);
     p->val[p->pos[1]] = rv_int(c->hh[k].row_no);
     return write_row(c, p, 0, e);
@@ -642,6 +660,78 @@ static int evaluators_row(struct ictx *c, struct pass *p, int bad, struct error 
     return write_row(c, p, 0, e);
 }
 
+/* After members.csv: the sorted resident IDs; equal neighbours are duplicates. Errors are
+ * reported in line order (up to a bound; beyond it they are counted). */
+struct dup {
+    uint64_t key;
+    uint32_t line, first, hh, first_hh;
+};
+
+static int cmp_dup(const void *a, const void *b)
+{
+    const struct dup *x = a, *y = b;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+static int check_duplicates(struct ictx *c, struct error *e)
+{
+    struct xrec prev = {0, 0, 0}, cur;
+    struct dup *dups = NULL;
+    size_t ndups = 0, capdups = 0, extra = 0;
+    int rc, have = 0;
+    if (!c->residents) return 0;
+    rc = extsort_finish(c->residents, e);
+    if (rc) return rc;
+    while ((rc = extsort_next(c->residents, &cur)) == 1) {
+        if (have && cur.key == prev.key) {
+            if (ndups == capdups && capdups < 100000) {
+                size_t cap = capdups ? capdups * 2 : 64;
+                void *q = mem_realloc(dups, cap * sizeof *dups);
+                if (!q) {
+                    mem_free(dups);
+                    return error_set(e, ERR_NOMEM, "out of memory");
+                }
+                dups = q, capdups = cap;
+            }
+            if (ndups < capdups) {
+                dups[ndups].line = cur.a, dups[ndups].first = prev.a;
+                dups[ndups].hh = cur.b, dups[ndups].first_hh = prev.b;
+                dups[ndups].key = cur.key;
+                ndups++;
+            } else {
+                extra++;
+            }
+            continue; /* keep the first occurrence as prev */
+        }
+        prev = cur;
+        have = 1;
+    }
+    if (rc < 0) {
+        mem_free(dups);
+        return error_set(e, ERR_IO, "reading back the sorted resident IDs failed");
+    }
+    /* line order, as a reader of the file expects */
+    if (ndups) qsort(dups, ndups, sizeof *dups, cmp_dup);
+    c->file = "members.csv";
+    for (size_t i = 0; i < ndups; i++) {
+        char id[19], masked[24];
+        long f = c->members_id_field;
+        ids_unpack(dups[i].key, id);
+        mask_id(id, masked, sizeof masked);
+        if (dups[i].hh == dups[i].first_hh)
+            err(c, dups[i].line, f, "resident_id: duplicate resident ID %s (also line %u)", masked,
+                dups[i].first);
+        else
+            err(c, dups[i].line, f,
+                "resident_id: member %s in two households: %s here, %s on line %u", masked,
+                hh_id(c, dups[i].hh), hh_id(c, dups[i].first_hh), dups[i].first);
+    }
+    for (size_t i = 0; i < extra; i++)
+        errlist_addf(c->errs, ERR_INVALID, "members.csv", 0, 0, "resident_id: more duplicates");
+    mem_free(dups);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ the whole import */
 
 static void note_skipped(struct import_stats *st, const char *dir)
@@ -678,7 +768,8 @@ static void ictx_release(struct ictx *c)
     u64map_release(&c->townships);
     u64map_release(&c->villages);
     u64map_release(&c->hhmap);
-    u64map_release(&c->residents);
+    extsort_free(c->residents);
+    sb_release(&c->ids);
     u64map_release(&c->projects);
     u64map_release(&c->evaluators);
     mem_free(c->hh);
@@ -742,11 +833,11 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
             if (!c.hh[k].members)
                 err(&c, c.hh[k].line, 1, "household_id: household %s has no members in "
                                          "members.csv",
-                    c.hh[k].id);
+                    hh_id(&c, k));
             else if (!c.hh[k].heads)
                 err(&c, c.hh[k].line, 1, "household_id: household %s has no head (户主) in "
                                          "members.csv",
-                    c.hh[k].id);
+                    hh_id(&c, k));
         }
     }
     if (!rc && errs->total) rc = ERR_INVALID;

@@ -8,11 +8,11 @@
  * that entry on. audit_head keeps the last (seq, hash), so cutting entries off the end is
  * noticed too.
  *
- * Content: a batch's rows carry log_id = its seq, and its digest is the Merkle root (base.h)
- * of the rows' canonical digests (rowval_digest: every column but log_id, row_no first) in
- * row_no order. The verifier streams each table once in row_no order, feeding every row to
+ * Content: a batch's rows carry log_id = its seq, and its digest is the root of a
+ * struct rowstream (base.h: Merkle over chunks of 1024 rows) of the rows' canonical encodings
+ * (rowval_encode: every column but log_id, row_no first) in row_no order. The verifier streams each table once in row_no order, feeding every row to
  * the accumulator of the entry it claims, and compares roots. Rows later replaced keep their
- * digests in audit_old under the replacing entry (whose detail carries the count and root of
+ * encodings in audit_old under the replacing entry (whose detail carries the count and root of
  * what it replaced), so the older entry still verifies; a wholesale replacement (registry
  * re-import) instead *retires* the earlier entries, listed in the new entry's detail.
  *
@@ -175,7 +175,7 @@ int audit_batch_begin(struct audit_batch *b, struct store *s, const char *table,
     memset(b, 0, sizeof *b);
     b->s = s;
     snprintf(b->table, sizeof b->table, "%s", table);
-    merkle_init(&b->mk);
+    rowstream_init(&b->rs);
     merkle_init(&b->old_mk);
     rowhash_init(&b->rh);
     sb_init(&b->retires);
@@ -196,17 +196,18 @@ int64_t audit_batch_next_row_no(struct audit_batch *b)
 
 int audit_batch_add(struct audit_batch *b, const struct rowval *vals, size_t n)
 {
-    unsigned char d[32];
-    int rc = rowval_digest(vals, n, &b->rh, d);
-    if (rc) return rc;
-    merkle_add(&b->mk, d);
+    size_t len;
+    const unsigned char *enc;
+    int rc = rowval_encode(vals, n, &b->rh);
+    if (rc || !(enc = rowhash_bytes(&b->rh, &len))) return ERR_NOMEM;
+    rowstream_add(&b->rs, enc, len);
     b->nrows++;
     return 0;
 }
 
-void audit_batch_add_digest(struct audit_batch *b, const unsigned char digest[32])
+void audit_batch_add_encoded(struct audit_batch *b, const void *enc, size_t len)
 {
-    merkle_add(&b->mk, digest);
+    rowstream_add(&b->rs, enc, len);
     b->nrows++;
 }
 
@@ -265,9 +266,9 @@ int audit_batch_retire_all(struct audit_batch *b, struct error *e)
     return rc;
 }
 
-/* Digest of one stored row: every column but log_id, in table order. Sets *log_id. */
-static int stored_row_digest(struct stmt *st, int log_col, struct rowhash *rh,
-                             int64_t *log_id, unsigned char out[32])
+/* Canonical encoding of one stored row into rh: every column but log_id, in table order.
+ * Sets *log_id. */
+static int stored_row_encode(struct stmt *st, int log_col, struct rowhash *rh, int64_t *log_id)
 {
     int n = stmt_ncols(st);
     rowhash_reset(rh);
@@ -284,7 +285,7 @@ static int stored_row_digest(struct stmt *st, int log_col, struct rowhash *rh,
         case STORE_NULL: rowhash_null(rh); break;
         }
     }
-    return rowhash_digest(rh, out);
+    return sb_ok(&rh->buf);
 }
 
 static int find_col(struct stmt *st, const char *name)
@@ -294,14 +295,16 @@ static int find_col(struct stmt *st, const char *name)
     return -1;
 }
 
-/* Leaf of the "what was replaced" root: (row_no, old_log, digest). */
-static void old_leaf(struct rowhash *rh, int64_t row_no, int64_t old_log,
-                     const unsigned char *digest, unsigned char out[32])
+/* Leaf of the "what was replaced" root: (row_no, old_log, BLAKE2b of the old encoding). */
+static void old_leaf(struct rowhash *rh, int64_t row_no, int64_t old_log, const void *enc,
+                     size_t len, unsigned char out[32])
 {
+    unsigned char d[32];
+    hash_blake2b(enc, len, d);
     rowhash_reset(rh);
     rowhash_int(rh, row_no);
     rowhash_int(rh, old_log);
-    rowhash_text(rh, (const char *)digest, 32);
+    rowhash_text(rh, (const char *)d, 32);
     rowhash_digest(rh, out);
 }
 
@@ -318,7 +321,7 @@ int audit_batch_supersede(struct audit_batch *b, const char *where, struct error
     rc = store_prepare(b->s, sql.buf, &sel, e);
     sb_release(&sql);
     if (!rc)
-        rc = store_prepare(b->s, "INSERT INTO audit_old (seq, tbl, row_no, old_log, digest, "
+        rc = store_prepare(b->s, "INSERT INTO audit_old (seq, tbl, row_no, old_log, encoding, "
                                  "content) VALUES (?, ?, ?, ?, ?, ?)",
                            &ins, e);
     if (rc) goto out;
@@ -328,11 +331,14 @@ int audit_batch_supersede(struct audit_batch *b, const char *where, struct error
         goto out;
     }
     while ((rc = stmt_step(sel, e)) == STORE_ROW) {
-        unsigned char d[32], leaf[32];
+        unsigned char leaf[32];
         int64_t old_log = 0, row_no = stmt_int(sel, 0);
         json_t *obj = json_object();
         char *content;
-        stored_row_digest(sel, log_col, &b->rh, &old_log, d);
+        const unsigned char *enc;
+        size_t elen = 0;
+        stored_row_encode(sel, log_col, &b->rh, &old_log);
+        enc = rowhash_bytes(&b->rh, &elen);
         for (int i = 0; i < stmt_ncols(sel); i++) {
             json_t *v;
             switch (stmt_type(sel, i)) {
@@ -345,14 +351,14 @@ int audit_batch_supersede(struct audit_batch *b, const char *where, struct error
         }
         content = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
         json_decref(obj);
-        old_leaf(&b->rh, row_no, old_log, d, leaf);
-        merkle_add(&b->old_mk, leaf);
-        b->superseded++;
         stmt_bind_int(ins, 1, b->seq);
         stmt_bind_text(ins, 2, b->table, strlen(b->table));
         stmt_bind_int(ins, 3, row_no);
         stmt_bind_int(ins, 4, old_log);
-        stmt_bind_blob(ins, 5, d, 32);
+        stmt_bind_blob(ins, 5, enc ? enc : (const unsigned char *)"", elen);
+        old_leaf(&b->rh, row_no, old_log, enc, elen, leaf);
+        merkle_add(&b->old_mk, leaf);
+        b->superseded++;
         if (content) stmt_bind_text(ins, 6, content, strlen(content));
         else stmt_bind_null(ins, 6);
         free(content);
@@ -375,7 +381,7 @@ int audit_batch_commit(struct audit_batch *b, const char *action, const char *ke
     json_t *extra = json_object();
     char *d = NULL;
     int rc;
-    merkle_root(&b->mk, root);
+    rowstream_root(&b->rs, root);
     hash_hex(root, 32, hex);
     if (b->retires.len) {
         json_t *arr = json_array();
@@ -471,14 +477,15 @@ struct ventry {
     int64_t nrows;
     char digest[65];
     int retired;
-    struct merkle mk;
+    struct rowstream rs;
     int64_t count;
     size_t old_lo, old_hi, old_at; /* this entry's superseded rows in the old[] array */
 };
 
 struct oldrow {
     int64_t old_log, row_no;
-    unsigned char digest[32];
+    unsigned char *enc; /* owned by the array's arena */
+    size_t len;
 };
 
 static int cmp_old(const void *a, const void *b)
@@ -503,7 +510,7 @@ static void finding(struct audit_report *r, int64_t seq, const char *fmt, ...)
 static void flush_old(struct ventry *v, const struct oldrow *old, int64_t upto)
 {
     while (v->old_at < v->old_hi && old[v->old_at].row_no < upto) {
-        merkle_add(&v->mk, old[v->old_at].digest);
+        rowstream_add(&v->rs, old[v->old_at].enc, old[v->old_at].len);
         v->count++;
         v->old_at++;
     }
@@ -518,11 +525,14 @@ static int verify_table(struct store *s, const char *tbl, struct ventry *ents, s
     struct oldrow *old = NULL;
     size_t nold = 0, capold = 0;
     struct rowhash rh;
+    struct arena oa;
     int rc, log_col;
     rowhash_init(&rh);
+    arena_init(&oa, 1 << 16);
 
     /* superseded rows of this table, grouped by the entry that had written them */
-    rc = store_prepare(s, "SELECT old_log, row_no, digest FROM audit_old WHERE tbl = ?", &st, e);
+    rc = store_prepare(s, "SELECT old_log, row_no, encoding FROM audit_old WHERE tbl = ?", &st,
+                       e);
     if (rc) goto out;
     stmt_bind_text(st, 1, tbl, strlen(tbl));
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
@@ -537,8 +547,13 @@ static int verify_table(struct store *s, const char *tbl, struct ventry *ents, s
         }
         old[nold].old_log = stmt_int(st, 0);
         old[nold].row_no = stmt_int(st, 1);
-        memset(old[nold].digest, 0, 32);
-        if (stmt_len(st, 2) == 32) memcpy(old[nold].digest, stmt_blob(st, 2), 32);
+        old[nold].len = stmt_len(st, 2);
+        old[nold].enc = arena_alloc(&oa, old[nold].len + 1);
+        if (!old[nold].enc) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        if (old[nold].len) memcpy(old[nold].enc, stmt_blob(st, 2), old[nold].len);
         nold++;
     }
     stmt_finalize(st);
@@ -578,10 +593,12 @@ static int verify_table(struct store *s, const char *tbl, struct ventry *ents, s
         goto out;
     }
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
-        unsigned char d[32];
         int64_t log_id = 0, row_no = stmt_int(st, 0);
         uint64_t *k;
-        stored_row_digest(st, log_col, &rh, &log_id, d);
+        const unsigned char *enc;
+        size_t elen = 0;
+        stored_row_encode(st, log_col, &rh, &log_id);
+        enc = rowhash_bytes(&rh, &elen);
         r->rows++;
         k = u64map_get(byseq, (uint64_t)log_id);
         if (!k || strcmp(ents[*k].tbl, tbl) || ents[*k].retired) {
@@ -594,7 +611,7 @@ static int verify_table(struct store *s, const char *tbl, struct ventry *ents, s
             continue;
         }
         flush_old(&ents[*k], old, row_no);
-        merkle_add(&ents[*k].mk, d);
+        if (enc) rowstream_add(&ents[*k].rs, enc, elen);
         ents[*k].count++;
     }
     if (rc < 0) goto out;
@@ -605,7 +622,7 @@ static int verify_table(struct store *s, const char *tbl, struct ventry *ents, s
         char hex[65];
         if (strcmp(v->tbl, tbl) || v->retired || !v->nrows) continue;
         flush_old(v, old, INT64_MAX);
-        merkle_root(&v->mk, root);
+        rowstream_root(&v->rs, root);
         hash_hex(root, 32, hex);
         r->batches_checked++;
         if (v->count != v->nrows)
@@ -622,6 +639,7 @@ out:
     stmt_finalize(st);
     sb_release(&sql);
     rowhash_release(&rh);
+    arena_release(&oa);
     mem_free(old);
     return rc;
 }
@@ -640,7 +658,7 @@ static int check_superseded(struct store *s, int64_t seq, json_t *detail,
     json_t *want_root = json_object_get(detail, "superseded_root");
     int rc;
     if (!want_n) return 0;
-    rc = store_prepare(s, "SELECT row_no, old_log, digest FROM audit_old WHERE seq = ? "
+    rc = store_prepare(s, "SELECT row_no, old_log, encoding FROM audit_old WHERE seq = ? "
                           "ORDER BY row_no",
                        &st, e);
     if (rc) return rc;
@@ -648,9 +666,8 @@ static int check_superseded(struct store *s, int64_t seq, json_t *detail,
     merkle_init(&mk);
     stmt_bind_int(st, 1, seq);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
-        unsigned char d[32] = {0}, leaf[32];
-        if (stmt_len(st, 2) == 32) memcpy(d, stmt_blob(st, 2), 32);
-        old_leaf(&rh, stmt_int(st, 0), stmt_int(st, 1), d, leaf);
+        unsigned char leaf[32];
+        old_leaf(&rh, stmt_int(st, 0), stmt_int(st, 1), stmt_blob(st, 2), stmt_len(st, 2), leaf);
         merkle_add(&mk, leaf);
         n++;
     }
@@ -735,7 +752,7 @@ int audit_verify(struct store *s, struct audit_report *r, struct error *e)
         snprintf(ents[n].tbl, sizeof ents[n].tbl, "%s", f[4]);
         ents[n].nrows = nrows;
         snprintf(ents[n].digest, sizeof ents[n].digest, "%s", f[7]);
-        merkle_init(&ents[n].mk);
+        rowstream_init(&ents[n].rs);
         if (u64map_put(&byseq, (uint64_t)seq, n, NULL) < 0) {
             rc = error_set(e, ERR_NOMEM, "out of memory");
             goto out;

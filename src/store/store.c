@@ -281,7 +281,7 @@ int stmt_bind_row(struct stmt *st, int first, const struct rowval *v, size_t n)
     return rc;
 }
 
-int rowval_digest(const struct rowval *v, size_t n, struct rowhash *r, unsigned char out[32])
+int rowval_encode(const struct rowval *v, size_t n, struct rowhash *r)
 {
     rowhash_reset(r);
     for (size_t k = 0; k < n; k++) {
@@ -293,5 +293,5 @@ int rowval_digest(const struct rowval *v, size_t n, struct rowhash *r, unsigned 
         case STORE_NULL: rowhash_null(r); break;
         }
     }
-    return rowhash_digest(r, out);
+    return sb_ok(&r->buf);
 }

@@ -13,8 +13,8 @@
  *
  * The change log (audit_*) is part of the store: every write appends an entry whose SHA-256
  * covers the previous entry's hash. Rows of audited tables carry `row_no` (insertion order,
- * primary key) and `log_id` (the entry that wrote them); an entry's digest is the Merkle root
- * of its rows' canonical encodings in row_no order, so `audit verify` can recompute both the
+ * primary key) and `log_id` (the entry that wrote them); an entry's digest is the root of
+ * its rows' canonical encodings in row_no order (base.h struct rowstream), so `audit verify` can recompute both the
  * chain and every batch's content. See docs/audit.md.
  */
 #ifndef PINGGU_STORE_H
@@ -122,9 +122,9 @@ static inline struct rowval rv_null(void)
 }
 /* Binds vals[0..n) to parameters first..first+n-1 (text borrowed until the next step). */
 int stmt_bind_row(struct stmt *st, int first, const struct rowval *vals, size_t n);
-/* The canonical digest of a row: what audit verify recomputes from the stored columns. */
-int rowval_digest(const struct rowval *vals, size_t n, struct rowhash *scratch,
-                  unsigned char out[32]);
+/* The canonical encoding of a row into r (reset first): what audit verify recomputes from
+ * the stored columns. 0 or ERR_NOMEM. */
+int rowval_encode(const struct rowval *vals, size_t n, struct rowhash *r);
 
 /* ---------------------------------------------------------------- audit log */
 
@@ -143,7 +143,7 @@ struct audit_batch {
     int64_t seq;         /* the log entry this batch will be: rows get log_id = seq */
     int64_t next_row_no; /* row_no for the next new row */
     int64_t nrows;
-    struct merkle mk;
+    struct rowstream rs;
     struct rowhash rh;
     struct strbuf retires;  /* "3,7,12": entries retired by this one */
     int64_t superseded;     /* old rows kept in audit_old */
@@ -154,8 +154,8 @@ int audit_batch_begin(struct audit_batch *b, struct store *s, const char *table,
 int64_t audit_batch_next_row_no(struct audit_batch *b);
 /* Adds one written row (vals exclude log_id, include row_no first). */
 int audit_batch_add(struct audit_batch *b, const struct rowval *vals, size_t n);
-/* Adds a row by its precomputed rowval_digest (a loader thread may hash in parallel). */
-void audit_batch_add_digest(struct audit_batch *b, const unsigned char digest[32]);
+/* Adds a row by its canonical encoding (rowval_encode), e.g. prepared by a loader thread. */
+void audit_batch_add_encoded(struct audit_batch *b, const void *enc, size_t len);
 /* Appends the entry (action e.g. "import", key e.g. the file name; detail: a JSON object
  * text or NULL). Releases the batch's memory whether or not it fails. */
 int audit_batch_commit(struct audit_batch *b, const char *action, const char *key,
@@ -198,6 +198,20 @@ int audit_writer_row(struct audit_writer *w, struct error *e);
 int audit_writer_commit(struct audit_writer *w, const char *action, const char *key,
                         const char *detail, struct error *e);
 void audit_writer_abort(struct audit_writer *w);
+
+/* A pipelined audited bulk insert, for loads of millions of rows on two cores. Between
+ * loader_start and loader_finish a writer thread owns the connection: it binds, inserts and
+ * adds to the change-log batch the rows the caller's thread hands over with loader_row
+ * (which copies them, encodes them canonically, and queues them in blocks). The caller must
+ * not touch the store in between. `sql` inserts nvals values and then log_id (= b->seq).
+ * Caller owns *out until loader_finish, which waits for the writer, frees the loader and
+ * returns the writer's first error (0 if none). loader_row returns nonzero once the writer
+ * has failed, so the caller can stop early. */
+struct loader;
+int loader_start(struct store *s, struct audit_batch *b, const char *sql, size_t nvals,
+                 struct loader **out, struct error *e);
+int loader_row(struct loader *l, const struct rowval *vals);
+int loader_finish(struct loader *l, struct error *e);
 
 /* One problem found by audit_verify. */
 struct audit_finding {
