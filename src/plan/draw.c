@@ -823,6 +823,7 @@ static int draw_county(struct dctx *c, int county)
     /* households of each sampled village */
     hv = arena_alloc(&c->a, (np ? np : 1) * sizeof *hv);
     if (!hv) return oom(c);
+    memset(hv, 0, (np ? np : 1) * sizeof *hv); /* pi_group is 0 unless a group census sets it */
     for (size_t k = 0; k < np; k++) {
         const struct frame_village *v = &fv[picks[k].idx];
         const char *sname = picks[k].stratum >= 0 ? p->vstrata[picks[k].stratum].name
