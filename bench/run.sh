@@ -1,0 +1,12 @@
+#!/bin/sh
+# run.sh — `make bench`: every benchmark, each printing its figure beside its peer's,
+# measured in the same run. Work files go to bench/out (ignored by git; ~3 GB at 10M).
+# BENCH_MEMBERS overrides the registry size (default 10 million).
+set -eu
+cd "$(dirname "$0")"
+mkdir -p out
+for b in import.sh sample.sh compare.sh estimation.sh; do
+  [ -x "$b" ] || continue
+  printf '\n######## %s\n' "$b"
+  ./"$b"
+done
