@@ -402,6 +402,8 @@ int str_ieq(const char *s, size_t n, const char *t);
 int str_in_list(const char *s, size_t n, const char *alternatives);
 /* Number of UTF-8 characters (code points) in s. */
 size_t utf8_len(const char *s);
+/* Cuts an incomplete UTF-8 sequence off the end of s (left by a byte-bounded snprintf). */
+void utf8_trim(char *s);
 /* 1 if [s, s+n) is valid UTF-8. */
 int utf8_valid(const char *s, size_t n);
 

@@ -143,6 +143,17 @@ size_t utf8_len(const char *s)
     return n;
 }
 
+void utf8_trim(char *s)
+{
+    size_t n = strlen(s), k = n, back = 0;
+    while (k > 0 && back < 3 && ((unsigned char)s[k - 1] & 0xC0) == 0x80) k--, back++;
+    if (k > 0 && (unsigned char)s[k - 1] >= 0xC0) {
+        unsigned char b = (unsigned char)s[k - 1];
+        size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+        if (n - (k - 1) < need) s[k - 1] = '\0';
+    }
+}
+
 int utf8_valid(const char *p, size_t n)
 {
     const unsigned char *s = (const unsigned char *)p;

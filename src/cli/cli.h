@@ -53,5 +53,8 @@ int cmd_plan(int argc, char **argv);
 int cmd_seed(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_teams(int argc, char **argv);
+int cmd_field(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+int cmd_judge(int argc, char **argv);
 
 #endif

@@ -21,6 +21,9 @@ static const struct command commands[] = {
     {"seed", cmd_seed, "the commitment to publish before a draw / 随机种子承诺"},
     {"sample", cmd_sample, "draw, show, verify a sample / 抽样、查看、复核"},
     {"teams", cmd_teams, "draw or show the assessment teams / 抽签组建考核组"},
+    {"field", cmd_field, "import or simulate questionnaires; response rates / 入户调查数据"},
+    {"evidence", cmd_evidence, "store and verify photos, audio, documents / 证据材料"},
+    {"judge", cmd_judge, "judge households and villages; explain a judgment / 研判"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -186,20 +186,20 @@ const char *plan_op_text(enum plan_op op)
 int plan_op_holds(enum plan_op op, double v, double bound)
 {
     switch (op) {
-    case OP_LT: return v < bound;
-    case OP_LE: return v <= bound;
-    case OP_GT: return v > bound;
-    case OP_GE: return v >= bound;
+    case PLAN_LT: return v < bound;
+    case PLAN_LE: return v <= bound;
+    case PLAN_GT: return v > bound;
+    case PLAN_GE: return v >= bound;
     }
     return 0;
 }
 
 static int parse_op(const char *s, enum plan_op *op)
 {
-    if (!strcmp(s, "<")) *op = OP_LT;
-    else if (!strcmp(s, "<=")) *op = OP_LE;
-    else if (!strcmp(s, ">")) *op = OP_GT;
-    else if (!strcmp(s, ">=")) *op = OP_GE;
+    if (!strcmp(s, "<")) *op = PLAN_LT;
+    else if (!strcmp(s, "<=")) *op = PLAN_LE;
+    else if (!strcmp(s, ">")) *op = PLAN_GT;
+    else if (!strcmp(s, ">=")) *op = PLAN_GE;
     else return -1;
     return 0;
 }
@@ -211,10 +211,10 @@ static int words_op(const char *w)
     static const struct {
         const char *word;
         enum plan_op op;
-    } table[] = {{"不低于", OP_GE}, {"不少于", OP_GE}, {"未超过", OP_LE}, {"不超过", OP_LE},
-                 {"不高于", OP_LE}, {"低于", OP_LT},   {"不满", OP_LT},   {"超过", OP_GT},
-                 {"高于", OP_GT},   {"以上", OP_GE},   {"以下", OP_LE},   {"以内", OP_LE},
-                 {"达到", OP_GE}};
+    } table[] = {{"不低于", PLAN_GE}, {"不少于", PLAN_GE}, {"未超过", PLAN_LE}, {"不超过", PLAN_LE},
+                 {"不高于", PLAN_LE}, {"低于", PLAN_LT},   {"不满", PLAN_LT},   {"超过", PLAN_GT},
+                 {"高于", PLAN_GT},   {"以上", PLAN_GE},   {"以下", PLAN_LE},   {"以内", PLAN_LE},
+                 {"达到", PLAN_GE}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strstr(w, table[i].word)) return (int)table[i].op;
     return -1;

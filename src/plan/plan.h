@@ -60,7 +60,7 @@ enum {
 
 /* Comparison of a threshold, with the Chinese legal words that fix the bound (DESIGN §6.4):
  * 低于/超过/不满 exclude it, 以上/以下/以内/不低于/不超过/达到 include it. */
-enum plan_op { OP_LT, OP_LE, OP_GT, OP_GE };
+enum plan_op { PLAN_LT, PLAN_LE, PLAN_GT, PLAN_GE };
 const char *plan_op_text(enum plan_op op); /* "<" */
 /* 1 if value satisfies `value OP bound`. */
 int plan_op_holds(enum plan_op op, double value, double bound);

@@ -241,7 +241,19 @@ static int load_retired(struct store *s, struct u64map *retired, struct error *e
     return rc < 0 ? rc : 0;
 }
 
+static int retire(struct audit_batch *b, const char *key, struct error *e);
+
 int audit_batch_retire_all(struct audit_batch *b, struct error *e)
+{
+    return retire(b, NULL, e);
+}
+
+int audit_batch_retire_key(struct audit_batch *b, const char *key, struct error *e)
+{
+    return retire(b, key, e);
+}
+
+static int retire(struct audit_batch *b, const char *key, struct error *e)
 {
     struct u64map retired;
     struct stmt *st = NULL;
@@ -249,11 +261,14 @@ int audit_batch_retire_all(struct audit_batch *b, struct error *e)
     u64map_init(&retired);
     rc = load_retired(b->s, &retired, e);
     if (!rc)
-        rc = store_prepare(b->s, "SELECT seq FROM audit_log WHERE tbl = ? AND nrows > 0 "
-                                 "ORDER BY seq",
+        rc = store_prepare(b->s, key ? "SELECT seq FROM audit_log WHERE tbl = ? AND nrows > 0 "
+                                       "AND key = ? ORDER BY seq"
+                                     : "SELECT seq FROM audit_log WHERE tbl = ? AND nrows > 0 "
+                                       "ORDER BY seq",
                            &st, e);
     if (!rc) {
         stmt_bind_text(st, 1, b->table, strlen(b->table));
+        if (key) stmt_bind_text(st, 2, key, strlen(key));
         while ((rc = stmt_step(st, e)) == STORE_ROW) {
             int64_t seq = stmt_int(st, 0);
             if (u64map_get(&retired, (uint64_t)seq)) continue;

@@ -130,8 +130,56 @@ static const char v2[] =
     " evaluator TEXT NOT NULL, role TEXT NOT NULL, pair INTEGER NOT NULL,"
     " ticket TEXT NOT NULL, log_id INTEGER NOT NULL);";
 
+/* v3: fieldwork (survey.h) — questionnaires and their answers (versions kept by the change
+ * log), non-response and replacements, evidence blobs and their links; judgments (judge.h)
+ * and the problem candidates they raise. */
+static const char v3[] =
+    "CREATE TABLE questionnaires ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, form TEXT NOT NULL,"
+    " unit TEXT NOT NULL, unit_kind TEXT NOT NULL, county INTEGER NOT NULL,"
+    " village INTEGER NOT NULL, team INTEGER NOT NULL, pair TEXT NOT NULL,"
+    " survey_date TEXT NOT NULL, duration REAL, lat REAL, lon REAL, status TEXT NOT NULL,"
+    " reason TEXT NOT NULL, replaces TEXT NOT NULL, source TEXT NOT NULL,"
+    " warnings INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX questionnaires_unit ON questionnaires (sample, unit);"
+    "CREATE TABLE answers ("
+    " row_no INTEGER PRIMARY KEY, questionnaire INTEGER NOT NULL, name TEXT NOT NULL,"
+    " instance INTEGER NOT NULL, value TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX answers_questionnaire ON answers (questionnaire);"
+    "CREATE TABLE field_issues ("
+    " row_no INTEGER PRIMARY KEY, questionnaire INTEGER NOT NULL, name TEXT NOT NULL,"
+    " instance INTEGER NOT NULL, severity TEXT NOT NULL, kind TEXT NOT NULL,"
+    " message TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX field_issues_questionnaire ON field_issues (questionnaire);"
+    "CREATE TABLE replacements ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, unit TEXT NOT NULL,"
+    " reason TEXT NOT NULL, replaced_by TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX replacements_sample ON replacements (sample);"
+    "CREATE TABLE evidence ("
+    " row_no INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+    " media TEXT NOT NULL, name TEXT NOT NULL, added TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX evidence_sha256 ON evidence (sha256);"
+    "CREATE TABLE evidence_links ("
+    " row_no INTEGER PRIMARY KEY, evidence TEXT NOT NULL, unit TEXT NOT NULL,"
+    " questionnaire INTEGER NOT NULL, problem INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX evidence_links_unit ON evidence_links (unit);"
+    "CREATE TABLE judgments ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, unit TEXT NOT NULL,"
+    " unit_kind TEXT NOT NULL, county INTEGER NOT NULL, village INTEGER NOT NULL,"
+    " rule TEXT NOT NULL, outcome TEXT NOT NULL, value TEXT NOT NULL, detail TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE INDEX judgments_unit ON judgments (sample, unit);"
+    "CREATE TABLE problems ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " township INTEGER NOT NULL, village INTEGER NOT NULL, unit TEXT NOT NULL,"
+    " kind TEXT NOT NULL, rule TEXT NOT NULL, description TEXT NOT NULL,"
+    " source TEXT NOT NULL, status TEXT NOT NULL, found_by TEXT NOT NULL,"
+    " found_on TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX problems_sample ON problems (sample, county);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
+    {3, "fieldwork, evidence, judgments, problem candidates", v3},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -85,6 +85,7 @@ int store_open(const char *url, int flags, struct store **out, struct error *e)
     s = mem_calloc(1, sizeof *s);
     if (!s) return error_set(e, ERR_NOMEM, "out of memory");
     s->be = be;
+    snprintf(s->path, sizeof s->path, "%s", path);
     rc = be->open(path, flags, &s->conn, e);
     if (rc) {
         mem_free(s);
@@ -99,6 +100,11 @@ int store_open(const char *url, int flags, struct store **out, struct error *e)
     }
     *out = s;
     return 0;
+}
+
+const char *store_path(struct store *s)
+{
+    return s->path;
 }
 
 void store_close(struct store *s)

@@ -38,6 +38,9 @@ enum {
  * migrations unless read-only. Caller owns *out (store_close). */
 int store_open(const char *url, int flags, struct store **out, struct error *e);
 void store_close(struct store *s);
+/* The location the store was opened at (a file path for SQLite). Borrowed. Files that belong
+ * with the store (evidence blobs) live beside it. */
+const char *store_path(struct store *s);
 /* The schema version the store is at, and the newest this build knows. */
 int store_schema_version(struct store *s);
 int store_schema_latest(void);
@@ -166,6 +169,9 @@ void audit_batch_release(struct audit_batch *b);
  * every earlier entry that wrote rows to it as *retired* in this batch's entry. A retired
  * entry stays in the chain (its hash is still checked) but its rows are no longer expected. */
 int audit_batch_retire_all(struct audit_batch *b, struct error *e);
+/* Like audit_batch_retire_all, for the earlier entries of this table with this key only
+ * (e.g. the judgments of one sample): the caller then deletes exactly the rows they wrote. */
+int audit_batch_retire_key(struct audit_batch *b, const char *key, struct error *e);
 /* Before the caller updates or deletes the rows of the batch's table matching `where` (an SQL
  * condition, no parameters; e.g. "unit = 'x'"): keeps each old row's digest and values (as
  * JSON) in audit_old under this batch's entry, so the entries that wrote them still verify

@@ -40,6 +40,7 @@ struct store_backend {
 
 struct store {
     const struct store_backend *be;
+    char path[1024];
     void *conn;
     int in_tx;
     int bulk;

@@ -23,6 +23,8 @@
 #define PINGGU_SURVEY_H
 
 #include "../base/base.h"
+#include "../plan/plan.h"
+#include "../store/store.h"
 
 /* ================================================================ expressions */
 
@@ -337,5 +339,87 @@ const char *answers_value(const struct answers *a, int row, long instance);
 long answers_instances(const struct answers *a, const char *repeat);
 /* The form the answers belong to (borrowed). */
 const struct form *answers_form(const struct answers *a);
+
+/* ================================================================ fieldwork */
+/*
+ * Questionnaires of a stored sample (field.c, docs/fieldwork.md). A questionnaire names its
+ * sampled unit (a household id, a village or township code), the form, the team and pair, the
+ * date, the duration and optional GPS, and a status: complete, or nonresponse with a reason
+ * (away, refused, moved, dead, no_such_household) — the unit is then replaced by the next
+ * reserve unit of its stratum in ticket order. Answers are validated against the form on the
+ * way in, always; a file is imported all or nothing; a questionnaire imported again replaces
+ * the earlier version, which stays readable in the change log.
+ */
+
+/* Non-response reason codes, in order; field_reason_parse accepts code or Chinese label. */
+extern const char *const field_reasons[5];
+const char *field_reason_parse(const char *s);
+
+struct field_stats {
+    int64_t questionnaires; /* stored (complete) */
+    int64_t replaced;       /* earlier versions replaced */
+    int64_t nonresponse;    /* units not reached */
+    int64_t replacements;   /* reserve units activated */
+    int64_t unreplaced;     /* not reached and no reserve left */
+    int64_t warnings;       /* issues of severity warning stored with the questionnaires */
+    int64_t members;        /* repeat instances */
+    int64_t evidence;       /* evidence files linked (simulation) */
+};
+
+/* Imports FILE.csv (one row per questionnaire: the meta columns unit, team, pair,
+ * duration_min, status, reason, then the form's questions) and, for a form with a repeat,
+ * FILE.members.csv beside it (unit, member = 1-based instance, the repeat's questions).
+ * Errors — an unknown choice, a missing required answer, a broken constraint, a unit not in
+ * the sample — are listed in errs as "file:line: field: reason" and nothing is written
+ * (ERR_INVALID). `strict`: an answer to a question that is not relevant is a warning and is
+ * dropped (lenient: dropped silently). `today`: reference date for today() and dates. */
+int field_import(struct store *s, const char *sample, const struct form *f, const char *csv,
+                 int strict, int today, struct field_stats *st, struct errlist *errs,
+                 struct error *e);
+
+/* Simulates the fieldwork of a stored sample from synth's truth.csv (never imported into the
+ * registry): a questionnaire for every sampled household (registered-household or
+ * general-household form) and village (village-exit), answers derived from the truth and the
+ * registry, with `error_rate` the probability that an enumerator's error reverses the
+ * household's decisive finding and `nonresponse` the probability that a unit is not reached
+ * (then its reserve is tried). Answers go through the same validation and storage as
+ * field_import; with out_dir they are also written as CSV files field_import reads. Forms are
+ * read from forms_dir. Deterministic for the seed. */
+int field_simulate(struct store *s, const char *sample, const char *truth_csv, uint64_t seed,
+                   double error_rate, double nonresponse, const char *forms_dir,
+                   const char *out_dir, struct field_stats *st, struct error *e);
+
+/* Prints response rates per county and quota (selected, reached, not reached by reason,
+ * replaced) and field-quality warnings per team: implausible interview durations, GPS far
+ * from the village's other interviews, questionnaires without the required evidence. */
+int field_status(struct store *s, const char *sample, FILE *f, struct error *e);
+
+/* ================================================================ evidence */
+/*
+ * Photos, audio and documents (evidence.c): stored once by SHA-256 content address in the
+ * blob folder beside the store (DB.evidence/ab/cdef…), linked to units, questionnaires and
+ * problems; never altered. evidence_verify re-hashes every blob.
+ */
+
+/* The blob folder of a store ("x.db" -> "x.db.evidence"). Caller frees. */
+char *evidence_dir(struct store *s);
+/* Adds files as evidence of `unit` (a sampled unit code; questionnaire: its row or 0). Each
+ * blob is copied once (deduplicated by content) and linked. Writes the SHA-256 of each file
+ * into hashes[i] if non-NULL. */
+int evidence_add(struct store *s, const char *unit, int64_t questionnaire,
+                 const char *const *files, size_t nfiles, char (*hashes)[65], struct error *e);
+/* Adds in-memory blobs, blob i as evidence of units[i] / questionnaires[i], in one
+ * transaction (simulation, tests). */
+int evidence_add_blobs(struct store *s, size_t n, const char *const *units,
+                       const int64_t *questionnaires, const char *const *names,
+                       const void *const *data, const size_t *lens, struct error *e);
+
+struct evidence_report {
+    int64_t blobs, bytes, links;
+    int64_t changed, missing;
+    char first[512]; /* the first blob that changed or vanished */
+};
+/* Re-hashes every blob; 0 if all match, ERR_VERIFY naming the first that changed or vanished. */
+int evidence_verify(struct store *s, struct evidence_report *r, struct error *e);
 
 #endif

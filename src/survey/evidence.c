@@ -1,0 +1,294 @@
+/*
+ * evidence.c — photos, audio and documents as tamper-evident evidence (survey.h "evidence").
+ *
+ * A blob is stored once, by the SHA-256 of its bytes, at DB.evidence/ab/cdef… (the first two
+ * hex digits as a folder), written to a temporary name and renamed, never modified after.
+ * The store records each blob (hash, size, media kind, original name) and every link from a
+ * blob to a unit, a questionnaire or a problem, through the change log. Adding the same photo
+ * twice stores it once and links it twice.
+ *
+ * evidence_verify re-hashes every recorded blob and names the first that changed or vanished.
+ * Invariant: a blob file's name is the SHA-256 of its content, or verification fails.
+ */
+#include "survey.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+char *evidence_dir(struct store *s)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_addf(&sb, "%s.evidence", store_path(s));
+    return sb_detach(&sb, NULL);
+}
+
+static const char *media_of(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    size_t n;
+    if (!dot) return "other";
+    dot++;
+    n = strlen(dot);
+    if (str_in_list(dot, n, "jpg|jpeg|png|heic|gif|webp|bmp|tif|tiff|svg")) return "photo";
+    if (str_in_list(dot, n, "mp3|m4a|wav|amr|aac|ogg|opus|flac")) return "audio";
+    if (str_in_list(dot, n, "mp4|mov|avi|3gp")) return "video";
+    if (str_in_list(dot, n, "pdf|doc|docx|txt|xls|xlsx|csv|odt")) return "document";
+    return "other";
+}
+
+static int blob_path(const char *dir, const char *hash, struct strbuf *sb)
+{
+    sb_reset(sb);
+    sb_addf(sb, "%s/%.2s/%s", dir, hash, hash + 2);
+    return sb_ok(sb);
+}
+
+static int mkdirs(const char *dir, const char *hash)
+{
+    struct strbuf sb = STRBUF_INIT;
+    int rc = 0;
+    if (mkdir(dir, 0777) && errno != EEXIST) rc = ERR_IO;
+    sb_addf(&sb, "%s/%.2s", dir, hash);
+    if (!rc && (sb_ok(&sb) || (mkdir(sb.buf, 0777) && errno != EEXIST))) rc = ERR_IO;
+    sb_release(&sb);
+    return rc;
+}
+
+/* Writes data to its content address (if not there yet). */
+static int store_blob(const char *dir, const char *hash, const void *data, size_t len,
+                      struct error *e)
+{
+    struct strbuf path = STRBUF_INIT, tmp = STRBUF_INIT;
+    FILE *f;
+    int rc = 0;
+    if (mkdirs(dir, hash)) return error_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+    if (blob_path(dir, hash, &path)) return error_set(e, ERR_NOMEM, "out of memory");
+    if (access(path.buf, F_OK) == 0) goto out; /* deduplicated */
+    sb_addf(&tmp, "%s.tmp%ld", path.buf, (long)getpid());
+    f = sb_ok(&tmp) ? NULL : fopen(tmp.buf, "wb");
+    if (!f) {
+        rc = error_set(e, ERR_IO, "%s: cannot write: %s", path.buf, strerror(errno));
+        goto out;
+    }
+    if (fwrite(data, 1, len, f) != len || fflush(f) || fsync(fileno(f))) {
+        rc = error_set(e, ERR_IO, "%s: write failed: %s", path.buf, strerror(errno));
+        fclose(f);
+        unlink(tmp.buf);
+        goto out;
+    }
+    fclose(f);
+    chmod(tmp.buf, 0444); /* evidence is never altered */
+    if (rename(tmp.buf, path.buf)) {
+        rc = error_set(e, ERR_IO, "%s: cannot rename: %s", path.buf, strerror(errno));
+        unlink(tmp.buf);
+    }
+out:
+    sb_release(&path);
+    sb_release(&tmp);
+    return rc;
+}
+
+static void now_iso(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Records blobs and links in one transaction: blob i links to units[i] / questionnaires[i]. */
+static int record(struct store *s, const char *const *units, const int64_t *questionnaires,
+                  size_t n, char (*hashes)[65], const size_t *sizes, const char *const *names,
+                  struct error *e)
+{
+    struct audit_writer w;
+    struct stmt *have = NULL;
+    char at[32];
+    int rc;
+    int *fresh = mem_calloc(n + 1, sizeof *fresh);
+    if (!fresh) return error_set(e, ERR_NOMEM, "out of memory");
+    now_iso(at);
+    rc = store_begin(s, e);
+    if (rc) {
+        mem_free(fresh);
+        return rc;
+    }
+    rc = store_prepare(s, "SELECT count(*) FROM evidence WHERE sha256 = ?", &have, e);
+    for (size_t i = 0; i < n && !rc; i++) {
+        stmt_reset(have);
+        stmt_bind_text(have, 1, hashes[i], 64);
+        rc = stmt_step(have, e) == STORE_ROW ? 0 : ERR_STORE;
+        fresh[i] = !rc && stmt_int(have, 0) == 0;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(hashes[j], hashes[i])) fresh[i] = 0; /* the same file twice */
+    }
+    stmt_finalize(have);
+    if (!rc) rc = audit_writer_begin(&w, s, "evidence", "sha256, size, media, name, added", e);
+    if (!rc) {
+        for (size_t i = 0; i < n && !rc; i++) {
+            const char *base = strrchr(names[i], '/');
+            base = base ? base + 1 : names[i];
+            if (!fresh[i]) continue;
+            w.v[1] = rv_text(hashes[i], 64);
+            w.v[2] = rv_int((int64_t)sizes[i]);
+            w.v[3] = rv_text(media_of(base), strlen(media_of(base)));
+            w.v[4] = rv_text(base, strlen(base));
+            w.v[5] = rv_text(at, strlen(at));
+            rc = audit_writer_row(&w, e);
+        }
+        if (!rc) rc = audit_writer_commit(&w, "evidence add", units[0], NULL, e);
+        else audit_writer_abort(&w);
+    }
+    if (!rc) rc = audit_writer_begin(&w, s, "evidence_links", "evidence, unit, questionnaire, problem",
+                                     e);
+    if (!rc) {
+        for (size_t i = 0; i < n && !rc; i++) {
+            w.v[1] = rv_text(hashes[i], 64);
+            w.v[2] = rv_text(units[i], strlen(units[i]));
+            w.v[3] = rv_int(questionnaires[i]);
+            w.v[4] = rv_int(0);
+            rc = audit_writer_row(&w, e);
+        }
+        if (!rc) rc = audit_writer_commit(&w, "evidence add", units[0], NULL, e);
+        else audit_writer_abort(&w);
+    }
+    mem_free(fresh);
+    if (rc) {
+        store_rollback(s);
+        return rc;
+    }
+    return store_commit(s, e);
+}
+
+int evidence_add_blobs(struct store *s, size_t n, const char *const *units,
+                       const int64_t *questionnaires, const char *const *names,
+                       const void *const *data, const size_t *lens, struct error *e)
+{
+    char *dir = evidence_dir(s);
+    char(*h)[65] = mem_calloc(n + 1, 65);
+    int rc = 0;
+    if (!dir || !h) {
+        mem_free(dir);
+        mem_free(h);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        hash_sha256_hex(data[i], lens[i], h[i]);
+        rc = store_blob(dir, h[i], data[i], lens[i], e);
+    }
+    if (!rc && n) rc = record(s, units, questionnaires, n, h, lens, names, e);
+    mem_free(dir);
+    mem_free(h);
+    return rc;
+}
+
+static int read_file(const char *path, struct strbuf *sb, struct error *e)
+{
+    char buf[65536];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) return error_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_add(sb, buf, n);
+    if (ferror(f)) {
+        fclose(f);
+        return error_set(e, ERR_IO, "%s: read failed", path);
+    }
+    fclose(f);
+    return sb_ok(sb) ? error_set(e, ERR_NOMEM, "%s: out of memory", path) : 0;
+}
+
+int evidence_add(struct store *s, const char *unit, int64_t questionnaire,
+                 const char *const *files, size_t nfiles, char (*hashes)[65], struct error *e)
+{
+    char *dir = evidence_dir(s);
+    char(*h)[65] = mem_calloc(nfiles + 1, 65);
+    size_t *sizes = mem_calloc(nfiles + 1, sizeof *sizes);
+    const char **units = mem_calloc(nfiles + 1, sizeof *units);
+    int64_t *qs = mem_calloc(nfiles + 1, sizeof *qs);
+    struct strbuf sb = STRBUF_INIT;
+    int rc = 0;
+    if (!dir || !h || !sizes || !units || !qs) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nfiles && !rc; i++) {
+        units[i] = unit;
+        qs[i] = questionnaire;
+        sb_reset(&sb);
+        rc = read_file(files[i], &sb, e);
+        if (rc) break;
+        hash_sha256_hex(sb.buf, sb.len, h[i]);
+        sizes[i] = sb.len;
+        rc = store_blob(dir, h[i], sb.buf, sb.len, e);
+    }
+    if (!rc) rc = record(s, units, qs, nfiles, h, sizes, files, e);
+    if (!rc && hashes) memcpy(hashes, h, nfiles * 65);
+out:
+    sb_release(&sb);
+    mem_free(dir);
+    mem_free(h);
+    mem_free(sizes);
+    mem_free(units);
+    mem_free(qs);
+    return rc;
+}
+
+int evidence_verify(struct store *s, struct evidence_report *r, struct error *e)
+{
+    char *dir = evidence_dir(s);
+    struct stmt *st = NULL;
+    struct strbuf path = STRBUF_INIT;
+    int rc;
+    memset(r, 0, sizeof *r);
+    if (!dir) return error_set(e, ERR_NOMEM, "out of memory");
+    rc = store_query_int(s, "SELECT count(*) FROM evidence_links", 0, &r->links, e);
+    if (!rc) rc = store_prepare(s, "SELECT sha256, size, name FROM evidence ORDER BY row_no", &st, e);
+    if (rc) goto out;
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        const char *want = stmt_text(st, 0);
+        char got[65];
+        struct sha256 h;
+        unsigned char buf[65536];
+        size_t n;
+        int64_t size = 0;
+        FILE *f;
+        r->blobs++;
+        if (blob_path(dir, want, &path)) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        f = fopen(path.buf, "rb");
+        if (!f) {
+            if (!r->missing++ && !r->changed)
+                snprintf(r->first, sizeof r->first, "%s (%s) has vanished from %s", want,
+                         stmt_text(st, 2), path.buf);
+            continue;
+        }
+        sha256_init(&h);
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+            sha256_update(&h, buf, n);
+            size += (int64_t)n;
+        }
+        fclose(f);
+        sha256_final_hex(&h, got);
+        r->bytes += size;
+        if (strcmp(got, want)) {
+            if (!r->changed++ && !r->missing)
+                snprintf(r->first, sizeof r->first,
+                         "%s (%s) has changed: its content now hashes to %.16s…", want,
+                         stmt_text(st, 2), got);
+        }
+    }
+    if (rc < 0) goto out;
+    rc = r->changed || r->missing ? ERR_VERIFY : 0;
+out:
+    stmt_finalize(st);
+    sb_release(&path);
+    mem_free(dir);
+    return rc;
+}

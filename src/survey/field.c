@@ -1,0 +1,917 @@
+/*
+ * field.c — questionnaires of a stored sample (survey.h "fieldwork", docs/fieldwork.md).
+ *
+ * field_import reads FILE.csv (one questionnaire per row) and FILE.members.csv (repeat
+ * instances), and for each questionnaire: checks the unit against the sample (a selected or
+ * census unit, or a reserve activated by a non-response earlier in the store or the file) and
+ * the form (a registered household's form for a registered household...), validates every
+ * answer against the form (survey.h answers_validate: the leading survey servers check only
+ * on the device — pinggu checks again, always), adds field-quality warnings (duration), and
+ * keeps it in a batch. Only when the whole file is clean is the batch stored (qbatch_store):
+ * in one transaction, earlier versions of the same questionnaires are superseded (kept in
+ * the change log), then questionnaires, answers, warnings and replacements are written.
+ *
+ * A non-response row (status nonresponse, reason away/refused/moved/dead/no_such_household)
+ * activates the next reserve unit of the same village and stratum in ticket order; its
+ * questionnaire may follow in the same file.
+ *
+ * Invariant: nothing is written for a file with any error.
+ */
+#include "field_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const field_reasons[5] = {"away", "refused", "moved", "dead", "no_such_household"};
+
+const char *field_reason_parse(const char *s)
+{
+    static const char *zh[5] = {"外出|不在家|外出务工", "拒访|拒绝", "搬迁|迁出", "死亡|去世",
+                                "查无此户|无此户"};
+    size_t n = strlen(s);
+    for (int i = 0; i < 5; i++)
+        if (str_ieq(s, n, field_reasons[i]) || str_in_list(s, n, zh[i])) return field_reasons[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ sample context */
+
+int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e)
+{
+    struct stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    snprintf(c->name, sizeof c->name, "%s", sample);
+    u64map_init(&c->byunit);
+    rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
+    if (rc) return rc;
+    rc = store_prepare(s, "SELECT code, stage, stratum, category, county, village, rank, reserve"
+                          " FROM sample_units WHERE sample = ? AND stage IN ('household',"
+                          " 'village', 'paired_household') ORDER BY row_no",
+                       &st, e);
+    if (rc) goto out;
+    stmt_bind_int(st, 1, c->sample);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        struct sunit *u;
+        uint64_t key = u64_hash_str(stmt_text(st, 0), stmt_len(st, 0));
+        if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
+        if (c->nunits == cap) {
+            size_t c2 = cap ? cap * 2 : 1024;
+            struct sunit *p = mem_realloc(c->units, c2 * sizeof *p);
+            if (!p) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            c->units = p, cap = c2;
+        }
+        u = &c->units[c->nunits];
+        memset(u, 0, sizeof *u);
+        snprintf(u->code, sizeof u->code, "%s", stmt_text(st, 0));
+        snprintf(u->stage, sizeof u->stage, "%s", stmt_text(st, 1));
+        snprintf(u->stratum, sizeof u->stratum, "%s", stmt_text(st, 2));
+        snprintf(u->category, sizeof u->category, "%s", stmt_text(st, 3));
+        u->county = (int)stmt_int(st, 4);
+        u->village = stmt_int(st, 5);
+        u->rank = (int)stmt_int(st, 6);
+        u->reserve = (int)stmt_int(st, 7);
+        u->active = !u->reserve;
+        if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        c->nunits++;
+    }
+    if (rc < 0) goto out;
+    stmt_finalize(st);
+    st = NULL;
+    /* reserves activated earlier, and units already answered */
+    rc = store_prepare(s, "SELECT unit, replaced_by FROM replacements WHERE sample = ?", &st, e);
+    if (rc) goto out;
+    stmt_bind_int(st, 1, c->sample);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        struct sunit *u = fctx_unit(c, stmt_text(st, 0)), *r = fctx_unit(c, stmt_text(st, 1));
+        if (r) r->active = 1;
+        if (u) {
+            u->replaced = 1;
+            snprintf(u->replaced_by, sizeof u->replaced_by, "%s", stmt_text(st, 1));
+        }
+    }
+    if (rc < 0) goto out;
+    stmt_finalize(st);
+    st = NULL;
+    rc = store_prepare(s, "SELECT DISTINCT unit FROM questionnaires WHERE sample = ?", &st, e);
+    if (rc) goto out;
+    stmt_bind_int(st, 1, c->sample);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        struct sunit *u = fctx_unit(c, stmt_text(st, 0));
+        if (u) u->done = 1;
+    }
+    rc = rc < 0 ? rc : 0;
+out:
+    stmt_finalize(st);
+    if (rc) fctx_close(c);
+    return rc;
+}
+
+void fctx_close(struct fctx *c)
+{
+    plan_release(&c->plan);
+    mem_free(c->units);
+    u64map_release(&c->byunit);
+    c->units = NULL;
+    c->nunits = 0;
+}
+
+struct sunit *fctx_unit(struct fctx *c, const char *code)
+{
+    uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
+    if (!k || strcmp(c->units[*k].code, code)) return NULL;
+    return &c->units[*k];
+}
+
+struct sunit *fctx_replace(struct fctx *c, struct sunit *u)
+{
+    struct sunit *best = NULL;
+    for (size_t i = 0; i < c->nunits; i++) {
+        struct sunit *r = &c->units[i];
+        if (!r->reserve || r->active || r->village != u->village || strcmp(r->stratum, u->stratum))
+            continue;
+        if (!best || r->rank < best->rank) best = r;
+    }
+    if (best) best->active = 1;
+    return best;
+}
+
+/* ------------------------------------------------------------------ the batch */
+
+void qbatch_init(struct qbatch *b)
+{
+    memset(b, 0, sizeof *b);
+    arena_init(&b->arena, 1 << 16);
+}
+
+void qbatch_release(struct qbatch *b)
+{
+    mem_free(b->q);
+    mem_free(b->a);
+    mem_free(b->i);
+    arena_release(&b->arena);
+    memset(b, 0, sizeof *b);
+}
+
+#define PUSH(arr, n, cap)                                                                     \
+    do {                                                                                      \
+        if ((n) == (cap)) {                                                                   \
+            size_t c2 = (cap) ? (cap) * 2 : 256;                                              \
+            void *p2 = mem_realloc((arr), c2 * sizeof *(arr));                                \
+            if (!p2) return ERR_NOMEM;                                                        \
+            (arr) = p2;                                                                       \
+            (cap) = c2;                                                                       \
+        }                                                                                     \
+    } while (0)
+
+static const char *dup_str(struct qbatch *b, const char *s)
+{
+    return arena_strdup(&b->arena, s ? s : "");
+}
+
+static const char *kind_name(enum issue_kind k)
+{
+    static const char *n[] = {"unknown", "no_answer", "type", "choice", "required",
+                              "not_relevant", "check", "calculate"};
+    return (unsigned)k < sizeof n / sizeof n[0] ? n[k] : "other";
+}
+
+long qbatch_add(struct qbatch *b, const struct qrec *q, const struct answers *a,
+                const struct issues *is)
+{
+    struct qrec *r;
+    size_t qi = b->nq;
+    PUSH(b->q, b->nq, b->capq);
+    r = &b->q[b->nq];
+    *r = *q;
+    r->unit = dup_str(b, q->unit);
+    r->unit_kind = dup_str(b, q->unit_kind);
+    r->form = dup_str(b, q->form);
+    r->pair = dup_str(b, q->pair);
+    r->date = dup_str(b, q->date);
+    r->reason = dup_str(b, q->reason);
+    r->replaces = dup_str(b, q->replaces);
+    r->source = dup_str(b, q->source);
+    if (!r->unit || !r->unit_kind || !r->form || !r->pair || !r->date || !r->reason ||
+        !r->replaces || !r->source)
+        return ERR_NOMEM;
+    r->first_answer = b->na;
+    r->first_issue = b->ni;
+    if (a) {
+        const struct form *f = answers_form(a);
+        for (size_t row = 0; row < f->nrows; row++) {
+            const struct form_row *fr = &f->rows[row];
+            long n = 1;
+            if (!form_type_answers(fr->type)) continue;
+            if (fr->repeat >= 0) n = answers_instances(a, f->rows[fr->repeat].name);
+            for (long k = 0; k < n; k++) {
+                long inst = fr->repeat >= 0 ? k : -1;
+                const char *v = answers_value(a, (int)row, inst);
+                struct arec *ar;
+                if (!v || !*v) continue;
+                PUSH(b->a, b->na, b->capa);
+                ar = &b->a[b->na];
+                ar->q = qi;
+                ar->name = fr->name;
+                ar->instance = inst;
+                ar->value = dup_str(b, v);
+                if (!ar->value) return ERR_NOMEM;
+                b->na++;
+            }
+        }
+    }
+    if (is) {
+        for (size_t k = 0; k < is->n; k++) {
+            const struct issue *x = &is->items[k];
+            struct irec *ir;
+            if (x->severity != FORM_WARNING) continue;
+            PUSH(b->i, b->ni, b->capi);
+            ir = &b->i[b->ni];
+            ir->q = qi;
+            ir->name = dup_str(b, x->name);
+            ir->instance = x->instance;
+            ir->severity = "warning";
+            ir->kind = kind_name(x->kind);
+            ir->message = arena_printf(&b->arena, "%s / %s", x->zh ? x->zh : "",
+                                       x->en ? x->en : "");
+            if (!ir->name || !ir->message) return ERR_NOMEM;
+            b->ni++;
+        }
+    }
+    r->nanswers = b->na - r->first_answer;
+    r->nissues = b->ni - r->first_issue;
+    b->nq++;
+    return (long)qi;
+}
+
+/* Adds a field-quality warning to questionnaire qi. */
+static int add_warning(struct qbatch *b, size_t qi, const char *name, const char *kind,
+                       const char *message)
+{
+    struct irec *ir;
+    PUSH(b->i, b->ni, b->capi);
+    ir = &b->i[b->ni++];
+    ir->q = qi;
+    ir->name = dup_str(b, name);
+    ir->instance = -1;
+    ir->severity = "warning";
+    ir->kind = kind;
+    ir->message = dup_str(b, message);
+    b->q[qi].nissues++;
+    return ir->name && ir->message ? 0 : ERR_NOMEM;
+}
+
+int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const char *key,
+                 struct field_stats *st, struct error *e)
+{
+    struct audit_writer w;
+    struct stmt *old = NULL;
+    int64_t *rows = NULL;
+    int rc;
+    char detail[160];
+    snprintf(detail, sizeof detail, "{\"sample\":\"%s\"}", c->name);
+    rc = store_begin(c->s, e);
+    if (rc) return rc;
+    rc = store_prepare(c->s, "SELECT row_no FROM questionnaires WHERE sample = ? AND unit = ? AND"
+                             " form = ?",
+                       &old, e);
+    if (rc) goto fail;
+    /* 1. questionnaires: supersede earlier versions, then insert */
+    rc = audit_writer_begin(&w, c->s, "questionnaires",
+                            "sample, form, unit, unit_kind, county, village, team, pair,"
+                            " survey_date, duration, lat, lon, status, reason, replaces, source,"
+                            " warnings",
+                            e);
+    if (rc) goto fail;
+    {
+        struct strbuf where = STRBUF_INIT, oldq = STRBUF_INIT;
+        for (size_t i = 0; i < b->nq && !rc; i++) {
+            struct qrec *q = &b->q[i];
+            stmt_reset(old);
+            stmt_bind_int(old, 1, c->sample);
+            stmt_bind_text(old, 2, q->unit, strlen(q->unit));
+            stmt_bind_text(old, 3, q->form, strlen(q->form));
+            while ((rc = stmt_step(old, e)) == STORE_ROW)
+                sb_addf(&oldq, "%s%lld", oldq.len ? "," : "", (long long)stmt_int(old, 0));
+            rc = rc < 0 ? rc : 0;
+        }
+        if (!rc && oldq.len) {
+            sb_addf(&where, "row_no IN (%s)", oldq.buf);
+            rc = sb_ok(&where) ? ERR_NOMEM : audit_batch_supersede(&w.batch, where.buf, e);
+            if (!rc) {
+                struct strbuf del = STRBUF_INIT;
+                sb_addf(&del, "DELETE FROM questionnaires WHERE %s", where.buf);
+                rc = sb_ok(&del) ? ERR_NOMEM : store_exec(c->s, del.buf, e);
+                sb_release(&del);
+            }
+            if (st) st->replaced += (int64_t)store_changes(c->s);
+        }
+        /* old answers and warnings are superseded by the batches below */
+        if (!rc) {
+            sb_reset(&where);
+            if (oldq.len) sb_addf(&where, "questionnaire IN (%s)", oldq.buf);
+        }
+        rows = mem_calloc(b->nq + 1, sizeof *rows);
+        if (!rows) rc = ERR_NOMEM;
+        for (size_t i = 0; i < b->nq && !rc; i++) {
+            struct qrec *q = &b->q[i];
+            w.v[1] = rv_int(c->sample);
+            w.v[2] = rv_text(q->form, strlen(q->form));
+            w.v[3] = rv_text(q->unit, strlen(q->unit));
+            w.v[4] = rv_text(q->unit_kind, strlen(q->unit_kind));
+            w.v[5] = rv_int(q->county);
+            w.v[6] = rv_int(q->village);
+            w.v[7] = rv_int(q->team);
+            w.v[8] = rv_text(q->pair, strlen(q->pair));
+            w.v[9] = rv_text(q->date, strlen(q->date));
+            w.v[10] = q->has_duration ? rv_double(q->duration) : rv_null();
+            w.v[11] = q->has_gps ? rv_double(q->lat) : rv_null();
+            w.v[12] = q->has_gps ? rv_double(q->lon) : rv_null();
+            w.v[13] = rv_text(q->nonresponse ? "nonresponse" : "complete",
+                              q->nonresponse ? 11 : 8);
+            w.v[14] = rv_text(q->reason, strlen(q->reason));
+            w.v[15] = rv_text(q->replaces, strlen(q->replaces));
+            w.v[16] = rv_text(q->source, strlen(q->source));
+            w.v[17] = rv_int((int64_t)q->nissues);
+            rc = audit_writer_row(&w, e);
+            q->row = rows[i] = w.last_row;
+            if (st) {
+                if (q->nonresponse) st->nonresponse++;
+                else st->questionnaires++;
+                st->warnings += (int64_t)q->nissues;
+            }
+        }
+        if (!rc) rc = audit_writer_commit(&w, action, key, detail, e);
+        else audit_writer_abort(&w);
+        if (rc) {
+            sb_release(&where);
+            sb_release(&oldq);
+            goto fail;
+        }
+        /* 2. answers */
+        rc = audit_writer_begin(&w, c->s, "answers", "questionnaire, name, instance, value", e);
+        if (!rc && where.len) {
+            rc = audit_batch_supersede(&w.batch, where.buf, e);
+            if (!rc) {
+                struct strbuf del = STRBUF_INIT;
+                sb_addf(&del, "DELETE FROM answers WHERE %s", where.buf);
+                rc = sb_ok(&del) ? ERR_NOMEM : store_exec(c->s, del.buf, e);
+                sb_release(&del);
+            }
+        }
+        for (size_t i = 0; i < b->na && !rc; i++) {
+            struct arec *a = &b->a[i];
+            w.v[1] = rv_int(rows[a->q]);
+            w.v[2] = rv_text(a->name, strlen(a->name));
+            w.v[3] = rv_int(a->instance);
+            w.v[4] = rv_text(a->value, strlen(a->value));
+            rc = audit_writer_row(&w, e);
+        }
+        if (!rc) rc = audit_writer_commit(&w, action, key, detail, e);
+        else if (w.open || w.ins) audit_writer_abort(&w);
+        /* 3. warnings */
+        if (!rc) rc = audit_writer_begin(&w, c->s, "field_issues",
+                                         "questionnaire, name, instance, severity, kind, message",
+                                         e);
+        if (!rc && where.len) {
+            rc = audit_batch_supersede(&w.batch, where.buf, e);
+            if (!rc) {
+                struct strbuf del = STRBUF_INIT;
+                sb_addf(&del, "DELETE FROM field_issues WHERE %s", where.buf);
+                rc = sb_ok(&del) ? ERR_NOMEM : store_exec(c->s, del.buf, e);
+                sb_release(&del);
+            }
+        }
+        for (size_t i = 0; i < b->ni && !rc; i++) {
+            struct irec *ir = &b->i[i];
+            w.v[1] = rv_int(rows[ir->q]);
+            w.v[2] = rv_text(ir->name, strlen(ir->name));
+            w.v[3] = rv_int(ir->instance);
+            w.v[4] = rv_text(ir->severity, strlen(ir->severity));
+            w.v[5] = rv_text(ir->kind, strlen(ir->kind));
+            w.v[6] = rv_text(ir->message, strlen(ir->message));
+            rc = audit_writer_row(&w, e);
+        }
+        if (!rc) rc = audit_writer_commit(&w, action, key, detail, e);
+        else if (w.open || w.ins) audit_writer_abort(&w);
+        sb_release(&where);
+        sb_release(&oldq);
+    }
+    /* 4. replacements */
+    if (!rc) {
+        size_t nrep = 0;
+        for (size_t i = 0; i < b->nq; i++) nrep += b->q[i].nonresponse && !b->q[i].known;
+        if (nrep) {
+            rc = audit_writer_begin(&w, c->s, "replacements", "sample, unit, reason, replaced_by",
+                                    e);
+            for (size_t i = 0; i < b->nq && !rc; i++) {
+                struct qrec *q = &b->q[i];
+                if (!q->nonresponse || q->known) continue;
+                w.v[1] = rv_int(c->sample);
+                w.v[2] = rv_text(q->unit, strlen(q->unit));
+                w.v[3] = rv_text(q->reason, strlen(q->reason));
+                w.v[4] = rv_text(q->replaces, strlen(q->replaces)); /* the reserve taken */
+                rc = audit_writer_row(&w, e);
+                if (st) {
+                    if (*q->replaces) st->replacements++;
+                    else st->unreplaced++;
+                }
+            }
+            if (!rc) rc = audit_writer_commit(&w, action, key, detail, e);
+            else audit_writer_abort(&w);
+        }
+    }
+    if (rc) goto fail;
+    stmt_finalize(old);
+    mem_free(rows);
+    return store_commit(c->s, e);
+fail:
+    stmt_finalize(old);
+    mem_free(rows);
+    store_rollback(c->s);
+    return rc < 0 ? rc : ERR_STORE;
+}
+
+/* ------------------------------------------------------------------ import */
+
+/* The kind of unit a form describes, and whether u fits it. Writes a reason if not. */
+static const char *unit_kind_of(const struct form *f)
+{
+    if (!strcmp(f->unit, "village")) return "village";
+    if (!strcmp(f->unit, "township")) return "township";
+    if (!strcmp(f->unit, "problem")) return "problem";
+    return "household";
+}
+
+static int unit_fits(const struct form *f, const struct sunit *u, char *why, size_t size)
+{
+    int general = !strcmp(u->category, "general");
+    if (!strcmp(f->unit, "village")) {
+        if (strcmp(u->stage, "village")) {
+            snprintf(why, size, "%s is a household, not a sampled village", u->code);
+            return 0;
+        }
+        return 1;
+    }
+    if (!strcmp(u->stage, "village")) {
+        snprintf(why, size, "%s is a village: use the village form", u->code);
+        return 0;
+    }
+    if (!strcmp(f->unit, "household_registered") && general) {
+        snprintf(why, size, "%s is a general household: use the general-household form", u->code);
+        return 0;
+    }
+    if (!strcmp(f->unit, "household_general") && !general) {
+        snprintf(why, size, "%s is a registered household (%s): use the registered-household form",
+                 u->code, u->category);
+        return 0;
+    }
+    return 1;
+}
+
+static const struct csv_column meta_cols[] = {
+    {"unit", "调查对象|对象编码|户编号|村代码|乡镇代码", 1},
+    {"team", "考核组|评估组|组别", 0},
+    {"pair", "调查员|调查人员|入户小组", 0},
+    {"duration_min", "访谈时长|访谈时长(分钟)|时长", 0},
+    {"status", "状态|完成情况", 0},
+    {"reason", "未访原因|原因", 0},
+};
+enum { M_UNIT, M_TEAM, M_PAIR, M_DURATION, M_STATUS, M_REASON, M_COUNT };
+
+/* The repeat of a form (its begin_repeat row), or -1. */
+static int form_repeat(const struct form *f)
+{
+    for (size_t r = 0; r < f->nrows; r++)
+        if (f->rows[r].type == FORM_BEGIN_REPEAT) return (int)r;
+    return -1;
+}
+
+/* Members file rows, grouped by unit: a small table read whole (a sample's members). */
+struct mrow {
+    const char *unit;
+    long member, line;
+    const char **vals; /* by header column */
+};
+struct mfile {
+    int present;
+    char path[1024];
+    const char **header;
+    size_t ncols;
+    int unit_col, member_col;
+    struct mrow *rows;
+    size_t n, cap;
+    struct arena arena;
+};
+
+static int load_members(struct mfile *m, struct errlist *errs, struct error *e)
+{
+    struct csv *c;
+    struct error ce;
+    int rc;
+    arena_init(&m->arena, 1 << 16);
+    if (access(m->path, F_OK) != 0) return 0;
+    m->present = 1;
+    rc = csv_open(m->path, &c, &ce);
+    if (rc) {
+        errlist_add(errs, &ce);
+        return 0;
+    }
+    rc = csv_next(c, &ce);
+    if (rc <= 0) {
+        if (rc < 0) errlist_add(errs, &ce);
+        csv_close(c);
+        return 0;
+    }
+    m->ncols = csv_nfields(c);
+    m->header = arena_alloc(&m->arena, (m->ncols + 1) * sizeof *m->header);
+    if (!m->header) {
+        csv_close(c);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    m->unit_col = m->member_col = -1;
+    for (size_t k = 0; k < m->ncols; k++) {
+        m->header[k] = arena_strdup(&m->arena, csv_field(c, k));
+        if (!strcmp(csv_field(c, k), "unit")) m->unit_col = (int)k;
+        if (!strcmp(csv_field(c, k), "member")) m->member_col = (int)k;
+    }
+    if (m->unit_col < 0 || m->member_col < 0) {
+        errlist_addf(errs, ERR_INVALID, m->path, 1, 0, "the header needs columns unit and member");
+        csv_close(c);
+        return 0;
+    }
+    while ((rc = csv_next(c, &ce)) == 1) {
+        struct mrow *r;
+        int64_t member;
+        if (csv_row_blank(c)) continue;
+        if (m->n == m->cap) {
+            size_t cap = m->cap ? m->cap * 2 : 256;
+            struct mrow *p = mem_realloc(m->rows, cap * sizeof *p);
+            if (!p) {
+                csv_close(c);
+                return error_set(e, ERR_NOMEM, "out of memory");
+            }
+            m->rows = p, m->cap = cap;
+        }
+        r = &m->rows[m->n];
+        r->line = csv_line(c);
+        r->unit = arena_strdup(&m->arena, csv_field(c, (size_t)m->unit_col));
+        if (parse_int64(csv_field(c, (size_t)m->member_col), &member) || member < 1) {
+            errlist_addf(errs, ERR_INVALID, m->path, r->line, m->member_col + 1,
+                         "member: '%s' is not a member number 1, 2, 3...",
+                         csv_field(c, (size_t)m->member_col));
+            continue;
+        }
+        r->member = (long)member;
+        r->vals = arena_alloc(&m->arena, (m->ncols + 1) * sizeof *r->vals);
+        if (!r->unit || !r->vals) {
+            csv_close(c);
+            return error_set(e, ERR_NOMEM, "out of memory");
+        }
+        for (size_t k = 0; k < m->ncols; k++) r->vals[k] = arena_strdup(&m->arena, csv_field(c, k));
+        m->n++;
+    }
+    if (rc < 0) errlist_add(errs, &ce);
+    csv_close(c);
+    return 0;
+}
+
+static void release_members(struct mfile *m)
+{
+    mem_free(m->rows);
+    arena_release(&m->arena);
+}
+
+/* Reports the validation issues of one questionnaire: errors to errs as file:line: field:
+ * reason; returns the number of errors. */
+static size_t report_issues(const struct issues *is, const char *file, long line,
+                            const struct mfile *m, const char *unit, struct errlist *errs)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < is->n; k++) {
+        const struct issue *x = &is->items[k];
+        long l = line;
+        const char *fname = file;
+        if (x->severity != FORM_ERROR) continue;
+        if (x->instance >= 0 && m->present) { /* point at the member's own line */
+            long seen = 0;
+            for (size_t r = 0; r < m->n; r++)
+                if (!strcmp(m->rows[r].unit, unit) && seen++ == x->instance) {
+                    l = m->rows[r].line;
+                    fname = m->path;
+                    break;
+                }
+        }
+        if (x->instance >= 0)
+            errlist_addf(errs, ERR_INVALID, fname, l, 0, "%s (member %ld): %s", x->name,
+                         x->instance + 1, x->en ? x->en : "invalid");
+        else
+            errlist_addf(errs, ERR_INVALID, fname, l, 0, "%s: %s", x->name, x->en ? x->en : "invalid");
+        n++;
+    }
+    return n;
+}
+
+int field_import(struct store *s, const char *sample, const struct form *f, const char *path,
+                 int strict, int today, struct field_stats *st, struct errlist *errs,
+                 struct error *e)
+{
+    struct fctx c;
+    struct csv *csv = NULL;
+    struct answers *a = NULL;
+    struct issues is;
+    struct qbatch b;
+    struct mfile m;
+    struct error ce;
+    int idx[M_COUNT], *qcol = NULL, rc, rep = form_repeat(f);
+    size_t nf = 0, before = errs->total;
+    const char *kind = unit_kind_of(f);
+
+    memset(st, 0, sizeof *st);
+    memset(&m, 0, sizeof m);
+    issues_init(&is);
+    qbatch_init(&b);
+    rc = fctx_open(s, sample, &c, e);
+    if (rc) {
+        issues_release(&is);
+        qbatch_release(&b);
+        return rc;
+    }
+    if (!strcmp(kind, "problem")) {
+        rc = error_set(e, ERR_INVALID, "%s: the problem list is kept by the problem workflow, not "
+                                       "imported as fieldwork",
+                       f->id);
+        goto out;
+    }
+    /* FILE.members.csv beside FILE.csv */
+    {
+        size_t n = strlen(path);
+        if (n > 4 && !strcmp(path + n - 4, ".csv"))
+            snprintf(m.path, sizeof m.path, "%.*s.members.csv", (int)(n - 4), path);
+        else snprintf(m.path, sizeof m.path, "%s.members.csv", path);
+    }
+    rc = load_members(&m, errs, e);
+    if (rc) goto out;
+    if (m.present && rep < 0)
+        errlist_addf(errs, ERR_INVALID, m.path, 0, 0, "form %s has no repeat: this file is not "
+                                                     "expected",
+                     f->id);
+    rc = csv_open(path, &csv, &ce);
+    if (rc) {
+        errlist_add(errs, &ce);
+        rc = 0;
+        goto done;
+    }
+    rc = csv_next(csv, &ce);
+    if (rc <= 0) {
+        if (!rc) error_at(&ce, ERR_INVALID, path, 1, 0, "the file is empty");
+        errlist_add(errs, &ce);
+        rc = 0;
+        goto done;
+    }
+    rc = csv_map_header(csv, meta_cols, M_COUNT, idx, NULL, &ce);
+    if (rc) {
+        errlist_add(errs, &ce);
+        rc = 0;
+        goto done;
+    }
+    nf = csv_nfields(csv);
+    qcol = mem_alloc((nf + 1) * sizeof *qcol);
+    if (!qcol) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    {
+        const char **hdr = mem_alloc((nf + 1) * sizeof *hdr);
+        if (!hdr) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t k = 0; k < nf; k++) {
+            int meta = 0;
+            for (int mi = 0; mi < M_COUNT; mi++) meta |= idx[mi] == (int)k;
+            qcol[k] = meta ? -2 : 0;
+            hdr[k] = arena_strdup(&b.arena, csv_field(csv, k));
+            if (!hdr[k]) {
+                mem_free(hdr);
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+        /* keep the header names: answers are set by name */
+        rc = answers_new(f, &a, e);
+        if (rc) {
+            mem_free(hdr);
+            goto out;
+        }
+        while ((rc = csv_next(csv, &ce)) == 1) {
+            struct qrec q;
+            struct sunit *u;
+            const char *unit, *status, *reason;
+            long line = csv_line(csv);
+            char why[256], src[160];
+            int64_t team = 0;
+            double dur = 0;
+            if (csv_row_blank(csv)) continue;
+            memset(&q, 0, sizeof q);
+            unit = csv_field(csv, (size_t)idx[M_UNIT]);
+            status = idx[M_STATUS] >= 0 ? csv_field(csv, (size_t)idx[M_STATUS]) : "";
+            reason = idx[M_REASON] >= 0 ? csv_field(csv, (size_t)idx[M_REASON]) : "";
+            u = fctx_unit(&c, unit);
+            if (!u) {
+                errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s is not in sample %s",
+                             unit, sample);
+                continue;
+            }
+            if (!u->active) {
+                errlist_addf(errs, ERR_INVALID, path, line, 0,
+                             "unit: %s is a reserve of sample %s that no non-response has "
+                             "activated",
+                             unit, sample);
+                continue;
+            }
+            if (!unit_fits(f, u, why, sizeof why)) {
+                errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s", why);
+                continue;
+            }
+            if (idx[M_TEAM] >= 0 && *csv_field(csv, (size_t)idx[M_TEAM]) &&
+                (parse_int64(csv_field(csv, (size_t)idx[M_TEAM]), &team) || team < 0)) {
+                errlist_addf(errs, ERR_INVALID, path, line, idx[M_TEAM] + 1,
+                             "team: '%s' is not a team number", csv_field(csv, (size_t)idx[M_TEAM]));
+                continue;
+            }
+            if (idx[M_DURATION] >= 0 && *csv_field(csv, (size_t)idx[M_DURATION])) {
+                if (parse_double(csv_field(csv, (size_t)idx[M_DURATION]), &dur) || dur < 0) {
+                    errlist_addf(errs, ERR_INVALID, path, line, idx[M_DURATION] + 1,
+                                 "duration_min: '%s' is not a number of minutes",
+                                 csv_field(csv, (size_t)idx[M_DURATION]));
+                    continue;
+                }
+                q.has_duration = 1;
+                q.duration = dur;
+            }
+            snprintf(src, sizeof src, "%s:%ld", path, line);
+            q.unit = unit;
+            q.unit_kind = kind;
+            q.form = f->id;
+            q.county = u->county;
+            q.village = u->village;
+            q.team = (int)team;
+            q.pair = idx[M_PAIR] >= 0 ? csv_field(csv, (size_t)idx[M_PAIR]) : "";
+            q.source = src;
+            q.replaces = "";
+            q.reason = "";
+            q.date = "";
+            if (*status && str_in_list(status, strlen(status), "nonresponse|未访|未访到|无应答")) {
+                const char *code = field_reason_parse(reason);
+                struct sunit *r;
+                if (!code) {
+                    errlist_addf(errs, ERR_INVALID, path, line, idx[M_REASON] + 1,
+                                 "reason: '%s' is not one of away, refused, moved, dead, "
+                                 "no_such_household (外出, 拒访, 搬迁, 死亡, 查无此户)",
+                                 reason);
+                    continue;
+                }
+                if (!strcmp(u->stage, "village")) {
+                    errlist_addf(errs, ERR_INVALID, path, line, 0,
+                                 "status: only a household can be a non-response");
+                    continue;
+                }
+                q.nonresponse = 1;
+                q.reason = code;
+                if (u->replaced) { /* imported before: the same reserve stays in charge */
+                    q.known = 1;
+                    q.replaces = u->replaced_by;
+                } else {
+                    r = fctx_replace(&c, u);
+                    q.replaces = r ? r->code : "";
+                    u->replaced = 1;
+                    snprintf(u->replaced_by, sizeof u->replaced_by, "%s", q.replaces);
+                }
+                if (qbatch_add(&b, &q, NULL, NULL) < 0) {
+                    rc = error_set(e, ERR_NOMEM, "out of memory");
+                    goto out_hdr;
+                }
+                continue;
+            }
+            if (*status && !str_in_list(status, strlen(status), "complete|完成|已访")) {
+                errlist_addf(errs, ERR_INVALID, path, line, idx[M_STATUS] + 1,
+                             "status: '%s' is not complete or nonresponse", status);
+                continue;
+            }
+            /* the answers */
+            answers_reset(a);
+            issues_reset(&is);
+            for (size_t k = 0; k < nf; k++) {
+                const char *v = csv_field(csv, k);
+                if (qcol[k] == -2 || !*v) continue;
+                if (answers_set(a, hdr[k], v)) {
+                    rc = error_set(e, ERR_NOMEM, "out of memory");
+                    goto out_hdr;
+                }
+            }
+            if (rep >= 0 && m.present) {
+                long expect = 1;
+                for (size_t r = 0; r < m.n; r++) {
+                    long inst;
+                    if (strcmp(m.rows[r].unit, unit)) continue;
+                    if (m.rows[r].member != expect) {
+                        errlist_addf(errs, ERR_INVALID, m.path, m.rows[r].line, m.member_col + 1,
+                                     "member: %ld, expected %ld (members are numbered 1, 2, 3 "
+                                     "in order)",
+                                     m.rows[r].member, expect);
+                        break;
+                    }
+                    expect++;
+                    if (answers_add_instance(a, f->rows[rep].name, &inst)) {
+                        rc = error_set(e, ERR_NOMEM, "out of memory");
+                        goto out_hdr;
+                    }
+                    for (size_t k = 0; k < m.ncols; k++) {
+                        if ((int)k == m.unit_col || (int)k == m.member_col || !*m.rows[r].vals[k])
+                            continue;
+                        if (answers_set_in(a, m.header[k], inst, m.rows[r].vals[k]) == ERR_NOMEM) {
+                            rc = error_set(e, ERR_NOMEM, "out of memory");
+                            goto out_hdr;
+                        }
+                    }
+                }
+            }
+            if (answers_validate(a, strict ? ANSWERS_STRICT : ANSWERS_LENIENT, today, &is, e)) {
+                rc = ERR_NOMEM;
+                goto out_hdr;
+            }
+            if (report_issues(&is, path, line, &m, unit, errs)) continue;
+            {
+                const char *d = answers_get(a, "survey_date");
+                const char *g = answers_get(a, "location");
+                const char *hid = answers_get(a, !strcmp(kind, "village") ? "village_code"
+                                                                          : "household_id");
+                long qi;
+                if (hid && *hid && strcmp(hid, unit)) {
+                    errlist_addf(errs, ERR_INVALID, path, line, 0,
+                                 "%s: '%s' differs from the unit %s",
+                                 !strcmp(kind, "village") ? "village_code" : "household_id", hid,
+                                 unit);
+                    continue;
+                }
+                q.date = d ? d : "";
+                if (g && sscanf(g, "%lf %lf", &q.lat, &q.lon) == 2) q.has_gps = 1;
+                qi = qbatch_add(&b, &q, a, &is);
+                if (qi < 0) {
+                    rc = error_set(e, ERR_NOMEM, "out of memory");
+                    goto out_hdr;
+                }
+                if (rep >= 0) st->members += answers_instances(a, f->rows[rep].name);
+                if (q.has_duration && (dur < FIELD_MIN_MINUTES || dur > FIELD_MAX_MINUTES)) {
+                    char msg[160];
+                    snprintf(msg, sizeof msg,
+                             "访谈时长%.0f分钟不合常理 / an interview of %.0f minutes is implausible "
+                             "(expected %.0f–%.0f)",
+                             dur, dur, FIELD_MIN_MINUTES, FIELD_MAX_MINUTES);
+                    if (add_warning(&b, (size_t)qi, "duration_min", "duration", msg)) {
+                        rc = error_set(e, ERR_NOMEM, "out of memory");
+                        goto out_hdr;
+                    }
+                }
+            }
+        }
+        if (rc < 0) {
+            errlist_add(errs, &ce);
+            rc = 0;
+        }
+    out_hdr:
+        mem_free(hdr);
+        if (rc) goto out;
+    }
+done:
+    if (errs->total > before) {
+        rc = error_set(e, ERR_INVALID, "%zu error%s: nothing was imported", errs->total - before,
+                       errs->total - before == 1 ? "" : "s");
+        goto out;
+    }
+    {
+        char key[256];
+        snprintf(key, sizeof key, "%s %s", f->id, path);
+        rc = qbatch_store(&c, &b, "field import", key, st, e);
+    }
+out:
+    csv_close(csv);
+    answers_free(a);
+    issues_release(&is);
+    qbatch_release(&b);
+    release_members(&m);
+    mem_free(qcol);
+    fctx_close(&c);
+    return rc;
+}
