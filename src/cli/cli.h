@@ -56,5 +56,6 @@ int cmd_teams(int argc, char **argv);
 int cmd_field(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_judge(int argc, char **argv);
+int cmd_indicators(int argc, char **argv);
 
 #endif

@@ -1,0 +1,156 @@
+/*
+ * estimate.h — county indicators with honest intervals, verdicts, power and scoring
+ * (DESIGN §6.3, §7; src/estimate/). Reads the sample (plan.h), its fieldwork and judgments
+ * (judge.h) and the registry; writes nothing but printed and exported figures (and scores).
+ *
+ * Estimators (docs/estimation.md): design weights are inverse inclusion probabilities of
+ * every stage (village within county, household within village; county within province for
+ * levels above a sampled county), adjusted for non-response within quota cells (village ×
+ * stratum); rates are ratios of weighted totals — wrong-exit and missed rates per person,
+ * approval per household asked; variances by Taylor linearisation over the first-stage units
+ * of the level (villages within the plan's village strata for a county; above it, villages
+ * within county × stratum when every county was assessed, else counties within provinces),
+ * with-replacement approximation, df = first-stage units − strata; intervals for proportions
+ * by Korn–Graubard (R's svyciprop(method = "beta")): n_eff = p(1−p)/v × (t_{n−1}/t_df)²,
+ * capped at n, n_eff = n when p = 0, then Clopper–Pearson on n_eff. The comprehensive
+ * incidence (U + e·E + m·G)/R is linearised as a whole (covariance of e and m included) and
+ * its interval is the interval of q = (e·E + m·G)/(E + G) mapped back.
+ */
+#ifndef PINGGU_ESTIMATE_H
+#define PINGGU_ESTIMATE_H
+
+#include "../base/base.h"
+#include "../plan/plan.h"
+#include "../store/store.h"
+
+/* ---------------------------------------------------------------- the core */
+
+/* One observation of a ratio R = Σ w y / Σ w x. */
+struct obs {
+    int stratum; /* stratum of the first-stage unit */
+    int psu;     /* first-stage unit (unique across strata) */
+    double w;    /* design weight (non-response adjusted) */
+    double y, x;
+};
+
+/* One estimated figure. */
+struct est {
+    int valid;       /* there was a denominator */
+    double estimate; /* the ratio */
+    double se;       /* linearised standard error */
+    double lower, upper; /* 95% interval (Korn–Graubard for proportions) */
+    double deff;     /* design variance / variance under SRS with replacement of n */
+    double n_eff;    /* effective sample size behind the interval */
+    int df;          /* first-stage units − strata */
+    int psus, strata;
+    int64_t n;       /* observations (households) in the denominator */
+    double persons;  /* Σ x of the observations (persons, for person rates) */
+    int lonely;      /* some stratum had a single first-stage unit (centred at the mean) */
+};
+
+/* The ratio estimate, its linearised variance and design effect (interval not set). The
+ * variance contributions z_i = w_i (y_i − R x_i) / X̂ are summed per first-stage unit; a
+ * stratum with one unit is centred at the mean of all units (R's lonely.psu = "adjust"). If
+ * zvals is non-NULL it receives z_i for each observation (for combined estimators). */
+void ratio_estimate(const struct obs *o, size_t n, struct est *out, double *zvals);
+/* Variance of Σ z over first-stage units within strata (with replacement); *df and counts. */
+double linearised_variance(const struct obs *o, const double *z, size_t n, int *df, int *psus,
+                           int *strata, int *lonely);
+/* Korn–Graubard 1−alpha interval for a proportion p with variance v from n observations and
+ * df degrees of freedom (see the header comment). */
+void kg_interval(double p, double v, int64_t n, int df, double alpha, double *lower,
+                 double *upper, double *n_eff);
+/* The comprehensive incidence (U + e·E + m·G)/R from the wrong-exit and missed estimates and
+ * their z values (ratio_estimate's zvals), linearised as a whole: per first-stage unit
+ * z = (E z_e + G z_m)/R, so the covariance of e and m is included; the interval is the
+ * Korn–Graubard interval of q = (e·E + m·G)/(E + G), with n the households of both
+ * denominators, mapped back through incidence = (U + q(E + G))/R. */
+void incidence_estimate(const struct obs *oe, const double *ze, size_t ne, const struct est *e,
+                        const struct obs *om, const double *zm, size_t nm, const struct est *m,
+                        double U, double E, double G, double R, struct est *out);
+/* Student t quantile (GSL). */
+double t_quantile(double prob, double df);
+
+/* ---------------------------------------------------------------- verdicts */
+
+enum interval_verdict { IV_NONE = 0, IV_WITHIN, IV_CLOSE, IV_OUTSIDE };
+const char *interval_verdict_zh(enum interval_verdict v);
+const char *interval_verdict_en(enum interval_verdict v);
+
+struct verdict {
+    int applicable;      /* the plan has a threshold for it */
+    enum plan_op op;
+    double threshold;
+    char words[192];
+    int official;        /* 1: the point estimate meets the threshold (达标) */
+    enum interval_verdict interval; /* clearly within / too close to call / clearly outside */
+};
+void verdict_of(const struct est *e, const struct plan_threshold *t, struct verdict *v);
+
+/* ---------------------------------------------------------------- indicators */
+
+enum indicator { IND_WRONG_EXIT = 0, IND_MISSED, IND_INCIDENCE, IND_APPROVAL, IND_COUNT };
+const char *indicator_code(enum indicator i); /* "wrong_exit" */
+const char *indicator_zh(enum indicator i);   /* "错退率" */
+
+/* The figures of one unit of a level (a county, a city, a province). */
+struct unit_est {
+    int code;          /* county / city / province code */
+    char name[64];
+    char region[16];
+    int counties;      /* counties in it */
+    double R, U, E, G; /* rural population, unexited, exited (sampled years), general persons */
+    struct est ind[IND_COUNT];
+    struct verdict v[IND_COUNT];
+    int has_reported[IND_COUNT];
+    double reported[IND_COUNT]; /* the province's own figure (registry), if any */
+    int reported_outside[IND_COUNT]; /* it lies outside the interval */
+    int64_t selected, reached, replaced; /* response of the originally selected households */
+    double response;   /* reached / selected */
+    int64_t villages;
+    int incidence_assumes; /* G covers only the sampled kinds of general households */
+};
+
+struct estimates {
+    char sample[64], plan_id[64], level[12];
+    int year, scored, ranked;
+    double line;
+    struct unit_est *u; /* owned */
+    size_t n;
+};
+
+/* Estimates every indicator for each unit of the level ("county", "city", "province"). */
+int estimate_sample(struct store *s, const char *sample, const char *level,
+                    struct estimates *out, struct error *e);
+void estimates_release(struct estimates *x);
+/* Prints the table (Chinese and English headers), or JSON. */
+void estimates_print(const struct estimates *x, int json, FILE *f);
+
+/* ---------------------------------------------------------------- analysis export */
+
+/* One row per surveyed household: county, stratum, primary unit, weight, persons, category,
+ * and every household-level outcome — enough to reproduce every figure with R's survey
+ * package or Stata's svy. format: "csv", "dta" (Stata) or "sav" (SPSS), by ReadStat, with
+ * value labels. */
+int export_analysis(struct store *s, const char *sample, const char *path, const char *format,
+                    struct error *e);
+
+/* ---------------------------------------------------------------- power */
+
+struct power_row {
+    int county;
+    char name[64];
+    enum indicator ind;
+    double threshold;
+    int64_t expected_n;  /* households expected in the denominator */
+    double half_width;   /* expected interval half-width at p = threshold */
+    double power;        /* P(clearly within | p = threshold / 2) */
+    int decides;         /* power >= 0.8 */
+};
+/* Before fieldwork: draws the plan once on the registry for its structure, then simulates
+ * outcomes at p = threshold and p = threshold/2 (with a village intra-class correlation icc)
+ * `reps` times per county and indicator. Caller frees *rows. */
+int plan_power(struct store *s, const struct plan *p, int reps, double icc,
+               struct power_row **rows, size_t *n, struct error *e);
+
+#endif
