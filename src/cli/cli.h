@@ -16,6 +16,7 @@
 #include "../store/store.h"
 #include "../registry/registry.h"
 #include "../plan/plan.h"
+#include "../compare/compare.h"
 
 #include <getopt.h>
 
@@ -57,5 +58,6 @@ int cmd_field(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_judge(int argc, char **argv);
 int cmd_indicators(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

@@ -8,7 +8,7 @@
 
 static const char help[] =
     "usage: pinggu synth --out DIR [--seed N] [--province NN] (--counties N | --members N)\n"
-    "                    [--year YYYY]\n\n"
+    "                    [--year YYYY] [--departments]\n\n"
     "Writes a synthetic province / 生成模拟省份: the seven registry files (counties.csv ...\n"
     "evaluators.csv) plus truth.csv (each household's true income and 两不愁三保障 status) and\n"
     "truth-counties.csv (each county's true wrong-exit and missed rates), deterministically\n"
@@ -18,7 +18,9 @@ static const char help[] =
     "  --province NN    2-digit province code (default 34, Anhui)\n"
     "  --counties N     this many counties (default 6)\n"
     "  --members N      instead: add counties until at least N members\n"
-    "  --year YYYY      assessment year (default 2019): ages are computed at its 31 December\n";
+    "  --year YYYY      assessment year (default 2019): ages are computed at its 31 December\n"
+    "  --departments    also write DIR/departments/*.csv (department data with injected\n"
+    "                   anomalies and noise) and DIR/departments-truth.csv (docs/compare.md)\n";
 
 int cmd_synth(int argc, char **argv)
 {
@@ -26,10 +28,11 @@ int cmd_synth(int argc, char **argv)
         {"out", required_argument, 0, 'o'},     {"seed", required_argument, 0, 's'},
         {"province", required_argument, 0, 'p'}, {"counties", required_argument, 0, 'c'},
         {"members", required_argument, 0, 'm'}, {"year", required_argument, 0, 'y'},
+        {"departments", no_argument, 0, 'D'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     struct synth_opts o = {0};
     struct error e;
-    int c;
+    int c, departments = 0;
     int64_t v;
     o.seed = 1;
     o.province = 34;
@@ -62,6 +65,7 @@ int cmd_synth(int argc, char **argv)
                 return cli_usage("synth", "--year must be 2014..2030");
             o.year = (int)v;
             break;
+        case 'D': departments = 1; break;
         case 'h': return cli_help(help);
         default: return cli_usage("synth", "unknown option");
         }
@@ -71,5 +75,6 @@ int cmd_synth(int argc, char **argv)
     if (o.counties && o.members) return cli_usage("synth", "give --counties or --members, not both");
     if (!o.counties && !o.members) o.counties = 6;
     if (registry_synth(&o, &e)) return cli_fail(&e);
+    if (departments && compare_synth_departments(o.out, o.seed, o.year, &e)) return cli_fail(&e);
     return EXIT_OK;
 }
