@@ -34,5 +34,19 @@ $P sample verify --db $D/round.db $D/manifest.json --commitment "$(cat $D/commit
 step "7. Teams by lottery: no team on its own city, pairs with an experienced member"
 $P teams draw --db $D/round.db --plan plans/anhui-cross-2019.json --seed 1124 --sample anhui-2019
 
-step "8. The change log is intact"
+step "8. Fieldwork, simulated against the known truth (5% of households not reached)"
+$P field simulate --db $D/round.db --sample anhui-2019 --truth $D/province/truth.csv --seed 5 \
+   --nonresponse 0.05
+
+step "9. Judgments: every household and village against the standards, problems raised"
+$P judge --db $D/round.db --sample anhui-2019
+
+step "10. Indicators per county: estimates, 95% intervals, official and interval verdicts"
+$P indicators --db $D/round.db --sample anhui-2019
+
+step "11. Reports: county and summary pages, the problem list, and the workbook"
+$P report --db $D/round.db --sample anhui-2019 --out $D/report
+echo "open $D/report/index.html (offline); $D/report/report.xlsx for Excel"
+
+step "12. The change log is intact"
 $P audit verify --db $D/round.db
