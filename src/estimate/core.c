@@ -18,14 +18,40 @@
 #include "estimate.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* GSL's default error handler aborts the process; pinggu checks results instead. */
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+static void gsl_quiet(void)
+{
+    gsl_set_error_handler_off();
+}
+
 double t_quantile(double prob, double df)
 {
+    pthread_once(&gsl_once, gsl_quiet);
     if (df <= 0) df = 1;
     return gsl_cdf_tdist_Pinv(prob, df);
+}
+
+/* The p-quantile of Beta(a, b): GSL's inverse, and where it does not converge (extreme
+ * shapes), bisection on GSL's distribution function, which always does. */
+static double beta_quantile(double p, double a, double b)
+{
+    double x, lo = 0, hi = 1;
+    pthread_once(&gsl_once, gsl_quiet);
+    x = gsl_cdf_beta_Pinv(p, a, b);
+    if (isfinite(x) && x >= 0 && x <= 1 && fabs(gsl_cdf_beta_P(x, a, b) - p) < 1e-9) return x;
+    for (int i = 0; i < 200; i++) {
+        double mid = (lo + hi) / 2;
+        if (gsl_cdf_beta_P(mid, a, b) < p) lo = mid;
+        else hi = mid;
+    }
+    return (lo + hi) / 2;
 }
 
 struct zrow {
@@ -159,8 +185,8 @@ void kg_interval(double p, double v, int64_t n, int df, double alpha, double *lo
     if (p < 0) p = 0;
     if (p > 1) p = 1;
     x = ne * p;
-    *lower = x > 0 ? gsl_cdf_beta_Pinv(alpha / 2, x, ne - x + 1) : 0;
-    *upper = x < ne ? gsl_cdf_beta_Pinv(1 - alpha / 2, x + 1, ne - x) : 1;
+    *lower = x > 0 ? beta_quantile(alpha / 2, x, ne - x + 1) : 0;
+    *upper = x < ne ? beta_quantile(1 - alpha / 2, x + 1, ne - x) : 1;
     *n_eff = ne;
 }
 

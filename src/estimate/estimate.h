@@ -146,6 +146,8 @@ struct power_row {
     double half_width;   /* expected interval half-width at p = threshold */
     double power;        /* P(clearly within | p = threshold / 2) */
     int decides;         /* power >= 0.8 */
+    double detectable;   /* the least-favourable true rate on a grid that the plan calls clearly
+                            outside with 80% power (NaN: none up to 50% / down to 50%) */
 };
 /* Before fieldwork: draws the plan once on the registry for its structure, then simulates
  * outcomes at p = threshold and p = threshold/2 (with a village intra-class correlation icc)
