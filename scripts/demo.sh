@@ -9,8 +9,9 @@ SEED=20191124          # the public seed: in a real round, 20 dice rolled at the
 rm -rf "$D" && mkdir -p "$D"
 step() { printf '\n==> %s\n' "$*"; }
 
-step "1. A synthetic province with known truth (6 counties in Anhui, code 34)"
-$P synth --out $D/province --seed 7 --province 34 --counties 6
+step "1. A synthetic province with known truth (6 counties in Anhui, code 34), and the data of
+   other departments (civil affairs, public security, housing...) with known anomalies"
+$P synth --out $D/province --seed 7 --province 34 --counties 6 --departments
 
 step "2. A new store, and the registry imported into it (all or nothing)"
 $P init $D/round.db
@@ -31,6 +32,9 @@ $P sample --db $D/round.db --plan plans/anhui-cross-2019.json --seed $SEED --nam
 step "6. Anyone can re-derive it from the manifest once the seed is revealed"
 $P sample verify --db $D/round.db $D/manifest.json --commitment "$(cat $D/commitment.txt)"
 
+step "6b. Before fieldwork: can this plan decide? (expected interval width and power per county)"
+$P plan power --db $D/round.db --plan plans/anhui-cross-2019.json --reps 200
+
 step "7. Teams by lottery: no team on its own city, pairs with an experienced member"
 $P teams draw --db $D/round.db --plan plans/anhui-cross-2019.json --seed 1124 --sample anhui-2019
 
@@ -48,5 +52,34 @@ step "11. Reports: county and summary pages, the problem list, and the workbook"
 $P report --db $D/round.db --sample anhui-2019 --out $D/report
 echo "open $D/report/index.html (offline); $D/report/report.xlsx for Excel"
 
-step "12. The change log is intact"
+step "12. A scored plan: the district's township and department ranking (Henan's method), with the
+    team's score sheet (here filled with made-up values for the demonstration)"
+$P sample --db $D/round.db --plan plans/district-2020h1.json --seed 20200701 --name district-2020h1 \
+   --manifest $D/district-manifest.json >$D/district-sample.txt
+echo "district sample: every township of each county, listed in $D/district-sample.txt"
+$P field simulate --db $D/round.db --sample district-2020h1 --truth $D/province/truth.csv --seed 6 \
+   --nonresponse 0.05
+$P judge --db $D/round.db --sample district-2020h1 >/dev/null
+$P score --db $D/round.db --sample district-2020h1 --template >$D/score-sheet.csv
+# fill the blanks: a made-up score 70..97 per unit and item, the same on every run
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next }
+         $1 == "department" { next }
+         $6 == "" { $6 = 70 + (NR * 7) % 28 } { print }
+         END { print "department,扶贫办,扶贫办,d1_village_teams,,90";
+               print "department,扶贫办,扶贫办,d2_targets,,85";
+               print "department,扶贫办,扶贫办,d4_donations,,80";
+               print "department,扶贫办,扶贫办,d_other_work,,88";
+               print "department,教育局,教育局,d1_village_teams,,82";
+               print "department,教育局,教育局,d2_targets,,91";
+               print "department,教育局,教育局,d4_donations,,70";
+               print "department,教育局,教育局,d_other_work,,86" }' \
+   $D/score-sheet.csv >$D/score-sheet-filled.csv
+$P score --db $D/round.db --sample district-2020h1 --inputs $D/score-sheet-filled.csv
+echo "(the national spot check would be refused here: 不打分、不排队)"
+
+step "13. The registry against the other departments' data / 大数据比对"
+$P compare --db $D/round.db --rules rules/compare.json $D/province/departments \
+   --out $D/compare-flags.csv
+
+step "14. The change log is intact"
 $P audit verify --db $D/round.db

@@ -58,6 +58,7 @@ int cmd_field(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_judge(int argc, char **argv);
 int cmd_indicators(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 

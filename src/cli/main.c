@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"evidence", cmd_evidence, "store and verify photos, audio, documents / 证据材料"},
     {"judge", cmd_judge, "judge households and villages; explain a judgment / 研判"},
     {"indicators", cmd_indicators, "county indicators with intervals and verdicts / 指标测算"},
+    {"score", cmd_score, "scores and ranking for scored plans / 评分排名"},
     {"report", cmd_report, "county and summary reports, HTML and XLSX / 评估报告"},
     {"compare", cmd_compare, "compare the registry with departments' data / 大数据比对"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},

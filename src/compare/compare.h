@@ -155,10 +155,6 @@ void compare_result_print(FILE *f, const struct compare_result *res);
 int compare_explain(struct store *s, const char *household_id, const char *resident, int64_t run,
                     FILE *f, struct error *e);
 
-/* The CREATE TABLE statements of the comparison's tables (compare_runs, compare_flags),
- * with IF NOT EXISTS; compare_run executes them in its transaction until schema.c carries
- * them as a migration. */
-extern const char compare_schema[];
 
 /* ---------------------------------------------------------------- synthetic departments */
 

@@ -31,18 +31,6 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-const char compare_schema[] =
-    "CREATE TABLE IF NOT EXISTS compare_runs ("
-    " row_no INTEGER PRIMARY KEY, rules_id TEXT NOT NULL, rules_sha256 TEXT NOT NULL,"
-    " rules_text TEXT NOT NULL, reference_date TEXT NOT NULL, dept_dir TEXT NOT NULL,"
-    " files TEXT NOT NULL, flags INTEGER NOT NULL, log_id INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS compare_flags ("
-    " row_no INTEGER PRIMARY KEY, run INTEGER NOT NULL, rule TEXT NOT NULL, kind TEXT NOT NULL,"
-    " severity TEXT NOT NULL, county INTEGER NOT NULL, household_id TEXT, resident INTEGER,"
-    " name TEXT, records INTEGER NOT NULL, evidence TEXT NOT NULL, log_id INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS compare_flags_household ON compare_flags (household_id);"
-    "CREATE INDEX IF NOT EXISTS compare_flags_resident ON compare_flags (resident);";
-
 static const char *problem_zh(int p)
 {
     static const char *zh[IDS_PROBLEM_COUNT] = {
@@ -495,8 +483,6 @@ static int store_flags(struct store *s, const struct compare_rules *r, const str
     fmt_date(res->reference_date, ref);
     rc = store_begin(s, e);
     if (rc) return rc;
-    rc = store_exec(s, compare_schema, e);
-    if (rc) goto out;
     rc = audit_writer_begin(&w, s, "compare_runs",
                             "rules_id, rules_sha256, rules_text, reference_date, dept_dir, files, "
                             "flags",

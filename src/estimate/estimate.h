@@ -154,5 +154,61 @@ struct power_row {
  * `reps` times per county and indicator. Caller frees *rows. */
 int plan_power(struct store *s, const struct plan *p, int reps, double icc,
                struct power_row **rows, size_t *n, struct error *e);
+/* The same for the stored sample `sample`: its recorded villages, households and π (no new
+ * draw). Caller frees *rows. */
+int sample_power(struct store *s, const char *sample, int reps, double icc,
+                 struct power_row **rows, size_t *n, struct error *e);
+
+/* ---------------------------------------------------------------- scoring (score.c) */
+
+/* Scored plans only (Henan's method, seed 004; Shaanxi's four rates and one degree, seed 001):
+ * the plan's weighted indicator trees, scored per unit. A plan that is not scored is refused:
+ * 不打分、不排队 (seed 000). */
+struct score_unit {
+    char key[48];   /* township / county / city code, or the department's name */
+    char name[96];
+    double *node;   /* [scoring.nnodes] 0..100, NaN where not measured */
+    int64_t *n;     /* [scoring.nnodes] households behind an indicator leaf, else 0 */
+    double base;    /* the weighted tree, 0..100 */
+    double bonus;   /* sum of the bonus items (each at most its max) */
+    double total;   /* base + bonus */
+    double se;      /* jackknife over the unit's villages (NaN: score-sheet only, < 2 villages) */
+    int villages;
+    int vetoed;     /* a one-vote veto item is set: ranked below every unit without one */
+    int below;      /* leaves below their standard (Shaanxi: 全面达标 fails) */
+    int group;      /* townships: their county (a district ranks its own townships); else 0 */
+    int group_n;    /* units ranked together */
+    int top_n;      /* how many of them the plan's top share flags (rounded down) */
+    int rank;       /* 1 = best within the group; ties share a rank */
+    int top, last, twice_last;
+    double z_next;  /* (total - total of the next unit down) / se of the difference; NaN if
+                       either se is unknown or this is the last unit */
+    int unmeasured; /* indicator leaves with no household: weight spread over siblings */
+};
+struct score_tree {
+    char unit[16]; /* township, county, city, department */
+    char zh[64];
+    struct score_unit *u; /* owned, by group then rank */
+    size_t n;
+    char previous[64];    /* the earlier round (sample) whose last place is compared, or "" */
+};
+struct scores {
+    char sample[64], plan_id[64], inputs_sha256[65];
+    struct plan_scoring sc; /* a copy of the plan's scoring section */
+    struct score_tree t[4]; /* units and their node arrays owned (scores_release) */
+    int ntrees;
+};
+/* Scores sample `sample` with the team's score sheet `inputs` (CSV tree,unit,item,value[,name];
+ * NULL when every leaf is measured by the survey), stores the scores (replacing an earlier
+ * scoring of the sample) and fills *out (caller releases). Problems in the sheet go to errs
+ * as "FILE:LINE: reason", all of them, and nothing is stored (ERR_INVALID). */
+int score_sample(struct store *s, const char *sample, const char *inputs, struct scores *out,
+                 struct errlist *errs, struct error *e);
+void scores_release(struct scores *x);
+/* Writes a blank score sheet for the sample (CSV: every unit × every score-sheet leaf with an
+ * empty value, bonus and veto items at 0; departments as one example row set "部门1"). */
+int score_template(struct store *s, const char *sample, FILE *f, struct error *e);
+/* Prints each tree's table (Chinese and English headers) with the flags explained, or JSON. */
+void scores_print(const struct scores *x, int json, FILE *f);
 
 #endif

@@ -22,36 +22,12 @@
  * general quota samples (all of them, or only the vulnerable kinds: then the figure assumes
  * the others are not poor, and says so).
  */
-#include "estimate.h"
+#include "estimate_int.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct hrec {
-    int county, city, province;
-    int64_t village;
-    int vstratum;     /* index of the village's stratum name */
-    double pi_c, pi_v, pi_h, adj;
-    double persons;
-    int wrong_exit, missed, approval; /* -1: not applicable / undecided */
-};
-
-struct crec { /* a county of the sample */
-    int code;
-    double pi;
-    char name[64], region[16];
-    double R, U, E, G;
-    int has_reported[IND_COUNT];
-    double reported[IND_COUNT];
-    int64_t selected, reached, replaced, villages;
-};
-
-struct names { /* small string -> index table */
-    char (*s)[48];
-    size_t n, cap;
-};
 
 static int name_index(struct names *t, const char *s)
 {
@@ -73,16 +49,23 @@ static int outcome_of(const char *o, int fail_is)
     return !strcmp(o, "fail") ? fail_is : !fail_is;
 }
 
-/* Households with complete questionnaires, weights adjusted for non-response. */
-static int load_households(struct store *s, int64_t srow, struct hrec **out, size_t *nout,
-                           struct names *strata, struct error *e)
+/* Households with complete questionnaires, weights adjusted for non-response (estimate_int.h).
+ * The quota cells' selected and completed counts are grouped once (sel, done), not counted
+ * again for every household. */
+int est_load_households(struct store *s, int64_t srow, struct hrec **out, size_t *nout,
+                        struct names *strata, struct error *e)
 {
     struct stmt *st = NULL;
     struct hrec *h = NULL;
     size_t n = 0, cap = 0;
     int rc = store_prepare(
         s,
-        "SELECT u.county, u.village, u.pi, v.stratum, v.pi, c.pi, u.stratum,"
+        "WITH sel AS (SELECT village, stratum, count(*) AS n FROM sample_units WHERE sample = ?"
+        "  AND stage = 'household' AND reserve = 0 GROUP BY village, stratum),"
+        " done AS (SELECT o.village, o.stratum, count(*) AS n FROM questionnaires q2 JOIN"
+        "  sample_units o ON o.sample = q2.sample AND o.code = q2.unit AND o.stage = 'household'"
+        "  WHERE q2.sample = ? AND q2.status = 'complete' GROUP BY o.village, o.stratum)"
+        " SELECT u.county, u.village, u.pi, v.stratum, v.pi, c.pi, u.stratum,"
         " (SELECT outcome FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
         "  j.rule = 'wrong_exit'),"
         " (SELECT outcome FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
@@ -91,21 +74,23 @@ static int load_households(struct store *s, int64_t srow, struct hrec **out, siz
         "  j.rule = 'approval'),"
         " (SELECT detail FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
         "  j.rule IN ('exit.standard', 'missed') LIMIT 1),"
-        " (SELECT count(*) FROM sample_units o WHERE o.sample = u.sample AND o.stage ="
-        "  'household' AND o.village = u.village AND o.stratum = u.stratum AND o.reserve = 0),"
-        " (SELECT count(*) FROM questionnaires q2 JOIN sample_units o ON o.sample = q2.sample"
-        "  AND o.code = q2.unit AND o.stage = 'household' WHERE q2.sample = u.sample AND"
-        "  q2.status = 'complete' AND o.village = u.village AND o.stratum = u.stratum)"
+        " coalesce(sel.n, 0), coalesce(done.n, 0), q.unit, u.category,"
+        " (SELECT outcome FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
+        "  j.rule = 'four_kinds')"
         " FROM questionnaires q"
         " JOIN sample_units u ON u.sample = q.sample AND u.code = q.unit AND u.stage = 'household'"
         " JOIN sample_units v ON v.sample = q.sample AND v.stage = 'village' AND v.village ="
         "  u.village"
         " JOIN sample_units c ON c.sample = q.sample AND c.stage = 'county' AND c.county ="
         "  u.county"
+        " LEFT JOIN sel ON sel.village = u.village AND sel.stratum = u.stratum"
+        " LEFT JOIN done ON done.village = u.village AND done.stratum = u.stratum"
         " WHERE q.sample = ? AND q.status = 'complete' AND q.unit_kind = 'household'"
         " ORDER BY u.county, u.village, q.unit",
         &st, e);
     if (rc) return rc;
+    stmt_bind_int(st, 2, srow);
+    stmt_bind_int(st, 3, srow);
     stmt_bind_int(st, 1, srow);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct hrec *r;
@@ -127,14 +112,27 @@ static int load_households(struct store *s, int64_t srow, struct hrec **out, siz
         r->village = stmt_int(st, 1);
         r->pi_h = stmt_double(st, 2);
         r->vstratum = name_index(strata, stmt_text(st, 3));
+        if (r->vstratum < 0) { /* out of memory, not a household to skip */
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
         r->pi_v = stmt_double(st, 4);
         r->pi_c = stmt_double(st, 5);
         r->wrong_exit = outcome_of(stmt_text(st, 7), 1);
         r->missed = outcome_of(stmt_text(st, 8), 1);
         r->approval = outcome_of(stmt_text(st, 9), 0);
+        r->four_kinds = outcome_of(stmt_text(st, 15), 1);
+        snprintf(r->unit, sizeof r->unit, "%s", stmt_text(st, 13));
+        snprintf(r->quota, sizeof r->quota, "%s", stmt_text(st, 6));
+        r->category = category_parse(stmt_text(st, 14));
         d = json_loads(stmt_text(st, 10), 0, NULL);
-        r->persons = (double)json_integer_value(json_object_get(json_object_get(d, "registry"),
-                                                                "persons"));
+        {
+            json_t *reg = json_object_get(d, "registry");
+            r->persons = (double)json_integer_value(json_object_get(reg, "persons"));
+            r->exited = json_integer_value(json_object_get(reg, "registered")) &&
+                        json_integer_value(json_object_get(reg, "exit_year")) &&
+                        !json_integer_value(json_object_get(reg, "returned"));
+        }
         json_decref(d);
         if (r->persons <= 0) r->persons = 1;
         {
@@ -169,8 +167,8 @@ static void covered(const struct plan *p, unsigned *cats, unsigned *gen_flags, i
     }
 }
 
-static int load_counties(struct store *s, int64_t srow, const struct plan *p, struct crec **out,
-                         size_t *nout, struct error *e)
+int est_load_counties(struct store *s, int64_t srow, const struct plan *p, struct crec **out,
+                      size_t *nout, struct error *e)
 {
     struct stmt *st = NULL, *hh = NULL, *resp = NULL;
     struct crec *c = NULL;
@@ -324,7 +322,7 @@ static void estimate_unit(const struct plan *p, const char *level, const struct 
             o.psu = (int)(r->village % 1000000000);
         }
         (void)nstrata;
-        o.w = r->adj / (r->pi_v * r->pi_h * (sampled ? r->pi_c : 1.0));
+        o.w = hrec_weight(r, sampled);
         if (r->wrong_exit >= 0) {
             oe[ne] = o;
             oe[ne].y = r->persons * r->wrong_exit;
@@ -385,8 +383,8 @@ int estimate_sample(struct store *s, const char *sample, const char *level,
     x->line = p.line;
     x->scored = p.scored;
     x->ranked = p.ranked;
-    rc = load_households(s, srow, &h, &nh, &strata, e);
-    if (!rc) rc = load_counties(s, srow, &p, &c, &nc, e);
+    rc = est_load_households(s, srow, &h, &nh, &strata, e);
+    if (!rc) rc = est_load_counties(s, srow, &p, &c, &nc, e);
     if (rc) goto out;
     x->u = mem_calloc(nc + 1, sizeof *x->u);
     if (!x->u) {

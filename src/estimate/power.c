@@ -16,6 +16,10 @@
  * threshold; for approval 95% … 50% of it) that the plan calls clearly outside in 80% of
  * samples — "a county would have to be at 15% before this plan flags it".
  *
+ * sample_power does the same for a stored sample (the report's "what this sample can decide"):
+ * its recorded selections and π instead of a fresh draw, so a Monte-Carlo plan is not drawn
+ * again.
+ *
  * Outcomes are clustered: each village draws its own rate from a Beta distribution with
  * mean p and intra-class correlation icc (beta-binomial), then each household its outcome
  * (persons-weighted rates count the household's persons). Deterministic for the plan.
@@ -100,177 +104,269 @@ static int cmp_row(const void *a, const void *b)
     return (x->ind > y->ind) - (x->ind < y->ind);
 }
 
+/* Households' persons: from the frame of a fresh draw, or from the registry for a stored one. */
+typedef double (*persons_fn)(void *ctx, const struct sel *u);
+
+struct rows {
+    struct power_row *r;
+    size_t n, cap;
+};
+
+/* Simulates one county of draw d (its county selection cs) for each indicator. */
+static int power_county(const struct plan *p, const struct draw *d, const struct sel *cs,
+                        persons_fn persons, void *pctx, const char *cname, const char *region,
+                        int reps, double icc, struct rows *out, struct error *e)
+{
+    struct ph *h[3] = {NULL, NULL, NULL};
+    size_t nh[3] = {0, 0, 0};
+    char names[64][32];
+    int nnames = 0, nvill = 0, rc = 0;
+    for (int k = 0; k < 3; k++) h[k] = mem_alloc((d->nsels + 1) * sizeof *h[k]);
+    if (!h[0] || !h[1] || !h[2]) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    /* villages of the county: their strata and π; then their households */
+    for (size_t i = 0; i < d->nsels; i++) {
+        const struct sel *v = &d->sels[i];
+        int si = -1;
+        if (strcmp(v->stage, "village") || v->county != cs->county) continue;
+        for (int k = 0; k < nnames; k++)
+            if (!strcmp(names[k], v->stratum)) si = k;
+        if (si < 0 && nnames < 64) {
+            snprintf(names[nnames], sizeof names[0], "%s", v->stratum);
+            si = nnames++;
+        }
+        nvill++;
+        for (size_t j = 0; j < d->nsels; j++) {
+            const struct sel *u = &d->sels[j];
+            struct ph x;
+            int exited, general, cat;
+            if (strcmp(u->stage, "household") || u->reserve || u->village != v->village)
+                continue;
+            cat = category_parse(u->category);
+            exited = cat == CAT_EXITED_CURRENT || cat == CAT_EXITED_EARLIER ||
+                     cat == CAT_EXITED_OTHER;
+            general = cat == CAT_GENERAL;
+            x.stratum = si < 0 ? 0 : si;
+            x.psu = nvill - 1;
+            x.w = 1.0 / (v->pi * u->pi);
+            x.persons = persons(pctx, u);
+            if (exited) h[0][nh[0]++] = x;
+            if (general) h[1][nh[1]++] = x;
+            if (exited || general) h[2][nh[2]++] = x;
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        static const enum indicator ind[3] = {IND_WRONG_EXIT, IND_MISSED, IND_APPROVAL};
+        const struct plan_threshold *t = plan_threshold_for(p, indicator_code(ind[k]), region);
+        struct obs *o;
+        double *vp, hw = 0, better, det = NAN;
+        int good = 0, counted = 0;
+        struct prng rng = {(uint64_t)cs->county * 1000003u + (uint64_t)k};
+        struct power_row *r;
+        int lower_is_better;
+        if (!t || !nh[k]) continue;
+        lower_is_better = t->op == PLAN_LT || t->op == PLAN_LE;
+        o = mem_alloc(nh[k] * sizeof *o);
+        vp = mem_alloc((size_t)(nvill + 1) * sizeof *vp);
+        if (!o || !vp) {
+            mem_free(o);
+            mem_free(vp);
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+        better = lower_is_better ? t->value / 2 : 1 - (1 - t->value) / 2;
+        for (int rep = 0; rep < reps; rep++) {
+            struct est x;
+            simulate(h[k], nh[k], t->value, icc, k < 2, &rng, o, vp, nvill, &x);
+            if (x.valid && isfinite(x.lower)) hw += (x.upper - x.lower) / 2, counted++;
+            simulate(h[k], nh[k], better, icc, k < 2, &rng, o, vp, nvill, &x);
+            if (x.valid && isfinite(x.lower) && plan_op_holds(t->op, x.lower, t->value) &&
+                plan_op_holds(t->op, x.upper, t->value))
+                good++;
+        }
+        /* the other side: how bad must a county be to be called clearly outside? A rate that
+         * must stay below its threshold: 1.5 … 25 times it (up to 50%); approval: 95% … 50% of
+         * its threshold */
+        {
+            static const double up[] = {1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 20, 25};
+            static const double down[] = {0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5};
+            int ng = lower_is_better ? (int)(sizeof up / sizeof up[0])
+                                     : (int)(sizeof down / sizeof down[0]);
+            for (int g = 0; g < ng && isnan(det); g++) {
+                double pt = lower_is_better ? t->value * up[g] : t->value * down[g];
+                int flagged = 0, rr = reps < 200 ? reps : 200;
+                if (pt > 0.5 && lower_is_better) break;
+                for (int rep = 0; rep < rr; rep++) {
+                    struct est x;
+                    simulate(h[k], nh[k], pt, icc, k < 2, &rng, o, vp, nvill, &x);
+                    if (x.valid && isfinite(x.lower) && !plan_op_holds(t->op, x.lower, t->value) &&
+                        !plan_op_holds(t->op, x.upper, t->value))
+                        flagged++;
+                }
+                if (flagged >= 0.8 * rr) det = pt;
+            }
+        }
+        mem_free(o);
+        mem_free(vp);
+        if (out->n == out->cap) {
+            size_t c2 = out->cap ? out->cap * 2 : 32;
+            struct power_row *q = mem_realloc(out->r, c2 * sizeof *q);
+            if (!q) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            out->r = q, out->cap = c2;
+        }
+        r = &out->r[out->n++];
+        memset(r, 0, sizeof *r);
+        r->county = cs->county;
+        snprintf(r->name, sizeof r->name, "%s", cname);
+        r->ind = ind[k];
+        r->threshold = t->value;
+        r->expected_n = (int64_t)nh[k];
+        r->half_width = counted ? hw / counted : NAN;
+        r->power = (double)good / reps;
+        r->decides = r->power >= 0.8;
+        r->detectable = det;
+    }
+out:
+    for (int k = 0; k < 3; k++) mem_free(h[k]);
+    return rc;
+}
+
+/* Every county of draw d; rows sorted by county and indicator. */
+static int power_draw(struct store *s, const struct plan *p, const struct draw *d,
+                      persons_fn persons, void *pctx, int reps, double icc,
+                      struct power_row **rows, size_t *nrows, struct error *e)
+{
+    struct rows out = {0};
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "SELECT name, region FROM counties WHERE code = ?", &st, e);
+    if (reps < 10) reps = 10;
+    for (size_t ci = 0; !rc && ci < d->nsels; ci++) {
+        const struct sel *cs = &d->sels[ci];
+        char cname[64] = "", region[16] = "";
+        if (strcmp(cs->stage, "county")) continue;
+        stmt_reset(st);
+        stmt_bind_int(st, 1, cs->county);
+        if (stmt_step(st, NULL) == STORE_ROW) {
+            snprintf(cname, sizeof cname, "%s", stmt_text(st, 0));
+            snprintf(region, sizeof region, "%s", stmt_text(st, 1));
+        }
+        rc = power_county(p, d, cs, persons, pctx, cname, region, reps, icc, &out, e);
+    }
+    stmt_finalize(st);
+    if (rc) {
+        mem_free(out.r);
+        return rc;
+    }
+    if (out.n) qsort(out.r, out.n, sizeof *out.r, cmp_row);
+    *rows = out.r;
+    *nrows = out.n;
+    return 0;
+}
+
+static double frame_persons(void *ctx, const struct sel *u)
+{
+    const struct frame_source *src = ctx;
+    const struct frame_household *fh;
+    size_t nfh;
+    if (!src->households(src->ctx, u->village, &fh, &nfh, NULL))
+        for (size_t q = 0; q < nfh; q++)
+            if (!strcmp(fh[q].id, u->code)) return fh[q].persons;
+    return 3;
+}
+
 int plan_power(struct store *s, const struct plan *p, int reps, double icc,
                struct power_row **rows, size_t *nrows, struct error *e)
 {
     struct frame_registry *reg = NULL;
     struct frame_source src;
     struct draw d;
-    struct power_row *out = NULL;
-    size_t nout = 0, capout = 0;
     int rc;
     draw_init(&d);
     *rows = NULL;
     *nrows = 0;
-    if (reps < 10) reps = 10;
     rc = frame_registry_new(s, p, &reg, e);
     if (rc) return rc;
     frame_registry_source(reg, &src);
     rc = sample_draw(p, "power", &src, 0, &d, e);
-    if (rc) goto out;
-    for (size_t ci = 0; ci < d.nsels; ci++) {
-        const struct sel *cs = &d.sels[ci];
-        struct ph *h[3] = {NULL, NULL, NULL};
-        size_t nh[3] = {0, 0, 0};
-        char names[64][32];
-        int nnames = 0, nvill = 0;
-        int64_t vcodes[512];
-        char cname[64] = "", region[16] = "";
-        if (strcmp(cs->stage, "county")) continue;
-        {
-            const struct frame_county *fc;
-            size_t n;
-            struct stmt *st;
-            if (!src.counties(src.ctx, &fc, &n, e) &&
-                !store_prepare(s, "SELECT name, region FROM counties WHERE code = ?", &st, e)) {
-                stmt_bind_int(st, 1, cs->county);
-                if (stmt_step(st, NULL) == STORE_ROW) {
-                    snprintf(cname, sizeof cname, "%s", stmt_text(st, 0));
-                    snprintf(region, sizeof region, "%s", stmt_text(st, 1));
-                }
-                stmt_finalize(st);
-            }
-        }
-        for (int k = 0; k < 3; k++) h[k] = mem_alloc(d.nsels * sizeof *h[k]);
-        if (!h[0] || !h[1] || !h[2]) {
-            for (int k = 0; k < 3; k++) mem_free(h[k]);
-            rc = error_set(e, ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        /* villages of the county: their strata and π */
-        for (size_t i = 0; i < d.nsels; i++) {
-            const struct sel *v = &d.sels[i];
-            int si = -1;
-            if (strcmp(v->stage, "village") || v->county != cs->county || nvill >= 512) continue;
-            for (int k = 0; k < nnames; k++)
-                if (!strcmp(names[k], v->stratum)) si = k;
-            if (si < 0 && nnames < 64) {
-                snprintf(names[nnames], sizeof names[0], "%s", v->stratum);
-                si = nnames++;
-            }
-            vcodes[nvill++] = v->village;
-            /* its households */
-            for (size_t j = 0; j < d.nsels; j++) {
-                const struct sel *u = &d.sels[j];
-                const struct frame_household *fh;
-                size_t nfh;
-                struct ph x;
-                int exited, general, cat;
-                if (strcmp(u->stage, "household") || u->reserve || u->village != v->village)
-                    continue;
-                cat = category_parse(u->category);
-                exited = cat == CAT_EXITED_CURRENT || cat == CAT_EXITED_EARLIER ||
-                         cat == CAT_EXITED_OTHER;
-                general = cat == CAT_GENERAL;
-                x.stratum = si;
-                x.psu = nvill - 1;
-                x.w = 1.0 / (v->pi * u->pi);
-                x.persons = 3;
-                if (!src.households(src.ctx, v->village, &fh, &nfh, NULL))
-                    for (size_t q = 0; q < nfh; q++)
-                        if (!strcmp(fh[q].id, u->code)) x.persons = fh[q].persons;
-                if (exited) h[0][nh[0]++] = x;
-                if (general) h[1][nh[1]++] = x;
-                if (exited || general) h[2][nh[2]++] = x;
-            }
-        }
-        for (int k = 0; k < 3; k++) {
-            static const enum indicator ind[3] = {IND_WRONG_EXIT, IND_MISSED, IND_APPROVAL};
-            const struct plan_threshold *t =
-                plan_threshold_for(p, indicator_code(ind[k]), region);
-            struct obs *o;
-            double *vp, hw = 0, better, detectable_tmp = NAN;
-            int good = 0, counted = 0;
-            struct prng rng = {(uint64_t)cs->county * 1000003u + (uint64_t)k};
-            struct power_row *r;
-            if (!t || !nh[k]) continue;
-            o = mem_alloc(nh[k] * sizeof *o);
-            vp = mem_alloc((size_t)(nvill + 1) * sizeof *vp);
-            if (!o || !vp) {
-                mem_free(o);
-                mem_free(vp);
-                rc = error_set(e, ERR_NOMEM, "out of memory");
-                break;
-            }
-            better = t->op == PLAN_LT || t->op == PLAN_LE ? t->value / 2 : 1 - (1 - t->value) / 2;
-            for (int rep = 0; rep < reps; rep++) {
-                struct est x;
-                simulate(h[k], nh[k], t->value, icc, k < 2, &rng, o, vp, nvill, &x);
-                if (x.valid && isfinite(x.lower)) hw += (x.upper - x.lower) / 2, counted++;
-                simulate(h[k], nh[k], better, icc, k < 2, &rng, o, vp, nvill, &x);
-                if (x.valid && isfinite(x.lower) && plan_op_holds(t->op, x.lower, t->value) &&
-                    plan_op_holds(t->op, x.upper, t->value))
-                    good++;
-            }
-            /* the other side: how bad must a county be to be called clearly outside? */
-            {
-                static const double up[] = {1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 20, 25};
-                static const double down[] = {0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5};
-                int lower_is_better = t->op == PLAN_LT || t->op == PLAN_LE;
-                int ng = lower_is_better ? (int)(sizeof up / sizeof up[0])
-                                         : (int)(sizeof down / sizeof down[0]);
-                double det = NAN;
-                for (int g = 0; g < ng && isnan(det); g++) {
-                    double pt = lower_is_better ? t->value * up[g] : 1 - (1 - t->value) / down[g];
-                    int flagged = 0, rr = reps < 200 ? reps : 200;
-                    if (pt > 0.5 && lower_is_better) break;
-                    if (!lower_is_better) pt = t->value * down[g] + (1 - down[g]) * 0;
-                    for (int rep = 0; rep < rr; rep++) {
-                        struct est x;
-                        simulate(h[k], nh[k], pt, icc, k < 2, &rng, o, vp, nvill, &x);
-                        if (x.valid && isfinite(x.lower) &&
-                            !plan_op_holds(t->op, x.lower, t->value) &&
-                            !plan_op_holds(t->op, x.upper, t->value))
-                            flagged++;
-                    }
-                    if (flagged >= 0.8 * rr) det = pt;
-                }
-                detectable_tmp = det;
-            }
-            mem_free(o);
-            mem_free(vp);
-            if (nout == capout) {
-                size_t c2 = capout ? capout * 2 : 32;
-                struct power_row *q = mem_realloc(out, c2 * sizeof *q);
-                if (!q) {
-                    rc = error_set(e, ERR_NOMEM, "out of memory");
-                    break;
-                }
-                out = q, capout = c2;
-            }
-            r = &out[nout++];
-            memset(r, 0, sizeof *r);
-            r->county = cs->county;
-            snprintf(r->name, sizeof r->name, "%s", cname);
-            r->ind = ind[k];
-            r->threshold = t->value;
-            r->expected_n = (int64_t)nh[k];
-            r->half_width = counted ? hw / counted : NAN;
-            r->power = (double)good / reps;
-            r->decides = r->power >= 0.8;
-            r->detectable = detectable_tmp;
-        }
-        for (int k = 0; k < 3; k++) mem_free(h[k]);
-        if (rc) goto out;
-        (void)vcodes;
-    }
-    qsort(out, nout, sizeof *out, cmp_row);
-    *rows = out;
-    *nrows = nout;
-    out = NULL;
-out:
-    mem_free(out);
+    if (!rc) rc = power_draw(s, p, &d, frame_persons, &src, reps, icc, rows, nrows, e);
     draw_release(&d);
     frame_registry_free(reg);
+    return rc;
+}
+
+/* A stored sample's selections are read back as the draw that made them (the fields power
+ * reads); each household's persons come from the registry. */
+static double stored_persons(void *ctx, const struct sel *u)
+{
+    const double *pers = ctx;
+    return pers[u->rank]; /* rank holds the index into pers (set by sample_power) */
+}
+
+int sample_power(struct store *s, const char *sample, int reps, double icc,
+                 struct power_row **rows, size_t *nrows, struct error *e)
+{
+    struct plan p;
+    int64_t srow;
+    struct draw d;
+    struct stmt *st = NULL;
+    double *pers = NULL;
+    size_t cap = 0;
+    int rc;
+    draw_init(&d);
+    *rows = NULL;
+    *nrows = 0;
+    rc = sample_plan(s, sample, &p, NULL, 0, &srow, e);
+    if (rc) return rc;
+    rc = store_prepare(s,
+                       "SELECT u.stage, u.stratum, u.county, u.village, u.code, u.reserve, u.pi,"
+                       " u.category, (SELECT count(*) FROM households h JOIN members m ON"
+                       " m.household = h.row_no WHERE u.stage = 'household' AND"
+                       " h.household_id = u.code)"
+                       " FROM sample_units u WHERE u.sample = ? AND u.stage IN"
+                       " ('county', 'village', 'household') ORDER BY u.row_no",
+                       &st, e);
+    if (rc) goto out;
+    stmt_bind_int(st, 1, srow);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        struct sel *x;
+        if (d.nsels == d.capsels) {
+            size_t c2 = d.capsels ? d.capsels * 2 : 256;
+            void *q = mem_realloc(d.sels, c2 * sizeof *d.sels);
+            if (!q) break;
+            d.sels = q, d.capsels = c2;
+        }
+        if (d.nsels == cap) {
+            size_t c2 = cap ? cap * 2 : 256;
+            void *q = mem_realloc(pers, c2 * sizeof *pers);
+            if (!q) break;
+            pers = q, cap = c2;
+        }
+        x = &d.sels[d.nsels];
+        memset(x, 0, sizeof *x);
+        snprintf(x->stage, sizeof x->stage, "%s", stmt_text(st, 0));
+        snprintf(x->stratum, sizeof x->stratum, "%s", stmt_text(st, 1));
+        x->county = (int)stmt_int(st, 2);
+        x->village = stmt_int(st, 3);
+        snprintf(x->code, sizeof x->code, "%s", stmt_text(st, 4));
+        x->reserve = (int)stmt_int(st, 5);
+        x->pi = stmt_double(st, 6);
+        snprintf(x->category, sizeof x->category, "%s", stmt_text(st, 7));
+        pers[d.nsels] = stmt_int(st, 8) > 0 ? (double)stmt_int(st, 8) : 3;
+        x->rank = (int)d.nsels;
+        d.nsels++;
+    }
+    if (rc == STORE_ROW) rc = error_set(e, ERR_NOMEM, "out of memory");
+    stmt_finalize(st);
+    if (rc < 0) goto out;
+    rc = power_draw(s, &p, &d, stored_persons, pers, reps, icc, rows, nrows, e);
+out:
+    mem_free(pers);
+    draw_release(&d);
+    plan_release(&p);
     return rc;
 }

@@ -614,6 +614,201 @@ static void parse_standards(struct pctx *c, json_t *root)
     }
 }
 
+static void parse_name(struct pctx *c, json_t *o, char *zh, size_t zsize, char *en, size_t esize)
+{
+    json_t *n = json_object_get(o, "name");
+    size_t at;
+    if (!n) return;
+    at = push_key(c, "name");
+    if (json_is_string(n)) snprintf(zh, zsize, "%s", json_string_value(n));
+    else if (json_is_object(n)) {
+        get_str(c, n, "zh", zh, zsize, 0);
+        get_str(c, n, "en", en, esize, 0);
+    } else perr(c, "expected text or {zh, en}");
+    pop(c, at);
+}
+
+/* A node and its children, depth first. */
+static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
+{
+    struct plan_scoring *sc = &c->p->scoring;
+    struct plan_node *nd;
+    json_t *kids;
+    int me;
+    if (sc->nnodes >= PLAN_MAX_NODES) {
+        perr(c, "at most %d nodes in the scoring trees", PLAN_MAX_NODES);
+        return;
+    }
+    if (!json_is_object(o)) {
+        perr(c, "expected an object");
+        return;
+    }
+    me = sc->nnodes++;
+    nd = &sc->nodes[me];
+    memset(nd, 0, sizeof *nd);
+    known_keys(c, o, "id|name|weight|children|source|indicator|standard");
+    get_str(c, o, "id", nd->id, sizeof nd->id, 1);
+    for (int k = 0; k < me && nd->id[0]; k++)
+        if (!strcmp(sc->nodes[k].id, nd->id)) perr(c, "id: \"%s\" twice", nd->id);
+    parse_name(c, o, nd->zh, sizeof nd->zh, nd->en, sizeof nd->en);
+    nd->weight = get_num(c, o, "weight", 0, 0, 1000);
+    if (!json_object_get(o, "weight")) perr(c, "weight: required");
+    nd->parent = parent;
+    nd->tree = tree;
+    kids = get_arr(c, o, "children", 0);
+    if (kids && json_array_size(kids)) {
+        size_t at = push_key(c, "children"), i;
+        json_t *k;
+        json_array_foreach(kids, i, k)
+        {
+            size_t at2 = push_idx(c, i);
+            parse_node(c, k, me, tree);
+            pop(c, at2);
+        }
+        pop(c, at);
+    } else {
+        nd->leaf = 1;
+        snprintf(nd->source, sizeof nd->source, "input");
+        get_str(c, o, "source", nd->source, sizeof nd->source, 0);
+        get_str(c, o, "indicator", nd->indicator, sizeof nd->indicator, 0);
+        nd->standard = get_num(c, o, "standard", -1, 0, 100);
+        if (strcmp(nd->source, "input") && strcmp(nd->source, "indicator")) {
+            size_t at = push_key(c, "source");
+            perr(c, "expected \"input\" (the score sheet) or \"indicator\"");
+            pop(c, at);
+        } else if (!strcmp(nd->source, "indicator") &&
+                   !str_in_list(nd->indicator, strlen(nd->indicator),
+                                "exit_accuracy|identification_accuracy|satisfaction")) {
+            size_t at = push_key(c, "indicator");
+            perr(c, "unknown indicator \"%s\" (exit_accuracy, identification_accuracy, "
+                    "satisfaction: the survey measures these; others are score-sheet inputs)",
+                 nd->indicator);
+            pop(c, at);
+        }
+    }
+}
+
+static void parse_scoring(struct pctx *c, json_t *o)
+{
+    struct plan *p = c->p;
+    struct plan_scoring *sc = &p->scoring;
+    json_t *trees, *a, *v, *rank;
+    size_t i;
+    known_keys(c, o, "scored|ranked|scheme|trees|bonus|veto|rank");
+    p->scored = get_bool(c, o, "scored", 0);
+    p->ranked = get_bool(c, o, "ranked", 0);
+    get_str(c, o, "scheme", sc->scheme, sizeof sc->scheme, 0);
+    trees = get_arr(c, o, "trees", 0);
+    if (!trees) {
+        if (p->scored) perr(c, "trees: a scored plan needs its indicator trees");
+        return;
+    }
+    sc->enabled = 1;
+    {
+        size_t at = push_key(c, "trees");
+        json_array_foreach(trees, i, v)
+        {
+            size_t at2 = push_idx(c, i);
+            if (i >= 4 || !json_is_object(v)) {
+                perr(c, "expected an object (at most 4 trees)");
+                pop(c, at2);
+                continue;
+            }
+            known_keys(c, v, "unit|name|children");
+            get_str(c, v, "unit", sc->trees[sc->ntrees].unit, sizeof sc->trees[0].unit, 1);
+            if (!str_in_list(sc->trees[sc->ntrees].unit, strlen(sc->trees[sc->ntrees].unit),
+                             "township|county|city|department"))
+                perr(c, "unit: township, county, city or department");
+            {
+                char en[64];
+                parse_name(c, v, sc->trees[sc->ntrees].zh, sizeof sc->trees[0].zh, en, sizeof en);
+            }
+            a = get_arr(c, v, "children", 1);
+            if (a) {
+                size_t at3 = push_key(c, "children"), j;
+                json_t *k;
+                json_array_foreach(a, j, k)
+                {
+                    size_t at4 = push_idx(c, j);
+                    parse_node(c, k, -1, sc->ntrees);
+                    pop(c, at4);
+                }
+                pop(c, at3);
+            }
+            sc->ntrees++;
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+    a = get_arr(c, o, "bonus", 0);
+    if (a) {
+        size_t at = push_key(c, "bonus");
+        json_array_foreach(a, i, v)
+        {
+            size_t at2 = push_idx(c, i);
+            if (i < 8 && json_is_object(v)) {
+                known_keys(c, v, "id|name|max");
+                get_str(c, v, "id", sc->bonus[sc->nbonus].id, sizeof sc->bonus[0].id, 1);
+                parse_name(c, v, sc->bonus[sc->nbonus].zh, sizeof sc->bonus[0].zh,
+                           sc->bonus[sc->nbonus].en, sizeof sc->bonus[0].en);
+                sc->bonus[sc->nbonus].max = get_num(c, v, "max", 1, 0, 100);
+                sc->nbonus++;
+            } else perr(c, "expected an object (at most 8)");
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+    a = get_arr(c, o, "veto", 0);
+    if (a) {
+        size_t at = push_key(c, "veto");
+        json_array_foreach(a, i, v)
+        {
+            size_t at2 = push_idx(c, i);
+            if (i < 8 && json_is_object(v)) {
+                known_keys(c, v, "id|name");
+                get_str(c, v, "id", sc->veto[sc->nveto].id, sizeof sc->veto[0].id, 1);
+                parse_name(c, v, sc->veto[sc->nveto].zh, sizeof sc->veto[0].zh,
+                           sc->veto[sc->nveto].en, sizeof sc->veto[0].en);
+                sc->nveto++;
+            } else perr(c, "expected an object (at most 8)");
+            pop(c, at2);
+        }
+        pop(c, at);
+    }
+    /* ids name the score sheet's items: unique across nodes, bonus and veto items; the
+     * survey measures townships, counties and cities, never departments */
+    for (int k = 0; k < sc->nnodes; k++) {
+        const struct plan_node *nd = &sc->nodes[k];
+        for (int b = 0; b < sc->nbonus; b++)
+            if (!strcmp(nd->id, sc->bonus[b].id))
+                perr(c, "bonus[%d].id: \"%s\" is also a node of the trees", b, nd->id);
+        for (int b = 0; b < sc->nveto; b++)
+            if (!strcmp(nd->id, sc->veto[b].id))
+                perr(c, "veto[%d].id: \"%s\" is also a node of the trees", b, nd->id);
+        if (nd->leaf && !strcmp(nd->source, "indicator") &&
+            !strcmp(sc->trees[nd->tree].unit, "department"))
+            perr(c, "trees[%d]: node \"%s\": departments are not surveyed, so their leaves "
+                    "come from the score sheet (source \"input\")",
+                 nd->tree, nd->id);
+    }
+    for (int b = 0; b < sc->nbonus; b++)
+        for (int w = 0; w < sc->nveto; w++)
+            if (!strcmp(sc->bonus[b].id, sc->veto[w].id))
+                perr(c, "veto[%d].id: \"%s\" is also a bonus item", w, sc->veto[w].id);
+    if (p->ranked && !p->scored) perr(c, "ranked: a plan that is not scored cannot rank");
+    sc->top_share = 0.2;
+    sc->flag_last = sc->twice_last = 1;
+    rank = get_obj(c, o, "rank", 0);
+    if (rank) {
+        size_t at = push_key(c, "rank");
+        known_keys(c, rank, "top_share|flag_last|twice_last");
+        sc->top_share = get_num(c, rank, "top_share", 0.2, 0, 1);
+        sc->flag_last = get_bool(c, rank, "flag_last", 1);
+        sc->twice_last = get_bool(c, rank, "twice_last", 1);
+        pop(c, at);
+    }
+}
+
 static void parse_teams(struct pctx *c, json_t *o)
 {
     struct plan_teams *t = &c->p->teams;
@@ -697,9 +892,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     }
     if ((o = get_obj(&c, root, "scoring", 0))) {
         size_t at = push_key(&c, "scoring");
-        known_keys(&c, o, "scored|ranked|scheme");
-        p->scored = get_bool(&c, o, "scored", 0);
-        p->ranked = get_bool(&c, o, "ranked", 0);
+        parse_scoring(&c, o);
         pop(&c, at);
     }
     if ((o = get_obj(&c, root, "scope", 1))) {

@@ -112,6 +112,46 @@ struct plan_teams {
     int pair_experienced; /* each household pair has an experienced member */
 };
 
+/* Scored schemes (Henan: seed 004 first article; Shaanxi: seed 001): weighted trees of
+ * indicators per kind of unit, bonus items, one-vote vetoes, ranking rules. */
+#define PLAN_MAX_NODES 64
+struct plan_node {
+    char id[32];
+    char zh[96], en[96];
+    double weight; /* share among its siblings (normalised when scoring) */
+    int parent;    /* index of the parent node, -1 for a root */
+    int tree;      /* index into scoring.trees */
+    int leaf;
+    char source[16];    /* leaves: "input" (the team's score sheet) or "indicator" */
+    double standard;    /* leaves: the least score that meets the standard (-1: none), e.g.
+                           Shaanxi's 四率一度全面达标 */
+    char indicator[32]; /* indicator leaves: exit_accuracy, identification_accuracy or
+                           satisfaction, measured by the survey (score.c) */
+};
+struct plan_scoring {
+    int enabled;
+    char scheme[48];
+    struct {
+        char unit[16]; /* township, county, city, department */
+        char zh[64];
+    } trees[4];
+    int ntrees;
+    struct plan_node nodes[PLAN_MAX_NODES];
+    int nnodes;
+    struct {
+        char id[32], zh[160], en[128];
+        double max; /* points at most */
+    } bonus[8];
+    int nbonus;
+    struct {
+        char id[32], zh[160], en[128];
+    } veto[8];
+    int nveto;
+    double top_share; /* the top share flagged for reward (0.2) */
+    int flag_last;    /* the last place is flagged */
+    int twice_last;   /* last place in two rounds in a row is flagged */
+};
+
 struct plan {
     char id[64];
     char title_zh[160], title_en[160];
@@ -151,6 +191,7 @@ struct plan {
     struct plan_item items[PLAN_MAX_THRESHOLDS];
     int nitems;
     struct plan_teams teams;
+    struct plan_scoring scoring;
     /* the file */
     char *text; /* owned: the plan file as read */
     size_t len;

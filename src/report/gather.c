@@ -694,6 +694,39 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+/* What the sample can decide in each county (estimate.h sample_power: the stored sample's
+ * structure, outcomes simulated at the threshold and at a clearly better rate). Not fatal: a
+ * report without it says why. */
+#define REPORT_POWER_REPS 200
+static void county_power(struct gather *g, struct report_county *c, size_t n)
+{
+    struct power_row *rows = NULL;
+    size_t nrows = 0;
+    struct error pe;
+    if (sample_power(g->s, g->r->sample, REPORT_POWER_REPS, 0.05, &rows, &nrows, &pe)) {
+        char b[300];
+        g->r->power_note = gdupf(g, "%s", error_format(&pe, b, sizeof b));
+        return;
+    }
+    g->r->power_reps = REPORT_POWER_REPS;
+    for (size_t i = 0; i < n; i++) {
+        size_t k0 = 0, k;
+        struct power_row *dst;
+        while (k0 < nrows && rows[k0].county != c[i].est.code) k0++;
+        for (k = k0; k < nrows && rows[k].county == c[i].est.code; k++) {}
+        if (k == k0) continue;
+        dst = arena_alloc(g->a, (k - k0) * sizeof *dst);
+        if (!dst) {
+            g->oom = 1;
+            break;
+        }
+        memcpy(dst, rows + k0, (k - k0) * sizeof *dst);
+        c[i].power = dst;
+        c[i].npower = k - k0;
+    }
+    mem_free(rows);
+}
+
 /* ---------------------------------------------------------------- the report */
 
 int report_gather(struct store *s, const char *sample, const char *out_dir, int unmasked,
@@ -759,6 +792,7 @@ int report_gather(struct store *s, const char *sample, const char *out_dir, int 
         for (size_t j = 0; j < counties[i].nvillages; j++)
             if (counties[i].villages[j].nitems) r->village_standard = 1;
     if ((rc = gather_problems(&g))) goto out;
+    county_power(&g, counties, counties ? x.n : 0);
     /* each county's run of problems (both lists are in county-code order) */
     for (size_t i = 0, j = 0; counties && i < x.n; i++) {
         while (j < r->nproblems && r->problems[j].county < counties[i].est.code) j++;

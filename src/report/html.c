@@ -270,6 +270,57 @@ static void county_basic(struct strbuf *sb, const struct report *r, const struct
     }
 }
 
+/* What the plan can decide in this county: the plan-power rows (estimate.h). */
+static void county_power_table(struct strbuf *sb, const struct report *r,
+                               const struct report_county *c)
+{
+    static const char *const cols[] = {"指标", "标准", "预计样本户", "标准处的区间半宽",
+                                       "判定力", "能否判定", "判为未达标所需真实值", NULL};
+    int undecided = 0;
+    char b[64];
+    if (!c->npower) {
+        if (r->power_note) {
+            sb_adds(sb, "<p class=\"note\">未能进行方案检验 / no plan power: ");
+            rpt_html(sb, r, r->power_note);
+            sb_adds(sb, "</p>\n");
+        }
+        return;
+    }
+    sb_adds(sb, "<h3>样本能判定什么 What this sample can decide (plan power)</h3>\n<table>\n");
+    th_row(sb, cols);
+    for (size_t i = 0; i < c->npower; i++) {
+        const struct power_row *p = &c->power[i];
+        sb_adds(sb, "<tr>");
+        td_text(sb, r, NULL, indicator_zh(p->ind));
+        td_pct(sb, p->threshold);
+        td_int(sb, (long long)p->expected_n);
+        sb_addf(sb, "<td class=\"n\">±%.1f%%</td>", 100 * p->half_width);
+        sb_addf(sb, "<td class=\"n\">%.0f%%</td>", 100 * p->power);
+        sb_addf(sb, "<td class=\"%s\">%s</td>", p->decides ? "pass" : "close",
+                p->decides ? "能 decides" : "不能 cannot decide");
+        if (isfinite(p->detectable)) {
+            snprintf(b, sizeof b, "%.1f%%", 100 * p->detectable);
+            sb_addf(sb, "<td class=\"n\">%s</td>", b);
+        } else
+            sb_adds(sb, "<td class=\"muted\">无 none</td>");
+        sb_adds(sb, "</tr>\n");
+        undecided += !p->decides;
+    }
+    sb_adds(sb, "</table>\n");
+    sb_addf(sb,
+            "<p class=\"note\">方案检验（抽查前即可做）：按本方案在当前建档立卡数据上重新抽样，"
+            "在真实值恰为标准和明显优于标准（错退率、漏评率为标准的一半；认可度为差距的一半）时"
+            "各模拟 %d 次，按与上表相同的估计方法计算区间。判定力 = 明显优于标准的县被判为"
+            "“明确达标”的比例，低于 80%% 即“不能判定”；最后一列是 80%% 的样本会把该县判为"
+            "“明确未达标”所需的真实值。%s / Plan power: the plan re-drawn on the registry and "
+            "outcomes simulated %d times; below 80%% power the sample cannot tell a county at "
+            "the threshold from a clearly better one.</p>\n",
+            r->power_reps,
+            undecided ? "本县有指标不能判定：这些指标的区间跨越标准是样本量所致，不是对该县的结论。"
+                      : "",
+            r->power_reps);
+}
+
 static void county_indicators(struct strbuf *sb, const struct report *r,
                               const struct report_county *c)
 {
@@ -342,6 +393,7 @@ static void county_indicators(struct strbuf *sb, const struct report *r,
             "脱贫人口 E + 漏评率 × 一般农户人口 G) / 农村人口 R，U = %.0f，E = %.0f，G = %.0f，"
             "R = %.0f。</p>\n",
             u->ind[IND_WRONG_EXIT].df, u->U, u->E, u->G, u->R);
+    county_power_table(sb, r, c);
 }
 
 static void county_charts(struct strbuf *sb, const struct report *r, const struct report_county *c)
@@ -739,6 +791,34 @@ out:
     mem_free(hrefs);
 }
 
+/* The plan power across counties, per indicator: how many counties the plan cannot decide,
+ * the range of expected half-widths and of the rate a county must reach to be flagged. */
+static void summary_power(struct strbuf *sb, const struct report *r)
+{
+    if (!r->power_reps) return;
+    sb_adds(sb, "<p>方案检验（抽查前即可做，见各县报告）：");
+    for (int k = 0, first = 1; k < IND_COUNT; k++) {
+        int n = 0, undecided = 0;
+        double hw0 = INFINITY, hw1 = 0, d0 = INFINITY, d1 = 0;
+        for (size_t i = 0; i < r->ncounties; i++)
+            for (size_t j = 0; j < r->counties[i].npower; j++) {
+                const struct power_row *p = &r->counties[i].power[j];
+                if ((int)p->ind != k) continue;
+                n++;
+                undecided += !p->decides;
+                hw0 = fmin(hw0, p->half_width), hw1 = fmax(hw1, p->half_width);
+                if (isfinite(p->detectable)) d0 = fmin(d0, p->detectable), d1 = fmax(d1, p->detectable);
+            }
+        if (!n) continue;
+        sb_addf(sb, "%s%s：%d 个县中 %d 个不能判定，标准处区间半宽 ±%.1f%%–±%.1f%%", first ? "" : "；",
+                indicator_zh((enum indicator)k), n, undecided, 100 * hw0, 100 * hw1);
+        if (d1 > 0)
+            sb_addf(sb, "，真实值须达 %.1f%%–%.1f%% 才会被判为明确未达标", 100 * d0, 100 * d1);
+        first = 0;
+    }
+    sb_adds(sb, "。</p>\n");
+}
+
 static void summary_close(struct strbuf *sb, const struct report *r)
 {
     int close[IND_COUNT] = {0}, any = 0;
@@ -750,6 +830,7 @@ static void summary_close(struct strbuf *sb, const struct report *r)
     sb_adds(sb, "<h2>四、样本能判定什么 What the sample can decide</h2>\n");
     if (!any) {
         sb_adds(sb, "<p>每个县每项指标的区间都落在标准的同一侧：判定不受抽样误差影响。</p>\n");
+        summary_power(sb, r);
         return;
     }
     sb_adds(sb, "<p>区间跨越标准（难以判定）的县数：");
@@ -759,12 +840,11 @@ static void summary_close(struct strbuf *sb, const struct report *r)
         first = 0;
     }
     sb_addf(sb, "（共 %zu 个县）。</p>\n", r->ncounties);
+    summary_power(sb, r);
     sb_adds(sb,
-            "<p class=\"note\">这不是这些县的结论，而是抽样方案的局限：每县只有几十户脱贫户"
-            "时（如每县 4 个村、每村 4 户当年脱贫户，约 30 户），错退率为 5% 的县与错退率为 0 "
-            "的县都可能得到同样的样本，区间必然跨越 2% 的标准。官方判定仍按点估计作出；对难以"
-            "判定的县，应以问题线索和核实结果为据，必要时扩大样本。/ With about 30 exited "
-            "households a county at 5% cannot be told from one at 0; the intervals say so.</p>\n");
+            "<p class=\"note\">难以判定不是对这些县的结论，而是样本量的局限。官方判定仍按点估计"
+            "作出；对难以判定的县，应以问题线索和核实结果为据，必要时扩大样本。/ A bar across "
+            "the threshold is a limit of the sample, not a finding about the county.</p>\n");
 }
 
 static void summary_method(struct strbuf *sb, const struct report *r)

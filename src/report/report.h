@@ -138,6 +138,8 @@ struct report_county {
     const struct report_stratum *strata;
     size_t nstrata;
     size_t problem0, nproblems; /* its problems: report.problems[problem0 .. +nproblems) */
+    const struct power_row *power; /* what the plan can decide here (plan_power), or NULL */
+    size_t npower;
 };
 
 struct report {
@@ -158,6 +160,8 @@ struct report {
     size_t ncounties;
     const struct report_problem *problems; /* in county order */
     size_t nproblems;
+    int power_reps;         /* replicates of the plan-power simulation, 0 if not run */
+    const char *power_note; /* why there is no plan power, or NULL */
     struct arena arena; /* owns every string and array of a gathered report */
 };
 

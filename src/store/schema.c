@@ -177,9 +177,32 @@ static const char v3[] =
     " found_on TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX problems_sample ON problems (sample, county);";
 
+/* v4: the department comparison (compare.h: one row per run, one per flag, its evidence as a
+ * JSON array) and scores of scored plans (estimate.h: one row per unit of a scoring tree; the
+ * node scores as JSON in detail). */
+static const char v4[] =
+    "CREATE TABLE compare_runs ("
+    " row_no INTEGER PRIMARY KEY, rules_id TEXT NOT NULL, rules_sha256 TEXT NOT NULL,"
+    " rules_text TEXT NOT NULL, reference_date TEXT NOT NULL, dept_dir TEXT NOT NULL,"
+    " files TEXT NOT NULL, flags INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE TABLE compare_flags ("
+    " row_no INTEGER PRIMARY KEY, run INTEGER NOT NULL, rule TEXT NOT NULL, kind TEXT NOT NULL,"
+    " severity TEXT NOT NULL, county INTEGER NOT NULL, household_id TEXT, resident INTEGER,"
+    " name TEXT, records INTEGER NOT NULL, evidence TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX compare_flags_household ON compare_flags (household_id);"
+    "CREATE INDEX compare_flags_resident ON compare_flags (resident);"
+    "CREATE TABLE scores ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, tree TEXT NOT NULL,"
+    " unit TEXT NOT NULL, name TEXT NOT NULL, total REAL NOT NULL, se REAL,"
+    " bonus REAL NOT NULL, vetoed INTEGER NOT NULL, below_standard INTEGER NOT NULL,"
+    " rank INTEGER NOT NULL, units INTEGER NOT NULL, flags TEXT NOT NULL,"
+    " detail TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX scores_sample ON scores (sample, tree);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
     {3, "fieldwork, evidence, judgments, problem candidates", v3},
+    {4, "department comparison, scores of scored plans", v4},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -33,6 +33,12 @@ for part in 一、基本情况 二、指标测算 三、指标与标准对照 �
   for f in rep/county-*.html; do expect_grep "$part" $f; done
 done
 expect_grep "明确达标|难以判定|明确未达标" rep/index.html
+# what the sample can decide (plan power): the Anhui plan cannot decide a county's wrong exits
+for f in rep/county-*.html; do
+  expect_grep "样本能判定什么 What this sample can decide" $f
+  expect_grep "<td>错退率</td><td class=\"n\">2.00%</td><td class=\"n\">[0-9]{2}</td><td class=\"n\">±[0-9.]+%</td><td class=\"n\">[0-9]+%</td><td class=\"close\">不能 cannot decide</td>" $f
+done
+expect_grep "方案检验.*错退率：4 个县中 4 个不能判定" rep/index.html
 expect_grep "<svg class=\"chart\"" rep/index.html
 expect_grep "href=\"county-[0-9]{6}.html\"" rep/index.html
 expect_grep "<th>序号</th><th>县</th><th>乡镇</th><th>村</th><th>对象</th><th>问题类型</th><th>问题描述</th><th>证据</th><th>发现人</th><th>发现日期</th><th>复核结果</th><th>整改措施</th><th>责任单位</th><th>责任人</th><th>整改时限</th><th>整改结果</th><th>销号日期</th>" rep/problems.html
