@@ -42,7 +42,7 @@ struct sheet {
     long *line;    /* [nnodes] line that gave it */
     double bonus[8];
     long bonus_line[8];
-    int veto[8];
+    double veto[8]; /* 0 or 1 */
     long veto_line[8];
 };
 
@@ -274,6 +274,28 @@ static void file_sha256(const char *path, char out[65])
     sha256_final_hex(&h, out);
 }
 
+/* Where a sheet value comes from, for its messages. */
+struct sheet_at {
+    struct errlist *errs;
+    const char *path;
+    long line;
+    const char *item, *tree, *key;
+};
+
+/* Stores a sheet value in its slot, once: a second value for the same unit and item is an
+ * error naming the first line. */
+static void take(const struct sheet_at *a, double v, double *slot, long *first)
+{
+    if (*first)
+        errlist_addf(a->errs, ERR_INVALID, a->path, a->line, 0,
+                     "%s of %s %s given twice (first on line %ld)", a->item, a->tree, a->key,
+                     *first);
+    else {
+        *slot = v;
+        *first = a->line;
+    }
+}
+
 static const struct csv_column sheet_cols[] = {
     {"tree", "类型|对象类型|被评估对象", 1},
     {"unit", "单位|单位代码|代码", 1},
@@ -303,6 +325,7 @@ static int read_sheet(const char *path, const struct plan_scoring *sc, struct tr
         int t, k, found = 0;
         double v;
         struct work_unit *wu;
+        struct sheet_at at = {errs, path, line, item, "", key};
         if (csv_row_blank(c)) continue;
         t = tree_of(sc, tname);
         if (t < 0) {
@@ -327,6 +350,7 @@ static int read_sheet(const char *path, const struct plan_scoring *sc, struct tr
                          sc->trees[t].unit, key);
             continue;
         }
+        at.tree = sc->trees[t].unit;
         if (parse_value(val, &v)) {
             errlist_addf(errs, ERR_INVALID, path, line, 0, "value \"%s\" is not a number", val);
             continue;
@@ -346,14 +370,7 @@ static int read_sheet(const char *path, const struct plan_scoring *sc, struct tr
             else if (v < 0 || v > 100)
                 errlist_addf(errs, ERR_INVALID, path, line, 0, "%s: %g is outside 0..100",
                              item, v);
-            else if (wu->sh.line[k])
-                errlist_addf(errs, ERR_INVALID, path, line, 0,
-                             "%s of %s %s given twice (first on line %ld)", item,
-                             sc->trees[t].unit, key, wu->sh.line[k]);
-            else {
-                wu->sh.leaf[k] = v;
-                wu->sh.line[k] = line;
-            }
+            else take(&at, v, &wu->sh.leaf[k], &wu->sh.line[k]);
         }
         for (k = 0; k < sc->nbonus && !found; k++) {
             if (strcmp(sc->bonus[k].id, item)) continue;
@@ -362,14 +379,7 @@ static int read_sheet(const char *path, const struct plan_scoring *sc, struct tr
                 errlist_addf(errs, ERR_INVALID, path, line, 0,
                              "bonus %s (%s): %g is outside 0..%g", item, sc->bonus[k].zh, v,
                              sc->bonus[k].max);
-            else if (wu->sh.bonus_line[k])
-                errlist_addf(errs, ERR_INVALID, path, line, 0,
-                             "%s of %s %s given twice (first on line %ld)", item,
-                             sc->trees[t].unit, key, wu->sh.bonus_line[k]);
-            else {
-                wu->sh.bonus[k] = v;
-                wu->sh.bonus_line[k] = line;
-            }
+            else take(&at, v, &wu->sh.bonus[k], &wu->sh.bonus_line[k]);
         }
         for (k = 0; k < sc->nveto && !found; k++) {
             if (strcmp(sc->veto[k].id, item)) continue;
@@ -377,14 +387,7 @@ static int read_sheet(const char *path, const struct plan_scoring *sc, struct tr
             if (v != 0 && v != 1)
                 errlist_addf(errs, ERR_INVALID, path, line, 0,
                              "veto %s (%s): 1 (是) or 0 (否), not %s", item, sc->veto[k].zh, val);
-            else if (wu->sh.veto_line[k])
-                errlist_addf(errs, ERR_INVALID, path, line, 0,
-                             "%s of %s %s given twice (first on line %ld)", item,
-                             sc->trees[t].unit, key, wu->sh.veto_line[k]);
-            else {
-                wu->sh.veto[k] = (int)v;
-                wu->sh.veto_line[k] = line;
-            }
+            else take(&at, v, &wu->sh.veto[k], &wu->sh.veto_line[k]);
         }
         if (!found)
             errlist_addf(errs, ERR_INVALID, path, line, 0,
@@ -454,7 +457,7 @@ static void score_tree(const struct plan_scoring *sc, int t, const struct hrec *
         double *tmp;
         u->bonus = 0;
         for (int k = 0; k < sc->nbonus; k++) u->bonus += wu->sh.bonus[k];
-        for (int k = 0; k < sc->nveto; k++) u->vetoed |= wu->sh.veto[k];
+        for (int k = 0; k < sc->nveto; k++) u->vetoed |= wu->sh.veto[k] != 0;
         fill_indicators(sc, t, h, wu, -1, u->node, u->n);
         u->base = tree_eval(sc, t, u->node);
         u->total = (isnan(u->base) ? 0 : u->base) + u->bonus;
@@ -541,7 +544,7 @@ static char *detail_json(const struct plan_scoring *sc, int t, const struct work
         if (wu->sh.bonus_line[k])
             json_object_set_new(bonus, sc->bonus[k].id, json_real(wu->sh.bonus[k]));
     for (int k = 0; k < sc->nveto; k++)
-        if (wu->sh.veto[k]) json_array_append_new(veto, json_string(sc->veto[k].id));
+        if (wu->sh.veto[k] != 0) json_array_append_new(veto, json_string(sc->veto[k].id));
     json_object_set_new(d, "base", isnan(u->base) ? json_null() : json_real(u->base));
     json_object_set_new(d, "nodes", nodes);
     json_object_set_new(d, "households", n);
@@ -624,6 +627,20 @@ fail:
     return rc;
 }
 
+/* The plan of a stored sample, refused unless it is scored (the caller releases it). */
+static int scored_plan(struct store *s, const char *sample, struct plan *p, int64_t *srow,
+                       struct error *e)
+{
+    int rc = sample_plan(s, sample, p, NULL, 0, srow, e);
+    if (rc) return rc;
+    if (p->scored && p->scoring.enabled) return 0;
+    rc = error_set(e, ERR_INVALID,
+                   "plan %s is not scored: 不打分、不排队 (not scored, not ranked; seed 000)",
+                   p->id);
+    plan_release(p);
+    return rc;
+}
+
 int score_sample(struct store *s, const char *sample, const char *inputs, struct scores *x,
                  struct errlist *errs, struct error *e)
 {
@@ -636,15 +653,8 @@ int score_sample(struct store *s, const char *sample, const char *inputs, struct
     int rc, needs_sheet = 0;
     memset(x, 0, sizeof *x);
     memset(tw, 0, sizeof tw);
-    rc = sample_plan(s, sample, &p, NULL, 0, &srow, e);
+    rc = scored_plan(s, sample, &p, &srow, e);
     if (rc) return rc;
-    if (!p.scored || !p.scoring.enabled) {
-        rc = error_set(e, ERR_INVALID,
-                       "plan %s is not scored: 不打分、不排队 (not scored, not ranked; seed 000)",
-                       p.id);
-        plan_release(&p);
-        return rc;
-    }
     snprintf(x->sample, sizeof x->sample, "%s", sample);
     snprintf(x->plan_id, sizeof x->plan_id, "%s", p.id);
     x->sc = p.scoring;
@@ -909,14 +919,8 @@ int score_template(struct store *s, const char *sample, FILE *f, struct error *e
     struct strbuf b = STRBUF_INIT;
     int rc;
     memset(tw, 0, sizeof tw);
-    rc = sample_plan(s, sample, &p, NULL, 0, &srow, e);
+    rc = scored_plan(s, sample, &p, &srow, e);
     if (rc) return rc;
-    if (!p.scored || !p.scoring.enabled) {
-        rc = error_set(e, ERR_INVALID,
-                       "plan %s is not scored: 不打分、不排队 (not scored, not ranked; seed 000)",
-                       p.id);
-        goto out;
-    }
     for (int t = 0; t < p.scoring.ntrees && !rc; t++)
         if (strcmp(p.scoring.trees[t].unit, "department"))
             rc = load_units(s, srow, p.scoring.trees[t].unit, &tw[t], p.scoring.nnodes, e);

@@ -688,6 +688,30 @@ static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
     }
 }
 
+/* The bonus or veto items (at most 8): {id, name[, max]}. */
+static void parse_sheet_items(struct pctx *c, json_t *o, const char *key,
+                              struct plan_sheet_item *items, int *n, int with_max)
+{
+    json_t *a = get_arr(c, o, key, 0), *v;
+    size_t at, i;
+    if (!a) return;
+    at = push_key(c, key);
+    json_array_foreach(a, i, v)
+    {
+        size_t at2 = push_idx(c, i);
+        if (i < 8 && json_is_object(v)) {
+            struct plan_sheet_item *it = &items[*n];
+            known_keys(c, v, with_max ? "id|name|max" : "id|name");
+            get_str(c, v, "id", it->id, sizeof it->id, 1);
+            parse_name(c, v, it->zh, sizeof it->zh, it->en, sizeof it->en);
+            it->max = with_max ? get_num(c, v, "max", 1, 0, 100) : 1;
+            (*n)++;
+        } else perr(c, "expected an object (at most 8)");
+        pop(c, at2);
+    }
+    pop(c, at);
+}
+
 static void parse_scoring(struct pctx *c, json_t *o)
 {
     struct plan *p = c->p;
@@ -740,41 +764,8 @@ static void parse_scoring(struct pctx *c, json_t *o)
         }
         pop(c, at);
     }
-    a = get_arr(c, o, "bonus", 0);
-    if (a) {
-        size_t at = push_key(c, "bonus");
-        json_array_foreach(a, i, v)
-        {
-            size_t at2 = push_idx(c, i);
-            if (i < 8 && json_is_object(v)) {
-                known_keys(c, v, "id|name|max");
-                get_str(c, v, "id", sc->bonus[sc->nbonus].id, sizeof sc->bonus[0].id, 1);
-                parse_name(c, v, sc->bonus[sc->nbonus].zh, sizeof sc->bonus[0].zh,
-                           sc->bonus[sc->nbonus].en, sizeof sc->bonus[0].en);
-                sc->bonus[sc->nbonus].max = get_num(c, v, "max", 1, 0, 100);
-                sc->nbonus++;
-            } else perr(c, "expected an object (at most 8)");
-            pop(c, at2);
-        }
-        pop(c, at);
-    }
-    a = get_arr(c, o, "veto", 0);
-    if (a) {
-        size_t at = push_key(c, "veto");
-        json_array_foreach(a, i, v)
-        {
-            size_t at2 = push_idx(c, i);
-            if (i < 8 && json_is_object(v)) {
-                known_keys(c, v, "id|name");
-                get_str(c, v, "id", sc->veto[sc->nveto].id, sizeof sc->veto[0].id, 1);
-                parse_name(c, v, sc->veto[sc->nveto].zh, sizeof sc->veto[0].zh,
-                           sc->veto[sc->nveto].en, sizeof sc->veto[0].en);
-                sc->nveto++;
-            } else perr(c, "expected an object (at most 8)");
-            pop(c, at2);
-        }
-        pop(c, at);
-    }
+    parse_sheet_items(c, o, "bonus", sc->bonus, &sc->nbonus, 1);
+    parse_sheet_items(c, o, "veto", sc->veto, &sc->nveto, 0);
     /* ids name the score sheet's items: unique across nodes, bonus and veto items; the
      * survey measures townships, counties and cities, never departments */
     for (int k = 0; k < sc->nnodes; k++) {

@@ -128,6 +128,11 @@ struct plan_node {
     char indicator[32]; /* indicator leaves: exit_accuracy, identification_accuracy or
                            satisfaction, measured by the survey (score.c) */
 };
+/* A bonus or veto item of the score sheet. */
+struct plan_sheet_item {
+    char id[32], zh[160], en[128];
+    double max;
+};
 struct plan_scoring {
     int enabled;
     char scheme[48];
@@ -138,14 +143,9 @@ struct plan_scoring {
     int ntrees;
     struct plan_node nodes[PLAN_MAX_NODES];
     int nnodes;
-    struct {
-        char id[32], zh[160], en[128];
-        double max; /* points at most */
-    } bonus[8];
+    struct plan_sheet_item bonus[8]; /* 加分: max = points at most */
     int nbonus;
-    struct {
-        char id[32], zh[160], en[128];
-    } veto[8];
+    struct plan_sheet_item veto[8];  /* 一票否决: max unused */
     int nveto;
     double top_share; /* the top share flagged for reward (0.2) */
     int flag_last;    /* the last place is flagged */
