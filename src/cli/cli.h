@@ -46,6 +46,7 @@ int cmd_synth(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_export_analysis(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -1,13 +1,18 @@
 /*
- * cmd_export.c — `pinggu export --db DB --out DIR`: the registry back to its files.
+ * cmd_export.c — `pinggu export --db DB --out DIR`: the registry back to its files;
+ * `pinggu export analysis ...` is the analysis file of a sample (cmd_export_analysis.c).
  */
 #include "cli.h"
 
+#include <string.h>
+
 static const char help[] =
-    "usage: pinggu export --db DB --out DIR [--zh]\n\n"
+    "usage: pinggu export --db DB --out DIR [--zh]\n"
+    "       pinggu export analysis --db DB --sample NAME --out FILE.csv|.dta|.sav\n\n"
     "Writes the registry / 导出建档立卡数据 as the seven files of pinggu help formats, in\n"
     "full (names and resident IDs are not masked: this is the office's own data), so that\n"
-    "import of the result reproduces the store. --zh writes Chinese headers and labels.\n";
+    "import of the result reproduces the store. --zh writes Chinese headers and labels.\n"
+    "export analysis: one row per surveyed household for R, Stata or SPSS (see its --help).\n";
 
 int cmd_export(int argc, char **argv)
 {
@@ -20,6 +25,7 @@ int cmd_export(int argc, char **argv)
     struct store *s;
     struct error e;
     int c, rc, zh = 0;
+    if (argc >= 2 && !strcmp(argv[1], "analysis")) return cmd_export_analysis(argc - 1, argv + 1);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'd') db = optarg;
