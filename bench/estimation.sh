@@ -5,17 +5,20 @@
 # (with its Monte-Carlo standard error) and the coverage of the 95% Korn–Graubard intervals.
 #
 #   bench/estimation.sh                       # the default count (a few minutes on 2 cores)
-#   ESTIMATION_REPS=200 bench/estimation.sh   # the run behind the table in the docs
+#   ESTIMATION_REPS=100 ESTIMATION_COUNTIES=12 bench/estimation.sh    # the docs' table
 #
 # Settings (environment): ESTIMATION_REPS replicates (default 30), ESTIMATION_COUNTIES
 # counties of the province (6), ESTIMATION_SEED synth seed (1), ESTIMATION_JOBS parallel
 # replicates (2), ESTIMATION_WORK the folder of the per-replicate stores (out/estimation/work;
 # a tmpfs such as /dev/shm/NAME saves field simulate's evidence fsyncs, about half the
-# time on a slow disk), PINGGU the binary (../pinggu).
+# time on a slow disk), ESTIMATION_PLANS the plans ("national anhui"), PINGGU the binary
+# (../pinggu). More replicates can be added to a finished run, e.g. for one plan:
+#   seq 101 300 | ESTIMATION_PLANS=anhui xargs -P 2 -n 1 bench/estimation.sh --replicate
+#   python3 bench/estimation/study.py bench/out/estimation
 #
 # Plans. The Anhui plan (plans/anhui-cross-2019.json) as shipped: every county, 4 villages
 # from 4 townships, 16 households per village. The national plan with counties.select "all"
-# (a copy in out/estimation/national-all.json): the shipped plan draws 20% of the counties
+# (a copy in out/estimation/national.json): the shipped plan draws 20% of the counties
 # that exited in 2018, which in a 6-county province is one of the two such counties, so most
 # counties would never be assessed; the county stage does not enter a county's own estimate
 # (its π cancels in the ratio), so assessing every county each replicate studies exactly the
@@ -31,11 +34,13 @@ OUT=$here/out/estimation
 P=${PINGGU:-$here/../pinggu}
 case $P in /*) ;; *) P=$(cd "$(dirname "$P")" && pwd)/$(basename "$P") ;; esac
 WORK=${ESTIMATION_WORK:-$OUT/work}
-export PINGGU_PROGRESS=0 P OUT WORK
+PLANS=${ESTIMATION_PLANS:-national anhui}
+export PINGGU_PROGRESS=0 P OUT WORK PLANS
 
-if [ "${1:-}" = "--replicate" ]; then # one replicate: both plans, seed r
+if [ "${1:-}" = "--replicate" ]; then # one replicate of each plan, seed r
   r=$2
-  for plan in national anhui; do
+  mkdir -p "$WORK"
+  for plan in $PLANS; do
     db=$WORK/$plan-$r.db
     [ -s "$OUT/res/$plan-$r.json" ] && continue
     rm -rf "$db" "$db-wal" "$db-shm" "$db.evidence"
@@ -80,7 +85,7 @@ p["counties"] = {"select": "all"}
 json.dump(p, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=1)
 PY
 cp "$here/../plans/anhui-cross-2019.json" "$OUT/anhui.json"
-echo "estimation study: $REPS replicates × 2 plans on a $COUNTIES-county synthetic province" \
+echo "estimation study: $REPS replicates of $PLANS on a $COUNTIES-county synthetic province" \
      "(synth seed $SEED), $JOBS at a time"
 
 # the replicates
@@ -88,6 +93,6 @@ seq 1 "$REPS" | xargs -P "$JOBS" -n 1 sh "$0" --replicate
 rmdir "$WORK" 2>/dev/null || true
 
 # the table
-python3 "$here/estimation/study.py" "$OUT" --reps "$REPS" | tee "$OUT/results.md"
+python3 "$here/estimation/study.py" "$OUT" --reps "$REPS" --plans "$PLANS" | tee "$OUT/results.md"
 echo "estimation study: $(($(date +%s) - start)) s" \
      "(command: ESTIMATION_REPS=$REPS ESTIMATION_COUNTIES=$COUNTIES ESTIMATION_SEED=$SEED bench/estimation.sh)"

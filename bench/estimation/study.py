@@ -79,7 +79,7 @@ def load_households(out):
     return hh, rural
 
 
-def truths(out, hh, rural):
+def truths(out, hh, rural, plans):
     """Per plan and county: the true value of each indicator (see the module comment)."""
     truth = {}
     with open(os.path.join(out, "prov", "truth.csv"), newline="", encoding="utf-8") as f:
@@ -87,6 +87,8 @@ def truths(out, hh, rural):
             truth[r["household_id"]] = r
     res = {}
     for plan, _ in PLANS:
+        if plan not in plans:
+            continue
         p = json.load(open(os.path.join(out, plan + ".json"), encoding="utf-8"))
         win = {"year": p["year"]}
         for k, v in p.get("windows", {}).items():
@@ -141,9 +143,10 @@ def check_against_synth(out, res):
         for r in csv.DictReader(f):
             c = int(r["county"])
             for mine, theirs in (("wrong_exit", "wrong_exit_true"), ("missed", "missed_true")):
-                if r[theirs] and abs(res["national"][c][mine] - float(r[theirs])) > 1e-12:
-                    sys.exit(f"study.py: county {c} {mine} {res['national'][c][mine]} differs "
-                             f"from truth-counties.csv {r[theirs]}")
+                for plan in res:
+                    if r[theirs] and abs(res[plan][c][mine] - float(r[theirs])) > 1e-12:
+                        sys.exit(f"study.py: county {c} {mine} {res[plan][c][mine]} differs "
+                                 f"from truth-counties.csv {r[theirs]}")
 
 
 def summarise(items):
@@ -190,15 +193,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out")
     ap.add_argument("--reps", type=int, default=0, help="replicates expected (0: any)")
+    ap.add_argument("--plans", default="national anhui", help="the plans studied")
     args = ap.parse_args()
     hh, rural = load_households(args.out)
-    truth = truths(args.out, hh, rural)
+    truth = truths(args.out, hh, rural, args.plans.split())
     check_against_synth(args.out, truth)
 
     lines = []
     percounty = []
     missing = []
     for plan, title in PLANS:
+        if plan not in args.plans.split():
+            continue
         files = sorted(glob.glob(os.path.join(args.out, "res", plan + "-*.json")))
         if args.reps and len(files) != args.reps:
             missing.append(f"{plan}: {len(files)} of {args.reps} replicates")
@@ -227,11 +233,11 @@ def main():
                 lines.append(
                     f"| {plan} | {name} | {band} | {s['counties']} | {s['n']} | {pp(s['truth'])} | "
                     f"{pp(s['bias'])} ± {pp(s['bias_se'])} | "
-                    f"{100 * s['coverage']:.1f} ± {100 * s['coverage_se']:.1f} | "
-                    f"{s['below']} / {s['above']} | {pp(s['width'])} |"
-                    + (f" {s['nointerval']} without |" if s["nointerval"] else " |"))
+                    f"{100 * s['coverage']:.1f} ± {100 * s['coverage_se']:.1f}"
+                    + (f" ({s['nointerval']} without an interval)" if s["nointerval"] else "")
+                    + f" | {s['below']} / {s['above']} | {pp(s['width'])} |")
             if invalid.get(ind):
-                lines.append(f"| {plan} | {name} | — | | {invalid[ind]} invalid | | | | | |")
+                lines.append(f"| {plan} | {name} | — | | {invalid[ind]} without an estimate | | | | |")
         for c in sorted(truth[plan]):
             row = [plan, str(c)]
             for ind in INDICATORS:
@@ -246,8 +252,8 @@ def main():
     print("Bias and 95% coverage by plan, indicator and true-rate band (rates in percentage "
           "points; ± one Monte-Carlo standard error):\n")
     print("| plan | indicator | band | counties | county-replicates | mean true rate | bias | "
-          "coverage % | truth below / above the interval | mean width |  |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "coverage % | truth below / above the interval | mean width |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(lines))
     print("\nPer county: true rate / mean estimate / coverage (rates in %):\n")
     print("| plan | county | " + " | ".join(INDICATORS) + " |")
