@@ -241,7 +241,8 @@ int judge_sample(struct store *s, const char *sample, struct judge_stats *st, st
             snprintf(kind, sizeof kind, "%s", stmt_text(qs, 2));
             snprintf(form, sizeof form, "%s", stmt_text(qs, 3));
             household = !strcmp(kind, "household");
-            if (!household && strcmp(kind, "village")) continue; /* interviews: no judgment */
+            /* the village exit check only; interviews (village, township) are not judged */
+            if (!household && (strcmp(kind, "village") || !strstr(form, "exit"))) continue;
             qa.n = 0;
             qa.members = 0;
             arena_release(&qa.arena);

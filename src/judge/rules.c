@@ -472,10 +472,19 @@ void judge_village(const struct jparams *p, const struct janswers *a, struct jre
         snprintf(j->bound, sizeof j->bound, "统筹考虑 (considered, no bound)");
         cite(a, j->answers, sizeof j->answers, "industry collective_income");
     }
-    r->village_ok = fail == 0;
     {
-        struct jrule *j = add(r, "village.exit", fail ? JUDGE_FAIL : JUDGE_PASS);
-        snprintf(j->value, sizeof j->value, "%d item%s failing", fail, fail == 1 ? "" : "s");
+        /* an unanswered item leaves the village undecided unless another item already fails:
+         * never a silent pass (a bus "not feasible" is not applicable, not unanswered) */
+        int missing = 0;
+        struct jrule *j;
+        for (int i = 0; i < r->n; i++)
+            if (r->r[i].outcome == JUDGE_NA && !strcmp(r->r[i].value, "unanswered") &&
+                strcmp(r->r[i].rule, "village.economy"))
+                missing++;
+        r->village_ok = fail ? 0 : missing ? -1 : 1;
+        j = add(r, "village.exit", fail ? JUDGE_FAIL : missing ? JUDGE_NA : JUDGE_PASS);
+        snprintf(j->value, sizeof j->value, "%d item%s failing, %d unanswered", fail,
+                 fail == 1 ? "" : "s", missing);
         snprintf(j->bound, sizeof j->bound, "every item of the village exit standard");
     }
 }

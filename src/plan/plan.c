@@ -605,6 +605,11 @@ static void parse_standards(struct pctx *c, json_t *root)
             it = &p->items[p->nitems++];
             known_keys(c, o, "item|op|value|exception|words|source");
             get_str(c, o, "item", it->name, sizeof it->name, 1);
+            if (it->name[0] && !str_in_list(it->name, strlen(it->name), VILLAGE_ITEMS)) {
+                size_t at3 = push_key(c, "item");
+                perr(c, "unknown village-standard item \"%s\" (%s)", it->name, VILLAGE_ITEMS);
+                pop(c, at3);
+            }
             it->value = get_num(c, o, "value", 0, -1e12, 1e12);
             it->exception = get_num(c, o, "exception", 0, 0, 1e12);
             parse_comparison(c, o, &it->op, it->words, sizeof it->words);

@@ -152,6 +152,12 @@ struct plan_scoring {
     int twice_last;   /* last place in two rounds in a row is flagged */
 };
 
+/* The village exit standard's items a plan may bound (seed 004 annex 1; judge/rules.c). */
+#define VILLAGE_ITEMS                                                                          \
+    "incidence|road_width|bus_distance|water_litres|water_minutes|water_guarantee|"            \
+    "power_production|power_household|tv_household|culture_items|clinic_area|clinic_rooms|"    \
+    "clinic_staff_per_1000|village_doctor|broadband"
+
 struct plan {
     char id[64];
     char title_zh[160], title_en[160];

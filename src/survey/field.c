@@ -744,6 +744,12 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                 errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s", why);
                 continue;
             }
+            if (u->line) { /* one questionnaire per unit and file: never two judged */
+                errlist_addf(errs, ERR_INVALID, path, line, 0,
+                             "unit: %s is in this file twice (first on line %ld)", unit, u->line);
+                continue;
+            }
+            u->line = line;
             if (idx[M_TEAM] >= 0 && *csv_field(csv, (size_t)idx[M_TEAM]) &&
                 (parse_int64(csv_field(csv, (size_t)idx[M_TEAM]), &team) || team < 0)) {
                 errlist_addf(errs, ERR_INVALID, path, line, idx[M_TEAM] + 1,

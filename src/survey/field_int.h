@@ -23,6 +23,7 @@ struct sunit {
     int done;    /* has a questionnaire or a non-response in this batch or the store */
     char replaced_by[48]; /* a non-response recorded in the store: the reserve that took over */
     int replaced;         /* such a record exists (replaced_by may be "": none was left) */
+    long line;            /* the line of the file being imported that gave it, 0 if none */
 };
 
 struct fctx {

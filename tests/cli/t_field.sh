@@ -19,6 +19,10 @@ for f in registered-household general-household village-exit; do [ -s q/$f.csv ]
 
 # noise-free: every judged household agrees with the truth
 expect_status 0 $PINGGU judge --db a.db --sample d
+# only the village exit check is judged against the exit standard, never an interview
+[ "$(sqlite3 a.db "select count(*) from judgments where rule = 'village.exit'")" = \
+  "$(sqlite3 a.db "select count(*) from questionnaires where form = 'village-exit' and status = 'complete'")" ] ||
+  fail "village.exit judged for other questionnaires"
 sqlite3 -csv a.db "select unit, outcome from judgments where rule in ('wrong_exit','missed') and outcome <> 'na'" > judged.csv
 [ $(wc -l < judged.csv) -gt 50 ] || fail "too few judged households"
 awk -F, 'NR==FNR { if (FNR > 1) poor[$1] = $10; next } { want = poor[$1] == 1 ? "fail" : "pass"; n++; if ($2 != want) bad++ } END { printf "%d judged, %d disagree\n", n, bad; exit bad > 0 }' prov/truth.csv judged.csv
@@ -59,6 +63,11 @@ expect_grep "^bad.csv:4: registered_size: " err.txt
 setcol 5 $(col unit) 3499999999990000
 expect_status 2 $PINGGU field import --db b.db --sample d --form "$F/general-household.json" bad.csv
 expect_grep "^bad.csv:5: unit: 3499999999990000 is not in sample d" err.txt
+# the same household twice in one file: rejected, never two questionnaires judged
+{ cat q/general-household.csv; sed -n 2p q/general-household.csv; } > bad.csv
+expect_status 2 $PINGGU field import --db b.db --sample d --form "$F/general-household.json" bad.csv
+last=$(wc -l < bad.csv)
+expect_grep "^bad.csv:$last: unit: [0-9]+ is in this file twice \(first on line 2\)" err.txt
 [ "$(sqlite3 b.db 'select count(*) from questionnaires')" = "$n" ] || fail "something was written"
 
 # importing again replaces, and the old version stays in the change log

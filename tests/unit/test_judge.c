@@ -287,8 +287,23 @@ static void village_items(void **state)
     assert_int_equal(village_rule("doctor_licensed=no", "village.doctor"), JUDGE_FAIL);
     assert_int_equal(village_rule("broadband=49", "village.broadband"), JUDGE_FAIL);
     assert_int_equal(village_rule("fibre=no", "village.broadband"), JUDGE_FAIL);
-    /* an unanswered measure is undecided */
+    /* an unanswered measure is undecided, and so is the village: never a silent pass */
     assert_int_equal(village_rule("water_litres=", "village.water_litres"), JUDGE_NA);
+    assert_int_equal(village_rule("water_litres=", "village.exit"), JUDGE_NA);
+    assert_int_equal(village_rule("doctor_licensed=", "village.exit"), JUDGE_NA);
+    {
+        village_at_bounds(&k);
+        kv_set(&k, "water_litres=");
+        judge_village(&params, &a, &r);
+        assert_int_equal(r.village_ok, -1);
+        kv_set(&k, "water_minutes=11"); /* a failing item decides it whatever is missing */
+        judge_village(&params, &a, &r);
+        assert_int_equal(r.village_ok, 0);
+        assert_int_equal(rule(&r, "village.exit")->outcome, JUDGE_FAIL);
+    }
+    /* not applicable is not unanswered: a village where buses are not feasible still passes */
+    assert_int_equal(village_rule("bus_feasible=no", "village.exit"), JUDGE_PASS);
+    assert_int_equal(village_rule(NULL, "village.exit"), JUDGE_PASS);
 }
 
 int main(void)
