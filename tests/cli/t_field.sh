@@ -1,7 +1,7 @@
 # t_field.sh — issue 4 through the real binary: simulated fieldwork written as CSV and
 # imported into a second store; bad questionnaires rejected with line and reason and nothing
 # written; re-import keeps the old version; evidence verification; judgments agree with the
-# truth on a noise-free simulation; judge explain.
+# truth on a noise-free simulation and disagree at the configured rate with noise; judge explain.
 . "$TESTS_DIR/lib.sh"
 F="$ROOT/forms"
 $PINGGU synth --out prov --seed 4 --counties 1 --year 2020 >/dev/null  # the district plan is for 2020
@@ -26,6 +26,19 @@ expect_status 0 $PINGGU judge --db a.db --sample d
 sqlite3 -csv a.db "select unit, outcome from judgments where rule in ('wrong_exit','missed') and outcome <> 'na'" > judged.csv
 [ $(wc -l < judged.csv) -gt 50 ] || fail "too few judged households"
 awk -F, 'NR==FNR { if (FNR > 1) poor[$1] = $10; next } { want = poor[$1] == 1 ? "fail" : "pass"; n++; if ($2 != want) bad++ } END { printf "%d judged, %d disagree\n", n, bad; exit bad > 0 }' prov/truth.csv judged.csv
+
+# with noise (--error-rate 0.1), judgments disagree with the truth at that rate, within
+# three binomial standard errors
+$PINGGU init c.db >/dev/null
+$PINGGU import --db c.db prov >/dev/null
+$PINGGU sample --db c.db --plan "$ROOT/plans/district-2020h1.json" --seed 777 --name d >/dev/null
+$PINGGU field simulate --db c.db --sample d --truth prov/truth.csv --seed 1 --forms "$F" --error-rate 0.1 >/dev/null
+$PINGGU judge --db c.db --sample d >/dev/null
+sqlite3 -csv c.db "select unit, outcome from judgments where rule in ('wrong_exit','missed') and outcome <> 'na'" > noisy.csv
+awk -F, 'NR==FNR { if (FNR > 1) poor[$1] = $10; next } { want = poor[$1] == 1 ? "fail" : "pass"; n++; if ($2 != want) bad++ }
+  END { r = bad / n; se = sqrt(0.1 * 0.9 / n); printf "%d judged, %.3f disagree (want 0.100 +- %.3f)\n", n, r, 3 * se;
+        exit (n < 300 || r < 0.1 - 3 * se || r > 0.1 + 3 * se) }' prov/truth.csv noisy.csv ||
+  fail "the disagreement rate does not match --error-rate 0.1"
 
 # judge explain names the rules and the answers behind them
 unit=$(sqlite3 a.db "select unit from judgments where rule = 'wrong_exit' limit 1")
