@@ -387,6 +387,54 @@ void mask_id(const char *id, char *out, size_t size);
  * ("张三丰" -> "张**"). Appends to sb. */
 void mask_name(struct strbuf *sb, const char *name);
 
+/* ---------------------------------------------------------------- random numbers */
+
+/* splitmix64 for simulations (synthetic data, simulated fieldwork, power): tiny, fast, good
+ * enough, one state per stream. Never for the sample draw, which uses SHA-256 tickets
+ * (plan.h). Inline: the synthetic province draws hundreds of millions of these. */
+struct rng {
+    uint64_t s;
+};
+
+static inline uint64_t rng_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Stream `stream` (e.g. a letter) of unit `index` under `key` (a seed plus the generator's own
+ * salt): independent of every other stream and unit. */
+static inline void rng_stream(struct rng *r, uint64_t key, uint64_t stream, uint64_t index)
+{
+    r->s = rng_mix64(rng_mix64(rng_mix64(key) ^ (stream * 0x9e3779b97f4a7c15ULL)) ^
+                     (index + 1) * 0xd1b54a32d192ed03ULL);
+}
+
+static inline uint64_t rng_next(struct rng *r)
+{
+    r->s += 0x9e3779b97f4a7c15ULL;
+    return rng_mix64(r->s);
+}
+
+/* Uniform in [0, 1). */
+static inline double rng_u(struct rng *r)
+{
+    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform integer in [lo, hi] (hi >= lo). */
+static inline int rng_int(struct rng *r, int lo, int hi)
+{
+    uint64_t span = (uint64_t)(hi - lo) + 1;
+    return lo + (int)(((rng_next(r) >> 32) * span) >> 32);
+}
+
+static inline int rng_bern(struct rng *r, double p)
+{
+    return rng_u(r) < p;
+}
+
 /* ---------------------------------------------------------------- small helpers */
 
 /* Parse a whole decimal integer / number; leading and trailing spaces allowed. 0 or -1. */

@@ -30,25 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct prng {
-    uint64_t s;
-};
-
-static uint64_t nextu(struct prng *r)
+/* Uniform in (0, 1): never 0, for the logarithms below. */
+static double unif(struct rng *r)
 {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static double unif(struct prng *r)
-{
-    return ((double)(nextu(r) >> 11) + 0.5) / 9007199254740992.0;
+    return ((double)(rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
 }
 
 /* Gamma(shape, 1) by Marsaglia–Tsang (shape < 1 boosted). */
-static double gamma_draw(struct prng *r, double shape)
+static double gamma_draw(struct rng *r, double shape)
 {
     double d, c, x, v, u;
     if (shape < 1) return gamma_draw(r, shape + 1) * pow(unif(r), 1 / shape);
@@ -66,7 +55,7 @@ static double gamma_draw(struct prng *r, double shape)
     }
 }
 
-static double beta_draw(struct prng *r, double a, double b)
+static double beta_draw(struct rng *r, double a, double b)
 {
     double x = gamma_draw(r, a), y = gamma_draw(r, b);
     return x / (x + y);
@@ -79,7 +68,7 @@ struct ph {
 };
 
 static void simulate(const struct ph *h, size_t n, double p, double icc, int person_rate,
-                     struct prng *rng, struct obs *o, double *village_p, int nvill, struct est *x)
+                     struct rng *rng, struct obs *o, double *village_p, int nvill, struct est *x)
 {
     double a = p * (1 - icc) / icc, b = (1 - p) * (1 - icc) / icc;
     for (int v = 0; v < nvill; v++) village_p[v] = icc > 0 && p > 0 && p < 1 ? beta_draw(rng, a, b) : p;
@@ -163,7 +152,7 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
         struct obs *o;
         double *vp, hw = 0, better, det = NAN;
         int good = 0, counted = 0;
-        struct prng rng = {(uint64_t)cs->county * 1000003u + (uint64_t)k};
+        struct rng rng = {(uint64_t)cs->county * 1000003u + (uint64_t)k};
         struct power_row *r;
         int lower_is_better;
         if (!t || !nh[k]) continue;

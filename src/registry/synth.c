@@ -52,47 +52,10 @@
 
 /* ------------------------------------------------------------------ random numbers */
 
-/* splitmix64: tiny, fast, and good enough for simulation; one state per stream. */
-struct rng {
-    uint64_t s;
-};
-
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Stream `stream` (a letter) of unit `index` for `seed`: independent of every other. */
+/* base.h's splitmix64; the salt keeps this generator's streams apart from the others'. */
 static void rng_init(struct rng *r, uint64_t seed, uint64_t stream, uint64_t index)
 {
-    r->s = mix64(mix64(mix64(seed + 0x5851f42d4c957f2dULL) ^ (stream * 0x9e3779b97f4a7c15ULL)) ^
-                 (index + 1) * 0xd1b54a32d192ed03ULL);
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-    r->s += 0x9e3779b97f4a7c15ULL;
-    return mix64(r->s);
-}
-
-/* Uniform in [0, 1). */
-static double rng_u(struct rng *r)
-{
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* Uniform integer in [lo, hi] (hi >= lo). */
-static int rng_int(struct rng *r, int lo, int hi)
-{
-    uint64_t span = (uint64_t)(hi - lo) + 1;
-    return lo + (int)(((rng_next(r) >> 32) * span) >> 32);
-}
-
-static int rng_bern(struct rng *r, double p)
-{
-    return rng_u(r) < p;
+    rng_stream(r, seed + 0x5851f42d4c957f2dULL, stream, index);
 }
 
 static double rng_range(struct rng *r, double a, double b)

@@ -31,26 +31,9 @@
 
 /* ------------------------------------------------------------------ randomness */
 
-struct rng {
-    uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(struct rng *r)
-{
-    return (double)(rng_next(r) >> 11) / 9007199254740992.0;
-}
-
 static double rng_normal(struct rng *r)
 {
-    double u = rng_unit(r), v = rng_unit(r);
+    double u = rng_u(r), v = rng_u(r);
     if (u < 1e-300) u = 1e-300;
     return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
 }
@@ -356,12 +339,12 @@ static void common_meta(struct simctx *x, struct rng *r, struct qrec *q, const s
                         char *gps, size_t gsize)
 {
     double lat, lon, dur;
-    int far = rng_unit(r) < 0.02, quick = rng_unit(r) < 0.02;
+    int far = rng_u(r) < 0.02, quick = rng_u(r) < 0.02;
     village_xy(u->village, &lat, &lon);
-    lat += (far ? 0.05 + rng_unit(r) * 0.1 : rng_normal(r) * 0.003);
-    lon += (far ? 0.05 + rng_unit(r) * 0.1 : rng_normal(r) * 0.003);
+    lat += (far ? 0.05 + rng_u(r) * 0.1 : rng_normal(r) * 0.003);
+    lon += (far ? 0.05 + rng_u(r) * 0.1 : rng_normal(r) * 0.003);
     snprintf(gps, gsize, "%.6f %.6f", lat, lon);
-    dur = quick ? 3 + rng_unit(r) * 5 : 45 + rng_normal(r) * 10;
+    dur = quick ? 3 + rng_u(r) * 5 : 45 + rng_normal(r) * 10;
     if (!quick && dur < 15) dur = 15;
     q->has_duration = 1;
     q->duration = floor(dur + 0.5);
@@ -394,7 +377,7 @@ static int sim_household(struct simctx *x, struct sunit *u)
     const struct form *f;
     rng_for(&r, x->seed, u->code, "household");
     memset(&q, 0, sizeof q);
-    if (rng_unit(&r) < x->nonresponse) {
+    if (rng_u(&r) < x->nonresponse) {
         struct sunit *rep = fctx_replace(x->c, u);
         common_meta(x, &r, &q, u, gps, sizeof gps);
         q.unit_kind = "household";
@@ -414,7 +397,7 @@ static int sim_household(struct simctx *x, struct sunit *u)
     if (rc) return rc;
     memset(&s, 0, sizeof s);
     exited = h.registered && h.exit_year && !h.returned;
-    flip = rng_unit(&r) < x->error_rate;
+    flip = rng_u(&r) < x->error_rate;
     /* the truth, possibly misrecorded: the decisive finding reversed */
     {
         int food = t->food, water = t->water, edu = t->education, med = t->medical;
@@ -528,7 +511,7 @@ static int sim_household(struct simctx *x, struct sunit *u)
     if (rc) return error_set(x->e, ERR_NOMEM, "out of memory");
     q.unit_kind = "household";
     q.form = f->id;
-    return add_questionnaire(x, &q, a, rng_unit(&r) >= 0.03);
+    return add_questionnaire(x, &q, a, rng_u(&r) >= 0.03);
 }
 
 static int sim_village(struct simctx *x, struct sunit *u)
