@@ -387,6 +387,28 @@ void mask_id(const char *id, char *out, size_t size);
  * ("张三丰" -> "张**"). Appends to sb. */
 void mask_name(struct strbuf *sb, const char *name);
 
+/* ---------------------------------------------------------------- jsonpath */
+
+/* Errors in a JSON document (plan file, comparison rules) named by the path of the member at
+ * fault: "FILE: households.quotas[2].fallback[0]: unknown category". jsonpath.c. */
+struct json_t; /* jansson's */
+struct jpath {
+    const char *name;     /* the file, for messages */
+    struct errlist *errs; /* where errors go (NULL: only counted) */
+    struct strbuf path;   /* the current path (owned: sb_release) */
+    int nerr;             /* errors reported */
+};
+/* Push a key or an index onto the path; each returns the length to pop back to. */
+size_t jpath_key(struct jpath *j, const char *key);
+size_t jpath_idx(struct jpath *j, size_t i);
+void jpath_pop(struct jpath *j, size_t at);
+/* Reports an error at the current path. */
+void jpath_error(struct jpath *j, const char *fmt, ...) PG_PRINTF(2, 3);
+void jpath_verror(struct jpath *j, const char *fmt, va_list ap);
+/* Reports every member of obj whose name is not one of `keys` ('|'-separated); with
+ * `comments`, names beginning with '_' are comments and allowed. */
+void jpath_known_keys(struct jpath *j, struct json_t *obj, const char *keys, int comments);
+
 /* ---------------------------------------------------------------- random numbers */
 
 /* splitmix64 for simulations (synthetic data, simulated fieldwork, power): tiny, fast, good

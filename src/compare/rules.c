@@ -32,46 +32,33 @@
 #include <string.h>
 
 struct rctx {
-    const char *name;
-    struct errlist *errs;
-    struct strbuf path;
+    struct jpath j; /* the file's name, its errors (may be NULL), the path being parsed */
     struct compare_rules *r;
-    int nerr;
     int oom;
 };
 
 static void rerr(struct rctx *c, const char *fmt, ...) PG_PRINTF(2, 3);
 static void rerr(struct rctx *c, const char *fmt, ...)
 {
-    struct error e;
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    jpath_verror(&c->j, fmt, ap);
     va_end(ap);
-    error_at(&e, ERR_INVALID, c->name, 0, 0, "%s: %s", c->path.len ? c->path.buf : "(top)", msg);
-    if (c->errs) errlist_add(c->errs, &e);
-    c->nerr++;
 }
 
 static size_t push_key(struct rctx *c, const char *key)
 {
-    size_t at = c->path.len;
-    if (c->path.len) sb_addch(&c->path, '.');
-    sb_adds(&c->path, key);
-    return at;
+    return jpath_key(&c->j, key);
 }
 
 static size_t push_idx(struct rctx *c, size_t i)
 {
-    size_t at = c->path.len;
-    sb_addf(&c->path, "[%zu]", i);
-    return at;
+    return jpath_idx(&c->j, i);
 }
 
 static void pop(struct rctx *c, size_t at)
 {
-    sb_truncate(&c->path, at);
+    jpath_pop(&c->j, at);
 }
 
 static const char *dup(struct rctx *c, const char *s)
@@ -83,15 +70,7 @@ static const char *dup(struct rctx *c, const char *s)
 
 static void known_keys(struct rctx *c, json_t *obj, const char *keys)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach(obj, k, v)
-    {
-        if (k[0] == '_' || str_in_list(k, strlen(k), keys)) continue;
-        size_t at = push_key(c, k);
-        rerr(c, "unknown key (expected one of: %s; keys beginning with _ are comments)", keys);
-        pop(c, at);
-    }
+    jpath_known_keys(&c->j, obj, keys, 1);
 }
 
 /* A required (or optional) non-empty string member; NULL if absent or wrong. */
@@ -856,20 +835,20 @@ int compare_rules_parse(const char *name, const char *text, size_t len, struct c
         goto out;
     }
     memset(&c, 0, sizeof c);
-    c.name = name;
-    c.errs = errs;
+    c.j.name = name;
+    c.j.errs = errs;
     c.r = r;
-    sb_init(&c.path);
+    sb_init(&c.j.path);
     parse_top(&c, root);
-    if (sb_ok(&c.path)) c.oom = 1;
-    sb_release(&c.path);
+    if (sb_ok(&c.j.path)) c.oom = 1;
+    sb_release(&c.j.path);
     if (c.oom) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (c.nerr) {
-        rc = error_set(e, ERR_INVALID, "%s: %d problem%s in the rules file", name, c.nerr,
-                       c.nerr == 1 ? "" : "s");
+    if (c.j.nerr) {
+        rc = error_set(e, ERR_INVALID, "%s: %d problem%s in the rules file", name, c.j.nerr,
+                       c.j.nerr == 1 ? "" : "s");
         goto out;
     }
 out:

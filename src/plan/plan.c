@@ -17,45 +17,32 @@
 #include <string.h>
 
 struct pctx {
-    const char *name;
-    struct errlist *errs;
-    struct strbuf path;
+    struct jpath j; /* the file's name, its errors, the path being parsed */
     struct plan *p;
 };
 
 static void perr(struct pctx *c, const char *fmt, ...) PG_PRINTF(2, 3);
 static void perr(struct pctx *c, const char *fmt, ...)
 {
-    struct error e;
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    jpath_verror(&c->j, fmt, ap);
     va_end(ap);
-    error_at(&e, ERR_INVALID, c->name, 0, 0, "%s: %s", c->path.len ? c->path.buf : "(top)",
-             msg);
-    errlist_add(c->errs, &e);
 }
 
-/* Path handling: push a key or index, pop back to a saved length. */
 static size_t push_key(struct pctx *c, const char *key)
 {
-    size_t at = c->path.len;
-    if (c->path.len) sb_addch(&c->path, '.');
-    sb_adds(&c->path, key);
-    return at;
+    return jpath_key(&c->j, key);
 }
 
 static size_t push_idx(struct pctx *c, size_t i)
 {
-    size_t at = c->path.len;
-    sb_addf(&c->path, "[%zu]", i);
-    return at;
+    return jpath_idx(&c->j, i);
 }
 
 static void pop(struct pctx *c, size_t at)
 {
-    sb_truncate(&c->path, at);
+    jpath_pop(&c->j, at);
 }
 
 /* Typed getters: report a wrong type; absent -> default. */
@@ -163,16 +150,7 @@ static json_t *get_arr(struct pctx *c, json_t *obj, const char *key, int require
 /* Unknown keys are errors: a misspelt key would otherwise silently change the plan. */
 static void known_keys(struct pctx *c, json_t *obj, const char *keys)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach(obj, k, v)
-    {
-        if (!str_in_list(k, strlen(k), keys)) {
-            size_t at = push_key(c, k);
-            perr(c, "unknown key (expected one of: %s)", keys);
-            pop(c, at);
-        }
-    }
+    jpath_known_keys(&c->j, obj, keys, 0);
 }
 
 /* ------------------------------------------------------------------ comparisons */
@@ -828,10 +806,10 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     size_t before = errs->total;
     memset(p, 0, sizeof *p);
     memset(&c, 0, sizeof c);
-    c.name = name;
-    c.errs = errs;
+    c.j.name = name;
+    c.j.errs = errs;
     c.p = p;
-    sb_init(&c.path);
+    sb_init(&c.j.path);
     p->text = mem_strndup(text, len);
     if (!p->text) return error_set(e, ERR_NOMEM, "out of memory");
     p->len = len;
@@ -934,14 +912,14 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
         pop(&c, at);
     }
     if (!p->nthresholds) perr(&c, "thresholds: at least one is needed for verdicts");
-    if (sb_ok(&c.path)) {
+    if (sb_ok(&c.j.path)) {
         json_decref(root);
-        sb_release(&c.path);
+        sb_release(&c.j.path);
         return error_set(e, ERR_NOMEM, "out of memory");
     }
 done:
     json_decref(root);
-    sb_release(&c.path);
+    sb_release(&c.j.path);
     if (errs->total > before) {
         error_set(e, ERR_INVALID, "%s: %zu problem%s", name, errs->total - before,
                   errs->total - before == 1 ? "" : "s");
