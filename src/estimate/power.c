@@ -93,6 +93,25 @@ static int cmp_row(const void *a, const void *b)
     return (x->ind > y->ind) - (x->ind < y->ind);
 }
 
+/* A village of the county being simulated, and a household with its place in the draw. */
+struct pvill {
+    int64_t code;
+    int stratum;
+    double pi;
+};
+struct pord {
+    struct ph h;
+    size_t at; /* position in the draw: households keep their order within a village */
+    int kind;  /* bit 0 exited, bit 1 general */
+};
+
+static int cmp_pord(const void *a, const void *b)
+{
+    const struct pord *x = a, *y = b;
+    if (x->h.psu != y->h.psu) return x->h.psu < y->h.psu ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
 /* Households' persons: from the frame of a fresh draw, or from the registry for a stored one. */
 typedef double (*persons_fn)(void *ctx, const struct sel *u);
 
@@ -110,12 +129,15 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
     size_t nh[3] = {0, 0, 0};
     char names[64][32];
     int nnames = 0, nvill = 0, rc = 0;
+    struct pvill *vill = mem_alloc((d->nsels + 1) * sizeof *vill);
+    struct pord *hs = mem_alloc((d->nsels + 1) * sizeof *hs);
+    size_t nhs = 0;
     for (int k = 0; k < 3; k++) h[k] = mem_alloc((d->nsels + 1) * sizeof *h[k]);
-    if (!h[0] || !h[1] || !h[2]) {
+    if (!h[0] || !h[1] || !h[2] || !vill || !hs) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
-    /* villages of the county: their strata and π; then their households */
+    /* villages of the county: their strata and π */
     for (size_t i = 0; i < d->nsels; i++) {
         const struct sel *v = &d->sels[i];
         int si = -1;
@@ -126,25 +148,36 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
             snprintf(names[nnames], sizeof names[0], "%s", v->stratum);
             si = nnames++;
         }
+        vill[nvill].code = v->village;
+        vill[nvill].stratum = si < 0 ? 0 : si;
+        vill[nvill].pi = v->pi;
         nvill++;
-        for (size_t j = 0; j < d->nsels; j++) {
-            const struct sel *u = &d->sels[j];
-            struct ph x;
-            int exited, general, cat;
-            if (strcmp(u->stage, "household") || u->reserve || u->village != v->village)
-                continue;
-            cat = category_parse(u->category);
-            exited = cat == CAT_EXITED_CURRENT || cat == CAT_EXITED_EARLIER ||
-                     cat == CAT_EXITED_OTHER;
-            general = cat == CAT_GENERAL;
-            x.stratum = si < 0 ? 0 : si;
-            x.psu = nvill - 1;
-            x.w = 1.0 / (v->pi * u->pi);
-            x.persons = persons(pctx, u);
-            if (exited) h[0][nh[0]++] = x;
-            if (general) h[1][nh[1]++] = x;
-            if (exited || general) h[2][nh[2]++] = x;
-        }
+    }
+    /* their households, in one pass over the draw */
+    for (size_t j = 0; j < d->nsels; j++) {
+        const struct sel *u = &d->sels[j];
+        int cat, kind, vi;
+        if (strcmp(u->stage, "household") || u->reserve || u->county != cs->county) continue;
+        for (vi = 0; vi < nvill && vill[vi].code != u->village; vi++) {}
+        if (vi == nvill) continue;
+        cat = category_parse(u->category);
+        kind = (cat == CAT_EXITED_CURRENT || cat == CAT_EXITED_EARLIER ||
+                cat == CAT_EXITED_OTHER) |
+               (cat == CAT_GENERAL) << 1;
+        if (!kind) continue;
+        hs[nhs].h.stratum = vill[vi].stratum;
+        hs[nhs].h.psu = vi;
+        hs[nhs].h.w = 1.0 / (vill[vi].pi * u->pi);
+        hs[nhs].h.persons = persons(pctx, u);
+        hs[nhs].at = j;
+        hs[nhs].kind = kind;
+        nhs++;
+    }
+    qsort(hs, nhs, sizeof *hs, cmp_pord); /* village order, then draw order */
+    for (size_t j = 0; j < nhs; j++) {
+        if (hs[j].kind & 1) h[0][nh[0]++] = hs[j].h;
+        if (hs[j].kind & 2) h[1][nh[1]++] = hs[j].h;
+        h[2][nh[2]++] = hs[j].h;
     }
     for (int k = 0; k < 3; k++) {
         static const enum indicator ind[3] = {IND_WRONG_EXIT, IND_MISSED, IND_APPROVAL};
@@ -222,6 +255,8 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
     }
 out:
     for (int k = 0; k < 3; k++) mem_free(h[k]);
+    mem_free(vill);
+    mem_free(hs);
     return rc;
 }
 
