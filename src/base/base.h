@@ -477,4 +477,13 @@ void utf8_trim(char *s);
 /* 1 if [s, s+n) is valid UTF-8. */
 int utf8_valid(const char *s, size_t n);
 
+/* ---------------------------------------------------------------- shipped data (datadir.c) */
+
+/* Finds a shipped data file ("plans/x.json", "forms/", "calendars/cn.csv") from wherever pinggu
+ * runs: the name as given, then $PINGGU_DATA, the binary's folder (a build tree) and its
+ * ../share/pinggu (an installed tree), then the compiled-in data directory. out gets the path
+ * to use: 0 found, 1 not found (out holds the name unchanged, so the caller's open error names
+ * it), -1 out of memory. */
+int data_find(const char *name, struct strbuf *out);
+
 #endif

@@ -62,5 +62,7 @@ int cmd_indicators(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
+int cmd_problems(int argc, char **argv);
 
 #endif

@@ -52,10 +52,11 @@ int cmd_judge(int argc, char **argv)
         if (!rc && !json)
             printf("judged %lld households and %lld villages (%lld rules): %lld wrong exits, "
                    "%lld missed, %lld signs of wrong identification, %lld villages failing; "
-                   "%lld problem candidates\n\n",
+                   "%lld new problem candidates (%lld already raised, %lld withdrawn)\n\n",
                    (long long)st.households, (long long)st.villages, (long long)st.rules,
                    (long long)st.wrong_exit, (long long)st.missed, (long long)st.four_kinds,
-                   (long long)st.villages_failing, (long long)st.problems);
+                   (long long)st.villages_failing, (long long)st.problems, (long long)st.kept,
+                   (long long)st.withdrawn);
         if (!rc) rc = judge_print(s, sample, json, stdout, &e);
     }
     store_close(s);

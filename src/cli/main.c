@@ -28,6 +28,8 @@ static const struct command commands[] = {
     {"score", cmd_score, "scores and ranking for scored plans / 评分排名"},
     {"report", cmd_report, "county and summary reports, HTML and XLSX / 评估报告"},
     {"compare", cmd_compare, "compare the registry with departments' data / 大数据比对"},
+    {"problems", cmd_problems, "problems from finding to close-out / 问题核实与整改"},
+    {"calendar", cmd_calendar, "working days with holidays and 调休 / 工作日计算"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

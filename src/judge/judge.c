@@ -330,25 +330,62 @@ int judge_sample(struct store *s, const char *sample, struct judge_stats *st, st
             wj_open = 0;
             rc = audit_writer_commit(&wj, "judge", sample, NULL, e);
         }
+        /* Reconcile the candidates by (sample, unit, rule) (DESIGN §8.1): a pair already
+         * raised keeps its problem (and its number) whatever state it has reached; a pair no
+         * longer raised is withdrawn only while it is still an untouched candidate; a problem
+         * already moved on is left alone. Re-judging therefore never duplicates a problem. */
         if (!rc) rc = audit_writer_begin(&wp, s, "problems",
                                          "sample, county, township, village, unit, kind, rule,"
                                          " description, source, status, found_by, found_on",
                                          e);
         if (!rc) {
-            char where[160];
+            struct stmt *ex = NULL;
+            struct strbuf gone = STRBUF_INIT;
             wp_open = 1;
-            snprintf(where, sizeof where,
-                     "sample = %lld AND source = 'judgment' AND status = 'candidate'",
-                     (long long)srow);
-            rc = audit_batch_supersede(&wp.batch, where, e);
+            rc = store_prepare(s,
+                               "SELECT p.row_no, p.unit, p.rule, p.status,"
+                               " EXISTS (SELECT 1 FROM problem_moves m WHERE m.problem = p.row_no)"
+                               " FROM problems p WHERE p.sample = ? AND p.source = 'judgment'",
+                               &ex, e);
             if (!rc) {
-                char del[200];
-                snprintf(del, sizeof del, "DELETE FROM problems WHERE %s", where);
-                rc = store_exec(s, del, e);
+                stmt_bind_int(ex, 1, srow);
+                while ((rc = stmt_step(ex, e)) == STORE_ROW) {
+                    const char *u = stmt_text(ex, 1), *ru = stmt_text(ex, 2);
+                    int raised = 0;
+                    for (size_t i = 0; i < ncand; i++)
+                        if (!strcmp(cands[i].unit, u) && !strcmp(cands[i].rule, ru)) {
+                            cands[i].county = -1; /* already a problem: not inserted again */
+                            raised = 1;
+                        }
+                    if (!raised && !strcmp(stmt_text(ex, 3), "candidate") && !stmt_int(ex, 4)) {
+                        sb_addf(&gone, "%s%lld", gone.len ? "," : "",
+                                (long long)stmt_int(ex, 0));
+                        st->withdrawn++;
+                    }
+                }
+                if (rc == STORE_DONE) rc = 0;
             }
+            stmt_finalize(ex);
+            if (!rc && sb_ok(&gone)) rc = error_set(e, ERR_NOMEM, "out of memory");
+            if (!rc && gone.len) {
+                struct strbuf where = STRBUF_INIT, del = STRBUF_INIT;
+                sb_addf(&where, "row_no IN (%s)", gone.buf);
+                sb_addf(&del, "DELETE FROM problems WHERE row_no IN (%s)", gone.buf);
+                rc = sb_ok(&where) || sb_ok(&del)
+                         ? error_set(e, ERR_NOMEM, "out of memory")
+                         : audit_batch_supersede(&wp.batch, where.buf, e);
+                if (!rc) rc = store_exec(s, del.buf, e);
+                sb_release(&where);
+                sb_release(&del);
+            }
+            sb_release(&gone);
         }
         for (size_t i = 0; i < ncand && !rc; i++) {
             struct cand *c = &cands[i];
+            if (c->county < 0) {
+                st->kept++;
+                continue;
+            }
             wp.v[1] = rv_int(srow);
             wp.v[2] = rv_int(c->county);
             wp.v[3] = rv_int(c->village / 1000);

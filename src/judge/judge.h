@@ -89,13 +89,18 @@ void judge_village(const struct jparams *p, const struct janswers *a, struct jre
 
 struct judge_stats {
     int64_t households, villages, rules;
-    int64_t wrong_exit, missed, four_kinds, villages_failing, problems;
+    int64_t wrong_exit, missed, four_kinds, villages_failing;
+    int64_t problems;  /* new problem candidates inserted by this judging */
+    int64_t kept;      /* raised again and already problems: left as they are */
+    int64_t withdrawn; /* untouched candidates no longer raised, removed */
 };
 
 /* Judges every complete questionnaire of a sample and stores the judgments and the problem
  * candidates (wrong exits, missed households, no-exit cases, signs of wrong identification,
  * failing village items, registry discrepancies), replacing an earlier judging of the sample
- * (the earlier batches are retired in the change log). */
+ * (the earlier batches are retired in the change log). Candidates are reconciled by (sample,
+ * unit, rule): a problem already raised keeps its number and state, so re-judging never
+ * duplicates one (DESIGN §8.1). */
 int judge_sample(struct store *s, const char *sample, struct judge_stats *st, struct error *e);
 /* Prints judgment counts per county (or JSON). */
 int judge_print(struct store *s, const char *sample, int json, FILE *f, struct error *e);

@@ -199,10 +199,24 @@ static const char v4[] =
     " detail TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX scores_sample ON scores (sample, tree);";
 
+/* v7: the problem life cycle (src/problem/, DESIGN §8.1): one row per move, appended, never
+ * updated — a problem's state is its last move's to_state (its problems.status before any move),
+ * so a problem keeps its row_no for life. evidence is a JSON array of the SHA-256 hashes the
+ * move brought (the blobs and their links to the problem are in evidence/evidence_links). */
+static const char v7[] =
+    "CREATE TABLE problem_moves ("
+    " row_no INTEGER PRIMARY KEY, problem INTEGER NOT NULL, from_state TEXT NOT NULL,"
+    " to_state TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, on_day TEXT NOT NULL,"
+    " at TEXT NOT NULL, note TEXT NOT NULL, evidence TEXT NOT NULL, deadline TEXT NOT NULL,"
+    " measures TEXT NOT NULL, responsible_unit TEXT NOT NULL, responsible_person TEXT NOT NULL,"
+    " result TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX problem_moves_problem ON problem_moves (problem);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
     {3, "fieldwork, evidence, judgments, problem candidates", v3},
     {4, "department comparison, scores of scored plans", v4},
+    {7, "problem life cycle", v7},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -101,10 +101,11 @@ static void now_iso(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Records blobs and links in one transaction: blob i links to units[i] / questionnaires[i]. */
-static int record(struct store *s, const char *const *units, const int64_t *questionnaires,
-                  size_t n, char (*hashes)[65], const size_t *sizes, const char *const *names,
-                  struct error *e)
+/* Records blobs and links inside the caller's transaction: blob i links to units[i] /
+ * questionnaires[i] and to `problem` (0: none). */
+static int record_tx(struct store *s, const char *const *units, const int64_t *questionnaires,
+                     int64_t problem, size_t n, char (*hashes)[65], const size_t *sizes,
+                     const char *const *names, struct error *e)
 {
     struct audit_writer w;
     struct stmt *have = NULL;
@@ -113,11 +114,6 @@ static int record(struct store *s, const char *const *units, const int64_t *ques
     int *fresh = mem_calloc(n + 1, sizeof *fresh);
     if (!fresh) return error_set(e, ERR_NOMEM, "out of memory");
     now_iso(at);
-    rc = store_begin(s, e);
-    if (rc) {
-        mem_free(fresh);
-        return rc;
-    }
     rc = store_prepare(s, "SELECT count(*) FROM evidence WHERE sha256 = ?", &have, e);
     for (size_t i = 0; i < n && !rc; i++) {
         stmt_reset(have);
@@ -151,13 +147,24 @@ static int record(struct store *s, const char *const *units, const int64_t *ques
             w.v[1] = rv_text(hashes[i], 64);
             w.v[2] = rv_text(units[i], strlen(units[i]));
             w.v[3] = rv_int(questionnaires[i]);
-            w.v[4] = rv_int(0);
+            w.v[4] = rv_int(problem);
             rc = audit_writer_row(&w, e);
         }
         if (!rc) rc = audit_writer_commit(&w, "evidence add", units[0], NULL, e);
         else audit_writer_abort(&w);
     }
     mem_free(fresh);
+    return rc;
+}
+
+/* Records blobs and links in a transaction of its own. */
+static int record(struct store *s, const char *const *units, const int64_t *questionnaires,
+                  size_t n, char (*hashes)[65], const size_t *sizes, const char *const *names,
+                  struct error *e)
+{
+    int rc = store_begin(s, e);
+    if (rc) return rc;
+    rc = record_tx(s, units, questionnaires, 0, n, hashes, sizes, names, e);
     if (rc) {
         store_rollback(s);
         return rc;
@@ -227,6 +234,46 @@ int evidence_add(struct store *s, const char *unit, int64_t questionnaire,
         rc = store_blob(dir, h[i], sb.buf, sb.len, e);
     }
     if (!rc) rc = record(s, units, qs, nfiles, h, sizes, files, e);
+    if (!rc && hashes) memcpy(hashes, h, nfiles * 65);
+out:
+    sb_release(&sb);
+    mem_free(dir);
+    mem_free(h);
+    mem_free(sizes);
+    mem_free(units);
+    mem_free(qs);
+    return rc;
+}
+
+int evidence_add_problem(struct store *s, const char *unit, int64_t problem,
+                         const char *const *files, size_t nfiles, char (*hashes)[65],
+                         struct error *e)
+{
+    char *dir = evidence_dir(s);
+    char(*h)[65] = mem_calloc(nfiles + 1, 65);
+    size_t *sizes = mem_calloc(nfiles + 1, sizeof *sizes);
+    const char **units = mem_calloc(nfiles + 1, sizeof *units);
+    int64_t *qs = mem_calloc(nfiles + 1, sizeof *qs);
+    struct strbuf sb = STRBUF_INIT;
+    int rc = 0;
+    if (!dir || !h || !sizes || !units || !qs) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (!store_in_transaction(s)) {
+        rc = error_set(e, ERR_INTERNAL, "evidence_add_problem outside a transaction");
+        goto out;
+    }
+    for (size_t i = 0; i < nfiles && !rc; i++) {
+        units[i] = unit;
+        sb_reset(&sb);
+        rc = read_file(files[i], &sb, e);
+        if (rc) break;
+        hash_sha256_hex(sb.buf, sb.len, h[i]);
+        sizes[i] = sb.len;
+        rc = store_blob(dir, h[i], sb.buf, sb.len, e);
+    }
+    if (!rc && nfiles) rc = record_tx(s, units, qs, problem, nfiles, h, sizes, files, e);
     if (!rc && hashes) memcpy(hashes, h, nfiles * 65);
 out:
     sb_release(&sb);

@@ -414,6 +414,14 @@ int evidence_add_blobs(struct store *s, size_t n, const char *const *units,
                        const int64_t *questionnaires, const char *const *names,
                        const void *const *data, const size_t *lens, struct error *e);
 
+/* Like evidence_add, inside the caller's transaction, linking each file to problem `problem`
+ * (a problems row) of `unit`: the problem stage's moves carry their evidence this way, so the
+ * move and its evidence commit or roll back together. A file that cannot be read is ERR_IO
+ * naming it. Writes the SHA-256 of each file into hashes[i] if non-NULL. */
+int evidence_add_problem(struct store *s, const char *unit, int64_t problem,
+                         const char *const *files, size_t nfiles, char (*hashes)[65],
+                         struct error *e);
+
 struct evidence_report {
     int64_t blobs, bytes, links;
     int64_t changed, missing;

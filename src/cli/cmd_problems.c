@@ -1,0 +1,243 @@
+/*
+ * cmd_problems.c — `pinggu problems list|show|record|move|moves`: the problem life cycle of
+ * DESIGN §8.1 from the command line (problem.h). Until the server exists the CLI is a trusted
+ * office tool: the role a move is made in is given with --as and recorded beside the actor
+ * (PINGGU_ACTOR or the login name); the server will enforce roles from its grants.
+ */
+#include "cli.h"
+#include "../problem/problem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: pinggu problems list   --db DB --round NAME [--state STATE]\n"
+    "       pinggu problems show   --db DB ID\n"
+    "       pinggu problems record --db DB --round NAME --unit UNIT --kind KIND\n"
+    "                              --description TEXT --evidence FILE [--evidence FILE...] [--on DATE]\n"
+    "       pinggu problems move   --db DB ID STATE --as ROLE [--note TEXT] [--evidence FILE...]\n"
+    "                              [--deadline DATE | --deadline-days N [--calendar FILE]]\n"
+    "                              [--measures TEXT --responsible-unit TEXT --responsible-person TEXT]\n"
+    "                              [--result TEXT] [--on DATE]\n"
+    "       pinggu problems moves      (the table of legal moves)\n\n"
+    "问题核实与整改 / problems from finding to close-out (DESIGN §8.1). A round is named by its\n"
+    "sample. States: candidate → recorded → summarised → sent_for_verification → explained →\n"
+    "confirmed | dismissed → fed_back → rectifying → rectified → closed → rechecked (or reopened\n"
+    "to rectifying with a new deadline). Roles: office, leader, evaluator, county.\n\n"
+    "record  an evaluator's own finding, with at least one evidence file (stored by SHA-256).\n"
+    "move    one legal move; an illegal one is refused with the legal moves listed (exit 2).\n"
+    "        Recording and confirming need evidence (seed 000: 凡没有核准、核实,或证据不充分的,\n"
+    "        将不作为问题予以采信); a dismissal or reopening needs --note; rectification needs the\n"
+    "        measures, responsible unit and person and a deadline, which cannot precede the day\n"
+    "        found. --deadline-days N counts N working days from the move's day (holidays and\n"
+    "        调休 from the calendar). Every move is in the change log with actor and role.\n";
+
+static int parse_id(const char *s, int64_t *id)
+{
+    return parse_int64(s, id) || *id < 1 ? -1 : 0;
+}
+
+int cmd_problems(int argc, char **argv)
+{
+    enum { O_DESC = 256, O_MEASURES, O_RUNIT, O_RPERSON, O_RESULT, O_DDAYS, O_CAL };
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},
+        {"round", required_argument, 0, 'r'},
+        {"state", required_argument, 0, 's'},
+        {"unit", required_argument, 0, 'u'},
+        {"kind", required_argument, 0, 'k'},
+        {"description", required_argument, 0, O_DESC},
+        {"evidence", required_argument, 0, 'e'},
+        {"on", required_argument, 0, 'o'},
+        {"as", required_argument, 0, 'a'},
+        {"note", required_argument, 0, 'n'},
+        {"deadline", required_argument, 0, 'D'},
+        {"deadline-days", required_argument, 0, O_DDAYS},
+        {"calendar", required_argument, 0, O_CAL},
+        {"measures", required_argument, 0, O_MEASURES},
+        {"responsible-unit", required_argument, 0, O_RUNIT},
+        {"responsible-person", required_argument, 0, O_RPERSON},
+        {"result", required_argument, 0, O_RESULT},
+        {0, 0, 0, 0}};
+    const char *db = NULL, *round = NULL, *state = NULL, *unit = NULL, *kind = NULL,
+               *desc = NULL, *as = NULL, *note = NULL, *deadline = NULL, *ddays = NULL,
+               *calfile = "calendars/cn.csv", *measures = NULL, *runit = NULL, *rperson = NULL,
+               *result = NULL, *on = NULL, *sub;
+    const char **ev = NULL;
+    size_t nev = 0;
+    struct store *s = NULL;
+    struct error e;
+    int c, rc = EXIT_OK, nargs, onday = 0;
+    char **args;
+    if (cli_wants_help(argc, argv) || argc < 2)
+        return argc < 2 ? cli_usage("problems", "list, show, record, move or moves?")
+                        : cli_help(help);
+    sub = argv[1];
+    ev = mem_calloc((size_t)argc + 1, sizeof *ev);
+    if (!ev) return EXIT_FAIL;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'r': round = optarg; break;
+        case 's': state = optarg; break;
+        case 'u': unit = optarg; break;
+        case 'k': kind = optarg; break;
+        case O_DESC: desc = optarg; break;
+        case 'e': ev[nev++] = optarg; break;
+        case 'o': on = optarg; break;
+        case 'a': as = optarg; break;
+        case 'n': note = optarg; break;
+        case 'D': deadline = optarg; break;
+        case O_DDAYS: ddays = optarg; break;
+        case O_CAL: calfile = optarg; break;
+        case O_MEASURES: measures = optarg; break;
+        case O_RUNIT: runit = optarg; break;
+        case O_RPERSON: rperson = optarg; break;
+        case O_RESULT: result = optarg; break;
+        default: mem_free(ev); return cli_usage("problems", "unknown option");
+        }
+    }
+    args = argv + 1 + optind;
+    nargs = argc - 1 - optind;
+    if (on && parse_date(on, &onday)) {
+        rc = cli_usage("problems", "--on '%s' is not a date (YYYY-MM-DD)", on);
+        goto out;
+    }
+    if (!strcmp(sub, "moves")) {
+        size_t n;
+        const struct problem_move_rule *t = problem_moves_table(&n);
+        printf("%-22s %-22s %-28s %s\n", "from", "to", "who", "needs / what");
+        for (size_t i = 0; i < n; i++) {
+            char who[64] = "";
+            for (int r = 0; r < PR_NROLES; r++)
+                if (t[i].roles & (1u << r)) {
+                    if (*who) strncat(who, "|", sizeof who - strlen(who) - 1);
+                    strncat(who, problem_role_name(r), sizeof who - strlen(who) - 1);
+                }
+            printf("%-22s %-22s %-28s %s%s%s%s%s%s%s\n", problem_state_name(t[i].from),
+                   problem_state_name(t[i].to), who,
+                   t[i].needs & PM_EVIDENCE ? "[evidence] " : "",
+                   t[i].needs & PM_REASON ? "[reason] " : "", t[i].needs & PM_NOTE ? "[note] " : "",
+                   t[i].needs & PM_MEASURES ? "[measures] " : "",
+                   t[i].needs & PM_DEADLINE ? "[deadline] " : "",
+                   t[i].needs & PM_RESULT ? "[result] " : "", t[i].what);
+        }
+        goto out;
+    }
+    if (!strcmp(sub, "list")) {
+        int st = -1;
+        if (!round) {
+            rc = cli_usage("problems", "--round NAME is required");
+            goto out;
+        }
+        if (state && (st = problem_state_parse(state)) < 0) {
+            rc = cli_usage("problems", "unknown state '%s' (pinggu problems moves lists them)", state);
+            goto out;
+        }
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
+        if (problem_list(s, round, st, stdout, &e)) rc = cli_fail(&e);
+        goto out;
+    }
+    if (!strcmp(sub, "show")) {
+        int64_t id;
+        if (nargs != 1 || parse_id(args[0], &id)) {
+            rc = cli_usage("problems", "show ID (a problem number)");
+            goto out;
+        }
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
+        if (problem_show(s, id, stdout, &e)) rc = cli_fail(&e);
+        goto out;
+    }
+    if (!strcmp(sub, "record")) {
+        struct problem_finding f = {0};
+        int64_t id = 0;
+        if (!round || !unit || !kind || !desc) {
+            rc = cli_usage("problems", "record needs --round, --unit, --kind and --description");
+            goto out;
+        }
+        f.round = round;
+        f.unit = unit;
+        f.kind = kind;
+        f.description = desc;
+        f.evidence = ev;
+        f.nevidence = nev;
+        f.on = onday;
+        if ((rc = cli_open_store(db, 0, &s))) goto out;
+        if (problem_record(s, &f, &id, &e)) rc = cli_fail(&e);
+        else printf("problem %lld recorded\n", (long long)id);
+        goto out;
+    }
+    if (!strcmp(sub, "move")) {
+        struct problem_move m = {0};
+        int64_t id;
+        int to, role;
+        if (nargs != 2 || parse_id(args[0], &id)) {
+            rc = cli_usage("problems", "move ID STATE --as ROLE");
+            goto out;
+        }
+        if ((to = problem_state_parse(args[1])) < 0) {
+            rc = cli_usage("problems", "unknown state '%s' (pinggu problems moves lists them)",
+                           args[1]);
+            goto out;
+        }
+        if (!as || (role = problem_role_parse(as)) < 0) {
+            rc = cli_usage("problems", "--as ROLE is required: office, leader, evaluator or county");
+            goto out;
+        }
+        if (deadline && ddays) {
+            rc = cli_usage("problems", "--deadline and --deadline-days exclude each other");
+            goto out;
+        }
+        if (deadline && parse_date(deadline, &m.deadline)) {
+            rc = cli_usage("problems", "--deadline '%s' is not a date (YYYY-MM-DD)", deadline);
+            goto out;
+        }
+        if (ddays) {
+            int64_t n;
+            struct calendar *cal = NULL;
+            struct strbuf path = STRBUF_INIT;
+            if (parse_int64(ddays, &n) || n < 1 || n > 3650) {
+                rc = cli_usage("problems", "--deadline-days needs a positive number, not '%s'", ddays);
+                goto out;
+            }
+            if (data_find(calfile, &path) < 0 ||
+                calendar_load(path.buf, NULL, &cal, &e) ||
+                calendar_add_days(cal, onday ? onday : date_today(), (int)n, &m.deadline, &e)) {
+                sb_release(&path);
+                calendar_free(cal);
+                rc = cli_fail(&e);
+                goto out;
+            }
+            sb_release(&path);
+            calendar_free(cal);
+        }
+        m.to = (enum problem_state)to;
+        m.role = (enum problem_role)role;
+        m.actor = audit_actor();
+        m.note = note;
+        m.evidence = ev;
+        m.nevidence = nev;
+        m.measures = measures;
+        m.responsible_unit = runit;
+        m.responsible_person = rperson;
+        m.result = result;
+        m.on = onday;
+        if ((rc = cli_open_store(db, 0, &s))) goto out;
+        if (problem_apply(s, id, &m, &e)) rc = cli_fail(&e);
+        else {
+            printf("problem %lld → %s (%s)", (long long)id, problem_state_name(m.to),
+                   problem_state_label(m.to));
+            if (m.deadline)
+                printf("  deadline 整改时限 %04d-%02d-%02d", m.deadline / 10000,
+                       m.deadline / 100 % 100, m.deadline % 100);
+            putchar('\n');
+        }
+        goto out;
+    }
+    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, moves)", sub);
+out:
+    if (s) store_close(s);
+    mem_free(ev);
+    return rc;
+}

@@ -1,0 +1,180 @@
+/*
+ * problem.h — problems from finding to close-out (DESIGN §8, §8.1; src/problem/): the
+ * working-day calendar that deadlines are counted in, and the problem life cycle as a state
+ * machine over the store's `problems` rows.
+ *
+ * This stage comes after judge/ (whose failing rules raise problem candidates) and before
+ * report/ (which prints the problem list and the rectification ledger). The life-cycle rules
+ * live only here: the CLI and, later, the server carry them to people and never re-implement
+ * them.
+ *
+ * Calendar (calendar.c). A calendar file lists the exceptions to "Monday to Friday are working
+ * days": public holidays (`holiday`) and adjusted working weekends (调休, `workday`), one row
+ * per day, each citing the State Council notice it comes from and the date that notice was
+ * issued. Later notices override earlier ones for the same day (2019's Labour Day was amended
+ * on 2019-03-22, 2020's Spring Festival extended on 2020-01-26); a row with a province code
+ * overrides the national rows for that province. Dates outside the years the file covers are
+ * refused rather than guessed. `calendar_add_days(D, N)` is the Nth working day after D, D
+ * excluded (DESIGN §8.1); "X日前" means by the end of day X and 以内 includes its bound
+ * (DESIGN §6.4), so an event on the deadline day itself is in time.
+ *
+ * Life cycle (lifecycle.c), DESIGN §8.1:
+ *
+ *   candidate ─► recorded ─► summarised ─► sent_for_verification ─► explained ─┐
+ *       │            │            │                  │                        │
+ *       │            └────────────┴──────────────────┴──────► confirmed ◄─────┘
+ *       └──► dismissed ◄─────────────(any state up to explained)    │
+ *                                                                    ▼
+ *            rechecked ◄── closed ◄── rectified ◄── rectifying ◄── fed_back
+ *                              │                       ▲
+ *                              └───── reopened ────────┘  (new deadline, history kept)
+ *
+ * Each move names who may make it (a role), what it needs (evidence, a reason, a deadline,
+ * measures, a result) and is appended to problem_moves with actor, role, time, note and the
+ * evidence hashes — all inside one transaction with its change-log entry. An illegal move is
+ * refused with the list of legal ones. Which optional steps a round uses (the daily summary,
+ * next-day verification with the county) is plan data; the steps a plan switches off are
+ * skipped by the moves that jump over them (recorded → confirmed, for instance).
+ */
+#ifndef PINGGU_PROBLEM_H
+#define PINGGU_PROBLEM_H
+
+#include "../base/base.h"
+#include "../store/store.h"
+
+/* ================================================================ calendar */
+
+struct calendar;
+
+/* Loads a calendar file (columns date, kind, name, province, issued, notice; docs/problems.md)
+ * for `province` (a two-digit province code, or NULL/"" for the national calendar only).
+ * Every malformed row is an error naming file:line:column. Caller owns *out (calendar_free). */
+int calendar_load(const char *path, const char *province, struct calendar **out,
+                  struct error *e);
+void calendar_free(struct calendar *c);
+/* The first and last year the file covers (dates outside are refused). */
+void calendar_years(const struct calendar *c, int *first, int *last);
+/* *working = 1 if day (YYYYMMDD) is a working day. ERR_INVALID for a date outside the
+ * calendar's years. `why`, if non-NULL, gets the holiday or 调休 name and its notice
+ * ("" for an ordinary weekday or weekend). */
+int calendar_is_working(const struct calendar *c, int day, int *working, struct strbuf *why,
+                        struct error *e);
+/* The Nth working day after `from` (from excluded); N < 0 counts backwards; N = 0 gives from.
+ * ERR_INVALID when the walk leaves the calendar's years. */
+int calendar_add_days(const struct calendar *c, int from, int n, int *out, struct error *e);
+/* Working days in (from, to]: the N with calendar_add_days(from, N) <= to < the N+1th. 0 if
+ * to <= from. */
+int calendar_working_days(const struct calendar *c, int from, int to, int *n,
+                          struct error *e);
+
+/* Calendar arithmetic on YYYYMMDD dates: days since 1970-01-01, and back. */
+long date_to_days(int yyyymmdd);
+int date_from_days(long days);
+/* 0 = Monday ... 6 = Sunday. */
+int date_weekday(int yyyymmdd);
+
+/* ================================================================ life cycle */
+
+enum problem_state {
+    PS_CANDIDATE = 0,
+    PS_RECORDED,
+    PS_SUMMARISED,
+    PS_SENT,      /* sent_for_verification */
+    PS_EXPLAINED,
+    PS_CONFIRMED,
+    PS_DISMISSED,
+    PS_FED_BACK,
+    PS_RECTIFYING,
+    PS_RECTIFIED,
+    PS_CLOSED,
+    PS_RECHECKED,
+    PS_NSTATES
+};
+
+/* The state's name as stored ("sent_for_verification") and its Chinese label (待核实). Static. */
+const char *problem_state_name(enum problem_state s);
+const char *problem_state_label(enum problem_state s);
+/* The state named `name`, or -1. */
+int problem_state_parse(const char *name);
+
+/* Roles (DESIGN §10). The CLI records the role it is told (--as); the server enforces it. */
+enum problem_role {
+    PR_OFFICE = 0,   /* provincial office 省扶贫办 */
+    PR_LEADER,       /* team leader 组长 */
+    PR_EVALUATOR,    /* evaluator 评估人员 */
+    PR_COUNTY,       /* county (or city) liaison 县联络员 */
+    PR_NROLES
+};
+const char *problem_role_name(enum problem_role r);
+int problem_role_parse(const char *name);
+
+/* What a move needs, as flags. */
+enum {
+    PM_EVIDENCE = 1,  /* at least one evidence item */
+    PM_REASON = 2,    /* a note saying why (a dismissal, a reopening) */
+    PM_DEADLINE = 4,  /* a deadline (rectification) */
+    PM_MEASURES = 8,  /* measures, responsible unit and person */
+    PM_RESULT = 16,   /* the rectification result */
+    PM_NOTE = 32      /* a note (an explanation) */
+};
+
+/* One legal move: from -> to by role, with what it needs. */
+struct problem_move_rule {
+    enum problem_state from, to;
+    unsigned roles;  /* bit (1u << role) per allowed role */
+    unsigned needs;  /* PM_* */
+    const char *what; /* what the move means, Chinese / English */
+};
+/* The table of legal moves (static), and its length. */
+const struct problem_move_rule *problem_moves_table(size_t *n);
+/* The rule for from -> to, or NULL if that move is not legal. */
+const struct problem_move_rule *problem_move_rule(enum problem_state from,
+                                                  enum problem_state to);
+
+/* A requested move with what the actor supplies. Strings are borrowed. */
+struct problem_move {
+    enum problem_state to;
+    enum problem_role role;
+    const char *actor;      /* who (the CLI: audit_actor()) */
+    const char *note;       /* reason, explanation, or remark; may be NULL */
+    const char *const *evidence; /* files to store as evidence (content-addressed) */
+    size_t nevidence;
+    int deadline;           /* YYYYMMDD or 0 */
+    const char *measures, *responsible_unit, *responsible_person, *result;
+    int on;                 /* the day of the move, YYYYMMDD (0: today) */
+};
+
+/* Checks a move against the table without touching the store: 0, or ERR_INVALID with a message
+ * that lists the legal moves from `from` (and who may make them) or names what is missing. */
+int problem_move_check(enum problem_state from, const struct problem_move *m, int found_on,
+                       struct error *e);
+
+/* Applies a move to problem `id` (its row_no) of the store: checks it, stores the evidence
+ * files (by SHA-256, beside the store, as `evidence add`), appends a problem_moves row and
+ * updates the problem's state, all in one transaction with their change-log entries. ERR_NOTFOUND
+ * for an unknown problem, ERR_INVALID for an illegal move; nothing is written on error. */
+int problem_apply(struct store *s, int64_t id, const struct problem_move *m, struct error *e);
+
+/* Prints a problem and its history (every move, oldest first) to f. */
+int problem_show(struct store *s, int64_t id, FILE *f, struct error *e);
+
+/* Lists a round's problems (sample name), optionally only those in state `state` (-1: all),
+ * one line each. */
+int problem_list(struct store *s, const char *round, int state, FILE *f, struct error *e);
+
+/* Records a new finding directly (an evaluator's own observation): a problem in state
+ * `recorded`, with at least one evidence file. *id gets its row_no. */
+struct problem_finding {
+    const char *round;       /* sample name */
+    const char *unit;        /* household id, village code, ... */
+    const char *kind;        /* DESIGN §8 kind: identification, exit, assistance, ... */
+    const char *description;
+    const char *actor;
+    const char *const *evidence;
+    size_t nevidence;
+    int on;                  /* YYYYMMDD, 0: today */
+};
+int problem_record(struct store *s, const struct problem_finding *f, int64_t *id,
+                   struct error *e);
+
+#endif

@@ -1,0 +1,126 @@
+# t_problems.sh — issue 10's life cycle through the real binary: problem candidates raised by
+# `judge` are taken up with evidence, summarised, sent to the county, explained with the county's
+# own evidence, confirmed on the team's evidence, fed back, rectified against a deadline counted
+# in working days (across Labour Day 2020), closed and rechecked; illegal moves are refused with
+# the legal ones listed (exit 2) and write nothing; re-judging never duplicates a problem; every
+# move is in the change log, which still verifies. Also `pinggu calendar`.
+. "$TESTS_DIR/lib.sh"
+P=$PINGGU
+export PINGGU_TODAY=2020-04-20
+$P synth --out prov --seed 7 --counties 2 >/dev/null
+$P init r.db >/dev/null
+$P import --db r.db prov >/dev/null
+$P sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null
+$P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms" >/dev/null
+expect_status 0 $P judge --db r.db --sample n
+expect_grep "[1-9][0-9]* new problem candidates \(0 already raised, 0 withdrawn\)" out.txt
+ncand=$(sqlite3 r.db "select count(*) from problems")
+[ "$ncand" -gt 2 ] || fail "expected problem candidates, got $ncand"
+export PINGGU_TODAY=2020-06-30
+entries() { sqlite3 r.db "select count(*) from audit_log"; }
+
+# the legal moves, as a table
+expect_status 0 $P problems moves
+expect_grep "^candidate +recorded +leader\|evaluator +\[evidence\]" out.txt
+expect_grep "^rectified +closed +office" out.txt
+
+# illegal moves: refused with the legal ones, exit 2, nothing written
+before=$(entries)
+expect_status 2 $P problems move --db r.db 1 confirmed --as leader --on 2020-04-21
+expect_grep "cannot move a problem from candidate .* legal moves: recorded \(leader\|evaluator\), dismissed \(office\|leader\)" err.txt
+echo photo > p1.jpg; echo county > c1.pdf; echo done > r1.jpg; echo visit > v1.jpg
+# seed 000: 凡没有核准、核实,或证据不充分的,将不作为问题予以采信 — recording needs evidence
+expect_status 2 $P problems move --db r.db 1 recorded --as evaluator --on 2020-04-21
+expect_grep "needs evidence" err.txt
+expect_status 2 $P problems move --db r.db 1 recorded --as county --evidence p1.jpg --on 2020-04-21
+expect_grep "is made by leader\|evaluator, not by county" err.txt
+expect_status 2 $P problems move --db r.db 999999 recorded --as evaluator --evidence p1.jpg
+expect_grep "no problem number 999999" err.txt
+expect_status 2 $P problems move --db r.db 1 recorded --as evaluator --evidence nosuch.jpg --on 2020-04-21
+expect_status 2 $P problems move --db r.db 1 recorded --as evaluator --evidence p1.jpg --on 2020-04-19
+expect_grep "before the day the problem was found" err.txt
+expect_status 64 $P problems move --db r.db 1 recorded --as nobody
+expect_status 64 $P problems move --db r.db 1 nosuchstate --as office
+[ "$(entries)" = "$before" ] || fail "a refused move wrote to the change log"
+[ "$(sqlite3 r.db 'select count(*) from problem_moves')" = 0 ] || fail "a refused move was stored"
+
+# the whole life cycle of problem 1
+mv() { expect_status 0 $P problems move --db r.db "$@"; }
+mv 1 recorded --as evaluator --evidence p1.jpg --on 2020-04-21
+mv 1 summarised --as leader --on 2020-04-21
+mv 1 sent_for_verification --as leader --on 2020-04-21
+expect_status 2 $P problems move --db r.db 1 explained --as county --on 2020-04-22
+expect_grep "needs the explanation" err.txt
+mv 1 explained --as county --note "该户经营为季节性，收入已核减" --evidence c1.pdf --on 2020-04-22
+mv 1 confirmed --as leader --on 2020-04-22
+mv 1 fed_back --as office --on 2020-04-25
+expect_status 2 $P problems move --db r.db 1 rectifying --as county --measures m --responsible-unit u \
+  --responsible-person p --deadline 2020-04-01 --on 2020-04-29
+expect_grep "before the day the problem was found" err.txt
+expect_status 2 $P problems move --db r.db 1 rectifying --as county --measures m --deadline-days 5 --on 2020-04-29
+expect_grep "responsible" err.txt
+# 5 working days from Wednesday 2020-04-29: Apr 30, (May 1–5 off), May 6, 7, 8 and Saturday May 9
+# (a 调休 working day) -> 2020-05-09
+mv 1 rectifying --as county --measures "重新核定家庭收入" --responsible-unit "县扶贫办" \
+  --responsible-person "张某" --deadline-days 5 --on 2020-04-29
+expect_grep "deadline 整改时限 2020-05-09" out.txt
+expect_status 2 $P problems move --db r.db 1 closed --as office --on 2020-05-08
+mv 1 rectified --as county --result "已按程序标注退出" --evidence r1.jpg --on 2020-05-08
+mv 1 closed --as office --on 2020-05-09
+mv 1 rechecked --as evaluator --evidence v1.jpg --on 2020-06-01
+expect_status 2 $P problems move --db r.db 1 rectifying --as office --note x --deadline 2020-07-01
+expect_grep "the state is final" err.txt
+expect_status 0 $P problems show --db r.db 1
+expect_grep "已复查 \(rechecked\)" out.txt
+expect_grep "团队证据 team evidence items: 2" out.txt   # p1 and v1; the county's c1 and r1 beside them
+expect_grep "sent_for_verification → explained +by tester \(county\) +note: 该户经营为季节性" out.txt
+[ "$(sqlite3 r.db "select count(*) from evidence_links where problem = 1")" = 4 ] || fail "evidence links"
+
+# a dismissal states its reason; a recorded finding needs evidence
+expect_status 2 $P problems move --db r.db 2 dismissed --as leader
+expect_grep "needs a reason" err.txt
+mv 2 dismissed --as leader --note "复核：该户不属四类人员" --on 2020-04-21
+unit=$(sqlite3 r.db "select code from sample_units where stage = 'household' limit 1")
+expect_status 2 $P problems record --db r.db --round n --unit "$unit" --kind policy --description "未落实"
+expect_grep "at least one evidence" err.txt
+expect_status 2 $P problems record --db r.db --round n --unit "$unit" --kind nosuch --description x --evidence p1.jpg
+expect_status 0 $P problems record --db r.db --round n --unit "$unit" --kind policy \
+  --description "教育资助未落实" --evidence p1.jpg --on 2020-04-21
+expect_grep "problem [0-9]+ recorded" out.txt
+rec=$(sed -n 's/problem \([0-9]*\) recorded/\1/p' out.txt)
+expect_status 0 $P problems list --db r.db --round n --state recorded
+expect_grep "^$rec +" out.txt
+
+# re-judging: no duplicates; the problems keep their numbers and states
+expect_status 0 $P judge --db r.db --sample n
+expect_grep " 0 new problem candidates \($ncand already raised, 0 withdrawn\)" out.txt
+[ "$(sqlite3 r.db "select count(*) from problems where source = 'judgment'")" = "$ncand" ] || fail "re-judging duplicated problems"
+expect_status 0 $P problems list --db r.db --round n --state rechecked
+expect_grep "^1 +" out.txt
+
+# the change log covers every move and still verifies
+[ "$(sqlite3 r.db "select count(*) from audit_log where action = 'problem move'")" = 11 ] || fail "moves not logged"
+expect_status 0 $P audit verify --db r.db
+expect_grep "^ok" out.txt
+# a move edited in the store is caught
+sqlite3 r.db "update problem_moves set note = '改过' where row_no = 4"
+expect_status 1 $P audit verify --db r.db
+
+# the working-day calendar (DESIGN §8.1's example)
+expect_status 0 $P calendar add-days 2019-09-30 1
+expect_grep "^2019-10-08$" out.txt
+expect_status 0 $P calendar add-days 2019-04-30 1       # Labour Day 2019 as amended: Sunday May 5 worked
+expect_grep "^2019-05-05$" out.txt
+expect_status 0 $P calendar is-working 2020-02-01       # Spring Festival 2020, extended
+expect_grep "休息日 .*延长2020年春节假期" out.txt
+expect_status 0 $P calendar working-days 2020-04-20 2020-05-19
+expect_grep "^20$" out.txt
+expect_status 2 $P calendar add-days 2015-12-01 1
+expect_grep "outside the calendar's years 2016–2026" err.txt
+printf 'date,kind,name,province,issued,notice\n2020-10-01,holiday,国庆节,,2019-11-21,n\n2020-02-30,holiday,x,,2019-11-21,n\n' > bad.csv
+expect_status 2 $P calendar check bad.csv
+expect_grep "bad.csv:3" err.txt
+expect_status 64 $P calendar add-days 2019-09-30 lots
+# found from anywhere (the shipped data beside the binary or in PINGGU_DATA)
+PINGGU_DATA="$ROOT" expect_status 0 $P calendar check
+expect_grep "covers 2016–2026" out.txt
