@@ -19,12 +19,16 @@ static const char help[] =
     "                              [--deadline DATE | --deadline-days N [--calendar FILE]]\n"
     "                              [--measures TEXT --responsible-unit TEXT --responsible-person TEXT]\n"
     "                              [--result TEXT] [--on DATE]\n"
+    "       pinggu problems ledger --db DB --round NAME [--date DATE]\n"
     "       pinggu problems moves      (the table of legal moves)\n\n"
     "问题核实与整改 / problems from finding to close-out (DESIGN §8.1). A round is named by its\n"
     "sample. States: candidate → recorded → summarised → sent_for_verification → explained →\n"
     "confirmed | dismissed → fed_back → rectifying → rectified → closed → rechecked (or reopened\n"
     "to rectifying with a new deadline). Roles: office, leader, evaluator, county.\n\n"
     "record  an evaluator's own finding, with at least one evidence file (stored by SHA-256).\n"
+    "ledger  the rectification ledger (整改台账) as of DATE (default today): measures, responsible\n"
+    "        unit and person, deadline, result, close-out; overdue items per county and per\n"
+    "        responsible unit (a deadline X means by the end of day X).\n"
     "move    one legal move; an illegal one is refused with the legal moves listed (exit 2).\n"
     "        Recording and confirming need evidence (seed 000: 凡没有核准、核实,或证据不充分的,\n"
     "        将不作为问题予以采信); a dismissal or reopening needs --note; rectification needs the\n"
@@ -58,11 +62,12 @@ int cmd_problems(int argc, char **argv)
         {"responsible-unit", required_argument, 0, O_RUNIT},
         {"responsible-person", required_argument, 0, O_RPERSON},
         {"result", required_argument, 0, O_RESULT},
+        {"date", required_argument, 0, 'T'},
         {0, 0, 0, 0}};
     const char *db = NULL, *round = NULL, *state = NULL, *unit = NULL, *kind = NULL,
                *desc = NULL, *as = NULL, *note = NULL, *deadline = NULL, *ddays = NULL,
                *calfile = "calendars/cn.csv", *measures = NULL, *runit = NULL, *rperson = NULL,
-               *result = NULL, *on = NULL, *sub;
+               *result = NULL, *on = NULL, *asof = NULL, *sub;
     const char **ev = NULL;
     size_t nev = 0;
     struct store *s = NULL;
@@ -70,7 +75,7 @@ int cmd_problems(int argc, char **argv)
     int c, rc = EXIT_OK, nargs, onday = 0;
     char **args;
     if (cli_wants_help(argc, argv) || argc < 2)
-        return argc < 2 ? cli_usage("problems", "list, show, record, move or moves?")
+        return argc < 2 ? cli_usage("problems", "list, show, record, move, ledger or moves?")
                         : cli_help(help);
     sub = argv[1];
     ev = mem_calloc((size_t)argc + 1, sizeof *ev);
@@ -95,6 +100,7 @@ int cmd_problems(int argc, char **argv)
         case O_RUNIT: runit = optarg; break;
         case O_RPERSON: rperson = optarg; break;
         case O_RESULT: result = optarg; break;
+        case 'T': asof = optarg; break;
         default: mem_free(ev); return cli_usage("problems", "unknown option");
         }
     }
@@ -137,6 +143,20 @@ int cmd_problems(int argc, char **argv)
         }
         if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
         if (problem_list(s, round, st, stdout, &e)) rc = cli_fail(&e);
+        goto out;
+    }
+    if (!strcmp(sub, "ledger")) {
+        int d = 0;
+        if (!round) {
+            rc = cli_usage("problems", "--round NAME is required");
+            goto out;
+        }
+        if (asof && parse_date(asof, &d)) {
+            rc = cli_usage("problems", "--date '%s' is not a date (YYYY-MM-DD)", asof);
+            goto out;
+        }
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
+        if (problem_ledger_print(s, round, d, stdout, &e)) rc = cli_fail(&e);
         goto out;
     }
     if (!strcmp(sub, "show")) {
@@ -235,7 +255,7 @@ int cmd_problems(int argc, char **argv)
         }
         goto out;
     }
-    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, moves)", sub);
+    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, ledger, moves)", sub);
 out:
     if (s) store_close(s);
     mem_free(ev);

@@ -177,4 +177,35 @@ struct problem_finding {
 int problem_record(struct store *s, const struct problem_finding *f, int64_t *id,
                    struct error *e);
 
+/* ================================================================ progress and ledger */
+
+/* Where one problem stands, read from its moves (ledger.c): the problem list's last seven
+ * columns (DESIGN §8: 复核结果, 整改措施, 责任单位, 责任人, 整改时限, 整改结果, 销号日期) and
+ * the rectification's timing. Strings are owned by the array (problem_progress_free). */
+struct problem_progress {
+    int64_t id;
+    int county;
+    enum problem_state state;
+    const char *verification;  /* 复核结果: 待复核, 属实 or 不属实 (static) */
+    char *measures, *responsible_unit, *responsible_person, *result, *dismissal;
+    int found_on;              /* YYYYMMDD */
+    int deadline;              /* the deadline in force (the last one set), 0 if none */
+    int rectified_on, closed_on, rechecked_on; /* 0 if not (yet) */
+    int reopened;              /* times sent back or reopened */
+    int overdue;               /* on the `asof` day: still rectifying after the deadline */
+    int late;                  /* rectified after the deadline in force at the time */
+};
+/* Every problem of round `round` (sample name) with its progress as of `asof` (YYYYMMDD; 0:
+ * today): "X日前" means by the end of day X, so a problem is overdue from the day after its
+ * deadline. Caller owns *out (problem_progress_free). */
+int problem_progress_list(struct store *s, const char *round, int asof,
+                          struct problem_progress **out, size_t *n, struct error *e);
+void problem_progress_free(struct problem_progress *p, size_t n);
+
+/* The rectification ledger of a round (整改台账) as of `asof`: every problem fed back or later,
+ * with its measures, responsible unit and person, deadline and result, then the overdue
+ * items per county and per responsible unit. */
+int problem_ledger_print(struct store *s, const char *round, int asof, FILE *f,
+                         struct error *e);
+
 #endif

@@ -91,6 +91,27 @@ rec=$(sed -n 's/problem \([0-9]*\) recorded/\1/p' out.txt)
 expect_status 0 $P problems list --db r.db --round n --state recorded
 expect_grep "^$rec +" out.txt
 
+
+# the rectification ledger: problem 3 rectifying with a deadline of 2020-05-15 (a Friday)
+mv 3 recorded --as evaluator --evidence p1.jpg --on 2020-04-21
+mv 3 summarised --as leader --on 2020-04-21
+mv 3 confirmed --as leader --on 2020-04-21
+mv 3 fed_back --as office --on 2020-04-25
+mv 3 rectifying --as county --measures "补发教育资助" --responsible-unit "县教育局" \
+  --responsible-person "李某" --deadline 2020-05-15 --on 2020-04-28
+expect_status 0 $P problems ledger --db r.db --round n --date 2020-05-15
+expect_grep "^县教育局 +1 +0 +0 +0 +0$" out.txt        # on the deadline day itself: in time
+expect_status 0 $P problems ledger --db r.db --round n --date 2020-05-16
+expect_grep "^县教育局 +1 +1 +0 +0 +0$" out.txt        # the day after: overdue
+expect_grep "^3 +[0-9]+ +整改中 +2020-05-15 .*逾期 overdue" out.txt
+mv 3 rectified --as county --result "已补发" --evidence r1.jpg --on 2020-05-18
+expect_status 0 $P problems ledger --db r.db --round n --date 2020-05-20
+expect_grep "^县教育局 +0 +0 +1 +1 +0$" out.txt        # done, but late
+expect_grep "^县扶贫办 +0 +0 +1 +0 +1$" out.txt        # problem 1: done in time, closed
+# read as it stood before the rectification was reported
+expect_status 0 $P problems ledger --db r.db --round n --date 2020-05-17
+expect_grep "^县教育局 +1 +1 +0 +0 +0$" out.txt
+
 # re-judging: no duplicates; the problems keep their numbers and states
 expect_status 0 $P judge --db r.db --sample n
 expect_grep " 0 new problem candidates \($ncand already raised, 0 withdrawn\)" out.txt
@@ -99,7 +120,7 @@ expect_status 0 $P problems list --db r.db --round n --state rechecked
 expect_grep "^1 +" out.txt
 
 # the change log covers every move and still verifies
-[ "$(sqlite3 r.db "select count(*) from audit_log where action = 'problem move'")" = 11 ] || fail "moves not logged"
+[ "$(sqlite3 r.db "select count(*) from audit_log where action = 'problem move'")" = 17 ] || fail "moves not logged"
 expect_status 0 $P audit verify --db r.db
 expect_grep "^ok" out.txt
 # a move edited in the store is caught
