@@ -7,6 +7,7 @@
 #   make bench      the benchmarks of bench/ (figures beside their peers')
 #   make fuzz       build the libFuzzer targets with clang; `make fuzz-run` runs each 60 s
 #   make format     clang-format the tree
+#   make install    PREFIX=/usr/local: bin/pinggu and share/pinggu/{plans,forms,rules,calendars}
 #
 # Objects of the two flavours live apart: build/rel (release) and build/san (sanitisers).
 
@@ -33,7 +34,14 @@ SAN_CLI_OBJ := $(CLI_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs
+.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs install
+
+PREFIX   ?= /usr/local
+DATADIR  ?= $(PREFIX)/share/pinggu
+DATA_DIRS := plans forms rules calendars
+# the shipped data's installed home, compiled into data_find (src/base/datadir.c)
+build/rel/src/base/datadir.o build/san/src/base/datadir.o: CFLAGS_COMMON += -DPINGGU_DATADIR='"$(DATADIR)"'
+
 all: pinggu
 
 pinggu: build/rel/pinggu
@@ -68,6 +76,12 @@ build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/san/libpinggu.a
 
 deps:
 	@scripts/deps.sh build
+
+install: pinggu
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
+	install -m 755 pinggu $(DESTDIR)$(PREFIX)/bin/pinggu
+	for d in $(DATA_DIRS); do install -d $(DESTDIR)$(DATADIR)/$$d && \
+		install -m 644 $$d/* $(DESTDIR)$(DATADIR)/$$d/; done
 
 # Every test, under AddressSanitizer and UndefinedBehaviorSanitizer.
 check:
