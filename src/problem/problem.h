@@ -208,4 +208,31 @@ void problem_progress_free(struct problem_progress *p, size_t n);
 int problem_ledger_print(struct store *s, const char *round, int asof, FILE *f,
                          struct error *e);
 
+/* ================================================================ the funds rule */
+
+/*
+ * Seed 001 (Qinghai): "中央资金一经到账,省级财政20个工作日内拨付到县,各县30个工作日内完成前期准备
+ * 工作并落地实施" — two events, each with a limit in working days (funds.c, docs/problems.md):
+ * the province passes central funds to the county within 20 working days of their arrival, and
+ * the county completes preparation and starts implementation within 30 working days of
+ * receiving them. Bounds are inclusive (以内, DESIGN §6.4): the 20th working day is in time,
+ * the 21st late. An event not yet recorded is late once the asof day is past its limit.
+ */
+struct funds_item {
+    char item[96];       /* 资金项目 / document number */
+    char county[64];
+    int arrived;         /* 中央资金到账 (YYYYMMDD) */
+    int paid;            /* 拨付到县, 0 if not yet */
+    int started;         /* 落地实施, 0 if not yet */
+    long line;           /* where it came from */
+    int paid_due, started_due;   /* the last day in time (0 if its clock has not started) */
+    int paid_late, started_late; /* working days past the limit (0: in time or not yet due) */
+    int paid_open, started_open; /* not yet done and already past the limit on the asof day */
+};
+/* Reads a funds file (columns item, county, arrived, paid, started; docs/problems.md) and
+ * checks every item against the rule as of `asof` (0: today). Every malformed row is an error
+ * naming file:line:column (ERR_PARSE / ERR_INVALID). Caller owns *out (mem_free). */
+int funds_check(const char *path, const struct calendar *cal, int asof, struct funds_item **out,
+                size_t *n, struct error *e);
+
 #endif

@@ -145,3 +145,29 @@ expect_status 64 $P calendar add-days 2019-09-30 lots
 # found from anywhere (the shipped data beside the binary or in PINGGU_DATA)
 PINGGU_DATA="$ROOT" expect_status 0 $P calendar check
 expect_grep "covers 2016–2026" out.txt
+
+# the funds rule, seed 001: "中央资金一经到账,省级财政20个工作日内拨付到县,各县30个工作日内完成前期准备
+# 工作并落地实施" — bounds inclusive (以内): the 20th working day is in time, the 21st late.
+# 20 working days after Monday 2020-04-20, across Labour Day 2020 (May 1–5 off, Sunday Apr 26
+# and Saturday May 9 worked): 2020-05-19. 30 after 2020-05-19, across the Dragon Boat Festival
+# (Jun 25–27 off, Sunday Jun 28 worked): 2020-07-01.
+cat > funds.csv <<'CSV'
+item,county,arrived,paid,started
+one,互助县,2020-04-20,2020-05-19,2020-07-01
+two,互助县,2020-04-20,2020-05-20,2020-07-03
+three,化隆县,2020-04-20,,
+four,化隆县,2020-04-20,2020-05-19,
+CSV
+expect_status 0 $P funds check funds.csv --date 2020-07-01
+expect_grep "^one +互助县 +2020-04-20 2020-05-19 2020-05-19 - 2020-07-01 2020-07-01 -$" out.txt
+expect_grep "^two +互助县 +2020-04-20 2020-05-19 2020-05-20 迟1日 2020-07-02 2020-07-03 迟1日$" out.txt
+expect_grep "^three .* 未拨付逾期" out.txt
+expect_grep "^four .* 2020-07-01 - +-$" out.txt          # due today: not yet late
+expect_status 0 $P funds check funds.csv --date 2020-07-02
+expect_grep "^four .* 2020-07-01 - +未实施逾期$" out.txt
+printf 'item,county,arrived,paid,started\nx,y,2020-04-20,2020-04-19,\n' > bad.csv
+expect_status 2 $P funds check bad.csv
+expect_grep "bad.csv:2:4: paid to the county before the funds arrived" err.txt
+printf 'item,county,arrived,paid,started\nx,y,2020-04-31,,\n' > bad.csv
+expect_status 2 $P funds check bad.csv
+expect_grep "bad.csv:2:3" err.txt
