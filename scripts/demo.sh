@@ -45,6 +45,37 @@ $P field simulate --db $D/round.db --sample anhui-2019 --truth $D/province/truth
 step "9. Judgments: every household and village against the standards, problems raised"
 $P judge --db $D/round.db --sample anhui-2019
 
+step "9b. Problems, from finding to close-out (DESIGN §8.1): an evaluator takes candidates up with
+    evidence, the leader summarises them and sends them to the county, the county explains, the
+    leader confirms one and dismisses one with its reason, the office feeds it back, the county
+    rectifies against a deadline, the office closes it; an illegal move is refused"
+ids=$($P problems list --db $D/round.db --round anhui-2019 --state candidate | awk 'NR > 1 && $1 ~ /^[0-9]+$/ { print $1 }' | head -3)
+set -- $ids
+mkdir -p $D/evidence
+printf 'photo of the house, household %s\n' "$1" >$D/evidence/visit-$1.jpg
+printf 'the county explanation for problem %s\n' "$1" >$D/evidence/county-$1.pdf
+printf 'rectification record for problem %s\n' "$1" >$D/evidence/result-$1.pdf
+printf 'photo, household %s\n' "$2" >$D/evidence/visit-$2.jpg
+for id in $1 $2; do
+  $P problems move --db $D/round.db $id recorded --as evaluator --evidence $D/evidence/visit-$id.jpg
+  $P problems move --db $D/round.db $id summarised --as leader
+  $P problems move --db $D/round.db $id sent_for_verification --as leader
+done
+$P problems move --db $D/round.db $1 explained --as county --note "情况属实，已开展核查" \
+   --evidence $D/evidence/county-$1.pdf
+$P problems move --db $D/round.db $1 confirmed --as leader
+$P problems move --db $D/round.db $2 dismissed --as leader --note "复核：家庭成员收入已核实，不属问题"
+echo "an illegal move (a county cannot close its own problem):"
+$P problems move --db $D/round.db $1 closed --as county || true
+$P problems move --db $D/round.db $1 fed_back --as office
+$P problems move --db $D/round.db $1 rectifying --as county --measures "按村退出标准补齐短板" \
+   --responsible-unit "县扶贫办" --responsible-person "张某" --deadline "$(date -d '+20 days' +%F)"
+$P problems move --db $D/round.db $1 rectified --as county --result "已整改，台账更新" \
+   --evidence $D/evidence/result-$1.pdf
+$P problems move --db $D/round.db $1 closed --as office
+$P problems show --db $D/round.db $1
+$P problems ledger --db $D/round.db --round anhui-2019
+
 step "10. Indicators per county: estimates, 95% intervals, official and interval verdicts"
 $P indicators --db $D/round.db --sample anhui-2019
 
