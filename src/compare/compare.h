@@ -23,7 +23,8 @@
  *
  * Three kinds of rules: exclusion (a registered member who should not be: 错评), possible
  * missed households (persons on a department's roll who are not in a registered household:
- * 疑似漏评), policy gaps (registered members a department's roll should list but does not).
+ * 疑似漏评), policy gaps (registered members a department's roll should list but does not, or
+ * one that lists them in a state that blocks exit: a C/D-grade unsafe house).
  *
  * Errors: a rules file is checked as a whole, every problem reported with its JSON path. A
  * department file with a bad header, an unknown mapped column or an undecodable encoding
