@@ -61,7 +61,8 @@ members=$(($(wc -l < prov/members.csv) - 1))
 rows=0
 for f in prov/departments/*.csv; do rows=$((rows + $(wc -l < "$f") - 1)); done
 bytes=$(cat prov/departments/*.csv | wc -c)
-echo "registry: $members members; department files: 14 files, $rows rows, $((bytes / 1048576)) MiB"
+nfiles=$(ls prov/departments/*.csv | wc -l)
+echo "registry: $members members; department files: $nfiles files, $rows rows, $((bytes / 1048576)) MiB"
 
 sync
 /usr/bin/time -f '%e %M' -o pinggu.time $P compare --db reg.db --rules "$RULES" \
@@ -97,8 +98,8 @@ printf '%-28s %10s %10s\n' "rule" "pinggu" "DuckDB"
 paste pinggu.counts duck.counts | awk -F '\t' '{ printf "%-28s %10s %10s\n", $1, $2, $4 }'
 grep '^times' pinggu.log
 dv=$(node -p "require('$HERE/duckdb/node_modules/@duckdb/node-api/package.json').version")
-awk -v ps=$ps -v pm=$pm -v ds=$ds -v dm=$dm -v rows=$rows -v t=$THREADS -v dv="$dv" 'BEGIN {
-  printf "pinggu compare (index, %d files, flags stored with the change log, CSV): %6.2f s  peak %5.0f MiB\n", 14, ps, pm/1024
+awk -v nf=$nfiles -v ps=$ps -v pm=$pm -v ds=$ds -v dm=$dm -v rows=$rows -v t=$THREADS -v dv="$dv" 'BEGIN {
+  printf "pinggu compare (index, %d files, flags stored with the change log, CSV): %6.2f s  peak %5.0f MiB\n", nf, ps, pm/1024
   printf "DuckDB %-13s (same rules as SQL, flags to CSV):     %6.2f s  peak %5.0f MiB\n", dv, ds, dm/1024
   printf "ratio (DuckDB time / pinggu time): %.2f   (%d threads; %.1f M department rows/s for pinggu)\n", ds/ps, t, rows/ps/1e6
   printf "targets: ratio >= 1, pinggu peak < 2048 MiB\n"

@@ -11,6 +11,12 @@
 // upgrade; province, birth date, not after today, ISO 7064 check). Prints one line per rule
 // "rule<TAB>flags", the invalid IDs per file, and the time; --out writes the flags as
 // rule,household_id,resident_id (the format of departments-truth.csv).
+//
+// Every rule of the file is translated — the 20 shipped ones included (issue 9 added
+// registered_unsafe_house, no_illness_insurance, missed_disaster, missed_resettled, all in the
+// language the translation already covers: "any" or "none", member or household scope, text
+// lists and relative dates). A file's "show" columns only decorate pinggu's evidence: they
+// are mapped (so the header must have them, as pinggu requires) but decide nothing here.
 import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
 

@@ -10,14 +10,17 @@
 static const char help[] =
     "usage: pinggu compare --db DB --rules FILE DEPTDIR [--out flags.csv] [--xlsx flags.xlsx]\n"
     "                      [--date YYYY-MM-DD] [--threads N] [--list N] [--no-store]\n"
-    "       pinggu compare explain --db DB (--household ID | --person RESIDENT_ID) [--run N]\n\n"
+    "       pinggu compare explain --db DB (--household ID | --person RESIDENT_ID) [--run N]\n"
+    "                              [--unmasked]\n\n"
     "Compares the registry with other departments' data / 大数据比对 (seeds 003, 001): the\n"
     "department files in DEPTDIR (CSV, UTF-8 or GB18030) are read as the rules file maps them\n"
     "(rules/compare.json, docs/compare.md) and every rule raises flags: registered members who\n"
     "should not be (public payroll, vehicle, commercial housing, business, study abroad,\n"
     "consumption, verified report), possible missed households (allowance, extreme hardship,\n"
-    "disability, serious illness, unsafe house outside registered households), and policy gaps\n"
-    "(school roll, medical insurance, disability certificate, allowance: 两线合一).\n\n"
+    "disability, serious illness, unsafe house, hard-hit by disaster 重灾, reservoir resettler\n"
+    "移民 outside registered households), and policy gaps (school roll, medical insurance,\n"
+    "serious-illness insurance 大病保险, disability certificate, allowance: 两线合一, a\n"
+    "registered household in a C/D-grade unsafe house).\n\n"
     "Resident IDs are normalised and validated as import does; invalid ones are counted and\n"
     "listed per file. A department file with a bad header, an unknown mapped column or an\n"
     "undecodable encoding stops the run (exit 2) and nothing is written.\n\n"
@@ -31,16 +34,23 @@ static const char help[] =
     "  --list N         invalid IDs listed per file (default 20)\n"
     "  --no-store       do not store the run (benchmarks)\n\n"
     "explain shows, for a flagged household (or a person absent from the roster), each flag\n"
-    "of the latest run (or --run N) with the department records (file and line) behind it.\n";
+    "of the latest run (or --run N) and what it rested on: the household's category (and its\n"
+    "income against the county's allowance standard where the rule reads them), the member,\n"
+    "the department records (file, line, values read, plate / company / school) and rows\n"
+    "whose ID failed its check character but whose first 17 digits are a member's.\n"
+    "  --unmasked       names and resident IDs in full (personal data: the change log records\n"
+    "                   who asked, for which household and run)\n";
 
 static int explain(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},     {"household", required_argument, 0, 'H'},
         {"person", required_argument, 0, 'p'}, {"run", required_argument, 0, 'r'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"unmasked", no_argument, 0, 'u'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *db = NULL, *household = NULL, *person = NULL;
     int64_t run = 0;
+    int unmasked = 0;
     struct store *s;
     struct error e;
     int c, rc;
@@ -60,6 +70,9 @@ static int explain(int argc, char **argv)
             if (parse_int64(optarg, &run) || run < 1)
                 return cli_usage("compare explain", "bad --run %s", optarg);
             break;
+        case 'u':
+            unmasked = 1;
+            break;
         case 'h':
             return cli_help(help);
         default:
@@ -70,8 +83,9 @@ static int explain(int argc, char **argv)
         return cli_usage("compare explain", "give --household ID or --person RESIDENT_ID");
     if (optind != argc)
         return cli_usage("compare explain", "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
-    rc = compare_explain(s, household, person, run, stdout, &e);
+    /* --unmasked writes its change-log note, so only then is the store opened writable */
+    if ((rc = cli_open_store(db, unmasked ? 0 : STORE_READONLY, &s))) return rc;
+    rc = compare_explain(s, household, person, run, unmasked, stdout, &e);
     store_close(s);
     if (rc == ERR_USAGE) return cli_usage("compare explain", "%s", e.msg);
     if (rc) return cli_fail(&e);

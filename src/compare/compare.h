@@ -23,7 +23,8 @@
  *
  * Three kinds of rules: exclusion (a registered member who should not be: 错评), possible
  * missed households (persons on a department's roll who are not in a registered household:
- * 疑似漏评), policy gaps (registered members a department's roll should list but does not).
+ * 疑似漏评), policy gaps (registered members a department's roll should list but does not, or
+ * one that lists them in a state that blocks exit: a C/D-grade unsafe house).
  *
  * Errors: a rules file is checked as a whole, every problem reported with its JSON path. A
  * department file with a bad header, an unknown mapped column or an undecodable encoding
@@ -149,11 +150,16 @@ void compare_result_release(struct compare_result *res);
 void compare_result_print(FILE *f, const struct compare_result *res);
 
 /* Shows, for household `household_id` (or, if NULL, the person `resident`, an 18-character
- * ID, for persons absent from the roster), every flag of run `run` (0: the latest) and the
- * department records (file and line, and what they showed) behind each. IDs and names are
- * masked. ERR_NOTFOUND if the run has no flag for it. */
+ * ID, for persons absent from the roster), every flag of run `run` (0: the latest) and what
+ * each rested on: the household's category (and its income against the county's allowance
+ * standard where the rule reads them), the member concerned, the department records (file,
+ * line, the values read and the file's identifying "show" columns — plate, company, school)
+ * and the rows whose ID failed its check character but whose first 17 digits are a member's.
+ * IDs and names are masked unless `unmasked`, which first appends a change-log note (who,
+ * which run and household) — s must then be writable. ERR_NOTFOUND if the run has no flag
+ * for it. */
 int compare_explain(struct store *s, const char *household_id, const char *resident, int64_t run,
-                    FILE *f, struct error *e);
+                    int unmasked, FILE *f, struct error *e);
 
 
 /* ---------------------------------------------------------------- synthetic departments */

@@ -108,6 +108,7 @@ struct cmp_file {
     struct cmp_column *cols;                                         /* arena */
     size_t ncols;
     int id_col, name_col; /* indexes into cols (name_col -1 if unmapped) */
+    unsigned show;        /* bit per column shown with each record ("show": plate, school) */
 };
 
 struct compare_rules {
@@ -205,13 +206,17 @@ static inline const char *cmp_hh_id(const struct cmp_index *ix, uint32_t hh)
 
 /* ---------------------------------------------------------------- flags */
 
+#define EV_ID_INVALID 2
+
 /* One department record behind a flag. */
 struct cmp_ev {
     struct cmp_ev *next;
     uint64_t person; /* the record's resident ID, packed */
     uint32_t line;
     uint16_t file;
-    uint8_t matched;    /* 1: satisfies the rule; 0: a record of the subject that does not */
+    uint8_t matched;    /* 1: satisfies the rule; 0: a record of the subject that does not;
+                           EV_ID_INVALID: a record whose ID failed validation (check
+                           character) but whose first 17 digits are the subject's */
     const char *detail; /* "车辆价值=120000; 机动车状态=正常" (arena) */
 };
 

@@ -62,6 +62,16 @@ struct agg {
     const char *name;
 };
 
+/* A row whose ID failed validation only by its check character while its first 17 digits
+ * are a roster member's: kept so that `explain` can show why a record is missing. */
+struct nearid {
+    uint64_t person; /* the member whose body the cell carries */
+    uint32_t hh;     /* the member's household */
+    uint32_t line;
+    uint16_t file;
+    const char *detail; /* the columns the file's rules read and show (the file's arena) */
+};
+
 struct job {
     size_t fi;  /* file index in the rules */
     char *path; /* owned */
@@ -74,6 +84,9 @@ struct job {
     struct u64map map;   /* key -> index into aggs */
     struct arena *arena; /* borrowed: the outcome's arena for this file */
     int name_field;      /* csv field of the name column, -1 if unmapped */
+    unsigned near_cols;  /* columns described for a near-miss row (conditions, show) */
+    struct nearid *nears; /* owned */
+    size_t nnears, capnears;
     int rc;
     struct error e;
 };
@@ -206,7 +219,28 @@ static int cond_holds(struct rowvals *rv, const struct cmp_cond *cd, int from, i
     return 0;
 }
 
-/* Writes "header=value; header=value" for the columns a source reads into out (at most
+/* Appends "header=value" for each column of mask (in column order) to out, which holds len
+ * bytes (at most size, NUL-terminated); returns the new length. */
+static size_t detail_cols(struct rowvals *rv, unsigned mask, char **headers, char *out, size_t len,
+                          size_t size)
+{
+    for (int col = 0; mask; col++, mask >>= 1) {
+        const char *s;
+        size_t n;
+        int w;
+        if (!(mask & 1u) || col == rv->f->name_col) continue;
+        s = csv_field(rv->c, (size_t)rv->colidx[col]);
+        trimmed(s, strlen(s), &s, &n);
+        if (n > 60) n = 60;
+        w = snprintf(out + len, size - len, "%s%s=%.*s", len ? "; " : "", headers[col], (int)n, s);
+        if (w < 0 || (size_t)w >= size - len) break;
+        len += (size_t)w;
+    }
+    return len;
+}
+
+/* Writes "header=value; header=value" for the columns a source reads, then the file's
+ * "show" columns (plate, school), into out (at most
  * size bytes, NUL-terminated); returns the length. */
 static size_t detail_of(struct rowvals *rv, const struct cmp_source *src, char **headers, char *out,
                         size_t size)
@@ -225,10 +259,10 @@ static size_t detail_of(struct rowvals *rv, const struct cmp_source *src, char *
         trimmed(s, strlen(s), &s, &n);
         if (n > 60) n = 60;
         w = snprintf(out + len, size - len, "%s%s=%.*s", len ? "; " : "", headers[col], (int)n, s);
-        if (w < 0 || (size_t)w >= size - len) break;
+        if (w < 0 || (size_t)w >= size - len) return len;
         len += (size_t)w;
     }
-    return len;
+    return detail_cols(rv, rv->f->show & ~done, headers, out, len, size);
 }
 
 static struct agg *agg_get(struct job *j, uint64_t key)
@@ -435,6 +469,48 @@ static int flush_batch(struct shared *sh, struct job *j, struct batch *bt,
     return 0;
 }
 
+/* The packed 17-digit body of a cell that failed only its check character: trimmed of
+ * spaces, tabs and Excel's apostrophe, 18 characters, the first 17 ASCII digits. 0 if not. */
+static uint64_t near_body(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t')) s++, n--;
+    if (n && *s == '\'') s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) n--;
+    if (n != 18) return 0;
+    for (int i = 0; i < 17; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return ids_pack(s);
+}
+
+/* Keeps the current row (its ID invalid by the check character) if its body is a member's. */
+static int keep_near(struct shared *sh, struct job *j, struct rowvals *rv, char **headers,
+                     const char *cell, size_t len, uint32_t line)
+{
+    uint64_t key = near_body(cell, len);
+    const struct cmp_slot *sl = key ? cmp_index_find(sh->ix, key) : NULL;
+    char detail[DETAIL_MAX];
+    struct nearid *nm;
+    if (!sl) return 0;
+    if (j->nnears == j->capnears) {
+        size_t cap = j->capnears ? j->capnears * 2 : 64;
+        struct nearid *p = mem_realloc(j->nears, cap * sizeof *p);
+        if (!p) return ERR_NOMEM;
+        j->nears = p;
+        j->capnears = cap;
+    }
+    detail[0] = '\0';
+    detail_cols(rv, j->near_cols, headers, detail, 0, sizeof detail);
+    nm = &j->nears[j->nnears];
+    nm->person = key;
+    nm->hh = sl->hh;
+    nm->line = line;
+    nm->file = (uint16_t)j->fi;
+    nm->detail = arena_strdup(j->arena, detail);
+    if (!nm->detail) return ERR_NOMEM;
+    j->nnears++;
+    return 0;
+}
+
 static void run_job(struct shared *sh, struct job *j, int worker)
 {
     const struct cmp_file *f = &sh->r->files[j->fi];
@@ -515,6 +591,12 @@ static void run_job(struct shared *sh, struct job *j, int worker)
                 if (len > sizeof b->raw - 1) len = sizeof b->raw - 1;
                 memcpy(b->raw, csv_field(c, idfield), len);
                 b->raw[len] = '\0';
+            }
+            if (prob == IDS_CHECK &&
+                keep_near(sh, j, &rv, headers, csv_field(c, idfield), csv_field_len(c, idfield),
+                          (uint32_t)csv_line(c))) {
+                rc = error_set(&j->e, ERR_NOMEM, "out of memory");
+                goto out;
             }
             continue;
         }
@@ -676,6 +758,81 @@ static void merge_group(struct cmp_flag *fl, struct aref *refs, size_t lo, size_
     if (tail) tail->next = NULL;
 }
 
+static int cmp_nearid(const void *x, const void *y)
+{
+    const struct nearid *a = x, *b = y;
+    if (a->hh != b->hh) return a->hh < b->hh ? -1 : 1;
+    if (a->person != b->person) return a->person < b->person ? -1 : 1;
+    if (a->file != b->file) return a->file < b->file ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Adds to each flag of a roster unit the near-miss rows (ID invalid by its check character,
+ * body a member's) of the files its rule reads: the member's own for a member flag, any
+ * member's for a household flag; at most max_evidence per flag, after its records, in
+ * (person, file, line) order. They explain a "none" flag (the school-roll record was there,
+ * its ID mistyped) and never change which flags are raised. 0 or ERR_NOMEM. */
+static int attach_nears(struct shared *sh, struct cmp_outcome *out, struct cmp_flag *flags,
+                        size_t nflags)
+{
+    const struct compare_rules *r = sh->r;
+    struct nearid *all;
+    size_t n = 0;
+    for (size_t i = 0; i < sh->njobs; i++) n += sh->jobs[i].nnears;
+    if (!n) return 0;
+    all = mem_alloc(n * sizeof *all);
+    if (!all) return ERR_NOMEM;
+    n = 0;
+    for (size_t i = 0; i < sh->njobs; i++) {
+        if (sh->jobs[i].nnears)
+            memcpy(all + n, sh->jobs[i].nears, sh->jobs[i].nnears * sizeof *all);
+        n += sh->jobs[i].nnears;
+    }
+    qsort(all, n, sizeof *all, cmp_nearid);
+    for (size_t f = 0; f < nflags; f++) {
+        struct cmp_flag *fl = &flags[f];
+        const struct cmp_rule *ru = &r->rules[fl->rule];
+        struct cmp_ev *tail = fl->ev;
+        size_t lo = 0, hi = n, kept = 0;
+        if (!fl->hh) continue;
+        while (lo < hi) { /* first near row of the household */
+            size_t mid = lo + (hi - lo) / 2;
+            if (all[mid].hh < fl->hh)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        while (tail && tail->next) tail = tail->next;
+        for (size_t k = lo; k < n && all[k].hh == fl->hh && kept < (size_t)r->max_evidence; k++) {
+            const struct nearid *nm = &all[k];
+            struct cmp_ev *ev;
+            int reads = 0;
+            if (fl->person && nm->person != fl->person) continue;
+            for (size_t q = 0; q < ru->nsrc && !reads; q++) reads = ru->src[q].file == nm->file;
+            if (!reads) continue;
+            ev = arena_alloc(&out->arenas[nm->file], sizeof *ev);
+            if (!ev) {
+                mem_free(all);
+                return ERR_NOMEM;
+            }
+            ev->next = NULL;
+            ev->person = nm->person;
+            ev->line = nm->line;
+            ev->file = nm->file;
+            ev->matched = EV_ID_INVALID;
+            ev->detail = nm->detail;
+            if (tail)
+                tail->next = ev;
+            else
+                fl->ev = ev;
+            tail = ev;
+            kept++;
+        }
+    }
+    mem_free(all);
+    return 0;
+}
+
 static int merge_and_decide(struct shared *sh, struct cmp_outcome *out, struct error *e)
 {
     const struct compare_rules *r = sh->r;
@@ -755,6 +912,7 @@ static int merge_and_decide(struct shared *sh, struct cmp_outcome *out, struct e
             }
         }
     }
+    if (attach_nears(sh, out, fv.v, fv.n)) goto nomem;
     qsort(fv.v, fv.n, sizeof *fv.v, cmp_flag_order);
     out->flags = fv.v;
     out->nflags = fv.n;
@@ -953,8 +1111,10 @@ int cmp_engine_run(const struct compare_rules *r, const struct cmp_index *ix, co
                 for (size_t c = 0; c < src->ncond; c++) {
                     b->from[c] = cmp_date_resolve(&src->cond[c].from, ref, 0);
                     b->to[c] = cmp_date_resolve(&src->cond[c].to, ref, 99991231);
+                    j->near_cols |= 1u << src->cond[c].col;
                 }
             }
+        j->near_cols |= r->files[i].show;
         sh.bytes_total += (uint64_t)j->size;
     }
     for (size_t k = 0; k < sh.njobs; k++) {
@@ -997,6 +1157,7 @@ out:
         mem_free(jobs[k].path);
         mem_free(jobs[k].b);
         mem_free(jobs[k].aggs);
+        mem_free(jobs[k].nears);
         u64map_release(&jobs[k].map);
     }
     mem_free(jobs);

@@ -91,7 +91,8 @@ static void evidence_text(struct strbuf *sb, const struct compare_rules *r,
             sb_addf(sb, "%s%s", k ? ", " : "", r->files[ru->src[k].file].file);
     }
     for (const struct cmp_ev *ev = fl->ev; ev; ev = ev->next)
-        sb_addf(sb, "%s%s:%u", sb->len > at ? "; " : "", r->files[ev->file].file, ev->line);
+        sb_addf(sb, "%s%s:%u%s", sb->len > at ? "; " : "", r->files[ev->file].file, ev->line,
+                ev->matched == EV_ID_INVALID ? " (ID invalid)" : "");
     if (fl->records > fl->nev) sb_addf(sb, "; ... %u records in all", fl->records);
 }
 
@@ -347,7 +348,10 @@ static int write_xlsx(const char *path, const struct compare_rules *r, const str
                 xs_str(&x, row, 2, r->files[ev->file].file);
                 xs_num(&x, row, 3, ev->line);
                 xs_str(&x, row, 4, id);
-                xs_str(&x, row, 5, ev->matched ? "是 yes" : "否 no");
+                xs_str(&x, row, 5,
+                       ev->matched == EV_ID_INVALID ? "证件号校验失败 ID invalid (check)"
+                       : ev->matched                ? "是 yes"
+                                                    : "否 no");
                 xs_str(&x, row, 6, ev->detail);
             }
         }
@@ -442,8 +446,9 @@ static void evidence_json(struct strbuf *sb, const struct compare_rules *r,
         if (ev != fl->ev) sb_addch(sb, ',');
         sb_adds(sb, "{\"file\":");
         json_str(sb, r->files[ev->file].file);
-        sb_addf(sb, ",\"line\":%u,\"id\":\"%s\",\"matched\":%s,\"detail\":", ev->line, id,
-                ev->matched ? "true" : "false");
+        sb_addf(sb, ",\"line\":%u,\"id\":\"%s\",\"matched\":%s,%s\"detail\":", ev->line, id,
+                ev->matched == 1 ? "true" : "false",
+                ev->matched == EV_ID_INVALID ? "\"id_invalid\":\"check\"," : "");
         json_str(sb, ev->detail ? ev->detail : "");
         sb_addch(sb, '}');
     }
@@ -870,18 +875,125 @@ void compare_result_print(FILE *f, const struct compare_result *res)
 
 /* ------------------------------------------------------------------ explain */
 
-int compare_explain(struct store *s, const char *household_id, const char *resident, int64_t run,
-                    FILE *f, struct error *e)
+/* What explain shows of a person: masked, or in full when the user asked (--unmasked). */
+static void show_id(const char *id, int unmasked, char *out, size_t size)
 {
-    struct stmt *st = NULL, *nm = NULL;
+    if (unmasked)
+        snprintf(out, size, "%s", id);
+    else
+        mask_id(id, out, size);
+}
+
+static void show_name(struct strbuf *sb, const char *name, int unmasked)
+{
+    if (unmasked)
+        sb_adds(sb, name);
+    else
+        mask_name(sb, name);
+}
+
+/* The registry's side of a household, as the rules read it. */
+struct subject {
+    int found, registered, cat; /* HH_CAT_* */
+    int has_income, has_standard;
+    double income, standard;
+    int64_t county;
+    char county_name[64];
+};
+
+static const char *cat_label(int cat)
+{
+    static const char *l[4] = {"一般农户 general", "未脱贫户 unexited", "已脱贫户 exited",
+                               "返贫户 returned"};
+    return cat >= 0 && cat < 4 ? l[cat] : "?";
+}
+
+static int load_subject(struct store *s, const char *household_id, struct subject *sj,
+                        struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc;
+    memset(sj, 0, sizeof *sj);
+    rc = store_prepare(s,
+                       "SELECT h.registered, h.exit_year, h.returned, h.income, "
+                       "c.allowance_standard, c.name, h.village / 1000000 FROM households h "
+                       "LEFT JOIN counties c ON c.code = h.village / 1000000 "
+                       "WHERE h.household_id = ?",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, household_id, strlen(household_id));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) {
+        sj->found = 1;
+        sj->registered = (int)stmt_int(st, 0);
+        sj->cat = !sj->registered                    ? HH_CAT_GENERAL
+                  : stmt_int(st, 2)                  ? HH_CAT_RETURNED
+                  : stmt_type(st, 1) == STORE_NULL   ? HH_CAT_UNEXITED
+                                                     : HH_CAT_EXITED;
+        sj->has_income = stmt_type(st, 3) != STORE_NULL;
+        sj->income = stmt_double(st, 3);
+        sj->has_standard = stmt_type(st, 4) != STORE_NULL;
+        sj->standard = stmt_double(st, 4);
+        if (stmt_type(st, 5) != STORE_NULL)
+            snprintf(sj->county_name, sizeof sj->county_name, "%s", stmt_text(st, 5));
+        sj->county = stmt_int(st, 6);
+    }
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* "户主 head 王** 340123********0013" of household_id into sb (nothing if it has no head). */
+static void head_of_household(struct stmt *head, const char *household_id, int unmasked,
+                              struct strbuf *sb)
+{
+    stmt_bind_text(head, 1, household_id, strlen(household_id));
+    if (stmt_step(head, NULL) == STORE_ROW) {
+        char id[19], shown[32];
+        ids_unpack((uint64_t)stmt_int(head, 1), id);
+        show_id(id, unmasked, shown, sizeof shown);
+        sb_adds(sb, "户主 head ");
+        show_name(sb, stmt_text(head, 0), unmasked);
+        sb_addf(sb, " %s", shown);
+    }
+    stmt_reset(head);
+}
+
+/* The change-log note of an explain that shows names and IDs in full: who saw whose. */
+static int note_unmasked(struct store *s, const char *household_id, const char *resident,
+                         int64_t run, struct error *e)
+{
+    struct strbuf d = STRBUF_INIT;
+    int rc;
+    sb_addf(&d, "{\"unmasked\":true,\"run\":%lld,\"%s\":", (long long)run,
+            household_id ? "household" : "person");
+    json_str(&d, household_id ? household_id : resident);
+    sb_addch(&d, '}');
+    if (sb_ok(&d)) return error_set(e, ERR_NOMEM, "out of memory");
+    rc = store_begin(s, e);
+    if (!rc) rc = audit_note(s, "compare explain", "compare_flags",
+                             household_id ? household_id : "person", d.buf, e);
+    if (!rc)
+        rc = store_commit(s, e);
+    else if (store_in_transaction(s))
+        store_rollback(s);
+    sb_release(&d);
+    return rc;
+}
+
+int compare_explain(struct store *s, const char *household_id, const char *resident, int64_t run,
+                    int unmasked, FILE *f, struct error *e)
+{
+    struct stmt *st = NULL, *nm = NULL, *head = NULL;
     struct compare_rules *r = NULL;
     struct strbuf rules = STRBUF_INIT, sb = STRBUF_INIT;
+    struct subject sj;
     struct error etmp;
     int64_t n = 0;
     char ref[16] = "";
     struct rid rid;
     int rc;
     if (!e) e = &etmp;
+    memset(&sj, 0, sizeof sj);
     if (!run) {
         /* a store where compare never ran has no compare_runs table: the query fails */
         if (store_query_int(s, "SELECT max(row_no) FROM compare_runs", 0, &run, e) || !run)
@@ -912,6 +1024,10 @@ int compare_explain(struct store *s, const char *household_id, const char *resid
     }
     rc = compare_rules_parse("(rules of the run)", rules.buf, rules.len, &r, NULL, e);
     if (rc) goto out;
+    /* logged before anything is shown: an attempt is on record whatever it finds */
+    if (unmasked && (rc = note_unmasked(s, household_id, household_id ? NULL : rid.s, run, e)))
+        goto out;
+    if (household_id && (rc = load_subject(s, household_id, &sj, e))) goto out;
     rc = store_prepare(s,
                        household_id
                            ? "SELECT rule, kind, severity, county, household_id, resident, name, "
@@ -923,9 +1039,15 @@ int compare_explain(struct store *s, const char *household_id, const char *resid
                        &st, e);
     if (rc) goto out;
     rc = store_prepare(s,
-                       "SELECT m.name FROM members m JOIN households h ON m.household = h.row_no "
-                       "WHERE h.household_id = ? AND m.resident = ?",
+                       "SELECT m.name, m.relation FROM members m JOIN households h ON "
+                       "m.household = h.row_no WHERE h.household_id = ? AND m.resident = ?",
                        &nm, e);
+    if (rc) goto out;
+    rc = store_prepare(s,
+                       "SELECT m.name, m.resident FROM members m JOIN households h ON "
+                       "m.household = h.row_no WHERE h.household_id = ? AND m.relation = 'head' "
+                       "ORDER BY m.row_no LIMIT 1",
+                       &head, e);
     if (rc) goto out;
     stmt_bind_int(st, 1, run);
     if (household_id)
@@ -937,40 +1059,78 @@ int compare_explain(struct store *s, const char *household_id, const char *resid
         const struct cmp_rule *ru = NULL;
         json_t *ev;
         json_error_t jerr;
-        char masked[32];
+        char shown[32];
         for (size_t i = 0; i < r->nrules; i++)
             if (!strcmp(r->rules[i].id, rule)) ru = &r->rules[i];
         if (!n++) {
-            if (household_id)
+            if (household_id) {
                 fprintf(f,
-                        "户 household %s (县 county %lld) — 比对 run %lld, 参考日期 reference date "
-                        "%s\n",
-                        household_id, (long long)stmt_int(st, 3), (long long)run, ref);
-            else {
-                mask_id(rid.s, masked, sizeof masked);
+                        "户 household %s (县 county %lld%s%s) — 比对 run %lld, 参考日期 "
+                        "reference date %s\n",
+                        household_id, (long long)stmt_int(st, 3), sj.county_name[0] ? " " : "",
+                        sj.county_name, (long long)run, ref);
+                sb_reset(&sb);
+                head_of_household(head, household_id, unmasked, &sb);
+                if (sj.found)
+                    fprintf(f, "类别 category: %s%s%s\n", cat_label(sj.cat),
+                            sb.len && !sb_ok(&sb) ? "; " : "", sb_ok(&sb) ? "" : sb.buf);
+            } else {
+                show_id(rid.s, unmasked, shown, sizeof shown);
                 fprintf(f,
                         "名册外人员 person absent from the roster %s (region %lld) — 比对 run "
                         "%lld, 参考日期 reference date %s\n",
-                        masked, (long long)stmt_int(st, 3), (long long)run, ref);
+                        shown, (long long)stmt_int(st, 3), (long long)run, ref);
             }
+            if (unmasked)
+                fprintf(f, "完整姓名和身份证号 names and IDs in full (--unmasked, logged for %s)\n",
+                        audit_actor());
         }
         fprintf(f, "\n[%lld] %s %s · %s · %s\n", (long long)n, cmp_severity_zh(stmt_text(st, 2)),
                 stmt_text(st, 2), cmp_kind_zh(stmt_text(st, 1)), rule);
         if (ru) fprintf(f, "    %s / %s\n    依据 seed: %s\n", ru->zh, ru->en, ru->seed);
+        if (ru && sj.found && (ru->cats || ru->below_allowance)) {
+            /* what the decision read from the registry */
+            fprintf(f, "    registry / 建档立卡: 类别 category %s", cat_label(sj.cat));
+            if (ru->cats) {
+                int first = 1;
+                fprintf(f, " (the rule takes:");
+                for (int c = 1; c < 4; c++)
+                    if (ru->cats & (1u << c)) {
+                        fprintf(f, "%s %s", first ? "" : ",", cat_label(c));
+                        first = 0;
+                    }
+                fprintf(f, ")");
+            }
+            if (ru->below_allowance) {
+                if (sj.has_income && sj.has_standard)
+                    fprintf(f, "; 人均纯收入 income %.2f %s 县低保标准 county allowance standard %.2f",
+                            sj.income, sj.income < sj.standard ? "<" : ">=", sj.standard);
+                else
+                    fprintf(f, "; 人均纯收入 income %s, 县低保标准 standard %s",
+                            sj.has_income ? "recorded" : "not recorded",
+                            sj.has_standard ? "recorded" : "unknown");
+            }
+            fprintf(f, "\n");
+        }
         if (stmt_type(st, 5) != STORE_NULL) {
             char id[19];
+            const char *rel = NULL;
             ids_unpack((uint64_t)stmt_int(st, 5), id);
-            mask_id(id, masked, sizeof masked);
+            show_id(id, unmasked, shown, sizeof shown);
             sb_reset(&sb);
             if (stmt_type(st, 6) != STORE_NULL) {
-                mask_name(&sb, stmt_text(st, 6));
+                show_name(&sb, stmt_text(st, 6), unmasked);
             } else if (household_id) {
                 stmt_bind_text(nm, 1, household_id, strlen(household_id));
                 stmt_bind_int(nm, 2, stmt_int(st, 5));
-                if (stmt_step(nm, NULL) == STORE_ROW) mask_name(&sb, stmt_text(nm, 0));
+                if (stmt_step(nm, NULL) == STORE_ROW) {
+                    show_name(&sb, stmt_text(nm, 0), unmasked);
+                    rel = code_zh(codes_relation, stmt_text(nm, 1));
+                }
                 stmt_reset(nm);
             }
-            fprintf(f, "    member / 成员 %s %s\n", masked, sb_ok(&sb) ? "" : sb.buf);
+            fprintf(f, "    member / 成员 %s %s%s%s%s\n", shown, sb_ok(&sb) ? "" : sb.buf,
+                    rel ? " (" : "", rel ? rel : "", rel ? ")" : "");
         }
         if (ru && ru->none) {
             fprintf(f, "    no record satisfying the rule in / 以下名册中无符合条件的记录:");
@@ -981,25 +1141,45 @@ int compare_explain(struct store *s, const char *household_id, const char *resid
         }
         ev = json_loadb(stmt_text(st, 8), stmt_len(st, 8), 0, &jerr);
         if (json_is_array(ev)) {
-            size_t i;
+            size_t i, kept = 0;
             json_t *item;
             json_array_foreach(ev, i, item)
             {
                 const char *id = json_string_value(json_object_get(item, "id"));
                 const char *file = json_string_value(json_object_get(item, "file"));
                 const char *detail = json_string_value(json_object_get(item, "detail"));
-                mask_id(id ? id : "", masked, sizeof masked);
-                fprintf(f, "    %s line %lld: %s   [%s] %s\n", file ? file : "?",
+                int invalid = json_object_get(item, "id_invalid") != NULL;
+                const char *rel = NULL;
+                show_id(id ? id : "", unmasked, shown, sizeof shown);
+                sb_reset(&sb);
+                if (household_id && id && stmt_type(st, 5) == STORE_NULL) {
+                    /* a household flag: whose record it is */
+                    struct rid mr;
+                    if (ids_parse(id, strlen(id), 0, &mr, NULL, 0) == IDS_OK) {
+                        stmt_bind_text(nm, 1, household_id, strlen(household_id));
+                        stmt_bind_int(nm, 2, (int64_t)mr.key);
+                        if (stmt_step(nm, NULL) == STORE_ROW) {
+                            show_name(&sb, stmt_text(nm, 0), unmasked);
+                            rel = code_zh(codes_relation, stmt_text(nm, 1));
+                        }
+                        stmt_reset(nm);
+                    }
+                }
+                kept += !invalid;
+                fprintf(f, "    %s line %lld: %s   [%s] %s%s%s%s%s%s\n", file ? file : "?",
                         (long long)json_integer_value(json_object_get(item, "line")),
                         detail ? detail : "",
-                        json_is_true(json_object_get(item, "matched"))
+                        invalid ? "证件号校验失败 ID failed its check character; its first 17 "
+                                  "digits are this member's, so the record matched nothing"
+                        : json_is_true(json_object_get(item, "matched"))
                             ? "符合 satisfies the rule"
                             : "不符合 a record that does not satisfy it",
-                        masked);
+                        shown, sb.len && !sb_ok(&sb) ? " 成员 member " : "",
+                        sb_ok(&sb) ? "" : sb.buf, rel ? " (" : "", rel ? rel : "", rel ? ")" : "");
             }
-            if ((int64_t)json_array_size(ev) < stmt_int(st, 7))
+            if ((int64_t)kept < stmt_int(st, 7))
                 fprintf(f, "    ... %lld records in all (the first %zu kept)\n",
-                        (long long)stmt_int(st, 7), json_array_size(ev));
+                        (long long)stmt_int(st, 7), kept);
         }
         if (ev) json_decref(ev);
     }
@@ -1011,6 +1191,7 @@ int compare_explain(struct store *s, const char *household_id, const char *resid
 out:
     stmt_finalize(st);
     stmt_finalize(nm);
+    stmt_finalize(head);
     compare_rules_free(r);
     sb_release(&rules);
     sb_release(&sb);

@@ -16,6 +16,9 @@
  *   {"column": C, "from": D, "to": D}  D: "2019-12-31", "ref", "ref-2y", "ref-6m", "ref-30d"
  *   {"column": C, "empty": true|false}
  *
+ * A file may list "show" columns: identifying fields (a plate, a company, a school) kept with
+ * every record's evidence so that whoever checks a flag can find the record.
+ *
  * Checks beyond types: ids and file names unique; every condition's column mapped by its
  * file; a column compared as a number is not elsewhere compared as a date; "none" rules
  * concern registry members only (absent persons cannot be enumerated) and at most
@@ -216,6 +219,42 @@ static int parse_date_spec(const char *s, struct cmp_date *d)
 
 /* ------------------------------------------------------------------ files */
 
+static int find_col(const struct cmp_file *f, const char *name);
+
+/* "show": ["plate", ...] — columns that identify a record for whoever checks a flag (a
+ * plate number, a company, a school): shown with every record kept as evidence, never read
+ * by a condition. Not the ID (shown anyway) nor the name (personal data kept out of the
+ * evidence text). */
+static void parse_show(struct rctx *c, json_t *o, struct cmp_file *f)
+{
+    json_t *v = json_object_get(o, "show"), *item;
+    size_t at, i;
+    if (!v) return;
+    at = push_key(c, "show");
+    if (!json_is_array(v)) {
+        rerr(c, "expected a list of column names, e.g. [\"plate\"]");
+        pop(c, at);
+        return;
+    }
+    json_array_foreach(v, i, item)
+    {
+        size_t at2 = push_idx(c, i);
+        int col = json_is_string(item) ? find_col(f, json_string_value(item)) : -1;
+        if (!json_is_string(item))
+            rerr(c, "expected a column name");
+        else if (col < 0)
+            rerr(c, "\"%s\" is not a column of file \"%s\"", json_string_value(item),
+                 f->id ? f->id : "?");
+        else if (col == f->id_col || col == f->name_col)
+            rerr(c, "\"%s\": the ID is always shown, the name never (personal data)",
+                 json_string_value(item));
+        else
+            f->show |= 1u << col;
+        pop(c, at2);
+    }
+    pop(c, at);
+}
+
 static void parse_file(struct rctx *c, json_t *o, struct cmp_file *f, size_t fi)
 {
     json_t *cols, *v;
@@ -227,7 +266,7 @@ static void parse_file(struct rctx *c, json_t *o, struct cmp_file *f, size_t fi)
         rerr(c, "expected an object {\"id\": ..., \"file\": ..., \"columns\": {...}}");
         return;
     }
-    known_keys(c, o, "id|file|department|title|columns");
+    known_keys(c, o, "id|file|department|title|columns|show");
     f->id = get_str(c, o, "id", 1);
     f->file = get_str(c, o, "file", 1);
     get_label(c, o, "department", &f->dept_zh, &f->dept_en);
@@ -320,6 +359,7 @@ static void parse_file(struct rctx *c, json_t *o, struct cmp_file *f, size_t fi)
     if (f->id_col < 0 && !json_object_get(cols, "id"))
         rerr(c, "no \"id\": every department file needs its resident ID column mapped");
     pop(c, at);
+    parse_show(c, o, f);
 }
 
 static int find_file(const struct compare_rules *r, const char *id)

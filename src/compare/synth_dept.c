@@ -77,6 +77,8 @@ enum {
     D_ABROAD,
     D_CONSUMPTION,
     D_REPORTS,
+    D_DISASTER,
+    D_RESETTLE,
     D_TRUTH,
     D_N
 };
@@ -93,7 +95,8 @@ static const struct {
      "序号,姓名,身份证号码,与户主关系,保障类型,月保障金额,保障起始日期,保障状态,所属区县", 0, 0, 0,
      3},
     {"civil_hardship.csv", "姓名,身份证号,人员类别,供养方式,供养起始日期,人员状态", 1, 0, 0, 0},
-    {"medical_insurance.csv", "个人编号,姓名,公民身份号码,参保险种,参保状态,参保年度", 0, 0, 0, 5},
+    {"medical_insurance.csv", "个人编号,姓名,公民身份号码,参保险种,参保状态,大病保险,参保年度", 0, 0,
+     0, 5},
     {"school_roll.csv", "学籍号,学生姓名,身份证件号,学校名称,学段,年级,学籍状态", 0, 0, 0, 3},
     {"disabled_persons.csv", "姓名,性别,身份证号,残疾人证号,残疾类别,残疾等级,户口性质,证件状态", 0,
      0, 0, 2},
@@ -110,6 +113,9 @@ static const struct {
     {"consumption.csv", "姓名,身份证号,统计年度,年度消费金额(元)", 0, 1, 0, 3},
     {"verified_reports.csv", "被举报人姓名,被举报人身份证号,举报事项,核查结论,办结日期", 1, 0, 0,
      0},
+    {"disaster_households.csv", "户主姓名,户主身份证号,灾害类型,受灾日期,受灾程度,户籍性质,救助状态",
+     0, 0, 0, 2},
+    {"reservoir_resettlers.csv", "姓名,身份证号,移民类别,水库名称,搬迁年份,扶持状态", 0, 0, 1, 2},
     {"departments-truth.csv", "rule,household_id,resident_id,county", 0, 0, 0, 0},
 };
 
@@ -131,6 +137,10 @@ enum {
     R_MEDICAL,
     R_DISCERT,
     R_ALLOWANCE_NR,
+    R_REG_UNSAFE,
+    R_ILLNESS_INS,
+    R_M_DISASTER,
+    R_M_RESETTLED,
     R_N
 };
 static const char *const rule_ids[R_N] = {"payroll",
@@ -148,7 +158,11 @@ static const char *const rule_ids[R_N] = {"payroll",
                                           "school_dropout",
                                           "no_medical_insurance",
                                           "disability_no_certificate",
-                                          "allowance_not_received"};
+                                          "allowance_not_received",
+                                          "registered_unsafe_house",
+                                          "no_illness_insurance",
+                                          "missed_disaster",
+                                          "missed_resettled"};
 #define B(r)     (1u << (r))
 #define RECEIVED B(R_ALLOWANCE_NR) /* household: a valid allowance or hardship record */
 
@@ -598,7 +612,7 @@ static int w_hardship(struct gen *g, struct rng *r, const struct member *m, cons
 }
 
 static int w_medical(struct gen *g, struct rng *r, const struct member *m, const char *scheme,
-                     const char *status)
+                     const char *status, const char *illness)
 {
     struct out *o = &g->out[D_MEDICAL];
     int ok;
@@ -612,6 +626,8 @@ static int w_medical(struct gen *g, struct rng *r, const struct member *m, const
     out_str(o, scheme);
     out_ch(o, ',');
     out_str(o, status);
+    out_ch(o, ',');
+    out_str(o, illness);
     out_ch(o, ',');
     out_u64(o, (uint64_t)g->year);
     out_end(o, r, dfiles[D_MEDICAL].dup);
@@ -875,6 +891,54 @@ static int w_report(struct gen *g, struct rng *r, const struct member *m, const 
     return ok;
 }
 
+static int w_disaster(struct gen *g, struct rng *r, const struct member *m, int date,
+                      const char *degree, const char *hukou)
+{
+    static const char *const hazards[] = {"洪涝", "干旱", "风雹", "地质灾害", "低温冷冻和雪灾"};
+    struct out *o = &g->out[D_DISASTER];
+    int ok;
+    out_row(o);
+    out_str(o, m->name);
+    out_ch(o, ',');
+    ok = out_id(g, o, D_DISASTER, m->id, m->key, r);
+    out_ch(o, ',');
+    out_str(o, hazards[rng_int(r, 0, 4)]);
+    out_ch(o, ',');
+    out_date(o, date);
+    out_ch(o, ',');
+    out_str(o, degree);
+    out_ch(o, ',');
+    out_str(o, hukou);
+    out_ch(o, ',');
+    out_str(o, rng_bern(r, 0.6) ? "已救助" : "救助中");
+    out_end(o, r, dfiles[D_DISASTER].dup);
+    return ok;
+}
+
+static int w_resettler(struct gen *g, struct rng *r, const struct member *m, const char *kind,
+                       const char *reservoir, int year, const char *status)
+{
+    struct out *o = &g->out[D_RESETTLE];
+    int ok;
+    out_row(o);
+    out_str(o, m->name);
+    out_ch(o, ',');
+    ok = out_id(g, o, D_RESETTLE, m->id, m->key, r);
+    out_ch(o, ',');
+    out_str(o, kind);
+    out_ch(o, ',');
+    out_str(o, reservoir);
+    out_ch(o, ',');
+    out_u64(o, (uint64_t)year);
+    out_ch(o, ',');
+    out_str(o, status);
+    out_end(o, r, dfiles[D_RESETTLE].dup);
+    return ok;
+}
+
+static const char *const reservoirs[] = {"柘林水库", "东江水库", "三峡水库", "五强溪水库",
+                                         "丹江口水库", "响洪甸水库"};
+
 static void w_truth(struct gen *g, int rule, const char *hid, const char *rid, int county)
 {
     struct out *o = &g->out[D_TRUTH];
@@ -921,13 +985,28 @@ static int ill_date(struct gen *g, struct rng *r)
     return rand_date(r, cmp_date_shift(g->ref, -6, 'y'), cmp_date_shift(lo, -1, 'd'));
 }
 
+/* A disaster date: 3% exactly a year back (counts), 3% a day earlier (does not), most within
+ * the year, the rest up to three years back. */
+static int disaster_date(struct gen *g, struct rng *r)
+{
+    int lo = cmp_date_shift(g->ref, -1, 'y');
+    double u = rng_u(r);
+    if (u < 0.03) return lo;
+    if (u < 0.06) return cmp_date_shift(lo, -1, 'd');
+    if (u < 0.80) return rand_date(r, lo, g->ref);
+    return rand_date(r, cmp_date_shift(g->ref, -3, 'y'), cmp_date_shift(lo, -1, 'd'));
+}
+
 static void household_records(struct gen *g, const struct county_info *ci)
 {
     struct household *h = &g->h;
-    struct rng rr, *r = &rr;
+    struct rng rr, *r = &rr, rr2, *r2 = &rr2;
     int reg = h->registered;
     int head = head_of(h);
     rng_init(r, g->seed, 'D', (uint64_t)g->household_no);
+    /* the draws of the rules added later (serious-illness insurance, disasters, reservoir
+     * resettlers) come from a stream of their own, so the older files keep their records */
+    rng_init(r2, g->seed, 'N', (uint64_t)g->household_no);
     if (reg && !h->four_known && !h->poor && rng_bern(r, 0.015))
         h->four[rng_int(r, 0, 3)] = 1; /* no fieldwork truth to agree with: draw one */
 
@@ -953,9 +1032,12 @@ static void household_records(struct gen *g, const struct county_info *ci)
     for (int i = 0; i < h->n; i++) {
         struct member *m = &h->m[i];
         if (m->med) {
-            if (w_medical(g, r, m, "城乡居民基本医疗保险", "正常参保")) m->hit |= B(R_MEDICAL);
+            int ill = rng_bern(r2, 0.99); /* 1%: basic insurance without 大病保险 */
+            if (w_medical(g, r, m, "城乡居民基本医疗保险", "正常参保", ill ? "已参保" : "未参保"))
+                m->hit |= B(R_MEDICAL) | (ill ? B(R_ILLNESS_INS) : 0);
         } else if (rng_bern(r, 0.4)) {
-            w_medical(g, r, m, "城乡居民基本医疗保险", rng_bern(r, 0.5) ? "终止参保" : "暂停参保");
+            w_medical(g, r, m, "城乡居民基本医疗保险", rng_bern(r, 0.5) ? "终止参保" : "暂停参保",
+                      "未参保");
         }
         if (m->in_school && m->age >= 6 && m->age <= 18 &&
             str_in_list(m->edu, strlen(m->edu), "primary|junior|senior|vocational")) {
@@ -991,9 +1073,8 @@ static void household_records(struct gen *g, const struct county_info *ci)
     if (h->unsafe) {
         int active = rng_bern(r, 0.8);
         if (w_unsafe(g, r, &h->m[head], rng_bern(r, 0.6) ? "C级" : "D级",
-                     active ? "未改造" : "改造中") &&
-            !reg)
-            h->hit |= B(R_M_UNSAFE);
+                     active ? "未改造" : "改造中"))
+            h->hit |= reg ? B(R_REG_UNSAFE) : B(R_M_UNSAFE);
     } else if (rng_bern(r, 0.03)) {
         int ab = rng_bern(r, 0.7);
         w_unsafe(g, r, &h->m[head], ab ? (rng_bern(r, 0.5) ? "A级" : "B级") : "C级",
@@ -1106,6 +1187,24 @@ static void household_records(struct gen *g, const struct county_info *ci)
     } else if (!reg && rng_bern(r, 0.0005)) {
         w_report(g, r, &h->m[head], "属实");
     }
+    /* natural disasters: 0.6% of households, half of them hard hit (重灾) */
+    if (rng_bern(r2, 0.006)) {
+        int hard = rng_bern(r2, 0.5), d = disaster_date(g, r2);
+        if (w_disaster(g, r2, &h->m[head], d, hard ? "重灾" : "一般", "农村") && hard && !reg &&
+            d >= cmp_date_shift(g->ref, -1, 'y') && d <= g->ref)
+            h->hit |= B(R_M_DISASTER);
+    }
+    /* reservoir resettlers: 0.8% of households, every member listed, 5% support ended */
+    if (rng_bern(r2, 0.008)) {
+        const char *res = reservoirs[rng_int(r2, 0, 5)];
+        int year = rng_int(r2, 1970, 2010);
+        for (int i = 0; i < h->n; i++) {
+            int active = rng_bern(r2, 0.95);
+            if (w_resettler(g, r2, &h->m[i], "农村移民", res, year, active ? "扶持中" : "已核减") &&
+                active && !reg)
+                h->hit |= B(R_M_RESETTLED);
+        }
+    }
 }
 
 /* The flags the shipped rules must raise for the current household. */
@@ -1123,13 +1222,17 @@ static void household_truth(struct gen *g, const struct county_info *ci)
             if (m->age >= 6 && m->age <= 15 && !(m->hit & B(R_SCHOOL)))
                 w_truth(g, R_SCHOOL, h->id, m->id, county);
             if (!(m->hit & B(R_MEDICAL))) w_truth(g, R_MEDICAL, h->id, m->id, county);
+            if (!(m->hit & B(R_ILLNESS_INS))) w_truth(g, R_ILLNESS_INS, h->id, m->id, county);
             if (m->health == HEALTH_DISABLED && !(m->hit & B(R_DISCERT)))
                 w_truth(g, R_DISCERT, h->id, m->id, county);
         }
         if (eligible && !(h->hit & RECEIVED)) w_truth(g, R_ALLOWANCE_NR, h->id, "", county);
+        if (h->hit & B(R_REG_UNSAFE)) w_truth(g, R_REG_UNSAFE, h->id, "", county);
     } else {
         for (int rl = R_M_ALLOWANCE; rl <= R_M_UNSAFE; rl++)
             if (h->hit & B(rl)) w_truth(g, rl, h->id, "", county);
+        if (h->hit & B(R_M_DISASTER)) w_truth(g, R_M_DISASTER, h->id, "", county);
+        if (h->hit & B(R_M_RESETTLED)) w_truth(g, R_M_RESETTLED, h->id, "", county);
     }
 }
 
@@ -1164,6 +1267,41 @@ static int new_person(struct gen *g, struct rng *r, int region, int lo, int hi, 
     return ERR_INTERNAL;
 }
 
+/* Persons outside the roster for the rules added later (disasters, reservoir resettlers),
+ * from a stream of their own: absent rural persons (possibly missed) and urban ones (never
+ * flagged: 城镇 hukou, 城镇移民). */
+static int county_extras_later(struct gen *g, const char *cname)
+{
+    struct rng rr, *r = &rr;
+    struct member m;
+    int64_t n = g->county_members;
+    int lo = cmp_date_shift(g->ref, -1, 'y');
+    int rc;
+    (void)cname;
+    rng_init(r, g->seed, 'Y', (uint64_t)g->county_index);
+    for (int64_t k = 0; k < n * 2 / 10000 + 1; k++) { /* hard-hit rural 0.02% */
+        int d = rand_date(r, lo, g->ref);
+        if ((rc = new_person(g, r, g->county, 25, 85, &m))) return rc;
+        if (w_disaster(g, r, &m, d, "重灾", "农村")) w_truth(g, R_M_DISASTER, "", m.id, g->county);
+    }
+    for (int64_t k = 0; k < n * 2 / 10000 + 1; k++) { /* rural resettlers 0.02% */
+        if ((rc = new_person(g, r, g->county, 20, 85, &m))) return rc;
+        if (w_resettler(g, r, &m, "农村移民", reservoirs[rng_int(r, 0, 5)], rng_int(r, 1970, 2010),
+                        "扶持中"))
+            w_truth(g, R_M_RESETTLED, "", m.id, g->county);
+    }
+    for (int64_t k = 0; k < n * 5 / 10000; k++) { /* urban: 城镇 hukou, 城镇移民 */
+        int region = g->urban_region[rng_int(r, 0, 2)];
+        if ((rc = new_person(g, r, region, 20, 85, &m))) return rc;
+        if (rng_bern(r, 0.6))
+            w_disaster(g, r, &m, rand_date(r, lo, g->ref), "重灾", "城镇");
+        else
+            w_resettler(g, r, &m, "城(集)镇移民", reservoirs[rng_int(r, 0, 5)],
+                        rng_int(r, 1970, 2010), "扶持中");
+    }
+    return 0;
+}
+
 static int county_extras(struct gen *g)
 {
     const struct county_info *ci = county_of(g, g->county);
@@ -1178,7 +1316,7 @@ static int county_extras(struct gen *g)
         if ((rc = new_person(g, r, g->county, 20, 85, &m))) return rc;
         if (w_allowance(g, r, &m, "农村低保", "在保", cname))
             w_truth(g, R_M_ALLOWANCE, "", m.id, g->county);
-        w_medical(g, r, &m, "城乡居民基本医疗保险", "正常参保");
+        w_medical(g, r, &m, "城乡居民基本医疗保险", "正常参保", "已参保");
     }
     for (int64_t k = 0; k < n * 3 / 10000; k++) { /* stopped allowance: not flagged */
         if ((rc = new_person(g, r, g->county, 20, 85, &m))) return rc;
@@ -1214,8 +1352,11 @@ static int county_extras(struct gen *g)
         int region = g->urban_region[rng_int(r, 0, 2)];
         if ((rc = new_person(g, r, region, 0, 85, &m))) return rc;
         if (rng_bern(r, 0.95))
-            w_medical(g, r, &m, rng_bern(r, 0.6) ? "城镇职工基本医疗保险" : "城乡居民基本医疗保险",
-                      "正常参保");
+        {
+            int staff = rng_bern(r, 0.6); /* employees' insurance has no 大病保险 column value */
+            w_medical(g, r, &m, staff ? "城镇职工基本医疗保险" : "城乡居民基本医疗保险", "正常参保",
+                      staff ? "" : "已参保");
+        }
         if (m.age >= 6 && m.age <= 18)
             w_school(g, r, &m,
                      m.age <= 11   ? "小学"
@@ -1239,7 +1380,7 @@ static int county_extras(struct gen *g)
         if (m.age <= 30 && rng_bern(r, 0.01))
             w_abroad(g, r, &m, rand_date(r, cmp_date_shift(g->ref, -5, 'y'), g->ref), "在读");
     }
-    return 0;
+    return county_extras_later(g, cname);
 }
 
 /* ------------------------------------------------------------------ setup and the loop */

@@ -115,7 +115,7 @@ static char *explain_text(struct store *s, const char *hid, const char *rid, int
     FILE *f = open_memstream(&buf, &len);
     struct error e;
     assert_non_null(f);
-    assert_int_equal(compare_explain(s, hid, rid, 0, f, &e), expect_rc);
+    assert_int_equal(compare_explain(s, hid, rid, 0, 0, f, &e), expect_rc);
     fclose(f);
     return buf;
 }
@@ -134,11 +134,11 @@ static void test_rules_shipped(void **state)
         fail_msg("%s", e.msg);
     }
     assert_int_equal(compare_rules_reference_date(r), 20191231);
-    assert_int_equal(compare_rules_count(r), 16);
-    assert_int_equal(compare_rules_file_count(r), 14);
+    assert_int_equal(compare_rules_count(r), 20);
+    assert_int_equal(compare_rules_file_count(r), 16);
     assert_string_equal(compare_rule_id(r, 0), "payroll");
     assert_string_equal(compare_rules_file_name(r, 8), "vehicles.csv");
-    assert_int_equal(r->nnone, 4);
+    assert_int_equal(r->nnone, 5);
     compare_rules_free(r);
     errlist_release(&errs);
 }
@@ -222,6 +222,17 @@ static void test_rules_errors(void **state)
                             "{\"zh\":\"a\",\"en\":\"b\"},\"title\":{\"zh\":\"a\",\"en\":\"b\"},"
                             "\"columns\":{\"id\":\"x\"}}],\"rules\":[]}",
                        "files[0].file: \"../f.csv\": a file name inside the department folder");
+    /* "show": identifying columns must be mapped, and neither the ID nor the name */
+    expect_rules_error(HEAD "\"files\":[{\"id\":\"f\",\"file\":\"f.csv\",\"department\":"
+                            "{\"zh\":\"a\",\"en\":\"b\"},\"title\":{\"zh\":\"a\",\"en\":\"b\"},"
+                            "\"columns\":{\"id\":\"x\",\"name\":\"n\"},\"show\":[\"plate\"]}],"
+                            "\"rules\":[]}",
+                       "files[0].show[0]: \"plate\" is not a column of file \"f\"");
+    expect_rules_error(HEAD "\"files\":[{\"id\":\"f\",\"file\":\"f.csv\",\"department\":"
+                            "{\"zh\":\"a\",\"en\":\"b\"},\"title\":{\"zh\":\"a\",\"en\":\"b\"},"
+                            "\"columns\":{\"id\":\"x\",\"name\":\"n\"},\"show\":[\"name\"]}],"
+                            "\"rules\":[]}",
+                       "files[0].show[0]: \"name\": the ID is always shown, the name never");
 }
 
 static void test_dates(void **state)
@@ -272,18 +283,52 @@ static void write_mini_departments(const char *dept)
     tu_write(dept, "school_roll.csv",
              "学籍号,学生姓名,身份证件号,学校名称,学段,年级,学籍状态\n"
              "G1,王小明,340123201009040033,东山小学,小学,四年级,辍学\n");
+    /* no_illness_insurance — seed 004: "家庭成员是否都参加基本医保和大病保险?"; seed 001:
+     * "没有基本医疗保障的……贫困户,一律不得退出". 赵老汉 is insured without 大病保险 (flagged),
+     * 孙建国 too but his household is general (not flagged); 郑玉兰's only row has a mistyped
+     * check character (…0001 for …0009): both insurance rules flag her, and explain shows the
+     * row as a near miss whose first 17 digits are hers. */
     tu_write(dept, "medical_insurance.csv",
-             "个人编号,姓名,公民身份号码,参保险种,参保状态,参保年度\n"
-             "1,王大山,340123197003150013,城乡居民,正常参保,2019\n"
-             "1,王大山,340123197003150013,城乡居民,正常参保,2019\n"
-             "2,李秀英,34012319720611002X,城乡居民,正常参保,2019\n"
-             "3,王小明,340123201009040033,城乡居民,正常参保,2019\n"
-             "4,赵老汉,340123195001010050,城乡居民,正常参保,2019\n"
-             "5,钱桂花,340123195302020068,城乡居民,终止参保,2019\n"
-             "6,孙建国,340123198008080071,城乡居民,正常参保,2019\n"
-             "7,吴长林,340123196505050093,城乡居民,正常参保,2019\n"
-             "8,郑玉兰,340123196806060009,城乡居民,正常参保,2019\n"
-             "9,吴刚,340123199207070110,城乡居民,正常参保,2019\n");
+             "个人编号,姓名,公民身份号码,参保险种,参保状态,大病保险,参保年度\n"
+             "1,王大山,340123197003150013,城乡居民,正常参保,已参保,2019\n"
+             "1,王大山,340123197003150013,城乡居民,正常参保,已参保,2019\n"
+             "2,李秀英,34012319720611002X,城乡居民,正常参保,已参保,2019\n"
+             "3,王小明,340123201009040033,城乡居民,正常参保,已参保,2019\n"
+             "4,赵老汉,340123195001010050,城乡居民,正常参保,未参保,2019\n"
+             "5,钱桂花,340123195302020068,城乡居民,终止参保,未参保,2019\n"
+             "6,孙建国,340123198008080071,城乡居民,正常参保,未参保,2019\n"
+             "7,吴长林,340123196505050093,城乡居民,正常参保,已参保,2019\n"
+             "8,郑玉兰,340123196806060001,城乡居民,正常参保,已参保,2019\n"
+             "9,吴刚,340123199207070110,城乡居民,正常参保,已参保,2019\n");
+    /* registered_unsafe_house — seed 001 (湖南, the eight no-exit cases): "没有安全住房保障的
+     * ……贫困户,一律不得退出". H1 (registered) in a C-grade house not renovated: flagged; H4's
+     * D-grade house is renovated (已改造) and H3's is B-grade: not. */
+    tu_write(dept, "unsafe_housing.csv",
+             "户主姓名,户主身份证号,鉴定等级,鉴定日期,改造状态\n"
+             "王大山,340123197003150013,C级,2018-05-01,未改造\n"
+             "吴长林,340123196505050093,D级,2017-05-01,已改造\n"
+             "孙建国,340123198008080071,B级,2018-05-01,未改造\n");
+    /* missed_disaster — seed 001: "对符合条件的低保户、残疾人户、重灾户、移民户、大病重病户等
+     * 几类人群按照标准和程序应纳尽纳". Hard hit (重灾), rural, within a year of the reference
+     * date (2018-12-31 counts, 2018-12-30 does not); a registered household, a 一般 degree and
+     * an urban (城镇) household are not flagged. */
+    tu_write(dept, "disaster_households.csv",
+             "户主姓名,户主身份证号,灾害类型,受灾日期,受灾程度,户籍性质,救助状态\n"
+             "孙建国,340123198008080071,洪涝,2018-12-31,重灾,农村,已救助\n"
+             "吴刚,340123199207070110,洪涝,2019-06-01,重灾,农村,已救助\n"
+             "甲某,340123196001011015,风雹,2019-07-01,重灾,农村,救助中\n"
+             "乙某,340123196102021028,风雹,2019-07-01,一般,农村,救助中\n"
+             "丙某,340123196203031030,风雹,2019-07-01,重灾,城镇,救助中\n"
+             "丁某,340123196304041043,干旱,2018-12-30,重灾,农村,已救助\n");
+    /* missed_resettled — the same sentence of seed 001 (移民户): a rural reservoir resettler on
+     * post-relocation support (扶持中) outside registered households; not a registered one, an
+     * urban resettler (城(集)镇移民) or one whose support ended (已核减). */
+    tu_write(dept, "reservoir_resettlers.csv",
+             "姓名,身份证号,移民类别,水库名称,搬迁年份,扶持状态\n"
+             "周丽,340123198209090081,农村移民,东江水库,1986,扶持中\n"
+             "郑玉兰,340123196806060009,农村移民,东江水库,1986,扶持中\n"
+             "戊某,340123196405051056,城(集)镇移民,东江水库,1986,扶持中\n"
+             "己某,340123196506061069,农村移民,东江水库,1986,已核减\n");
     tu_write(dept, "disabled_persons.csv",
              "姓名,性别,身份证号,残疾人证号,残疾类别,残疾等级,户口性质,证件状态\n"
              "赵老汉,男,340123195001010050,3401231950010100501,肢体残疾,二级,农业户口,过期\n");
@@ -300,9 +345,17 @@ static const char *const mini_expected[] = {
     "disability_no_certificate,3401231012010002,340123195001010050",
     "missed_allowance,,340123199001011238",
     "missed_allowance,3401231012020001,",
+    "missed_disaster,,340123196001011015",
+    "missed_disaster,3401231012020001,",
     "missed_illness,3401231012020001,",
+    "missed_resettled,3401231012020001,",
+    "no_illness_insurance,3401231012010002,340123195001010050",
+    "no_illness_insurance,3401231012010002,340123195302020068",
+    "no_illness_insurance,3401231012020002,340123196806060009",
     "no_medical_insurance,3401231012010002,340123195302020068",
+    "no_medical_insurance,3401231012020002,340123196806060009",
     "payroll,3401231012010001,340123197003150013",
+    "registered_unsafe_house,3401231012010001,",
     "school_dropout,3401231012010001,340123201009040033",
     "vehicle,3401231012010001,34012319720611002X",
     "vehicle,3401231012020002,340123196505050093",
@@ -392,6 +445,9 @@ static void test_mini_flags(void **state)
     assert_int_equal(fs->bad[0].line, 6);
     fs = file_stats(&res, "civil_allowance.csv");
     assert_int_equal(fs->in_registry, 3);
+    fs = file_stats(&res, "medical_insurance.csv");
+    assert_int_equal(fs->invalid, 1);
+    assert_int_equal(fs->by_problem[IDS_CHECK], 1);
     assert_false(file_stats(&res, "consumption.csv")->present);
     assert_false(rule_stats(&res, "consumption")->applied);
     assert_true(rule_stats(&res, "missed_hardship")->applied);
@@ -418,11 +474,58 @@ static void test_mini_flags(void **state)
     assert_non_null(strstr(text, "340123********0071"));
     free(text);
     text = explain_text(m.s, "3401231012010001", NULL, 0);
-    assert_non_null(strstr(text, "school_roll.csv line 2: 学籍状态=辍学"));
-    assert_non_null(strstr(text, "payroll.csv line 2: 人员状态=在职"));
-    assert_non_null(strstr(text, "vehicles.csv line 5"));
+    assert_non_null(strstr(text, "school_roll.csv line 2: 学籍状态=辍学; 学校名称=东山小学"));
+    assert_non_null(strstr(text, "payroll.csv line 2: 人员状态=在职; 单位名称=县教育局"));
+    /* the department's identifying fields: the plate */
+    assert_non_null(strstr(text, "vehicles.csv line 5: 车辆价值(元)=80000; 机动车状态=正常; "
+                                 "号牌号码=皖A10004"));
     assert_non_null(strstr(text, "王**"));
     assert_null(strstr(text, "王大山"));
+    /* the category the decision read, and the member behind a household flag */
+    assert_non_null(strstr(text, "类别 category: 已脱贫户 exited"));
+    assert_non_null(strstr(text, "registered_unsafe_house"));
+    assert_non_null(strstr(text, "unsafe_housing.csv line 2: 鉴定等级=C级; 改造状态=未改造; "
+                                 "鉴定日期=2018-05-01"));
+    assert_non_null(strstr(text, "成员 member 王** (户主)"));
+    free(text);
+    /* income against the county's standard where the rule reads it; a near-miss row whose ID
+     * failed its check character */
+    text = explain_text(m.s, "3401231012020002", NULL, 0);
+    assert_non_null(strstr(text, "类别 category 返贫户 returned (the rule takes: 未脱贫户 "
+                                 "unexited, 返贫户 returned); 人均纯收入 income 3100.00 < "
+                                 "县低保标准 county allowance standard 4200.00"));
+    assert_non_null(strstr(text, "medical_insurance.csv line 10: 参保险种=城乡居民; "
+                                 "参保状态=正常参保; 大病保险=已参保   [证件号校验失败"));
+    assert_null(strstr(text, "340123196806060001"));
+    free(text);
+    {
+        char *csv = tu_read(m.dir, "flags.csv");
+        assert_non_null(strstr(csv, "medical_insurance.csv:10 (ID invalid)"));
+        free(csv);
+    }
+    /* --unmasked: names and IDs in full, and the change log records who asked */
+    {
+        int64_t notes = count(m.s, "SELECT count(*) FROM audit_log WHERE action = 'compare "
+                                   "explain'");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        assert_int_equal(compare_explain(m.s, "3401231012020002", NULL, 0, 1, f, &e), 0);
+        fclose(f);
+        assert_non_null(strstr(buf, "340123196806060009 郑玉兰"));
+        assert_non_null(strstr(buf, "--unmasked, logged for"));
+        free(buf);
+        assert_int_equal(count(m.s, "SELECT count(*) FROM audit_log WHERE action = 'compare "
+                                    "explain' AND detail LIKE '%3401231012020002%' AND "
+                                    "detail LIKE '%\"unmasked\":true%'"),
+                         notes + 1);
+    }
+    text = explain_text(m.s, "3401231012020001", NULL, 0);
+    assert_non_null(strstr(text, "disaster_households.csv line 2: 受灾程度=重灾; 户籍性质=农村; "
+                                 "受灾日期=2018-12-31; 灾害类型=洪涝"));
+    assert_non_null(strstr(text, "reservoir_resettlers.csv line 2"));
+    assert_non_null(strstr(text, "成员 member 周* (配偶)"));
     free(text);
     text = explain_text(m.s, NULL, "340123199001011238", 0);
     assert_non_null(strstr(text, "civil_allowance.csv line 3"));
