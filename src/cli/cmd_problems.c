@@ -20,12 +20,16 @@ static const char help[] =
     "                              [--measures TEXT --responsible-unit TEXT --responsible-person TEXT]\n"
     "                              [--result TEXT] [--on DATE]\n"
     "       pinggu problems ledger --db DB --round NAME [--date DATE]\n"
+    "       pinggu problems raise  --db DB --round NAME --rule RULE --county CODE [--run N]\n"
     "       pinggu problems moves      (the table of legal moves)\n\n"
     "问题核实与整改 / problems from finding to close-out (DESIGN §8.1). A round is named by its\n"
     "sample. States: candidate → recorded → summarised → sent_for_verification → explained →\n"
     "confirmed | dismissed → fed_back → rectifying → rectified → closed → rechecked (or reopened\n"
     "to rectifying with a new deadline). Roles: office, leader, evaluator, county.\n\n"
     "record  an evaluator's own finding, with at least one evidence file (stored by SHA-256).\n"
+    "raise   the office's decision to pursue comparison flags of RULE in one county (of run N,\n"
+    "        default the latest) as problem candidates of the round: logged; never a duplicate;\n"
+    "        a household a judgment already raised is linked to that problem, counted once.\n"
     "ledger  the rectification ledger (整改台账) as of DATE (default today): measures, responsible\n"
     "        unit and person, deadline, result, close-out; overdue items per county and per\n"
     "        responsible unit (a deadline X means by the end of day X).\n"
@@ -63,11 +67,15 @@ int cmd_problems(int argc, char **argv)
         {"responsible-person", required_argument, 0, O_RPERSON},
         {"result", required_argument, 0, O_RESULT},
         {"date", required_argument, 0, 'T'},
+        {"rule", required_argument, 0, 'R'},
+        {"county", required_argument, 0, 'C'},
+        {"run", required_argument, 0, 'N'},
         {0, 0, 0, 0}};
     const char *db = NULL, *round = NULL, *state = NULL, *unit = NULL, *kind = NULL,
                *desc = NULL, *as = NULL, *note = NULL, *deadline = NULL, *ddays = NULL,
                *calfile = "calendars/cn.csv", *measures = NULL, *runit = NULL, *rperson = NULL,
-               *result = NULL, *on = NULL, *asof = NULL, *sub;
+               *result = NULL, *on = NULL, *asof = NULL, *rule = NULL,
+               *county_s = NULL, *run_s = NULL, *sub;
     const char **ev = NULL;
     size_t nev = 0;
     struct store *s = NULL;
@@ -101,6 +109,9 @@ int cmd_problems(int argc, char **argv)
         case O_RPERSON: rperson = optarg; break;
         case O_RESULT: result = optarg; break;
         case 'T': asof = optarg; break;
+        case 'R': rule = optarg; break;
+        case 'C': county_s = optarg; break;
+        case 'N': run_s = optarg; break;
         default: mem_free(ev); return cli_usage("problems", "unknown option");
         }
     }
@@ -157,6 +168,31 @@ int cmd_problems(int argc, char **argv)
         }
         if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
         if (problem_ledger_print(s, round, d, stdout, &e)) rc = cli_fail(&e);
+        goto out;
+    }
+    if (!strcmp(sub, "raise")) {
+        struct problem_raise_stats st;
+        int64_t county = 0, run = 0;
+        if (!round || !rule || !county_s) {
+            rc = cli_usage("problems", "raise needs --round, --rule and --county (one county at a time)");
+            goto out;
+        }
+        if (parse_int64(county_s, &county) || county < 100000 || county > 999999) {
+            rc = cli_usage("problems", "--county needs a six-digit county code, not '%s'", county_s);
+            goto out;
+        }
+        if (run_s && (parse_int64(run_s, &run) || run < 1)) {
+            rc = cli_usage("problems", "--run needs a run number, not '%s'", run_s);
+            goto out;
+        }
+        if ((rc = cli_open_store(db, 0, &s))) goto out;
+        if (problem_raise_flags(s, round, rule, (int)county, run, audit_actor(), &st, &e))
+            rc = cli_fail(&e);
+        else
+            printf("run %lld, rule %s, county %lld: %lld flags; %lld new problem candidates (%lld "
+                   "linked to a judgment's problem on the same household), %lld already raised\n",
+                   (long long)st.run, rule, (long long)county, (long long)st.flags,
+                   (long long)st.raised, (long long)st.linked, (long long)st.kept);
         goto out;
     }
     if (!strcmp(sub, "show")) {
@@ -255,7 +291,7 @@ int cmd_problems(int argc, char **argv)
         }
         goto out;
     }
-    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, ledger, moves)", sub);
+    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, ledger, raise, moves)", sub);
 out:
     if (s) store_close(s);
     mem_free(ev);

@@ -162,6 +162,23 @@ int compare_explain(struct store *s, const char *household_id, const char *resid
                     int unmasked, FILE *f, struct error *e);
 
 
+/* One stored flag, as compare_flags_each hands it over (strings borrowed for the call). */
+struct compare_flag {
+    int64_t id;               /* compare_flags.row_no */
+    const char *rule, *kind, *severity;
+    int county;
+    const char *household_id; /* "" for a person absent from the roster */
+    char resident[19];        /* the person's ID, "" for household-scope flags */
+    int64_t records;          /* department records behind it */
+};
+/* Calls fn for every flag of run `run` (0: the latest run) raised by rule `rule` in county
+ * `county` (0: every county), in the order stored; stops at fn's first nonzero return and
+ * returns it. *run_out (if non-NULL) gets the run used. ERR_NOTFOUND if there is no run, or
+ * the rule is not one of the run's rules. */
+int compare_flags_each(struct store *s, int64_t run, const char *rule, int county,
+                       int (*fn)(void *ctx, const struct compare_flag *f), void *ctx,
+                       int64_t *run_out, struct error *e);
+
 /* ---------------------------------------------------------------- synthetic departments */
 
 /* Reads the synthetic registry in dir (counties.csv, households.csv, members.csv and

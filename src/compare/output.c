@@ -1197,3 +1197,66 @@ out:
     sb_release(&sb);
     return rc;
 }
+
+int compare_flags_each(struct store *s, int64_t run, const char *rule, int county,
+                       int (*fn)(void *ctx, const struct compare_flag *f), void *ctx,
+                       int64_t *run_out, struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc;
+    int64_t known = 0;
+    if (!run) {
+        if (store_query_int(s, "SELECT max(row_no) FROM compare_runs", 0, &run, e) || !run)
+            return error_set(e, ERR_NOTFOUND, "no comparison has been run on this store");
+    }
+    if (run_out) *run_out = run;
+    rc = store_prepare(s, "SELECT rules_text FROM compare_runs WHERE row_no = ?", &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, run);
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) {
+        /* the rule must be one of that run's rules (its rules file is stored with it) */
+        json_error_t je;
+        json_t *root = json_loads(stmt_text(st, 0), 0, &je), *rules, *r;
+        size_t i;
+        rules = root ? json_object_get(root, "rules") : NULL;
+        json_array_foreach(rules, i, r) {
+            const char *id = json_string_value(json_object_get(r, "id"));
+            if (id && !strcmp(id, rule)) known = 1;
+        }
+        json_decref(root);
+        rc = known ? 0 : error_set(e, ERR_NOTFOUND, "run %lld has no rule '%s'", (long long)run, rule);
+    } else if (rc == STORE_DONE) {
+        rc = error_set(e, ERR_NOTFOUND, "no comparison run %lld", (long long)run);
+    }
+    stmt_finalize(st);
+    st = NULL;
+    if (rc) return rc;
+    rc = store_prepare(s,
+                       "SELECT row_no, rule, kind, severity, county, household_id, resident,"
+                       " records FROM compare_flags WHERE run = ? AND rule = ? AND (? = 0 OR"
+                       " county = ?) ORDER BY row_no",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, run);
+    stmt_bind_text(st, 2, rule, strlen(rule));
+    stmt_bind_int(st, 3, county);
+    stmt_bind_int(st, 4, county);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        struct compare_flag f;
+        f.id = stmt_int(st, 0);
+        f.rule = stmt_text(st, 1);
+        f.kind = stmt_text(st, 2);
+        f.severity = stmt_text(st, 3);
+        f.county = (int)stmt_int(st, 4);
+        f.household_id = stmt_text(st, 5);
+        f.resident[0] = '\0';
+        if (stmt_type(st, 6) == STORE_INT && stmt_int(st, 6))
+            ids_unpack((uint64_t)stmt_int(st, 6), f.resident);
+        f.records = stmt_int(st, 7);
+        rc = fn(ctx, &f);
+        if (rc) break;
+    }
+    stmt_finalize(st);
+    return rc == STORE_DONE ? 0 : rc;
+}

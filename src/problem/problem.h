@@ -235,4 +235,24 @@ struct funds_item {
 int funds_check(const char *path, const struct calendar *cal, int asof, struct funds_item **out,
                 size_t *n, struct error *e);
 
+/* ================================================================ comparison flags */
+
+/* Counts of one raising of comparison flags. */
+struct problem_raise_stats {
+    int64_t run;      /* the comparison run read */
+    int64_t flags;    /* flags of the rule and county in that run */
+    int64_t raised;   /* new candidates */
+    int64_t kept;     /* already problems of the round (by unit and rule): left as they are */
+    int64_t linked;   /* new candidates linked to a judgment's problem on the same household */
+};
+/* Raises the flags of comparison run `run` (0: the latest) for rule `rule` in county `county`
+ * as problem candidates of round `round` (raise.c). This is the office's explicit, logged
+ * decision per round, rule and county (DESIGN §8.1: a registry-wide run raises 10^4–10^5 flags,
+ * so none becomes a problem by itself). Candidates are reconciled by (round, unit, rule); a
+ * new one on a household that a judgment already raised is linked to that problem
+ * (problem_links), so the household is counted once. All in one transaction. */
+int problem_raise_flags(struct store *s, const char *round, const char *rule, int county,
+                        int64_t run, const char *actor, struct problem_raise_stats *st,
+                        struct error *e);
+
 #endif

@@ -396,20 +396,27 @@ int problem_list(struct store *s, const char *round, int state, FILE *f, struct 
     rc = store_prepare(s,
                        "SELECT p.row_no, p.county, p.unit, p.kind, p.rule, p.found_on,"
                        " coalesce((SELECT m.to_state FROM problem_moves m WHERE m.problem ="
-                       " p.row_no ORDER BY m.row_no DESC LIMIT 1), p.status), p.description"
+                       " p.row_no ORDER BY m.row_no DESC LIMIT 1), p.status), p.description,"
+                       " EXISTS (SELECT 1 FROM problem_links l WHERE l.problem = p.row_no OR"
+                       " l.other = p.row_no)"
                        " FROM problems p JOIN samples s ON s.row_no = p.sample"
                        " WHERE s.name = ? ORDER BY p.row_no",
                        &st, e);
     if (rc) return rc;
     stmt_bind_text(st, 1, round, strlen(round));
-    fprintf(f, "%-6s %-8s %-22s %-14s %-14s %-10s %-22s %s\n", "no.", "county", "unit", "kind",
+    fprintf(f, "%-6s %-8s %-22s %-14s %-24s %-10s %-22s %s\n", "no.", "county", "unit", "kind",
             "rule", "found", "state", "description");
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         int ps = problem_state_parse(stmt_text(st, 6));
         if (state >= 0 && ps != state) continue;
-        fprintf(f, "%-6lld %-8lld %-22s %-14s %-14s %-10s %-22s %s\n", (long long)stmt_int(st, 0),
-                (long long)stmt_int(st, 1), stmt_text(st, 2), stmt_text(st, 3), stmt_text(st, 4),
-                stmt_text(st, 5), stmt_text(st, 6), stmt_text(st, 7));
+        char unit[64];
+        /* a person absent from the roster is named by resident ID: masked for people */
+        if (stmt_len(st, 2) == 18) mask_id(stmt_text(st, 2), unit, sizeof unit);
+        else snprintf(unit, sizeof unit, "%s", stmt_text(st, 2));
+        fprintf(f, "%-6lld %-8lld %-22s %-14s %-24s %-10s %-22s %s%s\n", (long long)stmt_int(st, 0),
+                (long long)stmt_int(st, 1), unit, stmt_text(st, 3), stmt_text(st, 4),
+                stmt_text(st, 5), stmt_text(st, 6), stmt_text(st, 7),
+                stmt_int(st, 8) ? "  [linked 关联]" : "");
         n++;
     }
     stmt_finalize(st);

@@ -210,7 +210,12 @@ static const char v7[] =
     " at TEXT NOT NULL, note TEXT NOT NULL, evidence TEXT NOT NULL, deadline TEXT NOT NULL,"
     " measures TEXT NOT NULL, responsible_unit TEXT NOT NULL, responsible_person TEXT NOT NULL,"
     " result TEXT NOT NULL, log_id INTEGER NOT NULL);"
-    "CREATE INDEX problem_moves_problem ON problem_moves (problem);";
+    "CREATE INDEX problem_moves_problem ON problem_moves (problem);"
+    /* the same household raised twice (a judgment and a comparison flag): linked, counted once */
+    "CREATE TABLE problem_links ("
+    " row_no INTEGER PRIMARY KEY, problem INTEGER NOT NULL, other INTEGER NOT NULL,"
+    " why TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX problem_links_problem ON problem_links (problem);";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},

@@ -7,7 +7,7 @@
 . "$TESTS_DIR/lib.sh"
 P=$PINGGU
 export PINGGU_TODAY=2020-04-20
-$P synth --out prov --seed 7 --counties 2 >/dev/null
+$P synth --out prov --seed 7 --counties 2 --departments >/dev/null
 $P init r.db >/dev/null
 $P import --db r.db prov >/dev/null
 $P sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null
@@ -111,6 +111,30 @@ expect_grep "^县扶贫办 +0 +0 +1 +0 +1$" out.txt        # problem 1: done in 
 # read as it stood before the rectification was reported
 expect_status 0 $P problems ledger --db r.db --round n --date 2020-05-17
 expect_grep "^县教育局 +1 +1 +0 +0 +0$" out.txt
+
+
+# comparison flags become candidates only by the office's explicit decision per rule and county
+expect_status 0 $P compare --db r.db --rules "$ROOT/rules/compare.json" prov/departments
+nflags=$(sqlite3 r.db "select count(*) from compare_flags where rule = 'business' and county = 340122")
+[ "$nflags" -gt 0 ] || fail "no business flags to raise"
+before=$(sqlite3 r.db "select count(*) from problems")
+expect_status 2 $P problems raise --db r.db --round n --rule nosuch --county 340122
+expect_grep "has no rule 'nosuch'" err.txt
+expect_status 64 $P problems raise --db r.db --round n --rule business
+expect_status 0 $P problems raise --db r.db --round n --rule business --county 340122
+expect_grep "$nflags flags; $nflags new problem candidates \(([0-9]+) linked" out.txt
+linked=$(sed -n 's/.*candidates (\([0-9]*\) linked.*/\1/p' out.txt)
+[ "$(sqlite3 r.db "select count(*) from problems")" = $((before + nflags)) ] || fail "raise count"
+[ "$(sqlite3 r.db "select count(*) from problem_links")" = "$linked" ] || fail "links"
+# every link joins a comparison problem to a judgment problem on the same household
+[ "$(sqlite3 r.db "select count(*) from problem_links l join problems a on a.row_no = l.problem join problems b on b.row_no = l.other where a.unit = b.unit and a.source = 'comparison' and b.source = 'judgment'")" = "$linked" ] || fail "a link joins different households"
+# the judgment's business-owner households (四类人员: business=yes) are flagged by the department data too
+[ "$linked" -gt 0 ] || fail "expected a household raised by both a judgment and the comparison"
+expect_status 0 $P problems raise --db r.db --round n --rule business --county 340122
+expect_grep "0 new problem candidates .* $nflags already raised" out.txt
+[ "$(sqlite3 r.db "select count(*) from audit_log where action = 'problems raise' and actor = 'tester' and detail like '%\"rule\":\"business\"%'")" -ge 2 ] || fail "the decision is not logged"
+expect_status 0 $P problems list --db r.db --round n
+expect_grep "business .*\[linked 关联\]" out.txt
 
 # re-judging: no duplicates; the problems keep their numbers and states
 expect_status 0 $P judge --db r.db --sample n
