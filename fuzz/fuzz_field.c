@@ -7,7 +7,8 @@
  * crash or a leak.
  *
  * The forms are read once from $PINGGU_FORMS (default "forms", as `make fuzz-run` runs from
- * the repository root); the files are written to a private temporary folder.
+ * the repository root); the files are written to a private temporary folder (in /dev/shm
+ * where there is one).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,11 @@ static void setup(void)
             abort();
         }
     }
-    snprintf(dir, sizeof dir, "/tmp/fuzz_field.XXXXXX");
-    if (!mkdtemp(dir)) abort();
+    snprintf(dir, sizeof dir, "/dev/shm/fuzz_field.XXXXXX"); /* in memory where there is one */
+    if (!mkdtemp(dir)) {
+        snprintf(dir, sizeof dir, "/tmp/fuzz_field.XXXXXX");
+        if (!mkdtemp(dir)) abort();
+    }
     snprintf(qpath, sizeof qpath, "%s/q.csv", dir);
     snprintf(mpath, sizeof mpath, "%s/q.members.csv", dir);
 }

@@ -6,7 +6,8 @@
  * problems or none, never a crash or a leak.
  *
  * The plans are read once from $PINGGU_PLANS (default "plans", as `make fuzz-run` runs from
- * the repository root); the sheet is written to a private temporary file.
+ * the repository root); the sheet is written to a private temporary file (in /dev/shm where
+ * there is one).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,12 @@ static void setup(void)
         }
         errlist_release(&errs);
     }
-    snprintf(path, sizeof path, "/tmp/fuzz_sheet.XXXXXX");
+    snprintf(path, sizeof path, "/dev/shm/fuzz_sheet.XXXXXX"); /* in memory where there is one */
     fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(path, sizeof path, "/tmp/fuzz_sheet.XXXXXX");
+        fd = mkstemp(path);
+    }
     if (fd < 0) abort();
     close(fd);
     ready = 1;
