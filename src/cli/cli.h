@@ -34,6 +34,12 @@ struct command {
 int cli_fail(const struct error *e);
 /* Prints "pinggu CMD: msg" and the hint to run --help; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) PG_PRINTF(2, 3);
+/* Prints "pinggu CMD: msg" for an option value or argument that is not acceptable (bad
+ * input, not bad usage); returns EXIT_INPUT. */
+int cli_bad_value(const char *cmd, const char *fmt, ...) PG_PRINTF(2, 3);
+/* 0 if path exists and is a folder (want_dir) or not a folder; else prints why and returns
+ * EXIT_INPUT: a missing input is bad input, checked before anything is opened or written. */
+int cli_need_input(const char *cmd, const char *path, int want_dir);
 /* Prints help text (a static string) to stdout; returns EXIT_OK. */
 int cli_help(const char *text);
 /* 1 if argv has -h or --help before "--". */

@@ -33,6 +33,7 @@ int cmd_audit(int argc, char **argv)
     while ((c = getopt_long(argc - 1, argv + 1, "hn:", opts, NULL)) != -1) {
         if (c == 'd') db = optarg;
         else if (c == 'n' && !parse_int64(optarg, &n)) continue;
+        else if (c == 'n') return cli_bad_value("audit", "-n %s is not a number of entries", optarg);
         else if (c == 'h') return cli_help(help);
         else return cli_usage("audit", "bad option");
     }

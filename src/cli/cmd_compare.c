@@ -68,7 +68,7 @@ static int explain(int argc, char **argv)
             break;
         case 'r':
             if (parse_int64(optarg, &run) || run < 1)
-                return cli_usage("compare explain", "bad --run %s", optarg);
+                return cli_bad_value("compare explain", "bad --run %s", optarg);
             break;
         case 'u':
             unmasked = 1;
@@ -127,16 +127,16 @@ int cmd_compare(int argc, char **argv)
             break;
         case 'D':
             if (parse_date(optarg, &o.reference_date))
-                return cli_usage("compare", "--date %s is not a date YYYY-MM-DD", optarg);
+                return cli_bad_value("compare", "--date %s is not a date YYYY-MM-DD", optarg);
             break;
         case 't':
             if (parse_int64(optarg, &v) || v < 1 || v > 16)
-                return cli_usage("compare", "--threads must be 1..16");
+                return cli_bad_value("compare", "--threads must be 1..16, not '%s'", optarg);
             o.threads = (int)v;
             break;
         case 'l':
             if (parse_int64(optarg, &v) || v < 1 || v > 100000)
-                return cli_usage("compare", "--list must be 1..100000");
+                return cli_bad_value("compare", "--list must be 1..100000, not '%s'", optarg);
             o.max_listed = (size_t)v;
             break;
         case 'n':
@@ -150,6 +150,9 @@ int cmd_compare(int argc, char **argv)
     }
     if (!rules_path) return cli_usage("compare", "--rules FILE is required");
     if (optind != argc - 1) return cli_usage("compare", "give one folder DEPTDIR");
+    if ((rc = cli_need_input("compare", rules_path, 0)) ||
+        (rc = cli_need_input("compare", argv[optind], 1)))
+        return rc;
     errlist_init(&errs, 50);
     rc = compare_rules_load(rules_path, &rules, &errs, &e);
     if (rc) {

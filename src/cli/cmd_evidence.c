@@ -7,19 +7,22 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: pinggu evidence add --db DB --unit UNIT FILE...\n"
+    "usage: pinggu evidence add --db DB --unit UNIT [--sample NAME] FILE...\n"
     "       pinggu evidence verify --db DB\n\n"
     "add     stores photos, recordings and documents / 证据材料 by the SHA-256 of their content\n"
-    "        (once, however often added) in DB.evidence/, and links them to UNIT (a household\n"
-    "        id, village or township code, or a problem).\n"
+    "        (once, however often added) in DB.evidence/, and links them to the questionnaires\n"
+    "        of UNIT (a household id or village code) in sample NAME (default: in every sample);\n"
+    "        to UNIT alone while it has none. A missing file or a folder: exit 2, nothing added.\n"
     "verify  re-hashes every stored blob; exit 1 naming the first that changed or vanished.\n";
 
 int cmd_evidence(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"unit", required_argument, 0, 'u'},
+                                         {"sample", required_argument, 0, 'n'},
                                          {0, 0, 0, 0}};
-    const char *db = NULL, *unit = NULL, *sub;
+    const char *db = NULL, *unit = NULL, *sample = NULL, *sub;
+    int64_t linked = 0;
     struct store *s;
     struct error e;
     int c, rc;
@@ -30,6 +33,7 @@ int cmd_evidence(int argc, char **argv)
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         if (c == 'd') db = optarg;
         else if (c == 'u') unit = optarg;
+        else if (c == 'n') sample = optarg;
         else return cli_usage("evidence", "unknown option");
     }
     if (!strcmp(sub, "add")) {
@@ -38,12 +42,18 @@ int cmd_evidence(int argc, char **argv)
         if (!unit || n < 1) return cli_usage("evidence", "--unit and at least one FILE are required");
         if ((rc = cli_open_store(db, 0, &s))) return rc;
         hashes = mem_calloc((size_t)n, 65);
-        rc = hashes ? evidence_add(s, unit, 0, (const char *const *)(argv + 1 + optind), (size_t)n,
-                                   hashes, &e)
+        rc = hashes ? evidence_add(s, unit, sample, (const char *const *)(argv + 1 + optind),
+                                   (size_t)n, hashes, &linked, &e)
                     : error_set(&e, ERR_NOMEM, "out of memory");
         store_close(s);
-        if (!rc)
+        if (!rc) {
             for (int i = 0; i < n; i++) printf("%s  %s\n", hashes[i], argv[1 + optind + i]);
+            if (linked)
+                printf("linked to %lld questionnaire%s of %s\n", (long long)linked,
+                       linked == 1 ? "" : "s", unit);
+            else
+                printf("linked to %s alone: it has no questionnaire yet\n", unit);
+        }
         mem_free(hashes);
         return rc ? cli_fail(&e) : EXIT_OK;
     }

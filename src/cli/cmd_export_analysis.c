@@ -54,14 +54,14 @@ int cmd_export_analysis(int argc, char **argv)
     if (optind != argc)
         return cli_usage("export analysis", "unexpected argument '%s'", argv[optind]);
     if (format && strcmp(format, "csv") && strcmp(format, "dta") && strcmp(format, "sav"))
-        return cli_usage("export analysis", "--format is csv, dta or sav, not '%s'", format);
+        return cli_bad_value("export analysis", "--format is csv, dta or sav, not '%s'", format);
     if (!format) {
         const char *dot = strrchr(out, '.');
         if (!dot || (strcmp(dot, ".csv") && strcmp(dot, ".dta") && strcmp(dot, ".sav")))
-            return cli_usage("export analysis",
-                             "cannot tell the format of '%s': name it .csv, .dta or .sav, or "
-                             "give --format",
-                             out);
+            return cli_bad_value("export analysis",
+                                 "cannot tell the format of '%s': name it .csv, .dta or .sav, or "
+                                 "give --format",
+                                 out);
     }
     if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
     rc = export_analysis(s, sample, out, format, &e);

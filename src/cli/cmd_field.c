@@ -1,5 +1,6 @@
 /*
- * cmd_field.c — `pinggu field import|simulate|status`: questionnaires of a sample (survey.h).
+ * cmd_field.c — `pinggu field import|simulate|status|resolve`: questionnaires of a sample
+ * (survey.h).
  */
 #include "cli.h"
 #include "../survey/survey.h"
@@ -11,7 +12,9 @@ static const char help[] =
     "usage: pinggu field import --db DB --sample NAME --form FORM FILE.csv [--lenient]\n"
     "       pinggu field simulate --db DB --sample NAME --truth DIR/truth.csv --seed S\n"
     "                             [--error-rate R] [--nonresponse R] [--forms DIR] [--out DIR]\n"
-    "       pinggu field status --db DB --sample NAME\n\n"
+    "       pinggu field status --db DB --sample NAME\n"
+    "       pinggu field resolve --db DB --sample NAME --unit UNIT --keep original|reserve\n"
+    "                            --note TEXT\n\n"
     "import    questionnaires / 导入问卷: one row per questionnaire (columns unit, team, pair,\n"
     "          duration_min, status, reason and the form's questions); household members in\n"
     "          FILE.members.csv (unit, member, the repeat's questions). Every answer is checked\n"
@@ -19,12 +22,19 @@ static const char help[] =
     "          written (exit 2). A unit not reached: status nonresponse, reason away, refused,\n"
     "          moved, dead or no_such_household — the next reserve of its stratum is activated.\n"
     "          Importing a questionnaire again replaces it; the old version stays in the log.\n"
+    "          A household not reached and then interviewed after all counts: the reserves its\n"
+    "          non-response activated return to the list, their questionnaires kept as\n"
+    "          superseded (not counted). A form with a repeat needs FILE.members.csv, and\n"
+    "          every member row needs its household's questionnaire in FILE.csv.\n"
     "          --lenient drops answers to questions that are not relevant without a warning.\n"
     "simulate  fieldwork from synth's truth.csv for demos and tests / 模拟入户调查: --error-rate\n"
     "          is the share of households whose decisive finding an enumerator gets wrong,\n"
     "          --nonresponse the share not reached. --out also writes the questionnaires as\n"
     "          CSV files that field import reads.\n"
-    "status    response rates per county and quota, field-quality warnings per team.\n";
+    "status    response rates per county and quota, field-quality warnings per team.\n"
+    "resolve   the office's decision / 替补裁定, logged with its note: --keep reserve sets aside\n"
+    "          the late interview of UNIT and puts its reserves back in force; --keep original\n"
+    "          undoes that (what field import does by itself).\n";
 
 static int simulate(int argc, char **argv)
 {
@@ -48,15 +58,17 @@ static int simulate(int argc, char **argv)
         case 'n': sample = optarg; break;
         case 't': truth = optarg; break;
         case 's':
-            if (parse_int64(optarg, &seed)) return cli_usage("field", "bad --seed");
+            if (parse_int64(optarg, &seed))
+                return cli_bad_value("field", "--seed: '%s' is not a whole number", optarg);
             break;
         case 'r':
             if (parse_double(optarg, &err) || err < 0 || err > 1)
-                return cli_usage("field", "--error-rate must be 0..1");
+                return cli_bad_value("field", "--error-rate must be 0..1, not '%s'", optarg);
             break;
         case 'x':
             if (parse_double(optarg, &nr) || nr < 0 || nr >= 1)
-                return cli_usage("field", "--nonresponse must be 0..1 (below 1)");
+                return cli_bad_value("field", "--nonresponse must be 0..1 (below 1), not '%s'",
+                                     optarg);
             break;
         case 'f': forms = optarg; break;
         case 'o': out = optarg; break;
@@ -64,6 +76,8 @@ static int simulate(int argc, char **argv)
         }
     }
     if (!sample || !truth) return cli_usage("field", "--sample and --truth are required");
+    if ((rc = cli_need_input("field", truth, 0)) || (rc = cli_need_input("field", forms, 1)))
+        return rc;
     if ((rc = cli_open_store(db, 0, &s))) return rc;
     rc = field_simulate(s, sample, truth, (uint64_t)seed, err, nr, forms, out, &st, &e);
     store_close(s);
@@ -129,6 +143,54 @@ static int import(int argc, char **argv)
            "reserves), %lld earlier versions replaced, %lld warnings\n",
            (long long)st.questionnaires, (long long)st.members, (long long)st.nonresponse,
            (long long)st.replacements, (long long)st.replaced, (long long)st.warnings);
+    if (st.withdrawn)
+        printf("%lld reserves withdrawn: the households they replaced were interviewed after all "
+               "(%lld of their questionnaires kept as superseded; pinggu field resolve to "
+               "decide otherwise)\n",
+               (long long)st.withdrawn, (long long)st.superseded);
+    return EXIT_OK;
+}
+
+static int resolve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},   {"sample", required_argument, 0, 'n'},
+        {"unit", required_argument, 0, 'u'}, {"keep", required_argument, 0, 'k'},
+        {"note", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    const char *db = NULL, *sample = NULL, *unit = NULL, *keep = NULL, *note = NULL;
+    struct field_resolution r;
+    struct store *s;
+    struct error e;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'n': sample = optarg; break;
+        case 'u': unit = optarg; break;
+        case 'k': keep = optarg; break;
+        case 'o': note = optarg; break;
+        default: return cli_usage("field", "unknown option");
+        }
+    }
+    if (!sample || !unit || !keep || !note || !*note)
+        return cli_usage("field", "resolve needs --sample, --unit, --keep and --note");
+    if (strcmp(keep, "original") && strcmp(keep, "reserve")) {
+        fprintf(stderr, "pinggu field resolve: --keep: '%s' is not original or reserve\n", keep);
+        return EXIT_INPUT;
+    }
+    if ((rc = cli_open_store(db, 0, &s))) return rc;
+    rc = field_resolve(s, sample, unit, !strcmp(keep, "reserve"), note, &r, &e);
+    store_close(s);
+    if (rc) return cli_fail(&e);
+    if (!strcmp(keep, "reserve"))
+        printf("%s set aside (%lld questionnaire superseded); reserves back in force: %s "
+               "(%lld questionnaires)\n",
+               unit, (long long)r.superseded, r.chain, (long long)r.restored);
+    else
+        printf("%s counts again (%lld questionnaire); reserves withdrawn: %s (%lld questionnaires "
+               "superseded)\n",
+               unit, (long long)r.restored, *r.chain ? r.chain : "none", (long long)r.superseded);
     return EXIT_OK;
 }
 
@@ -156,9 +218,11 @@ static int status(int argc, char **argv)
 
 int cmd_field(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv) || argc < 2) return argc < 2 ? cli_usage("field", "import, simulate or status?") : cli_help(help);
+    if (cli_wants_help(argc, argv) || argc < 2) return argc < 2 ? cli_usage("field", "import, simulate, status or resolve?") : cli_help(help);
     if (!strcmp(argv[1], "import")) return import(argc - 1, argv + 1);
     if (!strcmp(argv[1], "simulate")) return simulate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "status")) return status(argc - 1, argv + 1);
-    return cli_usage("field", "unknown sub-command '%s' (import, simulate, status)", argv[1]);
+    if (!strcmp(argv[1], "resolve")) return resolve(argc - 1, argv + 1);
+    return cli_usage("field", "unknown sub-command '%s' (import, simulate, status, resolve)",
+                     argv[1]);
 }

@@ -309,10 +309,10 @@ int cmd_form(int argc, char **argv)
             print = 1;
             break;
         case 'l':
-            if (parse_lang(optarg, &langs)) return cli_usage("form", "--lang zh, en or both");
+            if (parse_lang(optarg, &langs)) return cli_bad_value("form", "--lang is zh, en or both, not '%s'", optarg);
             break;
         case 't':
-            if (parse_date(optarg, &today)) return cli_usage("form", "--today YYYY-MM-DD");
+            if (parse_date(optarg, &today)) return cli_bad_value("form", "--today: '%s' is not a date YYYY-MM-DD", optarg);
             break;
         case 'h':
             return cli_help(help);

@@ -35,6 +35,7 @@ int cmd_import(int argc, char **argv)
         else return cli_usage("import", "unknown option");
     }
     if (optind != argc - 1) return cli_usage("import", "give one folder DIR");
+    if ((rc = cli_need_input("import", argv[optind], 1))) return rc;
     if ((rc = cli_open_store(db, 0, &s))) return rc;
     o.progress = 1;
     errlist_init(&errs, 50);

@@ -41,6 +41,8 @@ int cmd_indicators(int argc, char **argv)
         else return cli_usage("indicators", "unknown option");
     }
     if (!sample) return cli_usage("indicators", "--sample is required");
+    if (strcmp(level, "county") && strcmp(level, "city") && strcmp(level, "province"))
+        return cli_bad_value("indicators", "--level is county, city or province, not '%s'", level);
     if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
     rc = estimate_sample(s, sample, level, &x, &e);
     store_close(s);

@@ -47,6 +47,9 @@ static int power(int argc, char **argv)
         else if (c == 'p') planf = optarg;
         else if (c == 'r' && !parse_int64(optarg, &reps) && reps >= 10 && reps <= 100000) continue;
         else if (c == 'i' && !parse_double(optarg, &icc) && icc >= 0 && icc < 1) continue;
+        else if (c == 'r' || c == 'i')
+            return cli_bad_value("plan", "--%s: '%s' is out of range (--reps 10..100000, --icc 0..1)",
+                                 c == 'r' ? "reps" : "icc", optarg);
         else return cli_usage("plan", "bad option (power: --db --plan [--reps 10..100000] [--icc 0..1])");
     }
     if (!planf) return cli_usage("plan", "--plan is required");
@@ -110,6 +113,7 @@ int cmd_plan(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "power")) return power(argc - 1, argv + 1);
     if (argc != 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "show")))
         return cli_usage("plan", "give check or show and one FILE");
+    if ((rc = cli_need_input("plan", argv[2], 0))) return rc;
     errlist_init(&errs, 50);
     rc = plan_load(argv[2], &p, &errs, &e);
     if (rc) {

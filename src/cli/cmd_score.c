@@ -59,6 +59,7 @@ int cmd_score(int argc, char **argv)
         store_close(s);
         return rc ? cli_fail(&e) : EXIT_OK;
     }
+    if (inputs && (rc = cli_need_input("score", inputs, 0))) return rc;
     if ((rc = cli_open_store(db, 0, &s))) return rc;
     errlist_init(&errs, 50);
     rc = score_sample(s, sample, inputs, &x, &errs, &e);

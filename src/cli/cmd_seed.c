@@ -19,7 +19,7 @@ int cmd_seed(int argc, char **argv)
     char out[65];
     if (cli_wants_help(argc, argv)) return cli_help(help);
     if (argc != 3 || strcmp(argv[1], "commit")) return cli_usage("seed", "usage: seed commit SEED");
-    if (!argv[2][0]) return cli_usage("seed", "the seed is empty");
+    if (!argv[2][0]) return cli_bad_value("seed", "the seed is empty");
     seed_commitment(argv[2], out);
     printf("%s\n", out);
     return EXIT_OK;

@@ -43,26 +43,26 @@ int cmd_synth(int argc, char **argv)
         switch (c) {
         case 'o': o.out = optarg; break;
         case 's':
-            if (parse_int64(optarg, &v) || v < 0) return cli_usage("synth", "bad --seed %s", optarg);
+            if (parse_int64(optarg, &v) || v < 0) return cli_bad_value("synth", "bad --seed %s", optarg);
             o.seed = (uint64_t)v;
             break;
         case 'p':
             if (parse_int64(optarg, &v) || !ids_province_valid((int)v))
-                return cli_usage("synth", "--province %s is not a province code", optarg);
+                return cli_bad_value("synth", "--province %s is not a province code", optarg);
             o.province = (int)v;
             break;
         case 'c':
             if (parse_int64(optarg, &v) || v < 1 || v > 5000)
-                return cli_usage("synth", "--counties must be 1..5000");
+                return cli_bad_value("synth", "--counties must be 1..5000");
             o.counties = (int)v;
             break;
         case 'm':
-            if (parse_int64(optarg, &v) || v < 1) return cli_usage("synth", "bad --members");
+            if (parse_int64(optarg, &v) || v < 1) return cli_bad_value("synth", "bad --members");
             o.members = v;
             break;
         case 'y':
             if (parse_int64(optarg, &v) || v < 2014 || v > 2030)
-                return cli_usage("synth", "--year must be 2014..2030");
+                return cli_bad_value("synth", "--year must be 2014..2030");
             o.year = (int)v;
             break;
         case 'D': departments = 1; break;

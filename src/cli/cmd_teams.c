@@ -44,6 +44,7 @@ int cmd_teams(int argc, char **argv)
     if (!sample) return cli_usage("teams", "--sample is required");
     if (!strcmp(sub, "draw") && (!seed || !planf))
         return cli_usage("teams", "--plan and --seed are required");
+    if (planf && (rc = cli_need_input("teams", planf, 0))) return rc;
     if ((rc = cli_open_store(db, 0, &s))) return rc;
     if (!strcmp(sub, "draw")) {
         struct plan given, stored;

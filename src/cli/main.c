@@ -6,8 +6,10 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct command commands[] = {
     {"synth", cmd_synth, "write a synthetic province with known truth / 生成模拟省份数据"},
@@ -52,7 +54,8 @@ int cli_fail(const struct error *e)
     switch (e->code) {
     case ERR_USAGE: return EXIT_USAGE;
     case ERR_PARSE:
-    case ERR_INVALID: return EXIT_INPUT;
+    case ERR_INVALID:
+    case ERR_NOTFOUND: return EXIT_INPUT; /* a file, store, sample or unit named that is not there */
     default: return EXIT_FAIL;
     }
 }
@@ -66,6 +69,28 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\n(see pinggu %s --help)\n", cmd);
     return EXIT_USAGE;
+}
+
+int cli_bad_value(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "pinggu %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_INPUT;
+}
+
+int cli_need_input(const char *cmd, const char *path, int want_dir)
+{
+    struct stat st;
+    if (stat(path, &st))
+        return cli_bad_value(cmd, "%s: cannot open: %s", path, strerror(errno));
+    if (want_dir && !S_ISDIR(st.st_mode)) return cli_bad_value(cmd, "%s: not a folder", path);
+    if (!want_dir && S_ISDIR(st.st_mode))
+        return cli_bad_value(cmd, "%s: is a folder, not a file", path);
+    return 0;
 }
 
 int cli_help(const char *text)
@@ -130,7 +155,7 @@ int cmd_help(int argc, char **argv)
                 return commands[i].fn(2, args);
             }
         fprintf(stderr, "pinggu help: no topic '%s' (try: pinggu help formats)\n", argv[1]);
-        return EXIT_USAGE;
+        return EXIT_INPUT;
     }
     usage(stdout);
     return EXIT_OK;

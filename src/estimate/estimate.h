@@ -205,6 +205,10 @@ struct scores {
 int score_sample(struct store *s, const char *sample, const char *inputs, struct scores *out,
                  struct errlist *errs, struct error *e);
 void scores_release(struct scores *x);
+/* Reads the score sheet at `path` against scored plan p without a store (fuzzing): every
+ * problem into errs, every unit named on the sheet taken as surveyed; writes nothing. */
+int score_sheet_check(const struct plan *p, const char *path, struct errlist *errs,
+                      struct error *e);
 /* Writes a blank score sheet for the sample (CSV: every unit × every score-sheet leaf with an
  * empty value, bonus and veto items at 0; departments as one example row set "部门1"). */
 int score_template(struct store *s, const char *sample, FILE *f, struct error *e);

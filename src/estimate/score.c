@@ -399,6 +399,36 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+/* Store-free reading of a score sheet (estimate.h; the fuzz target fuzz/fuzz_sheet.c): the
+ * sheet read against the plan's trees by read_sheet, as score_sample reads it, with every
+ * unit named on the sheet taken as surveyed. Separate from the scoring on purpose. */
+int score_sheet_check(const struct plan *p, const char *path, struct errlist *errs,
+                      struct error *e)
+{
+    struct tree_work tw[4];
+    struct csv *c = NULL;
+    struct error ce;
+    int idx[5], rc;
+    memset(tw, 0, sizeof tw);
+    if (!p->scored || !p->scoring.enabled || p->scoring.ntrees > 4)
+        return error_set(e, ERR_INVALID, "plan %s is not scored", p->id);
+    rc = csv_open(path, &c, &ce);
+    if (!rc && csv_next(c, &ce) == 1 && !csv_map_header(c, sheet_cols, 5, idx, NULL, &ce))
+        while (!rc && csv_next(c, &ce) == 1) {
+            int t = tree_of(&p->scoring, csv_field(c, (size_t)idx[0]));
+            const char *key = csv_field(c, (size_t)idx[1]);
+            if (t < 0 || !*key || !strcmp(p->scoring.trees[t].unit, "department") ||
+                find_unit(&tw[t], key))
+                continue;
+            if (add_unit(&tw[t], key, key, p->scoring.nnodes))
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+        }
+    csv_close(c);
+    if (!rc) rc = read_sheet(path, &p->scoring, tw, errs, e);
+    for (int t = 0; t < 4; t++) work_release(&tw[t]);
+    return rc < 0 ? rc : 0;
+}
+
 static int cmp_rank(const void *a, const void *b)
 {
     const struct work_unit *x = a, *y = b;

@@ -194,12 +194,23 @@ int evidence_add_blobs(struct store *s, size_t n, const char *const *units,
     return rc;
 }
 
+/* Reads a whole regular file. A missing file, a folder or anything else that is not a file
+ * is bad input (ERR_INVALID, exit 2); a read that fails midway is ERR_IO. */
 static int read_file(const char *path, struct strbuf *sb, struct error *e)
 {
     char buf[65536];
     size_t n;
-    FILE *f = fopen(path, "rb");
-    if (!f) return error_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sst;
+    FILE *f;
+    if (stat(path, &sst))
+        return error_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(sst.st_mode))
+        return error_set(e, ERR_INVALID, "%s: is a folder, not a file (give the files in it)",
+                         path);
+    if (!S_ISREG(sst.st_mode))
+        return error_set(e, ERR_INVALID, "%s: not a regular file", path);
+    f = fopen(path, "rb");
+    if (!f) return error_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_add(sb, buf, n);
     if (ferror(f)) {
         fclose(f);
@@ -209,39 +220,121 @@ static int read_file(const char *path, struct strbuf *sb, struct error *e)
     return sb_ok(sb) ? error_set(e, ERR_NOMEM, "%s: out of memory", path) : 0;
 }
 
-int evidence_add(struct store *s, const char *unit, int64_t questionnaire,
-                 const char *const *files, size_t nfiles, char (*hashes)[65], struct error *e)
+/* The questionnaires (row_no) of unit that are in force — any status but superseded — in
+ * the sample named `sample`, or in every sample if NULL. Caller frees *out. */
+static int unit_questionnaires(struct store *s, const char *unit, const char *sample,
+                               int64_t **out, size_t *nout, struct error *e)
+{
+    struct stmt *st = NULL;
+    int64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    *out = NULL;
+    *nout = 0;
+    if (sample) {
+        int64_t found = 0;
+        rc = store_prepare(s, "SELECT count(*) FROM samples WHERE name = ?", &st, e);
+        if (rc) return rc;
+        stmt_bind_text(st, 1, sample, strlen(sample));
+        rc = stmt_step(st, e);
+        if (rc == STORE_ROW) found = stmt_int(st, 0), rc = 0;
+        stmt_finalize(st);
+        st = NULL;
+        if (rc) return rc;
+        if (!found) return error_set(e, ERR_NOTFOUND, "no sample named '%s' in the store", sample);
+    }
+    rc = store_prepare(s, "SELECT q.row_no FROM questionnaires q WHERE q.unit = ?1 AND q.status"
+                          " <> 'superseded' AND (?2 IS NULL OR q.sample IN (SELECT row_no FROM"
+                          " samples WHERE name = ?2)) ORDER BY q.row_no",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, unit, strlen(unit));
+    if (sample) stmt_bind_text(st, 2, sample, strlen(sample));
+    else stmt_bind_null(st, 2);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        if (n == cap) {
+            size_t c2 = cap ? cap * 2 : 8;
+            int64_t *p = mem_realloc(v, c2 * sizeof *p);
+            if (!p) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = p, cap = c2;
+        }
+        v[n++] = stmt_int(st, 0);
+    }
+    stmt_finalize(st);
+    if (rc < 0 || rc == ERR_NOMEM) {
+        mem_free(v);
+        return rc;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+int evidence_add(struct store *s, const char *unit, const char *sample, const char *const *files,
+                 size_t nfiles, char (*hashes)[65], int64_t *nlinked, struct error *e)
 {
     char *dir = evidence_dir(s);
     char(*h)[65] = mem_calloc(nfiles + 1, 65);
-    size_t *sizes = mem_calloc(nfiles + 1, sizeof *sizes);
-    const char **units = mem_calloc(nfiles + 1, sizeof *units);
-    int64_t *qs = mem_calloc(nfiles + 1, sizeof *qs);
-    struct strbuf sb = STRBUF_INIT;
+    char(*lh)[65] = NULL;
+    size_t *sizes = mem_calloc(nfiles + 1, sizeof *sizes), *lsizes = NULL;
+    const char **lunits = NULL, **lnames = NULL;
+    int64_t *qs = NULL, *lqs = NULL;
+    size_t nq = 0, k, nl;
+    struct strbuf *sb = mem_calloc(nfiles + 1, sizeof *sb);
     int rc = 0;
-    if (!dir || !h || !sizes || !units || !qs) {
+    if (nlinked) *nlinked = 0;
+    if (!dir || !h || !sizes || !sb) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
+    /* every file read before anything is written: a bad one leaves the store unchanged */
     for (size_t i = 0; i < nfiles && !rc; i++) {
-        units[i] = unit;
-        qs[i] = questionnaire;
-        sb_reset(&sb);
-        rc = read_file(files[i], &sb, e);
-        if (rc) break;
-        hash_sha256_hex(sb.buf, sb.len, h[i]);
-        sizes[i] = sb.len;
-        rc = store_blob(dir, h[i], sb.buf, sb.len, e);
+        sb_init(&sb[i]);
+        rc = read_file(files[i], &sb[i], e);
+        if (!rc) hash_sha256_hex(sb[i].buf, sb[i].len, h[i]), sizes[i] = sb[i].len;
     }
-    if (!rc) rc = record(s, units, qs, nfiles, h, sizes, files, e);
+    if (!rc) rc = unit_questionnaires(s, unit, sample, &qs, &nq, e);
+    if (rc) goto out;
+    /* one link per file and questionnaire in force; the unit alone if it has none yet */
+    k = nq ? nq : 1;
+    nl = nfiles * k;
+    lh = mem_calloc(nl + 1, 65);
+    lsizes = mem_calloc(nl + 1, sizeof *lsizes);
+    lunits = mem_calloc(nl + 1, sizeof *lunits);
+    lnames = mem_calloc(nl + 1, sizeof *lnames);
+    lqs = mem_calloc(nl + 1, sizeof *lqs);
+    if (!lh || !lsizes || !lunits || !lnames || !lqs) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        for (size_t j = 0; j < k; j++) {
+            size_t l = i * k + j;
+            memcpy(lh[l], h[i], 65);
+            lsizes[l] = sizes[i];
+            lunits[l] = unit;
+            lnames[l] = files[i];
+            lqs[l] = nq ? qs[j] : 0;
+        }
+    for (size_t i = 0; i < nfiles && !rc; i++) rc = store_blob(dir, h[i], sb[i].buf, sb[i].len, e);
+    if (!rc) rc = record(s, lunits, lqs, nl, lh, lsizes, lnames, e);
     if (!rc && hashes) memcpy(hashes, h, nfiles * 65);
+    if (!rc && nlinked) *nlinked = (int64_t)nq;
 out:
-    sb_release(&sb);
+    for (size_t i = 0; sb && i < nfiles; i++) sb_release(&sb[i]);
+    mem_free(sb);
     mem_free(dir);
     mem_free(h);
     mem_free(sizes);
-    mem_free(units);
     mem_free(qs);
+    mem_free(lh);
+    mem_free(lsizes);
+    mem_free(lunits);
+    mem_free(lnames);
+    mem_free(lqs);
     return rc;
 }
 

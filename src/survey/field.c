@@ -89,7 +89,8 @@ int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error 
     stmt_finalize(st);
     st = NULL;
     /* reserves activated earlier, and units already answered */
-    rc = store_prepare(s, "SELECT unit, replaced_by FROM replacements WHERE sample = ?", &st, e);
+    rc = store_prepare(s, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?",
+                       &st, e);
     if (rc) goto out;
     stmt_bind_int(st, 1, c->sample);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
@@ -98,17 +99,27 @@ int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error 
         if (u) {
             u->replaced = 1;
             snprintf(u->replaced_by, sizeof u->replaced_by, "%s", stmt_text(st, 1));
+            snprintf(u->reason, sizeof u->reason, "%s", stmt_text(st, 2));
         }
     }
     if (rc < 0) goto out;
     stmt_finalize(st);
     st = NULL;
-    rc = store_prepare(s, "SELECT DISTINCT unit FROM questionnaires WHERE sample = ?", &st, e);
+    /* units answered; originals set aside by field resolve (superseded, replaces ''); late
+     * interviews (complete, with the reason they were first not reached) */
+    rc = store_prepare(s, "SELECT unit, status, replaces, reason FROM questionnaires WHERE"
+                          " sample = ?",
+                       &st, e);
     if (rc) goto out;
     stmt_bind_int(st, 1, c->sample);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u = fctx_unit(c, stmt_text(st, 0));
-        if (u) u->done = 1;
+        const char *status = stmt_text(st, 1);
+        if (!u) continue;
+        if (strcmp(status, "superseded")) u->done = 1;
+        if (!strcmp(status, "superseded") && !*stmt_text(st, 2)) u->overruled = 1;
+        if (!strcmp(status, "complete") && *stmt_text(st, 3))
+            snprintf(u->late_reason, sizeof u->late_reason, "%s", stmt_text(st, 3));
     }
     rc = rc < 0 ? rc : 0;
 out:
@@ -202,8 +213,9 @@ long qbatch_add(struct qbatch *b, const struct qrec *q, const struct answers *a,
     r->reason = dup_str(b, q->reason);
     r->replaces = dup_str(b, q->replaces);
     r->source = dup_str(b, q->source);
+    r->withdraw = dup_str(b, q->withdraw);
     if (!r->unit || !r->unit_kind || !r->form || !r->pair || !r->date || !r->reason ||
-        !r->replaces || !r->source)
+        !r->replaces || !r->source || !r->withdraw)
         return ERR_NOMEM;
     r->first_answer = b->na;
     r->first_issue = b->ni;
@@ -271,12 +283,185 @@ static int add_warning(struct qbatch *b, size_t qi, const char *name, const char
     return ir->name && ir->message ? 0 : ERR_NOMEM;
 }
 
+int qbatch_duration_warning(struct qbatch *b, size_t qi)
+{
+    const struct qrec *q = &b->q[qi];
+    char msg[160];
+    if (!q->has_duration || q->nonresponse ||
+        (q->duration >= FIELD_MIN_MINUTES && q->duration <= FIELD_MAX_MINUTES))
+        return 0;
+    snprintf(msg, sizeof msg,
+             "访谈时长%.0f分钟不合常理 / an interview of %.0f minutes is implausible "
+             "(expected %.0f–%.0f)",
+             q->duration, q->duration, FIELD_MIN_MINUTES, FIELD_MAX_MINUTES);
+    return add_warning(b, qi, "duration_min", "duration", msg);
+}
+
+void field_sql_quote(struct strbuf *sb, const char *s)
+{
+    sb_addch(sb, '\'');
+    for (; *s; s++) {
+        if (*s == '\'') sb_addch(sb, '\'');
+        sb_addch(sb, *s);
+    }
+    sb_addch(sb, '\'');
+}
+
+int field_update_rows(struct store *s, const char *table, const char *set, const char *where,
+                      const char *action, const char *key, const char *detail, int64_t *n,
+                      struct error *e)
+{
+    struct audit_batch b;
+    struct strbuf sql = STRBUF_INIT;
+    struct stmt *st = NULL;
+    struct rowval v[AUDIT_WRITER_MAXCOLS];
+    int64_t count = 0;
+    int rc;
+    if (n) *n = 0;
+    sb_addf(&sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
+                     : store_query_int(s, sql.buf, 0, &count, e);
+    sb_release(&sql);
+    if (rc || !count) return rc;
+    rc = audit_batch_begin(&b, s, table, e);
+    if (rc) return rc;
+    rc = audit_batch_supersede(&b, where, e);
+    if (!rc) {
+        sb_addf(&sql, "UPDATE %s SET %s, log_id = %lld WHERE %s", table, set, (long long)b.seq,
+                where);
+        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_exec(s, sql.buf, e);
+        sb_release(&sql);
+    }
+    if (!rc) {
+        sb_addf(&sql, "SELECT * FROM %s WHERE log_id = %lld ORDER BY row_no", table,
+                (long long)b.seq);
+        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_prepare(s, sql.buf, &st, e);
+        sb_release(&sql);
+    }
+    while (!rc) {
+        if ((rc = stmt_step(st, e)) != STORE_ROW) break;
+        rc = 0;
+        size_t k = 0;
+        for (int i = 0; i < stmt_ncols(st) && k < AUDIT_WRITER_MAXCOLS; i++) {
+            if (!strcmp(stmt_colname(st, i), "log_id")) continue;
+            switch (stmt_type(st, i)) {
+            case STORE_INT: v[k++] = rv_int(stmt_int(st, i)); break;
+            case STORE_DOUBLE: v[k++] = rv_double(stmt_double(st, i)); break;
+            case STORE_NULL: v[k++] = rv_null(); break;
+            default: v[k++] = rv_text(stmt_text(st, i), stmt_len(st, i)); break;
+            }
+        }
+        if (audit_batch_add(&b, v, k)) rc = error_set(e, ERR_NOMEM, "out of memory");
+        else if (n) (*n)++;
+    }
+    stmt_finalize(st);
+    if (rc) {
+        audit_batch_release(&b);
+        return rc;
+    }
+    return audit_batch_commit(&b, action, key, detail, e);
+}
+
+int field_delete_rows(struct store *s, const char *table, const char *where, const char *action,
+                      const char *key, const char *detail, int64_t *n, struct error *e)
+{
+    struct audit_batch b;
+    struct strbuf sql = STRBUF_INIT;
+    int64_t count = 0;
+    int rc;
+    if (n) *n = 0;
+    sb_addf(&sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
+                     : store_query_int(s, sql.buf, 0, &count, e);
+    sb_release(&sql);
+    if (rc || !count) return rc;
+    rc = audit_batch_begin(&b, s, table, e);
+    if (rc) return rc;
+    rc = audit_batch_supersede(&b, where, e);
+    if (!rc) {
+        sb_addf(&sql, "DELETE FROM %s WHERE %s", table, where);
+        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_exec(s, sql.buf, e);
+        sb_release(&sql);
+    }
+    if (rc) {
+        audit_batch_release(&b);
+        return rc;
+    }
+    if (n) *n = count;
+    return audit_batch_commit(&b, action, key, detail, e);
+}
+
+/* Late interviews (qrec.late): removes the non-response records of the household and of
+ * every reserve of its chain, and marks the chain's questionnaires superseded, `replaces`
+ * naming the household whose interview won. Inside qbatch_store's transaction. */
+static int withdraw_chains(struct fctx *c, struct qbatch *b, int64_t first_new,
+                           const char *action, const char *key, const char *detail,
+                           struct field_stats *st, struct error *e)
+{
+    struct strbuf units = STRBUF_INIT, chain = STRBUF_INIT, set = STRBUF_INIT,
+                  where = STRBUF_INIT;
+    int64_t n = 0;
+    int rc = 0;
+    sb_adds(&set, "status = 'superseded', replaces = CASE unit");
+    for (size_t i = 0; i < b->nq; i++) {
+        const struct qrec *q = &b->q[i];
+        const char *p = q->withdraw;
+        if (!q->late) continue;
+        if (units.len) sb_addch(&units, ',');
+        field_sql_quote(&units, q->unit);
+        while (p && *p) {
+            const char *sp = strchr(p, ' ');
+            size_t len = sp ? (size_t)(sp - p) : strlen(p);
+            char code[48];
+            snprintf(code, sizeof code, "%.*s", (int)len, p);
+            sb_addch(&units, ',');
+            field_sql_quote(&units, code);
+            if (chain.len) sb_addch(&chain, ',');
+            field_sql_quote(&chain, code);
+            sb_adds(&set, " WHEN ");
+            field_sql_quote(&set, code);
+            sb_adds(&set, " THEN ");
+            field_sql_quote(&set, q->unit);
+            if (st) st->withdrawn++;
+            p += len;
+            while (*p == ' ') p++;
+        }
+    }
+    sb_adds(&set, " END");
+    if (!units.len) goto out;
+    sb_addf(&where, "sample = %lld AND unit IN (%s)", (long long)c->sample, units.buf);
+    rc = sb_ok(&where) || sb_ok(&set) || sb_ok(&chain) || sb_ok(&units)
+             ? error_set(e, ERR_NOMEM, "out of memory")
+             : field_delete_rows(c->s, "replacements", where.buf, action, key, detail, &n, e);
+    if (rc || !chain.len) goto out;
+    sb_reset(&where);
+    sb_addf(&where,
+            "sample = %lld AND status IN ('complete', 'nonresponse') AND unit IN (%s) AND"
+            " row_no < %lld",
+            (long long)c->sample, chain.buf, (long long)first_new);
+    rc = sb_ok(&where) ? error_set(e, ERR_NOMEM, "out of memory")
+                       : field_update_rows(c->s, "questionnaires", set.buf, where.buf, action, key,
+                                           detail, &n, e);
+    if (!rc && st) st->superseded += n;
+out:
+    sb_release(&units);
+    sb_release(&chain);
+    sb_release(&set);
+    sb_release(&where);
+    return rc;
+}
+
 int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const char *key,
                  struct field_stats *st, struct error *e)
 {
     struct audit_writer w;
     struct stmt *old = NULL;
     int64_t *rows = NULL;
+    struct move {
+        int64_t old;
+        size_t qi;
+    } *moves = NULL;
+    size_t nmoves = 0, capmoves = 0;
     int rc;
     char detail[160];
     snprintf(detail, sizeof detail, "{\"sample\":\"%s\"}", c->name);
@@ -301,8 +486,20 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
             stmt_bind_int(old, 1, c->sample);
             stmt_bind_text(old, 2, q->unit, strlen(q->unit));
             stmt_bind_text(old, 3, q->form, strlen(q->form));
-            while ((rc = stmt_step(old, e)) == STORE_ROW)
+            while ((rc = stmt_step(old, e)) == STORE_ROW) {
                 sb_addf(&oldq, "%s%lld", oldq.len ? "," : "", (long long)stmt_int(old, 0));
+                if (nmoves == capmoves) {
+                    size_t c2 = capmoves ? capmoves * 2 : 64;
+                    struct move *p = mem_realloc(moves, c2 * sizeof *p);
+                    if (!p) {
+                        rc = error_set(e, ERR_NOMEM, "out of memory");
+                        break;
+                    }
+                    moves = p, capmoves = c2;
+                }
+                moves[nmoves].old = stmt_int(old, 0);
+                moves[nmoves++].qi = i;
+            }
             rc = rc < 0 ? rc : 0;
         }
         if (!rc && oldq.len) {
@@ -407,7 +604,30 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
         sb_release(&where);
         sb_release(&oldq);
     }
-    /* 4. replacements */
+    /* 4. evidence linked to an earlier version follows the questionnaire to its new row */
+    if (!rc && nmoves) {
+        struct strbuf set = STRBUF_INIT, where = STRBUF_INIT;
+        sb_adds(&set, "questionnaire = CASE questionnaire");
+        sb_adds(&where, "questionnaire IN (");
+        for (size_t i = 0; i < nmoves; i++) {
+            sb_addf(&set, " WHEN %lld THEN %lld", (long long)moves[i].old,
+                    (long long)b->q[moves[i].qi].row);
+            sb_addf(&where, "%s%lld", i ? "," : "", (long long)moves[i].old);
+        }
+        sb_adds(&set, " END");
+        sb_adds(&where, ")");
+        rc = sb_ok(&set) || sb_ok(&where)
+                 ? error_set(e, ERR_NOMEM, "out of memory")
+                 : field_update_rows(c->s, "evidence_links", set.buf, where.buf, action, key,
+                                     detail, NULL, e);
+        sb_release(&set);
+        sb_release(&where);
+    }
+    /* 5. late interviews of households first not reached: the reserves they had activated
+     * are withdrawn — their questionnaires kept as superseded, their non-response records
+     * (and the household's own) removed through the change log */
+    if (!rc) rc = withdraw_chains(c, b, b->nq ? rows[0] : INT64_MAX, action, key, detail, st, e);
+    /* 6. replacements */
     if (!rc) {
         size_t nrep = 0;
         for (size_t i = 0; i < b->nq; i++) nrep += b->q[i].nonresponse && !b->q[i].known;
@@ -434,10 +654,12 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
     if (rc) goto fail;
     stmt_finalize(old);
     mem_free(rows);
+    mem_free(moves);
     return store_commit(c->s, e);
 fail:
     stmt_finalize(old);
     mem_free(rows);
+    mem_free(moves);
     store_rollback(c->s);
     return rc < 0 ? rc : ERR_STORE;
 }
@@ -633,15 +855,25 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
     struct qbatch b;
     struct mfile m;
     struct error ce;
-    int idx[M_COUNT], *qcol = NULL, rc, rep = form_repeat(f);
+    int idx[M_COUNT], *qcol = NULL, rc, rep = form_repeat(f), told_members = 0;
     size_t nf = 0, before = errs->total;
     const char *kind = unit_kind_of(f);
+    struct u64map seen; /* units of this file: line * 2 + 1 if not reached */
+    struct sunit scratch;
 
     memset(st, 0, sizeof *st);
     memset(&m, 0, sizeof m);
+    memset(&scratch, 0, sizeof scratch);
     issues_init(&is);
     qbatch_init(&b);
-    rc = fctx_open(s, sample, &c, e);
+    u64map_init(&seen);
+    if (s) rc = fctx_open(s, sample, &c, e);
+    else { /* field_check: no sample, every unit taken as a selected unit of the form's kind */
+        memset(&c, 0, sizeof c);
+        u64map_init(&c.byunit);
+        sample = "(none)";
+        rc = 0;
+    }
     if (rc) {
         issues_release(&is);
         qbatch_release(&b);
@@ -719,7 +951,7 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
             struct sunit *u;
             const char *unit, *status, *reason;
             long line = csv_line(csv);
-            char why[256], src[160];
+            char why[256], src[160], wd[1024]; /* wd: a late interview's withdrawn reserves */
             int64_t team = 0;
             double dur = 0;
             if (csv_row_blank(csv)) continue;
@@ -727,7 +959,31 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
             unit = csv_field(csv, (size_t)idx[M_UNIT]);
             status = idx[M_STATUS] >= 0 ? csv_field(csv, (size_t)idx[M_STATUS]) : "";
             reason = idx[M_REASON] >= 0 ? csv_field(csv, (size_t)idx[M_REASON]) : "";
+            {
+                uint64_t prev, key = u64_hash_str(unit, strlen(unit));
+                int put = u64map_put(&seen, key, (uint64_t)line * 2, &prev);
+                if (put < 0) {
+                    rc = error_set(e, ERR_NOMEM, "out of memory");
+                    goto out_hdr;
+                }
+                if (!put) { /* one questionnaire per unit and file: never two judged */
+                    errlist_addf(errs, ERR_INVALID, path, line, 0,
+                                 "unit: %s is in this file twice (first on line %lld)", unit,
+                                 (long long)(prev / 2));
+                    continue;
+                }
+            }
             u = fctx_unit(&c, unit);
+            if (!u && !s) {
+                memset(&scratch, 0, sizeof scratch);
+                snprintf(scratch.code, sizeof scratch.code, "%s", unit);
+                snprintf(scratch.stage, sizeof scratch.stage, "%s",
+                         strcmp(kind, "village") ? "household" : "village");
+                snprintf(scratch.category, sizeof scratch.category, "%s",
+                         strcmp(f->unit, "household_general") ? "registered" : "general");
+                scratch.active = 1;
+                u = &scratch;
+            }
             if (!u) {
                 errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s is not in sample %s",
                              unit, sample);
@@ -742,11 +998,6 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
             }
             if (!unit_fits(f, u, why, sizeof why)) {
                 errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s", why);
-                continue;
-            }
-            if (u->line) { /* one questionnaire per unit and file: never two judged */
-                errlist_addf(errs, ERR_INVALID, path, line, 0,
-                             "unit: %s is in this file twice (first on line %ld)", unit, u->line);
                 continue;
             }
             u->line = line;
@@ -795,6 +1046,10 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                 }
                 q.nonresponse = 1;
                 q.reason = code;
+                {
+                    uint64_t *v = u64map_get(&seen, u64_hash_str(unit, strlen(unit)));
+                    if (v) *v |= 1;
+                }
                 if (u->replaced) { /* imported before: the same reserve stays in charge */
                     q.known = 1;
                     q.replaces = u->replaced_by;
@@ -826,6 +1081,11 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                     goto out_hdr;
                 }
             }
+            if (rep >= 0 && !m.present && !told_members++)
+                errlist_addf(errs, ERR_INVALID, path, line, 0,
+                             "%s: the members of this household (repeat %s of form %s) go in %s, "
+                             "which does not exist: they would be lost",
+                             f->rows[rep].name, f->rows[rep].name, f->id, m.path);
             if (rep >= 0 && m.present) {
                 long expect = 1;
                 for (size_t r = 0; r < m.n; r++) {
@@ -871,6 +1131,50 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                                  unit);
                     continue;
                 }
+                if (u->overruled) {
+                    errlist_addf(errs, ERR_INVALID, path, line, 0,
+                                 "unit: the questionnaire of %s was set aside for its reserve by "
+                                 "`pinggu field resolve`; resolve again (--keep original) to "
+                                 "change that",
+                                 unit);
+                    continue;
+                }
+                q.reason = u->late_reason; /* a late interview imported again */
+                if (u->replaced) {
+                    /* first recorded as not reached, now interviewed: the household wins and
+                     * every reserve of its chain returns to the list (docs/fieldwork.md §3) */
+                    size_t wl = 0;
+                    const char *next = u->replaced_by;
+                    struct sunit *r;
+                    int bad = 0;
+                    wd[0] = '\0';
+                    for (int guard = 0; *next && guard < 256 && (r = fctx_unit(&c, next)); guard++) {
+                        if (r->line) {
+                            errlist_addf(errs, ERR_INVALID, path, line, 0,
+                                         "unit: %s was first recorded as not reached and its "
+                                         "reserve %s is in this file too (line %ld): keep one of "
+                                         "the two",
+                                         unit, r->code, r->line);
+                            bad = 1;
+                            break;
+                        }
+                        if (wl + strlen(r->code) + 2 < sizeof wd)
+                            wl += (size_t)snprintf(wd + wl, sizeof wd - wl, "%s%s", wl ? " " : "",
+                                                   r->code);
+                        next = r->replaced ? r->replaced_by : "";
+                    }
+                    if (bad) continue;
+                    next = u->replaced_by;
+                    for (int guard = 0; *next && guard < 256 && (r = fctx_unit(&c, next)); guard++) {
+                        r->active = 0;
+                        r->replaced = 0;
+                        next = r->replaced_by;
+                    }
+                    q.late = 1;
+                    q.reason = u->reason;
+                    q.withdraw = wd;
+                    u->replaced = 0;
+                }
                 q.date = d ? d : "";
                 if (g && sscanf(g, "%lf %lf", &q.lat, &q.lon) == 2) q.has_gps = 1;
                 qi = qbatch_add(&b, &q, a, &is);
@@ -879,22 +1183,28 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                     goto out_hdr;
                 }
                 if (rep >= 0) st->members += answers_instances(a, f->rows[rep].name);
-                if (q.has_duration && (dur < FIELD_MIN_MINUTES || dur > FIELD_MAX_MINUTES)) {
-                    char msg[160];
-                    snprintf(msg, sizeof msg,
-                             "访谈时长%.0f分钟不合常理 / an interview of %.0f minutes is implausible "
-                             "(expected %.0f–%.0f)",
-                             dur, dur, FIELD_MIN_MINUTES, FIELD_MAX_MINUTES);
-                    if (add_warning(&b, (size_t)qi, "duration_min", "duration", msg)) {
-                        rc = error_set(e, ERR_NOMEM, "out of memory");
-                        goto out_hdr;
-                    }
+                if (qbatch_duration_warning(&b, (size_t)qi)) {
+                    rc = error_set(e, ERR_NOMEM, "out of memory");
+                    goto out_hdr;
                 }
             }
         }
         if (rc < 0) {
             errlist_add(errs, &ce);
             rc = 0;
+        }
+        /* every member row belongs to a household interviewed in this file */
+        for (size_t r = 0; rc == 0 && rep >= 0 && r < m.n; r++) {
+            uint64_t *v = u64map_get(&seen, u64_hash_str(m.rows[r].unit, strlen(m.rows[r].unit)));
+            if (!v)
+                errlist_addf(errs, ERR_INVALID, m.path, m.rows[r].line, m.unit_col + 1,
+                             "unit: %s has no questionnaire in %s: this member would be lost",
+                             m.rows[r].unit, path);
+            else if (*v & 1)
+                errlist_addf(errs, ERR_INVALID, m.path, m.rows[r].line, m.unit_col + 1,
+                             "unit: %s was not reached (%s:%lld): a household not interviewed "
+                             "has no members to record",
+                             m.rows[r].unit, path, (long long)(*v / 2));
         }
     out_hdr:
         mem_free(hdr);
@@ -906,12 +1216,22 @@ done:
                        errs->total - before == 1 ? "" : "s");
         goto out;
     }
+    if (!s) { /* field_check: counts only */
+        for (size_t i = 0; i < b.nq; i++) {
+            if (b.q[i].nonresponse) st->nonresponse++;
+            else st->questionnaires++;
+            st->warnings += (int64_t)b.q[i].nissues;
+        }
+        rc = 0;
+        goto out;
+    }
     {
         char key[256];
         snprintf(key, sizeof key, "%s %s", f->id, path);
         rc = qbatch_store(&c, &b, "field import", key, st, e);
     }
 out:
+    u64map_release(&seen);
     csv_close(csv);
     answers_free(a);
     issues_release(&is);
@@ -920,4 +1240,10 @@ out:
     mem_free(qcol);
     fctx_close(&c);
     return rc;
+}
+
+int field_check(const struct form *f, const char *path, int strict, int today,
+                struct field_stats *st, struct errlist *errs, struct error *e)
+{
+    return field_import(NULL, NULL, f, path, strict, today, st, errs, e);
 }

@@ -21,6 +21,9 @@ struct sunit {
     int reserve; /* on the reserve list */
     int active;  /* in the sample now: selected, or a reserve activated by a replacement */
     int done;    /* has a questionnaire or a non-response in this batch or the store */
+    int overruled; /* its complete questionnaire was set aside by field resolve (keep reserve) */
+    char reason[24];      /* the reason of its non-response record, if replaced */
+    char late_reason[24]; /* complete after all: the reason it was first not reached */
     char replaced_by[48]; /* a non-response recorded in the store: the reserve that took over */
     int replaced;         /* such a record exists (replaced_by may be "": none was left) */
     long line;            /* the line of the file being imported that gave it, 0 if none */
@@ -53,6 +56,8 @@ struct qrec {
     int has_duration, has_gps;
     int nonresponse;
     int known; /* a non-response already recorded in the store: no new replacement */
+    int late;  /* a complete questionnaire of a unit recorded as not reached in the store */
+    const char *withdraw; /* late: the reserves of its chain, blank-separated (arena) */
     size_t first_answer, nanswers, first_issue, nissues;
     int64_t row; /* questionnaires.row_no once stored */
 };
@@ -86,6 +91,22 @@ long qbatch_add(struct qbatch *b, const struct qrec *q, const struct answers *a,
  * questionnaires, answers, warnings, replacements. */
 int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const char *key,
                  struct field_stats *st, struct error *e);
+
+/* Adds the field-quality warning for an implausible duration to questionnaire qi, if it has
+ * one (import and simulation alike). 0 or ERR_NOMEM. */
+int qbatch_duration_warning(struct qbatch *b, size_t qi);
+
+/* Appends s as an SQL string literal ('' doubling quotes). */
+void field_sql_quote(struct strbuf *sb, const char *s);
+/* Rewrites the rows of `table` matching `where` with the SQL assignments `set`, through the
+ * change log: old versions kept in audit_old, the rows then carry the new entry. Inside the
+ * caller's transaction. *n: rows rewritten (no entry when none). */
+int field_update_rows(struct store *s, const char *table, const char *set, const char *where,
+                      const char *action, const char *key, const char *detail, int64_t *n,
+                      struct error *e);
+/* Deletes the rows of `table` matching `where` through the change log (old versions kept). */
+int field_delete_rows(struct store *s, const char *table, const char *where, const char *action,
+                      const char *key, const char *detail, int64_t *n, struct error *e);
 
 /* Field-quality bounds for the duration of an interview (minutes). */
 #define FIELD_MIN_MINUTES 10.0

@@ -3,8 +3,10 @@
  * field_status).
  *
  * Response: per county and quota stratum, the units originally selected, how many were
- * reached, how many were not (by reason), how many of those a reserve replaced, and the
- * response rate = reached / selected. Census and village-group households count in their own
+ * reached, how many were not (by reason), how many of those a reserve replaced — following
+ * the chain of reserves (a reserve not reached either hands over to the next) — and the
+ * response rate = reached / selected. Superseded questionnaires (withdrawn reserves) count
+ * nowhere and are reported as a total. Census and village-group households count in their own
  * lines.
  *
  * Field quality, per team: interviews of implausible duration (stored as warnings at import),
@@ -77,18 +79,24 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
             "reached", "not", "replaced", "rate", "final", "not reached by reason");
     rc = store_prepare(
         s,
+        /* the chain of reserves of each unit not reached: its reserve, the reserve's reserve
+         * if that one was not reached either, and so on */
+        "WITH RECURSIVE chain(origin, cur) AS ("
+        " SELECT r.unit, r.replaced_by FROM replacements r WHERE r.sample = ?1 AND"
+        "  r.replaced_by <> ''"
+        " UNION SELECT c.origin, r.replaced_by FROM chain c JOIN replacements r ON r.sample = ?1"
+        "  AND r.unit = c.cur WHERE r.replaced_by <> '')"
         "SELECT u.county, u.stratum, count(*),"
         " sum(EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND q.unit ="
         "  u.code AND q.status = 'complete')),"
         " sum(EXISTS (SELECT 1 FROM replacements r WHERE r.sample = u.sample AND r.unit = u.code)),"
-        " sum(EXISTS (SELECT 1 FROM replacements r WHERE r.sample = u.sample AND r.unit = u.code"
-        "  AND r.replaced_by <> '' AND EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample ="
-        "  r.sample AND q.unit = r.replaced_by AND q.status = 'complete'))),"
+        " sum(EXISTS (SELECT 1 FROM chain c JOIN questionnaires q ON q.sample = u.sample AND"
+        "  q.unit = c.cur AND q.status = 'complete' WHERE c.origin = u.code)),"
         " (SELECT group_concat(reason || ' ' || n, ', ') FROM (SELECT r.reason, count(*) AS n"
         "  FROM replacements r JOIN sample_units v ON v.sample = r.sample AND v.code = r.unit"
         "  WHERE r.sample = u.sample AND v.county = u.county AND v.stratum = u.stratum AND v.reserve = 0 GROUP BY"
         "  r.reason))"
-        " FROM sample_units u WHERE u.sample = ? AND u.stage = 'household' AND u.reserve = 0"
+        " FROM sample_units u WHERE u.sample = ?1 AND u.stage = 'household' AND u.reserve = 0"
         " GROUP BY u.county, u.stratum ORDER BY u.county, u.stratum",
         &st, e);
     if (rc) return rc;
@@ -105,6 +113,22 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
     st = NULL;
     if (rc < 0) return rc;
     fprintf(f, "rate: reached / selected; final: (reached + replaced and reached) / selected\n");
+    {
+        int64_t sup = 0;
+        struct strbuf q = STRBUF_INIT;
+        sb_addf(&q, "SELECT count(*) FROM questionnaires WHERE sample = %lld AND status ="
+                    " 'superseded'",
+                (long long)srow);
+        rc = sb_ok(&q) ? error_set(e, ERR_NOMEM, "out of memory")
+                       : store_query_int(s, q.buf, 0, &sup, e);
+        sb_release(&q);
+        if (rc) return rc;
+        if (sup)
+            fprintf(f, "superseded / 已作废: %lld questionnaires kept but not counted (reserves "
+                       "withdrawn when the household they replaced was interviewed after all, "
+                       "or set aside by field resolve)\n",
+                    (long long)sup);
+    }
 
     /* field quality per team */
     rc = store_prepare(s,
@@ -112,6 +136,8 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
                        " EXISTS (SELECT 1 FROM field_issues i WHERE i.questionnaire = q.row_no"
                        "  AND i.kind = 'duration'),"
                        " EXISTS (SELECT 1 FROM evidence_links l WHERE l.questionnaire = q.row_no)"
+                       " OR EXISTS (SELECT 1 FROM evidence_links l WHERE l.questionnaire = 0 AND"
+                       "  l.unit = q.unit)"
                        " FROM questionnaires q WHERE q.sample = ? AND q.status = 'complete'",
                        &st, e);
     if (rc) return rc;

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const type_names[FORM_TYPE_COUNT] = {
     "integer", "decimal",   "text",        "select_one", "select_multiple", "date",      "geopoint",
@@ -876,10 +877,18 @@ int form_load(const char *path, struct form **out, struct errlist *errs, struct 
     char chunk[8192];
     size_t n;
     int rc = 0;
-    FILE *fp = fopen(path, "rb");
+    struct stat st;
+    FILE *fp = NULL;
     *out = NULL;
+    /* a form that is not there, or a folder, is bad input (exit 2), not a failure */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = error_at(e, ERR_INVALID, path, 0, 0, "cannot open: a folder, not a form file");
+        if (errs) errlist_add(errs, e);
+        goto out;
+    }
+    fp = fopen(path, "rb");
     if (!fp) {
-        rc = error_at(e, ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+        rc = error_at(e, ERR_INVALID, path, 0, 0, "cannot open: %s", strerror(errno));
         if (errs) errlist_add(errs, e);
         goto out;
     }

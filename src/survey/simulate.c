@@ -322,7 +322,8 @@ static int add_questionnaire(struct simctx *x, struct qrec *q, struct answers *a
                                  q->unit, x->is.items[k].name, x->is.items[k].en);
     }
     qi = qbatch_add(&x->b, q, a, &x->is);
-    if (qi < 0) return error_set(x->e, ERR_NOMEM, "out of memory");
+    if (qi < 0 || qbatch_duration_warning(&x->b, (size_t)qi))
+        return error_set(x->e, ERR_NOMEM, "out of memory");
     if (evidence) {
         if (x->nev == x->capev) {
             size_t cap = x->capev ? x->capev * 2 : 256;

@@ -364,6 +364,8 @@ struct field_stats {
     int64_t warnings;       /* issues of severity warning stored with the questionnaires */
     int64_t members;        /* repeat instances */
     int64_t evidence;       /* evidence files linked (simulation) */
+    int64_t withdrawn;      /* reserves withdrawn: the household they replaced was reached late */
+    int64_t superseded;     /* questionnaires of withdrawn reserves, kept as superseded */
 };
 
 /* Imports FILE.csv (one row per questionnaire: the meta columns unit, team, pair,
@@ -376,6 +378,28 @@ struct field_stats {
 int field_import(struct store *s, const char *sample, const struct form *f, const char *csv,
                  int strict, int today, struct field_stats *st, struct errlist *errs,
                  struct error *e);
+
+/* field_import without a store (s NULL, as the fuzz target runs it): reads and checks FILE.csv
+ * and FILE.members.csv against the form alone, every unit taken as a selected unit of the
+ * form's kind; counts into *st, writes nothing. */
+int field_check(const struct form *f, const char *csv, int strict, int today,
+                struct field_stats *st, struct errlist *errs, struct error *e);
+
+/* The office's decision for a household first recorded as not reached and interviewed after
+ * all (resolve.c, docs/fieldwork.md §3). `field import` keeps the household and withdraws the
+ * reserves its non-response had activated (their questionnaires: status 'superseded');
+ * keep_reserve = 1 sets the household's questionnaire aside (superseded) and puts its reserves
+ * back, keep_reserve = 0 undoes that. Every change is written through the change log with the
+ * decision and `note` in its detail. ERR_INVALID when there is nothing to resolve or a reserve
+ * has meanwhile been activated for another household. */
+struct field_resolution {
+    int64_t reserves;   /* reserves of the chain put back (keep reserve) or withdrawn */
+    int64_t superseded; /* questionnaires set to superseded */
+    int64_t restored;   /* questionnaires put back in force */
+    char chain[512];    /* the reserves, blank-separated */
+};
+int field_resolve(struct store *s, const char *sample, const char *unit, int keep_reserve,
+                  const char *note, struct field_resolution *r, struct error *e);
 
 /* Simulates the fieldwork of a stored sample from synth's truth.csv (never imported into the
  * registry): a questionnaire for every sampled household (registered-household or
@@ -403,11 +427,14 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e);
 
 /* The blob folder of a store ("x.db" -> "x.db.evidence"). Caller frees. */
 char *evidence_dir(struct store *s);
-/* Adds files as evidence of `unit` (a sampled unit code; questionnaire: its row or 0). Each
- * blob is copied once (deduplicated by content) and linked. Writes the SHA-256 of each file
- * into hashes[i] if non-NULL. */
-int evidence_add(struct store *s, const char *unit, int64_t questionnaire,
-                 const char *const *files, size_t nfiles, char (*hashes)[65], struct error *e);
+/* Adds files as evidence of `unit`. Each blob is copied once (deduplicated by content) and
+ * linked to every questionnaire of the unit in force (not superseded) in the sample named
+ * `sample` (NULL: in any sample) — or, when the unit has none yet, to the unit alone
+ * (questionnaire 0). *nlinked: the questionnaires linked. A missing file or a folder is
+ * ERR_INVALID, ERR_NOTFOUND an unknown sample; nothing is written then. Writes the SHA-256 of
+ * each file into hashes[i] if non-NULL. */
+int evidence_add(struct store *s, const char *unit, const char *sample, const char *const *files,
+                 size_t nfiles, char (*hashes)[65], int64_t *nlinked, struct error *e);
 /* Adds in-memory blobs, blob i as evidence of units[i] / questionnaires[i], in one
  * transaction (simulation, tests). */
 int evidence_add_blobs(struct store *s, size_t n, const char *const *units,

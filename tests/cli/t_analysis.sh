@@ -48,10 +48,10 @@ expect_status 0 $PINGGU export analysis --db r.db --sample all --out all-spss --
 [ -s all.dta ] && [ -s all-spss ] || fail "no Stata or SPSS file"
 head -c 4 all-spss | grep -q '\$FL2' || fail "all-spss is not an SPSS file"
 # errors: nothing written
-expect_status 64 $PINGGU export analysis --db r.db --sample all --out all.txt
-expect_status 64 $PINGGU export analysis --db r.db --sample all --out x.csv --format xlsx
+expect_status 2 $PINGGU export analysis --db r.db --sample all --out all.txt  # issue 9 item 9: bad option values exit 2
+expect_status 2 $PINGGU export analysis --db r.db --sample all --out x.csv --format xlsx
 expect_status 64 $PINGGU export analysis --db r.db --out x.csv
-expect_status 1 $PINGGU export analysis --db r.db --sample nope --out x.csv
+expect_status 2 $PINGGU export analysis --db r.db --sample nope --out x.csv
 expect_grep "no sample named nope" err.txt
 [ ! -e all.txt ] && [ ! -e x.csv ] && [ -z "$(ls -A | grep '\.tmp$')" ] || fail "a file was left behind"
 expect_status 0 $PINGGU export analysis --help

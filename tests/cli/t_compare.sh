@@ -128,7 +128,7 @@ id=$(sqlite3 reg.db "SELECT resident FROM compare_flags WHERE household_id IS NU
 full=$(grep -o "^[a-z_]*,,$id[0-9X]" prov/departments-truth.csv | head -1 | cut -d, -f3)
 expect_status 0 $PINGGU compare explain --db reg.db --person "$full"
 expect_grep "person absent from the roster" out.txt
-expect_status 1 $PINGGU compare explain --db reg.db --household 9999999999999999
+expect_status 2 $PINGGU compare explain --db reg.db --household 9999999999999999  # issue 9 item 9: an unknown household is bad input
 expect_status 64 $PINGGU compare explain --db reg.db
 
 # the change log covers the comparison

@@ -38,7 +38,7 @@ expect_grep "survey\[2\]\.relevant: expected '\)', found end of expression at of
 printf '{"form_id": ' > notjson.json
 expect_status 2 "$PINGGU" form check notjson.json
 expect_grep 'notjson\.json:1:.*not valid JSON' err.txt
-expect_status 1 "$PINGGU" form check no-such-form.json
+expect_status 2 "$PINGGU" form check no-such-form.json  # issue 9 item 9: a missing file is bad input
 # warnings: fine without --strict, rejected with it
 cat > warn.json <<'JSON'
 {"form_id": "warn", "version": "1", "title": {"zh": "问卷", "en": "Form"},
@@ -61,7 +61,7 @@ expect_no_grep 'Village exit check' out.txt
 expect_status 0 "$PINGGU" form show "$ROOT/forms/village-exit.json" --lang en
 expect_grep 'Village exit check' out.txt
 expect_no_grep '贫困村退出核查表' out.txt
-expect_status 64 "$PINGGU" form show "$ROOT/forms/village-exit.json" --lang fr
+expect_status 2 "$PINGGU" form show "$ROOT/forms/village-exit.json" --lang fr  # an unknown option value: bad input
 expect_status 2 "$PINGGU" form show broken.json
 expect_status 64 "$PINGGU" form
 expect_status 0 "$PINGGU" form --help

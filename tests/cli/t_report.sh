@@ -19,7 +19,7 @@ $PINGGU judge --db r.db --sample a >/dev/null
 # usage
 expect_status 64 $PINGGU report --db r.db --sample a
 expect_status 64 $PINGGU report --db r.db --out rep
-expect_status 1 $PINGGU report --db r.db --sample nosuch --out rep
+expect_status 2 $PINGGU report --db r.db --sample nosuch --out rep  # issue 9 item 9: an unknown sample is bad input
 [ ! -e rep/index.html ] || fail "a failed report wrote index.html"
 
 # the report

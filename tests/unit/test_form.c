@@ -437,7 +437,12 @@ static void broken_forms(void **state)
         assert_int_equal(e.line, 1);
         assert_non_null(strstr(e.msg, "not valid JSON"));
         errlist_release(&errs);
-        assert_int_equal(form_load("no/such/form.json", &f, NULL, NULL, &e), ERR_IO);
+        /* a form that is not there, or a folder, is bad input (exit 2), not an I/O failure
+         * (issue 9 item 9) */
+        assert_int_equal(form_load("no/such/form.json", &f, NULL, NULL, &e), ERR_INVALID);
+        assert_non_null(strstr(e.msg, "cannot open"));
+        assert_int_equal(form_load(".", &f, NULL, NULL, &e), ERR_INVALID);
+        assert_non_null(strstr(e.msg, "folder"));
     }
 
     /* warnings do not fail a load */
@@ -908,6 +913,59 @@ static void out_of_memory(void **state)
     }
 }
 
+/* field_check (field.c without a store, as fuzz/fuzz_field.c runs it), issue 9 item 8: a
+ * form with a repeat needs FILE.members.csv, and every member row needs its household's
+ * questionnaire in FILE.csv — else the members would be lost silently. */
+static int has_error(const struct errlist *errs, const char *file, long line, const char *text)
+{
+    for (size_t i = 0; i < errs->n; i++)
+        if (!strcmp(errs->items[i].file, file) && errs->items[i].line == line &&
+            strstr(errs->items[i].msg, text))
+            return 1;
+    return 0;
+}
+
+static void field_check_members(void **state)
+{
+    struct form *f = load_clean("forms/registered-household.json");
+    char *dir = tu_tmpdir(), q[1024], m[1024];
+    struct field_stats st;
+    struct errlist errs;
+    struct error e;
+    (void)state;
+    snprintf(q, sizeof q, "%s/q.csv", dir);
+    snprintf(m, sizeof m, "%s/q.members.csv", dir);
+    /* non-responses only: no members expected, none missing */
+    tu_write(dir, "q.csv", "unit,status,reason\n3401211012040010,nonresponse,away\n");
+    errlist_init(&errs, 50);
+    assert_int_equal(field_check(f, q, 1, 20191125, &st, &errs, &e), 0);
+    assert_int_equal(errs.total, 0);
+    assert_int_equal(st.nonresponse, 1);
+    errlist_release(&errs);
+    /* a complete questionnaire and no members file: an error at its line */
+    tu_write(dir, "q.csv",
+             "unit,status,reason\n3401211012040010,nonresponse,away\n3401211012040011,,\n");
+    errlist_init(&errs, 50);
+    assert_int_equal(field_check(f, q, 1, 20191125, &st, &errs, &e), ERR_INVALID);
+    assert_true(has_error(&errs, q, 3, "which does not exist: they would be lost"));
+    errlist_release(&errs);
+    /* member rows of a household not in the file, and of one not reached */
+    tu_write(dir, "q.members.csv",
+             "unit,member,name,relation,age\n3401211012040099,1,a,head,40\n"
+             "3401211012040010,1,b,head,50\n");
+    errlist_init(&errs, 50);
+    assert_int_equal(field_check(f, q, 1, 20191125, &st, &errs, &e), ERR_INVALID);
+    assert_false(has_error(&errs, q, 3, "which does not exist"));
+    assert_true(has_error(&errs, m, 2, "3401211012040099 has no questionnaire in"));
+    assert_true(has_error(&errs, m, 3, "3401211012040010 was not reached"));
+    errlist_release(&errs);
+    unlink(q);
+    unlink(m);
+    rmdir(dir);
+    free(dir);
+    form_free(f);
+}
+
 static void outline(void **state)
 {
     struct form *f = load_clean("forms/village-exit.json");
@@ -941,6 +999,7 @@ int main(void)
         cmocka_unit_test(registered_household_paper_answers),
         cmocka_unit_test(out_of_memory),
         cmocka_unit_test(outline),
+        cmocka_unit_test(field_check_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,29 @@
+/*
+ * fuzz_form.c — libFuzzer target for questionnaire forms (survey.h form_load_mem, the JSON
+ * form parser and checker of src/survey/form.c): any bytes give a form or a list of errors,
+ * never a crash or a leak. A form that loads is also outlined (both languages), which walks
+ * every row, list and expression the loader accepted.
+ */
+#include <stdlib.h>
+
+#include "survey/survey.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    struct form *f = NULL;
+    struct errlist errs, warns;
+    struct error e;
+    errlist_init(&errs, 10);
+    errlist_init(&warns, 10);
+    if (form_load_mem("fuzz.json", (const char *)data, size, &f, &errs, &warns, &e) == 0 && f) {
+        struct strbuf sb = STRBUF_INIT;
+        form_outline(f, FORM_LANG_BOTH, &sb);
+        sb_release(&sb);
+    }
+    form_free(f);
+    errlist_release(&errs);
+    errlist_release(&warns);
+    return 0;
+}
