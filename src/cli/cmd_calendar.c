@@ -68,6 +68,10 @@ int cmd_calendar(int argc, char **argv)
         error_set(&e, ERR_NOMEM, "out of memory");
         return cli_fail(&e);
     }
+    if ((rc = cli_need_input("calendar", path.buf, 0))) {
+        sb_release(&path);
+        return rc;
+    }
     rc = calendar_load(path.buf, province, &cal, &e);
     sb_release(&path);
     if (rc) return cli_fail(&e);

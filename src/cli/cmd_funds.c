@@ -56,6 +56,10 @@ int cmd_funds(int argc, char **argv)
     rc = calendar_load(path.buf, province, &cal, &e);
     sb_release(&path);
     if (rc) return cli_fail(&e);
+    if ((rc = cli_need_input("funds", argv[1 + optind], 0))) {
+        calendar_free(cal);
+        return rc;
+    }
     rc = funds_check(argv[1 + optind], cal, asof, &v, &n, &e);
     calendar_free(cal);
     if (rc) return cli_fail(&e);

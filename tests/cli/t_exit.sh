@@ -118,6 +118,25 @@ bad $PINGGU compare --db r.db --rules "$ROOT/rules/compare.json" no-such-folder
 bad $PINGGU compare --db r.db --rules "$ROOT/rules/compare.json" --threads 99 prov
 bad $PINGGU compare explain --db r.db --run x --household 1
 usage $PINGGU compare --db r.db prov
+# problems
+usage $PINGGU problems list --db r.db --round d --state nosuch
+bad $PINGGU problems show --db r.db 999999
+bad $PINGGU problems move --db r.db 999999 recorded --as evaluator --evidence bad.csv
+bad $PINGGU problems move --db r.db 1 recorded --as evaluator --evidence folder
+bad $PINGGU problems record --db r.db --round d --unit nosuch --kind policy --description x --evidence bad.csv
+bad $PINGGU problems record --db r.db --round d --unit nosuch --kind policy --description x --evidence no-such.jpg
+bad $PINGGU problems raise --db r.db --round nosuch --rule business --county 110101
+usage $PINGGU problems move --db r.db 1 recorded
+usage $PINGGU problems raise --db r.db --round d --rule business
+# calendar, funds
+bad $PINGGU calendar add-days 2015-01-01 1
+bad $PINGGU calendar check bad.csv
+bad $PINGGU calendar check no-such.csv
+bad $PINGGU calendar add-days 2019-02-30 1
+usage $PINGGU calendar add-days 2019-09-30
+bad $PINGGU funds check bad.csv
+bad $PINGGU funds check no-such.csv
+usage $PINGGU funds check
 # help
 bad $PINGGU help no-such-topic
 usage $PINGGU no-such-command
