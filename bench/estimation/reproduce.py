@@ -186,7 +186,7 @@ def korn_graubard(p, v, n, df, alpha=0.05):
     return lower, upper, ne
 
 
-def unit_figures(design, key, counties, level, sampled):
+def unit_figures(design, key, counties, level):
     """The four indicators of the unit `key` of the level: every rate a domain of the design
     (the unit's rows with the rate's outcome not NA); registry totals from its county rows."""
     upper = level != "county"
@@ -209,7 +209,7 @@ def unit_figures(design, key, counties, level, sampled):
     for c in counties:
         if level_key(level, c["county"]) != key:
             continue
-        f = 1.0 / float(c["pi_county"]) if upper and sampled else 1.0
+        f = 1.0 / float(c["pi_county"]) if upper else 1.0
         for k in tot:
             tot[k] += f * float(c[k])
     R, U, E, G = tot["R"], tot["U"], tot["E"], tot["G"]
@@ -256,15 +256,14 @@ def main():
         every = list(csv.DictReader(f))
     rows = [r for r in every if r["record"] == "household"]
     counties = [r for r in every if r["record"] == "county"]
-    # counties were sampled when the design above a county is counties within provinces
-    sampled = bool(counties) and all(c["psu_upper"] != "" for c in counties)
+    # above a county: weight_province and totals / pi_county (pi_county is 1 and the two
+    # weights are equal when every county was assessed)
     if args.level == "county":
         design = Design(rows, "county_stratum", "village", "weight")
     else:
-        design = Design(rows, "stratum_upper", "psu_upper",
-                        "weight_province" if sampled else "weight")
+        design = Design(rows, "stratum_upper", "psu_upper", "weight_province")
     keys = sorted({level_key(args.level, c["county"]) for c in counties})
-    mine = {k: unit_figures(design, k, counties, args.level, sampled)[0] for k in keys}
+    mine = {k: unit_figures(design, k, counties, args.level)[0] for k in keys}
 
     if not args.check:
         for code, ind in mine.items():

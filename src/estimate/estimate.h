@@ -9,7 +9,8 @@
  * stratum); rates are ratios of weighted totals — wrong-exit and missed rates per person,
  * approval per household asked; variances by Taylor linearisation over the first-stage units
  * of the level (villages within the plan's village strata for a county; above it, villages
- * within county × stratum when every county was assessed, else counties within provinces),
+ * within county × stratum when every county was assessed, else counties within provinces and,
+ * for a county taken with certainty, its villages within county × stratum),
  * with-replacement approximation; every rate is a domain of that full design (a sampled
  * village without a household of the rate's population is a PSU contributing zero, as
  * svyratio on subset() computes it), df = first-stage units − strata of the domain (R's

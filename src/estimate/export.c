@@ -18,7 +18,8 @@
  * Designs carried. County level: strata = stratum (the plan's village strata), first-stage
  * units = village, weights = weight. Above a county: stratum_upper / psu_upper hold the design
  * indicators.c uses for this sample — county × village stratum and villages when every county
- * was assessed, provinces and counties when counties were sampled — with weight_province.
+ * was assessed (or for a county taken with certainty), provinces and counties when counties
+ * were sampled — with weight_province.
  *
  * Formats. "csv": UTF-8 without BOM, a header of the column names, LF, NA as an empty field,
  * stratum and category as their names, numbers as %.17g (so a re-computation can match to
@@ -174,13 +175,7 @@ static void county_cell(const struct ctx *x, const struct crec *c, int col, stru
         v->num = c->code / 100;
         break;
     case C_COUNTY:
-    case C_PSU_UPPER:
         v->num = c->code;
-        v->missing = col == C_PSU_UPPER && !x->sampled;
-        break;
-    case C_STRATUM_UPPER:
-        v->num = c->code / 10000;
-        v->missing = !x->sampled;
         break;
     case C_PI_COUNTY:
         v->num = c->pi;
@@ -243,11 +238,13 @@ static void cell_of(const struct ctx *x, const struct hrec *h, const struct crec
     case C_COUNTY_STRATUM:
         v->num = (double)h->county * 100 + h->vstratum + 1;
         break;
-    case C_STRATUM_UPPER:
-        v->num = x->sampled ? h->province : (double)h->county * 100 + h->vstratum + 1;
+    case C_STRATUM_UPPER: /* counties sampled: provinces, but a certainty county (π = 1) is
+                             its own strata, county × village stratum, with villages as PSUs */
+        v->num = x->sampled && h->pi_c < 1 ? h->province
+                                           : (double)h->county * 100 + h->vstratum + 1;
         break;
     case C_PSU_UPPER:
-        v->num = x->sampled ? h->county : (double)h->village;
+        v->num = x->sampled && h->pi_c < 1 ? h->county : (double)h->village;
         break;
     case C_WEIGHT:
         v->num = hrec_weight(h, 0);
@@ -576,7 +573,7 @@ static int write_do(FILE *f, const char *sample, const char *dta, int sampled, s
     fprintf(f,
             "* pinggu analysis export of sample %s: its survey design (docs/estimation.md §7-8).\n"
             "* ReadStat, which writes the .dta, cannot store svyset's characteristics, so the\n"
-            "* design travels in this file (and as the .dta's note 1).\n"
+            "* design travels in this file (and as the .dta's note 1). Run it from the .dta's folder.\n"
             "use \"%s\", clear\n"
             "* record == 2: county registry totals R U E G (no weight; svy leaves them out)\n"
             "* county and any level when every county was assessed: villages in county x stratum\n"

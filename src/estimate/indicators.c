@@ -18,7 +18,9 @@
  * Levels. A county's first-stage units are its villages, stratified by the plan's village
  * strata. Above a county: when every county was assessed, the strata are county × village
  * stratum and the units villages; when counties were sampled, the units are counties within
- * provinces (ultimate clusters) and the weights include 1/π of the county. Every rate is a
+ * provinces (ultimate clusters) — a county taken with certainty (π = 1) being its own strata,
+ * county × village stratum, with villages as units — and the weights include 1/π of the
+ * county. Every rate is a
  * domain of the full design (core.c): households outside the unit or the rate's population
  * keep their PSU and stratum with weight 0. Registry totals (U, E, G, R) are summed over the
  * sample's counties — surveyed or not — Horvitz–Thompson weighted when counties were sampled.
@@ -517,8 +519,10 @@ static void estimate_unit(const struct plan *p, const char *level, int key, cons
         const struct hrec *r = &h[i];
         int mine = level_key(level, r->county) == key;
         struct obs o;
-        /* first-stage units and strata of the level */
-        if (sampled) {
+        /* first-stage units and strata of the level (DESIGN §7: where counties were sampled
+         * they are the PSUs within provinces; a county taken with certainty, π = 1, is its own
+         * strata — county × village stratum — with its villages as PSUs) */
+        if (sampled && r->pi_c < 1) {
             o.stratum = r->province;
             o.psu = r->county;
         } else {

@@ -6,7 +6,7 @@
  * 基本情况, 指标测算, 村退出, 样本户, 问题线索, 填报签字 — named "县名·部分" (or "代码·部分"
  * when two counties share a name; Excel allows 31 UTF-16 units and no []:*?/\ or '): a long
  * name is shortened before the part, never inside a UTF-8 sequence, and names that still
- * collide (case-insensitively, as Excel compares them) get ~2, ~3, … (sheet_name).
+ * collide (case-insensitively, as Excel compares them) get ~CODE, the county's code (sheet_name).
  *
  * Invariants. Numbers are written as numbers — rates as proportions with a percent format
  * (0.0163 shows as 1.63%), counts as integers — never as text, so the office can compute
@@ -151,11 +151,11 @@ static int sheet_used(const struct xw *x, const char *name)
 /* "清丰县·指标测算": the county's name (its code when two counties share a name) and the part,
  * cleaned of what Excel forbids, at most 31 UTF-16 units, and unique in the workbook: a long
  * name is shortened before the part (which is always kept), and when two shortened names
- * collide the later one gets "~2", "~3", … before the part. */
+ * collide the later one gets "~CODE" (the county's code; then "~CODE~3", …) before the part. */
 static void sheet_name(struct xw *x, const struct report_county *c, const char *part, char *buf,
                        size_t size)
 {
-    char prefix[160], suffix[64], tag[16];
+    char prefix[160], suffix[64], tag[32];
     if (x->names_unique && c->est.name[0]) snprintf(prefix, sizeof prefix, "%s", c->est.name);
     else snprintf(prefix, sizeof prefix, "%d", c->est.code);
     utf8_trim(prefix);
@@ -164,7 +164,8 @@ static void sheet_name(struct xw *x, const struct report_county *c, const char *
         char *o;
         int room;
         tag[0] = '\0';
-        if (attempt > 1) snprintf(tag, sizeof tag, "~%d", attempt);
+        if (attempt == 2) snprintf(tag, sizeof tag, "~%d", c->est.code);
+        else if (attempt > 2) snprintf(tag, sizeof tag, "~%d~%d", c->est.code, attempt);
         room = SHEET_UNITS - utf16_units(suffix) - utf16_units(tag);
         if (size < (size_t)(4 * (room > 0 ? room : 0)) + strlen(suffix) + strlen(tag) + 1) {
             snprintf(buf, size, "%d", attempt); /* never: callers pass 160 bytes */

@@ -150,6 +150,27 @@ PY
 expect_status 0 $PINGGU report --db empty.db --sample all --out rep
 expect_grep "抽样格合并：村 $gv 的 general 层" rep/county-$c1.html
 
+# DESIGN §7, the strata above a county: "where counties were taken with certainty, the strata
+# are county × village stratum and the PSUs are villages; where counties were sampled, the
+# counties are the PSUs within provinces" — a county of the sampled plan at π = 1 is its own
+# strata (it was one PSU of its province, df 0 for a one-county province)
+spid="(select row_no from samples where name = 'spot')"
+cp r.db cert.db
+sqlite3 cert.db "update sample_units set pi = 1 where sample = $spid and stage = 'county'"
+$PINGGU indicators --db cert.db --sample spot --level province --json > cert-province.json
+$PINGGU indicators --db cert.db --sample spot --level county --json > cert-county.json
+python3 - cert-province.json cert-county.json <<'PY' || fail "a certainty county is not its own strata above a county"
+import json, sys
+p = json.load(open(sys.argv[1]))["units"]
+c = json.load(open(sys.argv[2]))["units"]
+assert len(p) == 1 and len(c) == 1, (p, c)
+for k in ("wrong_exit", "missed", "approval"):
+    assert p[0][k]["df"] == c[0][k]["df"] > 0, (k, p[0][k], c[0][k])
+    assert abs(p[0][k]["se"] - c[0][k]["se"]) < 1e-12, k
+PY
+$PINGGU export analysis --db cert.db --sample spot --out cert.csv >/dev/null
+expect_status 0 python3 "$REPRO" cert.csv --level province --check cert-province.json --tol 1e-9
+
 # Stata and SPSS, by extension or --format
 expect_status 0 $PINGGU export analysis --db r.db --sample all --out all.dta
 expect_status 0 $PINGGU export analysis --db r.db --sample all --out all-spss --format sav

@@ -120,7 +120,7 @@ assert len({n.casefold() for n in names}) == len(names), names
 for n in names:
     assert len(n.encode("utf-16-le")) // 2 <= 31, n
     assert not re.search(r"[\[\]:*?/\\']", n), n
-assert any(n.endswith("~2·指标测算") for n in names), names
+assert any(re.search(r"~3401[0-9]{2}·指标测算$", n) for n in names), names
 assert all(n.count("·") == 1 for n in names if n not in ("汇总", "问题清单", "说明")), names
 PY
 fi
