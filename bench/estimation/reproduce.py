@@ -3,15 +3,20 @@
 
 An independent re-implementation, in Python's standard library only, of what the R code in
 docs/estimation.md does with the survey package: it reads the CSV that
-`pinggu export analysis` writes (never the store), builds for each unit and indicator the
-design R would build — svydesign(ids = ~village, strata = ~stratum, weights = ~weight) on the
-rows of the rate's denominator population — and computes the ratio, its linearised variance
-(survey's onestrat: n_h/(n_h - 1) * sum of squared deviations of PSU totals within a
-stratum; a stratum with one PSU about the grand mean, lonely.psu = "adjust"), the design
-effect, degrees of freedom (PSUs - strata, R's degf), the Korn–Graubard interval (with the
-t-ratio, the cap at n and the p = 0 rule) and the incidence linearised as a whole. The t and
-Beta quantiles are computed here from a continued fraction for the incomplete beta function
-inverted by bisection — not by the GSL routines pinggu uses — so agreement checks both.
+`pinggu export analysis` writes (never the store), builds the design R would build on every
+household row — svydesign(ids = ~village, strata = ~county_stratum, weights = ~weight), or
+above a county ids = ~psu_upper, strata = ~stratum_upper — and for each unit and indicator
+takes the domain as subset(design, ...) does: the unit's rows where the rate's outcome is not
+NA. It computes the ratio, its linearised variance as survey's onestrat does for a subset (the
+domain's PSU totals in each stratum it reaches, padded with zeros to the stratum's PSUs in the
+full design, n_h/(n_h - 1) times the sum of squared deviations from their mean; a stratum with
+one PSU about the grand mean, lonely.psu = "adjust"), the design effect, degrees of freedom
+(PSUs - strata of the subset, R's degf), the Korn–Graubard interval (with the t-ratio, the cap
+at n and the p = 0 rule) and the incidence linearised as a whole, with the registry totals
+summed from the file's county rows (record == "county"), so a county without a surveyed
+household still counts. The t and Beta quantiles are computed here from a continued fraction
+for the incomplete beta function inverted by bisection — not by the GSL routines pinggu uses —
+so agreement checks both.
 
     reproduce.py analysis.csv                       # print the figures
     reproduce.py analysis.csv --check ind.json      # compare with `pinggu indicators --json`
@@ -97,42 +102,64 @@ def t_quantile(p, df):
 # ------------------------------------------------------------------ the estimators
 
 
-def linearised_variance(obs, z):
-    """obs: (stratum, psu); z: influence values. Returns v, df, psus, strata."""
+class Design:
+    """svydesign(ids, strata, weights) on every household row of the file: what survey keeps
+    of it for a subset — the number of PSUs of each stratum (fpc$sampsize)."""
+
+    def __init__(self, rows, strat, psu, wcol):
+        self.rows = rows
+        self.key = [(r[strat], r[psu]) for r in rows]
+        self.w = [float(r[wcol]) for r in rows]
+        psus = {}
+        for h, j in self.key:
+            psus.setdefault(h, set()).add(j)
+        self.npsu = {h: len(v) for h, v in psus.items()}
+
+
+def subset_variance(design, idx, z):
+    """survey's svyrecvar/onestrat on subset(design, idx) (rows dropped): the domain's PSU
+    totals within each stratum it reaches, padded with zeros up to the stratum's PSUs in the
+    full design, centred at their mean (scaled n_h/(n_h - 1)); a stratum with one PSU in the
+    design is centred at the domain's total over the PSUs of the strata it reaches
+    (lonely.psu = "adjust"). degf: distinct PSUs minus distinct strata of the subset."""
     tot = {}
-    for (h, j), zi in zip(obs, z):
-        tot[(h, j)] = tot.get((h, j), 0.0) + zi
-    psus = sorted(tot)
-    grand = sum(tot.values()) / len(tot) if tot else 0.0
-    strata = {}
-    for h, j in psus:
-        strata.setdefault(h, []).append(tot[(h, j)])
+    for i, zi in zip(idx, z):
+        h, j = design.key[i]
+        tot.setdefault(h, {})
+        tot[h][j] = tot[h].get(j, 0.0) + zi
+    if not tot:
+        return 0.0, 0
+    recentre = sum(z) / sum(design.npsu[h] for h in tot)
     v = 0.0
-    for h, t in strata.items():
-        if len(t) == 1:
-            v += (t[0] - grand) ** 2
+    for h, t in tot.items():
+        n_h = design.npsu[h]
+        x = list(t.values()) + [0.0] * (n_h - len(t))
+        if n_h > 1:
+            c = sum(x) / n_h
+            v += n_h / (n_h - 1) * sum((xi - c) ** 2 for xi in x)
         else:
-            mean = sum(t) / len(t)
-            v += len(t) / (len(t) - 1) * sum((x - mean) ** 2 for x in t)
-    return v, len(psus) - len(strata), len(psus), len(strata)
+            v += sum((xi - recentre) ** 2 for xi in x)
+    df = sum(len(t) for t in tot.values()) - len(tot)
+    return v, df
 
 
-def ratio(rows):
-    """rows: dicts with w, y, x, stratum, psu. Like svyratio(~y, ~x, design)."""
-    r = {"valid": False, "households": len(rows), "persons": sum(o["x"] for o in rows)}
-    X = sum(o["w"] * o["x"] for o in rows)
-    if not rows or X <= 0:
+def ratio(design, idx, y, x):
+    """svyratio(~y, ~x, subset(design, idx)): idx the domain's row indices, y and x aligned."""
+    r = {"valid": False, "households": len(idx), "persons": sum(x)}
+    w = [design.w[i] for i in idx]
+    X = sum(wi * xi for wi, xi in zip(w, x))
+    if not idx or X <= 0:
         return r, []
-    Y = sum(o["w"] * o["y"] for o in rows)
-    W = sum(o["w"] for o in rows)
+    Y = sum(wi * yi for wi, yi in zip(w, y))
+    W = sum(w)
     R = Y / X
-    z = [o["w"] * (o["y"] - R * o["x"]) / X for o in rows]
-    v, df, _, _ = linearised_variance([(o["stratum"], o["psu"]) for o in rows], z)
-    n = len(rows)
+    z = [wi * (yi - R * xi) / X for wi, yi, xi in zip(w, y, x)]
+    v, df = subset_variance(design, idx, z)
+    n = len(idx)
     r.update(valid=True, estimate=R, var=v, df=df, se=math.sqrt(v) if df > 0 else None)
     deff = None
-    if n > 1 and W > 0:
-        srs = sum(o["w"] * (o["y"] - R * o["x"]) ** 2 for o in rows)
+    if df > 0 and n > 1 and W > 0:
+        srs = sum(wi * (yi - R * xi) ** 2 for wi, yi, xi in zip(w, y, x))
         xbar, s2 = X / W, srs / W * n / (n - 1)
         vsrs = s2 / (n * xbar * xbar)
         deff = v / vsrs if vsrs > 0 else None
@@ -159,49 +186,45 @@ def korn_graubard(p, v, n, df, alpha=0.05):
     return lower, upper, ne
 
 
-def unit_figures(rows, level, sampled):
-    """The four indicators of one unit from its analysis rows."""
+def unit_figures(design, key, counties, level):
+    """The four indicators of the unit `key` of the level: every rate a domain of the design
+    (the unit's rows with the rate's outcome not NA); registry totals from its county rows."""
     upper = level != "county"
-    wcol = "weight_province" if upper and sampled else "weight"
-
-    def obs(r, y, x):
-        return {"w": float(r[wcol]), "y": y, "x": x,
-                "stratum": r["stratum_upper"] if upper else r["stratum"],
-                "psu": r["psu_upper"] if upper else r["village"]}
-
-    oe = [obs(r, float(r["wrong_persons"]), float(r["persons"])) for r in rows if r["wrong_exit"] != ""]
-    om = [obs(r, float(r["missed_persons"]), float(r["persons"])) for r in rows if r["missed"] != ""]
-    oa = [obs(r, float(r["approval"]), 1.0) for r in rows if r["approval"] != ""]
-    e, ze = ratio(oe)
-    m, zm = ratio(om)
-    a, _ = ratio(oa)
+    rows = design.rows
+    mine = [i for i, r in enumerate(rows) if level_key(level, r["county"]) == key]
+    ie = [i for i in mine if rows[i]["wrong_exit"] != ""]
+    im = [i for i in mine if rows[i]["missed"] != ""]
+    ia = [i for i in mine if rows[i]["approval"] != ""]
+    e, ze = ratio(design, ie, [float(rows[i]["wrong_persons"]) for i in ie],
+                  [float(rows[i]["persons"]) for i in ie])
+    m, zm = ratio(design, im, [float(rows[i]["missed_persons"]) for i in im],
+                  [float(rows[i]["persons"]) for i in im])
+    a, _ = ratio(design, ia, [float(rows[i]["approval"]) for i in ia], [1.0] * len(ia))
     for x in (e, m, a):
         if x["valid"]:
             x["lower"], x["upper"], x["n_eff"] = korn_graubard(
                 x["estimate"], x["se"] ** 2 if x["se"] is not None else None, x["households"], x["df"])
-    # registry totals: per county once (Horvitz–Thompson over sampled counties above a county)
+    # registry totals: the county rows (Horvitz–Thompson over sampled counties above a county)
     tot = {"R": 0.0, "U": 0.0, "E": 0.0, "G": 0.0}
-    seen = set()
-    for r in rows:
-        if r["county"] in seen:
+    for c in counties:
+        if level_key(level, c["county"]) != key:
             continue
-        seen.add(r["county"])
-        f = 1.0 / float(r["pi_county"]) if upper and sampled else 1.0
+        f = 1.0 / float(c["pi_county"]) if upper else 1.0
         for k in tot:
-            tot[k] += f * float(r[k])
+            tot[k] += f * float(c[k])
     R, U, E, G = tot["R"], tot["U"], tot["E"], tot["G"]
     inc = {"valid": False}
     if R > 0 and (e["valid"] or E <= 0) and (m["valid"] or G <= 0):
         ev = e["estimate"] if e["valid"] else 0.0
         mv = m["estimate"] if m["valid"] else 0.0
-        # z per household of either denominator: (E z_e + G z_m) / R
+        # z per household of either denominator: (E z_e + G z_m) / R, on the union's subset
         zc = [E * z / R for z in ze] + [G * z / R for z in zm]
-        oc = [(o["stratum"], o["psu"]) for o in oe + om]
-        v, df, _, _ = linearised_variance(oc, zc) if oc else (0.0, 0, 0, 0)
+        ic = (ie if ze else []) + (im if zm else [])
+        v, df = subset_variance(design, ic, zc) if ic else (0.0, 0)
         eg = E + G
         q = (ev * E + mv * G) / eg if eg > 0 else 0.0
         vq = v * (R / eg) ** 2 if eg > 0 else 0.0
-        n = len(oe) + len(om)
+        n = len(ie) + len(im)
         ql, qu, ne = korn_graubard(q, vq if df > 0 else None, n, df)
         inc = {"valid": True, "estimate": (U + ev * E + mv * G) / R,
                "se": math.sqrt(v) if df > 0 else None, "df": df, "households": n,
@@ -230,12 +253,17 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-9)
     args = ap.parse_args()
     with open(args.csv, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    sampled = bool(rows) and all(r["psu_upper"] == r["county"] for r in rows)
-    units = {}
-    for r in rows:
-        units.setdefault(level_key(args.level, r["county"]), []).append(r)
-    mine = {code: unit_figures(rs, args.level, sampled)[0] for code, rs in sorted(units.items())}
+        every = list(csv.DictReader(f))
+    rows = [r for r in every if r["record"] == "household"]
+    counties = [r for r in every if r["record"] == "county"]
+    # above a county: weight_province and totals / pi_county (pi_county is 1 and the two
+    # weights are equal when every county was assessed)
+    if args.level == "county":
+        design = Design(rows, "county_stratum", "village", "weight")
+    else:
+        design = Design(rows, "stratum_upper", "psu_upper", "weight_province")
+    keys = sorted({level_key(args.level, c["county"]) for c in counties})
+    mine = {k: unit_figures(design, k, counties, args.level)[0] for k in keys}
 
     if not args.check:
         for code, ind in mine.items():
@@ -255,10 +283,7 @@ def main():
     worst, bad, compared = 0.0, [], 0
     for code in sorted(set(mine) | set(theirs)):
         if code not in mine or code not in theirs:
-            # a unit without a surveyed household has nothing to reproduce
-            if code in theirs and not any(theirs[code][k]["valid"] for k in mine.get(code, {}) or
-                                          ["wrong_exit", "missed", "approval"]):
-                continue
+            # every county of the sample has its totals row, so every unit is in both
             bad.append(f"{code}: in only one of the two")
             continue
         for k, x in mine[code].items():

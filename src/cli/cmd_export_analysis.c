@@ -19,10 +19,14 @@ static const char help[] =
     "and weight_province (also / pi_county), the inclusion probabilities, category, quota,\n"
     "persons, every household outcome (exited, wrong_exit, missed, approval, four_kinds: 0/1,\n"
     "empty = not asked), wrong_persons and missed_persons, and the county's registry totals\n"
-    "R, U, E, G for the incidence. The format follows --format or the file's extension:\n"
-    "csv (UTF-8), dta (Stata 14+) or sav (SPSS), the latter two with Chinese and English\n"
-    "variable labels and value labels. docs/estimation.md gives the R (survey) and Stata (svy)\n"
-    "code that reproduces every figure of pinggu indicators from this file.\n";
+    "R, U, E, G for the incidence; then one row per county of the sample (record = county)\n"
+    "with its totals, so the province figures can be rebuilt even for a county with no\n"
+    "surveyed household. The format follows --format or the file's extension: csv (UTF-8),\n"
+    "dta (Stata 14+) or sav (SPSS), the latter two with Chinese and English variable labels\n"
+    "and value labels; SPSS weights by `weight`; Stata gets the svyset command as a note and\n"
+    "in a companion FILE.do (ReadStat cannot write svyset's characteristics). Long text goes\n"
+    "into Stata strLs. docs/estimation.md gives the R (survey) and Stata (svy) code that\n"
+    "reproduces every figure of pinggu indicators from this file.\n";
 
 int cmd_export_analysis(int argc, char **argv)
 {

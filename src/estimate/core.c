@@ -10,6 +10,13 @@
  * as R's survey package computes it. A stratum with a single PSU contributes (z_hj − z̄)²
  * about the mean of all PSU totals (survey.lonely.psu = "adjust") and is flagged.
  *
+ * Domains (DESIGN §7). A rate's observations are every household of the design; those
+ * outside the rate's population carry weight 0 (R's convention for a subset that keeps its
+ * design: prob = Inf). They contribute z = 0, so a sampled PSU without a household of the
+ * population still counts in its stratum's n_h with a total of 0, as svyratio on subset()
+ * computes it; strata without any domain observation drop out; df = PSUs − strata counted
+ * over the domain's observations, as R's degf() of the subset.
+ *
  * Korn–Graubard (svyciprop(method = "beta")): n_eff = p(1 − p)/v · (t_{n−1,α/2}/t_{df,α/2})²,
  * capped at n (households in the denominator), n_eff = n when p = 0 or v = 0; the interval is
  * Clopper–Pearson with x = n_eff·p successes of n_eff trials: [B(α/2; x, n_eff − x + 1),
@@ -55,7 +62,7 @@ static double beta_quantile(double p, double a, double b)
 }
 
 struct zrow {
-    int stratum, psu;
+    int stratum, psu, in; /* in: the observation is in the rate's domain (w > 0) */
     double z;
 };
 
@@ -71,42 +78,67 @@ double linearised_variance(const struct obs *o, const double *z, size_t n, int *
 {
     struct zrow *r = mem_alloc((n ? n : 1) * sizeof *r);
     double *tot, grand = 0, v = 0;
-    int *tst;
-    size_t np = 0;
-    int ns = 0;
+    int *tst, *tin;
+    size_t np = 0, ngrand = 0;
+    int ns = 0, nin = 0;
     *df = *psus = *strata = *lonely = 0;
     if (!r) return NAN;
-    for (size_t i = 0; i < n; i++) r[i] = (struct zrow){o[i].stratum, o[i].psu, z[i]};
+    for (size_t i = 0; i < n; i++) r[i] = (struct zrow){o[i].stratum, o[i].psu, o[i].w > 0, z[i]};
     qsort(r, n, sizeof *r, cmp_zrow);
     tot = mem_alloc((n ? n : 1) * sizeof *tot);
     tst = mem_alloc((n ? n : 1) * sizeof *tst);
-    if (!tot || !tst) {
+    tin = mem_alloc((n ? n : 1) * sizeof *tin);
+    if (!tot || !tst || !tin) {
         mem_free(r);
         mem_free(tot);
         mem_free(tst);
+        mem_free(tin);
         return NAN;
     }
-    /* PSU totals */
+    /* PSU totals (a PSU without a domain observation has total 0) */
     for (size_t i = 0; i < n;) {
         size_t j = i;
         double s = 0;
-        while (j < n && r[j].stratum == r[i].stratum && r[j].psu == r[i].psu) s += r[j++].z;
+        int in = 0;
+        while (j < n && r[j].stratum == r[i].stratum && r[j].psu == r[i].psu) {
+            in |= r[j].in;
+            s += r[j++].z;
+        }
         tot[np] = s;
+        tin[np] = in;
         tst[np++] = r[i].stratum;
-        grand += s;
         i = j;
     }
-    if (np) grand /= (double)np;
-    /* per stratum */
+    /* the grand mean (lonely strata): over the PSUs of the strata the domain reaches, as
+     * survey's onestage recentres (colSums of the domain over their PSU count) */
+    for (size_t i = 0; i < np;) {
+        size_t j = i;
+        int in = 0;
+        double s = 0;
+        while (j < np && tst[j] == tst[i]) in |= tin[j], s += tot[j++];
+        if (in) grand += s, ngrand += j - i;
+        i = j;
+    }
+    if (ngrand) grand /= (double)ngrand;
+    /* per stratum: strata without a domain observation are not in the domain's design */
     for (size_t i = 0; i < np;) {
         size_t j = i;
         double mean = 0, ss = 0;
-        while (j < np && tst[j] == tst[i]) mean += tot[j++];
+        int in = 0;
+        while (j < np && tst[j] == tst[i]) {
+            in |= tin[j];
+            nin += tin[j];
+            mean += tot[j++];
+        }
+        if (!in) {
+            i = j;
+            continue;
+        }
         mean /= (double)(j - i);
         ns++;
         if (j - i == 1) {
             ss = (tot[i] - grand) * (tot[i] - grand);
-            *lonely = 1;
+            (*lonely)++;
             v += ss;
         } else {
             for (size_t k = i; k < j; k++) ss += (tot[k] - mean) * (tot[k] - mean);
@@ -114,12 +146,15 @@ double linearised_variance(const struct obs *o, const double *z, size_t n, int *
         }
         i = j;
     }
-    *psus = (int)np;
+    /* degrees of freedom as R's degf() of the subset: PSUs and strata with a domain
+     * observation */
+    *psus = nin;
     *strata = ns;
-    *df = (int)np - ns;
+    *df = nin - ns;
     mem_free(r);
     mem_free(tot);
     mem_free(tst);
+    mem_free(tin);
     return v;
 }
 
@@ -127,33 +162,41 @@ void ratio_estimate(const struct obs *o, size_t n, struct est *out, double *zval
 {
     double Y = 0, X = 0, W = 0, R, v, srs = 0;
     double *z = zvals ? zvals : mem_alloc((n ? n : 1) * sizeof *z);
+    int64_t nd = 0;
     memset(out, 0, sizeof *out);
-    out->n = (int64_t)n;
     for (size_t i = 0; i < n; i++) {
+        if (zvals) zvals[i] = 0;
+        if (!(o[i].w > 0)) continue; /* in the design, outside the domain */
         Y += o[i].w * o[i].y;
         X += o[i].w * o[i].x;
         W += o[i].w;
         out->persons += o[i].x;
+        nd++;
     }
-    if (!z || n == 0 || X <= 0) {
+    out->n = nd;
+    if (!z || nd == 0 || X <= 0) {
         if (!zvals) mem_free(z);
         return;
     }
     R = Y / X;
     for (size_t i = 0; i < n; i++) {
-        double d = o[i].y - R * o[i].x;
+        double d;
+        z[i] = 0;
+        if (!(o[i].w > 0)) continue;
+        d = o[i].y - R * o[i].x;
         z[i] = o[i].w * d / X;
         srs += o[i].w * d * d;
     }
     v = linearised_variance(o, z, n, &out->df, &out->psus, &out->strata, &out->lonely);
     out->valid = 1;
     out->estimate = R;
-    /* one first-stage unit, or one per stratum: the variance cannot be estimated */
+    /* one first-stage unit, or one per stratum: the variance cannot be estimated, and
+     * neither can a design effect */
     out->se = out->df > 0 ? sqrt(v) : NAN;
-    /* SRS with replacement of n observations: the same ratio's variance */
-    if (n > 1 && W > 0) {
-        double xbar = X / W, s2 = srs / W * (double)n / (double)(n - 1);
-        double vsrs = s2 / ((double)n * xbar * xbar);
+    /* SRS with replacement of the domain's nd observations: the same ratio's variance */
+    if (out->df > 0 && nd > 1 && W > 0) {
+        double xbar = X / W, s2 = srs / W * (double)nd / (double)(nd - 1);
+        double vsrs = s2 / ((double)nd * xbar * xbar);
         out->deff = vsrs > 0 ? v / vsrs : NAN;
     } else {
         out->deff = NAN;
@@ -260,7 +303,8 @@ void incidence_estimate(const struct obs *oe, const double *ze, size_t ne, const
     }
     v = linearised_variance(oc, zc, k, &I->df, &I->psus, &I->strata, &I->lonely);
     I->valid = 1;
-    I->n = (int64_t)k;
+    I->n = 0; /* households of either domain (a household is in at most one) */
+    for (size_t i = 0; i < k; i++) I->n += oc[i].w > 0;
     I->persons = ee->persons + em->persons;
     I->estimate = (U + e * E + m * G) / R;
     I->se = I->df > 0 ? sqrt(v) : NAN;

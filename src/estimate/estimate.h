@@ -9,10 +9,14 @@
  * stratum); rates are ratios of weighted totals — wrong-exit and missed rates per person,
  * approval per household asked; variances by Taylor linearisation over the first-stage units
  * of the level (villages within the plan's village strata for a county; above it, villages
- * within county × stratum when every county was assessed, else counties within provinces),
- * with-replacement approximation, df = first-stage units − strata; intervals for proportions
- * by Korn–Graubard (R's svyciprop(method = "beta")): n_eff = p(1−p)/v × (t_{n−1}/t_df)²,
- * capped at n, n_eff = n when p = 0, then Clopper–Pearson on n_eff. The comprehensive
+ * within county × stratum when every county was assessed, else counties within provinces and,
+ * for a county taken with certainty, its villages within county × stratum),
+ * with-replacement approximation; every rate is a domain of that full design (a sampled
+ * village without a household of the rate's population is a PSU contributing zero, as
+ * svyratio on subset() computes it), df = first-stage units − strata of the domain (R's
+ * degf); intervals for proportions by Korn–Graubard (R's svyciprop(method = "beta")):
+ * n_eff = p(1−p)/v × (t_{n−1}/t_df)², capped at n, n_eff = n when p = 0 or v = 0, then
+ * Clopper–Pearson on n_eff. The comprehensive
  * incidence (U + e·E + m·G)/R is linearised as a whole (covariance of e and m included) and
  * its interval is the interval of q = (e·E + m·G)/(E + G) mapped back.
  */
@@ -29,7 +33,8 @@
 struct obs {
     int stratum; /* stratum of the first-stage unit */
     int psu;     /* first-stage unit (unique across strata) */
-    double w;    /* design weight (non-response adjusted) */
+    double w;    /* design weight (non-response adjusted); 0: a household of the design outside
+                    the rate's domain (it keeps its PSU and stratum in the design, y = x = 0) */
     double y, x;
 };
 
@@ -43,17 +48,21 @@ struct est {
     double n_eff;    /* effective sample size behind the interval */
     int df;          /* first-stage units − strata */
     int psus, strata;
-    int64_t n;       /* observations (households) in the denominator */
+    int64_t n;       /* observations (households) in the denominator: the domain, w > 0 */
     double persons;  /* Σ x of the observations (persons, for person rates) */
-    int lonely;      /* some stratum had a single first-stage unit (centred at the mean) */
+    int lonely;      /* strata of the domain with a single first-stage unit in the design
+                        (centred at the mean of all units, R's lonely.psu = "adjust") */
 };
 
-/* The ratio estimate, its linearised variance and design effect (interval not set). The
- * variance contributions z_i = w_i (y_i − R x_i) / X̂ are summed per first-stage unit; a
- * stratum with one unit is centred at the mean of all units (R's lonely.psu = "adjust"). If
+/* The ratio estimate, its linearised variance and design effect (interval not set; no
+ * design effect when df = 0). The variance contributions z_i = w_i (y_i − R x_i) / X̂ are
+ * summed per first-stage unit, observations with w = 0 (outside the domain) contributing 0;
+ * a stratum with one unit is centred at the mean of all units (R's lonely.psu = "adjust"). If
  * zvals is non-NULL it receives z_i for each observation (for combined estimators). */
 void ratio_estimate(const struct obs *o, size_t n, struct est *out, double *zvals);
-/* Variance of Σ z over first-stage units within strata (with replacement); *df and counts. */
+/* Variance of Σ z over first-stage units within strata (with replacement), every PSU of a
+ * stratum the domain (w > 0) reaches counted in its n_h; *df, *psus, *strata over the domain
+ * (R's degf of the subset), *lonely the domain's single-PSU strata. */
 double linearised_variance(const struct obs *o, const double *z, size_t n, int *df, int *psus,
                            int *strata, int *lonely);
 /* Korn–Graubard 1−alpha interval for a proportion p with variance v from n observations and
@@ -106,9 +115,22 @@ struct unit_est {
     double reported[IND_COUNT]; /* the province's own figure (registry), if any */
     int reported_outside[IND_COUNT]; /* it lies outside the interval */
     int64_t selected, reached, replaced; /* response of the originally selected households */
-    double response;   /* reached / selected */
+    int64_t out_of_scope; /* originals found dead (whole household) or not to exist */
+    double response;   /* reached / (selected − out of scope) */
     int64_t villages;
     int incidence_assumes; /* G covers only the sampled kinds of general households */
+};
+
+/* A quota cell (village × the stratum drawn in) with an in-scope share but no complete
+ * questionnaire: collapsed into the nearest cell of the same quota stratum (within = 1: in a
+ * village of the same village stratum; 2: elsewhere in the county), or, when the county has
+ * no such cell, lost (within = -1, into = 0). */
+struct cell_collapse {
+    int county;
+    int64_t village, into;
+    char quota[32], vstratum[48];
+    int64_t selected, out_of_scope;
+    int within;
 };
 
 struct estimates {
@@ -117,6 +139,8 @@ struct estimates {
     double line;
     struct unit_est *u; /* owned */
     size_t n;
+    struct cell_collapse *collapses; /* owned: every collapsed or lost cell of the sample */
+    size_t ncollapses;
 };
 
 /* Estimates every indicator for each unit of the level ("county", "city", "province"). */
@@ -129,9 +153,10 @@ void estimates_print(const struct estimates *x, int json, FILE *f);
 /* ---------------------------------------------------------------- analysis export */
 
 /* One row per surveyed household: county, stratum, primary unit, weight, persons, category,
- * and every household-level outcome — enough to reproduce every figure with R's survey
- * package or Stata's svy. format: "csv", "dta" (Stata) or "sav" (SPSS), by ReadStat, with
- * value labels. */
+ * and every household-level outcome, then one registry-totals row per county of the sample —
+ * enough to reproduce every figure with R's survey package or Stata's svy. format: "csv",
+ * "dta" (Stata, with a companion .do holding svyset) or "sav" (SPSS, weighted by `weight`),
+ * by ReadStat, with value labels. */
 int export_analysis(struct store *s, const char *sample, const char *path, const char *format,
                     struct error *e);
 

@@ -32,7 +32,8 @@ struct hrec {
     double pi_c;    /* county within province (1 when every county is assessed) */
     double pi_v;    /* village within county */
     double pi_h;    /* household within village */
-    double adj;     /* non-response: selected / completed in its quota cell (village × stratum) */
+    double adj;     /* non-response factor of its quota cell (village × stratum): selected /
+                       completed, in-scope share only, collapsed cells' shares added */
     double persons; /* the registry's persons recorded with the judgments (at least 1) */
     int wrong_exit, missed, approval; /* 1 / 0 / -1 (see the header comment) */
     int four_kinds; /* 1 a member is one of the four kinds, 0 none, -1 not asked */
@@ -51,6 +52,7 @@ struct crec {
     int has_reported[IND_COUNT];
     double reported[IND_COUNT];
     int64_t selected, reached, replaced, villages;
+    int64_t out_of_scope; /* originals found dead (whole household) or not to exist */
 };
 
 /* The households of sample row srow with complete questionnaires, in (county, village, unit)
@@ -58,6 +60,11 @@ struct crec {
  * strata->s. 0 or a negative ERR_*. */
 int est_load_households(struct store *s, int64_t srow, struct hrec **out, size_t *nout,
                         struct names *strata, struct error *e);
+/* The quota cells of sample row srow that were collapsed (no complete questionnaire: their
+ * in-scope share went to the nearest cell, docs/estimation.md §1) or could not be, in
+ * (village, quota) order. Caller owns *out (mem_free). 0 or a negative ERR_*. */
+int est_load_collapses(struct store *s, int64_t srow, struct cell_collapse **out, size_t *nout,
+                       struct error *e);
 /* The counties of sample row srow, in code order, with registry totals for plan p. Caller owns
  * *out (mem_free). 0 or a negative ERR_*. */
 int est_load_counties(struct store *s, int64_t srow, const struct plan *p, struct crec **out,

@@ -11,23 +11,28 @@
  * household outside a rate's denominator population has NA there, so that "the rows where
  * wrong_exit is not NA" is the wrong-exit rate's sample. Persons-weighted numerators
  * (wrong_persons = persons × wrong_exit, missed_persons) stand beside persons, the
- * denominator; the county's registry totals R, U, E, G are repeated on every row so that the
- * incidence (U + e·E + m·G)/R can be rebuilt from the file alone.
+ * denominator; the county's registry totals R, U, E, G are repeated on every row, and after
+ * the households come one totals row per county of the sample (record = county), surveyed or
+ * not, so that the incidence (U + e·E + m·G)/R of any level can be rebuilt from the file alone.
  *
  * Designs carried. County level: strata = stratum (the plan's village strata), first-stage
  * units = village, weights = weight. Above a county: stratum_upper / psu_upper hold the design
  * indicators.c uses for this sample — county × village stratum and villages when every county
- * was assessed, provinces and counties when counties were sampled — with weight_province.
+ * was assessed (or for a county taken with certainty), provinces and counties when counties
+ * were sampled — with weight_province.
  *
  * Formats. "csv": UTF-8 without BOM, a header of the column names, LF, NA as an empty field,
  * stratum and category as their names, numbers as %.17g (so a re-computation can match to
  * the last bit). "dta" (Stata 14+, format 118) and "sav" (SPSS) through ReadStat: variable
  * labels "中文 / English", value labels for stratum, category and every 0/1 outcome, missing
- * outcomes as system missing. ReadStat allocates with its own malloc (it has no allocator
+ * outcomes as system missing; text beyond Stata's str2045 as strL. The design travels with the
+ * file: SPSS's weight variable is `weight`; Stata's svyset is the .dta's note 1 and a companion
+ * FILE.do (ReadStat cannot write svyset's _dta[_svy_*] characteristics). ReadStat allocates with its own malloc (it has no allocator
  * hook); everything else here goes through mem_* and the row strings through struct strbuf.
  *
  * Atomicity: the file is written as DIR/.NAME.tmp and renamed over NAME only when complete;
- * on any failure the temporary file is removed and NAME is untouched.
+ * on any failure the temporary file is removed and NAME is untouched (the .do likewise; if it
+ * cannot be written the .dta is removed: both or neither).
  */
 #include "estimate_int.h"
 
@@ -49,6 +54,7 @@ enum xcol_type {
 
 enum col_id {
     C_SAMPLE,
+    C_RECORD,
     C_HOUSEHOLD,
     C_PROVINCE,
     C_CITY,
@@ -90,6 +96,7 @@ struct xcol {
 
 static const struct xcol cols[C_COUNT] = {
     {"sample", CT_TEXT, "样本 / sample", NULL},
+    {"record", CT_LABEL, "记录类型 / record: household or county totals", "record"},
     {"household", CT_TEXT, "户编码 / household code", NULL},
     {"province", CT_INT, "省代码 / province code", NULL},
     {"city", CT_INT, "市代码 / city code", NULL},
@@ -148,14 +155,66 @@ struct ctx {
     int sampled; /* counties were sampled: the upper design is counties within provinces */
 };
 
-static void cell_of(const struct ctx *x, const struct hrec *h, const struct crec *c, int col,
-                    struct cell *v)
+/* A county-totals row (h == NULL, c its county): sample, record, codes, π_county and the
+ * registry totals; every other cell missing. */
+static void county_cell(const struct ctx *x, const struct crec *c, int col, struct cell *v)
 {
-    int b = -1;
     memset(v, 0, sizeof *v);
     switch ((enum col_id)col) {
     case C_SAMPLE:
         v->text = x->sample;
+        break;
+    case C_RECORD:
+        v->num = 2;
+        v->text = "county";
+        break;
+    case C_PROVINCE:
+        v->num = c->code / 10000;
+        break;
+    case C_CITY:
+        v->num = c->code / 100;
+        break;
+    case C_COUNTY:
+        v->num = c->code;
+        break;
+    case C_PI_COUNTY:
+        v->num = c->pi;
+        break;
+    case C_R:
+        v->num = c->R;
+        break;
+    case C_U:
+        v->num = c->U;
+        break;
+    case C_E:
+        v->num = c->E;
+        break;
+    case C_G:
+        v->num = c->G;
+        break;
+    default:
+        v->missing = 1;
+        break;
+    }
+    if (cols[col].type == CT_TEXT && !v->text) v->text = "";
+}
+
+static void cell_of(const struct ctx *x, const struct hrec *h, const struct crec *c, int col,
+                    struct cell *v)
+{
+    int b = -1;
+    if (!h) {
+        county_cell(x, c, col, v);
+        return;
+    }
+    memset(v, 0, sizeof *v);
+    switch ((enum col_id)col) {
+    case C_SAMPLE:
+        v->text = x->sample;
+        break;
+    case C_RECORD:
+        v->num = 1;
+        v->text = "household";
         break;
     case C_HOUSEHOLD:
         v->text = h->unit;
@@ -179,11 +238,13 @@ static void cell_of(const struct ctx *x, const struct hrec *h, const struct crec
     case C_COUNTY_STRATUM:
         v->num = (double)h->county * 100 + h->vstratum + 1;
         break;
-    case C_STRATUM_UPPER:
-        v->num = x->sampled ? h->province : (double)h->county * 100 + h->vstratum + 1;
+    case C_STRATUM_UPPER: /* counties sampled: provinces, but a certainty county (π = 1) is
+                             its own strata, county × village stratum, with villages as PSUs */
+        v->num = x->sampled && h->pi_c < 1 ? h->province
+                                           : (double)h->county * 100 + h->vstratum + 1;
         break;
     case C_PSU_UPPER:
-        v->num = x->sampled ? h->county : (double)h->village;
+        v->num = x->sampled && h->pi_c < 1 ? h->county : (double)h->village;
         break;
     case C_WEIGHT:
         v->num = hrec_weight(h, 0);
@@ -287,12 +348,13 @@ static int write_csv(FILE *f, const struct ctx *x, const struct hrec *h, size_t 
         sb_adds(&sb, cols[k].name);
     }
     sb_addch(&sb, '\n');
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n) {
-            const struct crec *cr = county_of(c, nc, h[i].county);
+    for (size_t i = 0; i <= n + nc; i++) {
+        if (i < n + nc) {
+            const struct hrec *hi = i < n ? &h[i] : NULL;
+            const struct crec *cr = i < n ? county_of(c, nc, h[i].county) : &c[i - n];
             for (int k = 0; k < C_COUNT; k++) {
                 struct cell v;
-                cell_of(x, &h[i], cr, k, &v);
+                cell_of(x, hi, cr, k, &v);
                 if (k) sb_addch(&sb, ',');
                 if (v.missing) continue;
                 if (cols[k].type == CT_TEXT || cols[k].type == CT_LABEL)
@@ -304,7 +366,7 @@ static int write_csv(FILE *f, const struct ctx *x, const struct hrec *h, size_t 
             }
             sb_addch(&sb, '\n');
         }
-        if (sb.len >= 1 << 16 || i == n) {
+        if (sb.len >= 1 << 16 || i == n + nc) {
             if (sb_ok(&sb)) {
                 rc = error_set(e, ERR_NOMEM, "out of memory");
                 goto out;
@@ -337,14 +399,38 @@ static int rs_fail(struct error *e, readstat_error_t err, const char *what)
                      "%s: %s", what, readstat_error_message(err));
 }
 
+/* The county-level design of the whole file (strata are county × village stratum, so every
+ * county's rates are subpopulations of it), as Stata's svyset. */
+#define STATA_SVYSET                                                                         \
+    "svyset village [pweight = weight], strata(county_stratum) vce(linearized) "           \
+    "singleunit(centered)"
+
+/* The longest string Stata's str# holds (format 118); longer text goes into a strL. */
+#define DTA_STR_MAX 2045
+
+/* The village strata's value labels, Chinese and English (a plan's own stratum names are kept
+ * as they are, after the Chinese where pinggu knows one). */
+static void stratum_label(const char *name, char *buf, size_t size)
+{
+    static const char *const zh[][2] = {
+        {"poor", "贫困村"}, {"nonpoor", "非贫困村"}, {"all", "全部村"}};
+    for (size_t i = 0; i < sizeof zh / sizeof zh[0]; i++)
+        if (!strcmp(name, zh[i][0])) {
+            snprintf(buf, size, "%s %s", zh[i][1], name);
+            return;
+        }
+    snprintf(buf, size, "村层 %s", name);
+}
+
 static int write_readstat(FILE *f, int sav, const struct ctx *x, const struct hrec *h, size_t n,
                           const struct crec *c, size_t nc, struct error *e)
 {
     readstat_writer_t *w = readstat_writer_init();
     readstat_variable_t *var[C_COUNT];
-    readstat_label_set_t *ls_stratum, *ls_category, *ls_bool[NBOOL_LABELS];
+    readstat_label_set_t *ls_stratum, *ls_category, *ls_record, *ls_bool[NBOOL_LABELS];
+    readstat_string_ref_t **refs[C_COUNT] = {0}; /* strL cells (Stata), per row */
     readstat_error_t err = READSTAT_OK;
-    size_t width[C_COUNT] = {0};
+    size_t width[C_COUNT] = {0}, rows = n + nc;
     char flabel[64];
     int rc = 0;
     if (!w) return error_set(e, ERR_NOMEM, "out of memory");
@@ -353,9 +439,15 @@ static int write_readstat(FILE *f, int sav, const struct ctx *x, const struct hr
     utf8_trim(flabel);
     readstat_writer_set_file_label(w, flabel);
     /* value labels */
+    ls_record = readstat_add_label_set(w, READSTAT_TYPE_INT32, "record");
+    readstat_label_int32_value(ls_record, 1, "户 household");
+    readstat_label_int32_value(ls_record, 2, "县合计 county totals");
     ls_stratum = readstat_add_label_set(w, READSTAT_TYPE_INT32, "stratum");
-    for (size_t i = 0; i < x->strata->n; i++)
-        readstat_label_int32_value(ls_stratum, (int32_t)i + 1, x->strata->s[i]);
+    for (size_t i = 0; i < x->strata->n; i++) {
+        char lab[96];
+        stratum_label(x->strata->s[i], lab, sizeof lab);
+        readstat_label_int32_value(ls_stratum, (int32_t)i + 1, lab);
+    }
     ls_category = readstat_add_label_set(w, READSTAT_TYPE_INT32, "category");
     for (int k = 0; k < CAT_COUNT; k++) {
         char lab[96];
@@ -369,16 +461,38 @@ static int write_readstat(FILE *f, int sav, const struct ctx *x, const struct hr
             readstat_label_int32_value(ls_bool[b], v, bool_labels[b].label[v]);
     }
     /* string widths: the longest value (at least 1) */
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < rows; i++)
         for (int k = 0; k < C_COUNT; k++)
             if (cols[k].type == CT_TEXT) {
                 struct cell v;
-                cell_of(x, &h[i], NULL, k, &v);
+                cell_of(x, i < n ? &h[i] : NULL, i < n ? NULL : &c[i - n], k, &v);
                 if (strlen(v.text) > width[k]) width[k] = strlen(v.text);
             }
+    /* Stata: text longer than str2045 goes into strLs (added before the header is written) */
+    for (int k = 0; k < C_COUNT && !sav; k++) {
+        if (cols[k].type != CT_TEXT || width[k] <= DTA_STR_MAX) continue;
+        refs[k] = mem_calloc(rows + 1, sizeof *refs[k]);
+        if (!refs[k]) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < rows; i++) {
+            struct cell v;
+            cell_of(x, i < n ? &h[i] : NULL, i < n ? NULL : &c[i - n], k, &v);
+            /* one strL per distinct value in a row (the sample's name is the same throughout) */
+            refs[k][i] = i && !strcmp(refs[k][i - 1]->data, v.text)
+                             ? refs[k][i - 1]
+                             : readstat_add_string_ref(w, v.text);
+            if (!refs[k][i]) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
     /* variables */
     for (int k = 0; k < C_COUNT; k++) {
-        readstat_type_t t = cols[k].type == CT_TEXT     ? READSTAT_TYPE_STRING
+        readstat_type_t t = cols[k].type == CT_TEXT     ? (refs[k] ? READSTAT_TYPE_STRING_REF
+                                                                   : READSTAT_TYPE_STRING)
                             : cols[k].type == CT_DOUBLE ? READSTAT_TYPE_DOUBLE
                             : cols[k].type == CT_BOOL   ? READSTAT_TYPE_INT8
                                                         : READSTAT_TYPE_INT32;
@@ -393,25 +507,41 @@ static int write_readstat(FILE *f, int sav, const struct ctx *x, const struct hr
                 readstat_variable_set_label_set(var[k], ls_stratum);
             else if (!strcmp(cols[k].labels, "category"))
                 readstat_variable_set_label_set(var[k], ls_category);
+            else if (!strcmp(cols[k].labels, "record"))
+                readstat_variable_set_label_set(var[k], ls_record);
             else
                 for (size_t b = 0; b < NBOOL_LABELS; b++)
                     if (!strcmp(cols[k].labels, bool_labels[b].set))
                         readstat_variable_set_label_set(var[k], ls_bool[b]);
         }
     }
-    err =
-        sav ? readstat_begin_writing_sav(w, f, (long)n) : readstat_begin_writing_dta(w, f, (long)n);
+    /* the design travels with the file: SPSS weights cases by `weight` (county-totals rows have
+     * none and drop out of weighted analyses); Stata gets the svyset command as a note
+     * (_dta[note1]) — ReadStat cannot write svyset's own characteristics, so the companion
+     * .do file carries it too (export_analysis) */
+    if (sav) {
+        err = readstat_writer_set_fweight_variable(w, var[C_WEIGHT]);
+    } else {
+        readstat_add_note(w, STATA_SVYSET);
+        readstat_add_note(w, "record == 2 rows are county registry totals R U E G (no weight)");
+    }
+    if (err == READSTAT_OK)
+        err = sav ? readstat_begin_writing_sav(w, f, (long)rows)
+                  : readstat_begin_writing_dta(w, f, (long)rows);
     if (err != READSTAT_OK) {
         rc = rs_fail(e, err, sav ? "SPSS file" : "Stata file");
         goto out;
     }
-    for (size_t i = 0; i < n && err == READSTAT_OK; i++) {
-        const struct crec *cr = county_of(c, nc, h[i].county);
+    for (size_t i = 0; i < rows && err == READSTAT_OK; i++) {
+        const struct hrec *hi = i < n ? &h[i] : NULL;
+        const struct crec *cr = i < n ? county_of(c, nc, h[i].county) : &c[i - n];
         err = readstat_begin_row(w);
         for (int k = 0; k < C_COUNT && err == READSTAT_OK; k++) {
             struct cell v;
-            cell_of(x, &h[i], cr, k, &v);
-            if (v.missing)
+            cell_of(x, hi, cr, k, &v);
+            if (refs[k])
+                err = readstat_insert_string_ref(w, var[k], refs[k][i]);
+            else if (v.missing)
                 err = readstat_insert_missing_value(w, var[k]);
             else if (cols[k].type == CT_TEXT)
                 err = readstat_insert_string_value(w, var[k], v.text);
@@ -428,10 +558,99 @@ static int write_readstat(FILE *f, int sav, const struct ctx *x, const struct hr
     if (err != READSTAT_OK) rc = rs_fail(e, err, sav ? "SPSS file" : "Stata file");
 out:
     readstat_writer_free(w);
+    for (int k = 0; k < C_COUNT; k++) mem_free(refs[k]);
     return rc;
 }
 
 /* ---------------------------------------------------------------- export_analysis */
+
+/* The companion .do file of a Stata export: the design as svyset commands (ReadStat cannot
+ * write svyset's characteristics _dta[_svy_*] into the .dta itself). */
+static int write_do(FILE *f, const char *sample, const char *dta, int sampled, struct error *e)
+{
+    const char *base = strrchr(dta, '/');
+    base = base ? base + 1 : dta;
+    fprintf(f,
+            "* pinggu analysis export of sample %s: its survey design (docs/estimation.md §7-8).\n"
+            "* ReadStat, which writes the .dta, cannot store svyset's characteristics, so the\n"
+            "* design travels in this file (and as the .dta's note 1). Run it from the .dta's folder.\n"
+            "use \"%s\", clear\n"
+            "* record == 2: county registry totals R U E G (no weight; svy leaves them out)\n"
+            "* county and any level when every county was assessed: villages in county x stratum\n"
+            "%s\n"
+            "* above a county%s:\n"
+            "* svyset psu_upper [pweight = weight_province], strata(stratum_upper) "
+            "vce(linearized) singleunit(centered)\n"
+            "* a rate is a subpopulation: svy, subpop(if county == C & !missing(wrong_exit)): "
+            "ratio (wrong_persons / persons)\n",
+            sample, base, STATA_SVYSET,
+            sampled ? " (counties were sampled: counties within provinces)"
+                    : " (the same design: stratum_upper = county_stratum, psu_upper = village)");
+    if (ferror(f)) return error_set(e, ERR_IO, "cannot write: %s", strerror(errno));
+    return 0;
+}
+
+/* path with its extension (if any) replaced by ".do". Caller releases sb. */
+static void do_path(const char *path, struct strbuf *sb)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    if (dot && (!slash || dot > slash + 1)) sb_add(sb, path, (size_t)(dot - path));
+    else sb_adds(sb, path);
+    sb_adds(sb, ".do");
+}
+
+/* Writes `path` atomically through DIR/.NAME.tmp with writer(f, ...). */
+static int write_atomic(const char *path, int (*writer)(FILE *, void *, struct error *),
+                        void *arg, struct error *e)
+{
+    struct strbuf tmp = STRBUF_INIT;
+    const char *slash = strrchr(path, '/');
+    FILE *f;
+    int rc;
+    if (slash) sb_add(&tmp, path, (size_t)(slash - path + 1));
+    sb_addf(&tmp, ".%s.tmp", slash ? slash + 1 : path);
+    if (sb_ok(&tmp)) {
+        sb_release(&tmp);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    f = fopen(tmp.buf, "wb");
+    if (!f) {
+        rc = error_set(e, ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        sb_release(&tmp);
+        return rc;
+    }
+    rc = writer(f, arg, e);
+    if (fclose(f) && !rc) rc = error_set(e, ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    if (!rc && rename(tmp.buf, path))
+        rc = error_set(e, ERR_IO, "%s: cannot rename: %s", path, strerror(errno));
+    if (rc) {
+        unlink(tmp.buf);
+        if (e && e->code != ERR_USAGE && !strstr(e->msg, path)) error_prefix(e, "%s", path);
+    }
+    sb_release(&tmp);
+    return rc;
+}
+
+struct job {
+    const char *fmt, *path;
+    const struct ctx *x;
+    const struct hrec *h;
+    size_t n, nc;
+    const struct crec *c;
+};
+
+static int job_data(FILE *f, void *arg, struct error *e)
+{
+    const struct job *j = arg;
+    if (!strcmp(j->fmt, "csv")) return write_csv(f, j->x, j->h, j->n, j->c, j->nc, e);
+    return write_readstat(f, !strcmp(j->fmt, "sav"), j->x, j->h, j->n, j->c, j->nc, e);
+}
+
+static int job_do(FILE *f, void *arg, struct error *e)
+{
+    const struct job *j = arg;
+    return write_do(f, j->x->sample, j->path, j->x->sampled, e);
+}
 
 static const char *format_of(const char *path, const char *format)
 {
@@ -452,8 +671,7 @@ int export_analysis(struct store *s, const char *sample, const char *path, const
     struct ctx x;
     size_t nh = 0, nc = 0;
     int64_t srow;
-    FILE *f = NULL;
-    const char *fmt = format_of(path, format), *slash;
+    const char *fmt = format_of(path, format);
     int rc;
     if (strcmp(fmt, "csv") && strcmp(fmt, "dta") && strcmp(fmt, "sav"))
         return error_set(e, ERR_USAGE, "analysis export: format is csv, dta or sav, not '%s'", fmt);
@@ -464,30 +682,15 @@ int export_analysis(struct store *s, const char *sample, const char *path, const
     x.sample = sample;
     x.strata = &strata;
     x.sampled = p.county_sample;
-    /* DIR/.NAME.tmp beside the final file */
-    slash = strrchr(path, '/');
-    if (slash) sb_add(&tmp, path, (size_t)(slash - path + 1));
-    sb_addf(&tmp, ".%s.tmp", slash ? slash + 1 : path);
-    if (sb_ok(&tmp)) {
-        rc = error_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    f = fopen(tmp.buf, "wb");
-    if (!f) {
-        rc = error_set(e, ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!strcmp(fmt, "csv"))
-        rc = write_csv(f, &x, h, nh, c, nc, e);
-    else
-        rc = write_readstat(f, !strcmp(fmt, "sav"), &x, h, nh, c, nc, e);
-    if (fclose(f) && !rc) rc = error_set(e, ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    f = NULL;
-    if (!rc && rename(tmp.buf, path))
-        rc = error_set(e, ERR_IO, "%s: cannot rename: %s", path, strerror(errno));
-    if (rc) {
-        unlink(tmp.buf);
-        if (e && e->code != ERR_USAGE && !strstr(e->msg, path)) error_prefix(e, "%s", path);
+    {
+        struct job j = {fmt, path, &x, h, nh, nc, c};
+        rc = write_atomic(path, job_data, &j, e);
+        if (!rc && !strcmp(fmt, "dta")) {
+            do_path(path, &tmp);
+            if (sb_ok(&tmp)) rc = error_set(e, ERR_NOMEM, "out of memory");
+            else rc = write_atomic(tmp.buf, job_do, &j, e);
+            if (rc) unlink(path); /* both or neither */
+        }
     }
 out:
     sb_release(&tmp);

@@ -6,15 +6,24 @@
  * unit of a county), village stratum, inclusion probabilities (county within province,
  * village within county, household within village: sample_units.pi), persons (the registry's,
  * as recorded with its judgments), and outcomes (judgments: wrong_exit, missed, approval).
- * Non-response: within each quota cell (village × stratum) the weights of the completed
+ * Only questionnaires whose status is 'complete' count (a superseded or any other status does
+ * not). Non-response: within each quota cell (village × stratum) the weights of the completed
  * questionnaires — originals and the reserves that replaced non-respondents — are multiplied
- * by selected / completed.
+ * by s(s + r − k)/((s + r)c): s originals, r reserves fielded, k of them out of scope (dead,
+ * no such household: removed from the population, DESIGN §7), c completed. A cell with an
+ * in-scope share and no completed questionnaire is collapsed into the nearest cell of the same
+ * quota stratum (same village stratum first, then the county), which takes its share; the
+ * collapses are reported (load_cells, est_load_collapses).
  *
  * Levels. A county's first-stage units are its villages, stratified by the plan's village
  * strata. Above a county: when every county was assessed, the strata are county × village
  * stratum and the units villages; when counties were sampled, the units are counties within
- * provinces (ultimate clusters) and the weights include 1/π of the county. Registry totals
- * (U, E, G, R) are summed over counties, Horvitz–Thompson weighted when counties were sampled.
+ * provinces (ultimate clusters) — a county taken with certainty (π = 1) being its own strata,
+ * county × village stratum, with villages as units — and the weights include 1/π of the
+ * county. Every rate is a
+ * domain of the full design (core.c): households outside the unit or the rate's population
+ * keep their PSU and stratum with weight 0. Registry totals (U, E, G, R) are summed over the
+ * sample's counties — surveyed or not — Horvitz–Thompson weighted when counties were sampled.
  *
  * Totals from the registry: R rural population; U registered unexited persons (returned
  * households included: they are poor again); E persons of exited households of the
@@ -49,23 +58,206 @@ static int outcome_of(const char *o, int fail_is)
     return !strcmp(o, "fail") ? fail_is : !fail_is;
 }
 
-/* Households with complete questionnaires, weights adjusted for non-response (estimate_int.h).
- * The quota cells' selected and completed counts are grouped once (sel, done), not counted
- * again for every household. */
+/* ---------------------------------------------------------------- quota cells */
+
+/* One quota cell (village × the stratum its households were drawn in). */
+struct qcell {
+    int county;
+    int64_t village;
+    char quota[32], vstratum[48];
+    int64_t s, r, k, c; /* originals, fielded reserves, out of scope, complete */
+    double base;        /* Σ 1/(π_v π_h) over the originals */
+    double adj;         /* the factor of its complete questionnaires */
+    int64_t into;       /* collapsed into the cell of this village (0: not collapsed) */
+    int within;         /* 1 same village stratum, 2 same county; -1 no cell to take it */
+};
+
+static int cmp_qcell(const void *a, const void *b)
+{
+    const struct qcell *x = a, *y = b;
+    if (x->village != y->village) return x->village < y->village ? -1 : 1;
+    return strcmp(x->quota, y->quota);
+}
+
+/* The in-scope population share of a cell, in base-weight units: the originals' base weight
+ * times the share of its fielded units (originals and reserves with a record) found in scope. */
+static double cell_share(const struct qcell *q)
+{
+    return q->s + q->r > 0 ? q->base * (double)(q->s + q->r - q->k) / (double)(q->s + q->r) : 0;
+}
+
+/* The quota cells of sample row srow with their non-response factors, collapses applied
+ * (docs/estimation.md §1), sorted by (village, quota). Only questionnaires whose status is
+ * 'complete' count as completed and only 'complete' or 'nonresponse' as fielded, so any other
+ * status (a superseded reserve's questionnaire) drops out. Caller owns *out. */
+static int load_cells(struct store *s, int64_t srow, struct qcell **out, size_t *nout,
+                      struct error *e)
+{
+    struct stmt *st = NULL;
+    struct qcell *q = NULL;
+    size_t n = 0, cap = 0;
+    int rc = store_prepare(
+        s,
+        "WITH st AS (SELECT u.code, u.county, u.village, u.stratum AS quota, u.reserve,"
+        "  u.pi AS pi_h, v.pi AS pi_v, v.stratum AS vstratum,"
+        "  EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND q.unit = u.code"
+        "   AND q.status = 'complete') AS done,"
+        "  EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND q.unit = u.code"
+        "   AND q.status IN ('complete', 'nonresponse')) AS fielded,"
+        "  EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND q.unit = u.code"
+        "   AND q.status = 'nonresponse' AND q.reason IN ('dead', 'no_such_household')) AS oos"
+        "  FROM sample_units u JOIN sample_units v ON v.sample = u.sample AND v.stage = 'village'"
+        "   AND v.village = u.village"
+        "  WHERE u.sample = ? AND u.stage = 'household')"
+        " SELECT county, village, quota, min(vstratum), sum(reserve = 0), sum(reserve <> 0 AND"
+        "  fielded), sum((reserve = 0 OR fielded) AND oos AND NOT done), sum(done),"
+        "  sum(CASE WHEN reserve = 0 AND pi_h > 0 AND pi_v > 0 THEN 1.0 / (pi_h * pi_v) ELSE 0"
+        "  END)"
+        " FROM st GROUP BY village, quota ORDER BY village, quota",
+        &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, srow);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        struct qcell *c;
+        if (n == cap) {
+            size_t c2 = cap ? cap * 2 : 256;
+            struct qcell *p = mem_realloc(q, c2 * sizeof *p);
+            if (!p) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            q = p, cap = c2;
+        }
+        c = &q[n++];
+        memset(c, 0, sizeof *c);
+        c->county = (int)stmt_int(st, 0);
+        c->village = stmt_int(st, 1);
+        snprintf(c->quota, sizeof c->quota, "%s", stmt_text(st, 2));
+        snprintf(c->vstratum, sizeof c->vstratum, "%s", stmt_text(st, 3));
+        c->s = stmt_int(st, 4);
+        c->r = stmt_int(st, 5);
+        c->k = stmt_int(st, 6);
+        c->c = stmt_int(st, 7);
+        c->base = stmt_double(st, 8);
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        mem_free(q);
+        return rc;
+    }
+    /* own factors: s·(s + r − k)/((s + r)·c); without out-of-scope units s/c */
+    for (size_t i = 0; i < n; i++) {
+        struct qcell *c = &q[i];
+        c->adj = c->c > 0 && c->s + c->r > 0
+                     ? (double)c->s * (double)(c->s + c->r - c->k) / ((double)(c->s + c->r) *
+                                                                      (double)c->c)
+                     : 1;
+    }
+    /* collapses: a cell with an in-scope share but no complete questionnaire goes to the
+     * nearest cell (by village code: same township first) of the same quota stratum and
+     * county with one, in a village of the same village stratum if there is one */
+    for (size_t i = 0; i < n; i++) {
+        struct qcell *a = &q[i];
+        size_t best = n;
+        int within = 0;
+        if (a->c > 0 || !(cell_share(a) > 0)) continue;
+        for (int pass = 1; pass <= 2 && best == n; pass++)
+            for (size_t j = 0; j < n; j++) {
+                const struct qcell *b = &q[j];
+                int64_t d, db;
+                if (j == i || b->c == 0 || b->county != a->county || strcmp(b->quota, a->quota) ||
+                    !(cell_share(b) > 0))
+                    continue;
+                if (pass == 1 && strcmp(b->vstratum, a->vstratum)) continue;
+                d = b->village > a->village ? b->village - a->village : a->village - b->village;
+                if (best < n) {
+                    db = q[best].village > a->village ? q[best].village - a->village
+                                                      : a->village - q[best].village;
+                    if (d > db || (d == db && b->village > q[best].village)) continue;
+                }
+                best = j;
+                within = pass;
+            }
+        a->within = best < n ? within : -1;
+        a->into = best < n ? q[best].village : 0;
+    }
+    /* the receiving cells' factors grow by the shares they take */
+    for (size_t i = 0; i < n; i++) {
+        struct qcell *b = &q[i];
+        double share = cell_share(b), extra = 0;
+        if (b->c == 0 || !(share > 0)) continue;
+        for (size_t j = 0; j < n; j++)
+            if (q[j].into == b->village && q[j].within > 0 && q[j].county == b->county &&
+                !strcmp(q[j].quota, b->quota))
+                extra += cell_share(&q[j]);
+        if (extra > 0) b->adj *= (share + extra) / share;
+    }
+    *out = q;
+    *nout = n;
+    return 0;
+}
+
+static const struct qcell *cell_find(const struct qcell *q, size_t n, int64_t village,
+                                     const char *quota)
+{
+    struct qcell key;
+    key.village = village;
+    snprintf(key.quota, sizeof key.quota, "%s", quota);
+    return bsearch(&key, q, n, sizeof *q, cmp_qcell);
+}
+
+int est_load_collapses(struct store *s, int64_t srow, struct cell_collapse **out, size_t *nout,
+                       struct error *e)
+{
+    struct qcell *q = NULL;
+    struct cell_collapse *c = NULL;
+    size_t n = 0, m = 0;
+    int rc = load_cells(s, srow, &q, &n, e);
+    *out = NULL;
+    *nout = 0;
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++) m += q[i].within != 0;
+    if (m) {
+        c = mem_calloc(m, sizeof *c);
+        if (!c) {
+            mem_free(q);
+            return error_set(e, ERR_NOMEM, "out of memory");
+        }
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct cell_collapse *x;
+            if (!q[i].within) continue;
+            x = &c[m++];
+            x->county = q[i].county;
+            x->village = q[i].village;
+            snprintf(x->quota, sizeof x->quota, "%s", q[i].quota);
+            snprintf(x->vstratum, sizeof x->vstratum, "%s", q[i].vstratum);
+            x->selected = q[i].s;
+            x->out_of_scope = q[i].k;
+            x->into = q[i].into;
+            x->within = q[i].within;
+        }
+    }
+    mem_free(q);
+    *out = c;
+    *nout = m;
+    return 0;
+}
+
+/* Households with complete questionnaires, weights adjusted for non-response within their
+ * quota cells (load_cells: out-of-scope units removed, empty cells collapsed). */
 int est_load_households(struct store *s, int64_t srow, struct hrec **out, size_t *nout,
                         struct names *strata, struct error *e)
 {
     struct stmt *st = NULL;
     struct hrec *h = NULL;
-    size_t n = 0, cap = 0;
-    int rc = store_prepare(
+    struct qcell *cells = NULL;
+    size_t n = 0, cap = 0, ncells = 0;
+    int rc = load_cells(s, srow, &cells, &ncells, e);
+    if (rc) return rc;
+    rc = store_prepare(
         s,
-        "WITH sel AS (SELECT village, stratum, count(*) AS n FROM sample_units WHERE sample = ?"
-        "  AND stage = 'household' AND reserve = 0 GROUP BY village, stratum),"
-        " done AS (SELECT o.village, o.stratum, count(*) AS n FROM questionnaires q2 JOIN"
-        "  sample_units o ON o.sample = q2.sample AND o.code = q2.unit AND o.stage = 'household'"
-        "  WHERE q2.sample = ? AND q2.status = 'complete' GROUP BY o.village, o.stratum)"
-        " SELECT u.county, u.village, u.pi, v.stratum, v.pi, c.pi, u.stratum,"
+        "SELECT u.county, u.village, u.pi, v.stratum, v.pi, c.pi, u.stratum,"
         " (SELECT outcome FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
         "  j.rule = 'wrong_exit'),"
         " (SELECT outcome FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
@@ -74,7 +266,7 @@ int est_load_households(struct store *s, int64_t srow, struct hrec **out, size_t
         "  j.rule = 'approval'),"
         " (SELECT detail FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
         "  j.rule IN ('exit.standard', 'missed') LIMIT 1),"
-        " coalesce(sel.n, 0), coalesce(done.n, 0), q.unit, u.category,"
+        " 0, 0, q.unit, u.category,"
         " (SELECT outcome FROM judgments j WHERE j.sample = q.sample AND j.unit = q.unit AND"
         "  j.rule = 'four_kinds')"
         " FROM questionnaires q"
@@ -83,15 +275,15 @@ int est_load_households(struct store *s, int64_t srow, struct hrec **out, size_t
         "  u.village"
         " JOIN sample_units c ON c.sample = q.sample AND c.stage = 'county' AND c.county ="
         "  u.county"
-        " LEFT JOIN sel ON sel.village = u.village AND sel.stratum = u.stratum"
-        " LEFT JOIN done ON done.village = u.village AND done.stratum = u.stratum"
         " WHERE q.sample = ? AND q.status = 'complete' AND q.unit_kind = 'household'"
         " ORDER BY u.county, u.village, q.unit",
         &st, e);
-    if (rc) return rc;
-    stmt_bind_int(st, 2, srow);
-    stmt_bind_int(st, 3, srow);
+    if (rc) {
+        mem_free(cells);
+        return rc;
+    }
     stmt_bind_int(st, 1, srow);
+
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct hrec *r;
         json_t *d;
@@ -136,13 +328,14 @@ int est_load_households(struct store *s, int64_t srow, struct hrec **out, size_t
         json_decref(d);
         if (r->persons <= 0) r->persons = 1;
         {
-            double sel = (double)stmt_int(st, 11), done = (double)stmt_int(st, 12);
-            r->adj = sel > 0 && done > 0 && sel > done ? sel / done : 1;
+            const struct qcell *qc = cell_find(cells, ncells, r->village, r->quota);
+            r->adj = qc ? qc->adj : 1;
         }
         if (r->vstratum < 0 || r->pi_h <= 0 || r->pi_v <= 0 || r->pi_c <= 0) continue;
         n++;
     }
     stmt_finalize(st);
+    mem_free(cells);
     if (rc < 0) {
         mem_free(h);
         return rc;
@@ -201,6 +394,10 @@ int est_load_counties(struct store *s, int64_t srow, const struct plan *p, struc
             " sum(EXISTS (SELECT 1 FROM replacements r JOIN questionnaires q ON q.sample ="
             "  r.sample AND q.unit = r.replaced_by AND q.status = 'complete' WHERE r.sample ="
             "  u.sample AND r.unit = u.code)),"
+            " sum(EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND q.unit ="
+            "  u.code AND q.status = 'nonresponse' AND q.reason IN ('dead', 'no_such_household'))"
+            "  AND NOT EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND"
+            "  q.unit = u.code AND q.status = 'complete')),"
             " (SELECT count(*) FROM sample_units v WHERE v.sample = u.sample AND v.stage ="
             "  'village' AND v.county = u.county)"
             " FROM sample_units u WHERE u.sample = ? AND u.stage = 'household' AND u.reserve = 0"
@@ -224,6 +421,7 @@ int est_load_counties(struct store *s, int64_t srow, const struct plan *p, struc
         r->code = (int)stmt_int(st, 0);
         r->pi = stmt_double(st, 1);
         snprintf(r->name, sizeof r->name, "%s", stmt_text(st, 2));
+        utf8_trim(r->name); /* a long name is cut at a character, never inside one */
         snprintf(r->region, sizeof r->region, "%s", stmt_text(st, 3));
         r->R = (double)stmt_int(st, 4);
         for (int i = 0; i < IND_COUNT; i++) {
@@ -259,7 +457,8 @@ int est_load_counties(struct store *s, int64_t srow, const struct plan *p, struc
             r->selected = stmt_int(resp, 0);
             r->reached = stmt_int(resp, 1);
             r->replaced = stmt_int(resp, 2);
-            r->villages = stmt_int(resp, 3);
+            r->out_of_scope = stmt_int(resp, 3);
+            r->villages = stmt_int(resp, 4);
         }
         if (rc < 0) goto out;
         rc = 0;
@@ -285,10 +484,13 @@ static int level_key(const char *level, int county)
     return county;
 }
 
-/* The figures of one unit: households h[0..n) and counties c[0..nc) belonging to it. */
-static void estimate_unit(const struct plan *p, const char *level, const struct hrec *h,
-                          size_t n, const struct crec *c, size_t nc, int nstrata,
-                          struct unit_est *u)
+/* The figures of one unit: the households h[0..n) of its design (its own, and when counties
+ * were sampled above a county those of its provinces: the strata are provinces), of which
+ * those with level key `key` are the unit's, and its counties c[0..nc). Every rate is a domain
+ * of that design: a household outside the unit or the rate's population keeps its PSU and
+ * stratum with weight 0 (core.c). */
+static void estimate_unit(const struct plan *p, const char *level, int key, const struct hrec *h,
+                          size_t n, const struct crec *c, size_t nc, struct unit_est *u)
 {
     struct obs *oe = mem_alloc((n + 1) * sizeof *oe), *om = mem_alloc((n + 1) * sizeof *om);
     struct obs *oa = mem_alloc((n + 1) * sizeof *oa);
@@ -304,40 +506,51 @@ static void estimate_unit(const struct plan *p, const char *level, const struct 
         u->E += w * c[i].E;
         u->G += w * c[i].G;
         u->selected += c[i].selected;
+        u->out_of_scope += c[i].out_of_scope;
         u->reached += c[i].reached;
         u->replaced += c[i].replaced;
         u->villages += c[i].villages;
     }
     u->counties = (int)nc;
-    u->response = u->selected ? (double)u->reached / (double)u->selected : 0;
+    u->response = u->selected - u->out_of_scope > 0
+                      ? (double)u->reached / (double)(u->selected - u->out_of_scope)
+                      : 0;
     for (size_t i = 0; i < n; i++) {
         const struct hrec *r = &h[i];
+        int mine = level_key(level, r->county) == key;
         struct obs o;
-        /* first-stage units and strata of the level */
-        if (sampled) {
+        /* first-stage units and strata of the level (DESIGN §7: where counties were sampled
+         * they are the PSUs within provinces; a county taken with certainty, π = 1, is its own
+         * strata — county × village stratum — with its villages as PSUs) */
+        if (sampled && r->pi_c < 1) {
             o.stratum = r->province;
             o.psu = r->county;
         } else {
             o.stratum = upper ? r->county * 64 + r->vstratum : r->vstratum;
             o.psu = (int)(r->village % 1000000000);
         }
-        (void)nstrata;
         o.w = hrec_weight(r, sampled);
-        if (r->wrong_exit >= 0) {
-            oe[ne] = o;
+        o.y = o.x = 0;
+        oe[ne] = om[nm] = oa[na] = o;
+        if (mine && r->wrong_exit >= 0) {
             oe[ne].y = r->persons * r->wrong_exit;
-            oe[ne++].x = r->persons;
+            oe[ne].x = r->persons;
+        } else {
+            oe[ne].w = 0;
         }
-        if (r->missed >= 0) {
-            om[nm] = o;
+        if (mine && r->missed >= 0) {
             om[nm].y = r->persons * r->missed;
-            om[nm++].x = r->persons;
+            om[nm].x = r->persons;
+        } else {
+            om[nm].w = 0;
         }
-        if (r->approval >= 0) {
-            oa[na] = o;
+        if (mine && r->approval >= 0) {
             oa[na].y = r->approval;
-            oa[na++].x = 1;
+            oa[na].x = 1;
+        } else {
+            oa[na].w = 0;
         }
+        ne++, nm++, na++;
     }
     ratio_estimate(oe, ne, &u->ind[IND_WRONG_EXIT], ze);
     ratio_estimate(om, nm, &u->ind[IND_MISSED], zm);
@@ -385,6 +598,7 @@ int estimate_sample(struct store *s, const char *sample, const char *level,
     x->ranked = p.ranked;
     rc = est_load_households(s, srow, &h, &nh, &strata, e);
     if (!rc) rc = est_load_counties(s, srow, &p, &c, &nc, e);
+    if (!rc) rc = est_load_collapses(s, srow, &x->collapses, &x->ncollapses, e);
     if (rc) goto out;
     x->u = mem_calloc(nc + 1, sizeof *x->u);
     if (!x->u) {
@@ -408,7 +622,14 @@ int estimate_sample(struct store *s, const char *sample, const char *level,
         snprintf(u->region, sizeof u->region, "%s", c[i].region);
         covered(&p, &cats, &gflags, &gall);
         u->incidence_assumes = !gall && gflags;
-        estimate_unit(&p, level, h + h0, h1 - h0, c + i, j - i, (int)strata.n, u);
+        if (p.county_sample && strcmp(level, "county")) {
+            /* counties sampled: the strata are provinces, so the unit's design is that of its
+             * province (a city is a domain of it) */
+            int prov = h0 < nh ? h[h0].province : 0;
+            while (h0 > 0 && h[h0 - 1].province == prov) h0--;
+            while (h1 < nh && h[h1].province == prov) h1++;
+        }
+        estimate_unit(&p, level, key, h + h0, h1 - h0, c + i, j - i, u);
         if (!strcmp(level, "county"))
             for (int k = 0; k < IND_COUNT; k++) {
                 u->has_reported[k] = c[i].has_reported[k];
@@ -431,8 +652,26 @@ out:
 void estimates_release(struct estimates *x)
 {
     mem_free(x->u);
+    mem_free(x->collapses);
     x->u = NULL;
-    x->n = 0;
+    x->collapses = NULL;
+    x->n = x->ncollapses = 0;
+}
+
+/* Whether collapse c belongs to unit code of level. */
+static int collapse_in(const struct estimates *x, const struct cell_collapse *c, int code)
+{
+    return level_key(x->level, c->county) == code;
+}
+
+static const char *within_en(int w)
+{
+    return w == 1 ? "same village stratum" : w == 2 ? "same county" : "lost";
+}
+
+static const char *within_zh(int w)
+{
+    return w == 1 ? "同村层" : w == 2 ? "同县" : "无可合并的格，份额丢失";
 }
 
 static void pct(char *buf, size_t size, const struct est *x)
@@ -476,6 +715,10 @@ void estimates_print(const struct estimates *x, int json, FILE *f)
                     json_object_set_new(ind, "df", json_integer(t->df));
                     json_object_set_new(ind, "households", json_integer(t->n));
                     json_object_set_new(ind, "persons", json_real(t->persons));
+                    json_object_set_new(ind, "psus", json_integer(t->psus));
+                    json_object_set_new(ind, "strata", json_integer(t->strata));
+                    json_object_set_new(ind, "single_psu_strata", json_integer(t->lonely));
+                    json_object_set_new(ind, "interval", json_boolean(isfinite(t->lower)));
                 }
                 if (v->applicable) {
                     json_object_set_new(ind, "threshold",
@@ -492,6 +735,25 @@ void estimates_print(const struct estimates *x, int json, FILE *f)
                 }
                 json_object_set_new(o, indicator_code((enum indicator)k), ind);
             }
+            {
+                json_t *cc = json_array();
+                for (size_t k = 0; k < x->ncollapses; k++) {
+                    const struct cell_collapse *c = &x->collapses[k];
+                    if (!collapse_in(x, c, u->code)) continue;
+                    json_array_append_new(
+                        cc, json_pack("{s:i, s:I, s:s, s:s, s:I, s:I, s:o, s:s}", "county",
+                                      c->county, "village", (json_int_t)c->village, "quota",
+                                      c->quota, "village_stratum", c->vstratum, "selected",
+                                      (json_int_t)c->selected, "out_of_scope",
+                                      (json_int_t)c->out_of_scope, "into",
+                                      c->into ? json_integer(c->into) : json_null(), "within",
+                                      c->within == 1   ? "village_stratum"
+                                      : c->within == 2 ? "county"
+                                                       : "lost"));
+                }
+                json_object_set_new(o, "out_of_scope", json_integer(u->out_of_scope));
+                json_object_set_new(o, "collapsed_cells", cc);
+            }
             json_array_append_new(units, o);
         }
         json_object_set_new(root, "units", units);
@@ -505,9 +767,13 @@ void estimates_print(const struct estimates *x, int json, FILE *f)
             x->sample, x->plan_id, x->year, x->line, x->level);
     for (size_t i = 0; i < x->n; i++) {
         const struct unit_est *u = &x->u[i];
-        fprintf(f, "%d %s  (response %.1f%%: %lld of %lld reached, %lld replaced)\n", u->code,
-                u->name, 100 * u->response, (long long)u->reached, (long long)u->selected,
-                (long long)u->replaced);
+        fprintf(f, "%d %s  (response %.1f%%: %lld of %lld in scope reached, %lld replaced", u->code,
+                u->name, 100 * u->response, (long long)u->reached,
+                (long long)(u->selected - u->out_of_scope), (long long)u->replaced);
+        if (u->out_of_scope)
+            fprintf(f, "; %lld out of scope 不在调查范围 (dead / no such household)",
+                    (long long)u->out_of_scope);
+        fprintf(f, ")\n");
         for (int k = 0; k < IND_COUNT; k++) {
             const struct est *t = &u->ind[k];
             const struct verdict *v = &u->v[k];
@@ -518,16 +784,44 @@ void estimates_print(const struct estimates *x, int json, FILE *f)
                 if (isfinite(t->se)) fprintf(f, " se %.4f", t->se);
                 else fprintf(f, " se —");
                 if (isfinite(t->deff)) fprintf(f, " deff %.2f", t->deff);
+                else if (k != IND_INCIDENCE) fprintf(f, " deff —"); /* df 0: none */
                 fprintf(f, " n %lld", (long long)t->n);
             }
             if (v->applicable && t->valid)
-                fprintf(f, "  %s %s%.0f%%: %s / %s", plan_op_text(v->op),
-                        "", 100 * v->threshold, v->official ? "达标" : "未达标",
-                        interval_verdict_zh(v->interval));
+                fprintf(f, "  %s %.0f%%: %s / %s", plan_op_text(v->op), 100 * v->threshold,
+                        v->official ? "达标" : "未达标",
+                        v->interval != IV_NONE ? interval_verdict_zh(v->interval)
+                                               : "无区间，不作区间判定 no interval (df 0)");
             if (u->has_reported[k])
                 fprintf(f, "  reported %.2f%%%s", 100 * u->reported[k],
                         u->reported_outside[k] ? " OUTSIDE the interval" : "");
+            if (t->valid && t->lonely)
+                fprintf(f, "  [单一初级单位层 %d single-PSU stratum%s]", t->lonely,
+                        t->lonely > 1 ? "s" : "");
             fputc('\n', f);
+        }
+        {
+            int lonely = 0;
+            for (int k = 0; k < IND_COUNT; k++) lonely |= u->ind[k].valid && u->ind[k].lonely;
+            if (lonely)
+                fprintf(f, "  (单一初级单位层: a stratum with one sampled first-stage unit has no "
+                           "variance of its own; it is centred at the mean of all units, R's "
+                           "lonely.psu = \"adjust\" — its interval rests on that assumption)\n");
+        }
+        for (size_t k = 0; k < x->ncollapses; k++) {
+            const struct cell_collapse *c = &x->collapses[k];
+            if (!collapse_in(x, c, u->code)) continue;
+            if (c->within > 0)
+                fprintf(f, "  quota cell collapsed 无完成问卷的格已合并: village %lld %s (%lld "
+                           "selected, %lld out of scope) into village %lld (%s %s)\n",
+                        (long long)c->village, c->quota, (long long)c->selected,
+                        (long long)c->out_of_scope, (long long)c->into, within_zh(c->within),
+                        within_en(c->within));
+            else
+                fprintf(f, "  quota cell LOST 无完成问卷的格无法合并: village %lld %s (%lld "
+                           "selected): no cell of that stratum in the county has a complete "
+                           "questionnaire; its share is missing from the estimates\n",
+                        (long long)c->village, c->quota, (long long)c->selected);
         }
         if (u->incidence_assumes)
             fprintf(f, "  (the incidence assumes general households of kinds the plan does not "

@@ -533,9 +533,14 @@ static int county_strata(struct gather *g, struct report_county *c)
                       " sum(u.reserve = 0), sum(u.reserve = 0 AND u.substitute_for <> ''),"
                       " sum(u.reserve = 0 AND coalesce(q.status, '') <> 'complete'),"
                       " sum(u.reserve = 1 AND q.status = 'complete'), sum(q.status = 'complete'),"
-                      " sum(jw.outcome IN ('pass', 'fail')), sum(jw.outcome = 'fail'),"
-                      " sum(jm.outcome IN ('pass', 'fail')), sum(jm.outcome = 'fail'),"
-                      " sum(ja.outcome IN ('pass', 'fail')), sum(ja.outcome = 'pass')"
+                      /* judgments of complete questionnaires only: a superseded one's
+                       * household does not count */
+                      " sum(q.status = 'complete' AND jw.outcome IN ('pass', 'fail')),"
+                      " sum(q.status = 'complete' AND jw.outcome = 'fail'),"
+                      " sum(q.status = 'complete' AND jm.outcome IN ('pass', 'fail')),"
+                      " sum(q.status = 'complete' AND jm.outcome = 'fail'),"
+                      " sum(q.status = 'complete' AND ja.outcome IN ('pass', 'fail')),"
+                      " sum(q.status = 'complete' AND ja.outcome = 'pass')"
                       " FROM sample_units u"
                       " LEFT JOIN questionnaires q ON q.sample = u.sample AND q.unit = u.code AND"
                       "  q.unit_kind = 'household'"
@@ -781,6 +786,16 @@ int report_gather(struct store *s, const char *sample, const char *out_dir, int 
         struct report_county *c = &counties[i];
         memset(c, 0, sizeof *c);
         c->est = x.u[i];
+        for (size_t k = 0; k < x.ncollapses; k++)
+            if (x.collapses[k].county == c->est.code) c->ncollapses++;
+        if (c->ncollapses) {
+            struct cell_collapse *cc = arena_alloc(g.a, c->ncollapses * sizeof *cc);
+            size_t m = 0;
+            if (!cc) g.oom = 1, c->ncollapses = 0;
+            for (size_t k = 0; cc && k < x.ncollapses; k++)
+                if (x.collapses[k].county == c->est.code) cc[m++] = x.collapses[k];
+            c->collapses = cc;
+        }
         if ((rc = county_registry(&g, c)) || (rc = county_team(&g, c)) ||
             (rc = county_villages(&g, c)) || (rc = county_strata(&g, c)))
             goto out;

@@ -215,9 +215,14 @@ static void county_basic(struct strbuf *sb, const struct report *r, const struct
     sb_add_thousands(sb, c->households_sampled);
     sb_addf(sb,
             " 户（含全覆盖调查户）；入户应答率 %.1f%%：原抽中 %lld 户中入户 %lld 户，"
-            "%lld 户由备选户替换</td></tr>\n",
+            "%lld 户由备选户替换",
             100 * u->response, (long long)u->selected, (long long)u->reached,
             (long long)u->replaced);
+    if (u->out_of_scope)
+        sb_addf(sb, "；%lld 户全户死亡或查无此户，不在调查范围（不计入应答率分母，从总体中剔除"
+                    "而非加权补足）",
+                (long long)u->out_of_scope);
+    sb_adds(sb, "</td></tr>\n");
     sb_adds(sb, "<tr><th>实地核查日期</th><td>");
     if (c->first_date && *c->first_date) {
         rpt_html(sb, r, c->first_date);
@@ -379,6 +384,23 @@ static void county_indicators(struct strbuf *sb, const struct report *r,
         sb_adds(sb, "<p class=\"note\">综合贫困发生率假定方案未抽查的其他一般农户均不贫困 / the "
                     "incidence assumes the general households the plan does not sample are not "
                     "poor.</p>\n");
+    for (size_t k = 0; k < c->ncollapses; k++) {
+        const struct cell_collapse *cc = &c->collapses[k];
+        if (cc->within > 0)
+            sb_addf(sb,
+                    "<p class=\"note\">抽样格合并：村 %lld 的 %s 层（原抽中 %lld 户）无完成问卷，"
+                    "其总体份额并入%s最近的村 %lld 的同层 / quota cell collapsed into village "
+                    "%lld (%s).</p>\n",
+                    (long long)cc->village, cc->quota, (long long)cc->selected,
+                    cc->within == 1 ? "同村层" : "本县", (long long)cc->into,
+                    (long long)cc->into,
+                    cc->within == 1 ? "same village stratum" : "same county");
+        else
+            sb_addf(sb,
+                    "<p class=\"note\">抽样格无法合并：村 %lld 的 %s 层（原抽中 %lld 户）无完成"
+                    "问卷，本县也没有同层的其他格，其总体份额不在估计中 / quota cell lost.</p>\n",
+                    (long long)cc->village, cc->quota, (long long)cc->selected);
+    }
     for (int k = 0; k < IND_COUNT; k++)
         if (u->ind[k].valid && u->ind[k].lonely) {
             sb_adds(sb, "<p class=\"note\">有的村层只抽到一个村：其方差按全体村的均值中心化"

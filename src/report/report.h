@@ -140,6 +140,9 @@ struct report_county {
     size_t problem0, nproblems; /* its problems: report.problems[problem0 .. +nproblems) */
     const struct power_row *power; /* what the plan can decide here (plan_power), or NULL */
     size_t npower;
+    const struct cell_collapse *collapses; /* its quota cells collapsed (or lost) for want of a
+                                              complete questionnaire (estimate.h) */
+    size_t ncollapses;
 };
 
 struct report {

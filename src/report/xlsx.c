@@ -4,7 +4,9 @@
  * Sheets, in order: 汇总 (the summary across counties), 问题清单 (the problem list in the
  * template's 17 columns), 说明 (method and notes), then per county a group of six:
  * 基本情况, 指标测算, 村退出, 样本户, 问题线索, 填报签字 — named "县名·部分" (or "代码·部分"
- * when two counties share a name; Excel allows 31 characters and no []:*?/\).
+ * when two counties share a name; Excel allows 31 UTF-16 units and no []:*?/\ or '): a long
+ * name is shortened before the part, never inside a UTF-8 sequence, and names that still
+ * collide (case-insensitively, as Excel compares them) get ~CODE, the county's code (sheet_name).
  *
  * Invariants. Numbers are written as numbers — rates as proportions with a percent format
  * (0.0163 shows as 1.63%), counts as integers — never as text, so the office can compute
@@ -26,6 +28,8 @@ struct xw {
         *bold;
     struct strbuf tmp; /* masked text */
     int names_unique;  /* county names are unique: sheets are named by name */
+    char (*used)[160]; /* the sheets' names so far (owned) */
+    size_t nused, capused;
     lxw_error err;     /* the first libxlsxwriter error */
 };
 
@@ -69,42 +73,107 @@ static lxw_worksheet *sheet(struct xw *x, const char *name)
         check(x, LXW_ERROR_SHEETNAME_ALREADY_USED);
         return NULL;
     }
+    if (x->nused == x->capused) {
+        size_t cap = x->capused ? 2 * x->capused : 16;
+        char(*p)[160] = mem_realloc(x->used, cap * sizeof *p);
+        if (!p) {
+            check(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+            return ws;
+        }
+        x->used = p, x->capused = cap;
+    }
+    snprintf(x->used[x->nused++], sizeof x->used[0], "%s", name);
     worksheet_set_paper(ws, 9); /* A4 */
     worksheet_set_margins(ws, 0.5, 0.5, 0.6, 0.6);
     return ws;
 }
 
-/* "清丰县·指标测算", cleaned of the characters Excel forbids, at most 31 characters. */
+/* Excel's limit on a sheet name, in UTF-16 code units (a character beyond the BMP takes two). */
+#define SHEET_UNITS 31
+
+/* The length of the UTF-8 sequence at p (1 for a byte that does not start a well-formed one:
+ * it is then replaced, never copied half) and its UTF-16 units in *units. */
+static size_t utf8_seq(const unsigned char *p, int *units, int *ok)
+{
+    size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : p[0] >= 0xe0 && p[0] < 0xf0 ? 3
+                           : p[0] >= 0xf0 && p[0] < 0xf5                   ? 4
+                                                                          : 0;
+    *ok = n > 0;
+    for (size_t i = 1; i < n && *ok; i++)
+        if ((p[i] & 0xc0) != 0x80) *ok = 0;
+    *units = n == 4 ? 2 : 1;
+    return *ok ? n : 1;
+}
+
+/* UTF-16 units of a well-formed UTF-8 string. */
+static int utf16_units(const char *s)
+{
+    int total = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int u, ok;
+        p += utf8_seq(p, &u, &ok);
+        total += u;
+    }
+    return total;
+}
+
+/* Appends to o (room for 4·max bytes) the longest prefix of s within max UTF-16 units, the
+ * characters Excel forbids ([]:*?/\ and the apostrophe) and broken UTF-8 bytes as '_'. */
+static char *clean_prefix(char *o, const char *s, int max)
+{
+    int used = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int u, ok;
+        size_t n = utf8_seq(p, &u, &ok);
+        if (!ok) u = 1;
+        if (used + u > max) break;
+        if (!ok || (n == 1 && strchr("[]:*?/\\'", *p)))
+            *o++ = '_';
+        else {
+            memcpy(o, p, n);
+            o += n;
+        }
+        used += u;
+        p += n;
+    }
+    *o = '\0';
+    return o;
+}
+
+/* Whether a sheet of that name exists (Excel compares names without regard to case). */
+static int sheet_used(const struct xw *x, const char *name)
+{
+    for (size_t i = 0; i < x->nused; i++)
+        if (!strcasecmp(x->used[i], name)) return 1;
+    return 0;
+}
+
+/* "清丰县·指标测算": the county's name (its code when two counties share a name) and the part,
+ * cleaned of what Excel forbids, at most 31 UTF-16 units, and unique in the workbook: a long
+ * name is shortened before the part (which is always kept), and when two shortened names
+ * collide the later one gets "~CODE" (the county's code; then "~CODE~3", …) before the part. */
 static void sheet_name(struct xw *x, const struct report_county *c, const char *part, char *buf,
                        size_t size)
 {
-    char raw[160], *o = buf;
-    if (x->names_unique && c->est.name[0])
-        snprintf(raw, sizeof raw, "%s·%s", c->est.name, part);
-    else
-        snprintf(raw, sizeof raw, "%d·%s", c->est.code, part);
-    {
-        size_t chars = 0;
-        for (const char *p = raw; *p && (size_t)(o - buf) + 5 < size;) {
-            size_t n = 1;
-            unsigned char ch = (unsigned char)*p;
-            if (ch >= 0xf0)
-                n = 4;
-            else if (ch >= 0xe0)
-                n = 3;
-            else if (ch >= 0xc0)
-                n = 2;
-            if (chars == 31) break;
-            if (n == 1 && strchr("[]:*?/\\'", *p))
-                *o++ = '_';
-            else {
-                memcpy(o, p, n);
-                o += n;
-            }
-            p += n;
-            chars++;
+    char prefix[160], suffix[64], tag[32];
+    if (x->names_unique && c->est.name[0]) snprintf(prefix, sizeof prefix, "%s", c->est.name);
+    else snprintf(prefix, sizeof prefix, "%d", c->est.code);
+    utf8_trim(prefix);
+    snprintf(suffix, sizeof suffix, "·%s", part);
+    for (int attempt = 1;; attempt++) {
+        char *o;
+        int room;
+        tag[0] = '\0';
+        if (attempt == 2) snprintf(tag, sizeof tag, "~%d", c->est.code);
+        else if (attempt > 2) snprintf(tag, sizeof tag, "~%d~%d", c->est.code, attempt);
+        room = SHEET_UNITS - utf16_units(suffix) - utf16_units(tag);
+        if (size < (size_t)(4 * (room > 0 ? room : 0)) + strlen(suffix) + strlen(tag) + 1) {
+            snprintf(buf, size, "%d", attempt); /* never: callers pass 160 bytes */
+            return;
         }
-        *o = '\0';
+        o = clean_prefix(buf, prefix, room > 0 ? room : 0);
+        snprintf(o, size - (size_t)(o - buf), "%s%s", tag, suffix);
+        if (!sheet_used(x, buf) || attempt > 9999) return;
     }
 }
 
@@ -335,7 +404,19 @@ static void county_basic(struct xw *x, const struct report_county *c, const char
     KV_NUM("原抽中户", (double)u->selected, x->intf);
     KV_NUM("入户", (double)u->reached, x->intf);
     KV_NUM("备选户替换", (double)u->replaced, x->intf);
+    KV_NUM("全户死亡或查无此户（不在范围）", (double)u->out_of_scope, x->intf);
     KV_NUM("入户应答率", u->response, x->pct);
+    for (size_t k = 0; k < c->ncollapses; k++) {
+        const struct cell_collapse *cc = &c->collapses[k];
+        sb_reset(&t);
+        if (cc->within > 0)
+            sb_addf(&t, "村 %lld 的 %s 层无完成问卷，并入%s村 %lld", (long long)cc->village,
+                    cc->quota, cc->within == 1 ? "同村层" : "本县", (long long)cc->into);
+        else
+            sb_addf(&t, "村 %lld 的 %s 层无完成问卷，无可并入的格，份额不在估计中",
+                    (long long)cc->village, cc->quota);
+        KV_TEXT("抽样格合并", t.buf);
+    }
     sb_reset(&t);
     if (c->first_date && *c->first_date) sb_addf(&t, "%s 至 %s", c->first_date, c->last_date);
     KV_TEXT("实地核查日期", t.buf);
@@ -755,5 +836,6 @@ int rpt_xlsx_write(const struct report *r, const char *path, struct error *e)
         rc = error_set(e, ERR_NOMEM, "out of memory writing %s", path);
 out:
     sb_release(&x.tmp);
+    mem_free(x.used);
     return rc;
 }

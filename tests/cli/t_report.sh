@@ -103,6 +103,28 @@ else
   echo "note: unzip not installed; workbook XML not checked"
 fi
 
+# issue 9 item 11: county names beyond Excel's 31 UTF-16 units made the workbook fail (the six
+# sheets of a county collided when cut); now every sheet name is unique, within the limit,
+# counted in UTF-16 units (𠀀 is two) and never cut inside a UTF-8 sequence
+cp r.db long.db
+sqlite3 long.db "update counties set name = 'Qingfeng Autonomous Count𠀀y ' || substr(code, 5, 2) || ' of the Long Names'"
+sqlite3 long.db "update counties set name = 'QINGFENG AUTONOMOUS COUNTY EXTRA' where code = (select max(code) from counties)"
+expect_status 0 $PINGGU report --db long.db --sample a --out longrep
+if command -v unzip >/dev/null 2>&1; then
+  unzip -p longrep/report.xlsx xl/workbook.xml > longwb.xml
+  python3 - longwb.xml <<'PY' || fail "sheet names of long county names"
+import html, re, sys
+names = [html.unescape(n) for n in re.findall(r'<sheet name="([^"]*)"', open(sys.argv[1], encoding="utf-8").read())]
+assert len(names) == 3 + 6 * 4, names
+assert len({n.casefold() for n in names}) == len(names), names
+for n in names:
+    assert len(n.encode("utf-16-le")) // 2 <= 31, n
+    assert not re.search(r"[\[\]:*?/\\']", n), n
+assert any(re.search(r"~3401[0-9]{2}·指标测算$", n) for n in names), names
+assert all(n.count("·") == 1 for n in names if n not in ("汇总", "问题清单", "说明")), names
+PY
+fi
+
 # not scored, not ranked: the national spot check on the same registry
 $PINGGU sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 42 --name n >/dev/null
 $PINGGU field simulate --db r.db --sample n --truth prov/truth.csv --seed 6 --forms "$ROOT/forms" >/dev/null

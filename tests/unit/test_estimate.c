@@ -36,6 +36,51 @@ static void ratio_and_variance(void **state)
     CLOSE(x.persons, 10, 1e-12);
 }
 
+/* DESIGN §7: "a rate's design is the domain (subset) of its population inside the full design
+ * — a sampled village with no household of that population still counts as a first-stage unit
+ * contributing zero, as `svyratio` on `subset()` of the full design computes it". Weight 0
+ * marks a household of the design outside the domain. By hand: R = 6/14; PSU totals of z are
+ * 1/49, -3/49 and 0 (PSU 3: no domain household) in stratum 1, 2/49 and 0 (PSU 5) in stratum
+ * 2; v = 3/2 · 78/147² + 2 · 2/49² = 17/2401; df = 3 domain PSUs − 2 domain strata (R's
+ * degf of the subset); stratum 3 has no domain household and is not in the domain's design. */
+static void domain_estimation(void **state)
+{
+    static const struct obs o[] = {
+        {1, 1, 2, 1, 1}, {1, 1, 2, 0, 1}, {1, 2, 2, 0, 1}, {1, 3, 0, 5, 5},
+        {2, 4, 4, 1, 2}, {2, 5, 0, 3, 3}, {3, 6, 0, 1, 1},
+    };
+    static const struct obs lone[] = {
+        {1, 1, 2, 1, 1}, {1, 1, 2, 0, 1}, {1, 2, 2, 0, 1}, {1, 3, 0, 5, 5},
+        {2, 4, 4, 1, 2}, {2, 5, 0, 3, 3}, {3, 6, 1, 0, 1},
+    };
+    static const struct obs one[] = {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 1}, {1, 2, 0, 1, 1}};
+    struct est x;
+    double z[7];
+    (void)state;
+    ratio_estimate(o, 7, &x, z);
+    assert_true(x.valid);
+    CLOSE(x.estimate, 6.0 / 14, 1e-15);
+    CLOSE(x.se * x.se, 17.0 / 2401, 1e-15);
+    assert_int_equal(x.n, 4);
+    CLOSE(x.persons, 5, 0);
+    assert_int_equal(x.psus, 3);
+    assert_int_equal(x.strata, 2);
+    assert_int_equal(x.df, 1);
+    assert_int_equal(x.lonely, 0);
+    assert_true(z[3] == 0 && z[5] == 0 && z[6] == 0);
+    /* a domain household in stratum 3, whose design has one PSU: flagged */
+    ratio_estimate(lone, 7, &x, NULL);
+    assert_int_equal(x.lonely, 1);
+    assert_int_equal(x.df, 1);
+    assert_int_equal(x.strata, 3);
+    /* one PSU in the domain: df 0, no standard error and no design effect (was "deff 0.00") */
+    ratio_estimate(one, 3, &x, NULL);
+    assert_true(x.valid);
+    assert_int_equal(x.df, 0);
+    assert_true(isnan(x.se) && isnan(x.deff));
+    assert_int_equal(x.lonely, 0); /* PSU 2 is in the design: the stratum has two */
+}
+
 static void korn_graubard(void **state)
 {
     double lo, hi, ne;
@@ -129,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ratio_and_variance),
+        cmocka_unit_test(domain_estimation),
         cmocka_unit_test(korn_graubard),
         cmocka_unit_test(incidence_as_a_whole),
         cmocka_unit_test(verdicts),

@@ -193,7 +193,7 @@ static const struct {
 #define NROWS (sizeof expect_rows / sizeof expect_rows[0])
 
 static const char *header =
-    "sample,household,province,city,county,village,stratum,county_stratum,stratum_upper,"
+    "sample,record,household,province,city,county,village,stratum,county_stratum,stratum_upper,"
     "psu_upper,weight,weight_province,pi_county,pi_village,pi_household,nonresponse,category,"
     "quota,persons,exited,wrong_exit,missed,approval,wrong_persons,missed_persons,four_kinds,"
     "R,U,E,G";
@@ -232,7 +232,10 @@ static void csv_export(void **state)
                                   "county_stratum",
                                   "nonresponse",
                                   "missed_persons",
-                                  "four_kinds"};
+                                  "four_kinds",
+                                  "record",
+                                  "county",
+                                  "pi_county"};
     (void)state;
     snprintf(path, sizeof path, "%s/a.csv", dir);
     if (export_analysis(s, "t", path, NULL, &e)) fail_msg("%s", e.msg);
@@ -245,6 +248,21 @@ static void csv_export(void **state)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) k[i] = col_of(c, names[i]);
     while (csv_next(c, &e) == 1) {
         double w, persons;
+        if (!strcmp(csv_field(c, k[18]), "county")) {
+            /* issue 16 item 15: the county's registry totals, after the households */
+            assert_int_equal(row, NROWS);
+            assert_string_equal(csv_field(c, k[19]), "340121");
+            assert_string_equal(csv_field(c, k[20]), "1");
+            assert_string_equal(csv_field(c, k[9]), "1000");
+            assert_string_equal(csv_field(c, k[10]), "3");
+            assert_string_equal(csv_field(c, k[11]), "4");
+            assert_string_equal(csv_field(c, k[12]), "5");
+            assert_string_equal(csv_field(c, k[0]), "");
+            assert_string_equal(csv_field(c, k[1]), "");
+            row++;
+            continue;
+        }
+        assert_string_equal(csv_field(c, k[18]), "household");
         assert_true(row < NROWS);
         assert_string_equal(csv_field(c, k[0]), expect_rows[row].code);
         assert_int_equal(parse_double(csv_field(c, k[1]), &w), 0);
@@ -275,7 +293,7 @@ static void csv_export(void **state)
         row++;
     }
     csv_close(c);
-    assert_int_equal(row, NROWS);
+    assert_int_equal(row, NROWS + 1);
     /* the rates from the columns are the estimator's */
     assert_int_equal(estimate_sample(s, "t", "county", &x, &e), 0);
     assert_int_equal(x.n, 1);
@@ -303,6 +321,9 @@ struct readback {
     int missing[16][40];
     char text[16][40][40];
     int nlabels;
+    char notes[4][200];
+    int nnotes;
+    char fweight[64];
     struct {
         char set[64];
         int value;
@@ -348,6 +369,21 @@ static int on_value_label(const char *set, readstat_value_t value, const char *l
     return READSTAT_HANDLER_OK;
 }
 
+static int on_note(int index, const char *note, void *ctx)
+{
+    struct readback *r = ctx;
+    (void)index;
+    if (r->nnotes < 4) snprintf(r->notes[r->nnotes++], sizeof r->notes[0], "%s", note);
+    return READSTAT_HANDLER_OK;
+}
+
+static int on_fweight(readstat_variable_t *v, void *ctx)
+{
+    struct readback *r = ctx;
+    snprintf(r->fweight, sizeof r->fweight, "%s", readstat_variable_get_name(v));
+    return READSTAT_HANDLER_OK;
+}
+
 static int var_index(const struct readback *r, const char *name)
 {
     for (int i = 0; i < r->nvars; i++)
@@ -372,6 +408,8 @@ static void read_back(const char *path, int sav, struct readback *r)
     readstat_set_variable_handler(p, on_variable);
     readstat_set_value_handler(p, on_value);
     readstat_set_value_label_handler(p, on_value_label);
+    readstat_set_note_handler(p, on_note);
+    readstat_set_fweight_handler(p, on_fweight);
     assert_int_equal(sav ? readstat_parse_sav(p, path, r) : readstat_parse_dta(p, path, r),
                      READSTAT_OK);
     readstat_parser_free(p);
@@ -387,10 +425,29 @@ static void check_labelled(const char *dir, struct store *s, const char *format)
     snprintf(path, sizeof path, "%s/a.%s", dir, format);
     assert_int_equal(export_analysis(s, "t", path, format, &e), 0);
     read_back(path, sav, r);
-    assert_int_equal(r->nvars, 30);
-    assert_int_equal(r->nrows, (int)NROWS);
+    assert_int_equal(r->nvars, 31);
+    assert_int_equal(r->nrows, (int)NROWS + 1); /* and the county's totals */
     assert_string_equal(r->name[0], "sample");
-    assert_string_equal(r->name[29], "G");
+    assert_string_equal(r->name[1], "record");
+    assert_string_equal(r->name[30], "G");
+    assert_string_equal(value_label(r, "record", 2), "县合计 county totals");
+    CLOSE(r->num[NROWS][var_index(r, "record")], 2, 0);
+    CLOSE(r->num[NROWS][var_index(r, "R")], 1000, 0);
+    assert_true(r->missing[NROWS][var_index(r, "weight")]);
+    /* issue 16 item 16: the design travels with the file */
+    if (sav) {
+        assert_string_equal(r->fweight, "weight");
+    } else {
+        char *text;
+        assert_true(r->nnotes >= 1);
+        assert_non_null(strstr(r->notes[0], "svyset village [pweight = weight], "
+                                             "strata(county_stratum)"));
+        text = tu_read(dir, "a.do"); /* ReadStat cannot write _dta[_svy_*]: a companion .do */
+        assert_non_null(strstr(text, "use \"a.dta\", clear"));
+        assert_non_null(strstr(text, "svyset village [pweight = weight], strata(county_stratum) "
+                                     "vce(linearized) singleunit(centered)"));
+        free(text);
+    }
     assert_string_equal(r->label[var_index(r, "weight")],
                         "设计权数（县内）/ design weight within county");
     assert_string_equal(r->label[var_index(r, "wrong_exit")], "错退 / wrong exit");
@@ -400,8 +457,8 @@ static void check_labelled(const char *dir, struct store *s, const char *format)
     assert_string_equal(value_label(r, "wrong_exit", 1), "错退 wrong exit");
     assert_string_equal(value_label(r, "wrong_exit", 0), "达标退出 sound exit");
     assert_string_equal(value_label(r, "approval", 1), "认可 approves");
-    assert_string_equal(value_label(r, "stratum", 1), "poor");
-    assert_string_equal(value_label(r, "stratum", 2), "nonpoor");
+    assert_string_equal(value_label(r, "stratum", 1), "贫困村 poor");
+    assert_string_equal(value_label(r, "stratum", 2), "非贫困村 nonpoor");
     snprintf(want, sizeof want, "%s exited_current", category_zh(CAT_EXITED_CURRENT));
     assert_string_equal(value_label(r, "category", CAT_EXITED_CURRENT + 1), want);
     /* values */
@@ -441,6 +498,38 @@ static void stata_and_spss(void **state)
     (void)state;
     check_labelled(dir, s, "dta");
     check_labelled(dir, s, "sav");
+    store_close(s);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* issue 16 item 17: a sample name longer than Stata's str2045 goes into a strL (the export
+ * failed); SPSS takes it as a very long string. */
+static void long_sample_name(void **state)
+{
+    char *dir = tu_tmpdir(), path[600], sql[5200];
+    struct store *s = build(dir);
+    struct readback *r = calloc(1, sizeof *r);
+    struct error e;
+    char name[3001];
+    (void)state;
+    assert_non_null(r);
+    for (int i = 0; i < 3000; i++) name[i] = (char)('a' + i % 26);
+    name[3000] = '\0';
+    snprintf(sql, sizeof sql, "UPDATE samples SET name = '%s'", name);
+    exec(s, sql);
+    for (int sav = 0; sav < 2; sav++) {
+        snprintf(path, sizeof path, "%s/long.%s", dir, sav ? "sav" : "dta");
+        if (export_analysis(s, name, path, NULL, &e)) fail_msg("%s", e.msg);
+        memset(r, 0, sizeof *r);
+        read_back(path, sav, r);
+        assert_int_equal(r->nrows, (int)NROWS + 1);
+        /* the readback keeps the first 39 bytes of a string */
+        assert_memory_equal(r->text[0][var_index(r, "sample")], name, 39);
+        assert_memory_equal(r->text[NROWS][var_index(r, "sample")], name, 39);
+        assert_string_equal(r->text[0][var_index(r, "household")], expect_rows[0].code);
+    }
+    free(r);
     store_close(s);
     tu_rmrf(dir);
     free(dir);
@@ -506,6 +595,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_export),
         cmocka_unit_test(stata_and_spss),
+        cmocka_unit_test(long_sample_name),
         cmocka_unit_test(errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
