@@ -25,6 +25,7 @@
 #include "report_int.h"
 #include "../registry/registry.h"
 #include "../survey/survey.h"
+#include "../problem/problem.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -626,6 +627,63 @@ static int problem_evidence(struct gather *g, struct stmt *ev, struct report_pro
     return rc < 0 ? rc : 0;
 }
 
+static const char *gday(struct gather *g, int d)
+{
+    char b[16];
+    if (!d) return "";
+    snprintf(b, sizeof b, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+    return gdup(g, b);
+}
+
+/* The problem list's last seven columns from each problem's moves (problem.h). */
+static int problem_columns(struct gather *g, struct report_problem *v, size_t n)
+{
+    struct problem_progress *pp = NULL;
+    size_t np = 0, j = 0;
+    int64_t linked = 0;
+    int rc = problem_progress_list(g->s, g->r->sample, 0, &pp, &np, g->e);
+    struct stmt *ls = NULL;
+    if (rc) return rc;
+    rc = store_prepare(g->s,
+                       "SELECT count(*) FROM problem_links WHERE problem = ?1 OR other = ?1", &ls,
+                       g->e);
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct report_problem *x = &v[i];
+        const struct problem_progress *p = NULL;
+        /* both lists are small; the progress list is in row order */
+        for (j = 0; j < np; j++)
+            if (pp[j].id == x->id) {
+                p = &pp[j];
+                break;
+            }
+        x->state_label = x->verification = x->measures = x->responsible_unit = "";
+        x->responsible_person = x->deadline = x->result = x->closed_on = "";
+        if (!p) continue;
+        x->state_label = problem_state_label(p->state);
+        if (p->state == PS_DISMISSED && p->dismissal) {
+            char b[600];
+            snprintf(b, sizeof b, "%s（%s）", p->verification, p->dismissal);
+            utf8_trim(b);
+            x->verification = gdup(g, b);
+        } else {
+            x->verification = p->verification;
+        }
+        x->measures = gdup(g, p->measures ? p->measures : "");
+        x->responsible_unit = gdup(g, p->responsible_unit ? p->responsible_unit : "");
+        x->responsible_person = gdup(g, p->responsible_person ? p->responsible_person : "");
+        x->deadline = gday(g, p->deadline);
+        x->result = gdup(g, p->result ? p->result : "");
+        x->closed_on = gday(g, p->closed_on);
+        stmt_reset(ls);
+        stmt_bind_int(ls, 1, x->id);
+        if (stmt_step(ls, g->e) == STORE_ROW) linked = stmt_int(ls, 0);
+        x->linked = linked > 0;
+    }
+    stmt_finalize(ls);
+    problem_progress_free(pp, np);
+    return g->oom ? error_set(g->e, ERR_NOMEM, "out of memory") : rc;
+}
+
 static int gather_problems(struct gather *g)
 {
     struct report *r = g->r;
@@ -690,6 +748,7 @@ static int gather_problems(struct gather *g)
         if ((rc = problem_evidence(g, ev, x))) break;
     }
     if (rc > 0) rc = 0;
+    if (!rc) rc = problem_columns(g, v, n);
     r->problems = v;
     r->nproblems = n;
 out:

@@ -704,9 +704,10 @@ int rpt_html_problems(const struct report *r, struct strbuf *sb)
                 "<h1>问题清单 Problem list</h1>\n");
     page_meta(sb, r);
     sb_addf(sb,
-            "<p class=\"meta\">共 %zu 条问题线索。前十列由研判生成；复核结果、整改措施、"
-            "责任单位、责任人、整改时限、整改结果、销号日期随核实与整改填写（问题清单模板，"
-            "种子 004 第三篇附件6）。</p>\n<table class=\"wide\">\n",
+            "<p class=\"meta\">共 %zu 条问题线索。前十列由研判、比对与记录生成；复核结果、整改措施、"
+            "责任单位、责任人、整改时限、整改结果、销号日期随核实与整改逐步填写，取自每条问题的"
+            "流转记录（问题清单模板，种子 004 第三篇附件6；DESIGN §8.1）。</p>\n"
+            "<table class=\"wide\">\n",
             r->nproblems);
     th_row(sb, problem_cols);
     for (size_t i = 0; i < r->nproblems; i++) {
@@ -729,7 +730,14 @@ int rpt_html_problems(const struct report *r, struct strbuf *sb)
         if (p->team) sb_adds(sb, "）");
         sb_adds(sb, "</td>");
         td_text(sb, r, NULL, p->found_on);
-        sb_adds(sb, "<td></td><td></td><td></td><td></td><td></td><td></td><td></td></tr>\n");
+        td_text(sb, r, NULL, p->verification);
+        td_text(sb, r, NULL, p->measures);
+        td_text(sb, r, NULL, p->responsible_unit);
+        td_text(sb, r, NULL, p->responsible_person);
+        td_text(sb, r, NULL, p->deadline);
+        td_text(sb, r, NULL, p->result);
+        td_text(sb, r, NULL, p->closed_on);
+        sb_adds(sb, "</tr>\n");
     }
     sb_adds(sb, "</table>\n");
     page_end(sb);

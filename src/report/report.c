@@ -317,8 +317,9 @@ const char *rpt_plain(struct strbuf *tmp, const struct report *r, const char *s)
 void rpt_html(struct strbuf *sb, const struct report *r, const char *s)
 {
     struct strbuf t = STRBUF_INIT;
+    if (!s) s = ""; /* a column not filled (a report built by hand) */
     if (r->unmasked)
-        sb_add_html(sb, s ? s : "");
+        sb_add_html(sb, s);
     else {
         report_mask_ids(&t, s);
         if (t.oom)

@@ -118,6 +118,12 @@ struct report_problem {
     int team; /* the team that surveyed the unit, 0 if unknown */
     const struct report_evidence *evidence;
     size_t nevidence;
+    /* where it stands (problem.h problem_progress), the list's last seven columns: 复核结果,
+     * 整改措施, 责任单位, 责任人, 整改时限, 整改结果, 销号日期 ("" while not reached) */
+    const char *state_label; /* 待核查, 已记录, ... 已销号 */
+    const char *verification, *measures, *responsible_unit, *responsible_person, *deadline,
+        *result, *closed_on;
+    int linked; /* also raised by another source (a judgment and a comparison flag) */
 };
 
 struct report_county {

@@ -324,7 +324,12 @@ static void problems_sheet(struct xw *x)
             sb_adds(&t, p->found_by ? p->found_by : "");
         put_text(x, ws, row, 8, t.oom ? "" : t.buf, x->txt);
         put_text(x, ws, row, 9, p->found_on, x->txt);
-        for (int k = 10; k < 17; k++) put_text(x, ws, row, k, "", x->txt);
+        {
+            const char *const tail[7] = {p->verification, p->measures, p->responsible_unit,
+                                         p->responsible_person, p->deadline, p->result,
+                                         p->closed_on};
+            for (int k = 0; k < 7; k++) put_text(x, ws, row, 10 + k, tail[k] ? tail[k] : "", x->txt);
+        }
         sb_release(&t);
     }
     worksheet_freeze_panes(ws, 2, 0);
