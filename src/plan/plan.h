@@ -276,6 +276,21 @@ int frame_registry_new(struct store *s, const struct plan *p, struct frame_regis
 void frame_registry_source(struct frame_registry *r, struct frame_source *src);
 void frame_registry_free(struct frame_registry *r);
 
+/* The plan against a registry's frame (`plan check --db`): for every county of the plan's
+ * scope, one warning line on f where a quota exceeds what the county's frame holds — a
+ * village stratum's n beyond its villages (or its townships, with distinct townships), a
+ * township's share beyond its villages, a household quota that cannot be filled in some
+ * villages even with what its fallbacks hold beyond their own quotas, projects beyond the
+ * county's. *nwarn counts the warnings, *ncounties the counties checked. Returns 0 or an
+ * ERR_* (a store error); warnings are not errors. */
+int plan_check_frame(struct store *s, const struct plan *p, FILE *f, int *nwarn,
+                     int *ncounties, struct error *e);
+/* 1 if the county is in the plan's scope and eligible (type, exit year) for its draw. */
+int plan_county_eligible(const struct plan *p, const struct frame_county *fc);
+/* The quota stratum (index into p->quotas) a household of the frame belongs to for the draw,
+ * -2 if a census group takes it whole, -1 if no quota takes it. */
+int plan_household_stratum(const struct plan *p, const struct frame_household *h);
+
 /* ---------------------------------------------------------------- draws */
 
 /* One unit of a draw: selected, reserve, or census. */
