@@ -119,7 +119,8 @@ int cmd_plan(int argc, char **argv)
         for (int i = 2; i < argc; i++) {
             if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
             else if (!strncmp(argv[i], "--db=", 5)) db = argv[i] + 5;
-            else if (argv[i][0] == '-' && argv[i][1]) return cli_usage("plan", "unknown option %s", argv[i]);
+            else if (argv[i][0] == '-' && argv[i][1])
+                return cli_usage("plan", "unknown option %s", argv[i]);
             else if (!file) file = argv[i];
             else return cli_usage("plan", "give one FILE");
         }

@@ -276,7 +276,8 @@ static int mp_keys(struct mparse *c, json_t *o, const char *const *keys, size_t 
     json_object_foreach(o, k, v) {
         size_t i = 0;
         while (i < n && strcmp(keys[i], k)) i++;
-        if (i == n) return mp_fail(c, k, "unknown member (a manifest holds only what verify checks)");
+        if (i == n)
+            return mp_fail(c, k, "unknown member (a manifest holds only what verify checks)");
     }
     for (size_t i = 0; i < n; i++)
         if (!json_object_get(o, keys[i])) return mp_fail(c, keys[i], "missing");

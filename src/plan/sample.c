@@ -261,7 +261,8 @@ static int show_village_notes(struct store *s, int64_t sample, int county, FILE 
     stmt_finalize(st);
     if (rc < 0) goto out;
     rc = 0;
-    if (line.len && !sb_ok(&line)) fprintf(f, "  villages 村 (taken/quota of frame): %s\n", line.buf);
+    if (line.len && !sb_ok(&line))
+        fprintf(f, "  villages 村 (taken/quota of frame): %s\n", line.buf);
     if (shorts.len && !sb_ok(&shorts)) fprintf(f, "  townships short 乡镇缺额: %s\n", shorts.buf);
 out:
     sb_release(&line);

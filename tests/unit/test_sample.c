@@ -733,7 +733,8 @@ static void manifest_parser(void **state)
         {"\"county\":340123,\"frame\"", "\"county\":4294967296,\"frame\"",
          "m.json: strata[0].county: 4294967296 is out of range"},
         {"\"pi\":0.5", "\"pi\":1.5", "m.json: units[0].pi: 1.5 is not between 0 and 1"},
-        {"\"plan_hash\":\"0123", "\"plan_hash\":\"X123", "m.json: plan_hash: expected 64 lowercase"},
+        {"\"plan_hash\":\"0123", "\"plan_hash\":\"X123",
+         "m.json: plan_hash: expected 64 lowercase"},
         {"pinggu-sample-manifest/1", "pinggu-sample-manifest/9", "m.json: format: "},
         {"\"sample\":\"s\"", "\"sample\":\"\"", "m.json: sample: empty"},
         {"\"frame_rows\":12", "\"frame_rows\":12.0", "m.json: frame_rows: expected an integer"},
@@ -744,7 +745,8 @@ static void manifest_parser(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(parse_edited(bad[i].from, bad[i].to, msg, sizeof msg), ERR_PARSE);
-        if (!strstr(msg, bad[i].want)) fail_msg("case %zu: \"%s\" lacks \"%s\"", i, msg, bad[i].want);
+        if (!strstr(msg, bad[i].want))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, msg, bad[i].want);
     }
     /* an over-long string is refused, never cut to its field (a cut one could compare equal) */
     memset(big, '1', sizeof big - 1);
