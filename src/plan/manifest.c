@@ -263,6 +263,7 @@ static int mp_fail(struct mparse *c, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (!c->path[0] && !key) return error_set(c->e, ERR_PARSE, "%s: %s", c->name, msg);
     return error_set(c->e, ERR_PARSE, "%s: %s%s%s: %s", c->name, c->path,
                      c->path[0] && key ? "." : "", key ? key : "", msg);
 }
@@ -272,7 +273,9 @@ static int mp_keys(struct mparse *c, json_t *o, const char *const *keys, size_t 
 {
     const char *k;
     json_t *v;
-    if (!json_is_object(o)) return mp_fail(c, NULL, "expected an object");
+    if (!json_is_object(o))
+        return mp_fail(c, NULL, c->path[0] ? "expected an object" : "expected a JSON object "
+                                                                   "(a pinggu sample manifest)");
     json_object_foreach(o, k, v) {
         size_t i = 0;
         while (i < n && strcmp(keys[i], k)) i++;
@@ -331,7 +334,7 @@ static int mp_int(struct mparse *c, json_t *o, const char *key, int64_t lo, int6
 
 static int mp_int32(struct mparse *c, json_t *o, const char *key, int lo, int *out)
 {
-    int64_t x;
+    int64_t x = 0;
     int rc = mp_int(c, o, key, lo, INT_MAX, &x);
     if (!rc) *out = (int)x;
     return rc;

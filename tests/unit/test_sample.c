@@ -758,6 +758,10 @@ static void manifest_parser(void **state)
                          ERR_PARSE);
         assert_non_null(strstr(msg, "m.json: units[0].code: longer than 47 bytes"));
     }
+    /* not an object at all */
+    assert_int_equal(manifest_parse("m.json", "[1]", 3, &m, &e), ERR_PARSE);
+    assert_string_equal(e.msg, "m.json: expected a JSON object (a pinggu sample manifest)");
+    manifest_release(&m);
     /* not JSON: file, line and column */
     assert_int_equal(manifest_parse("m.json", "{\n\"format\": ", 11, &m, &e), ERR_PARSE);
     assert_string_equal(e.file, "m.json");
