@@ -1,5 +1,7 @@
 /*
- * cmd_plan.c — `pinggu plan check|show FILE`: validate and describe an assessment plan.
+ * cmd_plan.c — `pinggu plan check|show FILE`: validate and describe an assessment plan;
+ * `plan check FILE --db DB` also warns where the registry's frame cannot fill a quota;
+ * `plan power`: can the plan decide.
  */
 #include "cli.h"
 #include "../estimate/estimate.h"
@@ -8,12 +10,15 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: pinggu plan check FILE\n"
+    "usage: pinggu plan check FILE [--db DB]\n"
     "       pinggu plan show FILE\n\n"
     "check  validates a plan / 检查考核方案: every problem is reported with its JSON path, e.g.\n"
     "       households.quotas[2].fallback[0]: unknown category \"exitted\". Exit 0 if valid, 2\n"
     "       if not. Thresholds are checked against the seed's words (低于 excludes the bound,\n"
-    "       不低于 includes it: DESIGN §6.4).\n"
+    "       不低于 includes it: DESIGN §6.4). With --db, also holds the plan against that\n"
+    "       registry: one warning per county where a quota exceeds what the county's frame\n"
+    "       holds (villages of a stratum or township, households of a quota with its\n"
+    "       fallbacks, projects); the draw would be short there. Warnings do not fail.\n"
     "show   prints what the plan will do, stage by stage.\n"
     "power  before fieldwork / 抽样方案检验: draws the plan once on the registry of --db, then\n"
     "       simulates each county's outcomes at the threshold and at a clearly better rate\n"
@@ -108,14 +113,29 @@ int cmd_plan(int argc, char **argv)
     struct plan p;
     struct errlist errs;
     struct error e;
+    const char *file = NULL, *db = NULL;
     int rc;
     if (cli_wants_help(argc, argv)) return cli_help(help);
     if (argc >= 2 && !strcmp(argv[1], "power")) return power(argc - 1, argv + 1);
-    if (argc != 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "show")))
+    if (argc >= 2 && !strcmp(argv[1], "check")) {
+        /* plan check FILE [--db DB], the option before or after the file */
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
+            else if (!strncmp(argv[i], "--db=", 5)) db = argv[i] + 5;
+            else if (argv[i][0] == '-' && argv[i][1])
+                return cli_usage("plan", "unknown option %s", argv[i]);
+            else if (!file) file = argv[i];
+            else return cli_usage("plan", "give one FILE");
+        }
+        if (!file) return cli_usage("plan", "give check and one FILE");
+    } else if (argc == 3 && !strcmp(argv[1], "show")) {
+        file = argv[2];
+    } else {
         return cli_usage("plan", "give check or show and one FILE");
-    if ((rc = cli_need_input("plan", argv[2], 0))) return rc;
+    }
+    if ((rc = cli_need_input("plan", file, 0))) return rc;
     errlist_init(&errs, 50);
-    rc = plan_load(argv[2], &p, &errs, &e);
+    rc = plan_load(file, &p, &errs, &e);
     if (rc) {
         if (errs.total) errlist_print(stderr, &errs);
         else cli_fail(&e);
@@ -125,9 +145,30 @@ int cmd_plan(int argc, char **argv)
     }
     errlist_release(&errs);
     if (!strcmp(argv[1], "check"))
-        printf("%s: valid plan %s (%s), SHA-256 %s\n", argv[2], p.id, p.title_zh, p.hash);
+        printf("%s: valid plan %s (%s), SHA-256 %s\n", file, p.id, p.title_zh, p.hash);
     else
         plan_describe(&p, stdout);
+    if (db) {
+        struct store *s;
+        int nwarn = 0, ncounties = 0;
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) {
+            plan_release(&p);
+            return rc;
+        }
+        rc = plan_check_frame(s, &p, stdout, &nwarn, &ncounties, &e);
+        store_close(s);
+        if (rc) {
+            plan_release(&p);
+            return cli_fail(&e);
+        }
+        if (nwarn)
+            printf("%d warning%s: the frame of %s cannot fill every quota (%d count%s checked); "
+                   "the draw will report each shortfall / 抽样框不足以满足配额\n",
+                   nwarn, nwarn == 1 ? "" : "s", db, ncounties, ncounties == 1 ? "y" : "ies");
+        else
+            printf("every quota fits the frame of %s (%d count%s checked) / 抽样框足以满足各配额\n",
+                   db, ncounties, ncounties == 1 ? "y" : "ies");
+    }
     plan_release(&p);
     return EXIT_OK;
 }

@@ -1,5 +1,7 @@
 /*
- * cmd_sample.c — `pinggu sample`: draw, show, write the manifest of, and verify a sample.
+ * cmd_sample.c — `pinggu sample`: draw, show (with every stage's shortfalls), write the
+ * manifest of, and verify a sample (every manifest field; exit 1 on a difference, 2 on a file
+ * that is not a manifest).
  */
 #include "cli.h"
 
@@ -13,12 +15,16 @@ static const char help[] =
     "draw     draws the plan's counties, villages, households and projects / 抽样 from the\n"
     "         registry with Rivest consistent-sampling tickets of SEED, freezes the frame\n"
     "         it used and stores the sample under NAME (docs/sampling.md).\n"
-    "show     per county: villages with π, households by quota, substitutions, shortfalls.\n"
+    "show     per county: villages with π, households by quota, substitutions; and every\n"
+    "         stage's shortfalls / 缺额 (village strata per county, household quotas per\n"
+    "         village, a summary per stage). The draw prints the same.\n"
     "manifest writes the manifest to publish after fieldwork: seed, commitment, plan and\n"
-    "         frame hashes, every stratum's ranked list up to quota plus reserve.\n"
-    "verify   re-derives the sample from its frozen frame and the manifest's seed; exit 0\n"
-    "         only if identical, else exit 1 naming the first difference (changed frame,\n"
-    "         wrong seed or commitment, tampered selection) / 复核抽样.\n";
+    "         frame hashes, every stratum's note and ranked list up to quota plus reserve.\n"
+    "verify   checks every field of the manifest against the stored sample, then re-derives\n"
+    "         the sample from its frozen frame and the manifest's seed; exit 0 only if\n"
+    "         identical, else exit 1 naming the first difference and its field (changed\n"
+    "         frame, wrong seed or commitment, tampered stratum note or selection) / 复核抽样;\n"
+    "         exit 2 if MANIFEST is not a valid manifest (its JSON path named).\n";
 
 static int draw(int argc, char **argv)
 {

@@ -8,6 +8,10 @@
  * with the seed's own words under the Chinese legal convention of DESIGN §6.4 (低于 excludes
  * the bound, 不低于 includes it, ...): a plan that says "<=" next to "低于2%" is rejected.
  *
+ * plan_check_frame (`plan check --db`) holds a valid plan against a registry: it warns, per
+ * county, where a quota asks for more than the county's frame holds (the draw would then be
+ * short), using the draw's own rules for scope and household strata.
+ *
  * Invariant: a plan that loads without error can be drawn; plan_release frees only `text`.
  */
 #include "plan.h"
@@ -1010,4 +1014,235 @@ void plan_describe(const struct plan *p, FILE *f)
                 p->thresholds[i].region[0] ? "/" : "", p->thresholds[i].region,
                 plan_op_text(p->thresholds[i].op), p->thresholds[i].value, p->thresholds[i].words);
     fputc('\n', f);
+}
+
+/* ------------------------------------------------------------------ the plan against a frame */
+
+int plan_county_eligible(const struct plan *p, const struct frame_county *fc)
+{
+    if (p->province && fc->province != p->province) return 0;
+    if (p->county && fc->code != p->county) return 0;
+    if (p->county_types) {
+        int bit = -1, i = 0;
+        for (const struct code *k = codes_county_type; k->code; k++, i++)
+            if (!strcmp(k->code, fc->type)) bit = i;
+        if (bit < 0 || !(p->county_types & (1u << bit))) return 0;
+    }
+    if (p->county_exit_year && fc->exit_year != p->county_exit_year) return 0;
+    return 1;
+}
+
+int plan_household_stratum(const struct plan *p, const struct frame_household *h)
+{
+    struct hh_facts f = {h->registered, h->identified_year, h->exit_year, h->returned};
+    enum hh_category cat = household_category(&f, &p->win);
+    if (p->census_returned && cat == CAT_RETURNED) return -2;
+    if (p->census_edge && (h->flags & HF_EDGE)) return -2;
+    if (p->census_monitored && (h->flags & HF_MONITORED)) return -2;
+    for (int q = 0; q < p->nquotas; q++) {
+        const struct plan_quota *pq = &p->quotas[q];
+        if (!(pq->cats & (1u << cat))) continue;
+        if (pq->flags_any && !(h->flags & pq->flags_any)) continue;
+        return q;
+    }
+    return -1;
+}
+
+static void warnf(FILE *f, int *nwarn, const char *fmt, ...) PG_PRINTF(3, 4);
+static void warnf(FILE *f, int *nwarn, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("warning: ", f);
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+    (*nwarn)++;
+}
+
+/* One county of plan_check_frame. */
+static int check_county(const struct plan *p, const struct frame_source *src,
+                        const struct frame_county *fc, const char *cname, FILE *f, int *nwarn,
+                        struct error *e)
+{
+    const struct frame_village *fv;
+    const struct frame_township *ft;
+    const struct frame_project *fp;
+    size_t nv, nt, npj;
+    int64_t *short_v = NULL; /* per quota: villages where it cannot be filled */
+    int *best = NULL;        /* per quota: the most any village can give */
+    int rc = src->villages(src->ctx, fc->code, &fv, &nv, e);
+    if (rc) return rc;
+    if (!nv) {
+        warnf(f, nwarn, "county %d %s: its frame holds no village", fc->code, cname);
+        return 0;
+    }
+    /* village stage */
+    if (p->by_township) {
+        rc = src->townships(src->ctx, fc->code, &ft, &nt, e);
+        if (rc) return rc;
+        for (size_t t = 0; t < nt; t++) {
+            int want = ft[t].key ? p->per_key : p->per_other;
+            size_t m = 0;
+            for (size_t i = 0; i < nv; i++) m += fv[i].township == ft[t].code;
+            if ((size_t)want > m)
+                warnf(f, nwarn,
+                      "county %d %s: %s township %d holds %zu village%s, fewer than the %d the "
+                      "plan takes from each (short %zu)",
+                      fc->code, cname, ft[t].key ? "key" : "other", ft[t].code, m,
+                      m == 1 ? "" : "s", want, (size_t)want - m);
+        }
+    } else {
+        int total = 0;
+        size_t towns = 0;
+        for (int si = 0; si < p->nvstrata; si++) {
+            const struct plan_vstratum *st = &p->vstrata[si];
+            size_t m = 0, mt = 0;
+            for (size_t i = 0; i < nv; i++) {
+                int seen = 0;
+                if (st->poor >= 0 && fv[i].poor != st->poor) continue;
+                m++;
+                for (size_t j = 0; j < i && !seen; j++)
+                    seen = (st->poor < 0 || fv[j].poor == st->poor) &&
+                           fv[j].township == fv[i].township;
+                mt += !seen;
+            }
+            total += st->n;
+            if ((size_t)st->n > m)
+                warnf(f, nwarn,
+                      "county %d %s: village stratum %s: quota n = %d exceeds the %zu %s "
+                      "village%s its frame holds (the draw will be short by %zu)",
+                      fc->code, cname, st->name, st->n, m,
+                      st->poor > 0 ? "poor" : st->poor == 0 ? "non-poor" : "", m == 1 ? "" : "s",
+                      (size_t)st->n - m);
+            else if (p->distinct_townships && (size_t)st->n > mt)
+                warnf(f, nwarn,
+                      "county %d %s: village stratum %s: quota n = %d exceeds the %zu townships "
+                      "that hold its villages (one village per township)",
+                      fc->code, cname, st->name, st->n, mt);
+        }
+        for (size_t i = 0; i < nv; i++) {
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++) seen = fv[j].township == fv[i].township;
+            towns += !seen;
+        }
+        if (p->distinct_townships && p->nvstrata > 1 && (size_t)total > towns)
+            warnf(f, nwarn,
+                  "county %d %s: the village strata take %d villages from distinct townships, "
+                  "but its frame has %zu townships",
+                  fc->code, cname, total, towns);
+    }
+    /* household stage: in how many villages can a quota not be filled, even with its
+     * fallbacks' units beyond their own quotas (an upper bound on what they can lend) */
+    if (p->nquotas) {
+        short_v = mem_calloc((size_t)p->nquotas, sizeof *short_v);
+        best = mem_calloc((size_t)p->nquotas, sizeof *best);
+        if (!short_v || !best) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < nv; i++) {
+            const struct frame_household *fh;
+            size_t nh;
+            int count[PLAN_MAX_QUOTAS] = {0};
+            rc = src->households(src->ctx, fv[i].code, &fh, &nh, e);
+            if (rc) goto out;
+            for (size_t k = 0; k < nh; k++) {
+                int q = plan_household_stratum(p, &fh[k]);
+                if (q >= 0) count[q]++;
+            }
+            for (int q = 0; q < p->nquotas; q++) {
+                int can = count[q];
+                for (int fi = 0; fi < p->quotas[q].nfallback; fi++) {
+                    int fq = p->quotas[q].fallback[fi];
+                    if (count[fq] > p->quotas[fq].n) can += count[fq] - p->quotas[fq].n;
+                }
+                if (can < p->quotas[q].n) short_v[q]++;
+                if (can > best[q]) best[q] = can;
+            }
+        }
+        for (int q = 0; q < p->nquotas; q++) {
+            if (!short_v[q]) continue;
+            warnf(f, nwarn,
+                  "county %d %s: household quota %s (n = %d per village%s) cannot be filled in "
+                  "%lld of its %zu villages%s",
+                  fc->code, cname, p->quotas[q].name, p->quotas[q].n,
+                  p->quotas[q].nfallback ? ", with its fallbacks" : "", (long long)short_v[q],
+                  nv, best[q] < p->quotas[q].n ? " (in none of them)" : "");
+        }
+    }
+    /* projects */
+    if (p->projects_per_county || p->projects_per_village) {
+        size_t county_level = 0, vshort = 0;
+        rc = src->projects(src->ctx, fc->code, &fp, &npj, e);
+        if (rc) goto out;
+        for (size_t k = 0; k < npj; k++) county_level += fp[k].village == 0;
+        if ((size_t)p->projects_per_county > county_level)
+            warnf(f, nwarn,
+                  "county %d %s: projects per county n = %d exceeds the %zu county-level "
+                  "projects its frame holds",
+                  fc->code, cname, p->projects_per_county, county_level);
+        if (p->projects_per_village > 0) {
+            for (size_t i = 0; i < nv; i++) {
+                size_t m = 0;
+                for (size_t k = 0; k < npj; k++) m += fp[k].village == fv[i].code;
+                vshort += m < (size_t)p->projects_per_village;
+            }
+            if (vshort)
+                warnf(f, nwarn,
+                      "county %d %s: projects per village n = %d: %zu of its %zu villages hold "
+                      "fewer projects",
+                      fc->code, cname, p->projects_per_village, vshort, nv);
+        }
+    }
+    rc = 0;
+out:
+    mem_free(short_v);
+    mem_free(best);
+    return rc;
+}
+
+int plan_check_frame(struct store *s, const struct plan *p, FILE *f, int *nwarn,
+                     int *ncounties, struct error *e)
+{
+    struct frame_registry *reg = NULL;
+    struct frame_source src;
+    const struct frame_county *fc;
+    struct frame_county *counties = NULL;
+    struct stmt *st = NULL;
+    size_t n, m = 0;
+    int rc;
+    *nwarn = 0;
+    *ncounties = 0;
+    rc = frame_registry_new(s, p, &reg, e);
+    if (rc) return rc;
+    frame_registry_source(reg, &src);
+    rc = src.counties(src.ctx, &fc, &n, e);
+    if (rc) goto out;
+    counties = mem_calloc(n ? n : 1, sizeof *counties);
+    if (!counties) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (plan_county_eligible(p, &fc[i])) counties[m++] = fc[i];
+    if (!m) {
+        warnf(f, nwarn, "no county of this registry is in the plan's scope");
+        goto out;
+    }
+    rc = store_prepare(s, "SELECT name FROM counties WHERE code = ?", &st, e);
+    for (size_t i = 0; i < m && !rc; i++) {
+        char cname[96] = "";
+        stmt_reset(st);
+        stmt_bind_int(st, 1, counties[i].code);
+        if (stmt_step(st, NULL) == STORE_ROW)
+            snprintf(cname, sizeof cname, "%s", stmt_text(st, 0));
+        rc = check_county(p, &src, &counties[i], cname, f, nwarn, e);
+        (*ncounties)++;
+    }
+out:
+    stmt_finalize(st);
+    mem_free(counties);
+    frame_registry_free(reg);
+    return rc;
 }

@@ -276,6 +276,21 @@ int frame_registry_new(struct store *s, const struct plan *p, struct frame_regis
 void frame_registry_source(struct frame_registry *r, struct frame_source *src);
 void frame_registry_free(struct frame_registry *r);
 
+/* The plan against a registry's frame (`plan check --db`): for every county of the plan's
+ * scope, one warning line on f where a quota exceeds what the county's frame holds — a
+ * village stratum's n beyond its villages (or its townships, with distinct townships), a
+ * township's share beyond its villages, a household quota that cannot be filled in some
+ * villages even with what its fallbacks hold beyond their own quotas, projects beyond the
+ * county's. *nwarn counts the warnings, *ncounties the counties checked. Returns 0 or an
+ * ERR_* (a store error); warnings are not errors. */
+int plan_check_frame(struct store *s, const struct plan *p, FILE *f, int *nwarn,
+                     int *ncounties, struct error *e);
+/* 1 if the county is in the plan's scope and eligible (type, exit year) for its draw. */
+int plan_county_eligible(const struct plan *p, const struct frame_county *fc);
+/* The quota stratum (index into p->quotas) a household of the frame belongs to for the draw,
+ * -2 if a census group takes it whole, -1 if no quota takes it. */
+int plan_household_stratum(const struct plan *p, const struct frame_household *h);
+
 /* ---------------------------------------------------------------- draws */
 
 /* One unit of a draw: selected, reserve, or census. */
@@ -338,17 +353,47 @@ int sample_show(struct store *s, const char *name, int json, FILE *f, struct err
 /* Writes the manifest of DESIGN §5 to path (JSON). */
 int sample_manifest(struct store *s, const char *name, const char *path, struct error *e);
 
+/* A sample manifest as read from its JSON (manifest_parse), every field checked for type,
+ * range and length; nothing is defaulted or truncated. Strings are NUL-terminated. */
+#define MANIFEST_FORMAT "pinggu-sample-manifest/1"
+struct manifest {
+    char format[32];
+    char algorithm[128];
+    char *sample;  /* owned */
+    char plan_id[64];
+    char plan_hash[65];
+    char *seed;    /* owned */
+    char seed_commitment[65];
+    char frame_hash[65];
+    int64_t frame_rows;
+    char created[32];
+    struct stratum_note *strata; /* owned, nstrata of them, in the manifest's order */
+    size_t nstrata;
+    struct sel *units; /* owned, nunits of them, in the manifest's order */
+    size_t nunits;
+};
+/* Parses and validates a manifest (name for messages) without a store: exactly the keys
+ * sample_manifest writes, each of its type, within its range and length (a longer string is
+ * an error, never cut). Returns 0, ERR_PARSE ("NAME: units[3].reserve: expected true or
+ * false") or ERR_NOMEM. The caller owns m's contents (manifest_release), also on failure. */
+int manifest_parse(const char *name, const char *text, size_t len, struct manifest *m,
+                   struct error *e);
+void manifest_release(struct manifest *m);
+
 /* What sample_verify found. */
 struct verify_report {
-    char sample[64];
+    char sample[256];
     int64_t frame_rows, selections;
     int ok;
     char first[512]; /* the first difference, "" if identical */
 };
-/* Re-derives the sample named by the manifest from its frozen frame, stored plan and the
- * manifest's seed; checks the seed against `commitment` (if non-NULL) and the manifest's
- * commitment, the frame hash, the plan hash, and every selection. Returns 0 if identical,
- * ERR_VERIFY with report->first naming the first difference. */
+/* Checks every field of the manifest (manifest_parse) against the stored sample it names,
+ * then re-derives that sample from its frozen frame, stored plan and the manifest's seed and
+ * checks the store against the re-derivation: the seed against `commitment` (if non-NULL)
+ * and the manifest's commitment, the plan against its hash, the frame against its hash and
+ * row count, the header fields, every stratum note and every unit. Returns 0 if identical,
+ * ERR_VERIFY with report->first naming the first difference and its field, ERR_PARSE for a
+ * file that is not a valid manifest, ERR_NOTFOUND for a sample not in the store. */
 int sample_verify(struct store *s, const char *manifest_path, const char *commitment,
                   struct verify_report *r, struct error *e);
 

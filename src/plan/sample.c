@@ -2,6 +2,10 @@
  * sample.c — stored samples (plan.h): draw and store a sample with its frozen frame, show
  * it per county, load its plan back.
  *
+ * `sample_show` prints, besides each county's villages and households, every stage's
+ * shortfalls (a stratum's quota not filled even with fallbacks) from the stored notes: per
+ * county for the village stage, per village for households, and a summary by stage.
+ *
  * A stored sample is four audited tables written in one transaction: `samples` (the plan
  * text and hash, the seed and its commitment, the frame hash), `sample_frame` (every unit
  * the draw saw, with the attributes it used), `sample_units` (every selected, census and
@@ -219,6 +223,109 @@ static void county_name(struct store *s, int code, char *out, size_t size)
     stmt_finalize(st);
 }
 
+/* The village stage of one county, by stratum: taken/quota of the frame, and every stratum
+ * (or township) short of its quota. */
+static int show_village_notes(struct store *s, int64_t sample, int county, FILE *f,
+                              struct error *e)
+{
+    struct stmt *st;
+    struct strbuf line = STRBUF_INIT, shorts = STRBUF_INIT;
+    int rc = store_prepare(s, "SELECT stratum, count(*), sum(frame), sum(quota), sum(taken),"
+                              " sum(shortfall), min(row_no) FROM sample_strata WHERE sample = ?"
+                              " AND stage = 'village' AND county = ? GROUP BY stratum ORDER BY"
+                              " min(row_no)",
+                           &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, sample);
+    stmt_bind_int(st, 2, county);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        long long parents = stmt_int(st, 1), shortfall = stmt_int(st, 5);
+        sb_addf(&line, "%s%s %lld/%lld of %lld", line.len ? ", " : "", stmt_text(st, 0),
+                (long long)stmt_int(st, 4), (long long)stmt_int(st, 3),
+                (long long)stmt_int(st, 2));
+        if (parents > 1) sb_addf(&line, " in %lld townships", parents);
+        if (shortfall) sb_addf(&line, " (SHORT %lld 缺额)", shortfall);
+    }
+    stmt_finalize(st);
+    if (rc < 0) goto out;
+    rc = store_prepare(s, "SELECT stratum, parent, quota, taken, shortfall FROM sample_strata"
+                          " WHERE sample = ? AND stage = 'village' AND county = ? AND shortfall"
+                          " > 0 AND parent <> CAST(county AS TEXT) ORDER BY row_no",
+                       &st, e);
+    if (rc) goto out;
+    stmt_bind_int(st, 1, sample);
+    stmt_bind_int(st, 2, county);
+    while ((rc = stmt_step(st, e)) == STORE_ROW)
+        sb_addf(&shorts, "%s%s %s %lld/%lld", shorts.len ? ", " : "", stmt_text(st, 0),
+                stmt_text(st, 1), (long long)stmt_int(st, 3), (long long)stmt_int(st, 2));
+    stmt_finalize(st);
+    if (rc < 0) goto out;
+    rc = 0;
+    if (line.len && !sb_ok(&line))
+        fprintf(f, "  villages 村 (taken/quota of frame): %s\n", line.buf);
+    if (shorts.len && !sb_ok(&shorts)) fprintf(f, "  townships short 乡镇缺额: %s\n", shorts.buf);
+out:
+    sb_release(&line);
+    sb_release(&shorts);
+    return rc;
+}
+
+/* Every stage's shortfalls: strata whose quota was not filled even with fallbacks. */
+static int show_shortfalls(struct store *s, int64_t sample, FILE *f, struct error *e)
+{
+    static const char *const stages[][2] = {
+        {"county", "县"}, {"village", "村"}, {"household", "户"}, {"project", "项目"}};
+    struct stmt *sum = NULL, *list = NULL;
+    int rc = store_prepare(s, "SELECT count(*), sum(shortfall > 0), sum(CASE WHEN shortfall > 0"
+                              " THEN shortfall ELSE 0 END), sum(quota) FROM sample_strata WHERE"
+                              " sample = ? AND stage = ?",
+                           &sum, e);
+    if (!rc)
+        rc = store_prepare(s, "SELECT stratum, parent, quota, taken, frame FROM sample_strata"
+                              " WHERE sample = ? AND stage = ? AND shortfall > 0 ORDER BY row_no"
+                              " LIMIT 11",
+                           &list, e);
+    if (rc) goto out;
+    fprintf(f, "\nshortfalls 缺额 (quota not filled, even with fallbacks):\n");
+    for (size_t i = 0; i < sizeof stages / sizeof *stages; i++) {
+        long long strata, nshort, units, quota;
+        stmt_reset(sum);
+        stmt_bind_int(sum, 1, sample);
+        stmt_bind_text(sum, 2, stages[i][0], strlen(stages[i][0]));
+        if ((rc = stmt_step(sum, e)) != STORE_ROW) goto out;
+        strata = stmt_int(sum, 0), nshort = stmt_int(sum, 1), units = stmt_int(sum, 2);
+        quota = stmt_int(sum, 3);
+        if (!strata) continue;
+        if (!nshort) {
+            fprintf(f, "  %-9s %s: none (%lld strat%s, all filled) / 无缺额\n", stages[i][0],
+                    stages[i][1], strata, strata == 1 ? "um" : "a");
+            continue;
+        }
+        fprintf(f, "  %-9s %s: %lld of %lld strata short by %lld units in all (of %lld asked for)"
+                   ":",
+                stages[i][0], stages[i][1], nshort, strata, units, quota);
+        stmt_reset(list);
+        stmt_bind_int(list, 1, sample);
+        stmt_bind_text(list, 2, stages[i][0], strlen(stages[i][0]));
+        for (int k = 0; (rc = stmt_step(list, e)) == STORE_ROW; k++) {
+            if (k == 10) {
+                fprintf(f, " … and %lld more", nshort - 10);
+                break;
+            }
+            fprintf(f, "%s %s of %s %lld/%lld (frame %lld)", k ? "," : "", stmt_text(list, 0),
+                    stmt_text(list, 1), (long long)stmt_int(list, 3),
+                    (long long)stmt_int(list, 2), (long long)stmt_int(list, 4));
+        }
+        fputc('\n', f);
+        if (rc < 0) goto out;
+    }
+    rc = 0;
+out:
+    stmt_finalize(sum);
+    stmt_finalize(list);
+    return rc < 0 ? rc : 0;
+}
+
 static int show_text(struct store *s, int64_t sample, const char *name, FILE *f, struct error *e)
 {
     struct stmt *cs = NULL, *vs = NULL, *ns = NULL, *hs = NULL;
@@ -255,6 +362,8 @@ static int show_text(struct store *s, int64_t sample, const char *name, FILE *f,
             continue;
         }
         fprintf(f, "\ncounty 县 %d %s  (π = %.3f)\n", county, cname, stmt_double(cs, 1));
+        rc = show_village_notes(s, sample, county, f, e);
+        if (rc) goto out;
         fprintf(f, "  %-14s %-12s %-14s %-7s %-18s  households 户 (quota taken/quota, "
                    "substitutes →)\n",
                 "village 村", "name", "stratum", "rank", "π (± MC s.e.)");
@@ -300,7 +409,7 @@ static int show_text(struct store *s, int64_t sample, const char *name, FILE *f,
         if (rc < 0) goto out;
     }
     if (rc < 0) goto out;
-    rc = 0;
+    rc = show_shortfalls(s, sample, f, e);
 out:
     stmt_finalize(cs);
     stmt_finalize(vs);

@@ -65,3 +65,43 @@ sqlite3 s2.db "UPDATE sample_frame SET attrs = replace(attrs, '\"registered\":0'
 expect_status 1 $PINGGU sample verify --db s2.db m.json
 expect_grep "changed frame" out.txt
 
+
+# issue 9 item 10: a quota the frame cannot fill. plan check --db warns per county; the draw
+# and `sample show` print every stage's shortfall (villages per county and in the summary,
+# households per village and in the summary).
+C1=$(sqlite3 s.db "SELECT min(code) FROM counties")
+NPOOR=$(sqlite3 s.db "SELECT count(*) FROM villages WHERE county = $C1 AND poor = 1")
+python3 - "$ROOT/plans/shaanxi-four-rates-2017.json" "$C1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["id"] = "short-quota"
+p["scope"] = {"county": int(sys.argv[2])}
+p["villages"]["strata"][0]["n"] = 1000      # poor villages: more than any county holds
+p["villages"]["strata"][1]["n"] = 1
+q = p["households"]["quotas"][1]            # unexited: 40 per village, no fallback
+q["n"] = 40
+q.pop("fallback", None)
+json.dump(p, open("short.json", "w"), ensure_ascii=False)
+PY
+expect_status 0 $PINGGU plan check short.json
+expect_no_grep "warning" out.txt
+expect_status 0 $PINGGU plan check short.json --db s.db
+expect_grep "^warning: county $C1 .*: village stratum poor: quota n = 1000 exceeds the $NPOOR poor villages its frame holds \(the draw will be short by $((1000 - NPOOR))\)" out.txt
+expect_grep "^warning: county $C1 .*: household quota unexited \(n = 40 per village\) cannot be filled in [0-9]+ of its [0-9]+ villages" out.txt
+expect_grep "^2 warnings: the frame of s.db cannot fill every quota \(1 county checked\)" out.txt
+expect_status 0 $PINGGU plan check --db s.db "$ROOT/plans/shaanxi-four-rates-2017.json"
+expect_grep "every quota fits the frame" out.txt
+expect_status 0 $PINGGU sample --db s.db --plan short.json --seed 9 --name short
+cp out.txt draw.txt
+expect_status 0 $PINGGU sample show --db s.db --name short
+for f in draw.txt out.txt; do
+  expect_grep "^  villages 村 \(taken/quota of frame\): poor $NPOOR/1000 of $NPOOR \(SHORT $((1000 - NPOOR)) 缺额\), nonpoor 1/1 of [0-9]+$" $f
+  expect_grep "^  village +村: 1 of 2 strata short by $((1000 - NPOOR)) units in all \(of 1001 asked for\): poor of $C1 $NPOOR/1000" $f
+  HSHORT=$(sqlite3 s.db "SELECT count(*) || ' of ' || (SELECT count(*) FROM sample_strata t WHERE t.sample = s.sample AND t.stage = 'household') || ' strata short by ' || sum(shortfall) FROM sample_strata s WHERE sample = (SELECT row_no FROM samples WHERE name = 'short') AND stage = 'household' AND shortfall > 0")
+  expect_grep "^  household +户: $HSHORT units in all" $f
+  expect_grep "unexited [0-9]+/40 \(short [0-9]+\)" $f
+  expect_grep "^  county +县: none" $f
+done
+# a sample without shortfalls says so at every stage
+expect_status 0 $PINGGU sample show --db s.db --name d1
+expect_grep "^  village +村: none" out.txt

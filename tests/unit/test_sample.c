@@ -1,7 +1,8 @@
 /*
  * test_sample.c — the sampling engine on crafted in-memory frames: DESIGN §5's ticket test
  * vectors, the Anhui and district household rules, the village-group census, independence
- * from row order, and inclusion probabilities against selection frequencies over many seeds.
+ * from row order, and inclusion probabilities against selection frequencies over many seeds;
+ * plan check's household strata against the draw's; the manifest parser's refusals.
  */
 #include "testutil.h"
 
@@ -618,6 +619,156 @@ static void team_lottery(void **state)
     assert_true(distinct > 50);
 }
 
+/* plan_household_stratum (plan check --db) puts every drawn household in the stratum the
+ * draw put it in: the checker and the draw agree on census groups and quota strata. */
+static void household_stratum_agrees(void **state)
+{
+    static struct mem_frame m;
+    static const char *kinds[] = {"exited_current", "exited_earlier", "newly_identified",
+                                  "unexited", "returned", "monitored", "edge", "vulnerable",
+                                  "general"};
+    const char *plans[] = {anhui_like, district_like};
+    struct frame_source src;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    for (int t = 1; t <= 4; t++)
+        for (int v = 1; v <= 3; v++) {
+            struct frame_village *fv = mf_village(&m, 340123, 100 + t, 200 + v, t % 2, 2, 80);
+            for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+                mf_households_add(&m, fv->code, kinds[k], 1 + (int)((k + (size_t)v) % 4), 1);
+        }
+    mf_source(&m, &src);
+    for (int pi = 0; pi < 2; pi++) {
+        struct plan p;
+        struct draw d;
+        struct error e;
+        int checked = 0;
+        load_plan(plans[pi], &p);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, "agree", &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *u = &d.sels[i];
+            const struct frame_household *h = NULL;
+            int q;
+            if (strcmp(u->stage, "household") || !strcmp(u->stratum, "group")) continue;
+            for (size_t k = 0; k < m.nhh && !h; k++)
+                if (!strcmp(m.hh[k].id, u->code)) h = &m.hh[k];
+            assert_non_null(h);
+            q = plan_household_stratum(&p, h);
+            if (!strncmp(u->stratum, "census_", 7)) assert_int_equal(q, -2);
+            else {
+                assert_true(q >= 0);
+                assert_string_equal(p.quotas[q].name, u->stratum);
+            }
+            checked++;
+        }
+        assert_true(checked >= 20);
+        draw_release(&d);
+        plan_release(&p);
+    }
+}
+
+/* ------------------------------------------------------------------ manifests */
+
+static const char *manifest_ok =
+    "{\"format\":\"pinggu-sample-manifest/1\",\"algorithm\":\"a\",\"sample\":\"s\","
+    "\"plan_id\":\"p\",\"plan_hash\":\"" /* 64 hex */
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"seed\":\"42\","
+    "\"seed_commitment\":\"73475cb40a568e8da8a045ced110137e159f890ac4da883b6b17dc651b3a8049\","
+    "\"frame_hash\":\"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\","
+    "\"frame_rows\":12,\"created\":\"2026-11-01T00:00:00Z\","
+    "\"strata\":[{\"stage\":\"village\",\"stratum\":\"poor\",\"parent\":\"340123\","
+    "\"county\":340123,\"frame\":9,\"quota\":2,\"taken\":2,\"shortfall\":0,\"lent\":0}],"
+    "\"units\":[{\"stage\":\"village\",\"stratum\":\"poor\",\"parent\":\"340123\","
+    "\"unit\":\"village|poor|340123|340123101201\",\"code\":\"340123101201\","
+    "\"county\":340123,\"village\":340123101201,\"quota\":2,\"rank\":1,\"ticket\":\"0.25\","
+    "\"substitute_for\":\"\",\"reserve\":false,\"certainty\":false,\"pi\":0.5,\"pi_se\":0,"
+    "\"category\":\"\",\"village_group\":false}]}";
+
+/* Replaces the first `from` in manifest_ok by `to` and parses; returns the code, the message
+ * in msg. */
+static int parse_edited(const char *from, const char *to, char *msg, size_t size)
+{
+    const char *at = strstr(manifest_ok, from);
+    struct strbuf sb = STRBUF_INIT;
+    struct manifest m;
+    struct error e;
+    int rc;
+    assert_non_null(at);
+    sb_add(&sb, manifest_ok, (size_t)(at - manifest_ok));
+    sb_adds(&sb, to);
+    sb_adds(&sb, at + strlen(from));
+    memset(&e, 0, sizeof e);
+    rc = manifest_parse("m.json", sb.buf, sb.len, &m, &e);
+    snprintf(msg, size, "%s", e.msg);
+    manifest_release(&m);
+    sb_release(&sb);
+    return rc;
+}
+
+static void manifest_parser(void **state)
+{
+    struct manifest m;
+    struct error e;
+    char msg[600], big[300];
+    (void)state;
+    assert_int_equal(manifest_parse("m.json", manifest_ok, strlen(manifest_ok), &m, &e), 0);
+    assert_string_equal(m.seed, "42");
+    assert_int_equal(m.frame_rows, 12);
+    assert_int_equal(m.nstrata, 1);
+    assert_int_equal(m.strata[0].frame, 9);
+    assert_int_equal(m.nunits, 1);
+    assert_int_equal(m.units[0].village, 340123101201LL);
+    assert_true(m.units[0].pi == 0.5 && m.units[0].pi_se == 0);
+    manifest_release(&m);
+    /* each fault is named by its JSON path; nothing is defaulted or cut */
+    struct {
+        const char *from, *to, *want;
+    } bad[] = {
+        {"\"reserve\":false", "\"reserve\":0", "m.json: units[0].reserve: expected true or false"},
+        {"\"reserve\":false,", "", "m.json: units[0].reserve: missing"},
+        {"\"lent\":0", "\"lent\":0,\"note\":1", "m.json: strata[0].note: unknown member"},
+        {"\"frame_rows\":12", "\"frame_rows\":-1", "m.json: frame_rows: -1 is out of range"},
+        {"\"county\":340123,\"frame\"", "\"county\":4294967296,\"frame\"",
+         "m.json: strata[0].county: 4294967296 is out of range"},
+        {"\"pi\":0.5", "\"pi\":1.5", "m.json: units[0].pi: 1.5 is not between 0 and 1"},
+        {"\"plan_hash\":\"0123", "\"plan_hash\":\"X123",
+         "m.json: plan_hash: expected 64 lowercase"},
+        {"pinggu-sample-manifest/1", "pinggu-sample-manifest/9", "m.json: format: "},
+        {"\"sample\":\"s\"", "\"sample\":\"\"", "m.json: sample: empty"},
+        {"\"frame_rows\":12", "\"frame_rows\":12.0", "m.json: frame_rows: expected an integer"},
+        {"\"seed\":\"42\",", "\"seed\":\"42\",\"seed\":\"43\",", "duplicate"},
+        {"\"stage\":\"village\",\"stratum\":\"poor\",\"parent\":\"340123\",\"unit\"",
+         "\"stage\":\"village\",\"stratum\":\"poor\",\"parent\":1,\"unit\"",
+         "m.json: units[0].parent: expected a string"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(parse_edited(bad[i].from, bad[i].to, msg, sizeof msg), ERR_PARSE);
+        if (!strstr(msg, bad[i].want))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, msg, bad[i].want);
+    }
+    /* an over-long string is refused, never cut to its field (a cut one could compare equal) */
+    memset(big, '1', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    {
+        char to[400];
+        snprintf(to, sizeof to, "\"code\":\"340123101201%s\"", big);
+        assert_int_equal(parse_edited("\"code\":\"340123101201\"", to, msg, sizeof msg),
+                         ERR_PARSE);
+        assert_non_null(strstr(msg, "m.json: units[0].code: longer than 47 bytes"));
+    }
+    /* not an object at all */
+    assert_int_equal(manifest_parse("m.json", "[1]", 3, &m, &e), ERR_PARSE);
+    assert_string_equal(e.msg, "m.json: expected a JSON object (a pinggu sample manifest)");
+    manifest_release(&m);
+    /* not JSON: file, line and column */
+    assert_int_equal(manifest_parse("m.json", "{\n\"format\": ", 11, &m, &e), ERR_PARSE);
+    assert_string_equal(e.file, "m.json");
+    assert_int_equal(e.line, 2);
+    manifest_release(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +776,7 @@ int main(void)
         cmocka_unit_test(district_rules),         cmocka_unit_test(row_order_independent),
         cmocka_unit_test(inclusion_probabilities), cmocka_unit_test(monte_carlo_probabilities),
         cmocka_unit_test(plan_errors),            cmocka_unit_test(team_lottery),
+        cmocka_unit_test(household_stratum_agrees), cmocka_unit_test(manifest_parser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
