@@ -88,6 +88,23 @@ unchanged() {
   [ "$(sqlite3 reg.db "select count(*) from members")" = "$rows1" ] || fail "members changed"
 }
 
+# issue 9 item 23 keeps this true: kill -9 in the middle of an import loses nothing and
+# half-writes nothing (the bulk load is one transaction; its rollback journal undoes it)
+fresh
+awk -F, -v OFS=, 'NR == 2 { $3 = "王被杀" } { print }' prov/members.csv > bad/members.csv
+$PINGGU import --db reg.db bad >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ ! -e reg.db-journal ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+[ -e reg.db-journal ] || fail "the import never began writing"
+sleep 0.3
+kill -9 $pid 2>/dev/null || fail "the import ended before it could be killed"
+wait $pid 2>/dev/null || true
+unchanged
+expect_status 0 $PINGGU audit verify --db reg.db
+[ "$(sqlite3 reg.db "select count(*) from members where name = '王被杀'")" = 0 ] || fail "a killed import left rows"
+unchanged
+
 # item 7: a ragged row (a field more than the header) is an error at its line
 fresh
 sed -i '5s/$/,extra/' bad/households.csv
