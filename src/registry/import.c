@@ -244,7 +244,8 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
         *v = rv_double(d);
         return 0;
     case COL_BOOL: {
-        int b = parse_bool(txt);
+        /* "0"/"1" (every exported file) without parse_bool's list search: same answer */
+        int b = m == 1 && (*t == '0' || *t == '1') ? *t - '0' : parse_bool(txt);
         if (b < 0) {
             err(c, line, col, "%s: '%.*s' is not 0/1 (是/否)", cs->name, (int)m, t);
             return -1;
