@@ -7,11 +7,13 @@
  * end of the buffer is moved to the front, the buffer refilled (grown if the row is longer
  * than the buffer), and the row scanned again — so memory is bounded by the longest row.
  *
- * Encodings. The first block decides: a UTF-8 BOM, or valid UTF-8, means UTF-8 (and every
- * later row is validated, so a stray GBK byte gives "line N: invalid UTF-8"); otherwise the
- * file is GB18030 (a superset of GBK and GB2312, what Chinese Excel writes as "CSV") and raw
- * blocks pass through iconv into `buf`. UTF-16 (Excel's "Unicode text") is refused with a
- * clear message.
+ * Encodings. The first block decides: a UTF-8 BOM, valid UTF-8, or UTF-8 whose well-formed
+ * multi-byte sequences outnumber the malformed ones UTF8_MAJORITY to one (a UTF-8 file with
+ * a stray byte: GBK text makes mostly malformed ones) means UTF-8, and every row is
+ * validated, so a stray byte gives "file:line:field: invalid UTF-8" at the line and field
+ * that hold it, wherever it is. Otherwise the file is GB18030 (a superset of GBK and GB2312,
+ * what Chinese Excel writes as "CSV") and raw blocks pass through iconv into `buf`. UTF-16
+ * (Excel's "Unicode text") is refused with a clear message.
  *
  * Invariants: pos <= len <= cap - 1 (one spare byte for the final NUL of an unterminated last
  * row); fields of the current row point into buf between row_start and pos.
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #define BLOCK (1u << 20)
+#define UTF8_MAJORITY 8
 
 struct csv {
     char name[256];
@@ -79,6 +82,68 @@ static int fill_raw(struct csv *c, char *dst, size_t want, size_t *got, struct e
     return 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..n) (1 for ASCII), or 0 if it is
+ * malformed or cut off by n. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char b = s[0];
+    size_t need;
+    if (b < 0x80) return 1;
+    if (b >= 0xC2 && b <= 0xDF) need = 2;
+    else if (b >= 0xE0 && b <= 0xEF) need = 3;
+    else if (b >= 0xF0 && b <= 0xF4) need = 4;
+    else return 0;
+    if (n < need) return 0;
+    for (size_t k = 1; k < need; k++)
+        if ((s[k] & 0xC0) != 0x80) return 0;
+    if (b == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
+    if (b == 0xED && s[1] > 0x9F) return 0; /* surrogates */
+    if (b == 0xF0 && s[1] < 0x90) return 0; /* overlong */
+    if (b == 0xF4 && s[1] > 0x8F) return 0; /* beyond U+10FFFF */
+    return need;
+}
+
+/* Offset of the first malformed byte of s[0..n), or n if there is none. */
+static size_t utf8_bad_at(const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t i = 0, k;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (!(k = utf8_seq(s + i, n - i))) return i;
+        i += k;
+    }
+    return n;
+}
+
+/* Is a block that is not valid UTF-8 still UTF-8 with a few stray bytes? Counts well-formed
+ * multi-byte sequences against malformed bytes (a malformed byte is skipped alone). GBK text
+ * read as UTF-8 gives about one well-formed sequence per five malformed ones, so a clear
+ * majority of well-formed ones means a UTF-8 file. A block cut inside a sequence counts that
+ * sequence as neither. */
+static int mostly_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0, good = 0, bad = 0, k;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = utf8_seq(s + i, n - i);
+        if (k) {
+            good++;
+            i += k;
+        } else {
+            if (n - i >= 4) bad++;
+            i++;
+        }
+    }
+    return good > 0 && good >= UTF8_MAJORITY * bad;
+}
+
 /* Count newlines in buf[from, to): used to place an encoding error on its line. */
 static long lines_in(const char *p, size_t from, size_t to)
 {
@@ -110,15 +175,25 @@ static int refill(struct csv *c, struct error *e)
         size_t inleft = c->raw_len, outleft = room;
         size_t r = iconv(c->cd, &in, &inleft, &out, &outleft);
         int err = r == (size_t)-1 ? errno : 0;
+        unsigned char badbyte = inleft ? (unsigned char)in[0] : 0; /* before the memmove */
         c->len = (size_t)(out - c->buf);
         memmove(c->raw, in, inleft);
         c->raw_len = inleft;
         if (err == EILSEQ || (err == EINVAL && c->src_eof)) {
             long line = c->next_line + lines_in(c->buf, c->pos, c->len);
-            return error_at(e, ERR_PARSE, c->name, line, 0,
+            long field = 1;
+            int quoted = 0;
+            /* the field: separators since the line's start, outside quotes */
+            size_t from = c->len;
+            while (from > c->pos && c->buf[from - 1] != '\n') from--;
+            for (size_t i = from; i < c->len; i++) {
+                if (c->buf[i] == '"') quoted = !quoted;
+                else if (c->buf[i] == ',' && !quoted) field++;
+            }
+            return error_at(e, ERR_PARSE, c->name, line, field,
                             "bytes that are neither UTF-8 nor GB18030 (0x%02X): save the file "
                             "as CSV in UTF-8 or as Excel's Chinese CSV",
-                            inleft ? (unsigned char)in[0] : 0);
+                            badbyte);
         }
         if (c->src_eof && c->raw_len == 0) c->eof = 1;
     }
@@ -167,8 +242,9 @@ static int setup(struct csv *c, struct error *e)
     if (got >= 3 && !memcmp(c->buf, "\xEF\xBB\xBF", 3)) {
         c->pos = 3;
         c->enc = CSV_UTF8;
-    } else if (valid_utf8_prefix((const unsigned char *)c->buf, got, c->src_eof)) {
-        c->enc = CSV_UTF8;
+    } else if (valid_utf8_prefix((const unsigned char *)c->buf, got, c->src_eof) ||
+               mostly_utf8((const unsigned char *)c->buf, got)) {
+        c->enc = CSV_UTF8; /* a malformed byte is reported with the row that holds it */
     } else {
         c->enc = CSV_GB18030;
         c->cd = iconv_open("UTF-8", "GB18030");
@@ -408,10 +484,17 @@ int csv_next(struct csv *c, struct error *e)
         if (rc) return rc;
     }
     /* validate and cut the row */
-    if (c->enc == CSV_UTF8 && !utf8_valid(c->buf + c->pos, end - c->pos))
-        return error_at(e, ERR_PARSE, c->name, c->next_line, 0,
-                        "invalid UTF-8 in this row, though the file began as UTF-8: save the "
-                        "whole file in one encoding");
+    if (c->enc == CSV_UTF8 && !utf8_valid(c->buf + c->pos, end - c->pos)) {
+        size_t bad = c->pos + utf8_bad_at(c->buf + c->pos, end - c->pos), k = 0;
+        long line = c->next_line + lines_in(c->buf, c->pos, bad);
+        size_t ch = 1;
+        while (k + 1 < c->nf && c->fstart[k + 1] <= bad) k++;
+        for (size_t i = c->fstart[k]; i < bad; i++) ch += ((unsigned char)c->buf[i] & 0xC0) != 0x80;
+        return error_at(e, ERR_PARSE, c->name, line, (long)k + 1,
+                        "invalid UTF-8 (byte 0x%02X at character %zu of the field), though the "
+                        "file is UTF-8: save the whole file in one encoding",
+                        (unsigned char)c->buf[bad], ch);
+    }
     for (size_t k = 0; k < c->nf; k++) {
         char *s = c->buf + c->fstart[k];
         size_t len = c->fend[k] - c->fstart[k];
@@ -511,6 +594,29 @@ static int header_matches(const char *h, size_t n, const struct csv_column *col)
     return 0;
 }
 
+/* Appends the accepted names of col ("relation, 与户主关系, 关系") to sb. */
+static void add_names(struct strbuf *sb, const struct csv_column *col)
+{
+    const char *a = col->aliases;
+    sb_adds(sb, col->name);
+    while (a && *a) {
+        const char *bar = strchr(a, '|');
+        size_t len = bar ? (size_t)(bar - a) : strlen(a);
+        int seen = header_is(a, len, col->name, strlen(col->name));
+        for (const char *b = col->aliases; !seen && b < a;) { /* said already? */
+            const char *bbar = strchr(b, '|');
+            seen = header_is(a, len, b, (size_t)(bbar - b));
+            b = bbar + 1;
+        }
+        if (len && !seen) {
+            sb_adds(sb, ", ");
+            sb_add(sb, a, len);
+        }
+        if (!bar) break;
+        a = bar + 1;
+    }
+}
+
 int csv_map_header(const struct csv *c, const struct csv_column *cols, size_t ncols, int *index,
                    struct strbuf *ignored, struct error *e)
 {
@@ -535,13 +641,31 @@ int csv_map_header(const struct csv *c, const struct csv_column *cols, size_t nc
             sb_add(ignored, h, n);
         }
     }
-    for (size_t k = 0; k < ncols; k++)
-        if (cols[k].required && index[k] < 0)
-            return error_at(e, ERR_INVALID, c->name, c->row_line, 0,
-                            "the header has no column %s%s%s", cols[k].name,
-                            cols[k].aliases && *cols[k].aliases ? " (or " : "",
-                            cols[k].aliases && *cols[k].aliases ? "an alias such as the Chinese "
-                                                                  "name)"
-                                                                : "");
+    for (size_t k = 0; k < ncols; k++) {
+        struct strbuf head = STRBUF_INIT, names = STRBUF_INIT;
+        size_t cut;
+        if (!cols[k].required || index[k] >= 0) continue;
+        /* "missing column relation (the header is: a, b, c); accepted names: ..." */
+        for (size_t f = 0; f < c->nf; f++) {
+            const char *h = c->field[f];
+            size_t n = c->flen[f];
+            if (f == 0 && n >= 3 && !memcmp(h, "\xEF\xBB\xBF", 3)) h += 3, n -= 3;
+            if (f) sb_adds(&head, ", ");
+            sb_add(&head, h, n);
+        }
+        add_names(&names, &cols[k]);
+        cut = head.len;
+        if (cut > 240) { /* keep the message whole: cut at a character boundary */
+            cut = 240;
+            while (cut && ((unsigned char)head.buf[cut] & 0xC0) == 0x80) cut--;
+        }
+        error_at(e, ERR_INVALID, c->name, c->row_line, 0,
+                 "missing column %s (the header is: %.*s%s); accepted names: %s", cols[k].name,
+                 (int)cut, head.buf ? head.buf : "", cut < head.len ? " …" : "",
+                 names.buf ? names.buf : cols[k].name);
+        sb_release(&head);
+        sb_release(&names);
+        return ERR_INVALID;
+    }
     return 0;
 }

@@ -1,26 +1,36 @@
 /*
- * cmd_import.c — `pinggu import --db DB DIR`: the registry files of a folder, all or nothing.
+ * cmd_import.c — `pinggu import --db DB DIR [--errors FILE]`: the registry files of a folder,
+ * all or nothing. Errors print at most 20 of a kind (registry_import); --errors FILE gets
+ * every one, and is written (empty on success) whatever the outcome.
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <string.h>
 
 static const char help[] =
-    "usage: pinggu import --db DB DIR\n\n"
+    "usage: pinggu import --db DB DIR [--errors FILE]\n\n"
     "Imports the registry files in DIR / 导入建档立卡数据: counties.csv, townships.csv,\n"
     "villages.csv, households.csv, members.csv (required) and projects.csv, evaluators.csv\n"
     "(optional: kept as they are if absent). UTF-8 or GB18030 (Chinese Excel), detected.\n"
     "Other files are skipped and named. The registry in the store is replaced.\n\n"
-    "Every row is validated (resident IDs, codes, references, category history); on any\n"
-    "error nothing is written, the errors are listed as file:line:column: reason (at most\n"
-    "50, and the total), and the exit status is 2. Formats: pinggu help formats.\n";
+    "Every row is validated (resident IDs, codes, references, category history, text\n"
+    "lengths, one value per header column); on any error nothing is written, the errors\n"
+    "are listed as file:line:column: reason (at most 20 of each kind, then \"... and N more\n"
+    "of this kind\", and the total), and the exit status is 2. A file that cannot be read\n"
+    "(missing, a header without a required column, a broken encoding) is reported once,\n"
+    "and the checks of other files against it are skipped.\n\n"
+    "  --errors FILE   write every error, one per line, to FILE (empty if there was none)\n\n"
+    "Formats and the longest accepted text values: pinggu help formats.\n";
 
 int cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"errors", required_argument, 0, 'e'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *db = NULL;
+    const char *db = NULL, *errors_path = NULL;
+    FILE *errors_out = NULL;
     struct import_opts o = {0};
     struct import_stats st;
     struct errlist errs;
@@ -31,19 +41,34 @@ int cmd_import(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'd') db = optarg;
+        else if (c == 'e') errors_path = optarg;
         else if (c == 'h') return cli_help(help);
         else return cli_usage("import", "unknown option");
     }
     if (optind != argc - 1) return cli_usage("import", "give one folder DIR");
     if ((rc = cli_need_input("import", argv[optind], 1))) return rc;
     if ((rc = cli_open_store(db, 0, &s))) return rc;
+    if (errors_path && !(errors_out = fopen(errors_path, "w"))) {
+        fprintf(stderr, "pinggu import: %s: cannot write the error file: %s\n", errors_path,
+                strerror(errno));
+        store_close(s);
+        return EXIT_INPUT;
+    }
     o.progress = 1;
-    errlist_init(&errs, 50);
+    o.errors_out = errors_out;
+    errlist_init(&errs, 1000); /* at most 20 of each kind are kept: see registry_import */
     rc = registry_import(s, argv[optind], &o, &st, &errs, &e);
     store_close(s);
+    if (errors_out && fclose(errors_out) != 0)
+        fprintf(stderr, "pinggu import: %s: writing the error file failed\n", errors_path);
     if (rc == ERR_INVALID) {
-        errlist_print(stderr, &errs);
+        /* not errlist_print: its "... and N more" would count the "of this kind" lines */
+        for (size_t i = 0; i < errs.n; i++) error_print(stderr, &errs.items[i]);
+        if (errs.n == errs.keep)
+            fprintf(stderr, "... the list stops at %zu lines%s\n", errs.keep,
+                    errors_path ? "" : ": --errors FILE writes every error");
         fprintf(stderr, "pinggu import: %s\n", e.msg);
+        if (errors_path) fprintf(stderr, "pinggu import: every error is in %s\n", errors_path);
         errlist_release(&errs);
         return EXIT_INPUT;
     }

@@ -141,8 +141,8 @@ int cmd_help(int argc, char **argv)
                      "(and named). Booleans accept 0/1, 是/否, yes/no. Codes accept the canonical "
                      "code, the Chinese label or the aliases. Empty rows are skipped.\n\n"
                      "An import is all or nothing: every error is reported as "
-                     "`file:line:column: reason` (at most 50 shown, with the total), and the "
-                     "store is left unchanged.\n\n");
+                     "`file:line:column: reason` (at most 20 of each kind shown, then their count; "
+                     "`--errors FILE` lists every one), and the store is left unchanged.\n\n");
         registry_formats_markdown(&sb);
         if (sb_ok(&sb) == 0) fputs(sb.buf, stdout);
         sb_release(&sb);

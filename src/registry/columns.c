@@ -107,6 +107,11 @@ const char *code_parse(const struct code *list, const char *s, size_t n)
 {
     while (n && (*s == ' ' || *s == '\t')) s++, n--;
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    /* fast path: the canonical code as written (what export and synth write). The same
+     * answer as the loop below: no entry's other names equal another entry's code
+     * (test_registry checks code_parse(code) == code for every list) */
+    for (const struct code *l = list; l->code; l++)
+        if (strlen(l->code) == n && !memcmp(l->code, s, n)) return l->code;
     for (; list->code; list++) {
         if (str_ieq(s, n, list->code) || str_ieq(s, n, list->zh) || str_ieq(s, n, list->en) ||
             (list->aliases && str_in_list(s, n, list->aliases)))
@@ -165,13 +170,21 @@ const char *province_name(int code)
 /* ------------------------------------------------------------------ files */
 
 #define NOB 0, 0
+/* Longest text values, in characters (issue 9 item 7: a 10 MB name was accepted). A place
+ * name: the longest division names are under 20 characters (e.g. 克孜勒苏柯尔克孜自治州);
+ * a person's name: the resident ID card prints up to 15 characters and minority names
+ * written in full in the household register run longer, so 50; ids: 40, as the store's
+ * household numbers have always been limited. */
+#define PLACE_MAX 50
+#define PERSON_MAX 50
+#define ID_MAX 40
 static const struct col_spec counties_cols[] = {
     {"code", "县代码|县编码|区划代码|行政区划代码", COL_INT, 1, 110000, 829999, NULL, "县代码",
      "6-digit county code (province 2, city 2, county 2)"},
-    {"name", "县名称|县名|县(市、区)", COL_TEXT, 1, NOB, NULL, "县名称", "county name"},
+    {"name", "县名称|县名|县(市、区)", COL_TEXT, 1, 0, PLACE_MAX, NULL, "县名称", "county name"},
     {"city_code", "市代码|市编码", COL_INT, 1, 1100, 8299, NULL, "市代码",
      "4-digit city code; must be the county code's first 4 digits"},
-    {"city_name", "市名称|市名|市", COL_TEXT, 1, NOB, NULL, "市名称", "city name"},
+    {"city_name", "市名称|市名|市", COL_TEXT, 1, 0, PLACE_MAX, NULL, "市名称", "city name"},
     {"region", "区域|地区|东中西部", COL_CODE, 1, NOB, codes_region, "区域",
      "east / central / west: thresholds depend on it (seed 000)"},
     {"type", "县类型|类型|县属性", COL_CODE, 1, NOB, codes_county_type, "县类型",
@@ -197,7 +210,7 @@ static const struct col_spec counties_cols[] = {
 static const struct col_spec townships_cols[] = {
     {"code", "乡镇代码|乡镇编码", COL_INT, 1, 110000000, 829999999, NULL, "乡镇代码",
      "9-digit township code; its first 6 digits are a county of counties.csv"},
-    {"name", "乡镇名称|乡镇|乡(镇)", COL_TEXT, 1, NOB, NULL, "乡镇名称", "township name"},
+    {"name", "乡镇名称|乡镇|乡(镇)", COL_TEXT, 1, 0, PLACE_MAX, NULL, "乡镇名称", "township name"},
     {"key_township", "重点乡镇|是否重点乡镇", COL_BOOL, 1, NOB, NULL, "重点乡镇",
      "1 for a key township (重点乡镇, seed 004 third article)"},
 };
@@ -205,7 +218,7 @@ static const struct col_spec townships_cols[] = {
 static const struct col_spec villages_cols[] = {
     {"code", "村代码|行政村代码|村编码", COL_INT, 1, 110000000000.0, 829999999999.0, NULL,
      "村代码", "12-digit village code; its first 9 digits are a township"},
-    {"name", "村名称|行政村|村名", COL_TEXT, 1, NOB, NULL, "村名称", "village name"},
+    {"name", "村名称|行政村|村名", COL_TEXT, 1, 0, PLACE_MAX, NULL, "村名称", "village name"},
     {"poor", "贫困村|是否贫困村", COL_BOOL, 1, NOB, NULL, "贫困村",
      "1 for a registered poor village (建档立卡贫困村)"},
     {"exit_year", "出列年份|退出年份", COL_YEAR, 0, NOB, NULL, "出列年份",
@@ -261,8 +274,8 @@ static const struct col_spec villages_cols[] = {
 };
 
 static const struct col_spec households_cols[] = {
-    {"household_id", "户编号|户主编号|户号|家庭编号", COL_TEXT, 1, NOB, NULL, "户编号",
-     "the household's number in the registry, unique (up to 40 characters)"},
+    {"household_id", "户编号|户主编号|户号|家庭编号", COL_TEXT, 1, 0, ID_MAX, NULL, "户编号",
+     "the household's number in the registry, unique"},
     {"village", "村代码|行政村代码", COL_INT, 1, 110000000000.0, 829999999999.0, NULL,
      "村代码", "12-digit code of its village in villages.csv"},
     {"group", "村民小组|组别|组", COL_INT, 1, 1, 200, NULL, "村民小组",
@@ -300,12 +313,12 @@ static const struct col_spec households_cols[] = {
 static const struct col_spec members_cols[] = {
     {"resident_id", "身份证号|身份证号码|证件号码|公民身份号码", COL_RID, 1, NOB, NULL,
      "身份证号", "18-character resident ID (GB 11643-1999); 15-digit IDs are upgraded", "resident"},
-    {"household_id", "户编号|户号|家庭编号", COL_TEXT, 1, NOB, NULL, "户编号",
+    {"household_id", "户编号|户号|家庭编号", COL_TEXT, 1, 0, ID_MAX, NULL, "户编号",
      "the household of households.csv this member belongs to", "household"},
-    {"name", "姓名", COL_TEXT, 1, NOB, NULL, "姓名", "name"},
+    {"name", "姓名", COL_TEXT, 1, 0, PERSON_MAX, NULL, "姓名", "name"},
     {"relation", "与户主关系|关系", COL_CODE, 1, NOB, codes_relation, "与户主关系",
      "relation to the head; exactly one head per household"},
-    {"sex", "性别", COL_TEXT, 0, NOB, NULL, "性别",
+    {"sex", "性别", COL_TEXT, 0, 0, 10, NULL, "性别",
      "optional, not stored: checked against the ID (男/女, 1/2, male/female)", ""},
     {"birth_date", "出生日期|出生年月", COL_DATE, 0, NOB, NULL, "出生日期",
      "optional, not stored: checked against the ID", ""},
@@ -327,11 +340,11 @@ static const struct col_spec members_cols[] = {
 };
 
 static const struct col_spec projects_cols[] = {
-    {"project_id", "项目编号", COL_TEXT, 1, NOB, NULL, "项目编号", "project number, unique"},
+    {"project_id", "项目编号", COL_TEXT, 1, 0, ID_MAX, NULL, "项目编号", "project number, unique"},
     {"county", "县代码", COL_INT, 1, 110000, 829999, NULL, "县代码", "county code"},
     {"village", "村代码", COL_INT, 0, 110000000000.0, 829999999999.0, NULL, "村代码",
      "village code for a village project; empty for a county-level one"},
-    {"name", "项目名称", COL_TEXT, 1, NOB, NULL, "项目名称", "project name"},
+    {"name", "项目名称", COL_TEXT, 1, 0, 200, NULL, "项目名称", "project name"},
     {"kind", "项目类型|项目类别", COL_CODE, 1, NOB, codes_project_kind, "项目类型", "kind"},
     {"funds", "资金规模|投资金额|资金(万元)", COL_REAL, 1, 0, 1e12, NULL, "资金规模(元)",
      "funds, yuan"},
@@ -343,8 +356,8 @@ static const struct col_spec projects_cols[] = {
 };
 
 static const struct col_spec evaluators_cols[] = {
-    {"evaluator_id", "人员编号|编号", COL_TEXT, 1, NOB, NULL, "人员编号", "evaluator number"},
-    {"name", "姓名", COL_TEXT, 1, NOB, NULL, "姓名", "name"},
+    {"evaluator_id", "人员编号|编号", COL_TEXT, 1, 0, ID_MAX, NULL, "人员编号", "evaluator number"},
+    {"name", "姓名", COL_TEXT, 1, 0, PERSON_MAX, NULL, "姓名", "name"},
     {"home_city", "所在市代码|来源市|所属市", COL_INT, 1, 1100, 8299, NULL, "所在市代码",
      "4-digit code of the city the evaluator comes from: never assesses it"},
     {"unit_level", "单位层级|单位级别", COL_CODE, 1, NOB, codes_unit_level, "单位层级",
@@ -395,6 +408,26 @@ static const char *type_doc(const struct col_spec *c)
 
 void registry_formats_markdown(struct strbuf *sb)
 {
+    sb_adds(sb,
+            "## Errors and limits\n\n"
+            "- **Header.** Every required column must be there, once: `members.csv:1: missing "
+            "column relation (the header is: …); accepted names: relation, 与户主关系, 关系`. "
+            "A column named twice (by any of its names) is an error at its field.\n"
+            "- **Rows.** A row with more fields than the header is an error at its line (a "
+            "value with a comma must be quoted); a row with fewer reads the missing fields as "
+            "empty.\n"
+            "- **Text.** Text values have a maximum length in characters (not bytes), given "
+            "below with each column: 50 for names of places and people, 40 for ids, 200 for "
+            "a project's name, 10 for `sex`.\n"
+            "- **Encoding.** A UTF-8 file with a stray byte (say one GBK name pasted in) is "
+            "reported at the line and field of that byte, wherever it is; a file that is "
+            "mostly not UTF-8 is read as GB18030.\n"
+            "- **Follow-on errors.** A file that cannot be read (missing, a header without a "
+            "required column, a broken encoding or quote) is reported once, and the checks "
+            "of other files against it are skipped; a row with a bad value still counts for "
+            "what parsed (a village with a bad `remoteness` still holds its households). At "
+            "most 20 errors of one kind are printed, then `… and N more of this kind (the "
+            "message)`; `pinggu import --errors FILE` writes every error, one per line.\n\n");
     for (size_t f = 0; f < registry_nfiles; f++) {
         const struct file_spec *fs = &registry_files[f];
         sb_addf(sb, "## %s%s\n\n%s\n\n", fs->file, fs->required ? "" : " (optional)", fs->doc);
@@ -403,7 +436,10 @@ void registry_formats_markdown(struct strbuf *sb)
         for (size_t k = 0; k < fs->ncols; k++) {
             const struct col_spec *c = &fs->cols[k];
             sb_addf(sb, "| `%s` | %s | %s", c->name, c->aliases, type_doc(c));
-            if (c->min != c->max) sb_addf(sb, " %g..%g", c->min, c->max);
+            if (c->type == COL_TEXT && c->max > 0)
+                sb_addf(sb, ", at most %.0f characters", c->max);
+            else if (c->min != c->max)
+                sb_addf(sb, " %g..%g", c->min, c->max);
             if (c->type == COL_CODE) sb_addf(sb, ": %s", code_list(c->codes));
             sb_addf(sb, " | %s | %s |\n", c->required ? "yes" : "no", c->doc);
         }

@@ -59,7 +59,8 @@ struct col_spec {
     const char *aliases;   /* accepted headers, Chinese first */
     enum col_type type;
     int required;          /* 1: header and a value required; 0: may be empty/absent */
-    double min, max;       /* bounds for numbers (ignored if min == max) */
+    double min, max;       /* bounds for numbers (ignored if min == max); for text, max is
+                              the longest value in characters (docs/formats.md) */
     const struct code *codes; /* COL_CODE */
     const char *zh;        /* Chinese label (docs, Chinese export headers) */
     const char *doc;       /* English meaning (docs) */
@@ -85,6 +86,7 @@ struct import_opts {
     int today;          /* YYYYMMDD for "birth date in the future"; 0 = date_today() */
     int progress;       /* show a progress line (when stderr is a terminal) */
     size_t max_errors;  /* errors kept for printing (0: 50) */
+    FILE *errors_out;   /* if non-NULL, every error, one per line (borrowed; --errors FILE) */
 };
 
 struct import_stats {
@@ -99,8 +101,10 @@ struct import_stats {
 
 /* Imports the registry files of `dir` into the store in one transaction, replacing the
  * registry (optional files that are absent leave their tables as they were). Every row is
- * validated; on any error nothing is written, `errs` holds the first errors with
- * file:line:column and the total, and ERR_INVALID is returned. The change log gets one entry
+ * validated; on any error nothing is written, `errs` holds the errors to print with
+ * file:line:column (at most 20 of each kind, then a "… and N more of this kind" line that is
+ * not counted) and the total of all, o->errors_out gets every one, and ERR_INVALID is
+ * returned. The change log gets one entry
  * per table (Merkle root over its rows). */
 int registry_import(struct store *s, const char *dir, const struct import_opts *o,
                     struct import_stats *st, struct errlist *errs, struct error *e);

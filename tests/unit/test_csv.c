@@ -112,6 +112,57 @@ static void invalid_utf8_later(void **state)
     free(s);
 }
 
+/* issue 9 item 5: a stray byte inside the first block, in a file that is otherwise UTF-8
+ * Chinese, is reported at its own line and field (it used to turn the whole file into
+ * "GB18030" and fail at line 2); a multi-line quoted field puts it on a later line */
+static void invalid_utf8_early_has_its_position(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct csv *c;
+    struct error e;
+    int rc;
+    long rows = 0;
+    (void)state;
+    sb_adds(&sb, "户编号,姓名,备注\n");
+    for (int i = 0; i < 5000; i++) sb_addf(&sb, "34%04d,王小明,青山村一组\n", i);
+    sb_adds(&sb, "349999,\"李\n大\xB0山\",x\n");   /* line 5002 starts the row; byte on 5003 */
+    for (int i = 0; i < 100; i++) sb_adds(&sb, "1,张三,无\n");
+    assert_int_equal(sb_ok(&sb), 0);
+    c = open_mem(sb.buf, sb.len);
+    assert_int_equal(csv_encoding_of(c), CSV_UTF8);
+    while ((rc = csv_next(c, &e)) == 1) rows++;
+    assert_int_equal(rc, ERR_PARSE);
+    assert_int_equal(rows, 5001);
+    assert_int_equal(e.line, 5003);
+    assert_int_equal(e.column, 2);
+    assert_non_null(strstr(e.msg, "byte 0xB0 at character 4 of the field"));
+    csv_close(c);
+    sb_release(&sb);
+}
+
+/* GBK text is not mistaken for UTF-8 with stray bytes, even with pure ASCII before it */
+static void gb18030_after_ascii_rows(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t n;
+    char *gb = to_gb18030("王小明,青山村,学籍号,张三,李大山\n", &n);
+    struct csv *c;
+    struct error e;
+    long rows = 0;
+    (void)state;
+    for (int i = 0; i < 2000; i++) sb_addf(&sb, "%d,abc,def,ghi,jkl\n", i);
+    sb_add(&sb, gb, n);
+    assert_int_equal(sb_ok(&sb), 0);
+    c = open_mem(sb.buf, sb.len);
+    assert_int_equal(csv_encoding_of(c), CSV_GB18030);
+    while (csv_next(c, &e) == 1) rows++;
+    assert_int_equal(rows, 2001);
+    assert_string_equal(csv_field(c, 2), "学籍号");
+    csv_close(c);
+    sb_release(&sb);
+    free(gb);
+}
+
 static void long_row_crosses_buffers(void **state)
 {
     size_t n = 3 << 20;
@@ -190,7 +241,10 @@ static void header_mapping(void **state)
     c = open_mem(s, strlen(s));
     assert_int_equal(csv_next(c, &e), 1);
     assert_int_equal(csv_map_header(c, cols, 3, idx, NULL, &e), ERR_INVALID);
-    assert_non_null(strstr(e.msg, "resident_id"));
+    /* issue 9 item 4: the missing column, the header as it is, and the names accepted */
+    assert_string_equal(e.msg, "missing column resident_id (the header is: 姓名, 备注); "
+                               "accepted names: resident_id, 身份证号, 身份证号码");
+    assert_int_equal(e.line, 1);
     csv_close(c);
     s = "name,姓名,身份证号\n";
     c = open_mem(s, strlen(s));
@@ -228,6 +282,8 @@ int main(void)
         cmocka_unit_test(gb18030_detected),      cmocka_unit_test(invalid_utf8_later),
         cmocka_unit_test(long_row_crosses_buffers), cmocka_unit_test(errors_have_positions),
         cmocka_unit_test(utf16_refused),         cmocka_unit_test(header_mapping),
+        cmocka_unit_test(invalid_utf8_early_has_its_position),
+        cmocka_unit_test(gb18030_after_ascii_rows),
         cmocka_unit_test(allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
