@@ -199,10 +199,17 @@ static const char v4[] =
     " detail TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX scores_sample ON scores (sample, tree);";
 
+/* v5 (issue 9): teams.round, the team lottery's redraw count, becomes draw_round — "round"
+ * means an assessment round (DESIGN §10). A column rename keeps every value and the column
+ * order, so the canonical row encodings, and the change log's digests, are unchanged. (The
+ * store's mark, application_id and user_version, is set by every migration: store.c.) */
+static const char v5[] = "ALTER TABLE teams RENAME COLUMN round TO draw_round;";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
     {3, "fieldwork, evidence, judgments, problem candidates", v3},
     {4, "department comparison, scores of scored plans", v4},
+    {5, "teams.round renamed draw_round; stores marked", v5},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];
