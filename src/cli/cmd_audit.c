@@ -9,6 +9,8 @@
  */
 #include "cli.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -93,14 +95,25 @@ static int check_file(struct store *s, const char *file, const char *pubkey,
     return 1;
 }
 
+/* 1 if file lies in the same folder as the store (so it is not held elsewhere). */
+static int beside_store(const char *file, const char *store)
+{
+    char a[PATH_MAX], b[PATH_MAX], fa[PATH_MAX], fb[PATH_MAX];
+    const char *sa = strrchr(file, '/'), *sb = strrchr(store, '/');
+    snprintf(a, sizeof a, "%.*s", sa ? (int)(sa - file) + 1 : 1, sa ? file : ".");
+    snprintf(b, sizeof b, "%.*s", sb ? (int)(sb - store) + 1 : 1, sb ? store : ".");
+    return realpath(a, fa) && realpath(b, fb) && !strcmp(fa, fb);
+}
+
 /* --checkpoint: a file, a checkpoint line, or a head hash. ERR_USAGE-ish problems are input
  * errors (exit 2); a mismatch is a problem. */
 static int check_independent(struct store *s, const char *arg, const char *pubkey,
-                             struct cpstate *c, struct error *e)
+                             struct cpstate *c, int *local, struct error *e)
 {
     struct checkpoint cp;
     int rc;
     if (access(arg, F_OK) == 0) {
+        *local = beside_store(arg, store_path(s));
         int64_t n;
         char keys[65];
         struct cpstate own = {0, ""};
@@ -163,7 +176,7 @@ static int verify(struct store *s, const char *independent, const char *pubkey)
     struct error e;
     char file[1100], keys[65], local[65], head[65];
     int64_t nlines, count;
-    int rc = audit_verify(s, &r, &e), found;
+    int rc = audit_verify(s, &r, &e), found, beside = 0;
     if (rc && rc != ERR_VERIFY) return cli_fail(&e);
     printf("entries %lld, batches re-hashed %lld, rows %lld, retired %lld\n",
            (long long)r.entries, (long long)r.batches_checked, (long long)r.rows,
@@ -193,7 +206,7 @@ static int verify(struct store *s, const char *independent, const char *pubkey)
                    (long long)latest.count + 1, (long long)count);
     }
     if (independent) {
-        rc = check_independent(s, independent, pubkey, &c, &e);
+        rc = check_independent(s, independent, pubkey, &c, &beside, &e);
         if (rc) return cli_fail(&e);
     }
     if (r.problems)
@@ -206,10 +219,10 @@ static int verify(struct store *s, const char *independent, const char *pubkey)
     if (r.problems || c.problems) return EXIT_FAIL;
     printf("ok: the change log is intact, every logged row matches its digest, and the store "
            "extends its checkpoints\n");
-    if (!independent)
+    if (!independent || beside)
         printf("local checkpoint only — not independent: %s lies with the store; check against "
                "a checkpoint held elsewhere with --checkpoint FILE|HEX / 仅本地检查点\n",
-               file);
+               beside ? independent : file);
     return EXIT_OK;
 }
 

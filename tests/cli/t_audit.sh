@@ -52,6 +52,10 @@ expect_grep "^independent checkpoint: entry $(entries r.db)" out.txt
 expect_no_grep "not independent" out.txt
 expect_status 0 $PINGGU audit verify --db r.db --checkpoint ../elsewhere.$$/published.txt
 expect_status 0 $PINGGU audit verify --db r.db --checkpoint "$head_hash"
+# a "checkpoint held elsewhere" that lies beside the store is not independent
+cp r.db.checkpoints copy.cp
+expect_status 0 $PINGGU audit verify --db r.db --checkpoint copy.cp
+expect_grep "not independent: copy.cp lies with the store" out.txt
 expect_status 2 $PINGGU audit verify --db r.db --checkpoint nonsense
 expect_grep "neither a file" err.txt
 
