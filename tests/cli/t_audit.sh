@@ -131,6 +131,16 @@ expect_grep "signature does not verify" out.txt
 expect_status 1 $PINGGU audit verify --db good.db --checkpoints good.cp --pubkey "$(printf '%064d' 0)"
 expect_grep "not the published key" out.txt
 
+# a new store of the same name does not inherit the old one's checkpoints: they are moved aside
+cp r.db.checkpoints keep.cp
+rm -f r.db r.db-wal r.db-shm
+expect_status 0 $PINGGU init r.db
+expect_grep "moved to r.db.checkpoints.*old" out.txt
+[ ! -e r.db.checkpoints ] || fail "the old checkpoints are still at r.db.checkpoints"
+cmp -s keep.cp r.db.checkpoints.*.old || fail "the old checkpoints were not kept"
+expect_status 0 $PINGGU evidence add --db r.db --unit 340101001001 p1.jpg
+expect_status 0 $PINGGU audit verify --db r.db
+
 # --- the key never lies in the store's folder -----------------------------------------------
 before=$(sha good.db)
 expect_status 2 env PINGGU_KEY="$PWD/k.key" $PINGGU evidence add --db good.db --unit 340101001004 p2.jpg
