@@ -15,7 +15,10 @@
  * covers the previous entry's hash. Rows of audited tables carry `row_no` (insertion order,
  * primary key) and `log_id` (the entry that wrote them); an entry's digest is the root of
  * its rows' canonical encodings in row_no order (base.h struct rowstream), so `audit verify` can recompute both the
- * chain and every batch's content. See docs/audit.md.
+ * chain and every batch's content. Signed checkpoints of the log's head, kept outside the
+ * store, catch what a chain inside it cannot: its own truncation or replacement (below). A
+ * store is marked (STORE_APPLICATION_ID); files without the mark are refused unchanged. See
+ * docs/audit.md.
  */
 #ifndef PINGGU_STORE_H
 #define PINGGU_STORE_H
