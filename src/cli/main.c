@@ -2,7 +2,9 @@
  * main.c — the pinggu command: dispatches to one sub-command per file (cli.h).
  *
  * `pinggu CMD ...` runs CMD; `pinggu`, `pinggu --help` and `pinggu help` list them;
- * `pinggu CMD --help` prints CMD's own help.
+ * `pinggu CMD --help` prints CMD's own help. The global options --checkpoints FILE and
+ * --print-checkpoint may appear anywhere; they are taken out of argv before dispatch and
+ * configure the store's signed checkpoints (store.h) for whatever the command writes.
  */
 #include "cli.h"
 
@@ -44,6 +46,11 @@ static void usage(FILE *f)
                "commands:\n");
     for (size_t i = 0; i < ncommands; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nglobal options (any command that writes):\n"
+               "  --checkpoints FILE    where signed checkpoints of the change log go "
+               "(default DB.checkpoints)\n"
+               "  --print-checkpoint    also print each new checkpoint, for publication\n"
+               "  (key: $PINGGU_KEY or $XDG_CONFIG_HOME/pinggu/checkpoint.key; docs/audit.md)\n");
     fprintf(f, "\nexit status: 0 ok, 1 failure, 2 input rejected, 64 usage error\n");
 }
 
@@ -161,8 +168,48 @@ int cmd_help(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Removes the global options --checkpoints FILE (or =FILE) and --print-checkpoint from argv
+ * (anywhere before "--"), so no sub-command sees them, and turns checkpoints on for every
+ * command (store.h). Returns the new argc, or -1 after a usage message. */
+static int global_options(int argc, char **argv)
+{
+    const char *file = NULL;
+    int print = 0, out = 1, i;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) break;
+        if (!strcmp(a, "--print-checkpoint")) {
+            print = 1;
+            continue;
+        }
+        if (!strcmp(a, "--checkpoints")) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "pinggu: --checkpoints needs a FILE\n");
+                return -1;
+            }
+            file = argv[++i];
+            continue;
+        }
+        if (!strncmp(a, "--checkpoints=", 14)) {
+            file = a + 14;
+            if (!*file) {
+                fprintf(stderr, "pinggu: --checkpoints needs a FILE\n");
+                return -1;
+            }
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    for (; i < argc; i++) argv[out++] = argv[i];
+    argv[out] = NULL;
+    store_checkpoints_enable(file, print ? stdout : NULL);
+    return out;
+}
+
 int main(int argc, char **argv)
 {
+    argc = global_options(argc, argv);
+    if (argc < 0) return EXIT_USAGE;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;

@@ -427,7 +427,7 @@ int teams_draw(struct store *s, const char *sample, const char *seed, struct err
     /* 4. store */
     rc = store_begin(s, e);
     if (rc) goto out;
-    rc = audit_writer_begin(&w, s, "teams", "sample, team, home_city, seed, round", e);
+    rc = audit_writer_begin(&w, s, "teams", "sample, team, home_city, seed, draw_round", e);
     for (int t = 0; t < nt && !rc; t++) {
         w.v[1] = rv_int(srow);
         w.v[2] = rv_int(t + 1);
@@ -492,7 +492,7 @@ int teams_show(struct store *s, const char *sample, FILE *f, struct error *e)
     int rc = sample_plan(s, sample, &p, NULL, 0, &srow, e);
     if (rc) return rc;
     plan_release(&p);
-    rc = store_prepare(s, "SELECT team, home_city, round FROM teams WHERE sample = ? ORDER BY team",
+    rc = store_prepare(s, "SELECT team, home_city, draw_round FROM teams WHERE sample = ? ORDER BY team",
                        &t, e);
     if (!rc)
         rc = store_prepare(s, "SELECT city, counties FROM team_cities WHERE sample = ? AND team = ?"

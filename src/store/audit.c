@@ -126,7 +126,12 @@ static int append(struct store *s, int64_t seq, const char *action, const char *
     stmt_bind_text(st, 2, hash, 64);
     rc = stmt_step(st, e);
     stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    if (rc < 0) return rc;
+    /* the head to checkpoint once the transaction commits (checkpoint.c) */
+    s->cp_pending = 1;
+    s->cp_seq = seq;
+    memcpy(s->cp_hash, hash, 65);
+    return 0;
 }
 
 /* Normalises a caller's detail (NULL, or JSON object text) and merges extra fields. Caller

@@ -199,11 +199,17 @@ static const char v4[] =
     " detail TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX scores_sample ON scores (sample, tree);";
 
-/* v7: the problem life cycle (src/problem/, DESIGN §8.1): one row per move, appended, never
+/* v5 (issue 9): teams.round, the team lottery's redraw count, becomes draw_round — "round"
+ * means an assessment round (DESIGN §10). A column rename keeps every value and the column
+ * order, so the canonical row encodings, and the change log's digests, are unchanged. (The
+ * store's mark, application_id and user_version, is set by every migration: store.c.) */
+static const char v5[] = "ALTER TABLE teams RENAME COLUMN round TO draw_round;";
+
+/* v6: the problem life cycle (src/problem/, DESIGN §8.1): one row per move, appended, never
  * updated — a problem's state is its last move's to_state (its problems.status before any move),
  * so a problem keeps its row_no for life. evidence is a JSON array of the SHA-256 hashes the
  * move brought (the blobs and their links to the problem are in evidence/evidence_links). */
-static const char v7[] =
+static const char v6[] =
     "CREATE TABLE problem_moves ("
     " row_no INTEGER PRIMARY KEY, problem INTEGER NOT NULL, from_state TEXT NOT NULL,"
     " to_state TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, on_day TEXT NOT NULL,"
@@ -222,6 +228,7 @@ const struct migration store_migrations[] = {
     {2, "samples, frozen frames, teams", v2},
     {3, "fieldwork, evidence, judgments, problem candidates", v3},
     {4, "department comparison, scores of scored plans", v4},
-    {7, "problem life cycle", v7},
+    {5, "teams.round renamed draw_round; stores marked", v5},
+    {6, "problem life cycle", v6},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

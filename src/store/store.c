@@ -5,6 +5,16 @@
  * Migrations: the `schema_version` table holds one row per applied migration. store_open
  * applies each newer migration of schema.c in its own transaction and records it; a store
  * newer than this build is refused rather than misread.
+ *
+ * Marking: a store carries pinggu's mark (STORE_APPLICATION_ID; for SQLite the header's
+ * application_id, with user_version = the schema version), set by every migration. Opening a
+ * file without the mark is refused (and leaves it untouched) unless it already has pinggu's
+ * schema and change log — a store made before marking — which is marked once, in a
+ * transaction that also appends a "mark store" entry to its change log.
+ *
+ * Checkpoints (checkpoint.c): store_begin/store_bulk_begin load the signing key before
+ * anything is written; a commit after which the log's head moved appends a signed
+ * checkpoint.
  */
 #include "store_int.h"
 
@@ -53,6 +63,7 @@ static int migrate(struct store *s, struct error *e)
         if (m->version <= have) continue;
         rc = store_begin(s, e);
         if (!rc) rc = store_exec(s, m->sql, e);
+        if (!rc && !s->be->unmarked(s->conn)) rc = s->be->mark(s->conn, m->version, e);
         if (!rc)
             rc = store_prepare(s, "INSERT INTO schema_version (version, what, applied) "
                                   "VALUES (?, ?, CURRENT_TIMESTAMP)",
@@ -67,6 +78,20 @@ static int migrate(struct store *s, struct error *e)
         if (rc) {
             store_rollback(s);
             return error_prefix(e, "migration %d (%s)", m->version, m->what);
+        }
+    }
+    if (s->be->unmarked(s->conn)) {
+        /* a store made before stores were marked: mark it, and say so in its change log */
+        char detail[160];
+        snprintf(detail, sizeof detail, "{\"application_id\":%d,\"schema\":%d}",
+                 STORE_APPLICATION_ID, store_schema_latest());
+        rc = store_begin(s, e);
+        if (!rc) rc = s->be->mark(s->conn, store_schema_latest(), e);
+        if (!rc) rc = audit_note(s, "mark store", "-", "", detail, e);
+        if (!rc) rc = store_commit(s, e);
+        if (rc) {
+            store_rollback(s);
+            return error_prefix(e, "marking the store as pinggu's");
         }
     }
     return 0;
@@ -111,6 +136,7 @@ void store_close(struct store *s)
 {
     if (!s) return;
     if (s->in_tx) store_rollback(s);
+    checkpoint_forget(s);
     s->be->close(s->conn);
     mem_free(s);
 }
@@ -124,6 +150,9 @@ int store_begin(struct store *s, struct error *e)
 {
     int rc;
     if (s->in_tx) return error_set(e, ERR_INTERNAL, "transaction already open");
+    rc = checkpoint_prepare(s, e);
+    if (rc) return rc;
+    s->cp_pending = 0;
     rc = s->be->exec(s->conn, "BEGIN IMMEDIATE", e);
     if (!rc) s->in_tx = 1;
     return rc;
@@ -132,14 +161,16 @@ int store_begin(struct store *s, struct error *e)
 int store_commit(struct store *s, struct error *e)
 {
     int rc = s->be->exec(s->conn, "COMMIT", e);
-    if (!rc) s->in_tx = 0;
-    return rc;
+    if (rc) return rc;
+    s->in_tx = 0;
+    return checkpoint_after_commit(s, e);
 }
 
 int store_rollback(struct store *s)
 {
     int rc = s->be->exec(s->conn, "ROLLBACK", NULL);
     s->in_tx = 0;
+    s->cp_pending = 0;
     return rc;
 }
 
@@ -152,6 +183,9 @@ int store_bulk_begin(struct store *s, const char *const *tables, struct error *e
 {
     int rc;
     if (s->in_tx) return error_set(e, ERR_INTERNAL, "bulk load inside a transaction");
+    rc = checkpoint_prepare(s, e);
+    if (rc) return rc;
+    s->cp_pending = 0;
     rc = s->be->bulk_begin(s->conn, tables, e);
     if (!rc) s->in_tx = s->bulk = 1;
     return rc;
@@ -163,7 +197,11 @@ int store_bulk_end(struct store *s, int commit, struct error *e)
     if (!s->bulk) return error_set(e, ERR_INTERNAL, "no bulk load to end");
     rc = s->be->bulk_end(s->conn, commit, e);
     s->in_tx = s->bulk = 0;
-    return rc;
+    if (rc || !commit) {
+        s->cp_pending = 0;
+        return rc;
+    }
+    return checkpoint_after_commit(s, e);
 }
 
 int store_prepare(struct store *s, const char *sql, struct stmt **out, struct error *e)

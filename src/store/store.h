@@ -15,7 +15,10 @@
  * covers the previous entry's hash. Rows of audited tables carry `row_no` (insertion order,
  * primary key) and `log_id` (the entry that wrote them); an entry's digest is the root of
  * its rows' canonical encodings in row_no order (base.h struct rowstream), so `audit verify` can recompute both the
- * chain and every batch's content. See docs/audit.md.
+ * chain and every batch's content. Signed checkpoints of the log's head, kept outside the
+ * store, catch what a chain inside it cannot: its own truncation or replacement (below). A
+ * store is marked (STORE_APPLICATION_ID); files without the mark are refused unchanged. See
+ * docs/audit.md.
  */
 #ifndef PINGGU_STORE_H
 #define PINGGU_STORE_H
@@ -34,8 +37,13 @@ enum {
     STORE_READONLY = 2
 };
 
+/* The mark every store carries ("PGGU"; SQLite: PRAGMA application_id). */
+#define STORE_APPLICATION_ID 0x50474755
+
 /* Opens the store at `url`: a file path or "sqlite:PATH" (embedded default). Applies pending
- * migrations unless read-only. Caller owns *out (store_close). */
+ * migrations unless read-only. A file that is not a pinggu store (no mark, and not a store
+ * made before marking) is refused with ERR_INVALID and left unchanged; a store made before
+ * marking is marked (and that logged) unless read-only. Caller owns *out (store_close). */
 int store_open(const char *url, int flags, struct store **out, struct error *e);
 void store_close(struct store *s);
 /* The location the store was opened at (a file path for SQLite). Borrowed. Files that belong
@@ -240,5 +248,44 @@ int audit_verify(struct store *s, struct audit_report *r, struct error *e);
 
 /* Prints the last n entries (n <= 0: all) as a table. */
 int audit_log_print(struct store *s, FILE *f, int64_t n, struct error *e);
+
+/* ---------------------------------------------------------------- checkpoints */
+
+/* Signed checkpoints anchor the change log outside the store, the way Certificate
+ * Transparency publishes signed tree heads (docs/audit.md): after every commit that appended
+ * entries, a line
+ *     pinggu-checkpoint-v1 COUNT HEAD PUBKEY SIGNATURE
+ * is appended to the store's checkpoint file: COUNT entries, HEAD the hex hash of entry
+ * COUNT, PUBKEY the hex Ed25519 public key, SIGNATURE the hex Ed25519 signature of the line's
+ * first three fields joined by single spaces (no newline). The key (a file holding the hex
+ * 32-byte seed) is $PINGGU_KEY or $XDG_CONFIG_HOME/pinggu/checkpoint.key ($HOME/.config if
+ * unset), created mode 0600 on first use, and refused if it lies in the store's folder.
+ *
+ * Off by default (library users, unit tests); the command line turns it on for every command.
+ * file: the checkpoint file, or NULL for the store path + ".checkpoints"; print: where to also
+ * print each new line (NULL: nowhere). The strings are copied. Process-wide. */
+void store_checkpoints_enable(const char *file, FILE *print);
+/* The checkpoint file of store s (as configured, else DB.checkpoints) into buf. Returns buf. */
+const char *store_checkpoints_file(struct store *s, char *buf, size_t n);
+
+struct checkpoint {
+    int64_t count;
+    char head[65];
+    char pubkey[65];
+    char sig[129];
+};
+#define CHECKPOINT_TAG "pinggu-checkpoint-v1"
+/* Parses one checkpoint line (trailing newline allowed) and checks its signature. 0, or
+ * ERR_PARSE (malformed) / ERR_VERIFY (the signature does not verify) with the reason in e. */
+int checkpoint_parse(const char *line, struct checkpoint *c, struct error *e);
+/* The public key of this user's checkpoint key, hex, if the key file exists (never creates
+ * it): 0, or ERR_NOTFOUND. */
+int checkpoint_local_pubkey(char out[65], struct error *e);
+/* Whether the store's change log extends c: it has at least c->count entries and entry
+ * c->count has hash c->head (count 0: always). 0 if so; ERR_VERIFY with the reason in e
+ * (entries removed or an older copy, or a rewritten log); another error if unreadable. */
+int checkpoint_check(struct store *s, const struct checkpoint *c, struct error *e);
+/* The store's current head: entry count and hash (zeros for an empty log). */
+int audit_head_get(struct store *s, int64_t *count, char hash[65], struct error *e);
 
 #endif

@@ -36,6 +36,11 @@ struct store_backend {
     int64_t (*changes)(void *conn);
     int (*bulk_begin)(void *conn, const char *const *tables, struct error *e);
     int (*bulk_end)(void *conn, int commit, struct error *e);
+    /* The store's mark (docs/audit.md): `unmarked` is 1 if open found a store made before
+     * marking (pinggu's tables, no mark), which store.c then marks and logs; `mark` sets the
+     * mark and the schema version inside the caller's transaction. */
+    int (*unmarked)(void *conn);
+    int (*mark)(void *conn, int version, struct error *e);
 };
 
 struct store {
@@ -44,6 +49,13 @@ struct store {
     void *conn;
     int in_tx;
     int bulk;
+    /* checkpoints (checkpoint.c): the head written by the open transaction, if any (set by
+     * audit.c's append), and the signing key, loaded when the first write begins */
+    int cp_pending;
+    int64_t cp_seq;
+    char cp_hash[65];
+    int key_loaded;
+    unsigned char pk[32], sk[64];
 };
 
 struct stmt {
@@ -61,5 +73,14 @@ struct migration {
 };
 extern const struct migration store_migrations[];
 extern const size_t store_nmigrations;
+
+/* checkpoint.c: if checkpoints are on, loads the signing key into s (refusing one inside the
+ * store's folder) — called when a write transaction begins, before anything is written. */
+int checkpoint_prepare(struct store *s, struct error *e);
+/* checkpoint.c: after a commit, appends the signed checkpoint of the head the transaction
+ * wrote (if it wrote one and checkpoints are on). */
+int checkpoint_after_commit(struct store *s, struct error *e);
+/* checkpoint.c: forgets the key (zeroes it). */
+void checkpoint_forget(struct store *s);
 
 #endif

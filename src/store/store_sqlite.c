@@ -12,6 +12,10 @@
  * their saved definitions by a sort, which is much faster than millions of random inserts.
  * On rollback, the indexes come back with the transaction itself (DROP INDEX is
  * transactional). Either way WAL and foreign keys are restored.
+ *
+ * The mark (store.c): application_id = STORE_APPLICATION_ID and user_version = the schema
+ * version, both in the database header and both transactional. An existing file is probed
+ * read-only first (sq_probe), so a file that is not a pinggu store is refused unchanged.
  */
 #include "store_int.h"
 
@@ -21,6 +25,7 @@
 
 struct sq {
     sqlite3 *db;
+    int unmarked; /* a store made before marking (store.c marks it) */
     char path[1024];
     struct strbuf saved_indexes; /* bulk mode: CREATE INDEX statements to replay */
 };
@@ -35,6 +40,57 @@ static int sq_exec(void *conn, const char *sql, struct error *e)
         return ERR_STORE;
     }
     return 0;
+}
+
+/* Before opening an existing file for writing, looks at it read-only: a pinggu store has the
+ * mark (application_id); a file without it is accepted only if it has pinggu's schema and
+ * change log (a store made before marking: *unmarked = 1). Anything else is refused here,
+ * before the read-write open could change a byte of it (WAL mode is set only after this). */
+static int sq_probe(const char *path, int *unmarked, struct error *e)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *t = NULL;
+    int64_t app = -1, tables = 0;
+    int rc = 0;
+    *unmarked = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &t, NULL) != SQLITE_OK ||
+        sqlite3_step(t) != SQLITE_ROW) {
+        rc = error_set(e, ERR_INVALID, "%s is not a pinggu store (not an SQLite database: %s); "
+                                       "create a store with pinggu init / 不是评估数据库",
+                       path, db ? sqlite3_errmsg(db) : "cannot open");
+        goto out;
+    }
+    app = sqlite3_column_int64(t, 0);
+    sqlite3_finalize(t);
+    t = NULL;
+    if (app == STORE_APPLICATION_ID) goto out;
+    if (app == 0 &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                               "name IN ('schema_version', 'audit_log', 'audit_head')",
+                           -1, &t, NULL) == SQLITE_OK &&
+        sqlite3_step(t) == SQLITE_ROW)
+        tables = sqlite3_column_int64(t, 0);
+    if (tables == 3) {
+        *unmarked = 1;
+        goto out;
+    }
+    if (app != 0)
+        rc = error_set(e, ERR_INVALID,
+                       "%s is not a pinggu store: an SQLite database of another application "
+                       "(application_id %lld); left unchanged / 不是评估数据库",
+                       path, (long long)app);
+    else
+        rc = error_set(e, ERR_INVALID,
+                       "%s is not a pinggu store: an SQLite database without pinggu's mark, "
+                       "schema and change log; left unchanged (create a store with pinggu init) "
+                       "/ 不是评估数据库，未作任何修改",
+                       path);
+out:
+    sqlite3_finalize(t);
+    sqlite3_close(db);
+    return rc;
 }
 
 static int sq_open(const char *path, int flags, void **conn, struct error *e)
@@ -58,6 +114,11 @@ static int sq_open(const char *path, int flags, void **conn, struct error *e)
                              path);
         }
         oflags = flags & STORE_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+        rc = sq_probe(path, &q->unmarked, e);
+        if (rc) {
+            mem_free(q);
+            return rc;
+        }
     }
     rc = sqlite3_open_v2(path, &q->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -199,6 +260,22 @@ static int64_t sq_changes(void *conn)
     return sqlite3_changes64(((struct sq *)conn)->db);
 }
 
+static int sq_unmarked(void *conn)
+{
+    return ((struct sq *)conn)->unmarked;
+}
+
+static int sq_mark(void *conn, int version, struct error *e)
+{
+    struct sq *q = conn;
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+             STORE_APPLICATION_ID, version);
+    if (sq_exec(q, sql, e)) return ERR_STORE;
+    q->unmarked = 0;
+    return 0;
+}
+
 static int sq_bulk_begin(void *conn, const char *const *tables, struct error *e)
 {
     struct sq *q = conn;
@@ -260,4 +337,5 @@ const struct store_backend store_sqlite_backend = {
     sq_bind_int,  sq_bind_double, sq_bind_text, sq_bind_blob, sq_bind_null, sq_step,
     sq_reset,     sq_ncols,    sq_colname,   sq_type,       sq_col_int,  sq_col_double,
     sq_col_text,  sq_col_len,  sq_col_blob,  sq_changes,    sq_bulk_begin, sq_bulk_end,
+    sq_unmarked,  sq_mark,
 };
