@@ -323,16 +323,10 @@ static void estimate_unit(const struct plan *p, const char *level, const struct 
         }
         (void)nstrata;
         o.w = hrec_weight(r, sampled);
-        if (r->wrong_exit >= 0) {
-            oe[ne] = o;
-            oe[ne].y = r->persons * r->wrong_exit;
-            oe[ne++].x = r->persons;
-        }
-        if (r->missed >= 0) {
-            om[nm] = o;
-            om[nm].y = r->persons * r->missed;
-            om[nm++].x = r->persons;
-        }
+        oe[ne] = o;
+        if (hrec_person_pair(r, r->wrong_exit, &oe[ne].y, &oe[ne].x)) ne++;
+        om[nm] = o;
+        if (hrec_person_pair(r, r->missed, &om[nm].y, &om[nm].x)) nm++;
         if (r->approval >= 0) {
             oa[na] = o;
             oa[na].y = r->approval;

@@ -13,6 +13,7 @@
 #include "plan.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -629,7 +630,7 @@ static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
     me = sc->nnodes++;
     nd = &sc->nodes[me];
     memset(nd, 0, sizeof *nd);
-    known_keys(c, o, "id|name|weight|children|source|indicator|standard");
+    known_keys(c, o, "id|name|weight|children|source|indicator|standard|best|worst");
     get_str(c, o, "id", nd->id, sizeof nd->id, 1);
     for (int k = 0; k < me && nd->id[0]; k++)
         if (!strcmp(sc->nodes[k].id, nd->id)) perr(c, "id: \"%s\" twice", nd->id);
@@ -655,9 +656,15 @@ static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
         get_str(c, o, "source", nd->source, sizeof nd->source, 0);
         get_str(c, o, "indicator", nd->indicator, sizeof nd->indicator, 0);
         nd->standard = get_num(c, o, "standard", -1, 0, 100);
-        if (strcmp(nd->source, "input") && strcmp(nd->source, "indicator")) {
+        nd->best = get_num(c, o, "best", 100, 0, 100);
+        nd->worst = get_num(c, o, "worst", 0, 0, 100);
+        if ((json_object_get(o, "best") || json_object_get(o, "worst")) &&
+            strcmp(nd->source, "rank"))
+            perr(c, "best, worst: only for source \"rank\"");
+        if (!str_in_list(nd->source, strlen(nd->source), "input|indicator|rank|share")) {
             size_t at = push_key(c, "source");
-            perr(c, "expected \"input\" (the score sheet) or \"indicator\"");
+            perr(c, "expected \"input\" (the score sheet), \"indicator\" (the survey), "
+                    "\"rank\" (the sheet's result ranked) or \"share\" (got/full)");
             pop(c, at);
         } else if (!strcmp(nd->source, "indicator") &&
                    !str_in_list(nd->indicator, strlen(nd->indicator),
@@ -671,7 +678,7 @@ static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
     }
 }
 
-/* The bonus or veto items (at most 8): {id, name[, max]}. */
+/* The bonus, veto or condition items (at most 8): {id, name[, max][, unit]}. */
 static void parse_sheet_items(struct pctx *c, json_t *o, const char *key,
                               struct plan_sheet_item *items, int *n, int with_max)
 {
@@ -684,9 +691,10 @@ static void parse_sheet_items(struct pctx *c, json_t *o, const char *key,
         size_t at2 = push_idx(c, i);
         if (i < 8 && json_is_object(v)) {
             struct plan_sheet_item *it = &items[*n];
-            known_keys(c, v, with_max ? "id|name|max" : "id|name");
+            known_keys(c, v, with_max ? "id|name|max|unit" : "id|name|unit");
             get_str(c, v, "id", it->id, sizeof it->id, 1);
             parse_name(c, v, it->zh, sizeof it->zh, it->en, sizeof it->en);
+            get_str(c, v, "unit", it->unit, sizeof it->unit, 0);
             it->max = with_max ? get_num(c, v, "max", 1, 0, 100) : 1;
             (*n)++;
         } else perr(c, "expected an object (at most 8)");
@@ -695,13 +703,87 @@ static void parse_sheet_items(struct pctx *c, json_t *o, const char *key,
     pop(c, at);
 }
 
+/* Bonus, veto and condition items name a tree of the plan (or none: every tree); their ids
+ * are unique among themselves. */
+static void sheet_items_check(struct pctx *c, const struct plan_scoring *sc)
+{
+    const struct {
+        const char *key;
+        const struct plan_sheet_item *it;
+        int n;
+    } lists[] = {{"bonus", sc->bonus, sc->nbonus}, {"veto", sc->veto, sc->nveto},
+                 {"conditions", sc->cond, sc->ncond}};
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < lists[l].n; i++) {
+            const struct plan_sheet_item *it = &lists[l].it[i];
+            int found = !it->unit[0];
+            for (int t = 0; t < sc->ntrees && !found; t++)
+                found = !strcmp(sc->trees[t].unit, it->unit);
+            if (!found)
+                perr(c, "%s[%d].unit: \"%s\" is not a tree of the plan", lists[l].key, i,
+                     it->unit);
+            for (int m = l == 2 ? 0 : 2; m < 3; m++)
+                for (int j = 0; j < lists[m].n; j++)
+                    if (!strcmp(it->id, lists[m].it[j].id) && l != m)
+                        perr(c, "%s[%d].id: \"%s\" is also a %s item", lists[l].key, i, it->id,
+                             lists[m].key);
+        }
+}
+
+/* A rank section (scoring.rank: the defaults; trees[i].rank: one tree's). */
+static void parse_rank(struct pctx *c, json_t *r, struct plan_rank *k)
+{
+    json_t *b;
+    known_keys(c, r, "group|top_scope|top_share|top_count|flag_last|twice_last|bands|"
+                     "below_standard_band");
+    get_str(c, r, "group", k->group, sizeof k->group, 0);
+    get_str(c, r, "top_scope", k->top_scope, sizeof k->top_scope, 0);
+    if (!str_in_list(k->group, strlen(k->group), "county|city|all"))
+        perr(c, "group: county, city or all");
+    if (k->top_scope[0] && !str_in_list(k->top_scope, strlen(k->top_scope), "county|city|all"))
+        perr(c, "top_scope: county, city or all");
+    k->top_share = get_num(c, r, "top_share", k->top_share, 0, 1);
+    k->top_count = get_int(c, r, "top_count", k->top_count, 0, 100000);
+    k->flag_last = get_bool(c, r, "flag_last", k->flag_last);
+    k->twice_last = get_bool(c, r, "twice_last", k->twice_last);
+    b = get_arr(c, r, "bands", 0);
+    if (b) {
+        size_t at = push_key(c, "bands"), i;
+        json_t *v;
+        double sum = 0;
+        k->nbands = 0;
+        json_array_foreach(b, i, v)
+        {
+            size_t at2 = push_idx(c, i);
+            if (i < 4 && json_is_object(v)) {
+                known_keys(c, v, "name|share");
+                parse_name(c, v, k->bands[k->nbands].zh, sizeof k->bands[0].zh,
+                           k->bands[k->nbands].en, sizeof k->bands[0].en);
+                k->bands[k->nbands].share = get_num(c, v, "share", 0, 0, 1);
+                sum += k->bands[k->nbands++].share;
+            } else perr(c, "expected {name, share} (at most 4)");
+            pop(c, at2);
+        }
+        if (k->nbands && fabs(sum - 1) > 1e-6) perr(c, "the shares add up to %g, not 1", sum);
+        pop(c, at);
+    }
+    if (json_object_get(r, "below_standard_band")) {
+        char zh[16] = "";
+        get_str(c, r, "below_standard_band", zh, sizeof zh, 1);
+        k->below_band = -1;
+        for (int i = 0; i < k->nbands; i++)
+            if (!strcmp(k->bands[i].zh, zh) || !strcmp(k->bands[i].en, zh)) k->below_band = i;
+        if (k->below_band < 0) perr(c, "below_standard_band: \"%s\" is not a band", zh);
+    }
+}
+
 static void parse_scoring(struct pctx *c, json_t *o)
 {
     struct plan *p = c->p;
     struct plan_scoring *sc = &p->scoring;
-    json_t *trees, *a, *v, *rank;
+    json_t *trees, *a, *v;
     size_t i;
-    known_keys(c, o, "scored|ranked|scheme|trees|bonus|veto|rank");
+    known_keys(c, o, "scored|ranked|scheme|trees|bonus|veto|conditions|rank");
     p->scored = get_bool(c, o, "scored", 0);
     p->ranked = get_bool(c, o, "ranked", 0);
     get_str(c, o, "scheme", sc->scheme, sizeof sc->scheme, 0);
@@ -712,6 +794,19 @@ static void parse_scoring(struct pctx *c, json_t *o)
     }
     sc->enabled = 1;
     {
+        struct plan_rank dflt = {"all", "", 0.2, 0, 1, 1, 0, {{"", "", 0}}, -1};
+        json_t *r0 = get_obj(c, o, "rank", 0);
+        if (r0) {
+            size_t at = push_key(c, "rank");
+            parse_rank(c, r0, &dflt);
+            pop(c, at);
+        }
+        sc->top_share = dflt.top_share;
+        sc->flag_last = dflt.flag_last;
+        sc->twice_last = dflt.twice_last;
+        for (int t = 0; t < 4; t++) sc->trees[t].rank = dflt;
+    }
+    {
         size_t at = push_key(c, "trees");
         json_array_foreach(trees, i, v)
         {
@@ -721,11 +816,21 @@ static void parse_scoring(struct pctx *c, json_t *o)
                 pop(c, at2);
                 continue;
             }
-            known_keys(c, v, "unit|name|children");
+            known_keys(c, v, "unit|name|children|rank");
             get_str(c, v, "unit", sc->trees[sc->ntrees].unit, sizeof sc->trees[0].unit, 1);
             if (!str_in_list(sc->trees[sc->ntrees].unit, strlen(sc->trees[sc->ntrees].unit),
                              "township|county|city|department"))
                 perr(c, "unit: township, county, city or department");
+            {
+                struct plan_rank *k = &sc->trees[sc->ntrees].rank;
+                json_t *r = get_obj(c, v, "rank", 0);
+                if (r) {
+                    size_t at3 = push_key(c, "rank");
+                    parse_rank(c, r, k);
+                    pop(c, at3);
+                }
+                if (!k->top_scope[0]) memcpy(k->top_scope, k->group, sizeof k->top_scope);
+            }
             {
                 char en[64];
                 parse_name(c, v, sc->trees[sc->ntrees].zh, sizeof sc->trees[0].zh, en, sizeof en);
@@ -749,6 +854,8 @@ static void parse_scoring(struct pctx *c, json_t *o)
     }
     parse_sheet_items(c, o, "bonus", sc->bonus, &sc->nbonus, 1);
     parse_sheet_items(c, o, "veto", sc->veto, &sc->nveto, 0);
+    parse_sheet_items(c, o, "conditions", sc->cond, &sc->ncond, 0);
+    sheet_items_check(c, sc);
     /* ids name the score sheet's items: unique across nodes, bonus and veto items; the
      * survey measures townships, counties and cities, never departments */
     for (int k = 0; k < sc->nnodes; k++) {
@@ -759,6 +866,9 @@ static void parse_scoring(struct pctx *c, json_t *o)
         for (int b = 0; b < sc->nveto; b++)
             if (!strcmp(nd->id, sc->veto[b].id))
                 perr(c, "veto[%d].id: \"%s\" is also a node of the trees", b, nd->id);
+        for (int b = 0; b < sc->ncond; b++)
+            if (!strcmp(nd->id, sc->cond[b].id))
+                perr(c, "conditions[%d].id: \"%s\" is also a node of the trees", b, nd->id);
         if (nd->leaf && !strcmp(nd->source, "indicator") &&
             !strcmp(sc->trees[nd->tree].unit, "department"))
             perr(c, "trees[%d]: node \"%s\": departments are not surveyed, so their leaves "
@@ -770,17 +880,6 @@ static void parse_scoring(struct pctx *c, json_t *o)
             if (!strcmp(sc->bonus[b].id, sc->veto[w].id))
                 perr(c, "veto[%d].id: \"%s\" is also a bonus item", w, sc->veto[w].id);
     if (p->ranked && !p->scored) perr(c, "ranked: a plan that is not scored cannot rank");
-    sc->top_share = 0.2;
-    sc->flag_last = sc->twice_last = 1;
-    rank = get_obj(c, o, "rank", 0);
-    if (rank) {
-        size_t at = push_key(c, "rank");
-        known_keys(c, rank, "top_share|flag_last|twice_last");
-        sc->top_share = get_num(c, rank, "top_share", 0.2, 0, 1);
-        sc->flag_last = get_bool(c, rank, "flag_last", 1);
-        sc->twice_last = get_bool(c, rank, "twice_last", 1);
-        pop(c, at);
-    }
 }
 
 static void parse_teams(struct pctx *c, json_t *o)
