@@ -882,6 +882,136 @@ static void parse_scoring(struct pctx *c, json_t *o)
     if (p->ranked && !p->scored) perr(c, "ranked: a plan that is not scored cannot rank");
 }
 
+/* ------------------------------------------------------------------ sources (issue 16 #14)
+ *
+ * Every number of a plan either quotes its seed sentence or is the plan's own choice with its
+ * reason. "sources" maps a JSON path of the file — "[*]" matches any index — to
+ * {"seed": "004 第三篇 一4", "quote": "…"} or {"choice": "why"}. A number inside an object
+ * with "words" (thresholds, village-standard items) is sourced by those words. */
+
+/* 1 if path matches pattern ("[*]" stands for any [digits]). */
+static int source_match(const char *pat, const char *path)
+{
+    while (*pat && *path) {
+        if (!strncmp(pat, "[*]", 3) && *path == '[') {
+            pat += 3;
+            path++;
+            while (*path >= '0' && *path <= '9') path++;
+            if (*path++ != ']') return 0;
+            continue;
+        }
+        if (*pat++ != *path++) return 0;
+    }
+    return !*pat && !*path;
+}
+
+struct source_walk {
+    json_t *sources;  /* the file's "sources" object (borrowed), or NULL */
+    FILE *f;          /* print here, or NULL (count only) */
+    const char *pat;  /* count the numbers this pattern matches (validation) */
+    int matched, unsourced;
+};
+
+static void source_visit(struct source_walk *w, json_t *v, char *path, size_t len, size_t size,
+                         json_t *words_obj)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x, *wo = json_object_get(v, "words") ? v : words_obj;
+        json_object_foreach(v, k, x)
+        {
+            if (!len && !strcmp(k, "sources")) continue;
+            snprintf(path + len, size - len, "%s%s", len ? "." : "", k);
+            source_visit(w, x, path, strlen(path), size, wo);
+            path[len] = 0;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            snprintf(path + len, size - len, "[%zu]", i);
+            source_visit(w, x, path, strlen(path), size, words_obj);
+            path[len] = 0;
+        }
+    } else if (json_is_number(v)) {
+        const char *k, *why = NULL, *seed = NULL, *kind = NULL;
+        json_t *x;
+        if (w->pat) {
+            w->matched += source_match(w->pat, path);
+            return;
+        }
+        if (w->sources)
+            json_object_foreach(w->sources, k, x) if (source_match(k, path))
+            {
+                if (json_object_get(x, "choice")) {
+                    kind = "plan's choice";
+                    why = json_string_value(json_object_get(x, "choice"));
+                } else {
+                    kind = "seed";
+                    seed = json_string_value(json_object_get(x, "seed"));
+                    why = json_string_value(json_object_get(x, "quote"));
+                }
+                break;
+            }
+        if (!kind && words_obj) {
+            kind = "seed";
+            why = json_string_value(json_object_get(words_obj, "words"));
+            seed = json_string_value(json_object_get(words_obj, "source"));
+        }
+        if (!kind) w->unsourced++;
+        if (!w->f) return;
+        fprintf(w->f, "%s = %g\t", path, json_number_value(v));
+        if (!kind) fprintf(w->f, "UNSOURCED: no seed sentence, no stated choice\n");
+        else if (!strcmp(kind, "seed"))
+            fprintf(w->f, "seed %s: 「%s」\n", seed ? seed : "?", why ? why : "");
+        else fprintf(w->f, "plan's choice: %s\n", why ? why : "");
+    }
+}
+
+/* Validates "sources": each key names at least one number of the file, each value is
+ * {"seed", "quote"} or {"choice"} with non-empty text. */
+static void parse_sources(struct pctx *c, json_t *root)
+{
+    json_t *src = get_obj(c, root, "sources", 0), *v;
+    const char *k;
+    size_t at;
+    if (!src) return;
+    at = push_key(c, "sources");
+    json_object_foreach(src, k, v)
+    {
+        char path[512] = "";
+        struct source_walk w = {NULL, NULL, k, 0, 0};
+        size_t at2 = push_key(c, k);
+        source_visit(&w, root, path, 0, sizeof path, NULL);
+        if (!w.matched) perr(c, "names no number of the plan");
+        if (!json_is_object(v)) perr(c, "expected {\"seed\", \"quote\"} or {\"choice\"}");
+        else {
+            const char *q = json_string_value(json_object_get(v, "quote"));
+            const char *sd = json_string_value(json_object_get(v, "seed"));
+            const char *ch = json_string_value(json_object_get(v, "choice"));
+            known_keys(c, v, "seed|quote|choice");
+            if (ch ? !*ch || q || sd : !q || !*q || !sd || !*sd)
+                perr(c, "give either the seed and its quote, or the plan's choice and its reason");
+        }
+        pop(c, at2);
+    }
+    pop(c, at);
+}
+
+int plan_sources(const struct plan *p, FILE *f)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(p->text, p->len, 0, &jerr);
+    char path[512] = "";
+    struct source_walk w = {NULL, f, NULL, 0, 0};
+    if (!root) return -1;
+    w.sources = json_object_get(root, "sources");
+    source_visit(&w, root, path, 0, sizeof path, NULL);
+    json_decref(root);
+    return w.unsourced;
+}
+
 static void parse_teams(struct pctx *c, json_t *o)
 {
     struct plan_teams *t = &c->p->teams;
@@ -925,7 +1055,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     }
     known_keys(&c, root, "format|id|title|source|notes|year|scoring|scope|windows|income_line|"
                          "counties|villages|households|projects|paired|thresholds|"
-                         "village_standard|teams|schedule|problems|forms");
+                         "village_standard|teams|schedule|problems|forms|sources");
     {
         char fmt[32] = "";
         get_str(&c, root, "format", fmt, sizeof fmt, 1);
@@ -1005,6 +1135,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
         pop(&c, at);
     }
     parse_standards(&c, root);
+    parse_sources(&c, root);
     if ((o = get_obj(&c, root, "teams", 0))) {
         size_t at = push_key(&c, "teams");
         parse_teams(&c, o);

@@ -239,6 +239,11 @@ int plan_load(const char *path, struct plan *p, struct errlist *errs, struct err
 int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
                struct errlist *errs, struct error *e);
 void plan_release(struct plan *p);
+/* Prints every number of the plan file with its source — the seed's quote, the seed's words
+ * of a threshold, or the plan's stated choice — one per line ("PATH = VALUE<TAB>source"), or
+ * UNSOURCED (f may be NULL to count only). Returns how many are unsourced, -1 if the text does
+ * not parse (docs/plans.md "Sources"). */
+int plan_sources(const struct plan *p, FILE *f);
 /* Prints a readable outline of a valid plan (zh/en). */
 void plan_describe(const struct plan *p, FILE *f);
 /* The threshold for indicator in region (or the region-free one), or NULL. Borrowed. */
