@@ -67,7 +67,7 @@ $P score --db $D/round.db --sample district-2020h1 --template >$D/score-sheet.cs
 awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next }
          $1 == "department" { next }
          $1 == "township" && c == "" { c = $4 }
-         $5 == "c1_whole_exit" { $7 = (NR % 9 == 0) ? 0 : 1 }
+         $5 == "c1_whole_exit" { $7 = (++k % 9 == 0) ? 0 : 1 }
          $7 == "" { $7 = 70 + (NR * 7) % 28 } { print }
          END { print "department,扶贫办,扶贫办," c ",d1_village_teams,,90";
                print "department,扶贫办,扶贫办," c ",d2_targets,,17/20";
