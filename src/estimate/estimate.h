@@ -208,8 +208,9 @@ struct scores {
     struct score_tree t[4]; /* units and their node arrays owned (scores_release) */
     int ntrees;
 };
-/* Scores sample `sample` with the team's score sheet `inputs` (CSV tree,unit,item,value[,name];
- * NULL when every leaf is measured by the survey), stores the scores (replacing an earlier
+/* Scores sample `sample` with the team's score sheet `inputs` (CSV
+ * tree,unit,item,value[,name][,county], departments naming their county when the sample has
+ * several; NULL when every leaf is measured by the survey), stores the scores (replacing an earlier
  * scoring of the sample) and fills *out (caller releases). Problems in the sheet go to errs
  * as "FILE:LINE: reason", all of them, and nothing is stored (ERR_INVALID). */
 int score_sample(struct store *s, const char *sample, const char *inputs, struct scores *out,

@@ -884,19 +884,27 @@ fail:
     return rc;
 }
 
-/* The sample's county when it has exactly one, else 0 (departments need not name it then). */
-static int only_county(struct store *s, int64_t srow, int *one, struct error *e)
+/* The sample's counties, in code order (departments' counties, the template's example departments). */
+static int sample_counties(struct store *s, int64_t srow, int **out, size_t *n, struct error *e)
 {
     struct stmt *q = NULL;
     int rc = store_prepare(s,
-                           "SELECT min(county), count(DISTINCT county) FROM sample_units"
-                           " WHERE sample = ? AND stage = 'county'",
+                           "SELECT DISTINCT county FROM sample_units WHERE sample = ? AND"
+                           " stage = 'county' ORDER BY 1",
                            &q, e);
-    *one = 0;
+    *out = NULL;
+    *n = 0;
     if (rc) return rc;
     stmt_bind_int(q, 1, srow);
-    rc = stmt_step(q, e);
-    if (rc == STORE_ROW && stmt_int(q, 1) == 1) *one = (int)stmt_int(q, 0);
+    while ((rc = stmt_step(q, e)) == STORE_ROW) {
+        int *p2 = mem_realloc(*out, (*n + 1) * sizeof **out);
+        if (!p2) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+        *out = p2;
+        (*out)[(*n)++] = (int)stmt_int(q, 0);
+    }
     stmt_finalize(q);
     return rc < 0 ? rc : 0;
 }
@@ -924,7 +932,8 @@ int score_sample(struct store *s, const char *sample, const char *inputs, struct
     size_t nh = 0;
     struct names strata = {0};
     struct tree_work tw[4];
-    int rc, needs_sheet = 0, one = 0;
+    int rc, needs_sheet = 0, one = 0, *cty = NULL;
+    size_t ncty = 0;
     memset(x, 0, sizeof *x);
     memset(tw, 0, sizeof tw);
     rc = scored_plan(s, sample, &p, &srow, e);
@@ -949,16 +958,27 @@ int score_sample(struct store *s, const char *sample, const char *inputs, struct
     for (int t = 0; t < x->ntrees && !rc; t++)
         if (strcmp(x->sc.trees[t].unit, "department"))
             rc = load_units(s, srow, x->sc.trees[t].unit, &tw[t], x->sc.nnodes, e);
-    if (!rc) rc = only_county(s, srow, &one, e);
+    if (!rc) rc = sample_counties(s, srow, &cty, &ncty, e);
     if (rc) goto out;
+    if (ncty == 1) one = cty[0]; /* departments need not name the only county */
     for (int t = 0; t < x->ntrees; t++) place_units(&x->sc, t, &tw[t], one, "", errs);
     if (inputs) {
         rc = read_sheet(inputs, &x->sc, tw, errs, e);
         if (rc) goto out;
         file_sha256(inputs, x->inputs_sha256);
-        for (int t = 0; t < x->ntrees; t++)
-            if (!strcmp(x->sc.trees[t].unit, "department"))
-                place_units(&x->sc, t, &tw[t], one, inputs, errs);
+        for (int t = 0; t < x->ntrees; t++) {
+            if (strcmp(x->sc.trees[t].unit, "department")) continue;
+            place_units(&x->sc, t, &tw[t], one, inputs, errs);
+            for (size_t i = 0; i < tw[t].n; i++) {
+                const struct work_unit *wu = &tw[t].w[i];
+                size_t k = 0;
+                while (k < ncty && cty[k] != wu->sh.county) k++;
+                if (wu->sh.county && k == ncty)
+                    errlist_addf(errs, ERR_INVALID, inputs, wu->sh.county_line, 0,
+                                 "department %s: county %d is not in this sample", wu->u->key,
+                                 wu->sh.county);
+            }
+        }
     }
     /* every unit needs every score-sheet leaf */
     for (int t = 0; t < x->ntrees; t++)
@@ -1040,6 +1060,7 @@ out:
             x->t[t].n = 0;
         }
     for (int t = 0; t < 4; t++) work_release(&tw[t]);
+    mem_free(cty);
     mem_free(h);
     mem_free(strata.s);
     plan_release(&p);
@@ -1229,31 +1250,6 @@ void scores_print(const struct scores *x, int json, FILE *f)
                        "97.5%% t quantile (Welch–Satterthwaite degrees of freedom) in standard "
                        "errors: the survey cannot tell those two apart.\n");
     }
-}
-
-/* The sample's counties, in code order (the template's example departments). */
-static int sample_counties(struct store *s, int64_t srow, int **out, size_t *n, struct error *e)
-{
-    struct stmt *q = NULL;
-    int rc = store_prepare(s,
-                           "SELECT DISTINCT county FROM sample_units WHERE sample = ? AND"
-                           " stage = 'county' ORDER BY 1",
-                           &q, e);
-    *out = NULL;
-    *n = 0;
-    if (rc) return rc;
-    stmt_bind_int(q, 1, srow);
-    while ((rc = stmt_step(q, e)) == STORE_ROW) {
-        int *p2 = mem_realloc(*out, (*n + 1) * sizeof **out);
-        if (!p2) {
-            rc = error_set(e, ERR_NOMEM, "out of memory");
-            break;
-        }
-        *out = p2;
-        (*out)[(*n)++] = (int)stmt_int(q, 0);
-    }
-    stmt_finalize(q);
-    return rc < 0 ? rc : 0;
 }
 
 int score_template(struct store *s, const char *sample, FILE *f, struct error *e)

@@ -133,6 +133,7 @@ b.append(["township", sys.argv[1], "", "", "b4_innovation", "1"])     # a depart
 b.append(["department", "340121扶贫办", "", "", "b1_commended", "1"])  # a township's bonus
 for r in b:
     if r[1] == "340122教育局" and r[4] == "d2_targets": r[5] = "21/20"
+b.append(["department", "340199农业局", "农业局", "340199", "d4_donations", "80"])
 write("bad.csv", b)
 write("missing.csv", [r for i, r in enumerate(rows) if i != 1 and not
                       (r[1] == sys.argv[1] and r[4] == "c1_whole_exit")])
@@ -149,6 +150,7 @@ expect_grep "veto v1_serious_loss .* is for the department tree, not township" e
 expect_grep "bonus b4_innovation .* is for the department tree, not township" err.txt
 expect_grep "bonus b1_commended .* is for the township tree, not department" err.txt
 expect_grep "d2_targets .*: \"21/20\" is not got/full" err.txt
+expect_grep "department 340199农业局: county 340199 is not in this sample" err.txt
 expect_status 2 $PINGGU score --db r.db --sample d1 --inputs missing.csv
 expect_grep "township $first .*: no score for t1_reduction" err.txt
 expect_grep "township $second .*: no answer for condition c1_whole_exit" err.txt
@@ -192,6 +194,7 @@ python3 - "$D" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 p["id"] = "county-exit-check"
+del p["sources"]  # its scoring section is replaced: the district's sources name other numbers
 p["scoring"] = {"scored": True, "ranked": True, "scheme": "test", "trees": [
     {"unit": "county", "name": "县", "children": [
         {"id": "exit", "weight": 1, "source": "indicator", "indicator": "exit_accuracy"}]}]}
