@@ -17,7 +17,7 @@ static const char help[] =
     "       不低于 includes it: DESIGN §6.4).\n"
     "       --sources lists every number of the plan with where it comes from: the seed's\n"
     "       quote, a threshold's words, or the plan's own choice with its reason; exit 2 if\n"
-    "       any number has none (UNSOURCED).\n"
+    "       any number has none (UNSOURCED) or a source names no number (STALE).\n"
     "show   prints what the plan will do, stage by stage.\n"
     "power  before fieldwork / 抽样方案检验: draws the plan once on the registry of --db, then\n"
     "       simulates each county's outcomes at the threshold and at a clearly better rate\n"
@@ -124,7 +124,9 @@ static int sources(const char *file)
     n = plan_sources(&p, stdout);
     plan_release(&p);
     if (n) {
-        fprintf(stderr, "%s: %d number(s) with no seed sentence and no stated choice\n", file, n);
+        fprintf(stderr,
+                "%s: %d number(s) with no seed sentence and no stated choice, or stale sources\n",
+                file, n);
         return EXIT_INPUT;
     }
     return EXIT_OK;

@@ -969,8 +969,9 @@ static void source_visit(struct source_walk *w, json_t *v, char *path, size_t le
     }
 }
 
-/* Validates "sources": each key names at least one number of the file, each value is
- * {"seed", "quote"} or {"choice"} with non-empty text. */
+/* Validates "sources": each value is {"seed", "quote"} or {"choice"} with non-empty text. A
+ * key that names no number is not an error here (a test or an office may derive a plan from
+ * a shipped one and drop a section): plan_sources reports it as stale. */
 static void parse_sources(struct pctx *c, json_t *root)
 {
     json_t *src = get_obj(c, root, "sources", 0), *v;
@@ -980,11 +981,7 @@ static void parse_sources(struct pctx *c, json_t *root)
     at = push_key(c, "sources");
     json_object_foreach(src, k, v)
     {
-        char path[512] = "";
-        struct source_walk w = {NULL, NULL, k, 0, 0};
         size_t at2 = push_key(c, k);
-        source_visit(&w, root, path, 0, sizeof path, NULL);
-        if (!w.matched) perr(c, "names no number of the plan");
         if (!json_is_object(v)) perr(c, "expected {\"seed\", \"quote\"} or {\"choice\"}");
         else {
             const char *q = json_string_value(json_object_get(v, "quote"));
@@ -1005,9 +1002,20 @@ int plan_sources(const struct plan *p, FILE *f)
     json_t *root = json_loadb(p->text, p->len, 0, &jerr);
     char path[512] = "";
     struct source_walk w = {NULL, f, NULL, 0, 0};
+    const char *k;
+    json_t *v;
     if (!root) return -1;
     w.sources = json_object_get(root, "sources");
     source_visit(&w, root, path, 0, sizeof path, NULL);
+    json_object_foreach(w.sources, k, v)
+    { /* a stale entry: it names no number of this file */
+        struct source_walk m = {NULL, NULL, k, 0, 0};
+        path[0] = 0;
+        source_visit(&m, root, path, 0, sizeof path, NULL);
+        if (m.matched) continue;
+        w.unsourced++;
+        if (f) fprintf(f, "sources.%s\tSTALE: names no number of the plan\n", k);
+    }
     json_decref(root);
     return w.unsourced;
 }

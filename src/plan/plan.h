@@ -241,8 +241,9 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
 void plan_release(struct plan *p);
 /* Prints every number of the plan file with its source — the seed's quote, the seed's words
  * of a threshold, or the plan's stated choice — one per line ("PATH = VALUE<TAB>source"), or
- * UNSOURCED (f may be NULL to count only). Returns how many are unsourced, -1 if the text does
- * not parse (docs/plans.md "Sources"). */
+ * UNSOURCED, then every "sources" entry that names no number (STALE); f may be NULL to count
+ * only. Returns how many are unsourced or stale, -1 if the text does not parse (docs/plans.md
+ * "Sources"). */
 int plan_sources(const struct plan *p, FILE *f);
 /* Prints a readable outline of a valid plan (zh/en). */
 void plan_describe(const struct plan *p, FILE *f);

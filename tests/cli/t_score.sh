@@ -44,8 +44,16 @@ expect_status 2 $PINGGU plan check --sources unsourced.json
 expect_grep "^households.reserve = 3.*UNSOURCED" out.txt
 expect_grep "1 number\(s\) with no seed sentence" err.txt
 expect_status 2 $PINGGU plan check badsources.json
-expect_grep "sources.households.nothing: names no number of the plan" err.txt
 expect_grep "sources.year: give either the seed and its quote" err.txt
+python3 - "$D" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["sources"]["households.nothing"] = {"choice": "x"}
+json.dump(p, open("stale.json", "w"), ensure_ascii=False)
+PY
+expect_status 0 $PINGGU plan check stale.json
+expect_status 2 $PINGGU plan check --sources stale.json
+expect_grep "^sources.households.nothing.*STALE: names no number of the plan" out.txt
 
 round() { # round NAME PLAN SEED
   $PINGGU sample --db r.db --plan "$2" --seed "$3" --name "$1" >/dev/null
