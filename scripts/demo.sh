@@ -92,18 +92,22 @@ $P field simulate --db $D/round.db --sample district-2020h1 --truth $D/province/
    --nonresponse 0.05
 $P judge --db $D/round.db --sample district-2020h1 >/dev/null
 $P score --db $D/round.db --sample district-2020h1 --template >$D/score-sheet.csv
-# fill the blanks: a made-up score 70..97 per unit and item, the same on every run
+# fill the blanks: a made-up score 70..97 per unit and item, the same on every run; every
+# township but one in nine has passed acceptance (c1_whole_exit); two departments of the first
+# county: d1 is their work team's result (scored by its place), d2 got/full (满分的按满分计算)
 awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next }
          $1 == "department" { next }
-         $6 == "" { $6 = 70 + (NR * 7) % 28 } { print }
-         END { print "department,扶贫办,扶贫办,d1_village_teams,,90";
-               print "department,扶贫办,扶贫办,d2_targets,,85";
-               print "department,扶贫办,扶贫办,d4_donations,,80";
-               print "department,扶贫办,扶贫办,d_other_work,,88";
-               print "department,教育局,教育局,d1_village_teams,,82";
-               print "department,教育局,教育局,d2_targets,,91";
-               print "department,教育局,教育局,d4_donations,,70";
-               print "department,教育局,教育局,d_other_work,,86" }' \
+         $1 == "township" && c == "" { c = $4 }
+         $5 == "c1_whole_exit" { $7 = (++k % 9 == 0) ? 0 : 1 }
+         $7 == "" { $7 = 70 + (NR * 7) % 28 } { print }
+         END { print "department,扶贫办,扶贫办," c ",d1_village_teams,,90";
+               print "department,扶贫办,扶贫办," c ",d2_targets,,17/20";
+               print "department,扶贫办,扶贫办," c ",d4_donations,,80";
+               print "department,扶贫办,扶贫办," c ",d_other_work,,88";
+               print "department,教育局,教育局," c ",d1_village_teams,,82";
+               print "department,教育局,教育局," c ",d2_targets,,20/20";
+               print "department,教育局,教育局," c ",d4_donations,,70";
+               print "department,教育局,教育局," c ",d_other_work,,86" }' \
    $D/score-sheet.csv >$D/score-sheet-filled.csv
 $P score --db $D/round.db --sample district-2020h1 --inputs $D/score-sheet-filled.csv
 echo "(the national spot check would be refused here: 不打分、不排队)"

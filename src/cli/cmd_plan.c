@@ -11,6 +11,7 @@
 
 static const char help[] =
     "usage: pinggu plan check FILE [--db DB]\n"
+    "       pinggu plan check --sources FILE\n"
     "       pinggu plan show FILE\n\n"
     "check  validates a plan / 检查考核方案: every problem is reported with its JSON path, e.g.\n"
     "       households.quotas[2].fallback[0]: unknown category \"exitted\". Exit 0 if valid, 2\n"
@@ -19,6 +20,9 @@ static const char help[] =
     "       registry: one warning per county where a quota exceeds what the county's frame\n"
     "       holds (villages of a stratum or township, households of a quota with its\n"
     "       fallbacks, projects); the draw would be short there. Warnings do not fail.\n"
+    "       --sources lists every number of the plan with where it comes from: the seed's\n"
+    "       quote, a threshold's words, or the plan's own choice with its reason; exit 2 if\n"
+    "       any number has none (UNSOURCED) or a source names no number (STALE).\n"
     "show   prints what the plan will do, stage by stage.\n"
     "power  before fieldwork / 抽样方案检验: draws the plan once on the registry of --db, then\n"
     "       simulates each county's outcomes at the threshold and at a clearly better rate\n"
@@ -108,6 +112,34 @@ static int power(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* plan check --sources FILE: every number and its source (issue 16 item 14). */
+static int sources(const char *file)
+{
+    struct plan p;
+    struct errlist errs;
+    struct error e;
+    int rc, n;
+    errlist_init(&errs, 50);
+    rc = plan_load(file, &p, &errs, &e);
+    if (rc) {
+        if (errs.total) errlist_print(stderr, &errs);
+        else cli_fail(&e);
+        errlist_release(&errs);
+        plan_release(&p);
+        return rc == ERR_IO ? EXIT_FAIL : EXIT_INPUT;
+    }
+    errlist_release(&errs);
+    n = plan_sources(&p, stdout);
+    plan_release(&p);
+    if (n) {
+        fprintf(stderr,
+                "%s: %d number(s) with no seed sentence and no stated choice, or stale sources\n",
+                file, n);
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
 int cmd_plan(int argc, char **argv)
 {
     struct plan p;
@@ -117,6 +149,8 @@ int cmd_plan(int argc, char **argv)
     int rc;
     if (cli_wants_help(argc, argv)) return cli_help(help);
     if (argc >= 2 && !strcmp(argv[1], "power")) return power(argc - 1, argv + 1);
+    if (argc == 4 && !strcmp(argv[1], "check") && !strcmp(argv[2], "--sources"))
+        return sources(argv[3]);
     if (argc >= 2 && !strcmp(argv[1], "check")) {
         /* plan check FILE [--db DB], the option before or after the file */
         for (int i = 2; i < argc; i++) {

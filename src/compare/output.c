@@ -419,57 +419,53 @@ fail:
 
 /* ------------------------------------------------------------------ store */
 
-static void json_str(struct strbuf *sb, const char *s)
+/* Appends the compact text of o (jansson, keys in insertion order) to sb and drops o; on
+ * failure sb is marked failed (sb_ok). Every JSON document here is built by jansson, so a
+ * quote or backslash in a name can never break it (issue 16 item 18). */
+static void sb_add_json(struct strbuf *sb, json_t *o)
 {
-    sb_addch(sb, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            sb_addch(sb, '\\');
-            sb_addch(sb, (char)c);
-        } else if (c < 0x20) {
-            sb_addf(sb, "\\u%04x", c);
-        } else {
-            sb_addch(sb, (char)c);
-        }
+    char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!txt) {
+        sb->oom = 1;
+        return;
     }
-    sb_addch(sb, '"');
+    sb_adds(sb, txt);
+    free(txt); /* jansson's allocator */
 }
 
 static void evidence_json(struct strbuf *sb, const struct compare_rules *r,
                           const struct cmp_flag *fl)
 {
-    sb_addch(sb, '[');
-    for (const struct cmp_ev *ev = fl->ev; ev; ev = ev->next) {
+    json_t *a = json_array();
+    for (const struct cmp_ev *ev = fl->ev; ev && a; ev = ev->next) {
         char id[19];
         ids_unpack(ev->person, id);
-        if (ev != fl->ev) sb_addch(sb, ',');
-        sb_adds(sb, "{\"file\":");
-        json_str(sb, r->files[ev->file].file);
-        sb_addf(sb, ",\"line\":%u,\"id\":\"%s\",\"matched\":%s,%s\"detail\":", ev->line, id,
-                ev->matched == 1 ? "true" : "false",
-                ev->matched == EV_ID_INVALID ? "\"id_invalid\":\"check\"," : "");
-        json_str(sb, ev->detail ? ev->detail : "");
-        sb_addch(sb, '}');
+        json_t *o = json_pack("{s:s, s:I, s:s, s:b}", "file", r->files[ev->file].file, "line",
+                              (json_int_t)ev->line, "id", id, "matched", ev->matched == 1);
+        /* a near-miss row whose ID failed only its check character */
+        if (o && ev->matched == EV_ID_INVALID)
+            json_object_set_new(o, "id_invalid", json_string("check"));
+        if (o) json_object_set_new(o, "detail", json_string(ev->detail ? ev->detail : ""));
+        json_array_append_new(a, o);
     }
-    sb_addch(sb, ']');
+    sb_add_json(sb, a);
 }
 
 static void files_json(struct strbuf *sb, const struct compare_result *res)
 {
-    sb_addch(sb, '[');
-    for (size_t i = 0; i < res->nfiles; i++) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < res->nfiles && a; i++) {
         const struct compare_file_stats *fs = &res->files[i];
-        sb_addf(sb, "%s{\"file\":", i ? "," : "");
-        json_str(sb, fs->name);
-        sb_addf(sb,
-                ",\"present\":%s,\"encoding\":\"%s\",\"bytes\":%lld,\"rows\":%lld,"
-                "\"valid\":%lld,\"in_registry\":%lld,\"invalid\":%lld,\"bad_values\":%lld}",
-                fs->present ? "true" : "false", fs->gb18030 ? "GB18030" : "UTF-8",
-                (long long)fs->bytes, (long long)fs->rows, (long long)fs->valid,
-                (long long)fs->in_registry, (long long)fs->invalid, (long long)fs->bad_values);
+        json_array_append_new(
+            a, json_pack("{s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "file", fs->name,
+                         "present", fs->present, "encoding", fs->gb18030 ? "GB18030" : "UTF-8",
+                         "bytes", (json_int_t)fs->bytes, "rows", (json_int_t)fs->rows, "valid",
+                         (json_int_t)fs->valid, "in_registry", (json_int_t)fs->in_registry,
+                         "invalid", (json_int_t)fs->invalid, "bad_values",
+                         (json_int_t)fs->bad_values));
     }
-    sb_addch(sb, ']');
+    sb_add_json(sb, a);
 }
 
 /* Writes the run and its flags inside a transaction it begins and leaves open on success,
@@ -510,9 +506,8 @@ static int store_flags(struct store *s, const struct compare_rules *r, const str
     if (rc) goto out;
     run = w.last_row;
     snprintf(key, sizeof key, "run %lld", (long long)run);
-    sb_addf(&detail, "{\"flags\":%zu,\"reference_date\":\"%s\",\"rules\":", oc->nflags, ref);
-    json_str(&detail, r->id);
-    sb_addch(&detail, '}');
+    sb_add_json(&detail, json_pack("{s:I, s:s, s:s}", "flags", (json_int_t)oc->nflags,
+                                   "reference_date", ref, "rules", r->id));
     if (sb_ok(&detail)) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
@@ -962,21 +957,21 @@ static void head_of_household(struct stmt *head, const char *household_id, int u
 static int note_unmasked(struct store *s, const char *household_id, const char *resident,
                          int64_t run, struct error *e)
 {
-    struct strbuf d = STRBUF_INIT;
+    json_t *o = json_pack("{s:b, s:I, s:s}", "unmasked", 1, "run", (json_int_t)run,
+                          household_id ? "household" : "person",
+                          household_id ? household_id : resident);
+    char *d = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     int rc;
-    sb_addf(&d, "{\"unmasked\":true,\"run\":%lld,\"%s\":", (long long)run,
-            household_id ? "household" : "person");
-    json_str(&d, household_id ? household_id : resident);
-    sb_addch(&d, '}');
-    if (sb_ok(&d)) return error_set(e, ERR_NOMEM, "out of memory");
+    json_decref(o);
+    if (!d) return error_set(e, ERR_NOMEM, "out of memory");
     rc = store_begin(s, e);
     if (!rc) rc = audit_note(s, "compare explain", "compare_flags",
-                             household_id ? household_id : "person", d.buf, e);
+                             household_id ? household_id : "person", d, e);
     if (!rc)
         rc = store_commit(s, e);
     else if (store_in_transaction(s))
         store_rollback(s);
-    sb_release(&d);
+    free(d); /* jansson's allocator */
     return rc;
 }
 

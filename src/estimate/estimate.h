@@ -195,19 +195,29 @@ struct score_unit {
     double *node;   /* [scoring.nnodes] 0..100, NaN where not measured */
     int64_t *n;     /* [scoring.nnodes] households behind an indicator leaf, else 0 */
     double base;    /* the weighted tree, 0..100 */
-    double bonus;   /* sum of the bonus items (each at most its max) */
+    double bonus;   /* sum of the bonus items of its tree (each at most its max) */
     double total;   /* base + bonus */
     double se;      /* jackknife over the unit's villages (NaN: score-sheet only, < 2 villages) */
+    int df;         /* the jackknife's degrees of freedom: villages − 1 (0 without se) */
     int villages;
-    int vetoed;     /* a one-vote veto item is set: ranked below every unit without one */
+    int vetoed;     /* a one-vote veto item is set: keeps its place, never flagged 前列 */
+    int cond_ok;    /* every condition item of its tree is 1 (通过验收实现整体脱贫) */
     int below;      /* leaves below their standard (Shaanxi: 全面达标 fails) */
-    int group;      /* townships: their county (a district ranks its own townships); else 0 */
+    int county, city; /* where it is: townships and departments their county; else 0 */
+    int group;      /* the ranking it is in (its county, city, or 0 for the whole sample) */
     int group_n;    /* units ranked together */
+    int scope;      /* where the top share is counted (county, city or 0 = the sample) */
+    int scope_n;    /* units there */
+    int scope_rank; /* its place there, ties sharing */
     int top_n;      /* how many of them the plan's top share flags (rounded down) */
     int rank;       /* 1 = best within the group; ties share a rank */
-    int top, last, twice_last;
+    int top, top_count, last, twice_last; /* 前列, 前十名, 倒数第一, 连续2次 */
+    int band;       /* index of its band (好中差) in the tree's rank section; -1 none */
     double z_next;  /* (total - total of the next unit down) / se of the difference; NaN if
                        either se is unknown or this is the last unit */
+    double crit_next; /* the two-sided 5% t quantile for z_next with Welch–Satterthwaite df */
+    double z_top, crit_top; /* the same against the next unit down in the top scope, for the
+                               unit at the top-share boundary (scope_rank == top_n); else NaN */
     int unmeasured; /* indicator leaves with no household: weight spread over siblings */
 };
 struct score_tree {
@@ -223,8 +233,9 @@ struct scores {
     struct score_tree t[4]; /* units and their node arrays owned (scores_release) */
     int ntrees;
 };
-/* Scores sample `sample` with the team's score sheet `inputs` (CSV tree,unit,item,value[,name];
- * NULL when every leaf is measured by the survey), stores the scores (replacing an earlier
+/* Scores sample `sample` with the team's score sheet `inputs` (CSV
+ * tree,unit,item,value[,name][,county], departments naming their county when the sample has
+ * several; NULL when every leaf is measured by the survey), stores the scores (replacing an earlier
  * scoring of the sample) and fills *out (caller releases). Problems in the sheet go to errs
  * as "FILE:LINE: reason", all of them, and nothing is stored (ERR_INVALID). */
 int score_sample(struct store *s, const char *sample, const char *inputs, struct scores *out,
@@ -235,7 +246,8 @@ void scores_release(struct scores *x);
 int score_sheet_check(const struct plan *p, const char *path, struct errlist *errs,
                       struct error *e);
 /* Writes a blank score sheet for the sample (CSV: every unit × every score-sheet leaf with an
- * empty value, bonus and veto items at 0; departments as one example row set "部门1"). */
+ * empty value, bonus, veto and condition items of its tree at 0; departments as one example
+ * row set "部门1" per county of the sample, with the county column). */
 int score_template(struct store *s, const char *sample, FILE *f, struct error *e);
 /* Prints each tree's table (Chinese and English headers) with the flags explained, or JSON. */
 void scores_print(const struct scores *x, int json, FILE *f);

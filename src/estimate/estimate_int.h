@@ -78,4 +78,17 @@ static inline double hrec_weight(const struct hrec *r, int with_county)
     return r->adj / (r->pi_v * r->pi_h * (with_county ? r->pi_c : 1.0));
 }
 
+/* The ratio pair a household adds to a person-based rate — wrong exit (脱贫人口错退率) and
+ * missed (贫困人口漏评率) are rates over persons (seed 000; DESIGN §6.3): numerator persons ×
+ * outcome, denominator persons. Returns 0 (and leaves *y, *x alone) when the household does
+ * not answer the outcome (-1). The one definition used by estimate_unit (indicators.c) and
+ * the scored plans' exit accuracy (score.c). */
+static inline int hrec_person_pair(const struct hrec *r, int outcome, double *y, double *x)
+{
+    if (outcome < 0) return 0;
+    *y = r->persons * outcome;
+    *x = r->persons;
+    return 1;
+}
+
 #endif

@@ -532,18 +532,10 @@ static void estimate_unit(const struct plan *p, const char *level, int key, cons
         o.w = hrec_weight(r, sampled);
         o.y = o.x = 0;
         oe[ne] = om[nm] = oa[na] = o;
-        if (mine && r->wrong_exit >= 0) {
-            oe[ne].y = r->persons * r->wrong_exit;
-            oe[ne].x = r->persons;
-        } else {
-            oe[ne].w = 0;
-        }
-        if (mine && r->missed >= 0) {
-            om[nm].y = r->persons * r->missed;
-            om[nm].x = r->persons;
-        } else {
-            om[nm].w = 0;
-        }
+        /* outside the rate's population (or the unit): weight 0, still in its village (the
+         * domain design); the pair itself is the one definition shared with score.c */
+        if (!(mine && hrec_person_pair(r, r->wrong_exit, &oe[ne].y, &oe[ne].x))) oe[ne].w = 0;
+        if (!(mine && hrec_person_pair(r, r->missed, &om[nm].y, &om[nm].x))) om[nm].w = 0;
         if (mine && r->approval >= 0) {
             oa[na].y = r->approval;
             oa[na].x = 1;

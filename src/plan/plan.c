@@ -17,6 +17,7 @@
 #include "plan.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -633,7 +634,7 @@ static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
     me = sc->nnodes++;
     nd = &sc->nodes[me];
     memset(nd, 0, sizeof *nd);
-    known_keys(c, o, "id|name|weight|children|source|indicator|standard");
+    known_keys(c, o, "id|name|weight|children|source|indicator|standard|best|worst");
     get_str(c, o, "id", nd->id, sizeof nd->id, 1);
     for (int k = 0; k < me && nd->id[0]; k++)
         if (!strcmp(sc->nodes[k].id, nd->id)) perr(c, "id: \"%s\" twice", nd->id);
@@ -659,9 +660,15 @@ static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
         get_str(c, o, "source", nd->source, sizeof nd->source, 0);
         get_str(c, o, "indicator", nd->indicator, sizeof nd->indicator, 0);
         nd->standard = get_num(c, o, "standard", -1, 0, 100);
-        if (strcmp(nd->source, "input") && strcmp(nd->source, "indicator")) {
+        nd->best = get_num(c, o, "best", 100, 0, 100);
+        nd->worst = get_num(c, o, "worst", 0, 0, 100);
+        if ((json_object_get(o, "best") || json_object_get(o, "worst")) &&
+            strcmp(nd->source, "rank"))
+            perr(c, "best, worst: only for source \"rank\"");
+        if (!str_in_list(nd->source, strlen(nd->source), "input|indicator|rank|share")) {
             size_t at = push_key(c, "source");
-            perr(c, "expected \"input\" (the score sheet) or \"indicator\"");
+            perr(c, "expected \"input\" (the score sheet), \"indicator\" (the survey), "
+                    "\"rank\" (the sheet's result ranked) or \"share\" (got/full)");
             pop(c, at);
         } else if (!strcmp(nd->source, "indicator") &&
                    !str_in_list(nd->indicator, strlen(nd->indicator),
@@ -675,7 +682,7 @@ static void parse_node(struct pctx *c, json_t *o, int parent, int tree)
     }
 }
 
-/* The bonus or veto items (at most 8): {id, name[, max]}. */
+/* The bonus, veto or condition items (at most 8): {id, name[, max][, unit]}. */
 static void parse_sheet_items(struct pctx *c, json_t *o, const char *key,
                               struct plan_sheet_item *items, int *n, int with_max)
 {
@@ -688,9 +695,10 @@ static void parse_sheet_items(struct pctx *c, json_t *o, const char *key,
         size_t at2 = push_idx(c, i);
         if (i < 8 && json_is_object(v)) {
             struct plan_sheet_item *it = &items[*n];
-            known_keys(c, v, with_max ? "id|name|max" : "id|name");
+            known_keys(c, v, with_max ? "id|name|max|unit" : "id|name|unit");
             get_str(c, v, "id", it->id, sizeof it->id, 1);
             parse_name(c, v, it->zh, sizeof it->zh, it->en, sizeof it->en);
+            get_str(c, v, "unit", it->unit, sizeof it->unit, 0);
             it->max = with_max ? get_num(c, v, "max", 1, 0, 100) : 1;
             (*n)++;
         } else perr(c, "expected an object (at most 8)");
@@ -699,13 +707,87 @@ static void parse_sheet_items(struct pctx *c, json_t *o, const char *key,
     pop(c, at);
 }
 
+/* Bonus, veto and condition items name a tree of the plan (or none: every tree); their ids
+ * are unique among themselves. */
+static void sheet_items_check(struct pctx *c, const struct plan_scoring *sc)
+{
+    const struct {
+        const char *key;
+        const struct plan_sheet_item *it;
+        int n;
+    } lists[] = {{"bonus", sc->bonus, sc->nbonus}, {"veto", sc->veto, sc->nveto},
+                 {"conditions", sc->cond, sc->ncond}};
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < lists[l].n; i++) {
+            const struct plan_sheet_item *it = &lists[l].it[i];
+            int found = !it->unit[0];
+            for (int t = 0; t < sc->ntrees && !found; t++)
+                found = !strcmp(sc->trees[t].unit, it->unit);
+            if (!found)
+                perr(c, "%s[%d].unit: \"%s\" is not a tree of the plan", lists[l].key, i,
+                     it->unit);
+            for (int m = l == 2 ? 0 : 2; m < 3; m++)
+                for (int j = 0; j < lists[m].n; j++)
+                    if (!strcmp(it->id, lists[m].it[j].id) && l != m)
+                        perr(c, "%s[%d].id: \"%s\" is also a %s item", lists[l].key, i, it->id,
+                             lists[m].key);
+        }
+}
+
+/* A rank section (scoring.rank: the defaults; trees[i].rank: one tree's). */
+static void parse_rank(struct pctx *c, json_t *r, struct plan_rank *k)
+{
+    json_t *b;
+    known_keys(c, r, "group|top_scope|top_share|top_count|flag_last|twice_last|bands|"
+                     "below_standard_band");
+    get_str(c, r, "group", k->group, sizeof k->group, 0);
+    get_str(c, r, "top_scope", k->top_scope, sizeof k->top_scope, 0);
+    if (!str_in_list(k->group, strlen(k->group), "county|city|all"))
+        perr(c, "group: county, city or all");
+    if (k->top_scope[0] && !str_in_list(k->top_scope, strlen(k->top_scope), "county|city|all"))
+        perr(c, "top_scope: county, city or all");
+    k->top_share = get_num(c, r, "top_share", k->top_share, 0, 1);
+    k->top_count = get_int(c, r, "top_count", k->top_count, 0, 100000);
+    k->flag_last = get_bool(c, r, "flag_last", k->flag_last);
+    k->twice_last = get_bool(c, r, "twice_last", k->twice_last);
+    b = get_arr(c, r, "bands", 0);
+    if (b) {
+        size_t at = push_key(c, "bands"), i;
+        json_t *v;
+        double sum = 0;
+        k->nbands = 0;
+        json_array_foreach(b, i, v)
+        {
+            size_t at2 = push_idx(c, i);
+            if (i < 4 && json_is_object(v)) {
+                known_keys(c, v, "name|share");
+                parse_name(c, v, k->bands[k->nbands].zh, sizeof k->bands[0].zh,
+                           k->bands[k->nbands].en, sizeof k->bands[0].en);
+                k->bands[k->nbands].share = get_num(c, v, "share", 0, 0, 1);
+                sum += k->bands[k->nbands++].share;
+            } else perr(c, "expected {name, share} (at most 4)");
+            pop(c, at2);
+        }
+        if (k->nbands && fabs(sum - 1) > 1e-6) perr(c, "the shares add up to %g, not 1", sum);
+        pop(c, at);
+    }
+    if (json_object_get(r, "below_standard_band")) {
+        char zh[16] = "";
+        get_str(c, r, "below_standard_band", zh, sizeof zh, 1);
+        k->below_band = -1;
+        for (int i = 0; i < k->nbands; i++)
+            if (!strcmp(k->bands[i].zh, zh) || !strcmp(k->bands[i].en, zh)) k->below_band = i;
+        if (k->below_band < 0) perr(c, "below_standard_band: \"%s\" is not a band", zh);
+    }
+}
+
 static void parse_scoring(struct pctx *c, json_t *o)
 {
     struct plan *p = c->p;
     struct plan_scoring *sc = &p->scoring;
-    json_t *trees, *a, *v, *rank;
+    json_t *trees, *a, *v;
     size_t i;
-    known_keys(c, o, "scored|ranked|scheme|trees|bonus|veto|rank");
+    known_keys(c, o, "scored|ranked|scheme|trees|bonus|veto|conditions|rank");
     p->scored = get_bool(c, o, "scored", 0);
     p->ranked = get_bool(c, o, "ranked", 0);
     get_str(c, o, "scheme", sc->scheme, sizeof sc->scheme, 0);
@@ -716,6 +798,19 @@ static void parse_scoring(struct pctx *c, json_t *o)
     }
     sc->enabled = 1;
     {
+        struct plan_rank dflt = {"all", "", 0.2, 0, 1, 1, 0, {{"", "", 0}}, -1};
+        json_t *r0 = get_obj(c, o, "rank", 0);
+        if (r0) {
+            size_t at = push_key(c, "rank");
+            parse_rank(c, r0, &dflt);
+            pop(c, at);
+        }
+        sc->top_share = dflt.top_share;
+        sc->flag_last = dflt.flag_last;
+        sc->twice_last = dflt.twice_last;
+        for (int t = 0; t < 4; t++) sc->trees[t].rank = dflt;
+    }
+    {
         size_t at = push_key(c, "trees");
         json_array_foreach(trees, i, v)
         {
@@ -725,11 +820,21 @@ static void parse_scoring(struct pctx *c, json_t *o)
                 pop(c, at2);
                 continue;
             }
-            known_keys(c, v, "unit|name|children");
+            known_keys(c, v, "unit|name|children|rank");
             get_str(c, v, "unit", sc->trees[sc->ntrees].unit, sizeof sc->trees[0].unit, 1);
             if (!str_in_list(sc->trees[sc->ntrees].unit, strlen(sc->trees[sc->ntrees].unit),
                              "township|county|city|department"))
                 perr(c, "unit: township, county, city or department");
+            {
+                struct plan_rank *k = &sc->trees[sc->ntrees].rank;
+                json_t *r = get_obj(c, v, "rank", 0);
+                if (r) {
+                    size_t at3 = push_key(c, "rank");
+                    parse_rank(c, r, k);
+                    pop(c, at3);
+                }
+                if (!k->top_scope[0]) memcpy(k->top_scope, k->group, sizeof k->top_scope);
+            }
             {
                 char en[64];
                 parse_name(c, v, sc->trees[sc->ntrees].zh, sizeof sc->trees[0].zh, en, sizeof en);
@@ -753,6 +858,8 @@ static void parse_scoring(struct pctx *c, json_t *o)
     }
     parse_sheet_items(c, o, "bonus", sc->bonus, &sc->nbonus, 1);
     parse_sheet_items(c, o, "veto", sc->veto, &sc->nveto, 0);
+    parse_sheet_items(c, o, "conditions", sc->cond, &sc->ncond, 0);
+    sheet_items_check(c, sc);
     /* ids name the score sheet's items: unique across nodes, bonus and veto items; the
      * survey measures townships, counties and cities, never departments */
     for (int k = 0; k < sc->nnodes; k++) {
@@ -763,6 +870,9 @@ static void parse_scoring(struct pctx *c, json_t *o)
         for (int b = 0; b < sc->nveto; b++)
             if (!strcmp(nd->id, sc->veto[b].id))
                 perr(c, "veto[%d].id: \"%s\" is also a node of the trees", b, nd->id);
+        for (int b = 0; b < sc->ncond; b++)
+            if (!strcmp(nd->id, sc->cond[b].id))
+                perr(c, "conditions[%d].id: \"%s\" is also a node of the trees", b, nd->id);
         if (nd->leaf && !strcmp(nd->source, "indicator") &&
             !strcmp(sc->trees[nd->tree].unit, "department"))
             perr(c, "trees[%d]: node \"%s\": departments are not surveyed, so their leaves "
@@ -774,17 +884,144 @@ static void parse_scoring(struct pctx *c, json_t *o)
             if (!strcmp(sc->bonus[b].id, sc->veto[w].id))
                 perr(c, "veto[%d].id: \"%s\" is also a bonus item", w, sc->veto[w].id);
     if (p->ranked && !p->scored) perr(c, "ranked: a plan that is not scored cannot rank");
-    sc->top_share = 0.2;
-    sc->flag_last = sc->twice_last = 1;
-    rank = get_obj(c, o, "rank", 0);
-    if (rank) {
-        size_t at = push_key(c, "rank");
-        known_keys(c, rank, "top_share|flag_last|twice_last");
-        sc->top_share = get_num(c, rank, "top_share", 0.2, 0, 1);
-        sc->flag_last = get_bool(c, rank, "flag_last", 1);
-        sc->twice_last = get_bool(c, rank, "twice_last", 1);
-        pop(c, at);
+}
+
+/* ------------------------------------------------------------------ sources (issue 16 #14)
+ *
+ * Every number of a plan either quotes its seed sentence or is the plan's own choice with its
+ * reason. "sources" maps a JSON path of the file — "[*]" matches any index — to
+ * {"seed": "004 第三篇 一4", "quote": "…"} or {"choice": "why"}. A number inside an object
+ * with "words" (thresholds, village-standard items) is sourced by those words. */
+
+/* 1 if path matches pattern ("[*]" stands for any [digits]). */
+static int source_match(const char *pat, const char *path)
+{
+    while (*pat && *path) {
+        if (!strncmp(pat, "[*]", 3) && *path == '[') {
+            pat += 3;
+            path++;
+            while (*path >= '0' && *path <= '9') path++;
+            if (*path++ != ']') return 0;
+            continue;
+        }
+        if (*pat++ != *path++) return 0;
     }
+    return !*pat && !*path;
+}
+
+struct source_walk {
+    json_t *sources;  /* the file's "sources" object (borrowed), or NULL */
+    FILE *f;          /* print here, or NULL (count only) */
+    const char *pat;  /* count the numbers this pattern matches (validation) */
+    int matched, unsourced;
+};
+
+static void source_visit(struct source_walk *w, json_t *v, char *path, size_t len, size_t size,
+                         json_t *words_obj)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x, *wo = json_object_get(v, "words") ? v : words_obj;
+        json_object_foreach(v, k, x)
+        {
+            if (!len && !strcmp(k, "sources")) continue;
+            snprintf(path + len, size - len, "%s%s", len ? "." : "", k);
+            source_visit(w, x, path, strlen(path), size, wo);
+            path[len] = 0;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            snprintf(path + len, size - len, "[%zu]", i);
+            source_visit(w, x, path, strlen(path), size, words_obj);
+            path[len] = 0;
+        }
+    } else if (json_is_number(v)) {
+        const char *k, *why = NULL, *seed = NULL, *kind = NULL;
+        json_t *x;
+        if (w->pat) {
+            w->matched += source_match(w->pat, path);
+            return;
+        }
+        if (w->sources)
+            json_object_foreach(w->sources, k, x) if (source_match(k, path))
+            {
+                if (json_object_get(x, "choice")) {
+                    kind = "plan's choice";
+                    why = json_string_value(json_object_get(x, "choice"));
+                } else {
+                    kind = "seed";
+                    seed = json_string_value(json_object_get(x, "seed"));
+                    why = json_string_value(json_object_get(x, "quote"));
+                }
+                break;
+            }
+        if (!kind && words_obj) {
+            kind = "seed";
+            why = json_string_value(json_object_get(words_obj, "words"));
+            seed = json_string_value(json_object_get(words_obj, "source"));
+        }
+        if (!kind) w->unsourced++;
+        if (!w->f) return;
+        fprintf(w->f, "%s = %g\t", path, json_number_value(v));
+        if (!kind) fprintf(w->f, "UNSOURCED: no seed sentence, no stated choice\n");
+        else if (!strcmp(kind, "seed"))
+            fprintf(w->f, "seed %s: 「%s」\n", seed ? seed : "?", why ? why : "");
+        else fprintf(w->f, "plan's choice: %s\n", why ? why : "");
+    }
+}
+
+/* Validates "sources": each value is {"seed", "quote"} or {"choice"} with non-empty text. A
+ * key that names no number is not an error here (a test or an office may derive a plan from
+ * a shipped one and drop a section): plan_sources reports it as stale. */
+static void parse_sources(struct pctx *c, json_t *root)
+{
+    json_t *src = get_obj(c, root, "sources", 0), *v;
+    const char *k;
+    size_t at;
+    if (!src) return;
+    at = push_key(c, "sources");
+    json_object_foreach(src, k, v)
+    {
+        size_t at2 = push_key(c, k);
+        if (!json_is_object(v)) perr(c, "expected {\"seed\", \"quote\"} or {\"choice\"}");
+        else {
+            const char *q = json_string_value(json_object_get(v, "quote"));
+            const char *sd = json_string_value(json_object_get(v, "seed"));
+            const char *ch = json_string_value(json_object_get(v, "choice"));
+            known_keys(c, v, "seed|quote|choice");
+            if (ch ? !*ch || q || sd : !q || !*q || !sd || !*sd)
+                perr(c, "give either the seed and its quote, or the plan's choice and its reason");
+        }
+        pop(c, at2);
+    }
+    pop(c, at);
+}
+
+int plan_sources(const struct plan *p, FILE *f)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(p->text, p->len, 0, &jerr);
+    char path[512] = "";
+    struct source_walk w = {NULL, f, NULL, 0, 0};
+    const char *k;
+    json_t *v;
+    if (!root) return -1;
+    w.sources = json_object_get(root, "sources");
+    source_visit(&w, root, path, 0, sizeof path, NULL);
+    json_object_foreach(w.sources, k, v)
+    { /* a stale entry: it names no number of this file */
+        struct source_walk m = {NULL, NULL, k, 0, 0};
+        path[0] = 0;
+        source_visit(&m, root, path, 0, sizeof path, NULL);
+        if (m.matched) continue;
+        w.unsourced++;
+        if (f) fprintf(f, "sources.%s\tSTALE: names no number of the plan\n", k);
+    }
+    json_decref(root);
+    return w.unsourced;
 }
 
 static void parse_teams(struct pctx *c, json_t *o)
@@ -830,7 +1067,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     }
     known_keys(&c, root, "format|id|title|source|notes|year|scoring|scope|windows|income_line|"
                          "counties|villages|households|projects|paired|thresholds|"
-                         "village_standard|teams|schedule|problems|forms");
+                         "village_standard|teams|schedule|problems|forms|sources");
     {
         char fmt[32] = "";
         get_str(&c, root, "format", fmt, sizeof fmt, 1);
@@ -910,6 +1147,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
         pop(&c, at);
     }
     parse_standards(&c, root);
+    parse_sources(&c, root);
     if ((o = get_obj(&c, root, "teams", 0))) {
         size_t at = push_key(&c, "teams");
         parse_teams(&c, o);

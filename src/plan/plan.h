@@ -127,11 +127,34 @@ struct plan_node {
                            Shaanxi's 四率一度全面达标 */
     char indicator[32]; /* indicator leaves: exit_accuracy, identification_accuracy or
                            satisfaction, measured by the survey (score.c) */
+    /* source "rank": the sheet gives a result, the leaf scores its place among the units of
+     * the ranking group: best for the first, worst for the last, linear between (Henan: 驻村
+     * 工作队 根据综合排序确定分值). source "share": the sheet gives "got/full" (or got out of
+     * 100), the leaf is 100 × got / full, full marks exactly 100 (满分的按满分计算). */
+    double best, worst;
 };
-/* A bonus or veto item of the score sheet. */
+/* A bonus, veto or condition item of the score sheet. */
 struct plan_sheet_item {
     char id[32], zh[160], en[128];
-    double max;
+    double max;   /* bonus: points at most */
+    char unit[16]; /* the tree (unit word) it belongs to; "" = every tree */
+};
+/* How one tree is ranked (seed 004 第七条; seed 001 排出好中差). Scopes: "county" (units of
+ * one county together), "city", "all" (the whole sample). */
+struct plan_rank {
+    char group[8];     /* the ranking: rank, last place, top_count, bands */
+    char top_scope[8]; /* where the top share is counted (Henan townships: 全市 = city) */
+    double top_share;  /* flagged 前列 (rounded down); vetoed units and units failing a
+                          condition are not flagged */
+    int top_count;     /* the first top_count of each group flagged (前十名); 0 none */
+    int flag_last;     /* the last place of each group is flagged (倒数第一) */
+    int twice_last;    /* last in the previous round of the same units too (连续2次) */
+    int nbands;        /* 好中差: bands by rank, shares of the group, best first */
+    struct {
+        char zh[16], en[16];
+        double share;
+    } bands[4];
+    int below_band; /* a unit with a leaf below its standard is at least in this band; -1 */
 };
 struct plan_scoring {
     int enabled;
@@ -139,6 +162,7 @@ struct plan_scoring {
     struct {
         char unit[16]; /* township, county, city, department */
         char zh[64];
+        struct plan_rank rank;
     } trees[4];
     int ntrees;
     struct plan_node nodes[PLAN_MAX_NODES];
@@ -147,9 +171,12 @@ struct plan_scoring {
     int nbonus;
     struct plan_sheet_item veto[8];  /* 一票否决: max unused */
     int nveto;
-    double top_share; /* the top share flagged for reward (0.2) */
-    int flag_last;    /* the last place is flagged */
-    int twice_last;   /* last place in two rounds in a row is flagged */
+    struct plan_sheet_item cond[8];  /* conditions of the top share, 1/是 or 0/否 (Henan
+                                        townships: 通过验收实现整体脱贫) */
+    int ncond;
+    double top_share; /* defaults of the trees' rank sections (file: scoring.rank) */
+    int flag_last;
+    int twice_last;
 };
 
 /* The village exit standard's items a plan may bound (seed 004 annex 1; judge/rules.c). */
@@ -212,6 +239,12 @@ int plan_load(const char *path, struct plan *p, struct errlist *errs, struct err
 int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
                struct errlist *errs, struct error *e);
 void plan_release(struct plan *p);
+/* Prints every number of the plan file with its source — the seed's quote, the seed's words
+ * of a threshold, or the plan's stated choice — one per line ("PATH = VALUE<TAB>source"), or
+ * UNSOURCED, then every "sources" entry that names no number (STALE); f may be NULL to count
+ * only. Returns how many are unsourced or stale, -1 if the text does not parse (docs/plans.md
+ * "Sources"). */
+int plan_sources(const struct plan *p, FILE *f);
 /* Prints a readable outline of a valid plan (zh/en). */
 void plan_describe(const struct plan *p, FILE *f);
 /* The threshold for indicator in region (or the region-free one), or NULL. Borrowed. */

@@ -30,6 +30,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -516,11 +517,14 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
     }
     flush_kinds(c, p.fs->file);
     if (writing(c)) {
-        char detail[256];
-        snprintf(detail, sizeof detail, "{\"encoding\":\"%s\"}",
-                 c->st->gb18030[fi] ? "GB18030" : "UTF-8");
+        json_t *d = json_pack("{s:s}", "encoding", c->st->gb18030[fi] ? "GB18030" : "UTF-8");
+        char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
         p.batch_open = 0;
-        rc = audit_batch_commit(&p.batch, "import", p.fs->file, detail, e);
+        rc = detail ? audit_batch_commit(&p.batch, "import", p.fs->file, detail, e)
+                    : error_set(e, ERR_NOMEM, "out of memory");
+        if (!detail) audit_batch_release(&p.batch);
+        free(detail); /* jansson's allocator */
     }
 out:
     if (p.loader) loader_finish(p.loader, NULL);

@@ -19,6 +19,8 @@
  */
 #include "field_int.h"
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,8 +465,14 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
     } *moves = NULL;
     size_t nmoves = 0, capmoves = 0;
     int rc;
-    char detail[160];
-    snprintf(detail, sizeof detail, "{\"sample\":\"%s\"}", c->name);
+    char detail[512];
+    {   /* built by jansson: a sample name may hold quotes (issue 16 item 18) */
+        json_t *d = json_pack("{s:s}", "sample", c->name);
+        size_t n = d ? json_dumpb(d, detail, sizeof detail - 1, JSON_COMPACT) : 0;
+        json_decref(d);
+        if (!n || n >= sizeof detail) return error_set(e, ERR_NOMEM, "audit detail too long");
+        detail[n] = 0;
+    }
     rc = store_begin(c->s, e);
     if (rc) return rc;
     rc = store_prepare(c->s, "SELECT row_no FROM questionnaires WHERE sample = ? AND unit = ? AND"
