@@ -45,6 +45,7 @@ static int simulate(int argc, char **argv)
         {"forms", required_argument, 0, 'f'},      {"out", required_argument, 0, 'o'},
         {0, 0, 0, 0}};
     const char *db = NULL, *sample = NULL, *truth = NULL, *forms = "forms", *out = NULL;
+    struct strbuf formsdir = STRBUF_INIT; /* the shipped forms/, found from anywhere */
     double err = 0, nr = 0;
     int64_t seed = 1;
     struct field_stats st;
@@ -76,11 +77,17 @@ static int simulate(int argc, char **argv)
         }
     }
     if (!sample || !truth) return cli_usage("field", "--sample and --truth are required");
-    if ((rc = cli_need_input("field", truth, 0)) || (rc = cli_need_input("field", forms, 1)))
+    if (!strcmp(forms, "forms") && data_find("forms", &formsdir) == 0) forms = formsdir.buf;
+    rc = cli_need_input("field", truth, 0);
+    if (!rc) rc = cli_need_input("field", forms, 1);
+    if (!rc) rc = cli_open_store(db, 0, &s);
+    if (rc) {
+        sb_release(&formsdir);
         return rc;
-    if ((rc = cli_open_store(db, 0, &s))) return rc;
+    }
     rc = field_simulate(s, sample, truth, (uint64_t)seed, err, nr, forms, out, &st, &e);
     store_close(s);
+    sb_release(&formsdir);
     if (rc) return cli_fail(&e);
     printf("simulated %lld questionnaires (%lld household members), %lld not reached "
            "(%lld replaced by reserves, %lld not), %lld warnings, %lld with evidence\n",

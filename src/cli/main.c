@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 static const struct command commands[] = {
@@ -206,10 +207,47 @@ static int global_options(int argc, char **argv)
     return out;
 }
 
+/* The shipped data's folders: an argument naming a file under one of them ("plans/x.json",
+ * "--rules=rules/compare.json") that does not exist where pinggu runs is looked up with
+ * data_find ($PINGGU_DATA, beside the binary, PREFIX/share/pinggu), so the README's commands
+ * work from any folder and from an installed pinggu (issue 9 item 25). The resolved strings
+ * live until exit (they are argv). */
+static const char *const data_dirs[] = {"plans/", "forms/", "rules/", "calendars/"};
+
+static void resolve_data_args(int argc, char **argv, struct strbuf *keep, size_t nkeep)
+{
+    size_t k = 0;
+    for (int i = 2; i < argc && k < nkeep; i++) {
+        char *arg = argv[i], *val = arg, *eq;
+        size_t pre = 0;
+        if (arg[0] == '-' && (eq = strchr(arg, '='))) val = eq + 1, pre = (size_t)(val - arg);
+        for (size_t d = 0; d < sizeof data_dirs / sizeof data_dirs[0]; d++) {
+            size_t dl = strlen(data_dirs[d]);
+            struct strbuf found = STRBUF_INIT;
+            /* "plans/x.json", or the folder itself ("forms", "forms/") */
+            int under = !strncmp(val, data_dirs[d], dl);
+            int folder = !strncmp(val, data_dirs[d], dl - 1) && val[dl - 1] == '\0';
+            if (!under && !folder) continue;
+            if (access(val, F_OK) == 0) break;
+            if (data_find(val, &found) == 0) {
+                sb_add(&keep[k], arg, pre);
+                sb_adds(&keep[k], found.buf);
+                if (sb_ok(&keep[k]) == 0) argv[i] = keep[k].buf;
+                k++;
+            }
+            sb_release(&found);
+            break;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    struct strbuf keep[8] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+                             STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
     argc = global_options(argc, argv);
     if (argc < 0) return EXIT_USAGE;
+    resolve_data_args(argc, argv, keep, sizeof keep / sizeof keep[0]);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
@@ -219,7 +257,11 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < ncommands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) {
+            int rc = commands[i].fn(argc - 1, argv + 1);
+            for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) sb_release(&keep[k]);
+            return rc;
+        }
     fprintf(stderr, "pinggu: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
