@@ -618,6 +618,155 @@ static void team_lottery(void **state)
     assert_true(distinct > 50);
 }
 
+/* ------------------------------------------------------------------ exact π (issue 9 item 21) */
+
+/* A county of 4 townships: poor and non-poor villages sharing townships (the non-poor ones in
+ * 3 of them), one poor village of size 0, remoteness tilting the sizes. */
+static void pi_frame(struct mem_frame *m)
+{
+    static const struct {
+        int town, no, poor;
+        int64_t regp;
+        double remote;
+    } vs[] = {{101, 201, 1, 30, 0.5}, {101, 202, 0, 10, 0},  {101, 203, 1, 12, 1},
+              {102, 204, 1, 10, 0},   {102, 205, 0, 25, 0.2}, {103, 206, 1, 0, 0.9},
+              {103, 207, 0, 15, 1},   {103, 208, 1, 7, 0},    {104, 209, 1, 40, 0.3},
+              {104, 210, 1, 5, 0}};
+    memset(m, 0, sizeof *m);
+    mf_county(m, 340123);
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+        struct frame_village *v =
+            mf_village(m, 340123, vs[i].town, vs[i].no, vs[i].poor, 1, vs[i].regp);
+        v->remoteness = vs[i].remote;
+    }
+}
+
+#define PI_PLAN(extra)                                                                          \
+    "{\"format\":\"pinggu-plan/1\",\"id\":\"x\",\"title\":{\"zh\":\"x\",\"en\":\"x\"},"          \
+    "\"source\":\"t\",\"year\":2019,\"scope\":{},\"income_line\":{\"2019\":1},"                 \
+    "\"counties\":{\"select\":\"all\"},\"villages\":{\"strata\":[{\"name\":\"poor\","          \
+    "\"poor\":true,\"n\":2,\"size\":{\"measure\":\"registered_persons\",\"remoteness\":1.0}},"  \
+    "{\"name\":\"nonpoor\",\"poor\":false,\"n\":2,\"size\":{\"measure\":"                      \
+    "\"registered_persons\",\"remoteness\":1.0}}],\"distinct_townships\":true" extra "},"      \
+    "\"households\":{\"quotas\":[{\"name\":\"general\",\"n\":1}]},"                            \
+    "\"thresholds\":[{\"indicator\":\"missed\",\"op\":\"<\",\"value\":0.02,"                   \
+    "\"words\":\"低于2%\"}]}"
+
+/* Brute force: every sequence of draws (poor, poor, non-poor, non-poor), each draw taking a
+ * unit of its stratum whose township is free with probability size / free size. */
+static void enumerate_pi(const struct mem_frame *m, int draw, unsigned used, double prob,
+                         double *pi)
+{
+    int poor = draw < 2;
+    double total = 0;
+    if (draw == 4) return;
+    for (size_t i = 0; i < m->nvillages; i++) {
+        const struct frame_village *v = &m->villages[i];
+        if (v->poor != poor || (used >> (v->township % 1000 - 100)) & 1) continue;
+        total += (double)v->registered_persons * (1 + v->remoteness);
+    }
+    if (total <= 0) { /* the stratum is short: the next stratum's draws */
+        enumerate_pi(m, poor ? 2 : 4, used, prob, pi);
+        return;
+    }
+    for (size_t i = 0; i < m->nvillages; i++) {
+        const struct frame_village *v = &m->villages[i];
+        double x = (double)v->registered_persons * (1 + v->remoteness);
+        if (v->poor != poor || (used >> (v->township % 1000 - 100)) & 1 || x <= 0) continue;
+        pi[i] += prob * x / total;
+        enumerate_pi(m, draw + 1, used | 1u << (v->township % 1000 - 100), prob * x / total, pi);
+    }
+}
+
+/* The recursion over townships equals the enumeration of every draw sequence; and selection
+ * frequencies under fresh seeds agree with it. */
+static void exact_pi_enumeration(void **state)
+{
+    static struct mem_frame m;
+    double pi[16] = {0};
+    int seen[16] = {0};
+    struct frame_source src;
+    struct plan p;
+    struct error e;
+    (void)state;
+    pi_frame(&m);
+    enumerate_pi(&m, 0, 0, 1.0, pi);
+    {
+        double poor = 0, nonpoor = 0;
+        for (size_t i = 0; i < m.nvillages; i++)
+            *(m.villages[i].poor ? &poor : &nonpoor) += pi[i];
+        /* 2 poor always fit (all 4 townships have a poor village of positive size); the
+         * non-poor ones lie in 3 townships: 2 fit unless the poor took two of those */
+        assert_true(fabs(poor - 2) < 1e-12);
+        assert_true(nonpoor > 1 && nonpoor < 2);
+        assert_true(pi[5] == 0); /* size 0 */
+    }
+    mf_source(&m, &src);
+    load_plan(PI_PLAN(""), &p);
+    assert_int_equal(p.mc_replicates, 0);
+    for (int r = 0; r < 60; r++) {
+        struct draw d;
+        char seed[32];
+        snprintf(seed, sizeof seed, "enum-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            size_t k;
+            if (strcmp(s->stage, "village")) continue;
+            for (k = 0; k < m.nvillages && m.villages[k].code != s->village; k++) {}
+            assert_true(k < m.nvillages);
+            if (fabs(s->pi - pi[k]) > 1e-12)
+                fail_msg("village %lld: π %.17g, enumeration %.17g", (long long)s->village, s->pi,
+                         pi[k]);
+            assert_true(s->pi_se == 0);
+            seen[k] = 1;
+        }
+        draw_release(&d);
+    }
+    for (size_t k = 0; k < m.nvillages; k++) assert_int_equal(seen[k], pi[k] > 0);
+    plan_release(&p);
+    check_frequencies(PI_PLAN(""), &m, 3000, "village");
+}
+
+/* The plan may still ask for Monte Carlo (`monte_carlo`: R replicates of the same draw): the
+ * same villages, and π within its Monte-Carlo error of the exact one. */
+static void exact_pi_matches_monte_carlo(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan px, pm;
+    struct draw dx, dm;
+    struct error e;
+    int villages = 0;
+    (void)state;
+    pi_frame(&m);
+    mf_source(&m, &src);
+    load_plan(PI_PLAN(""), &px);
+    load_plan(PI_PLAN(",\"monte_carlo\":10000"), &pm);
+    draw_init(&dx);
+    draw_init(&dm);
+    assert_int_equal(sample_draw(&px, "mc-vs-exact", &src, 0, &dx, &e), 0);
+    assert_int_equal(sample_draw(&pm, "mc-vs-exact", &src, 0, &dm, &e), 0);
+    assert_int_equal(dx.nsels, dm.nsels);
+    for (size_t i = 0; i < dx.nsels; i++) {
+        const struct sel *a = &dx.sels[i], *b = &dm.sels[i];
+        assert_string_equal(a->unit, b->unit);
+        if (strcmp(a->stage, "village")) continue;
+        villages++;
+        assert_true(a->pi_se == 0 && b->pi_se > 0);
+        /* Fattorini's (hits + 1)/(R + 1) adds at most 1/R of bias */
+        if (fabs(a->pi - b->pi) > 4 * b->pi_se + 1e-4)
+            fail_msg("village %s: exact π %.5f, Monte Carlo %.5f ± %.5f", a->code, a->pi, b->pi,
+                     b->pi_se);
+    }
+    assert_true(villages >= 3); /* 2 poor, and 1 or 2 non-poor */
+    draw_release(&dx);
+    draw_release(&dm);
+    plan_release(&px);
+    plan_release(&pm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +774,7 @@ int main(void)
         cmocka_unit_test(district_rules),         cmocka_unit_test(row_order_independent),
         cmocka_unit_test(inclusion_probabilities), cmocka_unit_test(monte_carlo_probabilities),
         cmocka_unit_test(plan_errors),            cmocka_unit_test(team_lottery),
+        cmocka_unit_test(exact_pi_enumeration),   cmocka_unit_test(exact_pi_matches_monte_carlo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
