@@ -25,7 +25,8 @@
  *             says) with π = 1; each quota stratum (census households excluded) gives its n
  *             smallest tickets; shortfalls, in plan order, continue down each fallback
  *             stratum's own list; a stratum from which k of N units were taken (own quota
- *             plus units lent) has π = k/N; the next `reserve` units are listed as reserves.
+ *             plus units lent) has π = k/N; the next `reserve` units are listed as reserves
+ *             (skipping households the village-group census surveys anyway).
  *             Village-group census: in `group_census` sampled villages of a stratum (smallest
  *             tickets among its sampled villages) one group (smallest ticket) is surveyed
  *             whole; every household of a village of that stratum then has
@@ -774,7 +775,22 @@ struct hvillage {
     size_t *ranked[PLAN_MAX_QUOTAS]; /* each quota stratum's rows in ticket order */
     size_t nranked[PLAN_MAX_QUOTAS];
     size_t *by_id; /* all rows in household-id order (census and group-only output) */
+    size_t next[PLAN_MAX_QUOTAS]; /* each quota stratum's first untaken rank (0-based) */
 };
+
+/* The next `reserve` units of each quota stratum's own list after those taken, skipping
+ * households the village-group census surveys anyway (they are in the sample already). */
+static void assign_reserves(const struct plan *p, struct hvillage *hv)
+{
+    for (int q = 0; q < p->nquotas; q++) {
+        int res = 0;
+        for (size_t j = hv->next[q]; j < hv->nranked[q] && res < p->reserve; j++) {
+            struct hrow *r = &hv->rows[hv->ranked[q][j]];
+            if (r->group) continue;
+            r->reserve = ++res;
+        }
+    }
+}
 
 static int cmp_row_id(const void *a, const void *b, void *rows)
 {
@@ -880,13 +896,11 @@ static int draw_households(struct dctx *c, int county, struct hvillage *hv)
         }
         for (int q = 0; q < p->nquotas; q++) {
             int k = own[q] + lent[q];
-            int res = 0;
             for (size_t j = 0; j < nm[q]; j++) {
                 struct hrow *r = &hv->rows[members[q][j]];
                 r->pi_quota = nm[q] ? (double)k / (double)nm[q] : 0;
             }
-            for (size_t j = pos[q]; j < nm[q] && res < p->reserve; j++)
-                hv->rows[members[q][rk[q][j].idx]].reserve = ++res;
+            hv->next[q] = pos[q]; /* reserves: assign_reserves, after the group census */
         }
         hv->by_id = arena_alloc(&c->a, (n ? n : 1) * sizeof *hv->by_id);
         if (!hv->by_id) return oom(c);
@@ -1170,6 +1184,8 @@ static int draw_county(struct dctx *c, int county)
                 if (h->rows[i].h->grp == best) h->rows[i].group = 1;
         }
     }
+
+    for (size_t k = 0; k < np; k++) assign_reserves(p, &hv[k]);
 
     /* households into the draw, with their final π, in a canonical order: census (by id),
      * each quota stratum's chosen units (by rank), reserves (by rank), the village group's

@@ -767,6 +767,68 @@ static void exact_pi_matches_monte_carlo(void **state)
     plan_release(&pm);
 }
 
+/* issue 16 item 13: a reserve never falls on a household the village-group census surveys
+ * anyway; the next one of the stratum's list is taken instead, so every stratum lists
+ * min(reserve, what is left) reserves (docs/sampling.md §3). */
+static void reserves_skip_group_census(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct error e;
+    int groups_seen = 0;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    for (int v = 0; v < 2; v++) {
+        struct frame_village *fv = mf_village(&m, 340123, 101 + v, 201 + v, v == 0, 2, 50);
+        for (int g = 1; g <= 2; g++) {
+            mf_households_add(&m, fv->code, "exited_current", 5, g);
+            mf_households_add(&m, fv->code, "exited_earlier", 6, g);
+            mf_households_add(&m, fv->code, "general", 4, g);
+        }
+    }
+    mf_source(&m, &src);
+    load_plan(anhui_like, &p);
+    for (int r = 0; r < 40; r++) {
+        struct draw d;
+        char seed[32];
+        snprintf(seed, sizeof seed, "reserve-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *v = &d.sels[i];
+            static const struct {
+                const char *name;
+                int units;
+            } strata[] = {{"exited_current", 10}, {"exited_earlier", 12}, {"general", 8}};
+            if (strcmp(v->stage, "village")) continue;
+            for (size_t q = 0; q < 3; q++) {
+                int taken = 0, grouped = 0, reserves = 0, left, want;
+                for (size_t j = 0; j < d.nsels; j++) {
+                    const struct sel *h = &d.sels[j];
+                    if (strcmp(h->stage, "household") || h->village != v->village) continue;
+                    if (!strcmp(h->stratum, "group") && !strcmp(h->category, strata[q].name))
+                        grouped++, groups_seen++;
+                    if (strcmp(h->stratum, strata[q].name)) continue;
+                    if (h->reserve) reserves++, assert_false(h->group);
+                    else taken++;
+                }
+                left = strata[q].units - taken - grouped;
+                want = left < p.reserve ? left : p.reserve;
+                if (reserves != want)
+                    fail_msg("seed %s village %lld %s: %d reserves, %d expected (%d taken, %d "
+                             "only in the group)",
+                             seed, (long long)v->village, strata[q].name, reserves, want, taken,
+                             grouped);
+            }
+        }
+        draw_release(&d);
+    }
+    assert_true(groups_seen > 0);
+    plan_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -775,6 +837,7 @@ int main(void)
         cmocka_unit_test(inclusion_probabilities), cmocka_unit_test(monte_carlo_probabilities),
         cmocka_unit_test(plan_errors),            cmocka_unit_test(team_lottery),
         cmocka_unit_test(exact_pi_enumeration),   cmocka_unit_test(exact_pi_matches_monte_carlo),
+        cmocka_unit_test(reserves_skip_group_census),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
