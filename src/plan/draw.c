@@ -31,8 +31,8 @@
  *             tickets among its sampled villages) one group (smallest ticket) is surveyed
  *             whole; every household of a village of that stratum then has
  *             π = 1 − (1 − π_quota)(1 − π_group), π_group = (g/m)·(1/groups).
- *   project   per county the smallest tickets among county-level projects, per sampled
- *             village among its projects; paired-assistance counties also draw cooperation
+ *   project   per county the smallest tickets among all of its projects (seed 002: 县级抽查4个
+ *             项目 — village-level ones included), per sampled village among its projects; paired-assistance counties also draw cooperation
  *             projects and, per project, registered households of the project's village.
  *
  * Invariants: the result depends only on (plan, seed, frame contents); frames are never
@@ -1223,7 +1223,7 @@ static int draw_county(struct dctx *c, int county)
             memcpy(copy, fp, npj * sizeof *copy);
             fp = copy;
         }
-        /* county-level projects, then each sampled village's */
+        /* the county's projects, then each sampled village's */
         for (int level = 0; level <= (int)np; level++) {
             int64_t vill = level == 0 ? 0 : hv[level - 1].v->code;
             int want = level == 0 ? p->projects_per_county : p->projects_per_village;
@@ -1238,7 +1238,8 @@ static int draw_county(struct dctx *c, int county)
             which = arena_alloc(&c->a, (npj ? npj : 1) * sizeof *which);
             if (!ids || !which) return oom(c);
             for (size_t i = 0; i < npj; i++) {
-                if (fp[i].village != vill) continue;
+                /* the county's 4: from all of its projects (village-level ones included) */
+                if (level && fp[i].village != vill) continue;
                 ids[m] = arena_printf(&c->a, "project|%s|%s|%s", level ? "village" : "county",
                                       parent, fp[i].id);
                 if (!ids[m]) return oom(c);

@@ -829,6 +829,91 @@ static void reserves_skip_group_census(void **state)
     plan_release(&p);
 }
 
+/* issue 16 item 12, seed 002 五(五): "县级抽查4个项目、每个村抽查2个项目(包括到村项目和到户政策
+ * 项目)" — the county's 4 projects are drawn from all of its projects, not only those without
+ * a village (a county with 2 county-level and 6 village-level projects gets 4, each with
+ * π = 4/8). */
+struct pj_frame {
+    struct mem_frame m;
+    struct frame_project p[8];
+};
+
+static int pj_counties(void *ctx, const struct frame_county **out, size_t *n, struct error *e)
+{
+    return mf_counties(&((struct pj_frame *)ctx)->m, out, n, e);
+}
+static int pj_townships(void *ctx, int county, const struct frame_township **out, size_t *n,
+                        struct error *e)
+{
+    return mf_townships(&((struct pj_frame *)ctx)->m, county, out, n, e);
+}
+static int pj_villages(void *ctx, int county, const struct frame_village **out, size_t *n,
+                       struct error *e)
+{
+    return mf_villages(&((struct pj_frame *)ctx)->m, county, out, n, e);
+}
+static int pj_households(void *ctx, int64_t village, const struct frame_household **out,
+                         size_t *n, struct error *e)
+{
+    return mf_households(&((struct pj_frame *)ctx)->m, village, out, n, e);
+}
+static int pj_projects(void *ctx, int county, const struct frame_project **out, size_t *n,
+                       struct error *e)
+{
+    (void)county, (void)e;
+    *out = ((struct pj_frame *)ctx)->p;
+    *n = 8;
+    return 0;
+}
+
+static void county_projects_from_all(void **state)
+{
+    static struct pj_frame f;
+    struct frame_source src = {&f, pj_counties, pj_townships, pj_villages, pj_households,
+                               pj_projects};
+    struct plan p;
+    struct error e;
+    char *text = strdup(anhui_like), *at = strstr(text, "\"thresholds\"");
+    char *plan = malloc(strlen(text) + 64);
+    int hits[8] = {0}, reps = 400;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    mf_county(&f.m, 340123);
+    mf_village(&f.m, 340123, 101, 201, 1, 1, 10);
+    mf_village(&f.m, 340123, 102, 202, 0, 1, 10);
+    for (int k = 0; k < 8; k++) {
+        snprintf(f.p[k].id, sizeof f.p[k].id, "P340123-%04d", k + 1);
+        f.p[k].county = 340123;
+        f.p[k].village = k < 2 ? 0 : 340123101201 + k % 3; /* some in unsampled villages */
+    }
+    assert_non_null(at);
+    snprintf(plan, strlen(text) + 64, "%.*s\"projects\":{\"per_county\":4},%s",
+             (int)(at - text), text, at);
+    load_plan(plan, &p);
+    for (int r = 0; r < reps; r++) {
+        struct draw d;
+        char seed[32];
+        int county = 0;
+        snprintf(seed, sizeof seed, "projects-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            if (strcmp(s->stage, "project") || strcmp(s->stratum, "county")) continue;
+            county++;
+            assert_true(fabs(s->pi - 0.5) < 1e-15);
+            hits[atoi(s->code + 8) - 1]++;
+        }
+        assert_int_equal(county, 4);
+        draw_release(&d);
+    }
+    for (int k = 0; k < 8; k++) /* each in half the draws, within 4 binomial s.e. */
+        assert_true(fabs(hits[k] / (double)reps - 0.5) < 4 * sqrt(0.25 / reps));
+    plan_release(&p);
+    free(text);
+    free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,7 +922,7 @@ int main(void)
         cmocka_unit_test(inclusion_probabilities), cmocka_unit_test(monte_carlo_probabilities),
         cmocka_unit_test(plan_errors),            cmocka_unit_test(team_lottery),
         cmocka_unit_test(exact_pi_enumeration),   cmocka_unit_test(exact_pi_matches_monte_carlo),
-        cmocka_unit_test(reserves_skip_group_census),
+        cmocka_unit_test(reserves_skip_group_census), cmocka_unit_test(county_projects_from_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
