@@ -24,9 +24,11 @@ static const char help[] =
     "       quote, a threshold's words, or the plan's own choice with its reason; exit 2 if\n"
     "       any number has none (UNSOURCED) or a source names no number (STALE).\n"
     "show   prints what the plan will do, stage by stage.\n"
-    "power  before fieldwork / 抽样方案检验: draws the plan once on the registry of --db, then\n"
-    "       simulates each county's outcomes at the threshold and at a clearly better rate\n"
-    "       (half the threshold; for approval half the shortfall) --reps times (default 400),\n"
+    "power  before fieldwork / 抽样方案检验: draws the plan 10 times on the registry of --db\n"
+    "       (seeds power|1 … power|10; the counties of the first draw), then simulates each\n"
+    "       county's outcomes at the threshold and at a clearly better rate (half the\n"
+    "       threshold; for approval half the shortfall) --reps times (default 400), averaged\n"
+    "       over the draws (households: their mean number per draw),\n"
     "       with villages clustered by --icc (default 0.05); prints the expected interval\n"
     "       half-width and the power to call the better county clearly within, and lists\n"
     "       the counties the plan cannot decide (power below 80%).\n"
@@ -81,10 +83,10 @@ static int power(int argc, char **argv)
         plan_release(&p);
         return cli_fail(&e);
     }
-    printf("power of plan %s on this registry (%lld replicates, village ICC %.2f)\n"
+    printf("power of plan %s on this registry (%lld replicates over %d draws, village ICC %.2f)\n"
            "can the plan tell a county at the threshold from a clearly better one?\n\n"
            "%-8s %-12s %9s %10s %12s %8s %12s  %s\n",
-           p.id, (long long)reps, icc, "county", "indicator", "threshold", "households",
+           p.id, (long long)reps, POWER_DRAWS, icc, "county", "indicator", "threshold", "households",
            "half-width", "power", "flags from", "decides");
     for (size_t i = 0; i < n; i++) {
         const struct power_row *r = &rows[i];

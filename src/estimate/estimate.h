@@ -162,21 +162,30 @@ int export_analysis(struct store *s, const char *sample, const char *path, const
 
 /* ---------------------------------------------------------------- power */
 
+/* plan_power draws the plan this many times (seeds power|1 … power|POWER_DRAWS) and averages
+ * over the draws: a plan whose structure varies from draw to draw (a village-group census
+ * adds a whole group's households) is judged by its average, not by one draw. */
+#define POWER_DRAWS 10
+
 struct power_row {
     int county;
     char name[64];
     enum indicator ind;
     double threshold;
-    int64_t expected_n;  /* households expected in the denominator */
+    int64_t expected_n;  /* households expected in the denominator: mean_n rounded */
+    double mean_n;       /* their mean over the draws */
+    int draws;           /* draws averaged over (1 for a stored sample) */
     double half_width;   /* expected interval half-width at p = threshold */
     double power;        /* P(clearly within | p = threshold / 2) */
     int decides;         /* power >= 0.8 */
     double detectable;   /* the least-favourable true rate on a grid that the plan calls clearly
                             outside with 80% power (NaN: none up to 50% / down to 50%) */
 };
-/* Before fieldwork: draws the plan once on the registry for its structure, then simulates
- * outcomes at p = threshold and p = threshold/2 (with a village intra-class correlation icc)
- * `reps` times per county and indicator. Caller frees *rows. */
+/* Before fieldwork: draws the plan POWER_DRAWS times on the registry for its structure (the
+ * counties of the first draw, each county's villages and households in every draw), then
+ * simulates outcomes at p = threshold and p = threshold/2 (with a village intra-class
+ * correlation icc) `reps` times per county and indicator, replicate r on draw r mod
+ * POWER_DRAWS. Caller frees *rows. */
 int plan_power(struct store *s, const struct plan *p, int reps, double icc,
                struct power_row **rows, size_t *n, struct error *e);
 /* The same for the stored sample `sample`: its recorded villages, households and π (no new

@@ -1,11 +1,18 @@
 /*
  * power.c — before fieldwork: can this plan decide? (estimate.h plan_power, DESIGN §7).
  *
- * The plan is drawn once on the registry (in memory: nothing is stored) to obtain its
- * structure — per county the sampled villages with their strata and π, and the households
- * of each indicator's denominator with their π and persons. Then, per county and indicator,
- * outcomes are simulated `reps` times at two true rates and estimated exactly as `pinggu
- * indicators` will (weighted ratio, linearised variance over villages, Korn–Graubard):
+ * The plan is drawn POWER_DRAWS times on the registry (in memory: nothing is stored) to obtain
+ * its structure — per county the sampled villages with their strata and π, and the households
+ * of each indicator's denominator with their π and persons. The counties are those of the
+ * first draw (seed power|1); each county is drawn again with seeds power|2 … power|10 (the
+ * plan restricted to it: every stage below the county has its own tickets, so this is the
+ * county's part of the whole plan's draw with that seed). A plan's structure varies from draw
+ * to draw (a village-group census adds a whole group's households, 49 in one draw and 231 in
+ * another), so the figures are averaged over the draws as well as over the outcomes, as the
+ * simulation study (bench/estimation.sh) does. Then, per county and indicator, outcomes are
+ * simulated `reps` times at two true rates — replicate r on draw r mod 10 — and estimated
+ * exactly as `pinggu indicators` will (weighted ratio, linearised variance over villages,
+ * Korn–Graubard):
  *   at p = threshold: the expected half-width of the 95% interval;
  *   at p = the "clearly better" rate — half the threshold for a rate that must stay below it
  *     (wrong exit, missed), half the shortfall for a rate that must reach it (approval 90% →
@@ -17,8 +24,7 @@
  * samples — "a county would have to be at 15% before this plan flags it".
  *
  * sample_power does the same for a stored sample (the report's "what this sample can decide"):
- * its recorded selections and π instead of a fresh draw, so a Monte-Carlo plan is not drawn
- * again.
+ * its recorded selections and π, the one draw that was made (nothing to average over).
  *
  * Outcomes are clustered: each village draws its own rate from a Beta distribution with
  * mean p and intra-class correlation icc (beta-binomial), then each household its outcome
@@ -120,19 +126,18 @@ struct rows {
     size_t n, cap;
 };
 
-/* Simulates one county of draw d (its county selection cs) for each indicator. */
-static int power_county(const struct plan *p, const struct draw *d, const struct sel *cs,
-                        persons_fn persons, void *pctx, const char *cname, const char *region,
-                        int reps, double icc, struct rows *out, struct error *e)
+/* The households of one county in one draw, per indicator (0 wrong exit: exited; 1 missed:
+ * general; 2 approval: both), in village order then draw order; nvill villages. Caller frees
+ * h[0..3) (NULL on error). */
+static int gather_county(const struct draw *d, int county, persons_fn persons, void *pctx,
+                         struct ph *h[3], size_t nh[3], int *nvill_out, struct error *e)
 {
-    struct ph *h[3] = {NULL, NULL, NULL};
-    size_t nh[3] = {0, 0, 0};
     char names[64][32];
     int nnames = 0, nvill = 0, rc = 0;
     struct pvill *vill = mem_alloc((d->nsels + 1) * sizeof *vill);
     struct pord *hs = mem_alloc((d->nsels + 1) * sizeof *hs);
     size_t nhs = 0;
-    for (int k = 0; k < 3; k++) h[k] = mem_alloc((d->nsels + 1) * sizeof *h[k]);
+    for (int k = 0; k < 3; k++) h[k] = mem_alloc((d->nsels + 1) * sizeof *h[k]), nh[k] = 0;
     if (!h[0] || !h[1] || !h[2] || !vill || !hs) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
@@ -141,7 +146,7 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
     for (size_t i = 0; i < d->nsels; i++) {
         const struct sel *v = &d->sels[i];
         int si = -1;
-        if (strcmp(v->stage, "village") || v->county != cs->county) continue;
+        if (strcmp(v->stage, "village") || v->county != county) continue;
         for (int k = 0; k < nnames; k++)
             if (!strcmp(names[k], v->stratum)) si = k;
         if (si < 0 && nnames < 64) {
@@ -157,7 +162,7 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
     for (size_t j = 0; j < d->nsels; j++) {
         const struct sel *u = &d->sels[j];
         int cat, kind, vi;
-        if (strcmp(u->stage, "household") || u->reserve || u->county != cs->county) continue;
+        if (strcmp(u->stage, "household") || u->reserve || u->county != county) continue;
         for (vi = 0; vi < nvill && vill[vi].code != u->village; vi++) {}
         if (vi == nvill) continue;
         cat = category_parse(u->category);
@@ -179,19 +184,61 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
         if (hs[j].kind & 2) h[1][nh[1]++] = hs[j].h;
         h[2][nh[2]++] = hs[j].h;
     }
+    *nvill_out = nvill;
+out:
+    mem_free(vill);
+    mem_free(hs);
+    if (rc)
+        for (int k = 0; k < 3; k++) mem_free(h[k]), h[k] = NULL;
+    return rc;
+}
+
+/* One county's structure in nd draws: per draw and indicator its households. */
+struct pdraws {
+    int nd;
+    struct ph *h[POWER_DRAWS][3];
+    size_t nh[POWER_DRAWS][3];
+    int nvill[POWER_DRAWS];
+};
+
+static void pdraws_free(struct pdraws *x)
+{
+    for (int i = 0; i < x->nd; i++)
+        for (int k = 0; k < 3; k++) mem_free(x->h[i][k]);
+    x->nd = 0;
+}
+
+/* Simulates one county (its structure in x->nd draws) for each indicator: replicate r uses
+ * draw r mod (the draws with households in the indicator's denominator), so every figure is
+ * averaged over the draw as well as over the outcomes. */
+static int power_county(const struct plan *p, const struct pdraws *x, int county,
+                        const char *cname, const char *region, int reps, double icc,
+                        struct rows *out, struct error *e)
+{
+    int rc = 0, maxvill = 0;
+    for (int i = 0; i < x->nd; i++)
+        if (x->nvill[i] > maxvill) maxvill = x->nvill[i];
     for (int k = 0; k < 3; k++) {
         static const enum indicator ind[3] = {IND_WRONG_EXIT, IND_MISSED, IND_APPROVAL};
         const struct plan_threshold *t = plan_threshold_for(p, indicator_code(ind[k]), region);
         struct obs *o;
-        double *vp, hw = 0, better, det = NAN;
-        int good = 0, counted = 0;
-        struct rng rng = {(uint64_t)cs->county * 1000003u + (uint64_t)k};
+        double *vp, hw = 0, better, det = NAN, nsum = 0;
+        int good = 0, counted = 0, use[POWER_DRAWS], nuse = 0;
+        size_t maxn = 0;
+        struct rng rng = {(uint64_t)county * 1000003u + (uint64_t)k};
         struct power_row *r;
         int lower_is_better;
-        if (!t || !nh[k]) continue;
+        if (!t) continue;
+        for (int i = 0; i < x->nd; i++)
+            if (x->nh[i][k]) {
+                use[nuse++] = i;
+                nsum += (double)x->nh[i][k];
+                if (x->nh[i][k] > maxn) maxn = x->nh[i][k];
+            }
+        if (!nuse) continue;
         lower_is_better = t->op == PLAN_LT || t->op == PLAN_LE;
-        o = mem_alloc(nh[k] * sizeof *o);
-        vp = mem_alloc((size_t)(nvill + 1) * sizeof *vp);
+        o = mem_alloc(maxn * sizeof *o);
+        vp = mem_alloc((size_t)(maxvill + 1) * sizeof *vp);
         if (!o || !vp) {
             mem_free(o);
             mem_free(vp);
@@ -200,12 +247,15 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
         }
         better = lower_is_better ? t->value / 2 : 1 - (1 - t->value) / 2;
         for (int rep = 0; rep < reps; rep++) {
-            struct est x;
-            simulate(h[k], nh[k], t->value, icc, k < 2, &rng, o, vp, nvill, &x);
-            if (x.valid && isfinite(x.lower)) hw += (x.upper - x.lower) / 2, counted++;
-            simulate(h[k], nh[k], better, icc, k < 2, &rng, o, vp, nvill, &x);
-            if (x.valid && isfinite(x.lower) && plan_op_holds(t->op, x.lower, t->value) &&
-                plan_op_holds(t->op, x.upper, t->value))
+            int di = use[rep % nuse];
+            const struct ph *hh = x->h[di][k];
+            size_t n = x->nh[di][k];
+            struct est est;
+            simulate(hh, n, t->value, icc, k < 2, &rng, o, vp, x->nvill[di], &est);
+            if (est.valid && isfinite(est.lower)) hw += (est.upper - est.lower) / 2, counted++;
+            simulate(hh, n, better, icc, k < 2, &rng, o, vp, x->nvill[di], &est);
+            if (est.valid && isfinite(est.lower) && plan_op_holds(t->op, est.lower, t->value) &&
+                plan_op_holds(t->op, est.upper, t->value))
                 good++;
         }
         /* the other side: how bad must a county be to be called clearly outside? A rate that
@@ -221,10 +271,13 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
                 int flagged = 0, rr = reps < 200 ? reps : 200;
                 if (pt > 0.5 && lower_is_better) break;
                 for (int rep = 0; rep < rr; rep++) {
-                    struct est x;
-                    simulate(h[k], nh[k], pt, icc, k < 2, &rng, o, vp, nvill, &x);
-                    if (x.valid && isfinite(x.lower) && !plan_op_holds(t->op, x.lower, t->value) &&
-                        !plan_op_holds(t->op, x.upper, t->value))
+                    int di = use[rep % nuse];
+                    struct est est;
+                    simulate(x->h[di][k], x->nh[di][k], pt, icc, k < 2, &rng, o, vp,
+                             x->nvill[di], &est);
+                    if (est.valid && isfinite(est.lower) &&
+                        !plan_op_holds(t->op, est.lower, t->value) &&
+                        !plan_op_holds(t->op, est.upper, t->value))
                         flagged++;
                 }
                 if (flagged >= 0.8 * rr) det = pt;
@@ -243,27 +296,29 @@ static int power_county(const struct plan *p, const struct draw *d, const struct
         }
         r = &out->r[out->n++];
         memset(r, 0, sizeof *r);
-        r->county = cs->county;
+        r->county = county;
         snprintf(r->name, sizeof r->name, "%s", cname);
         r->ind = ind[k];
         r->threshold = t->value;
-        r->expected_n = (int64_t)nh[k];
+        r->draws = x->nd;
+        r->mean_n = nsum / x->nd; /* a draw without such households counts 0 */
+        r->expected_n = (int64_t)floor(r->mean_n + 0.5);
         r->half_width = counted ? hw / counted : NAN;
         r->power = (double)good / reps;
         r->decides = r->power >= 0.8;
         r->detectable = det;
     }
-out:
-    for (int k = 0; k < 3; k++) mem_free(h[k]);
-    mem_free(vill);
-    mem_free(hs);
     return rc;
 }
 
-/* Every county of draw d; rows sorted by county and indicator. */
+/* Further draws of one county for plan_power (NULL for a stored sample): fills x->h[1..]. */
+typedef int (*more_fn)(void *ctx, int county, struct pdraws *x, struct error *e);
+
+/* Every county of draw d (with more's further draws of it); rows sorted by county and
+ * indicator. */
 static int power_draw(struct store *s, const struct plan *p, const struct draw *d,
-                      persons_fn persons, void *pctx, int reps, double icc,
-                      struct power_row **rows, size_t *nrows, struct error *e)
+                      persons_fn persons, void *pctx, more_fn more, void *mctx, int reps,
+                      double icc, struct power_row **rows, size_t *nrows, struct error *e)
 {
     struct rows out = {0};
     struct stmt *st = NULL;
@@ -272,6 +327,7 @@ static int power_draw(struct store *s, const struct plan *p, const struct draw *
     for (size_t ci = 0; !rc && ci < d->nsels; ci++) {
         const struct sel *cs = &d->sels[ci];
         char cname[64] = "", region[16] = "";
+        struct pdraws x;
         if (strcmp(cs->stage, "county")) continue;
         stmt_reset(st);
         stmt_bind_int(st, 1, cs->county);
@@ -279,7 +335,13 @@ static int power_draw(struct store *s, const struct plan *p, const struct draw *
             snprintf(cname, sizeof cname, "%s", stmt_text(st, 0));
             snprintf(region, sizeof region, "%s", stmt_text(st, 1));
         }
-        rc = power_county(p, d, cs, persons, pctx, cname, region, reps, icc, &out, e);
+        memset(&x, 0, sizeof x);
+        rc = gather_county(d, cs->county, persons, pctx, x.h[0], x.nh[0], &x.nvill[0], e);
+        if (rc) break;
+        x.nd = 1;
+        if (more) rc = more(mctx, cs->county, &x, e);
+        if (!rc) rc = power_county(p, &x, cs->county, cname, region, reps, icc, &out, e);
+        pdraws_free(&x);
     }
     stmt_finalize(st);
     if (rc) {
@@ -292,15 +354,70 @@ static int power_draw(struct store *s, const struct plan *p, const struct draw *
     return 0;
 }
 
+/* Households' persons from a registry provider, one village's households held at a time (the
+ * draw lists a village's households together). */
+struct pcache {
+    const struct frame_source *src;
+    int64_t village;
+    struct frame_household *fh; /* owned */
+    size_t n;
+    int loaded;
+};
+
 static double frame_persons(void *ctx, const struct sel *u)
 {
-    const struct frame_source *src = ctx;
-    const struct frame_household *fh;
-    size_t nfh;
-    if (!src->households(src->ctx, u->village, &fh, &nfh, NULL))
-        for (size_t q = 0; q < nfh; q++)
-            if (!strcmp(fh[q].id, u->code)) return fh[q].persons;
+    struct pcache *c = ctx;
+    if (!c->loaded || c->village != u->village) {
+        const struct frame_household *fh;
+        size_t nfh;
+        struct frame_household *copy;
+        c->loaded = 0;
+        if (c->src->households(c->src->ctx, u->village, &fh, &nfh, NULL)) return 3;
+        copy = mem_realloc(c->fh, (nfh ? nfh : 1) * sizeof *copy);
+        if (!copy) return 3;
+        memcpy(copy, fh, nfh * sizeof *copy);
+        c->fh = copy, c->n = nfh, c->village = u->village, c->loaded = 1;
+    }
+    for (size_t q = 0; q < c->n; q++)
+        if (!strcmp(c->fh[q].id, u->code)) return c->fh[q].persons;
     return 3;
+}
+
+/* plan_power's further draws of a county: the plan restricted to that county (every eligible
+ * county's villages and households are drawn with their own tickets, so the county's draw is
+ * the same as in a draw of the whole plan with that seed), seeds power|2 … power|D. */
+struct more_ctx {
+    struct store *s;
+    struct plan one; /* shallow copy of the plan: never released */
+};
+
+static int more_draws(void *ctx, int county, struct pdraws *x, struct error *e)
+{
+    struct more_ctx *m = ctx;
+    int rc = 0;
+    m->one.county = county;
+    for (int k = 2; k <= POWER_DRAWS && !rc; k++) {
+        struct frame_registry *reg = NULL;
+        struct frame_source src;
+        struct pcache pc = {0};
+        struct draw d;
+        char seed[32];
+        snprintf(seed, sizeof seed, "power|%d", k);
+        rc = frame_registry_new(m->s, &m->one, &reg, e);
+        if (rc) break;
+        frame_registry_source(reg, &src);
+        pc.src = &src;
+        draw_init(&d);
+        rc = sample_draw(&m->one, seed, &src, 0, &d, e);
+        if (!rc)
+            rc = gather_county(&d, county, frame_persons, &pc, x->h[x->nd], x->nh[x->nd],
+                               &x->nvill[x->nd], e);
+        if (!rc) x->nd++;
+        draw_release(&d);
+        mem_free(pc.fh);
+        frame_registry_free(reg);
+    }
+    return rc;
 }
 
 int plan_power(struct store *s, const struct plan *p, int reps, double icc,
@@ -308,6 +425,8 @@ int plan_power(struct store *s, const struct plan *p, int reps, double icc,
 {
     struct frame_registry *reg = NULL;
     struct frame_source src;
+    struct pcache pc = {0};
+    struct more_ctx m;
     struct draw d;
     int rc;
     draw_init(&d);
@@ -316,9 +435,17 @@ int plan_power(struct store *s, const struct plan *p, int reps, double icc,
     rc = frame_registry_new(s, p, &reg, e);
     if (rc) return rc;
     frame_registry_source(reg, &src);
-    rc = sample_draw(p, "power", &src, 0, &d, e);
-    if (!rc) rc = power_draw(s, p, &d, frame_persons, &src, reps, icc, rows, nrows, e);
+    pc.src = &src;
+    m.s = s;
+    m.one = *p;
+    m.one.county_sample = 0; /* the county is given: draw it */
+    m.one.covert_max = 0;
+    m.one.projects_per_county = m.one.projects_per_village = m.one.paired_projects = 0;
+    rc = sample_draw(p, "power|1", &src, 0, &d, e);
+    if (!rc)
+        rc = power_draw(s, p, &d, frame_persons, &pc, more_draws, &m, reps, icc, rows, nrows, e);
     draw_release(&d);
+    mem_free(pc.fh);
     frame_registry_free(reg);
     return rc;
 }
@@ -387,7 +514,7 @@ int sample_power(struct store *s, const char *sample, int reps, double icc,
     if (rc == STORE_ROW) rc = error_set(e, ERR_NOMEM, "out of memory");
     stmt_finalize(st);
     if (rc < 0) goto out;
-    rc = power_draw(s, &p, &d, stored_persons, pers, reps, icc, rows, nrows, e);
+    rc = power_draw(s, &p, &d, stored_persons, pers, NULL, NULL, reps, icc, rows, nrows, e);
 out:
     mem_free(pers);
     draw_release(&d);

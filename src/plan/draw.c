@@ -13,21 +13,26 @@
  *             tickets, π = k/N within the township), or the plan's strata in order: equal
  *             probability (smallest tickets, π = k/N) or randomised systematic πps by size
  *             with certainty units (π exact). With the distinct-township rule the strata are
- *             drawn in order, each excluding townships already used, a πps stratum
- *             redrawing its start until its own units are in distinct townships; π is then
- *             intractable and estimated by repeating the village stage with seeds
- *             SEED|mc|1..R (Fattorini: π̂ = (hits+1)/(R+1), with its Monte-Carlo error).
+ *             drawn in order, each unit by successive sampling among the units whose
+ *             township is still free (equal probability: the next smallest ticket; πps: draw
+ *             k takes the unit where u·W falls in the cumulative sizes in ticket order, u from
+ *             the ticket of draw|village|STRATUM|COUNTY|k); π is exact, by a recursion over
+ *             the sets of townships used (village_pi_exact). A plan that asks for it
+ *             (`monte_carlo`: R), or a stage too large for the recursion, gets π by
+ *             repeating the village stage with seeds SEED|mc|1..R instead (Fattorini:
+ *             π̂ = (hits+1)/(R+1), with its Monte-Carlo error).
  *   household per sampled village: census households (returned, edge, monitored as the plan
  *             says) with π = 1; each quota stratum (census households excluded) gives its n
  *             smallest tickets; shortfalls, in plan order, continue down each fallback
  *             stratum's own list; a stratum from which k of N units were taken (own quota
- *             plus units lent) has π = k/N; the next `reserve` units are listed as reserves.
+ *             plus units lent) has π = k/N; the next `reserve` units are listed as reserves
+ *             (skipping households the village-group census surveys anyway).
  *             Village-group census: in `group_census` sampled villages of a stratum (smallest
  *             tickets among its sampled villages) one group (smallest ticket) is surveyed
  *             whole; every household of a village of that stratum then has
  *             π = 1 − (1 − π_quota)(1 − π_group), π_group = (g/m)·(1/groups).
- *   project   per county the smallest tickets among county-level projects, per sampled
- *             village among its projects; paired-assistance counties also draw cooperation
+ *   project   per county the smallest tickets among all of its projects (seed 002: 县级抽查4个
+ *             项目 — village-level ones included), per sampled village among its projects; paired-assistance counties also draw cooperation
  *             projects and, per project, registered households of the project's village.
  *
  * Invariants: the result depends only on (plan, seed, frame contents); frames are never
@@ -434,39 +439,62 @@ static int select_villages(struct dctx *c, struct arena *a, const char *seed_hex
             double *x = arena_alloc(a, (m ? m : 1) * sizeof *x);
             double *pi = arena_alloc(a, (m ? m : 1) * sizeof *pi);
             unsigned char *sel = arena_alloc(a, m ? m : 1), *cert = arena_alloc(a, m ? m : 1);
-            int accepted = 0;
             if (!x || !pi || !sel || !cert) return oom(c);
             for (size_t k = 0; k < m; k++) x[k] = vsize(st, &v[which[r[k].idx]]);
-            for (int attempt = 0; attempt < 100 && !accepted; attempt++) {
+            if (p->distinct_townships) {
+                /* successive πps: n draws, each with probability proportional to size among
+                 * the units whose township is still free (π by village_pi_exact) */
+                memset(sel, 0, m);
+                memset(cert, 0, m);
+                for (int k = 1; k <= st->n; k++) {
+                    char did[128], t[TICKET_MAX];
+                    double total = 0, cum = 0, target;
+                    size_t eligible = 0, last = m;
+                    int pick = -1, equal;
+                    for (size_t j = 0; j < m; j++) {
+                        if (sel[j] || township_used(used, nused, v[which[r[j].idx]].township))
+                            continue;
+                        total += x[j];
+                        eligible++;
+                    }
+                    if (!eligible) break; /* the stratum is short */
+                    equal = !(total > 0); /* no sizes left: equal probability */
+                    if (equal) total = (double)eligible;
+                    snprintf(did, sizeof did, "draw|village|%s|%d|%d", st->name, county, k);
+                    ticket_of(seed_hex, did, t);
+                    target = ticket_fraction(t) * total;
+                    for (size_t j = 0; j < m && pick < 0; j++) {
+                        double w;
+                        if (sel[j] || township_used(used, nused, v[which[r[j].idx]].township))
+                            continue;
+                        w = equal ? 1.0 : x[j];
+                        if (w <= 0) continue;
+                        last = j;
+                        cum += w;
+                        if (cum > target) pick = (int)j;
+                    }
+                    if (pick < 0) pick = (int)last; /* rounding at the very end of the range */
+                    sel[pick] = 1;
+                    used[nused++] = v[which[r[pick].idx]].township;
+                }
+                /* recorded in ticket order, like every stage; π: village_pi_exact */
+                for (size_t k = 0; k < m; k++) {
+                    if (!sel[k]) continue;
+                    picks[np].stratum = si;
+                    picks[np].idx = which[r[k].idx];
+                    picks[np].rank = (int)k + 1;
+                    picks[np].certainty = 0;
+                    picks[np].ticket = r[k].ticket;
+                    picks[np].pi = -1;
+                    np++;
+                }
+                continue;
+            }
+            {
                 char sid[128], t[TICKET_MAX];
-                int dup = 0;
-                if (attempt)
-                    snprintf(sid, sizeof sid, "start|village|%s|%d|%d", st->name, county, attempt);
-                else
-                    snprintf(sid, sizeof sid, "start|village|%s|%d", st->name, county);
+                snprintf(sid, sizeof sid, "start|village|%s|%d", st->name, county);
                 ticket_of(seed_hex, sid, t);
                 systematic(x, m, st->n, ticket_fraction(t), sel, pi, cert);
-                if (p->distinct_townships) {
-                    for (size_t k = 0; k < m && !dup; k++) {
-                        if (!sel[k]) continue;
-                        for (size_t j = k + 1; j < m && !dup; j++)
-                            dup = sel[j] && v[which[r[j].idx]].township ==
-                                                v[which[r[k].idx]].township;
-                    }
-                }
-                accepted = !dup;
-            }
-            if (!accepted) { /* no start gave distinct townships: the smallest tickets */
-                int got = 0;
-                memset(sel, 0, m);
-                for (size_t k = 0; k < m && got < st->n; k++) {
-                    int t = v[which[r[k].idx]].township, clash = 0;
-                    for (size_t j = 0; j < k; j++)
-                        clash |= sel[j] && v[which[r[j].idx]].township == t;
-                    if (clash || x[k] <= 0) continue;
-                    sel[k] = 1;
-                    got++;
-                }
             }
             for (size_t k = 0; k < m; k++) {
                 if (!sel[k]) continue;
@@ -477,7 +505,6 @@ static int select_villages(struct dctx *c, struct arena *a, const char *seed_hex
                 picks[np].ticket = r[k].ticket;
                 picks[np].pi = pi[k];
                 np++;
-                if (p->distinct_townships) used[nused++] = v[which[r[k].idx]].township;
             }
         }
     }
@@ -486,17 +513,239 @@ static int select_villages(struct dctx *c, struct arena *a, const char *seed_hex
     return 0;
 }
 
+/* ------------------------------------------------------------------ exact π */
+
+/* The distinct-township rule draws the plan's strata in order, each village by successive
+ * sampling: every draw takes one unit of the stratum among those whose township is still free,
+ * with probability proportional to its size (1 in an equal-probability stratum; 1 as well when
+ * every free unit has size 0). What a later draw can take depends only on the set of townships
+ * used so far, so the inclusion probabilities follow from a recursion over those sets:
+ *
+ *   P₀({}) = 1;  at draw d of stratum s, from each set S with probability P(S):
+ *     W(S) = Σ_{t∉S} X_s(t)   (X_s(t): total size of stratum s's villages in township t)
+ *     village v of s in a township t ∉ S is taken with probability P(S)·x_v/W(S),
+ *     and S ∪ {t} is reached with P(S)·X_s(t)/W(S);  a set with no free unit passes on as is.
+ *   π_v = Σ over draws and sets of P(S)·x_v/W(S).
+ *
+ * The sets are sorted small arrays of township indices (townships numbered by ascending code,
+ * villages read in ascending code), merged after every draw in a canonical order, so π is the
+ * same bit for bit for the same frame whatever the order in which the frame is served. */
+
+#define PI_MAX_DRAWS 32
+#define PI_MONTE_CARLO_DEFAULT 10000
+#define PI_MAX_STATES 262144
+
+struct pstate {
+    uint16_t t[PI_MAX_DRAWS];
+    uint8_t len;
+    uint32_t seq;
+    double p;
+};
+
+static int cmp_pstate(const void *a, const void *b)
+{
+    const struct pstate *x = a, *y = b;
+    int c;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    c = memcmp(x->t, y->t, x->len * sizeof x->t[0]);
+    if (c) return c;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int cmp_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_vidx(const void *a, const void *b, void *ctx)
+{
+    const struct frame_village *v = ctx;
+    int64_t x = v[*(const size_t *)a].code, y = v[*(const size_t *)b].code;
+    return (x > y) - (x < y);
+}
+
+static int in_stratum(const struct plan_vstratum *st, const struct frame_village *v)
+{
+    return st->poor < 0 || v->poor == st->poor;
+}
+
+static double unit_size(const struct plan_vstratum *st, const struct frame_village *v)
+{
+    double x = st->weighted ? vsize(st, v) : 1.0;
+    return x > 0 ? x : 0;
+}
+
+static int village_pi_exact(const struct plan *p, const struct frame_village *v, size_t nv, double *pi,
+                     int *too_big, struct error *e)
+{
+    size_t *order = NULL, nt = 0, nst = 0, cap = 0, nnew = 0;
+    int64_t *tcode = NULL;
+    uint16_t *tof = NULL;
+    double *X = NULL, *C = NULL, *accw = NULL, *accc = NULL;
+    struct pstate *st = NULL, *nw = NULL;
+    unsigned char *mark = NULL;
+    int S = p->nvstrata, draws = 0, done = 0, rc = 0;
+    *too_big = 0;
+    for (int s = 0; s < S; s++) draws += p->vstrata[s].n;
+    for (size_t i = 0; i < nv; i++) pi[i] = 0;
+    if (draws > PI_MAX_DRAWS) {
+        *too_big = 1;
+        return 0;
+    }
+    order = mem_alloc((nv ? nv : 1) * sizeof *order);
+    tcode = mem_alloc((nv ? nv : 1) * sizeof *tcode);
+    tof = mem_alloc((nv ? nv : 1) * sizeof *tof);
+    if (!order || !tcode || !tof) goto nomem;
+    /* townships by ascending code; villages by ascending code */
+    for (size_t i = 0; i < nv; i++) order[i] = i, tcode[i] = v[i].township;
+    qsort_r(order, nv, sizeof *order, cmp_vidx, (void *)v);
+    qsort(tcode, nv, sizeof *tcode, cmp_int64);
+    for (size_t i = 0; i < nv; i++)
+        if (!nt || tcode[nt - 1] != tcode[i]) tcode[nt++] = tcode[i];
+    if (nt > 65535) {
+        *too_big = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < nv; i++) {
+        int64_t *f = bsearch(&(int64_t){v[i].township}, tcode, nt, sizeof *tcode, cmp_int64);
+        tof[i] = (uint16_t)(f - tcode);
+    }
+    X = mem_calloc((size_t)S * nt + 1, sizeof *X);
+    C = mem_calloc((size_t)S * nt + 1, sizeof *C);
+    accw = mem_calloc((size_t)S * nt + 1, sizeof *accw);
+    accc = mem_calloc((size_t)S * nt + 1, sizeof *accc);
+    mark = mem_calloc(nt + 1, 1);
+    cap = 1024;
+    st = mem_alloc(cap * sizeof *st);
+    nw = mem_alloc(cap * sizeof *nw);
+    if (!X || !C || !accw || !accc || !mark || !st || !nw) goto nomem;
+    for (int s = 0; s < S; s++)
+        for (size_t k = 0; k < nv; k++) {
+            const struct frame_village *fv = &v[order[k]];
+            if (!in_stratum(&p->vstrata[s], fv)) continue;
+            X[(size_t)s * nt + tof[order[k]]] += unit_size(&p->vstrata[s], fv);
+            C[(size_t)s * nt + tof[order[k]]] += 1;
+        }
+    memset(&st[0], 0, sizeof st[0]);
+    st[0].p = 1;
+    nst = 1;
+    for (int s = 0; s < S; s++) {
+        const double *Xs = X + (size_t)s * nt, *Cs = C + (size_t)s * nt;
+        double *aw = accw + (size_t)s * nt, *ac = accc + (size_t)s * nt;
+        for (int j = 0; j < p->vstrata[s].n; j++) {
+            int last = ++done == draws;
+            nnew = 0;
+            for (size_t q = 0; q < nst; q++) {
+                const struct pstate *from = &st[q];
+                double W = 0, Cn = 0;
+                const double *by;
+                for (int k = 0; k < from->len; k++) mark[from->t[k]] = 1;
+                for (size_t t = 0; t < nt; t++)
+                    if (!mark[t]) W += Xs[t], Cn += Cs[t];
+                by = W > 0 ? Xs : Cs;
+                if (Cn > 0 && !(W > 0)) W = Cn;
+                for (size_t t = 0; t < nt && Cn > 0; t++) {
+                    if (mark[t] || !(by[t] > 0)) continue;
+                    if (by == Xs) aw[t] += from->p / W;
+                    else ac[t] += from->p / W;
+                }
+                for (int k = 0; k < from->len; k++) mark[from->t[k]] = 0;
+                if (last) continue;
+                /* the sets reached from this one */
+                for (size_t t = 0; t < nt + 1; t++) {
+                    struct pstate *to;
+                    int at = 0;
+                    if (t < nt) {
+                        int used = 0;
+                        if (!(Cn > 0) || !(by[t] > 0)) continue;
+                        for (int k = 0; k < from->len; k++) used |= from->t[k] == t;
+                        if (used) continue;
+                    } else if (Cn > 0) {
+                        continue; /* a set with no free unit passes on unchanged */
+                    }
+                    if (nnew == cap) {
+                        size_t c2 = cap * 2;
+                        struct pstate *a1, *a2;
+                        if (c2 > PI_MAX_STATES) {
+                            *too_big = 1;
+                            goto out;
+                        }
+                        a1 = mem_realloc(nw, c2 * sizeof *a1);
+                        if (!a1) goto nomem;
+                        nw = a1;
+                        a2 = mem_realloc(st, c2 * sizeof *a2);
+                        if (!a2) goto nomem;
+                        st = a2, from = &st[q];
+                        cap = c2;
+                    }
+                    to = &nw[nnew];
+                    memset(to, 0, sizeof *to);
+                    to->seq = (uint32_t)nnew;
+                    nnew++;
+                    if (t == nt) {
+                        memcpy(to->t, from->t, sizeof to->t);
+                        to->len = from->len;
+                        to->p = from->p;
+                        continue;
+                    }
+                    for (int k = 0; k < from->len; k++) {
+                        if (!at && from->t[k] > t) to->t[to->len++] = (uint16_t)t, at = 1;
+                        to->t[to->len++] = from->t[k];
+                    }
+                    if (!at) to->t[to->len++] = (uint16_t)t;
+                    to->p = from->p * by[t] / W;
+                }
+            }
+            if (last) break;
+            /* merge equal sets, summing in the canonical order */
+            qsort(nw, nnew, sizeof *nw, cmp_pstate);
+            nst = 0;
+            for (size_t q = 0; q < nnew; q++) {
+                if (nst && st[nst - 1].len == nw[q].len &&
+                    !memcmp(st[nst - 1].t, nw[q].t, nw[q].len * sizeof nw[q].t[0]))
+                    st[nst - 1].p += nw[q].p;
+                else
+                    st[nst++] = nw[q];
+            }
+        }
+    }
+    for (size_t i = 0; i < nv; i++) {
+        double x = 0;
+        for (int s = 0; s < S; s++) {
+            if (!in_stratum(&p->vstrata[s], &v[i])) continue;
+            x += unit_size(&p->vstrata[s], &v[i]) * accw[(size_t)s * nt + tof[i]] +
+                 accc[(size_t)s * nt + tof[i]];
+        }
+        pi[i] = x > 1 - 1e-12 ? 1.0 : x;
+    }
+    goto out;
+nomem:
+    rc = error_set(e, ERR_NOMEM, "out of memory computing inclusion probabilities");
+out:
+    mem_free(order);
+    mem_free(tcode);
+    mem_free(tof);
+    mem_free(X);
+    mem_free(C);
+    mem_free(accw);
+    mem_free(accc);
+    mem_free(mark);
+    mem_free(st);
+    mem_free(nw);
+    return rc;
+}
+
 static int cmp_township(const void *a, const void *b)
 {
     int x = ((const struct frame_township *)a)->code, y = ((const struct frame_township *)b)->code;
     return (x > y) - (x < y);
 }
 
-static int needs_monte_carlo(const struct plan *p)
+/* π needs the whole village stage: the distinct-township rule ties the strata together. */
+static int needs_joint_pi(const struct plan *p)
 {
-    if (!p->distinct_townships || p->by_township) return 0;
-    if (p->nvstrata > 1) return 1;
-    return p->nvstrata == 1 && p->vstrata[0].n > 1;
+    return p->distinct_townships && !p->by_township && p->nvstrata > 0;
 }
 
 /* ------------------------------------------------------------------ households */
@@ -526,7 +775,22 @@ struct hvillage {
     size_t *ranked[PLAN_MAX_QUOTAS]; /* each quota stratum's rows in ticket order */
     size_t nranked[PLAN_MAX_QUOTAS];
     size_t *by_id; /* all rows in household-id order (census and group-only output) */
+    size_t next[PLAN_MAX_QUOTAS]; /* each quota stratum's first untaken rank (0-based) */
 };
+
+/* The next `reserve` units of each quota stratum's own list after those taken, skipping
+ * households the village-group census surveys anyway (they are in the sample already). */
+static void assign_reserves(const struct plan *p, struct hvillage *hv)
+{
+    for (int q = 0; q < p->nquotas; q++) {
+        int res = 0;
+        for (size_t j = hv->next[q]; j < hv->nranked[q] && res < p->reserve; j++) {
+            struct hrow *r = &hv->rows[hv->ranked[q][j]];
+            if (r->group) continue;
+            r->reserve = ++res;
+        }
+    }
+}
 
 static int cmp_row_id(const void *a, const void *b, void *rows)
 {
@@ -632,13 +896,11 @@ static int draw_households(struct dctx *c, int county, struct hvillage *hv)
         }
         for (int q = 0; q < p->nquotas; q++) {
             int k = own[q] + lent[q];
-            int res = 0;
             for (size_t j = 0; j < nm[q]; j++) {
                 struct hrow *r = &hv->rows[members[q][j]];
                 r->pi_quota = nm[q] ? (double)k / (double)nm[q] : 0;
             }
-            for (size_t j = pos[q]; j < nm[q] && res < p->reserve; j++)
-                hv->rows[members[q][rk[q][j].idx]].reserve = ++res;
+            hv->next[q] = pos[q]; /* reserves: assign_reserves, after the group census */
         }
         hv->by_id = arena_alloc(&c->a, (n ? n : 1) * sizeof *hv->by_id);
         if (!hv->by_id) return oom(c);
@@ -767,17 +1029,30 @@ static int draw_county(struct dctx *c, int county)
     } else {
         rc = select_villages(c, &c->a, c->seed_hex, county, fv, nv, &picks, &np);
         if (rc) return rc;
-        if (needs_monte_carlo(p)) {
-            /* Fattorini's Monte-Carlo inclusion probabilities */
+        if (needs_joint_pi(p)) {
+            int too_big = 0;
+            mc_pi = arena_alloc(&c->a, (nv ? nv : 1) * sizeof *mc_pi);
+            if (!mc_pi) return oom(c);
+            if (!p->mc_replicates) {
+                rc = village_pi_exact(p, fv, nv, mc_pi, &too_big, c->e);
+                if (rc) return rc;
+            }
+            if (p->mc_replicates || too_big) mc_se = arena_alloc(&c->a, (nv ? nv : 1) * sizeof *mc_se);
+            if ((p->mc_replicates || too_big) && !mc_se) return oom(c);
+        }
+        if (mc_se) {
+            /* Fattorini's Monte-Carlo inclusion probabilities: asked for by the plan
+             * (`monte_carlo`), or the recursion has too many township sets */
+            int R = p->mc_replicates ? p->mc_replicates : PI_MONTE_CARLO_DEFAULT;
             long *hits = arena_alloc(&c->a, (nv ? nv : 1) * sizeof *hits);
             struct progress prog;
             char label[64];
             if (!hits) return oom(c);
             memset(hits, 0, (nv ? nv : 1) * sizeof *hits);
             snprintf(label, sizeof label, "π by Monte Carlo, county %d", county);
-            progress_init(&prog, label, (uint64_t)p->mc_replicates);
+            progress_init(&prog, label, (uint64_t)R);
             if (!c->progress) prog.enabled = 0;
-            for (int i = 1; i <= p->mc_replicates; i++) {
+            for (int i = 1; i <= R; i++) {
                 struct arena ra;
                 char rseed_hex[65], *rseed;
                 struct vpick *rp;
@@ -796,14 +1071,11 @@ static int draw_county(struct dctx *c, int county)
                 if (rc) return rc;
                 if ((i & 255) == 0) progress_update(&prog, (uint64_t)i, (uint64_t)i);
             }
-            progress_finish(&prog, (uint64_t)p->mc_replicates);
-            mc_pi = arena_alloc(&c->a, (nv ? nv : 1) * sizeof *mc_pi);
-            mc_se = arena_alloc(&c->a, (nv ? nv : 1) * sizeof *mc_se);
-            if (!mc_pi || !mc_se) return oom(c);
+            progress_finish(&prog, (uint64_t)R);
             for (size_t i = 0; i < nv; i++) {
-                double R = p->mc_replicates;
-                mc_pi[i] = ((double)hits[i] + 1.0) / (R + 1.0);
-                mc_se[i] = sqrt(mc_pi[i] * (1.0 - mc_pi[i]) / R);
+                double Rd = R;
+                mc_pi[i] = ((double)hits[i] + 1.0) / (Rd + 1.0);
+                mc_se[i] = sqrt(mc_pi[i] * (1.0 - mc_pi[i]) / Rd);
             }
         }
         for (int si = 0; si < p->nvstrata; si++) {
@@ -847,6 +1119,7 @@ static int draw_county(struct dctx *c, int county)
         snprintf(s->ticket, sizeof s->ticket, "%s", picks[k].ticket);
         s->pi = mc_pi ? mc_pi[picks[k].idx] : picks[k].pi;
         s->pi_se = mc_se ? mc_se[picks[k].idx] : 0;
+        if (mc_pi && !mc_se) s->certainty = s->pi == 1.0;
         hv[k].v = v;
         hv[k].stratum = picks[k].stratum;
         rc = draw_households(c, county, &hv[k]);
@@ -912,6 +1185,8 @@ static int draw_county(struct dctx *c, int county)
         }
     }
 
+    for (size_t k = 0; k < np; k++) assign_reserves(p, &hv[k]);
+
     /* households into the draw, with their final π, in a canonical order: census (by id),
      * each quota stratum's chosen units (by rank), reserves (by rank), the village group's
      * other households (by id) */
@@ -948,7 +1223,7 @@ static int draw_county(struct dctx *c, int county)
             memcpy(copy, fp, npj * sizeof *copy);
             fp = copy;
         }
-        /* county-level projects, then each sampled village's */
+        /* the county's projects, then each sampled village's */
         for (int level = 0; level <= (int)np; level++) {
             int64_t vill = level == 0 ? 0 : hv[level - 1].v->code;
             int want = level == 0 ? p->projects_per_county : p->projects_per_village;
@@ -963,7 +1238,8 @@ static int draw_county(struct dctx *c, int county)
             which = arena_alloc(&c->a, (npj ? npj : 1) * sizeof *which);
             if (!ids || !which) return oom(c);
             for (size_t i = 0; i < npj; i++) {
-                if (fp[i].village != vill) continue;
+                /* the county's 4: from all of its projects (village-level ones included) */
+                if (level && fp[i].village != vill) continue;
                 ids[m] = arena_printf(&c->a, "project|%s|%s|%s", level ? "village" : "county",
                                       parent, fp[i].id);
                 if (!ids[m]) return oom(c);

@@ -351,7 +351,7 @@ static void parse_villages(struct pctx *c, json_t *o)
     bt = get_obj(c, o, "by_township", 0);
     strata = get_arr(c, o, "strata", 0);
     p->distinct_townships = get_bool(c, o, "distinct_townships", 0);
-    p->mc_replicates = get_int(c, o, "monte_carlo", 10000, 10000, 10000000);
+    p->mc_replicates = get_int(c, o, "monte_carlo", 0, 10000, 10000000); /* 0: exact π */
     if (bt && strata) perr(c, "give by_township or strata, not both");
     if (!bt && !strata) perr(c, "give by_township (every township) or strata");
     if (bt) {
@@ -1233,8 +1233,10 @@ void plan_describe(const struct plan *p, FILE *f)
         fprintf(f, "%s%s %d%s%s", i ? ", " : "", p->vstrata[i].name, p->vstrata[i].n,
                 p->vstrata[i].weighted ? " (πps)" : "",
                 p->vstrata[i].group_census ? " + a village-group census" : "");
-    if (p->distinct_townships) fprintf(f, "; all in distinct townships (π by Monte Carlo, R = %d)",
-                                       p->mc_replicates);
+    if (p->distinct_townships && p->mc_replicates)
+        fprintf(f, "; all in distinct townships (π by Monte Carlo, R = %d)", p->mc_replicates);
+    else if (p->distinct_townships)
+        fprintf(f, "; all in distinct townships (exact π by a recursion over townships)");
     fprintf(f, "\nhouseholds per village:");
     for (int i = 0; i < p->nquotas; i++) {
         fprintf(f, " %s %d", p->quotas[i].name, p->quotas[i].n);

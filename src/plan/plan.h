@@ -209,7 +209,7 @@ struct plan {
     struct plan_vstratum vstrata[PLAN_MAX_VSTRATA];
     int nvstrata;
     int distinct_townships;
-    int mc_replicates; /* Monte-Carlo replicates for intractable π (>= 10000) */
+    int mc_replicates; /* 0: exact π (distinct townships); else Monte-Carlo replicates */
     /* household stage */
     struct plan_quota quotas[PLAN_MAX_QUOTAS];
     int nquotas;

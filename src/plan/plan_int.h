@@ -41,6 +41,6 @@ void frame_frozen_source(struct frame_frozen *z, struct frame_source *src);
 void frame_frozen_free(struct frame_frozen *z);
 
 /* The algorithm this build implements (written into manifests). */
-#define SAMPLING_ALGORITHM "pinggu-sampling/1 (consistent_sampler tickets, SHA-256)"
+#define SAMPLING_ALGORITHM "pinggu-sampling/2 (consistent_sampler tickets, SHA-256; distinct townships: successive πps, exact π)"
 
 #endif

@@ -769,6 +769,302 @@ static void manifest_parser(void **state)
     manifest_release(&m);
 }
 
+/* ------------------------------------------------------------------ exact π (issue 9 item 21) */
+
+/* A county of 4 townships: poor and non-poor villages sharing townships (the non-poor ones in
+ * 3 of them), one poor village of size 0, remoteness tilting the sizes. */
+static void pi_frame(struct mem_frame *m)
+{
+    static const struct {
+        int town, no, poor;
+        int64_t regp;
+        double remote;
+    } vs[] = {{101, 201, 1, 30, 0.5}, {101, 202, 0, 10, 0},  {101, 203, 1, 12, 1},
+              {102, 204, 1, 10, 0},   {102, 205, 0, 25, 0.2}, {103, 206, 1, 0, 0.9},
+              {103, 207, 0, 15, 1},   {103, 208, 1, 7, 0},    {104, 209, 1, 40, 0.3},
+              {104, 210, 1, 5, 0}};
+    memset(m, 0, sizeof *m);
+    mf_county(m, 340123);
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+        struct frame_village *v =
+            mf_village(m, 340123, vs[i].town, vs[i].no, vs[i].poor, 1, vs[i].regp);
+        v->remoteness = vs[i].remote;
+    }
+}
+
+#define PI_PLAN(extra)                                                                          \
+    "{\"format\":\"pinggu-plan/1\",\"id\":\"x\",\"title\":{\"zh\":\"x\",\"en\":\"x\"},"          \
+    "\"source\":\"t\",\"year\":2019,\"scope\":{},\"income_line\":{\"2019\":1},"                 \
+    "\"counties\":{\"select\":\"all\"},\"villages\":{\"strata\":[{\"name\":\"poor\","          \
+    "\"poor\":true,\"n\":2,\"size\":{\"measure\":\"registered_persons\",\"remoteness\":1.0}},"  \
+    "{\"name\":\"nonpoor\",\"poor\":false,\"n\":2,\"size\":{\"measure\":"                      \
+    "\"registered_persons\",\"remoteness\":1.0}}],\"distinct_townships\":true" extra "},"      \
+    "\"households\":{\"quotas\":[{\"name\":\"general\",\"n\":1}]},"                            \
+    "\"thresholds\":[{\"indicator\":\"missed\",\"op\":\"<\",\"value\":0.02,"                   \
+    "\"words\":\"低于2%\"}]}"
+
+/* Brute force: every sequence of draws (poor, poor, non-poor, non-poor), each draw taking a
+ * unit of its stratum whose township is free with probability size / free size. */
+static void enumerate_pi(const struct mem_frame *m, int draw, unsigned used, double prob,
+                         double *pi)
+{
+    int poor = draw < 2;
+    double total = 0;
+    if (draw == 4) return;
+    for (size_t i = 0; i < m->nvillages; i++) {
+        const struct frame_village *v = &m->villages[i];
+        if (v->poor != poor || (used >> (v->township % 1000 - 100)) & 1) continue;
+        total += (double)v->registered_persons * (1 + v->remoteness);
+    }
+    if (total <= 0) { /* the stratum is short: the next stratum's draws */
+        enumerate_pi(m, poor ? 2 : 4, used, prob, pi);
+        return;
+    }
+    for (size_t i = 0; i < m->nvillages; i++) {
+        const struct frame_village *v = &m->villages[i];
+        double x = (double)v->registered_persons * (1 + v->remoteness);
+        if (v->poor != poor || (used >> (v->township % 1000 - 100)) & 1 || x <= 0) continue;
+        pi[i] += prob * x / total;
+        enumerate_pi(m, draw + 1, used | 1u << (v->township % 1000 - 100), prob * x / total, pi);
+    }
+}
+
+/* The recursion over townships equals the enumeration of every draw sequence; and selection
+ * frequencies under fresh seeds agree with it. */
+static void exact_pi_enumeration(void **state)
+{
+    static struct mem_frame m;
+    double pi[16] = {0};
+    int seen[16] = {0};
+    struct frame_source src;
+    struct plan p;
+    struct error e;
+    (void)state;
+    pi_frame(&m);
+    enumerate_pi(&m, 0, 0, 1.0, pi);
+    {
+        double poor = 0, nonpoor = 0;
+        for (size_t i = 0; i < m.nvillages; i++)
+            *(m.villages[i].poor ? &poor : &nonpoor) += pi[i];
+        /* 2 poor always fit (all 4 townships have a poor village of positive size); the
+         * non-poor ones lie in 3 townships: 2 fit unless the poor took two of those */
+        assert_true(fabs(poor - 2) < 1e-12);
+        assert_true(nonpoor > 1 && nonpoor < 2);
+        assert_true(pi[5] == 0); /* size 0 */
+    }
+    mf_source(&m, &src);
+    load_plan(PI_PLAN(""), &p);
+    assert_int_equal(p.mc_replicates, 0);
+    for (int r = 0; r < 60; r++) {
+        struct draw d;
+        char seed[32];
+        snprintf(seed, sizeof seed, "enum-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            size_t k;
+            if (strcmp(s->stage, "village")) continue;
+            for (k = 0; k < m.nvillages && m.villages[k].code != s->village; k++) {}
+            assert_true(k < m.nvillages);
+            if (fabs(s->pi - pi[k]) > 1e-12)
+                fail_msg("village %lld: π %.17g, enumeration %.17g", (long long)s->village, s->pi,
+                         pi[k]);
+            assert_true(s->pi_se == 0);
+            seen[k] = 1;
+        }
+        draw_release(&d);
+    }
+    for (size_t k = 0; k < m.nvillages; k++) assert_int_equal(seen[k], pi[k] > 0);
+    plan_release(&p);
+    check_frequencies(PI_PLAN(""), &m, 3000, "village");
+}
+
+/* The plan may still ask for Monte Carlo (`monte_carlo`: R replicates of the same draw): the
+ * same villages, and π within its Monte-Carlo error of the exact one. */
+static void exact_pi_matches_monte_carlo(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan px, pm;
+    struct draw dx, dm;
+    struct error e;
+    int villages = 0;
+    (void)state;
+    pi_frame(&m);
+    mf_source(&m, &src);
+    load_plan(PI_PLAN(""), &px);
+    load_plan(PI_PLAN(",\"monte_carlo\":10000"), &pm);
+    draw_init(&dx);
+    draw_init(&dm);
+    assert_int_equal(sample_draw(&px, "mc-vs-exact", &src, 0, &dx, &e), 0);
+    assert_int_equal(sample_draw(&pm, "mc-vs-exact", &src, 0, &dm, &e), 0);
+    assert_int_equal(dx.nsels, dm.nsels);
+    for (size_t i = 0; i < dx.nsels; i++) {
+        const struct sel *a = &dx.sels[i], *b = &dm.sels[i];
+        assert_string_equal(a->unit, b->unit);
+        if (strcmp(a->stage, "village")) continue;
+        villages++;
+        assert_true(a->pi_se == 0 && b->pi_se > 0);
+        /* Fattorini's (hits + 1)/(R + 1) adds at most 1/R of bias */
+        if (fabs(a->pi - b->pi) > 4 * b->pi_se + 1e-4)
+            fail_msg("village %s: exact π %.5f, Monte Carlo %.5f ± %.5f", a->code, a->pi, b->pi,
+                     b->pi_se);
+    }
+    assert_true(villages >= 3); /* 2 poor, and 1 or 2 non-poor */
+    draw_release(&dx);
+    draw_release(&dm);
+    plan_release(&px);
+    plan_release(&pm);
+}
+
+/* issue 16 item 13: a reserve never falls on a household the village-group census surveys
+ * anyway; the next one of the stratum's list is taken instead, so every stratum lists
+ * min(reserve, what is left) reserves (docs/sampling.md §3). */
+static void reserves_skip_group_census(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct error e;
+    int groups_seen = 0;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 340123);
+    for (int v = 0; v < 2; v++) {
+        struct frame_village *fv = mf_village(&m, 340123, 101 + v, 201 + v, v == 0, 2, 50);
+        for (int g = 1; g <= 2; g++) {
+            mf_households_add(&m, fv->code, "exited_current", 5, g);
+            mf_households_add(&m, fv->code, "exited_earlier", 6, g);
+            mf_households_add(&m, fv->code, "general", 4, g);
+        }
+    }
+    mf_source(&m, &src);
+    load_plan(anhui_like, &p);
+    for (int r = 0; r < 40; r++) {
+        struct draw d;
+        char seed[32];
+        snprintf(seed, sizeof seed, "reserve-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *v = &d.sels[i];
+            static const struct {
+                const char *name;
+                int units;
+            } strata[] = {{"exited_current", 10}, {"exited_earlier", 12}, {"general", 8}};
+            if (strcmp(v->stage, "village")) continue;
+            for (size_t q = 0; q < 3; q++) {
+                int taken = 0, grouped = 0, reserves = 0, left, want;
+                for (size_t j = 0; j < d.nsels; j++) {
+                    const struct sel *h = &d.sels[j];
+                    if (strcmp(h->stage, "household") || h->village != v->village) continue;
+                    if (!strcmp(h->stratum, "group") && !strcmp(h->category, strata[q].name))
+                        grouped++, groups_seen++;
+                    if (strcmp(h->stratum, strata[q].name)) continue;
+                    if (h->reserve) reserves++, assert_false(h->group);
+                    else taken++;
+                }
+                left = strata[q].units - taken - grouped;
+                want = left < p.reserve ? left : p.reserve;
+                if (reserves != want)
+                    fail_msg("seed %s village %lld %s: %d reserves, %d expected (%d taken, %d "
+                             "only in the group)",
+                             seed, (long long)v->village, strata[q].name, reserves, want, taken,
+                             grouped);
+            }
+        }
+        draw_release(&d);
+    }
+    assert_true(groups_seen > 0);
+    plan_release(&p);
+}
+
+/* issue 16 item 12, seed 002 五(五): "县级抽查4个项目、每个村抽查2个项目(包括到村项目和到户政策
+ * 项目)" — the county's 4 projects are drawn from all of its projects, not only those without
+ * a village (a county with 2 county-level and 6 village-level projects gets 4, each with
+ * π = 4/8). */
+struct pj_frame {
+    struct mem_frame m;
+    struct frame_project p[8];
+};
+
+static int pj_counties(void *ctx, const struct frame_county **out, size_t *n, struct error *e)
+{
+    return mf_counties(&((struct pj_frame *)ctx)->m, out, n, e);
+}
+static int pj_townships(void *ctx, int county, const struct frame_township **out, size_t *n,
+                        struct error *e)
+{
+    return mf_townships(&((struct pj_frame *)ctx)->m, county, out, n, e);
+}
+static int pj_villages(void *ctx, int county, const struct frame_village **out, size_t *n,
+                       struct error *e)
+{
+    return mf_villages(&((struct pj_frame *)ctx)->m, county, out, n, e);
+}
+static int pj_households(void *ctx, int64_t village, const struct frame_household **out,
+                         size_t *n, struct error *e)
+{
+    return mf_households(&((struct pj_frame *)ctx)->m, village, out, n, e);
+}
+static int pj_projects(void *ctx, int county, const struct frame_project **out, size_t *n,
+                       struct error *e)
+{
+    (void)county, (void)e;
+    *out = ((struct pj_frame *)ctx)->p;
+    *n = 8;
+    return 0;
+}
+
+static void county_projects_from_all(void **state)
+{
+    static struct pj_frame f;
+    struct frame_source src = {&f, pj_counties, pj_townships, pj_villages, pj_households,
+                               pj_projects};
+    struct plan p;
+    struct error e;
+    char *text = strdup(anhui_like), *at = strstr(text, "\"thresholds\"");
+    char *plan = malloc(strlen(text) + 64);
+    int hits[8] = {0}, reps = 400;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    mf_county(&f.m, 340123);
+    mf_village(&f.m, 340123, 101, 201, 1, 1, 10);
+    mf_village(&f.m, 340123, 102, 202, 0, 1, 10);
+    for (int k = 0; k < 8; k++) {
+        snprintf(f.p[k].id, sizeof f.p[k].id, "P340123-%04d", k + 1);
+        f.p[k].county = 340123;
+        f.p[k].village = k < 2 ? 0 : 340123101201 + k % 3; /* some in unsampled villages */
+    }
+    assert_non_null(at);
+    snprintf(plan, strlen(text) + 64, "%.*s\"projects\":{\"per_county\":4},%s",
+             (int)(at - text), text, at);
+    load_plan(plan, &p);
+    for (int r = 0; r < reps; r++) {
+        struct draw d;
+        char seed[32];
+        int county = 0;
+        snprintf(seed, sizeof seed, "projects-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            if (strcmp(s->stage, "project") || strcmp(s->stratum, "county")) continue;
+            county++;
+            assert_true(fabs(s->pi - 0.5) < 1e-15);
+            hits[atoi(s->code + 8) - 1]++;
+        }
+        assert_int_equal(county, 4);
+        draw_release(&d);
+    }
+    for (int k = 0; k < 8; k++) /* each in half the draws, within 4 binomial s.e. */
+        assert_true(fabs(hits[k] / (double)reps - 0.5) < 4 * sqrt(0.25 / reps));
+    plan_release(&p);
+    free(text);
+    free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -777,6 +1073,8 @@ int main(void)
         cmocka_unit_test(inclusion_probabilities), cmocka_unit_test(monte_carlo_probabilities),
         cmocka_unit_test(plan_errors),            cmocka_unit_test(team_lottery),
         cmocka_unit_test(household_stratum_agrees), cmocka_unit_test(manifest_parser),
+        cmocka_unit_test(exact_pi_enumeration),   cmocka_unit_test(exact_pi_matches_monte_carlo),
+        cmocka_unit_test(reserves_skip_group_census), cmocka_unit_test(county_projects_from_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
