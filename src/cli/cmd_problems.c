@@ -21,6 +21,7 @@ static const char help[] =
     "                              [--result TEXT] [--on DATE]\n"
     "       pinggu problems ledger --db DB --round NAME [--date DATE]\n"
     "       pinggu problems raise  --db DB --round NAME --rule RULE --county CODE [--run N]\n"
+    "       pinggu problems summary --db DB --round NAME --date DATE\n"
     "       pinggu problems moves      (the table of legal moves)\n\n"
     "问题核实与整改 / problems from finding to close-out (DESIGN §8.1). A round is named by its\n"
     "sample. States: candidate → recorded → summarised → sent_for_verification → explained →\n"
@@ -30,6 +31,9 @@ static const char help[] =
     "raise   the office's decision to pursue comparison flags of RULE in one county (of run N,\n"
     "        default the latest) as problem candidates of the round: logged; never a duplicate;\n"
     "        a household a judgment already raised is linked to that problem, counted once.\n"
+    "summary each team's day: recorded, in the day's summary (late after the plan's hour, e.g.\n"
+    "        the district plan's 20:00), missing from it, sent to the county, and due for the\n"
+    "        next-day verification where the plan has it (Anhui).\n"
     "ledger  the rectification ledger (整改台账) as of DATE (default today): measures, responsible\n"
     "        unit and person, deadline, result, close-out; overdue items per county and per\n"
     "        responsible unit (a deadline X means by the end of day X).\n"
@@ -154,6 +158,20 @@ int cmd_problems(int argc, char **argv)
         }
         if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
         if (problem_list(s, round, st, stdout, &e)) rc = cli_fail(&e);
+        goto out;
+    }
+    if (!strcmp(sub, "summary")) {
+        int d = 0;
+        if (!round || !asof) {
+            rc = cli_usage("problems", "summary needs --round and --date");
+            goto out;
+        }
+        if (parse_date(asof, &d)) {
+            rc = cli_bad_value("problems", "--date '%s' is not a date (YYYY-MM-DD)", asof);
+            goto out;
+        }
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
+        if (problem_day_summary(s, round, d, stdout, &e)) rc = cli_fail(&e);
         goto out;
     }
     if (!strcmp(sub, "ledger")) {
@@ -291,7 +309,7 @@ int cmd_problems(int argc, char **argv)
         }
         goto out;
     }
-    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, ledger, raise, moves)", sub);
+    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, ledger, raise, summary, moves)", sub);
 out:
     if (s) store_close(s);
     mem_free(ev);

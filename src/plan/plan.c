@@ -1038,6 +1038,43 @@ static void parse_teams(struct pctx *c, json_t *o)
     t->pair_experienced = get_bool(c, o, "pair_experienced", 1);
 }
 
+/* "problems": which steps of the life cycle a round uses and when (DESIGN §8.1). The district
+ * plan (seed 004, third article, 三.1) has the day's list by 20:00 ("daily_summary_by") and
+ * feedback at the end; Anhui (seed 002 五(六)) verifies with the county the next day, no hour
+ * named. The other keys (typical experiences, minimum problems, feedback) are the reports'. */
+static void parse_problem_steps(struct pctx *c, json_t *root)
+{
+    json_t *o = get_obj(c, root, "problems", 0);
+    struct plan_problem_steps *st = &c->p->steps;
+    char due[16] = "", verify[32] = "";
+    size_t at;
+    st->summary_due = -1;
+    if (!o) return;
+    at = push_key(c, "problems");
+    known_keys(c, o, "daily_summary_by|verify|feedback|typical_experiences|min_problems");
+    get_str(c, o, "daily_summary_by", due, sizeof due, 0);
+    if (due[0]) {
+        int hh, mm;
+        char tail;
+        size_t k = push_key(c, "daily_summary_by");
+        if (sscanf(due, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 23 || mm < 0 ||
+            mm > 59)
+            perr(c, "a time of day HH:MM (China Standard Time), e.g. \"20:00\"");
+        else
+            st->summary_due = hh * 60 + mm;
+        pop(c, k);
+    }
+    get_str(c, o, "verify", verify, sizeof verify, 0);
+    if (verify[0]) {
+        size_t k = push_key(c, "verify");
+        if (!strcmp(verify, "next_day")) st->verify_next_day = 1;
+        else if (!strcmp(verify, "at_end")) st->verify_at_end = 1;
+        else perr(c, "next_day (verified with the county the next day) or at_end");
+        pop(c, k);
+    }
+    pop(c, at);
+}
+
 int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
                struct errlist *errs, struct error *e)
 {
@@ -1148,6 +1185,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     }
     parse_standards(&c, root);
     parse_sources(&c, root);
+    parse_problem_steps(&c, root);
     if ((o = get_obj(&c, root, "teams", 0))) {
         size_t at = push_key(&c, "teams");
         parse_teams(&c, o);

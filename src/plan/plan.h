@@ -225,6 +225,13 @@ struct plan {
     int nitems;
     struct plan_teams teams;
     struct plan_scoring scoring;
+    /* the problem steps the round uses (DESIGN §8.1; "problems" in the file) */
+    struct plan_problem_steps {
+        int summary_due;     /* the day's summary due at this minute after midnight (China
+                              * Standard Time), -1 if the plan sets no hour */
+        int verify_next_day; /* verified jointly with the county the next day (Anhui) */
+        int verify_at_end;   /* fed back all at the end (the district plan) */
+    } steps;
     /* the file */
     char *text; /* owned: the plan file as read */
     size_t len;

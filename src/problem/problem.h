@@ -255,4 +255,14 @@ int problem_raise_flags(struct store *s, const char *round, const char *rule, in
                         int64_t run, const char *actor, struct problem_raise_stats *st,
                         struct error *e);
 
+/* ================================================================ the day's summary */
+
+/* Each team's day for round `round` on day `day` (summary.c), printed to f: problems recorded
+ * that day, how many went into the day's summary and when, those still missing from it, those
+ * sent to the county for verification, and — where the plan verifies with the county the next
+ * day (Anhui, seed 002 五(六)) — those summarised but not yet sent. Where the plan sets an hour
+ * for the summary (the district plan: the liaison's list by 20:00, seed 004 third article 三.1)
+ * a summary made later that day, or on a later day, is late. */
+int problem_day_summary(struct store *s, const char *round, int day, FILE *f, struct error *e);
+
 #endif

@@ -202,3 +202,29 @@ expect_grep "bad.csv:2:4: paid to the county before the funds arrived" err.txt
 printf 'item,county,arrived,paid,started\nx,y,2020-04-31,,\n' > bad.csv
 expect_status 2 $P funds check bad.csv
 expect_grep "bad.csv:2:3" err.txt
+
+# the day's summary, by the plan: the district plan's list is due by 20:00 — seed 004, third
+# article, 三.1: "由区脱贫指挥部联络员负责在当天晚上8点前,将当天汇总问题清单…报至…邮箱"
+export PINGGU_TODAY=2021-01-10
+$P synth --out dprov --seed 4 --counties 1 --year 2020 >/dev/null
+$P init d.db >/dev/null
+$P import --db d.db dprov >/dev/null
+$P sample --db d.db --plan "$ROOT/plans/district-2020h1.json" --seed 777 --name d >/dev/null
+$P field simulate --db d.db --sample d --truth dprov/truth.csv --seed 5 >/dev/null
+export PINGGU_TODAY=2020-06-30
+$P judge --db d.db --sample d >/dev/null
+export PINGGU_TODAY=2021-01-10
+team=$(sqlite3 d.db "select q.team from problems p join questionnaires q on q.unit = p.unit and q.sample = p.sample group by q.team having count(distinct p.row_no) >= 4 order by q.team limit 1")
+[ -n "$team" ] || fail "no team with four problems"
+set -- $(sqlite3 d.db "select distinct p.row_no from problems p join questionnaires q on q.unit = p.unit and q.sample = p.sample where q.team = $team order by p.row_no limit 4")
+dmv() { expect_status 0 $P problems move --db d.db "$@"; }
+for id in "$@"; do dmv $id recorded --as evaluator --evidence p1.jpg --on 2020-07-01; done
+PINGGU_NOW=2020-07-01T11:30:00Z dmv $1 summarised --as leader --on 2020-07-01     # 19:30 CST: in time
+PINGGU_NOW=2020-07-01T12:30:00Z dmv $2 summarised --as leader --on 2020-07-01     # 20:30 CST: late
+PINGGU_NOW=2020-07-02T03:00:00Z dmv $4 summarised --as leader --on 2020-07-02     # the next day: late
+expect_status 0 $P problems summary --db d.db --round d --date 2020-07-01
+expect_grep "due by 20:00" out.txt
+expect_grep "^$team +4 +2 +1 +2 +0 +0$" out.txt     # 4 recorded, 2 summed (1 late), 2 missing
+expect_status 0 $P problems summary --db d.db --round d --date 2020-07-02
+expect_grep "^$team +0 +1 +1 +0 +0 +0$" out.txt
+expect_status 64 $P problems summary --db d.db --round d
