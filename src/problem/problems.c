@@ -13,7 +13,7 @@
  * Invariant: problem_apply writes nothing unless the move passes problem_move_check and its
  * evidence requirement; all of its writes commit together or not at all.
  */
-#include "problem.h"
+#include "problem_int.h"
 #include "../survey/survey.h"
 
 #include <errno.h>
@@ -318,28 +318,15 @@ int problem_record(struct store *s, const struct problem_finding *f, int64_t *id
     stmt_finalize(st);
     if (rc) goto out;
     fmt_day(day, on);
-    rc = audit_writer_begin(&w, s, "problems",
-                            "sample, county, township, village, unit, kind, rule, description,"
-                            " source, status, found_by, found_on",
-                            e);
+    rc = audit_writer_begin(&w, s, "problems", PROBLEM_COLUMNS, e);
     if (rc) goto out;
     w_open = 1;
-    w.v[1] = rv_int(sample);
-    w.v[2] = rv_int(county);
-    w.v[3] = rv_int(village / 1000);
-    w.v[4] = rv_int(village);
-    w.v[5] = rv_text(f->unit, strlen(f->unit));
-    w.v[6] = rv_text(f->kind, strlen(f->kind));
-    w.v[7] = rv_text("finding", 7);
-    w.v[8] = rv_text(f->description, strlen(f->description));
-    w.v[9] = rv_text("finding", 7);
-    w.v[10] = rv_text("recorded", 8);
     {
-        const char *a = f->actor ? f->actor : audit_actor();
-        w.v[11] = rv_text(a, strlen(a));
+        struct problem_row r = {sample, county, village, f->unit, f->kind, "finding",
+                                f->description, "finding", "recorded",
+                                f->actor ? f->actor : audit_actor(), on};
+        rc = problem_row_write(&w, &r, e);
     }
-    w.v[12] = rv_text(on, strlen(on));
-    rc = audit_writer_row(&w, e);
     if (rc) goto out;
     *id = w.last_row;
     w_open = 0;

@@ -10,7 +10,7 @@
  * that problem instead of being counted twice. The decision itself is a change-log entry naming
  * the actor, rule, county and run, in the same transaction as the rows.
  */
-#include "problem.h"
+#include "problem_int.h"
 #include "../compare/compare.h"
 
 #include <jansson.h>
@@ -61,20 +61,12 @@ static int one_flag(void *vctx, const struct compare_flag *f)
              f->rule, f->kind, (long long)f->records, (long long)c->st->run, f->rule, f->kind,
              (long long)f->records, (long long)c->st->run);
     utf8_trim(desc);
-    c->w->v[1] = rv_int(c->sample);
-    c->w->v[2] = rv_int(f->county);
-    c->w->v[3] = rv_int(0);
-    c->w->v[4] = rv_int(0);
-    c->w->v[5] = rv_text(unit, strlen(unit));
-    c->w->v[6] = rv_text(!strcmp(f->kind, "missed") || !strcmp(f->kind, "exclusion") ? "identification" : "policy",
-                         !strcmp(f->kind, "missed") || !strcmp(f->kind, "exclusion") ? 14 : 6);
-    c->w->v[7] = rv_text(f->rule, strlen(f->rule));
-    c->w->v[8] = rv_text(desc, strlen(desc));
-    c->w->v[9] = rv_text("comparison", 10);
-    c->w->v[10] = rv_text("candidate", 9);
-    c->w->v[11] = rv_text(c->actor, strlen(c->actor));
-    c->w->v[12] = rv_text(c->today, strlen(c->today));
-    rc = audit_writer_row(c->w, c->e);
+    {
+        int ident = !strcmp(f->kind, "missed") || !strcmp(f->kind, "exclusion");
+        struct problem_row r = {c->sample, f->county, 0, unit, ident ? "identification" : "policy",
+                                f->rule, desc, "comparison", "candidate", c->actor, c->today};
+        rc = problem_row_write(c->w, &r, c->e);
+    }
     if (rc) return rc;
     c->st->raised++;
     if (judged) {
@@ -126,10 +118,7 @@ int problem_raise_flags(struct store *s, const char *round, const char *rule, in
                            " source = 'judgment' HAVING count(*) > 0",
                            &c.judged, e);
     if (!rc)
-        rc = audit_writer_begin(&w, s, "problems",
-                                "sample, county, township, village, unit, kind, rule, description,"
-                                " source, status, found_by, found_on",
-                                e);
+        rc = audit_writer_begin(&w, s, "problems", PROBLEM_COLUMNS, e);
     if (rc) goto out;
     w_open = 1;
     c.s = s;
