@@ -7,7 +7,14 @@ P=./pinggu
 D=demo
 SEED=20191124          # the public seed: in a real round, 20 dice rolled at the training
 rm -rf "$D" && mkdir -p "$D"
-step() { printf '\n==> %s\n' "$*"; }
+T0=$(date +%s.%N)
+# PINGGU_STEP_TIMES=1 (bench/demo.sh) adds each step's start time, in seconds from the start
+step() {
+  if [ -n "${PINGGU_STEP_TIMES:-}" ]; then
+    printf '[t=%s] %s\n' "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" "$(echo "$*" | head -1)"
+  fi
+  printf '\n==> %s\n' "$*"
+}
 
 step "1. A synthetic province with known truth (6 counties in Anhui, code 34), and the data of
    other departments (civil affairs, public security, housing...) with known anomalies"
@@ -118,3 +125,5 @@ $P compare --db $D/round.db --rules rules/compare.json $D/province/departments \
 
 step "14. The change log is intact"
 $P audit verify --db $D/round.db
+
+awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "\nthe whole round took %.0f s\n", b - a }'
