@@ -1,7 +1,9 @@
 /*
- * cmd_synth.c — `pinggu synth`: write a synthetic province with known truth (registry.h).
+ * cmd_synth.c — `pinggu synth`: write a synthetic province with known truth, and on request
+ * its department files (src/synth/, synth.h).
  */
 #include "cli.h"
+#include "../synth/synth.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +76,7 @@ int cmd_synth(int argc, char **argv)
     if (optind < argc) return cli_usage("synth", "unexpected argument '%s'", argv[optind]);
     if (o.counties && o.members) return cli_usage("synth", "give --counties or --members, not both");
     if (!o.counties && !o.members) o.counties = 6;
-    if (registry_synth(&o, &e)) return cli_fail(&e);
-    if (departments && compare_synth_departments(o.out, o.seed, o.year, &e)) return cli_fail(&e);
+    if (synth_province(&o, &e)) return cli_fail(&e);
+    if (departments && synth_departments(o.out, o.seed, o.year, &e)) return cli_fail(&e);
     return EXIT_OK;
 }

@@ -179,15 +179,4 @@ int compare_flags_each(struct store *s, int64_t run, const char *rule, int count
                        int (*fn)(void *ctx, const struct compare_flag *f), void *ctx,
                        int64_t *run_out, struct error *e);
 
-/* ---------------------------------------------------------------- synthetic departments */
-
-/* Reads the synthetic registry in dir (counties.csv, households.csv, members.csv and
- * truth.csv as `pinggu synth` wrote them) and writes dir/departments/ (one CSV per
- * department file of rules/compare.json, with injected anomalies and realistic noise) and
- * dir/departments-truth.csv (every flag rules/compare.json must raise, and no other), for
- * the reference date 31 December of `year`. Deterministic for (registry, seed, year);
- * streaming (memory bounded by one county). Files are written to temporary names and
- * renamed when all are complete. See docs/compare.md. */
-int compare_synth_departments(const char *dir, uint64_t seed, int year, struct error *e);
-
 #endif

@@ -1,7 +1,7 @@
 /*
  * registry.h — the poverty registry (DESIGN §3, src/registry/): its files and codes, import
- * and export, the household category of an assessment year, the summary, and the synthetic
- * province every demo, test and benchmark runs on.
+ * and export, the household category of an assessment year and the summary. (The synthetic
+ * province that writes these files for tests lives in src/synth/, synth.h.)
  *
  * The seven registry files (docs/formats.md, generated from the tables in columns.c):
  *   counties.csv  townships.csv  villages.csv  households.csv  members.csv
@@ -165,23 +165,5 @@ struct registry_summary {
 int registry_summarise(struct store *s, struct registry_summary *sum, struct error *e);
 void registry_summary_release(struct registry_summary *sum);
 void registry_summary_print(FILE *f, const struct registry_summary *sum);
-
-/* ---------------------------------------------------------------- synthetic province */
-
-struct synth_opts {
-    const char *out;    /* directory to write (created) */
-    uint64_t seed;
-    int province;       /* 2-digit province code, e.g. 34 */
-    int counties;       /* number of counties (or 0) */
-    int64_t members;    /* add counties until at least this many members (or 0) */
-    int year;           /* assessment year: ages are computed at its 31 December (2019) */
-    int departments;    /* also write departments/ and departments-truth.csv (compare) */
-    int progress;
-};
-
-/* Writes the seven registry files plus truth.csv (true income and 两不愁三保障 status per
- * household) into o->out, deterministically for o->seed, streaming (memory does not grow with
- * size). See docs/synthetic.md. */
-int registry_synth(const struct synth_opts *o, struct error *e);
 
 #endif

@@ -12,7 +12,7 @@
  *   - a bad header, an unknown mapped column and an undecodable file fail naming the file,
  *     and nothing is written (store, change log, CSV);
  *   - every allocation failure is ERR_NOMEM without a leak, for the rules, a run and the
- *     department generator (which leaves no file behind);
+ *     department generator (src/synth/departments.c, which leaves no file behind);
  *   - on a synthetic county with its synthetic departments, the flags equal
  *     departments-truth.csv exactly (precision and recall both 100%), the invalid IDs
  *     counted per file equal an independent recount, and one or two threads give
@@ -23,6 +23,7 @@
 #include "compare/compare.h"
 #include "compare/compare_int.h"
 #include "registry/registry.h"
+#include "synth/synth.h"
 #include "store/store.h"
 
 #define MINI  "tests/data/mini"
@@ -663,7 +664,7 @@ static void test_synth_departments_mini(void **state)
     for (n = 1;; n++) {
         int rc;
         mem_fail_after(n, 0);
-        rc = compare_synth_departments(dir, 3, 2019, &e);
+        rc = synth_departments(dir, 3, 2019, &e);
         mem_fail_after(0, 0);
         if (rc == 0) break;
         assert_int_equal(rc, ERR_NOMEM);
@@ -672,13 +673,13 @@ static void test_synth_departments_mini(void **state)
     assert_true(n > 20);
     a = tu_read(dir, "departments/civil_allowance.csv");
     assert_non_null(strstr(a, "序号,姓名,身份证号码"));
-    assert_int_equal(compare_synth_departments(dir, 3, 2019, &e), 0);
+    assert_int_equal(synth_departments(dir, 3, 2019, &e), 0);
     b = tu_read(dir, "departments/civil_allowance.csv");
     assert_string_equal(a, b);
     free(a);
     free(b);
     tu_write(dir, "truth.csv", "household_id,income\n3401231012010002,1\n3401231012010001,1\n");
-    assert_int_equal(compare_synth_departments(dir, 3, 2019, &e), ERR_INVALID);
+    assert_int_equal(synth_departments(dir, 3, 2019, &e), ERR_INVALID);
     assert_non_null(strstr(e.msg, "truth.csv is not in the order of households.csv"));
     tu_rmrf(dir);
     free(dir);
@@ -706,8 +707,8 @@ static void test_synthetic_truth(void **state)
     so.province = 34;
     so.counties = 1;
     so.year = 2019;
-    assert_int_equal(registry_synth(&so, &e), 0);
-    assert_int_equal(compare_synth_departments(dir, 11, 2019, &e), 0);
+    assert_int_equal(synth_province(&so, &e), 0);
+    assert_int_equal(synth_departments(dir, 11, 2019, &e), 0);
     snprintf(dept, sizeof dept, "%s/departments", dir);
     snprintf(truth, sizeof truth, "%s/departments-truth.csv", dir);
     snprintf(csv1, sizeof csv1, "%s/flags1.csv", dir);

@@ -1,5 +1,5 @@
 /*
- * test_synth.c — the synthetic province (src/registry/synth.c, docs/synthetic.md):
+ * test_synth.c — the synthetic province (src/synth/province.c, docs/synthetic.md):
  * determinism for a seed, a different seed gives different data, `--counties 2` is a prefix
  * of `--counties 3` in every file, the truth files agree with the registry files (wrong-exit
  * and missed rates recounted from households, members and truth), every resident ID is valid
@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "registry/registry.h"
+#include "synth/synth.h"
 
 static const char *const all_files[] = {"counties.csv",   "townships.csv", "villages.csv",
                                         "households.csv", "members.csv",   "projects.csv",
@@ -39,7 +40,7 @@ static int synth(const char *dir, uint64_t seed, int counties)
     o.province = 34;
     o.counties = counties;
     o.year = 2019;
-    rc = registry_synth(&o, &e);
+    rc = synth_province(&o, &e);
     if (rc) print_error("synth: %s\n", e.msg);
     return rc;
 }
@@ -327,13 +328,13 @@ static void files_and_errors(void **state)
     o.seed = 1;
     o.province = 34;
     o.counties = 1;
-    assert_int_equal(registry_synth(&o, &e), ERR_IO);
+    assert_int_equal(synth_province(&o, &e), ERR_IO);
     assert_non_null(strstr(e.msg, "counties.csv"));
     o.province = 10;
-    assert_int_equal(registry_synth(&o, &e), ERR_INVALID);
+    assert_int_equal(synth_province(&o, &e), ERR_INVALID);
     o.province = 34;
     o.counties = 0;
-    assert_int_equal(registry_synth(&o, &e), ERR_INVALID);
+    assert_int_equal(synth_province(&o, &e), ERR_INVALID);
 }
 
 /* Every allocation failure gives ERR_NOMEM, no leak, no file (ASan checks the leaks). */
@@ -352,7 +353,7 @@ static void allocation_failures(void **state)
     for (long n = 1; n < 200; n++) {
         char path[1100];
         mem_fail_after(n, 1);
-        rc = registry_synth(&o, &e);
+        rc = synth_province(&o, &e);
         mem_fail_after(0, 0);
         if (rc == 0) break;
         assert_int_equal(rc, ERR_NOMEM);

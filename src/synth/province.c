@@ -1,5 +1,5 @@
 /*
- * synth.c — the synthetic province (registry.h, docs/synthetic.md): seven registry files in
+ * province.c — the synthetic province (synth.h, docs/synthetic.md): seven registry files in
  * the exact canonical format of `pinggu export`, plus the ground truth every later stage is
  * tested against (truth.csv per household, truth-counties.csv per county).
  *
@@ -43,7 +43,8 @@
  *  6. Every row is shorter than ROWMAX bytes, so one flush check per row keeps a buffer from
  *     overflowing.
  */
-#include "registry.h"
+#include "synth.h"
+#include "../registry/registry.h" /* registry_files: the canonical column order written */
 
 #include <errno.h>
 #include <string.h>
@@ -1661,7 +1662,7 @@ static int first_write_error(const struct synth *s, struct error *e)
     return 0;
 }
 
-int registry_synth(const struct synth_opts *o, struct error *e)
+int synth_province(const struct synth_opts *o, struct error *e)
 {
     struct synth *s = NULL;
     int rc = 0, files_open = 0;

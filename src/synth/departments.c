@@ -1,6 +1,6 @@
 /*
- * synth_dept.c — synthetic department files for the comparison (compare.h,
- * compare_synth_departments; docs/compare.md §Synthetic departments).
+ * departments.c — synthetic department files for the comparison (synth.h,
+ * synth_departments; docs/compare.md §Synthetic departments).
  *
  * Input: the synthetic registry `pinggu synth` wrote (counties.csv, households.csv,
  * members.csv, truth.csv), streamed in lockstep — households.csv and truth.csv row by row,
@@ -42,8 +42,12 @@
  * IDs of its members, for the uniqueness of absent persons) plus fixed buffers; every file
  * is written as .NAME.tmp and renamed only when all are complete.
  */
-#include "compare_int.h"
-#include "../registry/registry.h"
+#include "synth.h"
+#include "../registry/registry.h" /* registry_files: the column names of the files read */
+/* compare's private header, for three things only: cmp_date_shift (the engine's date
+ * arithmetic, so "within 2 years" means here what the rules mean) and the HH_CAT_* and
+ * HEALTH_* codes. synth depends on compare, never the other way round. */
+#include "../compare/compare_int.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -1508,7 +1512,7 @@ static int finish_county(struct gen *g, struct error *e)
     return 0;
 }
 
-int compare_synth_departments(const char *dir, uint64_t seed, int year, struct error *e)
+int synth_departments(const char *dir, uint64_t seed, int year, struct error *e)
 {
     struct gen *g = mem_calloc(1, sizeof *g);
     struct error etmp;
