@@ -356,10 +356,16 @@ static void parse_villages(struct pctx *c, json_t *o)
     if (!bt && !strata) perr(c, "give by_township (every township) or strata");
     if (bt) {
         size_t at = push_key(c, "by_township");
-        known_keys(c, bt, "key|other");
+        known_keys(c, bt, "key|other|min_poor|min_nonpoor");
         p->by_township = 1;
         p->per_key = get_int(c, bt, "key", 0, 0, 1000);
         p->per_other = get_int(c, bt, "other", 0, 0, 1000);
+        p->min_poor = get_int(c, bt, "min_poor", 0, 0, 1000);
+        p->min_nonpoor = get_int(c, bt, "min_nonpoor", 0, 0, 1000);
+        if (p->min_poor + p->min_nonpoor > (p->per_key > p->per_other ? p->per_key : p->per_other))
+            perr(c, "min_poor + min_nonpoor (%d) exceed the villages taken from a township (%d)",
+                 p->min_poor + p->min_nonpoor,
+                 p->per_key > p->per_other ? p->per_key : p->per_other);
         pop(c, at);
         if (p->distinct_townships) {
             at = push_key(c, "distinct_townships");
@@ -1227,8 +1233,12 @@ void plan_describe(const struct plan *p, FILE *f)
                 p->county_min);
     if (p->covert_max) fprintf(f, "; covert visits %d-%d per province", p->covert_min, p->covert_max);
     fprintf(f, "\nvillages: ");
-    if (p->by_township) fprintf(f, "every township, %d per key township, %d per other", p->per_key,
-                                p->per_other);
+    if (p->by_township) {
+        fprintf(f, "every township, %d per key township, %d per other", p->per_key, p->per_other);
+        if (p->min_poor || p->min_nonpoor)
+            fprintf(f, ", at least %d poor and %d non-poor in each township that holds them",
+                    p->min_poor, p->min_nonpoor);
+    }
     for (int i = 0; i < p->nvstrata; i++)
         fprintf(f, "%s%s %d%s%s", i ? ", " : "", p->vstrata[i].name, p->vstrata[i].n,
                 p->vstrata[i].weighted ? " (πps)" : "",

@@ -1065,6 +1065,8 @@ static void county_projects_from_all(void **state)
     free(plan);
 }
 
+static void district_poor_and_nonpoor(void **state);
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1075,6 +1077,85 @@ int main(void)
         cmocka_unit_test(household_stratum_agrees), cmocka_unit_test(manifest_parser),
         cmocka_unit_test(exact_pi_enumeration),   cmocka_unit_test(exact_pi_matches_monte_carlo),
         cmocka_unit_test(reserves_skip_group_census), cmocka_unit_test(county_projects_from_all),
+        cmocka_unit_test(district_poor_and_nonpoor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ issue 16 item 10 */
+
+/* Seed 004 (third article, 一4): "抽村原则:6个重点乡镇各随机抽取3个村,5个非重点乡镇各随机抽取2个村,
+ * 共计28个村,兼顾脱贫村和非贫困村。" — by_township's min_poor / min_nonpoor: every township that
+ * holds poor and non-poor villages gives at least one of each; the rest of its quota comes
+ * from all its other villages. Before the rule a township of 1 poor village in 7 gave it in
+ * 2 draws of 7 only; now in every draw, and π still equals the selection frequency. */
+static void district_poor_and_nonpoor(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct error e;
+    char *plan_text;
+    const char *at;
+    const int reps = 1500;
+    int hits[MAXV] = {0};
+    double pi_of[MAXV];
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 610101);
+    /* township 101 (key, 3): 2 poor of 8; 102 (other, 2): 1 poor of 7; 103 (key): none poor */
+    for (int v = 1; v <= 8; v++) mf_village(&m, 610101, 101, 200 + v, v <= 2, 2, 40);
+    for (int v = 1; v <= 7; v++) mf_village(&m, 610101, 102, 200 + v, v == 7, 2, 40);
+    for (int v = 1; v <= 6; v++) mf_village(&m, 610101, 103, 200 + v, 0, 2, 40);
+    mf_source(&m, &src);
+    for (size_t i = 0; i < MAXV; i++) pi_of[i] = -1;
+    at = strstr(district_like, "\"other\":2}");
+    assert_non_null(at);
+    plan_text = malloc(strlen(district_like) + 64);
+    assert_non_null(plan_text);
+    snprintf(plan_text, strlen(district_like) + 64, "%.*s\"other\":2,\"min_poor\":1,"
+             "\"min_nonpoor\":1}%s", (int)(at - district_like), district_like, at + 10);
+    load_plan(plan_text, &p);
+    assert_int_equal(p.min_poor, 1);
+    assert_int_equal(p.min_nonpoor, 1);
+    for (int r = 0; r < reps; r++) {
+        struct draw d;
+        char seed[32];
+        int poor[4] = {0}, nonpoor[4] = {0};
+        snprintf(seed, sizeof seed, "mix-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            size_t vi = 0;
+            if (strcmp(s->stage, "village")) continue;
+            while (m.villages[vi].code != s->village) vi++;
+            if (m.villages[vi].poor) poor[s->village / 1000 % 10]++;
+            else nonpoor[s->village / 1000 % 10]++;
+            hits[vi]++;
+            if (pi_of[vi] < 0) pi_of[vi] = s->pi;
+            assert_true(fabs(pi_of[vi] - s->pi) < 1e-15); /* π is the design's, not the draw's */
+        }
+        /* every township holding both kinds gives both */
+        assert_true(poor[1] >= 1 && nonpoor[1] >= 1 && poor[1] + nonpoor[1] == 3);
+        assert_int_equal(poor[2], 1);
+        assert_int_equal(nonpoor[2], 1);
+        assert_int_equal(poor[3], 0);
+        assert_int_equal(nonpoor[3], 3);
+        draw_release(&d);
+    }
+    /* π by hand: 101 poor 1/2 + 1/2·1/6 = 7/12, non-poor 1/6 + 5/6·1/6 = 11/36; 102 poor 1,
+     * non-poor 1/6; 103 3/6 */
+    for (size_t i = 0; i < m.nvillages; i++) {
+        const struct frame_village *v = &m.villages[i];
+        int t = (int)(v->township % 10);
+        double want = t == 1 ? (v->poor ? 7.0 / 12 : 11.0 / 36)
+                      : t == 2 ? (v->poor ? 1.0 : 1.0 / 6) : 0.5;
+        double f = hits[i] / (double)reps;
+        assert_true(pi_of[i] > 0);
+        assert_true(fabs(pi_of[i] - want) < 1e-12);
+        assert_true(fabs(f - want) < 4 * sqrt(want * (1 - want) / reps) + 1e-12);
+    }
+    plan_release(&p);
+    free(plan_text);
 }
