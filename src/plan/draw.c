@@ -779,11 +779,14 @@ struct hvillage {
 };
 
 /* The next `reserve` units of each quota stratum's own list after those taken, skipping
- * households the village-group census surveys anyway (they are in the sample already). */
+ * households the village-group census surveys anyway (they are in the sample already); none
+ * for a quota of 0 that lent nothing. */
 static void assign_reserves(const struct plan *p, struct hvillage *hv)
 {
     for (int q = 0; q < p->nquotas; q++) {
         int res = 0;
+        /* a stratum of quota 0 (a fallback only) lists reserves only when it stood in */
+        if (p->quotas[q].n == 0 && hv->next[q] == 0) continue;
         for (size_t j = hv->next[q]; j < hv->nranked[q] && res < p->reserve; j++) {
             struct hrow *r = &hv->rows[hv->ranked[q][j]];
             if (r->group) continue;

@@ -502,7 +502,10 @@ static void parse_households(struct pctx *c, json_t *o)
             }
             for (int k = 0; k + 1 < p->nquotas; k++) {
                 if (!strcmp(p->quotas[k].name, pq->name)) perr(c, "name: \"%s\" twice", pq->name);
-                if (p->quotas[k].cats & pq->cats)
+                /* a household belongs to the first quota it matches: a later quota may take
+                 * the rest of an earlier one's categories when the earlier one asks for flags
+                 * (e.g. plain general households after the flagged ones) */
+                if ((p->quotas[k].cats & pq->cats) && !p->quotas[k].flags_any)
                     perr(c, "categories overlap quotas[%d] (\"%s\"): a household could be drawn "
                             "twice",
                          k, p->quotas[k].name);

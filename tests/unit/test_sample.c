@@ -1066,6 +1066,7 @@ static void county_projects_from_all(void **state)
 }
 
 static void district_poor_and_nonpoor(void **state);
+static void district_general_fallback(void **state);
 
 int main(void)
 {
@@ -1077,7 +1078,7 @@ int main(void)
         cmocka_unit_test(household_stratum_agrees), cmocka_unit_test(manifest_parser),
         cmocka_unit_test(exact_pi_enumeration),   cmocka_unit_test(exact_pi_matches_monte_carlo),
         cmocka_unit_test(reserves_skip_group_census), cmocka_unit_test(county_projects_from_all),
-        cmocka_unit_test(district_poor_and_nonpoor),
+        cmocka_unit_test(district_poor_and_nonpoor), cmocka_unit_test(district_general_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
@@ -1158,4 +1159,72 @@ static void district_poor_and_nonpoor(void **state)
     }
     plan_release(&p);
     free(plan_text);
+}
+
+/* ------------------------------------------------------------------ issue 16 item 11 */
+
+/* Seed 004 (third article, 一5): "非建档立卡户重点从疑似危房户、大病户、低保户、五保户、残疾人户等
+ * 重点边缘户中随机抽取" — 重点从 names where to start, not the only source. The shipped district
+ * plan: a village with 2 vulnerable (flagged) general households and 20 plain ones takes both
+ * vulnerable ones and 3 plain general households standing in for the vulnerable quota, with
+ * π = 3/20 each, matching the selection frequency; plain households never come first. */
+static void district_general_fallback(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct errlist errs;
+    struct error e;
+    const int reps = 600;
+    int hits[MAXH] = {0};
+    int64_t vc;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 610101);
+    vc = mf_village(&m, 610101, 101, 201, 1, 2, 40)->code;
+    mf_households_add(&m, vc, "unexited", 6, 1);
+    mf_households_add(&m, vc, "exited_earlier", 6, 1);
+    mf_households_add(&m, vc, "vulnerable", 2, 2);
+    mf_households_add(&m, vc, "general", 20, 2);
+    mf_source(&m, &src);
+    errlist_init(&errs, 20);
+    assert_int_equal(plan_load("plans/district-2020h1.json", &p, &errs, &e), 0);
+    errlist_release(&errs);
+    for (int r = 0; r < reps; r++) {
+        struct draw d;
+        char seed[32];
+        int own = 0, stand_in = 0;
+        snprintf(seed, sizeof seed, "general-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            size_t k = 0;
+            if (strcmp(s->stage, "household") || s->reserve) continue;
+            while (strcmp(m.hh[k].id, s->code)) k++;
+            if (!strcmp(s->stratum, "vulnerable")) {
+                assert_true(m.hh[k].flags & HF_ILLNESS);
+                assert_string_equal(s->substitute_for, "");
+                own++;
+            } else if (!strcmp(s->stratum, "general")) {
+                assert_int_equal(m.hh[k].flags, 0);
+                assert_int_equal(m.hh[k].registered, 0);
+                assert_string_equal(s->substitute_for, "vulnerable");
+                assert_true(fabs(s->pi - 3.0 / 20) < 1e-15);
+                stand_in++;
+                hits[k]++;
+            }
+        }
+        assert_int_equal(own, 2);
+        assert_int_equal(stand_in, 3);
+        for (size_t i = 0; i < d.nnotes; i++)
+            if (!strcmp(d.notes[i].stratum, "vulnerable")) assert_int_equal(d.notes[i].shortfall, 0);
+        draw_release(&d);
+    }
+    for (size_t k = 0; k < m.nhh; k++) {
+        double f = hits[k] / (double)reps, want = 3.0 / 20;
+        if (m.hh[k].registered || m.hh[k].flags) continue;
+        assert_true(fabs(f - want) < 4 * sqrt(want * (1 - want) / reps));
+    }
+    plan_release(&p);
 }
