@@ -779,11 +779,14 @@ struct hvillage {
 };
 
 /* The next `reserve` units of each quota stratum's own list after those taken, skipping
- * households the village-group census surveys anyway (they are in the sample already). */
+ * households the village-group census surveys anyway (they are in the sample already); none
+ * for a quota of 0 that lent nothing. */
 static void assign_reserves(const struct plan *p, struct hvillage *hv)
 {
     for (int q = 0; q < p->nquotas; q++) {
         int res = 0;
+        /* a stratum of quota 0 (a fallback only) lists reserves only when it stood in */
+        if (p->quotas[q].n == 0 && hv->next[q] == 0) continue;
         for (size_t j = hv->next[q]; j < hv->nranked[q] && res < p->reserve; j++) {
             struct hrow *r = &hv->rows[hv->ranked[q][j]];
             if (r->group) continue;
@@ -1016,6 +1019,68 @@ static int draw_county(struct dctx *c, int county)
             note->quota = want;
             note->taken = (int)take;
             note->shortfall = want - (int)take;
+            if ((p->min_poor || p->min_nonpoor) && take < m) {
+                /* 兼顾脱贫村和非贫困村 (seed 004): the township's first gp poor and gn non-poor
+                 * villages in ticket order (equal probability within each kind), then the rest
+                 * of its quota from all its other villages in a second, independent ticket
+                 * order. π = g/K + (1 − g/K)·rest/L (K villages of the kind, L left over). */
+                size_t P = 0, N = 0, gp, gn, rest, L, got = 0;
+                unsigned char *chosen = arena_alloc(&c->a, m ? m : 1);
+                char **ids2 = arena_alloc(&c->a, (m ? m : 1) * sizeof *ids2);
+                size_t *which2 = arena_alloc(&c->a, (m ? m : 1) * sizeof *which2), m2 = 0;
+                struct ranked *r2;
+                if (!chosen || !ids2 || !which2) return oom(c);
+                memset(chosen, 0, m);
+                for (size_t k = 0; k < m; k++) {
+                    if (fv[which[k]].poor) P++;
+                    else N++;
+                }
+                gp = P < (size_t)p->min_poor ? P : (size_t)p->min_poor;
+                if (gp > take) gp = take;
+                gn = N < (size_t)p->min_nonpoor ? N : (size_t)p->min_nonpoor;
+                if (gn > take - gp) gn = take - gp;
+                rest = take - gp - gn;
+                L = m - gp - gn;
+                for (int kind = 1; kind >= 0; kind--) {
+                    size_t g = kind ? gp : gn, K = kind ? P : N, n = 0;
+                    for (size_t k = 0; k < m && n < g; k++) {
+                        const struct frame_village *x = &fv[which[r[k].idx]];
+                        if ((x->poor != 0) != kind) continue;
+                        chosen[r[k].idx] = 1;
+                        picks[np].stratum = -1;
+                        picks[np].idx = which[r[k].idx];
+                        picks[np].rank = (int)k + 1;
+                        picks[np].ticket = r[k].ticket;
+                        picks[np].pi = (double)g / (double)K +
+                                       (1.0 - (double)g / (double)K) * (double)rest / (double)L;
+                        picks[np].certainty = picks[np].pi >= 1.0;
+                        np++;
+                        n++;
+                    }
+                }
+                for (size_t k = 0; k < m; k++) {
+                    if (chosen[k]) continue;
+                    ids2[m2] = arena_printf(&c->a, "village|township_rest|%s|%lld", tcode,
+                                            (long long)fv[which[k]].code);
+                    if (!ids2[m2]) return oom(c);
+                    which2[m2++] = which[k];
+                }
+                r2 = rank_ids(&c->a, c->seed_hex, ids2, m2);
+                if (!r2) return oom(c);
+                for (size_t k = 0; k < m2 && got < rest; k++, got++) {
+                    const struct frame_village *x = &fv[which2[r2[k].idx]];
+                    size_t g = x->poor ? gp : gn, K = x->poor ? P : N;
+                    picks[np].stratum = -1;
+                    picks[np].idx = which2[r2[k].idx];
+                    picks[np].rank = (int)(gp + gn + k) + 1;
+                    picks[np].ticket = r2[k].ticket;
+                    picks[np].pi = (double)g / (double)K +
+                                   (1.0 - (double)g / (double)K) * (double)rest / (double)L;
+                    picks[np].certainty = picks[np].pi >= 1.0;
+                    np++;
+                }
+                continue;
+            }
             for (size_t k = 0; k < take; k++) {
                 picks[np].stratum = -1;
                 picks[np].idx = which[r[k].idx];

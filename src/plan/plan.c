@@ -356,10 +356,16 @@ static void parse_villages(struct pctx *c, json_t *o)
     if (!bt && !strata) perr(c, "give by_township (every township) or strata");
     if (bt) {
         size_t at = push_key(c, "by_township");
-        known_keys(c, bt, "key|other");
+        known_keys(c, bt, "key|other|min_poor|min_nonpoor");
         p->by_township = 1;
         p->per_key = get_int(c, bt, "key", 0, 0, 1000);
         p->per_other = get_int(c, bt, "other", 0, 0, 1000);
+        p->min_poor = get_int(c, bt, "min_poor", 0, 0, 1000);
+        p->min_nonpoor = get_int(c, bt, "min_nonpoor", 0, 0, 1000);
+        if (p->min_poor + p->min_nonpoor > (p->per_key > p->per_other ? p->per_key : p->per_other))
+            perr(c, "min_poor + min_nonpoor (%d) exceed the villages taken from a township (%d)",
+                 p->min_poor + p->min_nonpoor,
+                 p->per_key > p->per_other ? p->per_key : p->per_other);
         pop(c, at);
         if (p->distinct_townships) {
             at = push_key(c, "distinct_townships");
@@ -496,7 +502,10 @@ static void parse_households(struct pctx *c, json_t *o)
             }
             for (int k = 0; k + 1 < p->nquotas; k++) {
                 if (!strcmp(p->quotas[k].name, pq->name)) perr(c, "name: \"%s\" twice", pq->name);
-                if (p->quotas[k].cats & pq->cats)
+                /* a household belongs to the first quota it matches: a later quota may take
+                 * the rest of an earlier one's categories when the earlier one asks for flags
+                 * (e.g. plain general households after the flagged ones) */
+                if ((p->quotas[k].cats & pq->cats) && !p->quotas[k].flags_any)
                     perr(c, "categories overlap quotas[%d] (\"%s\"): a household could be drawn "
                             "twice",
                          k, p->quotas[k].name);
@@ -1265,8 +1274,12 @@ void plan_describe(const struct plan *p, FILE *f)
                 p->county_min);
     if (p->covert_max) fprintf(f, "; covert visits %d-%d per province", p->covert_min, p->covert_max);
     fprintf(f, "\nvillages: ");
-    if (p->by_township) fprintf(f, "every township, %d per key township, %d per other", p->per_key,
-                                p->per_other);
+    if (p->by_township) {
+        fprintf(f, "every township, %d per key township, %d per other", p->per_key, p->per_other);
+        if (p->min_poor || p->min_nonpoor)
+            fprintf(f, ", at least %d poor and %d non-poor in each township that holds them",
+                    p->min_poor, p->min_nonpoor);
+    }
     for (int i = 0; i < p->nvstrata; i++)
         fprintf(f, "%s%s %d%s%s", i ? ", " : "", p->vstrata[i].name, p->vstrata[i].n,
                 p->vstrata[i].weighted ? " (πps)" : "",

@@ -206,6 +206,9 @@ struct plan {
     /* village stage */
     int by_township;      /* 1: every township, per_key / per_other villages each */
     int per_key, per_other;
+    int min_poor, min_nonpoor; /* by_township: at least this many poor / non-poor villages in
+                                  each township that holds them (seed 004: 兼顾脱贫村和非贫困村);
+                                  the rest of the township's quota from all its other villages */
     struct plan_vstratum vstrata[PLAN_MAX_VSTRATA];
     int nvstrata;
     int distinct_townships;

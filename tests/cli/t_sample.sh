@@ -29,6 +29,34 @@ expect_grep '"stage": "household"' out.txt
 expect_status 0 $PINGGU sample verify --db s.db m.json --commitment $C
 expect_grep "identical" out.txt
 
+# issue 16 item 10 — seed 004 一4: "6个重点乡镇各随机抽取3个村,5个非重点乡镇各随机抽取2个村,共计28个村,
+# 兼顾脱贫村和非贫困村。" Every township holding poor and non-poor villages gives at least one of
+# each (by_township min_poor/min_nonpoor); the same plan without the rule leaves townships
+# with one kind only.
+cat > mix.py <<'PY'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+poor = {str(c): 1 if p else 0 for c, p in con.execute("SELECT code, poor FROM villages")}
+kinds = {}
+for c, p, t in con.execute("SELECT code, poor, township FROM villages"):
+    kinds.setdefault(t, set()).add(1 if p else 0)
+got = {}
+for u in json.load(open(sys.argv[2]))["units"]:
+    if u["stage"] == "village":
+        got.setdefault(int(u["parent"]), set()).add(poor[u["code"]])
+mixed = [t for t in got if kinds[t] == {0, 1}]
+bad = [t for t in mixed if got[t] != {0, 1}]
+print("mixed", len(mixed), "without both", len(bad))
+PY
+python3 mix.py s.db m.json > mix.txt
+expect_grep "^mixed [1-9][0-9]* without both 0$" mix.txt
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); [p["villages"]["by_township"].pop(k) for k in ("min_poor","min_nonpoor")]; [p["sources"].pop("villages.by_township."+k) for k in ("min_poor","min_nonpoor")]; json.dump(p,open("nomix.json","w"),ensure_ascii=False)' "$ROOT/plans/district-2020h1.json"
+expect_status 0 $PINGGU sample --db s.db --plan nomix.json --seed $SEED --name d0 --manifest m0.json
+python3 mix.py s.db m0.json > mix.txt
+expect_grep "^mixed [1-9][0-9]* without both [1-9][0-9]*$" mix.txt
+expect_status 0 $PINGGU plan show "$ROOT/plans/district-2020h1.json"
+expect_grep "at least 1 poor and 1 non-poor in each township" out.txt
+
 # the Anhui plan with teams
 expect_status 0 $PINGGU sample --db s.db --plan "$ROOT/plans/anhui-cross-2019.json" --seed 777 --name anhui
 expect_status 0 $PINGGU teams draw --db s.db --plan "$ROOT/plans/anhui-cross-2019.json" --seed 2019 --sample anhui

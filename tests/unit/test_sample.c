@@ -1065,6 +1065,9 @@ static void county_projects_from_all(void **state)
     free(plan);
 }
 
+static void district_poor_and_nonpoor(void **state);
+static void district_general_fallback(void **state);
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1075,6 +1078,153 @@ int main(void)
         cmocka_unit_test(household_stratum_agrees), cmocka_unit_test(manifest_parser),
         cmocka_unit_test(exact_pi_enumeration),   cmocka_unit_test(exact_pi_matches_monte_carlo),
         cmocka_unit_test(reserves_skip_group_census), cmocka_unit_test(county_projects_from_all),
+        cmocka_unit_test(district_poor_and_nonpoor), cmocka_unit_test(district_general_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ issue 16 item 10 */
+
+/* Seed 004 (third article, 一4): "抽村原则:6个重点乡镇各随机抽取3个村,5个非重点乡镇各随机抽取2个村,
+ * 共计28个村,兼顾脱贫村和非贫困村。" — by_township's min_poor / min_nonpoor: every township that
+ * holds poor and non-poor villages gives at least one of each; the rest of its quota comes
+ * from all its other villages. Before the rule a township of 1 poor village in 7 gave it in
+ * 2 draws of 7 only; now in every draw, and π still equals the selection frequency. */
+static void district_poor_and_nonpoor(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct error e;
+    char *plan_text;
+    const char *at;
+    const int reps = 1500;
+    int hits[MAXV] = {0};
+    double pi_of[MAXV];
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 610101);
+    /* township 101 (key, 3): 2 poor of 8; 102 (other, 2): 1 poor of 7; 103 (key): none poor */
+    for (int v = 1; v <= 8; v++) mf_village(&m, 610101, 101, 200 + v, v <= 2, 2, 40);
+    for (int v = 1; v <= 7; v++) mf_village(&m, 610101, 102, 200 + v, v == 7, 2, 40);
+    for (int v = 1; v <= 6; v++) mf_village(&m, 610101, 103, 200 + v, 0, 2, 40);
+    mf_source(&m, &src);
+    for (size_t i = 0; i < MAXV; i++) pi_of[i] = -1;
+    at = strstr(district_like, "\"other\":2}");
+    assert_non_null(at);
+    plan_text = malloc(strlen(district_like) + 64);
+    assert_non_null(plan_text);
+    snprintf(plan_text, strlen(district_like) + 64, "%.*s\"other\":2,\"min_poor\":1,"
+             "\"min_nonpoor\":1}%s", (int)(at - district_like), district_like, at + 10);
+    load_plan(plan_text, &p);
+    assert_int_equal(p.min_poor, 1);
+    assert_int_equal(p.min_nonpoor, 1);
+    for (int r = 0; r < reps; r++) {
+        struct draw d;
+        char seed[32];
+        int poor[4] = {0}, nonpoor[4] = {0};
+        snprintf(seed, sizeof seed, "mix-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            size_t vi = 0;
+            if (strcmp(s->stage, "village")) continue;
+            while (m.villages[vi].code != s->village) vi++;
+            if (m.villages[vi].poor) poor[s->village / 1000 % 10]++;
+            else nonpoor[s->village / 1000 % 10]++;
+            hits[vi]++;
+            if (pi_of[vi] < 0) pi_of[vi] = s->pi;
+            assert_true(fabs(pi_of[vi] - s->pi) < 1e-15); /* π is the design's, not the draw's */
+        }
+        /* every township holding both kinds gives both */
+        assert_true(poor[1] >= 1 && nonpoor[1] >= 1 && poor[1] + nonpoor[1] == 3);
+        assert_int_equal(poor[2], 1);
+        assert_int_equal(nonpoor[2], 1);
+        assert_int_equal(poor[3], 0);
+        assert_int_equal(nonpoor[3], 3);
+        draw_release(&d);
+    }
+    /* π by hand: 101 poor 1/2 + 1/2·1/6 = 7/12, non-poor 1/6 + 5/6·1/6 = 11/36; 102 poor 1,
+     * non-poor 1/6; 103 3/6 */
+    for (size_t i = 0; i < m.nvillages; i++) {
+        const struct frame_village *v = &m.villages[i];
+        int t = (int)(v->township % 10);
+        double want = t == 1 ? (v->poor ? 7.0 / 12 : 11.0 / 36)
+                      : t == 2 ? (v->poor ? 1.0 : 1.0 / 6) : 0.5;
+        double f = hits[i] / (double)reps;
+        assert_true(pi_of[i] > 0);
+        assert_true(fabs(pi_of[i] - want) < 1e-12);
+        assert_true(fabs(f - want) < 4 * sqrt(want * (1 - want) / reps) + 1e-12);
+    }
+    plan_release(&p);
+    free(plan_text);
+}
+
+/* ------------------------------------------------------------------ issue 16 item 11 */
+
+/* Seed 004 (third article, 一5): "非建档立卡户重点从疑似危房户、大病户、低保户、五保户、残疾人户等
+ * 重点边缘户中随机抽取" — 重点从 names where to start, not the only source. The shipped district
+ * plan: a village with 2 vulnerable (flagged) general households and 20 plain ones takes both
+ * vulnerable ones and 3 plain general households standing in for the vulnerable quota, with
+ * π = 3/20 each, matching the selection frequency; plain households never come first. */
+static void district_general_fallback(void **state)
+{
+    static struct mem_frame m;
+    struct frame_source src;
+    struct plan p;
+    struct errlist errs;
+    struct error e;
+    const int reps = 600;
+    int hits[MAXH] = {0};
+    int64_t vc;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    mf_county(&m, 610101);
+    vc = mf_village(&m, 610101, 101, 201, 1, 2, 40)->code;
+    mf_households_add(&m, vc, "unexited", 6, 1);
+    mf_households_add(&m, vc, "exited_earlier", 6, 1);
+    mf_households_add(&m, vc, "vulnerable", 2, 2);
+    mf_households_add(&m, vc, "general", 20, 2);
+    mf_source(&m, &src);
+    errlist_init(&errs, 20);
+    assert_int_equal(plan_load("plans/district-2020h1.json", &p, &errs, &e), 0);
+    errlist_release(&errs);
+    for (int r = 0; r < reps; r++) {
+        struct draw d;
+        char seed[32];
+        int own = 0, stand_in = 0;
+        snprintf(seed, sizeof seed, "general-%d", r);
+        draw_init(&d);
+        assert_int_equal(sample_draw(&p, seed, &src, 0, &d, &e), 0);
+        for (size_t i = 0; i < d.nsels; i++) {
+            const struct sel *s = &d.sels[i];
+            size_t k = 0;
+            if (strcmp(s->stage, "household") || s->reserve) continue;
+            while (strcmp(m.hh[k].id, s->code)) k++;
+            if (!strcmp(s->stratum, "vulnerable")) {
+                assert_true(m.hh[k].flags & HF_ILLNESS);
+                assert_string_equal(s->substitute_for, "");
+                own++;
+            } else if (!strcmp(s->stratum, "general")) {
+                assert_int_equal(m.hh[k].flags, 0);
+                assert_int_equal(m.hh[k].registered, 0);
+                assert_string_equal(s->substitute_for, "vulnerable");
+                assert_true(fabs(s->pi - 3.0 / 20) < 1e-15);
+                stand_in++;
+                hits[k]++;
+            }
+        }
+        assert_int_equal(own, 2);
+        assert_int_equal(stand_in, 3);
+        for (size_t i = 0; i < d.nnotes; i++)
+            if (!strcmp(d.notes[i].stratum, "vulnerable")) assert_int_equal(d.notes[i].shortfall, 0);
+        draw_release(&d);
+    }
+    for (size_t k = 0; k < m.nhh; k++) {
+        double f = hits[k] / (double)reps, want = 3.0 / 20;
+        if (m.hh[k].registered || m.hh[k].flags) continue;
+        assert_true(fabs(f - want) < 4 * sqrt(want * (1 - want) / reps));
+    }
+    plan_release(&p);
 }
