@@ -80,8 +80,19 @@ $P problems move --db $D/round.db $1 rectifying --as county --measures "按村�
 $P problems move --db $D/round.db $1 rectified --as county --result "已整改，台账更新" \
    --evidence $D/evidence/result-$1.pdf
 $P problems move --db $D/round.db $1 closed --as office
+printf 'recheck visit, problem %s\n' "$1" >$D/evidence/recheck-$1.jpg
+$P problems move --db $D/round.db $1 rechecked --as evaluator --evidence $D/evidence/recheck-$1.jpg
 $P problems show --db $D/round.db $1
-$P problems ledger --db $D/round.db --round anhui-2019
+# a third problem confirmed and fed back, its rectification due in 10 days and not yet done
+printf 'photo, unit of problem %s\n' "$3" >$D/evidence/visit-$3.jpg
+$P problems move --db $D/round.db $3 recorded --as evaluator --evidence $D/evidence/visit-$3.jpg
+$P problems move --db $D/round.db $3 summarised --as leader
+$P problems move --db $D/round.db $3 confirmed --as leader
+$P problems move --db $D/round.db $3 fed_back --as office
+$P problems move --db $D/round.db $3 rectifying --as county --measures "补齐村级公共服务短板" \
+   --responsible-unit "乡镇人民政府" --responsible-person "李某" --deadline "$(date -d '+10 days' +%F)"
+echo "the rectification ledger as it will stand in 30 days, if nothing more is reported:"
+$P problems ledger --db $D/round.db --round anhui-2019 --date "$(date -d '+30 days' +%F)"
 
 step "10. Indicators per county: estimates, 95% intervals, official and interval verdicts"
 $P indicators --db $D/round.db --sample anhui-2019
