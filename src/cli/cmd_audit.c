@@ -147,20 +147,17 @@ static int check_independent(struct store *s, const char *arg, const char *pubke
         return 0;
     }
     if (strlen(arg) == 64 && strspn(arg, "0123456789abcdef") == 64) {
-        struct stmt *st;
-        rc = store_prepare(s, "SELECT seq FROM audit_log WHERE hash = ?", &st, e);
+        int64_t seq;
+        rc = audit_find_hash(s, arg, &seq, e);
         if (rc) return rc;
-        stmt_bind_text(st, 1, arg, 64);
-        rc = stmt_step(st, e);
-        if (rc == STORE_ROW)
+        if (seq)
             printf("independent head %.12s…: entry %lld of the store — the store extends it\n",
-                   arg, (long long)stmt_int(st, 0));
-        else if (rc == STORE_DONE)
+                   arg, (long long)seq);
+        else
             problem(c, "independent head %.12s… is no entry of the store's log: the log was cut "
                        "short, put back to an older copy, or rewritten",
                     arg);
-        stmt_finalize(st);
-        return rc < 0 ? rc : 0;
+        return 0;
     }
     return error_set(e, ERR_INVALID,
                      "--checkpoint %s: neither a file, a checkpoint line (%s COUNT HEAD PUBKEY "

@@ -327,6 +327,19 @@ int audit_head_get(struct store *s, int64_t *count, char hash[65], struct error 
     return rc < 0 ? rc : 0;
 }
 
+int audit_find_hash(struct store *s, const char *hash, int64_t *seq, struct error *e)
+{
+    struct stmt *st;
+    int rc = store_prepare(s, "SELECT seq FROM audit_log WHERE hash = ?", &st, e);
+    if (rc) return rc;
+    *seq = 0;
+    stmt_bind_text(st, 1, hash, strlen(hash));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) *seq = stmt_int(st, 0);
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int checkpoint_check(struct store *s, const struct checkpoint *c, struct error *e)
 {
     struct stmt *st;

@@ -186,6 +186,20 @@ int audit_batch_retire_key(struct audit_batch *b, const char *key, struct error 
  * and the old version stays readable. Their count and root go into this entry's detail. */
 int audit_batch_supersede(struct audit_batch *b, const char *where, struct error *e);
 
+/* Appends s as an SQL string literal ('' doubling quotes), for `where` and `set` below. */
+void sql_quote(struct strbuf *sb, const char *s);
+/* Rewrites the rows of `table` matching `where` with the SQL assignments `set`, through the
+ * change log: old versions kept in audit_old, the rows then carry the new entry (action, key,
+ * detail as audit_batch_commit). Inside the caller's transaction. *n (if non-NULL): rows
+ * rewritten; no entry is appended when none matches. */
+int audit_update_where(struct store *s, const char *table, const char *set, const char *where,
+                       const char *action, const char *key, const char *detail, int64_t *n,
+                       struct error *e);
+/* Deletes the rows of `table` matching `where` through the change log (old versions kept in
+ * audit_old under the new entry). Inside the caller's transaction; *n as above. */
+int audit_delete_where(struct store *s, const char *table, const char *where, const char *action,
+                       const char *key, const char *detail, int64_t *n, struct error *e);
+
 /* Appends an entry that writes no rows (detail: JSON object text or NULL). */
 int audit_note(struct store *s, const char *action, const char *table, const char *key,
                const char *detail, struct error *e);
@@ -287,5 +301,8 @@ int checkpoint_local_pubkey(char out[65], struct error *e);
 int checkpoint_check(struct store *s, const struct checkpoint *c, struct error *e);
 /* The store's current head: entry count and hash (zeros for an empty log). */
 int audit_head_get(struct store *s, int64_t *count, char hash[65], struct error *e);
+/* The entry of the log whose hash is `hash` (64 hex digits): *seq gets its number, 0 if no
+ * entry has it (a head published earlier and no longer in the log). */
+int audit_find_hash(struct store *s, const char *hash, int64_t *seq, struct error *e);
 
 #endif
