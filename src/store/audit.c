@@ -16,6 +16,9 @@
  * what it replaced), so the older entry still verifies; a wholesale replacement (registry
  * re-import) instead *retires* the earlier entries, listed in the new entry's detail.
  *
+ * audit_update_where and audit_delete_where are the general audited rewrite and removal of rows
+ * matching a condition (old versions into audit_old under the new entry), for every stage.
+ *
  * Invariants: entries are only ever appended, inside the caller's transaction; seq is
  * 1, 2, 3, ... without gaps; detail is a JSON object with sorted keys.
  */
@@ -840,4 +843,100 @@ int audit_log_print(struct store *s, FILE *f, int64_t n, struct error *e)
                 stmt_text(st, 7), stmt_text(st, 5));
     stmt_finalize(st);
     return rc < 0 ? rc : 0;
+}
+
+/* ---------------------------------------------------------------- audited update and delete */
+
+void sql_quote(struct strbuf *sb, const char *s)
+{
+    sb_addch(sb, '\'');
+    for (; *s; s++) {
+        if (*s == '\'') sb_addch(sb, '\'');
+        sb_addch(sb, *s);
+    }
+    sb_addch(sb, '\'');
+}
+
+int audit_update_where(struct store *s, const char *table, const char *set, const char *where,
+                       const char *action, const char *key, const char *detail, int64_t *n,
+                       struct error *e)
+{
+    struct audit_batch b;
+    struct strbuf sql = STRBUF_INIT;
+    struct stmt *st = NULL;
+    struct rowval v[AUDIT_WRITER_MAXCOLS];
+    int64_t count = 0;
+    int rc;
+    if (n) *n = 0;
+    sb_addf(&sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
+                     : store_query_int(s, sql.buf, 0, &count, e);
+    sb_release(&sql);
+    if (rc || !count) return rc;
+    rc = audit_batch_begin(&b, s, table, e);
+    if (rc) return rc;
+    rc = audit_batch_supersede(&b, where, e);
+    if (!rc) {
+        sb_addf(&sql, "UPDATE %s SET %s, log_id = %lld WHERE %s", table, set, (long long)b.seq,
+                where);
+        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_exec(s, sql.buf, e);
+        sb_release(&sql);
+    }
+    if (!rc) {
+        sb_addf(&sql, "SELECT * FROM %s WHERE log_id = %lld ORDER BY row_no", table,
+                (long long)b.seq);
+        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_prepare(s, sql.buf, &st, e);
+        sb_release(&sql);
+    }
+    while (!rc) {
+        if ((rc = stmt_step(st, e)) != STORE_ROW) break;
+        rc = 0;
+        size_t k = 0;
+        for (int i = 0; i < stmt_ncols(st) && k < AUDIT_WRITER_MAXCOLS; i++) {
+            if (!strcmp(stmt_colname(st, i), "log_id")) continue;
+            switch (stmt_type(st, i)) {
+            case STORE_INT: v[k++] = rv_int(stmt_int(st, i)); break;
+            case STORE_DOUBLE: v[k++] = rv_double(stmt_double(st, i)); break;
+            case STORE_NULL: v[k++] = rv_null(); break;
+            default: v[k++] = rv_text(stmt_text(st, i), stmt_len(st, i)); break;
+            }
+        }
+        if (audit_batch_add(&b, v, k)) rc = error_set(e, ERR_NOMEM, "out of memory");
+        else if (n) (*n)++;
+    }
+    stmt_finalize(st);
+    if (rc) {
+        audit_batch_release(&b);
+        return rc;
+    }
+    return audit_batch_commit(&b, action, key, detail, e);
+}
+
+int audit_delete_where(struct store *s, const char *table, const char *where, const char *action,
+                       const char *key, const char *detail, int64_t *n, struct error *e)
+{
+    struct audit_batch b;
+    struct strbuf sql = STRBUF_INIT;
+    int64_t count = 0;
+    int rc;
+    if (n) *n = 0;
+    sb_addf(&sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
+                     : store_query_int(s, sql.buf, 0, &count, e);
+    sb_release(&sql);
+    if (rc || !count) return rc;
+    rc = audit_batch_begin(&b, s, table, e);
+    if (rc) return rc;
+    rc = audit_batch_supersede(&b, where, e);
+    if (!rc) {
+        sb_addf(&sql, "DELETE FROM %s WHERE %s", table, where);
+        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_exec(s, sql.buf, e);
+        sb_release(&sql);
+    }
+    if (rc) {
+        audit_batch_release(&b);
+        return rc;
+    }
+    if (n) *n = count;
+    return audit_batch_commit(&b, action, key, detail, e);
 }

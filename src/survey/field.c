@@ -299,100 +299,6 @@ int qbatch_duration_warning(struct qbatch *b, size_t qi)
     return add_warning(b, qi, "duration_min", "duration", msg);
 }
 
-void field_sql_quote(struct strbuf *sb, const char *s)
-{
-    sb_addch(sb, '\'');
-    for (; *s; s++) {
-        if (*s == '\'') sb_addch(sb, '\'');
-        sb_addch(sb, *s);
-    }
-    sb_addch(sb, '\'');
-}
-
-int field_update_rows(struct store *s, const char *table, const char *set, const char *where,
-                      const char *action, const char *key, const char *detail, int64_t *n,
-                      struct error *e)
-{
-    struct audit_batch b;
-    struct strbuf sql = STRBUF_INIT;
-    struct stmt *st = NULL;
-    struct rowval v[AUDIT_WRITER_MAXCOLS];
-    int64_t count = 0;
-    int rc;
-    if (n) *n = 0;
-    sb_addf(&sql, "SELECT count(*) FROM %s WHERE %s", table, where);
-    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
-                     : store_query_int(s, sql.buf, 0, &count, e);
-    sb_release(&sql);
-    if (rc || !count) return rc;
-    rc = audit_batch_begin(&b, s, table, e);
-    if (rc) return rc;
-    rc = audit_batch_supersede(&b, where, e);
-    if (!rc) {
-        sb_addf(&sql, "UPDATE %s SET %s, log_id = %lld WHERE %s", table, set, (long long)b.seq,
-                where);
-        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_exec(s, sql.buf, e);
-        sb_release(&sql);
-    }
-    if (!rc) {
-        sb_addf(&sql, "SELECT * FROM %s WHERE log_id = %lld ORDER BY row_no", table,
-                (long long)b.seq);
-        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_prepare(s, sql.buf, &st, e);
-        sb_release(&sql);
-    }
-    while (!rc) {
-        if ((rc = stmt_step(st, e)) != STORE_ROW) break;
-        rc = 0;
-        size_t k = 0;
-        for (int i = 0; i < stmt_ncols(st) && k < AUDIT_WRITER_MAXCOLS; i++) {
-            if (!strcmp(stmt_colname(st, i), "log_id")) continue;
-            switch (stmt_type(st, i)) {
-            case STORE_INT: v[k++] = rv_int(stmt_int(st, i)); break;
-            case STORE_DOUBLE: v[k++] = rv_double(stmt_double(st, i)); break;
-            case STORE_NULL: v[k++] = rv_null(); break;
-            default: v[k++] = rv_text(stmt_text(st, i), stmt_len(st, i)); break;
-            }
-        }
-        if (audit_batch_add(&b, v, k)) rc = error_set(e, ERR_NOMEM, "out of memory");
-        else if (n) (*n)++;
-    }
-    stmt_finalize(st);
-    if (rc) {
-        audit_batch_release(&b);
-        return rc;
-    }
-    return audit_batch_commit(&b, action, key, detail, e);
-}
-
-int field_delete_rows(struct store *s, const char *table, const char *where, const char *action,
-                      const char *key, const char *detail, int64_t *n, struct error *e)
-{
-    struct audit_batch b;
-    struct strbuf sql = STRBUF_INIT;
-    int64_t count = 0;
-    int rc;
-    if (n) *n = 0;
-    sb_addf(&sql, "SELECT count(*) FROM %s WHERE %s", table, where);
-    rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
-                     : store_query_int(s, sql.buf, 0, &count, e);
-    sb_release(&sql);
-    if (rc || !count) return rc;
-    rc = audit_batch_begin(&b, s, table, e);
-    if (rc) return rc;
-    rc = audit_batch_supersede(&b, where, e);
-    if (!rc) {
-        sb_addf(&sql, "DELETE FROM %s WHERE %s", table, where);
-        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_exec(s, sql.buf, e);
-        sb_release(&sql);
-    }
-    if (rc) {
-        audit_batch_release(&b);
-        return rc;
-    }
-    if (n) *n = count;
-    return audit_batch_commit(&b, action, key, detail, e);
-}
-
 /* Late interviews (qrec.late): removes the non-response records of the household and of
  * every reserve of its chain, and marks the chain's questionnaires superseded, `replaces`
  * naming the household whose interview won. Inside qbatch_store's transaction. */
@@ -410,20 +316,20 @@ static int withdraw_chains(struct fctx *c, struct qbatch *b, int64_t first_new,
         const char *p = q->withdraw;
         if (!q->late) continue;
         if (units.len) sb_addch(&units, ',');
-        field_sql_quote(&units, q->unit);
+        sql_quote(&units, q->unit);
         while (p && *p) {
             const char *sp = strchr(p, ' ');
             size_t len = sp ? (size_t)(sp - p) : strlen(p);
             char code[48];
             snprintf(code, sizeof code, "%.*s", (int)len, p);
             sb_addch(&units, ',');
-            field_sql_quote(&units, code);
+            sql_quote(&units, code);
             if (chain.len) sb_addch(&chain, ',');
-            field_sql_quote(&chain, code);
+            sql_quote(&chain, code);
             sb_adds(&set, " WHEN ");
-            field_sql_quote(&set, code);
+            sql_quote(&set, code);
             sb_adds(&set, " THEN ");
-            field_sql_quote(&set, q->unit);
+            sql_quote(&set, q->unit);
             if (st) st->withdrawn++;
             p += len;
             while (*p == ' ') p++;
@@ -434,7 +340,7 @@ static int withdraw_chains(struct fctx *c, struct qbatch *b, int64_t first_new,
     sb_addf(&where, "sample = %lld AND unit IN (%s)", (long long)c->sample, units.buf);
     rc = sb_ok(&where) || sb_ok(&set) || sb_ok(&chain) || sb_ok(&units)
              ? error_set(e, ERR_NOMEM, "out of memory")
-             : field_delete_rows(c->s, "replacements", where.buf, action, key, detail, &n, e);
+             : audit_delete_where(c->s, "replacements", where.buf, action, key, detail, &n, e);
     if (rc || !chain.len) goto out;
     sb_reset(&where);
     sb_addf(&where,
@@ -442,7 +348,7 @@ static int withdraw_chains(struct fctx *c, struct qbatch *b, int64_t first_new,
             " row_no < %lld",
             (long long)c->sample, chain.buf, (long long)first_new);
     rc = sb_ok(&where) ? error_set(e, ERR_NOMEM, "out of memory")
-                       : field_update_rows(c->s, "questionnaires", set.buf, where.buf, action, key,
+                       : audit_update_where(c->s, "questionnaires", set.buf, where.buf, action, key,
                                            detail, &n, e);
     if (!rc && st) st->superseded += n;
 out:
@@ -626,7 +532,7 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
         sb_adds(&where, ")");
         rc = sb_ok(&set) || sb_ok(&where)
                  ? error_set(e, ERR_NOMEM, "out of memory")
-                 : field_update_rows(c->s, "evidence_links", set.buf, where.buf, action, key,
+                 : audit_update_where(c->s, "evidence_links", set.buf, where.buf, action, key,
                                      detail, NULL, e);
         sb_release(&set);
         sb_release(&where);

@@ -96,17 +96,7 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
  * one (import and simulation alike). 0 or ERR_NOMEM. */
 int qbatch_duration_warning(struct qbatch *b, size_t qi);
 
-/* Appends s as an SQL string literal ('' doubling quotes). */
-void field_sql_quote(struct strbuf *sb, const char *s);
-/* Rewrites the rows of `table` matching `where` with the SQL assignments `set`, through the
- * change log: old versions kept in audit_old, the rows then carry the new entry. Inside the
- * caller's transaction. *n: rows rewritten (no entry when none). */
-int field_update_rows(struct store *s, const char *table, const char *set, const char *where,
-                      const char *action, const char *key, const char *detail, int64_t *n,
-                      struct error *e);
-/* Deletes the rows of `table` matching `where` through the change log (old versions kept). */
-int field_delete_rows(struct store *s, const char *table, const char *where, const char *action,
-                      const char *key, const char *detail, int64_t *n, struct error *e);
+/* Audited updates and deletes: audit_update_where, audit_delete_where and sql_quote (store.h). */
 
 /* Field-quality bounds for the duration of an interview (minutes). */
 #define FIELD_MIN_MINUTES 10.0

@@ -64,14 +64,14 @@ static int keep_original(struct fctx *c, struct sunit *u, const char *detail,
     int rc = 0;
     char key[160];
     snprintf(key, sizeof key, "%s %s", c->name, u->code);
-    field_sql_quote(&units, u->code);
+    sql_quote(&units, u->code);
     sb_adds(&set, "status = 'superseded', replaces = ");
-    field_sql_quote(&set, u->code);
+    sql_quote(&set, u->code);
     for (int guard = 0; *next && guard < 256 && (x = fctx_unit(c, next)); guard++) {
         sb_addch(&units, ',');
-        field_sql_quote(&units, x->code);
+        sql_quote(&units, x->code);
         if (chain.len) sb_addch(&chain, ',');
-        field_sql_quote(&chain, x->code);
+        sql_quote(&chain, x->code);
         if (r) {
             size_t l = strlen(r->chain);
             snprintf(r->chain + l, sizeof r->chain - l, "%s%s", l ? " " : "", x->code);
@@ -87,24 +87,24 @@ static int keep_original(struct fctx *c, struct sunit *u, const char *detail,
     if (rc) goto out;
     sb_addf(&where, "sample = %lld AND unit IN (%s)", (long long)c->sample, units.buf);
     rc = sb_ok(&where) ? error_set(e, ERR_NOMEM, "out of memory")
-                       : field_delete_rows(c->s, "replacements", where.buf, "field resolve", key,
+                       : audit_delete_where(c->s, "replacements", where.buf, "field resolve", key,
                                            detail, &n, e);
     if (!rc && chain.len) {
         sb_reset(&where);
         sb_addf(&where, "sample = %lld AND status IN ('complete', 'nonresponse') AND unit IN (%s)",
                 (long long)c->sample, chain.buf);
         rc = sb_ok(&where) ? error_set(e, ERR_NOMEM, "out of memory")
-                           : field_update_rows(c->s, "questionnaires", set.buf, where.buf,
+                           : audit_update_where(c->s, "questionnaires", set.buf, where.buf,
                                                "field resolve", key, detail, &n, e);
         if (r) r->superseded = n;
     }
     if (!rc) {
         sb_reset(&where);
         sb_addf(&where, "sample = %lld AND unit = ", (long long)c->sample);
-        field_sql_quote(&where, u->code);
+        sql_quote(&where, u->code);
         sb_adds(&where, " AND status = 'superseded' AND replaces = ''");
         rc = sb_ok(&where) ? error_set(e, ERR_NOMEM, "out of memory")
-                           : field_update_rows(c->s, "questionnaires", "status = 'complete'",
+                           : audit_update_where(c->s, "questionnaires", "status = 'complete'",
                                                where.buf, "field resolve", key, detail, &n, e);
         if (r) r->restored = n;
     }
@@ -183,10 +183,10 @@ static int keep_reserve(struct fctx *c, struct sunit *u, const char *detail,
     if (rc) goto out;
     /* 1. U's own questionnaire set aside */
     sb_addf(&where, "sample = %lld AND unit = ", (long long)c->sample);
-    field_sql_quote(&where, u->code);
+    sql_quote(&where, u->code);
     sb_adds(&where, " AND status = 'complete'");
     rc = sb_ok(&where) ? error_set(e, ERR_NOMEM, "out of memory")
-                       : field_update_rows(c->s, "questionnaires",
+                       : audit_update_where(c->s, "questionnaires",
                                            "status = 'superseded', replaces = ''", where.buf,
                                            "field resolve", key, detail, &got, e);
     if (r) r->superseded = got;
@@ -196,24 +196,24 @@ static int keep_reserve(struct fctx *c, struct sunit *u, const char *detail,
                       " replaces = CASE WHEN reason = '' THEN '' ELSE CASE unit");
         for (size_t i = 0; i < used; i++) {
             sb_adds(&set, " WHEN ");
-            field_sql_quote(&set, ch[i].u->code);
+            sql_quote(&set, ch[i].u->code);
             sb_adds(&set, " THEN ");
-            field_sql_quote(&set, i + 1 < used ? ch[i + 1].u->code : "");
+            sql_quote(&set, i + 1 < used ? ch[i + 1].u->code : "");
         }
         sb_adds(&set, " ELSE '' END END");
         sb_reset(&where);
         sb_addf(&where, "sample = %lld AND status = 'superseded' AND replaces = ",
                 (long long)c->sample);
-        field_sql_quote(&where, u->code);
+        sql_quote(&where, u->code);
         sb_adds(&where, " AND unit IN (");
         for (size_t i = 0; i < used; i++) {
             if (i) sb_addch(&where, ',');
-            field_sql_quote(&where, ch[i].u->code);
+            sql_quote(&where, ch[i].u->code);
         }
         sb_adds(&where, ")");
         rc = sb_ok(&where) || sb_ok(&set)
                  ? error_set(e, ERR_NOMEM, "out of memory")
-                 : field_update_rows(c->s, "questionnaires", set.buf, where.buf, "field resolve",
+                 : audit_update_where(c->s, "questionnaires", set.buf, where.buf, "field resolve",
                                      key, detail, &got, e);
         if (r) r->restored = got;
     }
