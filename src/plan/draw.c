@@ -140,11 +140,6 @@ static const char *cat_name(enum hh_category c)
     return category_code(c);
 }
 
-static unsigned hh_flags_mask(const struct frame_household *h)
-{
-    return h->flags;
-}
-
 /* Fills the common fields of a selection. */
 static struct sel *add(struct dctx *c, const char *stage, const char *stratum, const char *parent,
                        const char *unit, const char *code, int county, int64_t village)
@@ -168,20 +163,6 @@ static int oom(struct dctx *c)
 
 /* ------------------------------------------------------------------ counties */
 
-static int county_eligible(const struct plan *p, const struct frame_county *fc)
-{
-    if (p->province && fc->province != p->province) return 0;
-    if (p->county && fc->code != p->county) return 0;
-    if (p->county_types) {
-        int bit = -1, i = 0;
-        for (const struct code *k = codes_county_type; k->code; k++, i++)
-            if (!strcmp(k->code, fc->type)) bit = i;
-        if (bit < 0 || !(p->county_types & (1u << bit))) return 0;
-    }
-    if (p->county_exit_year && fc->exit_year != p->county_exit_year) return 0;
-    return 1;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -202,7 +183,7 @@ static int draw_counties(struct dctx *c, int **out, size_t *nout, struct arena *
     if (!chosen) return oom(c);
     for (size_t i = 0; i < n; i++) {
         int seen = 0;
-        if (!county_eligible(c->p, &fc[i])) continue;
+        if (!plan_county_eligible(c->p, &fc[i])) continue;
         for (size_t k = 0; k < nprov; k++) seen |= provs[k] == fc[i].province;
         if (!seen && nprov < 64) provs[nprov++] = fc[i].province;
     }
@@ -219,7 +200,7 @@ static int draw_counties(struct dctx *c, int **out, size_t *nout, struct arena *
         which = arena_alloc(&c->a, (n ? n : 1) * sizeof *which);
         if (!ids || !cids || !which) return oom(c);
         for (size_t i = 0; i < n; i++) {
-            if (fc[i].province != provs[pi] || !county_eligible(c->p, &fc[i])) continue;
+            if (fc[i].province != provs[pi] || !plan_county_eligible(c->p, &fc[i])) continue;
             ids[m] = arena_printf(&c->a, "county|eligible|%s|%d", prov, fc[i].code);
             cids[m] = arena_printf(&c->a, "covert|eligible|%s|%d", prov, fc[i].code);
             if (!ids[m] || !cids[m]) return oom(c);
@@ -817,27 +798,15 @@ static int draw_households(struct dctx *c, int county, struct hvillage *hv)
     memcpy(copy, fh, n * sizeof *copy);
     hv->n = n;
     for (size_t i = 0; i < n; i++) {
-        struct hh_facts f = {copy[i].registered, copy[i].identified_year, copy[i].exit_year,
-                             copy[i].returned};
         struct hrow *r = &hv->rows[i];
         memset(r, 0, sizeof *r);
         r->h = &copy[i];
-        r->cat = (int)household_category(&f, &p->win);
-        r->quota = -1;
-        if (p->census_returned && r->cat == CAT_RETURNED) r->census = 1;
-        else if (p->census_edge && (copy[i].flags & HF_EDGE)) r->census = 2;
-        else if (p->census_monitored && (copy[i].flags & HF_MONITORED)) r->census = 3;
+        /* the plan's one statement of the strata (plan_household_stratum) */
+        r->quota = plan_household_stratum(p, &copy[i], &r->cat, &r->census);
         if (r->census) {
+            r->quota = -1;
             r->chosen = 1;
             r->pi_quota = 1;
-            continue;
-        }
-        for (int q = 0; q < p->nquotas; q++) {
-            const struct plan_quota *pq = &p->quotas[q];
-            if (!(pq->cats & (1u << r->cat))) continue;
-            if (pq->flags_any && !(hh_flags_mask(&copy[i]) & pq->flags_any)) continue;
-            r->quota = q;
-            break;
         }
     }
     {

@@ -1323,13 +1323,18 @@ int plan_county_eligible(const struct plan *p, const struct frame_county *fc)
     return 1;
 }
 
-int plan_household_stratum(const struct plan *p, const struct frame_household *h)
+int plan_household_stratum(const struct plan *p, const struct frame_household *h, int *catp,
+                           int *census)
 {
     struct hh_facts f = {h->registered, h->identified_year, h->exit_year, h->returned};
     enum hh_category cat = household_category(&f, &p->win);
-    if (p->census_returned && cat == CAT_RETURNED) return -2;
-    if (p->census_edge && (h->flags & HF_EDGE)) return -2;
-    if (p->census_monitored && (h->flags & HF_MONITORED)) return -2;
+    int cg = 0;
+    if (catp) *catp = (int)cat;
+    if (p->census_returned && cat == CAT_RETURNED) cg = 1;
+    else if (p->census_edge && (h->flags & HF_EDGE)) cg = 2;
+    else if (p->census_monitored && (h->flags & HF_MONITORED)) cg = 3;
+    if (census) *census = cg;
+    if (cg) return -2;
     for (int q = 0; q < p->nquotas; q++) {
         const struct plan_quota *pq = &p->quotas[q];
         if (!(pq->cats & (1u << cat))) continue;
@@ -1439,7 +1444,7 @@ static int check_county(const struct plan *p, const struct frame_source *src,
             rc = src->households(src->ctx, fv[i].code, &fh, &nh, e);
             if (rc) goto out;
             for (size_t k = 0; k < nh; k++) {
-                int q = plan_household_stratum(p, &fh[k]);
+                int q = plan_household_stratum(p, &fh[k], NULL, NULL);
                 if (q >= 0) count[q]++;
             }
             for (int q = 0; q < p->nquotas; q++) {

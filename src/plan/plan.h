@@ -331,8 +331,12 @@ int plan_check_frame(struct store *s, const struct plan *p, FILE *f, int *nwarn,
 /* 1 if the county is in the plan's scope and eligible (type, exit year) for its draw. */
 int plan_county_eligible(const struct plan *p, const struct frame_county *fc);
 /* The quota stratum (index into p->quotas) a household of the frame belongs to for the draw,
- * -2 if a census group takes it whole, -1 if no quota takes it. */
-int plan_household_stratum(const struct plan *p, const struct frame_household *h);
+ * -2 if a census group takes it whole, -1 if no quota takes it. The draw (draw.c) and `plan
+ * check --db` both call this: it is the one statement of the rule. When cat is not NULL it
+ * receives the household's category (enum hh_category); when census is not NULL, which census
+ * group took it (1 returned, 2 edge, 3 monitored; 0 none). */
+int plan_household_stratum(const struct plan *p, const struct frame_household *h, int *cat,
+                           int *census);
 
 /* ---------------------------------------------------------------- draws */
 

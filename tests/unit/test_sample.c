@@ -655,7 +655,7 @@ static void household_stratum_agrees(void **state)
             for (size_t k = 0; k < m.nhh && !h; k++)
                 if (!strcmp(m.hh[k].id, u->code)) h = &m.hh[k];
             assert_non_null(h);
-            q = plan_household_stratum(&p, h);
+            q = plan_household_stratum(&p, h, NULL, NULL);
             if (!strncmp(u->stratum, "census_", 7)) assert_int_equal(q, -2);
             else {
                 assert_true(q >= 0);
