@@ -391,9 +391,13 @@ int est_load_counties(struct store *s, int64_t srow, const struct plan *p, struc
             "SELECT count(*),"
             " sum(EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND q.unit ="
             "  u.code AND q.status = 'complete')),"
-            " sum(EXISTS (SELECT 1 FROM replacements r JOIN questionnaires q ON q.sample ="
-            "  r.sample AND q.unit = r.replaced_by AND q.status = 'complete' WHERE r.sample ="
-            "  u.sample AND r.unit = u.code)),"
+            /* replaced: a complete questionnaire anywhere along the household's chain of
+             * reserves (U -> R1 not reached -> R2 interviewed), as `field status` counts it */
+            " sum(EXISTS (WITH RECURSIVE chain(unit) AS (SELECT r.replaced_by FROM replacements r"
+            "  WHERE r.sample = u.sample AND r.unit = u.code UNION SELECT r.replaced_by FROM"
+            "  replacements r JOIN chain ON r.unit = chain.unit WHERE r.sample = u.sample)"
+            "  SELECT 1 FROM chain JOIN questionnaires q ON q.sample = u.sample AND q.unit ="
+            "  chain.unit AND q.status = 'complete')),"
             " sum(EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND q.unit ="
             "  u.code AND q.status = 'nonresponse' AND q.reason IN ('dead', 'no_such_household'))"
             "  AND NOT EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND"

@@ -172,8 +172,12 @@ expect_status 0 $PINGGU field import --db b.db --sample d --form "$F/general-hou
 expect_grep "1 not reached \(1 replaced by reserves\)" out.txt
 notreached "$R1" refused > r1-refused.csv
 expect_status 0 $PINGGU field import --db b.db --sample d --form "$F/general-household.json" r1-refused.csv
+# the indicators' count of originals replaced by a reserve follows the same chain
+replaced() { $PINGGU indicators --db b.db --sample d --json | python3 -c "import json,sys; print(sum(u['replaced'] for u in json.load(sys.stdin)['units'] if u['code'] == $county))"; }
+rep0=$(replaced)
 row "$R2" > r2.csv
 expect_status 0 $PINGGU field import --db b.db --sample d --form "$F/general-household.json" r2.csv
+[ "$(replaced)" = $((rep0 + 1)) ] || fail "indicators: replaced $(replaced) after R2 was interviewed, expected $((rep0 + 1)) (the chain U -> R1 -> R2)"
 # field status follows the chain U -> R1 (not reached) -> R2 (interviewed): U is replaced
 [ "$(strat)" = "1 1" ] || fail "field status: not/replaced of $county $stratum is '$(strat)', expected '1 1' (the chain of reserves)"
 [ "$(complete)" = "$n0" ] || fail "complete questionnaires $(complete), expected $n0"
