@@ -459,6 +459,11 @@ static inline int rng_bern(struct rng *r, double p)
 
 /* ---------------------------------------------------------------- small helpers */
 
+/* Writes len bytes of data to path whole or not at all: a temporary file beside it, flushed
+ * and closed, then renamed over path. 0, or ERR_IO with the path and reason in e (the
+ * temporary file is removed). */
+int file_write_atomic(const char *path, const void *data, size_t len, struct error *e);
+
 /* Parse a whole decimal integer / number; leading and trailing spaces allowed. 0 or -1. */
 int parse_int64(const char *s, int64_t *out);
 int parse_double(const char *s, double *out);

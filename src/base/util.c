@@ -6,6 +6,7 @@
 #include "base.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,4 +222,34 @@ void mask_name(struct strbuf *sb, const char *name)
     first = *s < 0x80 ? 1 : *s >= 0xF0 ? 4 : *s >= 0xE0 ? 3 : 2;
     for (size_t i = 0; i < first && s[i]; i++) sb_addch(sb, (char)s[i]);
     for (size_t i = utf8_len(name); i > 1; i--) sb_addch(sb, '*');
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, struct error *e)
+{
+    struct strbuf tmp = STRBUF_INIT;
+    FILE *f;
+    int rc = 0;
+    sb_addf(&tmp, "%s.tmp", path);
+    if (sb_ok(&tmp)) {
+        sb_release(&tmp);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    f = fopen(tmp.buf, "wb");
+    if (!f) {
+        rc = error_set(e, ERR_IO, "%s: %s", tmp.buf, strerror(errno));
+        goto out;
+    }
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0) {
+        rc = error_set(e, ERR_IO, "%s: %s", tmp.buf, strerror(errno));
+        fclose(f);
+        remove(tmp.buf);
+        goto out;
+    }
+    if (fclose(f) != 0 || rename(tmp.buf, path) != 0) {
+        rc = error_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+        remove(tmp.buf);
+    }
+out:
+    sb_release(&tmp);
+    return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * cmd_form.c — `pinggu form check|show|validate`: questionnaires (survey.h, docs/forms.md).
+ * cmd_form.c — `pinggu form check|show|validate|xform`: questionnaires (survey.h, docs/forms.md).
  *
  *   check FILE...   loads and checks each form; prints every problem with its JSON path
  *                   ("forms/x.json: survey[12].relevant: unknown question ${q} at offset 3");
@@ -10,6 +10,8 @@
  *                   validates one questionnaire's answers (a JSON object name -> value, a
  *                   repeat as an array of such objects) and prints the issues; exit 2 if any
  *                   is an error. For trying a form out; bulk field import is not this command.
+ *   xform FILE      writes the form as an ODK XForm (xform.c, xpath.c) for the field apps;
+ *                   exit 2 when an expression has no exact XPath translation (named by path).
  *
  * Uses only the public survey.h (curl's src/tool_* discipline).
  */
@@ -23,7 +25,8 @@ static const char help[] =
     "usage: pinggu form check [--strict] FILE...\n"
     "       pinggu form show FILE [--lang zh|en|both]\n"
     "       pinggu form validate FORM ANSWERS.json [--lenient] [--today YYYY-MM-DD]\n"
-    "                            [--lang zh|en|both] [--print]\n\n"
+    "                            [--lang zh|en|both] [--print]\n"
+    "       pinggu form xform FILE [--today YYYY-MM-DD] [--out FILE.xml]\n\n"
     "check     checks questionnaire files / 检查问卷文件: JSON syntax, groups balanced, names\n"
     "          unique, choice lists, every expression parsed and every ${reference} resolved,\n"
     "          types fitting. Problems are printed as FILE: JSON.PATH: reason. Exit 0 if every\n"
@@ -36,7 +39,12 @@ static const char help[] =
     "          issue; --print also prints the normalised answers as JSON. Strict mode (default)\n"
     "          warns about answers to questions that are not relevant; --lenient drops them\n"
     "          silently. --today sets the reference date of today() (default: PINGGU_TODAY or\n"
-    "          the clock). Exit 0 if there is no error, 2 otherwise.\n\n"
+    "          the clock). Exit 0 if there is no error, 2 otherwise.\n"
+    "xform     writes the form as an ODK XForm / 生成 ODK XForm 表单 (ODK Collect, KoboCollect,\n"
+    "          ODK Web Forms): labels in Chinese and English, skip logic, constraints with their\n"
+    "          messages, the members' repeat, photo and audio questions. Every expression is\n"
+    "          translated exactly or refused (exit 2, with the form path): today() needs the\n"
+    "          round's reference date, --today. Standard output, or --out FILE.\n\n"
     "The file format, the expression language and the validation rules: docs/forms.md.\n";
 
 static int parse_lang(const char *s, int *langs)
@@ -113,6 +121,32 @@ static int form_show(const char *path, int langs)
     fputs(sb.buf, stdout);
     sb_release(&sb);
     form_free(f);
+    return EXIT_OK;
+}
+
+/* `form xform`: the XForm to out (a file written whole, or standard output). */
+static int form_xform_file(const char *path, const char *today, const char *out)
+{
+    struct errlist errs;
+    struct form *f = NULL;
+    struct strbuf sb = STRBUF_INIT;
+    struct xform_opts o = {today};
+    struct error e = {0};
+    int rc;
+    errlist_init(&errs, 20);
+    rc = form_load(path, &f, &errs, NULL, &e);
+    if (rc) {
+        errlist_print(stderr, &errs);
+        errlist_release(&errs);
+        return rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
+    }
+    errlist_release(&errs);
+    rc = form_xform(f, &o, &sb, &e);
+    form_free(f);
+    if (!rc && out) rc = file_write_atomic(out, sb.buf, sb.len, &e);
+    else if (!rc) fwrite(sb.buf, 1, sb.len, stdout);
+    sb_release(&sb);
+    if (rc) return cli_fail(&e);
     return EXIT_OK;
 }
 
@@ -287,15 +321,17 @@ int cmd_form(int argc, char **argv)
                                          {"lenient", no_argument, 0, 'L'},
                                          {"today", required_argument, 0, 't'},
                                          {"print", no_argument, 0, 'p'},
+                                         {"out", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *sub;
+    const char *sub, *out = NULL;
     int strict = 0, langs = FORM_LANG_BOTH, lenient = 0, print = 0, today = 0, c;
     if (cli_wants_help(argc, argv)) return cli_help(help);
     if (argc < 2) return cli_usage("form", "check, show or validate?");
     sub = argv[1];
-    if (strcmp(sub, "check") && strcmp(sub, "show") && strcmp(sub, "validate"))
-        return cli_usage("form", "unknown sub-command '%s' (check, show, validate)", sub);
+    if (strcmp(sub, "check") && strcmp(sub, "show") && strcmp(sub, "validate") &&
+        strcmp(sub, "xform"))
+        return cli_usage("form", "unknown sub-command '%s' (check, show, validate, xform)", sub);
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -307,6 +343,9 @@ int cmd_form(int argc, char **argv)
             break;
         case 'p':
             print = 1;
+            break;
+        case 'o':
+            out = optarg;
             break;
         case 'l':
             if (parse_lang(optarg, &langs)) return cli_bad_value("form", "--lang is zh, en or both, not '%s'", optarg);
@@ -326,6 +365,12 @@ int cmd_form(int argc, char **argv)
     if (!strcmp(sub, "show")) {
         if (argc != 1) return cli_usage("form", "show takes one FILE");
         return form_show(argv[0], langs);
+    }
+    if (!strcmp(sub, "xform")) {
+        char day[16];
+        if (argc != 1) return cli_usage("form", "xform takes one FILE");
+        if (today) snprintf(day, sizeof day, "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
+        return form_xform_file(argv[0], today ? day : NULL, out);
     }
     if (argc != 2) return cli_usage("form", "validate takes FORM and ANSWERS.json");
     return form_validate(argv[0], argv[1], lenient, today ? today : date_today(), langs, print);

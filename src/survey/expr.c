@@ -33,54 +33,13 @@
  *  4. refs[] lists every ${name} and '.' in source order; a node refers to its ref by index,
  *     so the form can bind names to rows once, after parsing, without touching the tree.
  */
-#include "survey.h"
+#include "expr_int.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- tree */
-
-enum op {
-    OP_NUM,
-    OP_STR,
-    OP_REF,
-    OP_SELF,
-    OP_OR,
-    OP_AND,
-    OP_NOT,
-    OP_EQ,
-    OP_NE,
-    OP_LT,
-    OP_LE,
-    OP_GT,
-    OP_GE,
-    OP_ADD,
-    OP_SUB,
-    OP_MUL,
-    OP_DIV,
-    OP_MOD,
-    OP_NEG,
-    OP_CALL
-};
-
-enum fn {
-    FN_SELECTED,
-    FN_COUNT_SELECTED,
-    FN_IF,
-    FN_STRING_LENGTH,
-    FN_TODAY,
-    FN_NUMBER,
-    FN_INT,
-    FN_COALESCE,
-    FN_COUNT,
-    FN_SUM,
-    FN_MIN,
-    FN_MAX,
-    FN_TRUE,
-    FN_FALSE,
-    FN_NOT
-};
+/* ---------------------------------------------------------------- tree (expr_int.h) */
 
 static const struct {
     const char *name;
@@ -102,19 +61,6 @@ static const struct {
     {"true", FN_TRUE, 0, 0},
     {"false", FN_FALSE, 0, 0},
     {"not", FN_NOT, 1, 1},
-};
-
-struct expr_node {
-    enum op op;
-    enum fn fn;               /* OP_CALL */
-    int height;               /* 1 + the tallest child: bounds evaluation's recursion */
-    size_t ref;               /* OP_REF, OP_SELF: index into expr.refs */
-    double num;               /* OP_NUM */
-    const char *str;          /* OP_STR: arena, NUL-terminated */
-    size_t len;               /* OP_STR */
-    struct expr_node *kid[2]; /* unary and binary operators */
-    struct expr_node **args;  /* OP_CALL: arena */
-    size_t nargs;
 };
 
 /* ---------------------------------------------------------------- lexer */

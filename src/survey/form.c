@@ -40,8 +40,9 @@
 #include <sys/stat.h>
 
 static const char *const type_names[FORM_TYPE_COUNT] = {
-    "integer", "decimal",   "text",        "select_one", "select_multiple", "date",      "geopoint",
-    "note",    "calculate", "begin_group", "end_group",  "begin_repeat",    "end_repeat"};
+    "integer", "decimal",     "text",      "select_one",   "select_multiple",
+    "date",    "geopoint",    "image",     "audio",        "note",
+    "calculate", "begin_group", "end_group", "begin_repeat", "end_repeat"};
 
 const char *form_type_name(enum form_type t)
 {
@@ -50,7 +51,7 @@ const char *form_type_name(enum form_type t)
 
 int form_type_answers(enum form_type t)
 {
-    return t <= FORM_GEOPOINT || t == FORM_CALCULATE;
+    return t <= FORM_LAST_QUESTION || t == FORM_CALCULATE;
 }
 
 static int is_select(enum form_type t)
@@ -637,7 +638,7 @@ static void load_logic(struct loader *L, const json_t *survey)
         const json_t *req, *checks, *cons;
         int r = (int)i;
         size_t n = 0;
-        int question = row->type <= FORM_GEOPOINT;
+        int question = row->type <= FORM_LAST_QUESTION;
         if (!json_is_object(o) || L->badrow[i]) continue;
         if (row->type == FORM_END_GROUP || row->type == FORM_END_REPEAT) {
             static const char *const none[] = {"relevant", "required",    "constraint",

@@ -155,6 +155,8 @@ enum form_type {
     FORM_SELECT_MULTIPLE,
     FORM_DATE,
     FORM_GEOPOINT,
+    FORM_IMAGE, /* a photo: the answer is the attachment's file name (seed 002 六(四) 照片) */
+    FORM_AUDIO, /* a recording: the attachment's file name (seed 002 六(四) 录音资料) */
     FORM_NOTE,
     FORM_CALCULATE,
     FORM_BEGIN_GROUP,
@@ -246,6 +248,7 @@ const struct form_list *form_row_list(const struct form *f, int row);
 /* Static name of a type ("select_one", "begin_group", ...). */
 const char *form_type_name(enum form_type t);
 /* 1 if rows of type t take an answer (not note, group or repeat markers). */
+#define FORM_LAST_QUESTION FORM_AUDIO /* integer .. audio are the questions a person answers */
 int form_type_answers(enum form_type t);
 
 /* Languages for form_outline. */
@@ -253,6 +256,44 @@ enum { FORM_LANG_ZH = 1, FORM_LANG_EN = 2, FORM_LANG_BOTH = 3 };
 /* Appends a readable outline of f (groups, questions with their labels in the languages
  * asked for, types, choices, skip logic and checks) to sb. Returns sb_ok(sb). */
 int form_outline(const struct form *f, int langs, struct strbuf *sb);
+
+/* ---------------------------------------------------------------- XForms (xform.c, xpath.c) */
+
+/* How expr_xpath writes a reference: the form knows where each question lives. */
+enum xpath_as { XPATH_VALUE = 0, XPATH_BOOL }; /* a value (calculate) or a condition */
+/* What an answer holds: text (also choices), a number (integer, decimal) or a date */
+enum { XPATH_KIND_TEXT = 0, XPATH_KIND_NUMBER, XPATH_KIND_DATE };
+struct xpath_env {
+    void *ctx;
+    /* Appends the XPath of ref, as seen from the node the expression belongs to. */
+    int (*path)(void *ctx, const struct expr_ref *ref, struct strbuf *sb, struct error *e);
+    /* XPATH_KIND_NUMBER for integer and decimal answers (and numeric calculations),
+     * XPATH_KIND_DATE for dates, else XPATH_KIND_TEXT. */
+    int (*kind)(void *ctx, const struct expr_ref *ref);
+    int self_kind;       /* the kind of '.' */
+    const char *self;    /* the XPath of '.'; NULL: "." */
+    const char *today;   /* the reference date YYYY-MM-DD that today() stands for; NULL: refused */
+};
+/* Appends to out the XPath 1.0 (ODK XForms) translation of x: as a condition (relevant,
+ * required, constraint) or as a value (calculate). The translation is exact or refused: where
+ * pinggu's value rules (above) cannot be written in XPath, returns ERR_INVALID with the reason
+ * and nothing is appended. *kind (may be NULL) receives what x's value is when stored as a
+ * calculation and read back (XPATH_KIND_*). Rules and wrappers: xpath.c, docs/forms.md §5. */
+int expr_xpath(const struct expr *x, const struct xpath_env *env, enum xpath_as as,
+               struct strbuf *out, int *kind, struct error *e);
+
+struct xform_opts {
+    const char *today; /* the reference date today() stands for (YYYY-MM-DD), or NULL */
+};
+/* Appends to sb the ODK XForm (XForms 1.0 with ODK's extensions) of f: the instance with
+ * meta/instanceID, a bind per question (type, relevant, required, constraint with its
+ * messages, calculate), labels and hints in Chinese and English through itext, choice lists,
+ * the repeat, photo and audio questions as uploads; a pinggu warning check becomes a note that
+ * shows while the check fails (named NAME__warnK). Returns 0, ERR_INVALID with
+ * "survey[i].FIELD: reason" in e when an expression has no exact translation (nothing is
+ * appended then), or ERR_NOMEM. The caller owns sb. */
+int form_xform(const struct form *f, const struct xform_opts *o, struct strbuf *sb,
+               struct error *e);
 
 /* ================================================================ answers */
 

@@ -612,6 +612,20 @@ static void normalise(struct vstate *v, struct frame *fr, size_t s, int r, long 
         }
         break;
     }
+    case FORM_IMAGE:
+    case FORM_AUDIO: {
+        /* the attachment's file name, as a field app submits it (OpenRosa): one name, never a
+         * path — the evidence store keeps the bytes by their hash */
+        size_t k;
+        for (k = 0; k < n && t[k] != '/' && t[k] != '\\' && (unsigned char)t[k] >= 0x20; k++) {}
+        if (k < n || n > 255 || (n == 1 && t[0] == '.') || (n == 2 && !memcmp(t, "..", 2))) {
+            ok = 0;
+            zh = "不是附件文件名(不得含路径)";
+            en = "not an attachment's file name (no path allowed)";
+        } else
+            sb_add(sb, t, n);
+        break;
+    }
     default: /* text: kept as typed */
         return;
     }
