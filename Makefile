@@ -87,8 +87,13 @@ install: pinggu
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory build/san/pinggu $(UNIT_BIN) pinggu
+	@$(MAKE) --no-print-directory build/san/pinggu $(UNIT_BIN) pinggu tests/xform/node_modules/.installed
 	@$(MAKE) --no-print-directory unit cli-test
+
+# ODK's XForms engine for tests/cli/t_xform.sh, exactly as the lockfile says
+tests/xform/node_modules/.installed: tests/xform/package.json tests/xform/package-lock.json
+	cd tests/xform && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)

@@ -6,7 +6,7 @@ set -eu
 want="gcc make pkg-config libsqlite3-dev libjansson-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev"
 case "${1:-build}" in
   build) ;;
-  check) want="$want libcmocka-dev sqlite3 python3 unzip" ;;
+  check) want="$want libcmocka-dev sqlite3 python3 unzip nodejs npm" ;;
   fuzz)  want="$want clang libclang-rt-14-dev" ;;
   bench) want="$want sqlite3 nodejs npm time" ;;
   *) echo "deps.sh: unknown profile '$1' (build, check, fuzz, bench)" >&2; exit 2 ;;
@@ -19,7 +19,17 @@ for p in $want; do
     missing="$missing $p"
   fi
 done
-[ -z "$missing" ] && exit 0
+# ODK's packages (tests/xform, issue 12) need Node >= 20.19.3; Debian 12's nodejs is 18
+node_ok() {
+  case "${1:-build}" in check) ;; *) return 0 ;; esac
+  v=$(node -p 'process.versions.node' 2>/dev/null || echo 0.0.0)
+  if ! node -e 'const [a,b,c]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&(b>19||(b==19&&c>=3)))?0:1)' 2>/dev/null; then
+    echo "deps.sh: Node.js $v is too old: ODK's @getodk/xforms-engine needs Node >= 20.19.3" >&2
+    echo "deps.sh: install Node 20.19+ or 22.12+ (e.g. Debian 13's nodejs, or NodeSource's node_20.x/node_22.x)" >&2
+    exit 1
+  fi
+}
+if [ -z "$missing" ]; then node_ok "${1:-build}"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "deps.sh: missing Debian packages:$missing" >&2
   echo "deps.sh: run as root, or: sudo apt-get install -y$missing" >&2
@@ -29,3 +39,4 @@ echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >&2
 apt-get install -y -q --no-install-recommends $missing >&2
+node_ok "${1:-build}"

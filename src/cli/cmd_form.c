@@ -24,8 +24,8 @@
 static const char help[] =
     "usage: pinggu form check [--strict] FILE...\n"
     "       pinggu form show FILE [--lang zh|en|both]\n"
-    "       pinggu form validate FORM ANSWERS.json [--lenient] [--today YYYY-MM-DD]\n"
-    "                            [--lang zh|en|both] [--print]\n"
+    "       pinggu form validate FORM ANSWERS.json... [--lenient] [--today YYYY-MM-DD]\n"
+    "                            [--lang zh|en|both] [--print] [--json]\n"
     "       pinggu form xform FILE [--today YYYY-MM-DD] [--out FILE.xml]\n\n"
     "check     checks questionnaire files / 检查问卷文件: JSON syntax, groups balanced, names\n"
     "          unique, choice lists, every expression parsed and every ${reference} resolved,\n"
@@ -39,7 +39,9 @@ static const char help[] =
     "          issue; --print also prints the normalised answers as JSON. Strict mode (default)\n"
     "          warns about answers to questions that are not relevant; --lenient drops them\n"
     "          silently. --today sets the reference date of today() (default: PINGGU_TODAY or\n"
-    "          the clock). Exit 0 if there is no error, 2 otherwise.\n"
+    "          the clock). --json prints one JSON line per ANSWERS file instead (several files\n"
+    "          allowed): the issues (kind, severity, question, instance, check) and the\n"
+    "          normalised answers. Exit 0 if there is no error, 2 otherwise.\n"
     "xform     writes the form as an ODK XForm / 生成 ODK XForm 表单 (ODK Collect, KoboCollect,\n"
     "          ODK Web Forms): labels in Chinese and English, skip logic, constraints with their\n"
     "          messages, the members' repeat, photo and audio questions. Every expression is\n"
@@ -238,11 +240,11 @@ out:
     return rc;
 }
 
-static void print_answers(const struct answers *a)
+/* The normalised answers as a JSON object (caller owns it), NULL if out of memory. */
+static json_t *answers_json(const struct answers *a)
 {
     const struct form *f = answers_form(a);
     json_t *o = json_object();
-    char *s;
     for (size_t i = 0; o && i < f->nrows; i++) {
         const struct form_row *r = &f->rows[i];
         if (r->type == FORM_BEGIN_REPEAT) {
@@ -263,14 +265,20 @@ static void print_answers(const struct answers *a)
         if (r->repeat < 0 && r->name && answers_value(a, (int)i, -1))
             json_object_set_new(o, r->name, json_string(answers_value(a, (int)i, -1)));
     }
-    s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    return o;
+}
+
+static void print_answers(const struct answers *a)
+{
+    json_t *o = answers_json(a);
+    char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     if (s) printf("%s\n", s);
     free(s);
     json_decref(o);
 }
 
-static int form_validate(const char *form_path, const char *answers_path, int lenient, int today,
-                         int langs, int print)
+static int form_validate(const char *form_path, char **answers_paths, int npaths, int lenient,
+                         int today, int langs, int print, int json)
 {
     struct errlist errs;
     struct form *f = NULL;
@@ -286,26 +294,61 @@ static int form_validate(const char *form_path, const char *answers_path, int le
         status = rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
         goto out;
     }
-    if (answers_new(f, &a, &e) || load_answers(a, answers_path, &e) ||
-        answers_validate(a, lenient ? ANSWERS_LENIENT : ANSWERS_STRICT, today, &is, &e)) {
+    if (answers_new(f, &a, &e)) {
         status = cli_fail(&e);
         goto out;
     }
-    for (size_t i = 0; i < is.n; i++) {
-        const struct issue *it = &is.items[i];
-        printf("%-7s %s", it->severity == FORM_ERROR ? "error" : "warning", it->name);
-        if (it->instance >= 0 && it->row >= 0 && f->rows[it->row].repeat >= 0)
-            printf(" (%s[%ld])", f->rows[f->rows[it->row].repeat].name, it->instance);
-        else if (it->instance >= 0)
-            printf(" ([%ld])", it->instance);
-        if (langs & FORM_LANG_ZH) printf(": %s", it->zh);
-        if (langs & FORM_LANG_EN) printf("%s %s", langs & FORM_LANG_ZH ? " /" : ":", it->en);
-        printf("\n");
+    for (int p = 0; p < npaths; p++) {
+        if (p) {
+            answers_reset(a);
+            issues_release(&is);
+            issues_init(&is);
+        }
+        if (load_answers(a, answers_paths[p], &e) ||
+            answers_validate(a, lenient ? ANSWERS_LENIENT : ANSWERS_STRICT, today, &is, &e)) {
+            status = cli_fail(&e);
+            goto out;
+        }
+        if (json) {
+            /* one object per file: the issues (kind, severity, question, repeat instance,
+             * check index) and the normalised answers — for tests/xform/agree.mjs */
+            static const char *const kinds[] = {"unknown",  "no_answer",    "type",  "choice",
+                                                "required", "not_relevant", "check", "calculate"};
+            json_t *root = json_object(), *arr = json_array();
+            char *s;
+            for (size_t i = 0; i < is.n; i++) {
+                const struct issue *it = &is.items[i];
+                json_array_append_new(
+                    arr, json_pack("{s:s, s:s, s:s, s:I, s:i}", "kind", kinds[it->kind], "severity",
+                                   it->severity == FORM_ERROR ? "error" : "warning", "name",
+                                   it->name ? it->name : "", "instance", (json_int_t)it->instance,
+                                   "check", it->check));
+            }
+            json_object_set_new(root, "issues", arr);
+            json_object_set_new(root, "answers", answers_json(a));
+            s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (s) printf("%s\n", s);
+            free(s);
+            json_decref(root);
+            if (is.errors) status = EXIT_INPUT;
+            continue;
+        }
+        for (size_t i = 0; i < is.n; i++) {
+            const struct issue *it = &is.items[i];
+            printf("%-7s %s", it->severity == FORM_ERROR ? "error" : "warning", it->name);
+            if (it->instance >= 0 && it->row >= 0 && f->rows[it->row].repeat >= 0)
+                printf(" (%s[%ld])", f->rows[f->rows[it->row].repeat].name, it->instance);
+            else if (it->instance >= 0)
+                printf(" ([%ld])", it->instance);
+            if (langs & FORM_LANG_ZH) printf(": %s", it->zh);
+            if (langs & FORM_LANG_EN) printf("%s %s", langs & FORM_LANG_ZH ? " /" : ":", it->en);
+            printf("\n");
+        }
+        printf("%zu error%s, %zu warning%s\n", is.errors, is.errors == 1 ? "" : "s", is.warnings,
+               is.warnings == 1 ? "" : "s");
+        if (print) print_answers(a);
+        if (is.errors) status = EXIT_INPUT;
     }
-    printf("%zu error%s, %zu warning%s\n", is.errors, is.errors == 1 ? "" : "s", is.warnings,
-           is.warnings == 1 ? "" : "s");
-    if (print) print_answers(a);
-    if (is.errors) status = EXIT_INPUT;
 out:
     answers_free(a);
     form_free(f);
@@ -322,10 +365,11 @@ int cmd_form(int argc, char **argv)
                                          {"today", required_argument, 0, 't'},
                                          {"print", no_argument, 0, 'p'},
                                          {"out", required_argument, 0, 'o'},
+                                         {"json", no_argument, 0, 'j'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *sub, *out = NULL;
-    int strict = 0, langs = FORM_LANG_BOTH, lenient = 0, print = 0, today = 0, c;
+    int json = 0, strict = 0, langs = FORM_LANG_BOTH, lenient = 0, print = 0, today = 0, c;
     if (cli_wants_help(argc, argv)) return cli_help(help);
     if (argc < 2) return cli_usage("form", "check, show or validate?");
     sub = argv[1];
@@ -346,6 +390,9 @@ int cmd_form(int argc, char **argv)
             break;
         case 'o':
             out = optarg;
+            break;
+        case 'j':
+            json = 1;
             break;
         case 'l':
             if (parse_lang(optarg, &langs)) return cli_bad_value("form", "--lang is zh, en or both, not '%s'", optarg);
@@ -372,6 +419,8 @@ int cmd_form(int argc, char **argv)
         if (today) snprintf(day, sizeof day, "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
         return form_xform_file(argv[0], today ? day : NULL, out);
     }
-    if (argc != 2) return cli_usage("form", "validate takes FORM and ANSWERS.json");
-    return form_validate(argv[0], argv[1], lenient, today ? today : date_today(), langs, print);
+    if (argc < 2 || (argc > 2 && !json))
+        return cli_usage("form", "validate takes FORM and ANSWERS.json (several only with --json)");
+    return form_validate(argv[0], argv + 1, argc - 1, lenient, today ? today : date_today(), langs,
+                         print, json);
 }

@@ -310,6 +310,13 @@ static int binds(struct xf *x, struct strbuf *sb)
                 sb_addf(sb, "<bind nodeset=\"%s__warn%zu\" type=\"string\" readonly=\"true()\"",
                         path.buf, k);
                 sb_reset(&note);
+                /* shown while the question applies, is answered and fails the check (the note
+                 * sits beside the question, so the question's own condition reads the same) */
+                if (row->relevant) {
+                    sb_adds(&note, "(");
+                    rc = xp(x, r, row->relevant, XPATH_BOOL, NULL, "relevant", &note);
+                    sb_adds(&note, ") and ");
+                }
                 sb_addf(&note, "../%s != '' and not(%s)", row->name, ex.buf);
                 attr(sb, "relevant", note.buf);
             }

@@ -173,7 +173,7 @@ static int reference(struct xp *c, const struct expr_node *n, struct tr *out)
     int rc, kind;
     if (r->self) {
         kind = c->env->self_kind;
-        sb_adds(&sb, ".");
+        sb_adds(&sb, c->env->self ? c->env->self : ".");
     } else {
         kind = c->env->kind(c->env->ctx, r);
         if ((rc = c->env->path(c->env->ctx, r, &sb, c->e))) {
