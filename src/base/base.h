@@ -463,6 +463,9 @@ static inline int rng_bern(struct rng *r, double p)
  * and closed, then renamed over path. 0, or ERR_IO with the path and reason in e (the
  * temporary file is removed). */
 int file_write_atomic(const char *path, const void *data, size_t len, struct error *e);
+/* Reads the whole file at path (at most max bytes) into *out, NUL-terminated; *len excludes
+ * the NUL. Caller owns *out (mem_free). ERR_IO (unreadable), ERR_INVALID (larger than max). */
+int file_read_all(const char *path, size_t max, char **out, size_t *len, struct error *e);
 
 /* Parse a whole decimal integer / number; leading and trailing spaces allowed. 0 or -1. */
 int parse_int64(const char *s, int64_t *out);

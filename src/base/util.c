@@ -253,3 +253,44 @@ out:
     sb_release(&tmp);
     return rc;
 }
+
+int file_read_all(const char *path, size_t max, char **out, size_t *len, struct error *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    *len = 0;
+    if (!f) return error_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+    for (;;) {
+        size_t got;
+        if (cap - n < 65536 + 1) {
+            size_t c2 = cap ? cap * 2 : 65536 * 2;
+            char *b2 = mem_realloc(buf, c2);
+            if (!b2) {
+                mem_free(buf);
+                fclose(f);
+                return error_set(e, ERR_NOMEM, "out of memory");
+            }
+            buf = b2, cap = c2;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (n > max) {
+            mem_free(buf);
+            fclose(f);
+            return error_set(e, ERR_INVALID, "%s: larger than %zu bytes", path, max);
+        }
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        mem_free(buf);
+        fclose(f);
+        return error_set(e, ERR_IO, "%s: read error", path);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}

@@ -35,7 +35,8 @@ static const char help[] =
     "show      prints an outline of the form / 显示问卷大纲: groups, questions, choices, skip\n"
     "          logic and checks, with Chinese and/or English labels (--lang, default both).\n"
     "validate  validates one questionnaire / 校验一份问卷: ANSWERS.json is an object of\n"
-    "          name -> answer (text, number; a repeat is an array of objects). Prints each\n"
+    "          name -> answer (text, number; a repeat is an array of objects), or a file\n"
+    "          NAME.xml a field app's submission (the XForm instance). Prints each\n"
     "          issue; --print also prints the normalised answers as JSON. Strict mode (default)\n"
     "          warns about answers to questions that are not relevant; --lenient drops them\n"
     "          silently. --today sets the reference date of today() (default: PINGGU_TODAY or\n"
@@ -180,6 +181,24 @@ static int answer_text(const json_t *v, struct strbuf *sb)
     return 0;
 }
 
+/* An XForm instance (a field app's submission) as the answers. */
+static int load_submission(struct answers *a, const char *path, struct error *e)
+{
+    struct submission_meta m;
+    char *xml = NULL;
+    size_t len = 0;
+    int rc = file_read_all(path, (size_t)16 << 20, &xml, &len, e); /* a questionnaire: 16 MB at most */
+    if (rc) return rc;
+    rc = submission_parse(answers_form(a), xml, len, a, &m, e);
+    mem_free(xml);
+    if (rc && rc != ERR_NOMEM) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        return error_set(e, ERR_PARSE, "%s: %s", path, msg);
+    }
+    return rc;
+}
+
 static int load_answers(struct answers *a, const char *path, struct error *e)
 {
     json_error_t jerr;
@@ -304,7 +323,10 @@ static int form_validate(const char *form_path, char **answers_paths, int npaths
             issues_release(&is);
             issues_init(&is);
         }
-        if (load_answers(a, answers_paths[p], &e) ||
+        size_t pl = strlen(answers_paths[p]);
+        if ((pl > 4 && !strcmp(answers_paths[p] + pl - 4, ".xml")
+                 ? load_submission(a, answers_paths[p], &e)
+                 : load_answers(a, answers_paths[p], &e)) ||
             answers_validate(a, lenient ? ANSWERS_LENIENT : ANSWERS_STRICT, today, &is, &e)) {
             status = cli_fail(&e);
             goto out;

@@ -282,6 +282,26 @@ struct xpath_env {
 int expr_xpath(const struct expr *x, const struct xpath_env *env, enum xpath_as as,
                struct strbuf *out, int *kind, struct error *e);
 
+struct answers; /* validate.c; see "answers" below */
+
+/* What a submission says about itself (OpenRosa): its form, and the instance's identity. */
+struct submission_meta {
+    char form_id[128], version[64];
+    char instance_id[128];   /* meta/instanceID, e.g. "uuid:…" ("" if absent) */
+    char deprecated_id[128]; /* meta/deprecatedID: the instance this one edits ("" if none) */
+};
+/* Reads an XForm instance (the XML a field app submits, in the layout form_xform writes) into
+ * a, which must be fresh or reset, for answers_validate. xml is outside input: no DOCTYPE, no
+ * entities, no network, depth and element count bounded (submission.c). 0; ERR_PARSE with the
+ * element path ("/data/info/member/age: …") for XML that is not well formed or not this
+ * form's layout; ERR_INVALID when the instance names another form or version. m is filled as
+ * far as it was read. The caller bounds len. */
+int submission_parse(const struct form *f, const char *xml, size_t len, struct answers *a,
+                     struct submission_meta *m, struct error *e);
+/* Initialises libxml2 once; a threaded program (the server) calls it before its threads
+ * start, since libxml2's lazy initialisation is not safe to race. Harmless when repeated. */
+void submission_global_init(void);
+
 struct xform_opts {
     const char *today; /* the reference date today() stands for (YYYY-MM-DD), or NULL */
 };

@@ -12,7 +12,9 @@
 //   required  the relevant required questions left blank;
 //   warnings  the questions with a failing warning check (the XForm's NAME__warnK note shows);
 //   values    every calculation (numbers compared to 1e-9 relative: the phone prints
-//             JavaScript's shortest form, the server %.15g — docs/forms.md §5).
+//             JavaScript's shortest form, the server %.15g — docs/forms.md §5);
+//   xml       the instance ODK's engine serialises for submission (xml_submission_file), read
+//             by pinggu (submission.c), gives the same answers as the questionnaire itself.
 // Prints each disagreement and a summary; exit 1 if any. Deterministic for a seed.
 import { loadEngine } from './engine.mjs';
 import { execFileSync } from 'node:child_process';
@@ -166,6 +168,8 @@ async function odk(answers) {
     if (viol?.condition === 'constraint') out.errors.add(key);
     if (viol?.condition === 'required') out.required.add(key);
   });
+  const payload = await root.prepareInstancePayload();
+  out.xml = await payload.data[0].get('xml_submission_file').text();
   return out;
 }
 
@@ -173,10 +177,10 @@ async function odk(answers) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agree-'));
 // every questionnaire validated by one pinggu run: one JSON line per file
-function pgAll(sets) {
+function pgAll(sets, ext = 'json') {
   const files = sets.map((answers, i) => {
-    const file = path.join(tmp, `q${i}.json`);
-    fs.writeFileSync(file, JSON.stringify(answers));
+    const file = path.join(tmp, `q${i}.${ext}`);
+    fs.writeFileSync(file, ext === 'json' ? JSON.stringify(answers) : answers);
     return file;
   });
   let text;
@@ -211,6 +215,7 @@ function pg(line) {
     if (it.kind === 'check' && it.severity === 'error') out.errors.add(key);
     else if (it.kind === 'check') out.warnings.add(key);
     else if (it.kind === 'required') out.required.add(key);
+    else if (it.kind === 'calculate') continue; // a submitted calculation, recomputed by the server
     else throw new Error(`unexpected issue from pinggu for generated answers: ${JSON.stringify(it)}`);
   }
   return out;
@@ -227,20 +232,31 @@ const sameNumber = (a, b) => {
 
 const n = Number(nArg);
 let bad = 0;
-const counts = { answered: 0, errors: 0, required: 0, warnings: 0, values: 0 };
+const counts = { answered: 0, errors: 0, required: 0, warnings: 0, values: 0, xml: 0 };
 const sets = Array.from({ length: n }, generate);
 const results = pgAll(sets);
 if (results.length !== n) throw new Error(`pinggu gave ${results.length} results for ${n} questionnaires`);
+const odkResults = [];
+for (let i = 0; i < n; i++) odkResults.push(await odk(sets[i]));
+const fromXml = pgAll(odkResults.map((r) => r.xml), 'xml');
 for (let i = 0; i < n; i++) {
   const answers = sets[i];
-  const a = await odk(answers);
+  const a = odkResults[i];
   const b = results[i];
+  const c = fromXml[i];
   const diffs = [];
   for (const k of ['answered', 'errors', 'required', 'warnings']) {
     counts[k] += b[k].size;
     const onlyOdk = [...a[k]].filter((x) => !b[k].has(x));
     const onlyPg = [...b[k]].filter((x) => !a[k].has(x));
     if (onlyOdk.length || onlyPg.length) diffs.push(`${k}: ODK only [${onlyOdk.join(' ')}], pinggu only [${onlyPg.join(' ')}]`);
+  }
+  {
+    // ODK's submission read by pinggu: the same questions answered, the same required missing
+    const onlyXml = [...c.answered].filter((x) => !b.answered.has(x));
+    const onlyJson = [...b.answered].filter((x) => !c.answered.has(x));
+    counts.xml += c.answered.size;
+    if (onlyXml.length || onlyJson.length) diffs.push(`xml: answered only from ODK's submission [${onlyXml.join(' ')}], only from the answers [${onlyJson.join(' ')}]`);
   }
   for (const [k, v] of b.values) {
     counts.values++;
@@ -253,5 +269,6 @@ for (let i = 0; i < n; i++) {
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`${path.basename(formPath)}: ${n} questionnaires, ${bad} disagreeing; compared ${counts.answered} answers, ` +
-  `${counts.errors} failed constraints, ${counts.required} missing required, ${counts.warnings} warnings, ${counts.values} calculations`);
+  `${counts.errors} failed constraints, ${counts.required} missing required, ${counts.warnings} warnings, ${counts.values} calculations, ` +
+  `${counts.xml} answers read back from ODK's submissions`);
 process.exit(bad ? 1 : 0);
