@@ -463,6 +463,9 @@ static inline int rng_bern(struct rng *r, double p)
  * and closed, then renamed over path. 0, or ERR_IO with the path and reason in e (the
  * temporary file is removed). */
 int file_write_atomic(const char *path, const void *data, size_t len, struct error *e);
+/* Now as ISO 8601 UTC ("2026-12-02T01:30:00Z") into out (32 bytes); PINGGU_NOW in that
+ * form stands in for the clock (tests), as PINGGU_TODAY does for the day. */
+void clock_iso_utc(char out[32]);
 /* Reads the whole file at path (at most max bytes) into *out, NUL-terminated; *len excludes
  * the NUL. Caller owns *out (mem_free). ERR_IO (unreadable), ERR_INVALID (larger than max). */
 int file_read_all(const char *path, size_t max, char **out, size_t *len, struct error *e);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *skip_ws(const char *s)
 {
@@ -293,4 +294,18 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len, struct 
     *out = buf;
     *len = n;
     return 0;
+}
+
+void clock_iso_utc(char out[32])
+{
+    const char *env = getenv("PINGGU_NOW");
+    time_t t = time(NULL);
+    struct tm tm;
+    int y, mo, d, h, mi, se;
+    if (env && sscanf(env, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &se) == 6) {
+        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, se);
+        return;
+    }
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

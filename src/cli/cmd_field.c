@@ -1,5 +1,5 @@
 /*
- * cmd_field.c — `pinggu field import|simulate|status|resolve`: questionnaires of a sample
+ * cmd_field.c — `pinggu field import|simulate|status|resolve|review`: questionnaires of a sample
  * (survey.h).
  */
 #include "cli.h"
@@ -14,7 +14,11 @@ static const char help[] =
     "                             [--error-rate R] [--nonresponse R] [--forms DIR] [--out DIR]\n"
     "       pinggu field status --db DB --sample NAME\n"
     "       pinggu field resolve --db DB --sample NAME --unit UNIT --keep original|reserve\n"
-    "                            --note TEXT\n\n"
+    "                            --note TEXT\n"
+    "       pinggu field review --db DB --sample NAME --unit UNIT [--form ID] --to STATE\n"
+    "                           --as leader|office [--comment QUESTION=TEXT]... [--note TEXT]\n"
+    "       pinggu field review --db DB --sample NAME --list [--state STATE] [--json]\n"
+    "       pinggu field review --moves\n\n"
     "import    questionnaires / 导入问卷: one row per questionnaire (columns unit, team, pair,\n"
     "          duration_min, status, reason and the form's questions); household members in\n"
     "          FILE.members.csv (unit, member, the repeat's questions). Every answer is checked\n"
@@ -34,7 +38,15 @@ static const char help[] =
     "status    response rates per county and quota, field-quality warnings per team.\n"
     "resolve   the office's decision / 替补裁定, logged with its note: --keep reserve sets aside\n"
     "          the late interview of UNIT and puts its reserves back in force; --keep original\n"
-    "          undoes that (what field import does by itself).\n";
+    "          undoes that (what field import does by itself).\n"
+    "review    the two-level review / 两级审核 (DESIGN §10): a questionnaire submitted for review\n"
+    "          (field import/simulate --review) is approved or rejected by the team leader\n"
+    "          (组长; a rejection goes back to the pair with a comment per question), then by the\n"
+    "          provincial office (省办; a rejection goes back to the leader). A rejected\n"
+    "          questionnaire counts in no figure until approved again or corrected (a new\n"
+    "          version: field import of the unit). Without --review, imported questionnaires\n"
+    "          are approved by the importing office user. --list shows each questionnaire's\n"
+    "          state and comments; --moves prints the legal moves. Every move is logged.\n";
 
 static int simulate(int argc, char **argv)
 {
@@ -43,12 +55,13 @@ static int simulate(int argc, char **argv)
         {"truth", required_argument, 0, 't'},      {"seed", required_argument, 0, 's'},
         {"error-rate", required_argument, 0, 'r'}, {"nonresponse", required_argument, 0, 'x'},
         {"forms", required_argument, 0, 'f'},      {"out", required_argument, 0, 'o'},
-        {0, 0, 0, 0}};
+        {"review", no_argument, 0, 'v'},           {0, 0, 0, 0}};
     const char *db = NULL, *sample = NULL, *truth = NULL, *forms = "forms", *out = NULL;
     struct strbuf formsdir = STRBUF_INIT; /* the shipped forms/, found from anywhere */
     double err = 0, nr = 0;
     int64_t seed = 1;
-    struct field_stats st;
+    int review = 0;
+    struct field_stats st = {0};
     struct store *s;
     struct error e;
     int c, rc;
@@ -73,6 +86,7 @@ static int simulate(int argc, char **argv)
             break;
         case 'f': forms = optarg; break;
         case 'o': out = optarg; break;
+        case 'v': review = 1; break;
         default: return cli_usage("field", "unknown option");
         }
     }
@@ -85,6 +99,7 @@ static int simulate(int argc, char **argv)
         sb_release(&formsdir);
         return rc;
     }
+    st.review = review;
     rc = field_simulate(s, sample, truth, (uint64_t)seed, err, nr, forms, out, &st, &e);
     store_close(s);
     sb_release(&formsdir);
@@ -104,11 +119,12 @@ static int import(int argc, char **argv)
                                          {"sample", required_argument, 0, 'n'},
                                          {"form", required_argument, 0, 'f'},
                                          {"lenient", no_argument, 0, 'l'},
+                                         {"review", no_argument, 0, 'v'},
                                          {0, 0, 0, 0}};
     const char *db = NULL, *sample = NULL, *formf = NULL;
     struct form *f = NULL;
     struct errlist errs;
-    struct field_stats st;
+    struct field_stats st = {0};
     struct store *s;
     struct error e;
     int c, rc, lenient = 0;
@@ -119,6 +135,7 @@ static int import(int argc, char **argv)
         case 'n': sample = optarg; break;
         case 'f': formf = optarg; break;
         case 'l': lenient = 1; break;
+        case 'v': st.review = 1; break;
         default: return cli_usage("field", "unknown option");
         }
     }
@@ -150,6 +167,9 @@ static int import(int argc, char **argv)
            "reserves), %lld earlier versions replaced, %lld warnings\n",
            (long long)st.questionnaires, (long long)st.members, (long long)st.nonresponse,
            (long long)st.replacements, (long long)st.replaced, (long long)st.warnings);
+    if (st.review)
+        printf("%lld questionnaires submitted for review / 待审核 (pinggu field review)\n",
+               (long long)(st.questionnaires + st.nonresponse));
     if (st.withdrawn)
         printf("%lld reserves withdrawn: the households they replaced were interviewed after all "
                "(%lld of their questionnaires kept as superseded; pinggu field resolve to "
@@ -223,13 +243,83 @@ static int status(int argc, char **argv)
     return rc ? cli_fail(&e) : EXIT_OK;
 }
 
+static int review(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},   {"sample", required_argument, 0, 'n'},
+        {"unit", required_argument, 0, 'u'}, {"form", required_argument, 0, 'f'},
+        {"to", required_argument, 0, 't'},   {"as", required_argument, 0, 'a'},
+        {"comment", required_argument, 0, 'c'}, {"note", required_argument, 0, 'o'},
+        {"list", no_argument, 0, 'l'},       {"state", required_argument, 0, 's'},
+        {"json", no_argument, 0, 'j'},       {"moves", no_argument, 0, 'm'},
+        {0, 0, 0, 0}};
+    static const char states[] =
+        "submitted|approved_by_leader|rejected_by_leader|approved_by_office|rejected_by_office";
+    const char *db = NULL, *sample = NULL, *state = NULL, *comments[64];
+    struct review_req r = {0};
+    struct strbuf legal = STRBUF_INIT;
+    struct store *s;
+    struct error e;
+    int c, rc, list = 0, json = 0;
+    size_t nc = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'n': sample = optarg; break;
+        case 'u': r.unit = optarg; break;
+        case 'f': r.form = optarg; break;
+        case 't': r.to = optarg; break;
+        case 'a': r.role = optarg; break;
+        case 'o': r.note = optarg; break;
+        case 'l': list = 1; break;
+        case 's': state = optarg; break;
+        case 'j': json = 1; break;
+        case 'm': review_print_moves(stdout); return EXIT_OK;
+        case 'c':
+            if (nc == sizeof comments / sizeof comments[0])
+                return cli_usage("field", "at most 64 --comment");
+            comments[nc++] = optarg;
+            break;
+        default: return cli_usage("field", "unknown option");
+        }
+    }
+    if (!sample) return cli_usage("field", "review needs --sample");
+    if (state && !str_in_list(state, strlen(state), states))
+        return cli_bad_value("field", "--state: '%s' is not one of %s", state, states);
+    if (list) {
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
+        rc = review_list(s, sample, state, json, 0, stdout, &e);
+        store_close(s);
+        return rc ? cli_fail(&e) : EXIT_OK;
+    }
+    if (!r.unit || !r.to || !r.role)
+        return cli_usage("field", "review needs --unit, --to and --as (or --list, --moves)");
+    if (!str_in_list(r.to, strlen(r.to), states))
+        return cli_bad_value("field", "--to: '%s' is not one of %s", r.to, states);
+    if (strcmp(r.role, "leader") && strcmp(r.role, "office"))
+        return cli_bad_value("field", "--as: '%s' is not leader or office", r.role);
+    r.sample = sample;
+    r.actor = audit_actor();
+    r.comments = comments;
+    r.ncomments = nc;
+    if ((rc = cli_open_store(db, 0, &s))) return rc;
+    rc = review_move(s, &r, &legal, &e);
+    store_close(s);
+    sb_release(&legal);
+    if (rc) return cli_fail(&e);
+    printf("%s: %s (%s %s)\n", r.unit, r.to, r.role, r.actor);
+    return EXIT_OK;
+}
+
 int cmd_field(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv) || argc < 2) return argc < 2 ? cli_usage("field", "import, simulate, status or resolve?") : cli_help(help);
+    if (cli_wants_help(argc, argv) || argc < 2) return argc < 2 ? cli_usage("field", "import, simulate, status, resolve or review?") : cli_help(help);
     if (!strcmp(argv[1], "import")) return import(argc - 1, argv + 1);
     if (!strcmp(argv[1], "simulate")) return simulate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "status")) return status(argc - 1, argv + 1);
     if (!strcmp(argv[1], "resolve")) return resolve(argc - 1, argv + 1);
-    return cli_usage("field", "unknown sub-command '%s' (import, simulate, status, resolve)",
+    if (!strcmp(argv[1], "review")) return review(argc - 1, argv + 1);
+    return cli_usage("field", "unknown sub-command '%s' (import, simulate, status, resolve, review)",
                      argv[1]);
 }

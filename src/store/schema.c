@@ -223,6 +223,18 @@ static const char v6[] =
     " why TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX problem_links_problem ON problem_links (problem);";
 
+/* v11 (issue 12): the two-level review of questionnaires (src/survey/review.c, DESIGN §10): one
+ * row per move, appended; a questionnaire's state is its last move's to_state; status_before is
+ * the questionnaire's status when the move was made (a rejection sets it to 'rejected', an
+ * approval after one gives it back). */
+static const char v11[] =
+    "CREATE TABLE questionnaire_reviews ("
+    " row_no INTEGER PRIMARY KEY, questionnaire INTEGER NOT NULL, sample INTEGER NOT NULL,"
+    " unit TEXT NOT NULL, form TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL,"
+    " actor TEXT NOT NULL, role TEXT NOT NULL, at TEXT NOT NULL, note TEXT NOT NULL,"
+    " comments TEXT NOT NULL, status_before TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX questionnaire_reviews_q ON questionnaire_reviews (questionnaire);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
@@ -230,5 +242,6 @@ const struct migration store_migrations[] = {
     {4, "department comparison, scores of scored plans", v4},
     {5, "teams.round renamed draw_round; stores marked", v5},
     {6, "problem life cycle", v6},
+    {11, "two-level review of questionnaires", v11},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -565,6 +565,8 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
             else audit_writer_abort(&w);
         }
     }
+    /* 7. two-level review (review.c): the new questionnaires are submitted, not approved */
+    if (!rc && c->review) rc = review_submit_rows(c->s, c->sample, rows, b->nq, action, key, e);
     if (rc) goto fail;
     stmt_finalize(old);
     mem_free(rows);
@@ -775,7 +777,11 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
     struct u64map seen; /* units of this file: line * 2 + 1 if not reached */
     struct sunit scratch;
 
-    memset(st, 0, sizeof *st);
+    {
+        int review = st->review; /* the one input field */
+        memset(st, 0, sizeof *st);
+        st->review = review;
+    }
     memset(&m, 0, sizeof m);
     memset(&scratch, 0, sizeof scratch);
     issues_init(&is);
@@ -793,6 +799,7 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
         qbatch_release(&b);
         return rc;
     }
+    c.review = st->review;
     if (!strcmp(kind, "problem")) {
         rc = error_set(e, ERR_INVALID, "%s: the problem list is kept by the problem workflow, not "
                                        "imported as fieldwork",

@@ -37,6 +37,7 @@ struct fctx {
     struct sunit *units; /* owned */
     size_t nunits;
     struct u64map byunit; /* hash(code) -> index (codes are unique within a sample) */
+    int review;           /* stored questionnaires enter review as submitted (review.c) */
 };
 
 int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e);

@@ -129,6 +129,8 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
                        "or set aside by field resolve)\n",
                     (long long)sup);
     }
+    /* the two-level review (review.c): how many questionnaires are in each state */
+    if ((rc = review_list(s, sample, NULL, 0, 1, f, e))) return rc;
 
     /* field quality per team */
     rc = store_prepare(s,

@@ -752,10 +752,15 @@ int field_simulate(struct store *s, const char *sample, const char *truth_csv, u
     struct form *reg = NULL, *gen = NULL, *vil = NULL;
     size_t nbefore;
     int rc;
-    memset(st, 0, sizeof *st);
+    {
+        int review = st->review; /* the one input field */
+        memset(st, 0, sizeof *st);
+        st->review = review;
+    }
     memset(&x, 0, sizeof x);
     rc = fctx_open(s, sample, &c, e);
     if (rc) return rc;
+    c.review = st->review;
     x.c = &c;
     x.seed = seed;
     x.error_rate = error_rate;

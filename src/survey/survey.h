@@ -417,6 +417,8 @@ extern const char *const field_reasons[5];
 const char *field_reason_parse(const char *s);
 
 struct field_stats {
+    int review;             /* in: the questionnaires enter two-level review as submitted
+                             * (--review, review.c); 0: approved by the importing office user */
     int64_t questionnaires; /* stored (complete) */
     int64_t replaced;       /* earlier versions replaced */
     int64_t nonresponse;    /* units not reached */
@@ -517,5 +519,41 @@ struct evidence_report {
 };
 /* Re-hashes every blob; 0 if all match, ERR_VERIFY naming the first that changed or vanished. */
 int evidence_verify(struct store *s, struct evidence_report *r, struct error *e);
+
+/* ================================================================ review (review.c) */
+
+/*
+ * The two-level review of questionnaires (DESIGN §10): submitted -> approved_by_leader or
+ * rejected_by_leader (back to the pair, a comment per question) -> approved_by_office or
+ * rejected_by_office (back to the leader). A questionnaire loaded by field import/simulate
+ * without --review is approved by the importing office user. While rejected, its status is
+ * 'rejected' and no estimate counts it. Rules and storage: review.c, docs/fieldwork.md.
+ */
+struct review_req {
+    const char *sample, *unit;
+    const char *form;               /* the form id, or NULL when the unit has one questionnaire */
+    const char *to;                 /* the state asked for */
+    const char *role;               /* "leader" or "office" (the CLI's --as; the server's role) */
+    const char *actor;              /* who */
+    const char *note;               /* may be NULL */
+    const char *const *comments;    /* "QUESTION=TEXT" each */
+    size_t ncomments;
+};
+/* Makes the move r asks for, in one transaction through the change log. An illegal move (from
+ * the questionnaire's state, or by the wrong role) returns ERR_INVALID naming the legal ones
+ * (also appended to legal); nothing is written. ERR_NOTFOUND for an unknown sample or unit. */
+int review_move(struct store *s, const struct review_req *r, struct strbuf *legal,
+                struct error *e);
+/* Inside the caller's transaction: the questionnaires rows[0..n) (just stored) enter review
+ * as submitted by the acting user; one change-log entry (action, key). */
+int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, size_t n,
+                       const char *action, const char *key, struct error *e);
+/* Prints each current questionnaire of the sample with its review state (only those in
+ * `state` when not NULL), who moved it last, when, and the comments; then the counts per
+ * state (counts_only: just those). json: an array of objects instead. */
+int review_list(struct store *s, const char *sample, const char *state, int json,
+                int counts_only, FILE *f, struct error *e);
+/* Prints the table of legal moves. */
+void review_print_moves(FILE *f);
 
 #endif

@@ -200,7 +200,7 @@ sqlite3 good.db "PRAGMA table_info(teams)" | grep -q '|draw_round|' || fail "no 
 # --- a store made before marking (schema 4, no mark) is marked on first open, and logged ----
 cp good.db legacy.db
 sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
-  DELETE FROM schema_version WHERE version >= 5; DROP TABLE problem_moves; DROP TABLE problem_links;
+  DELETE FROM schema_version WHERE version >= 5; DROP TABLE problem_moves; DROP TABLE problem_links; DROP TABLE questionnaire_reviews;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1
