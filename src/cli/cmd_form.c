@@ -100,21 +100,26 @@ static int form_check_files(int argc, char **argv, int strict)
     return status;
 }
 
-static int form_show(const char *path, int langs)
+/* Loads the form at path, printing its errors; 0 or the exit status (1 unreadable, 2 unsound). */
+static int load_form(const char *path, struct form **f)
 {
     struct errlist errs;
-    struct form *f = NULL;
-    struct strbuf sb = STRBUF_INIT;
     struct error e;
     int rc;
     errlist_init(&errs, 20);
-    rc = form_load(path, &f, &errs, NULL, &e);
-    if (rc) {
-        errlist_print(stderr, &errs);
-        errlist_release(&errs);
-        return rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
-    }
+    rc = form_load(path, f, &errs, NULL, &e);
+    if (rc) errlist_print(stderr, &errs);
     errlist_release(&errs);
+    if (rc) return rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
+    return 0;
+}
+
+static int form_show(const char *path, int langs)
+{
+    struct form *f = NULL;
+    struct strbuf sb = STRBUF_INIT;
+    int rc;
+    if ((rc = load_form(path, &f))) return rc;
     if (form_outline(f, langs, &sb)) {
         form_free(f);
         sb_release(&sb);
@@ -130,20 +135,12 @@ static int form_show(const char *path, int langs)
 /* `form xform`: the XForm to out (a file written whole, or standard output). */
 static int form_xform_file(const char *path, const char *today, const char *out)
 {
-    struct errlist errs;
     struct form *f = NULL;
     struct strbuf sb = STRBUF_INIT;
     struct xform_opts o = {today};
     struct error e = {0};
     int rc;
-    errlist_init(&errs, 20);
-    rc = form_load(path, &f, &errs, NULL, &e);
-    if (rc) {
-        errlist_print(stderr, &errs);
-        errlist_release(&errs);
-        return rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
-    }
-    errlist_release(&errs);
+    if ((rc = load_form(path, &f))) return rc;
     rc = form_xform(f, &o, &sb, &e);
     form_free(f);
     if (!rc && out) rc = file_write_atomic(out, sb.buf, sb.len, &e);
@@ -299,20 +296,13 @@ static void print_answers(const struct answers *a)
 static int form_validate(const char *form_path, char **answers_paths, int npaths, int lenient,
                          int today, int langs, int print, int json)
 {
-    struct errlist errs;
     struct form *f = NULL;
     struct answers *a = NULL;
     struct issues is;
     struct error e;
-    int rc, status = EXIT_OK;
+    int status = EXIT_OK;
     issues_init(&is);
-    errlist_init(&errs, 20);
-    rc = form_load(form_path, &f, &errs, NULL, &e);
-    if (rc) {
-        errlist_print(stderr, &errs);
-        status = rc == ERR_IO || rc == ERR_NOMEM ? EXIT_FAIL : EXIT_INPUT;
-        goto out;
-    }
+    if ((status = load_form(form_path, &f))) goto out;
     if (answers_new(f, &a, &e)) {
         status = cli_fail(&e);
         goto out;
@@ -375,7 +365,6 @@ out:
     answers_free(a);
     form_free(f);
     issues_release(&is);
-    errlist_release(&errs);
     return status;
 }
 
