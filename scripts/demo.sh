@@ -45,9 +45,33 @@ $P plan power --db $D/round.db --plan plans/anhui-cross-2019.json --reps 200
 step "7. Teams by lottery: no team on its own city, pairs with an experienced member"
 $P teams draw --db $D/round.db --plan plans/anhui-cross-2019.json --seed 1124 --sample anhui-2019
 
-step "8. Fieldwork, simulated against the known truth (5% of households not reached)"
-$P field simulate --db $D/round.db --sample anhui-2019 --truth $D/province/truth.csv --seed 5 \
-   --nonresponse 0.05
+step "8. Fieldwork, simulated against the known truth (5% of households not reached); the pairs'
+    questionnaires go to two-level review (组长 then 省办), and the field apps get the forms as
+    ODK XForms"
+mkdir -p $D/xforms
+for f in registered-household general-household village-exit; do
+  $P form xform forms/$f.json --today 2019-11-24 --out $D/xforms/$f.xml
+done
+echo "ODK XForms for ODK Collect / KoboCollect / Web Forms: $(ls $D/xforms | tr '\n' ' ')"
+PINGGU_ACTOR=pairs $P field simulate --db $D/round.db --sample anhui-2019 \
+   --truth $D/province/truth.csv --seed 5 --nonresponse 0.05 --review --out $D/questionnaires
+U=$($P field review --db $D/round.db --sample anhui-2019 --list --state submitted |
+    awk '$2 == "registered-household" { print $1; exit }')
+echo "the leader rejects household $U with a comment per question:"
+PINGGU_ACTOR=leader-1 $P field review --db $D/round.db --sample anhui-2019 --unit $U \
+   --to rejected_by_leader --as leader --comment 'income_per_capita=请核实工资性收入' \
+   --comment 'housing_safe=补拍住房照片'
+echo "the pair sends a corrected version; the leader and then the office approve it:"
+awk -F, -v u=$U 'NR == 1 || $1 == u' $D/questionnaires/registered-household.csv > $D/fix.csv
+awk -F, -v u=$U 'NR == 1 || $1 == u' $D/questionnaires/registered-household.members.csv \
+   > $D/fix.members.csv
+PINGGU_ACTOR=pairs $P field import --db $D/round.db --sample anhui-2019 \
+   --form forms/registered-household.json --review $D/fix.csv
+PINGGU_ACTOR=leader-1 $P field review --db $D/round.db --sample anhui-2019 --unit $U \
+   --to approved_by_leader --as leader
+PINGGU_ACTOR=office $P field review --db $D/round.db --sample anhui-2019 --unit $U \
+   --to approved_by_office --as office
+$P field status --db $D/round.db --sample anhui-2019 | grep '审核 / review'
 
 step "9. Judgments: every household and village against the standards, problems raised"
 $P judge --db $D/round.db --sample anhui-2019
