@@ -34,7 +34,7 @@ SAN_CLI_OBJ := $(CLI_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs install
+.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs install web
 
 PREFIX   ?= /usr/local
 DATADIR  ?= $(PREFIX)/share/pinggu
@@ -87,13 +87,22 @@ install: pinggu
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory build/san/pinggu $(UNIT_BIN) pinggu tests/xform/node_modules/.installed
+	@$(MAKE) --no-print-directory build/san/pinggu $(UNIT_BIN) pinggu tests/xform/node_modules/.installed web
 	@$(MAKE) --no-print-directory unit cli-test
 
 # ODK's XForms engine for tests/cli/t_xform.sh, exactly as the lockfile says
 tests/xform/node_modules/.installed: tests/xform/package.json tests/xform/package-lock.json
 	cd tests/xform && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# the pages (web/): ODK Web Forms for browser entry, built by npm from the lockfile into web/dist
+WEB_SRC := $(wildcard web/*.html web/src/*.js web/vite.config.js)
+web: web/dist/entry.html
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+web/dist/entry.html: web/node_modules/.installed $(WEB_SRC)
+	cd web && npm run --silent build -- --logLevel warn
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
