@@ -40,37 +40,34 @@ const char *field_reason_parse(const char *s)
 
 /* ------------------------------------------------------------------ sample context */
 
-int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e)
+/* Adds the units `where` selects (an SQL condition on sample_units, ?1 the sample, ?2 bound
+ * to arg when arg >= 0), then their replacements and questionnaires. */
+static int load_units(struct fctx *c, const char *where, int64_t arg, struct error *e)
 {
+    struct strbuf q = STRBUF_INIT;
     struct stmt *st = NULL;
-    size_t cap = 0;
     int rc;
-    memset(c, 0, sizeof *c);
-    c->s = s;
-    snprintf(c->name, sizeof c->name, "%s", sample);
-    u64map_init(&c->byunit);
-    rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
-    if (rc) return rc;
-    rc = store_prepare(s, "SELECT code, stage, stratum, category, county, village, rank, reserve"
-                          " FROM sample_units WHERE sample = ? AND stage IN ('household',"
-                          " 'village', 'paired_household') ORDER BY row_no",
-                       &st, e);
-    if (rc) goto out;
+    size_t first = c->nunits;
+    sb_addf(&q, "SELECT code, stage, stratum, category, county, village, rank, reserve"
+                " FROM sample_units WHERE sample = ?1 AND stage IN ('household', 'village',"
+                " 'paired_household')%s%s ORDER BY row_no",
+            *where ? " AND " : "", where);
+    if ((rc = sb_ok(&q))) goto nomem;
+    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
+    if (arg >= 0) stmt_bind_int(st, 2, arg);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u;
         uint64_t key = u64_hash_str(stmt_text(st, 0), stmt_len(st, 0));
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
-        if (c->nunits == cap) {
-            size_t c2 = cap ? cap * 2 : 1024;
-            struct sunit *p = mem_realloc(c->units, c2 * sizeof *p);
-            if (!p) {
-                rc = error_set(e, ERR_NOMEM, "out of memory");
-                goto out;
-            }
-            c->units = p, cap = c2;
+        if (c->nunits == c->capunits) {
+            size_t c2 = c->capunits ? c->capunits * 2 : 1024;
+            struct sunit **p = mem_realloc(c->units, c2 * sizeof *p);
+            if (!p) goto nomem;
+            c->units = p, c->capunits = c2;
         }
-        u = &c->units[c->nunits];
+        u = arena_alloc(&c->arena, sizeof *u);
+        if (!u) goto nomem;
         memset(u, 0, sizeof *u);
         snprintf(u->code, sizeof u->code, "%s", stmt_text(st, 0));
         snprintf(u->stage, sizeof u->stage, "%s", stmt_text(st, 1));
@@ -81,22 +78,31 @@ int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error 
         u->rank = (int)stmt_int(st, 6);
         u->reserve = (int)stmt_int(st, 7);
         u->active = !u->reserve;
-        if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) {
-            rc = error_set(e, ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        c->nunits++;
+        if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) goto nomem;
+        c->units[c->nunits++] = u;
     }
     if (rc < 0) goto out;
     stmt_finalize(st);
     st = NULL;
-    /* reserves activated earlier, and units already answered */
-    rc = store_prepare(s, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?",
-                       &st, e);
-    if (rc) goto out;
+    if (c->nunits == first) {
+        rc = 0;
+        goto out;
+    }
+    /* reserves activated earlier, and units already answered: for the units just added (all
+     * of them, or those of one village) */
+    sb_reset(&q);
+    sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1%s",
+            *where ? " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " : "");
+    if (*where) sb_addf(&q, "%s)", where);
+    if ((rc = sb_ok(&q))) goto nomem;
+    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
+    if (arg >= 0) stmt_bind_int(st, 2, arg);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
-        struct sunit *u = fctx_unit(c, stmt_text(st, 0)), *r = fctx_unit(c, stmt_text(st, 1));
+        uint64_t *ku = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
+        uint64_t *kr = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 1), stmt_len(st, 1)));
+        struct sunit *u = ku && !strcmp(c->units[*ku]->code, stmt_text(st, 0)) ? c->units[*ku] : NULL;
+        struct sunit *r = kr && !strcmp(c->units[*kr]->code, stmt_text(st, 1)) ? c->units[*kr] : NULL;
         if (r) r->active = 1;
         if (u) {
             u->replaced = 1;
@@ -109,13 +115,17 @@ int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error 
     st = NULL;
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
-    rc = store_prepare(s, "SELECT unit, status, replaces, reason FROM questionnaires WHERE"
-                          " sample = ?",
-                       &st, e);
-    if (rc) goto out;
+    sb_reset(&q);
+    sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1%s",
+            *where ? " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " : "");
+    if (*where) sb_addf(&q, "%s)", where);
+    if ((rc = sb_ok(&q))) goto nomem;
+    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
+    if (arg >= 0) stmt_bind_int(st, 2, arg);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
-        struct sunit *u = fctx_unit(c, stmt_text(st, 0));
+        uint64_t *k = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
+        struct sunit *u = k && !strcmp(c->units[*k]->code, stmt_text(st, 0)) ? c->units[*k] : NULL;
         const char *status = stmt_text(st, 1);
         if (!u) continue;
         if (strcmp(status, "superseded")) u->done = 1;
@@ -124,33 +134,93 @@ int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error 
             snprintf(u->late_reason, sizeof u->late_reason, "%s", stmt_text(st, 3));
     }
     rc = rc < 0 ? rc : 0;
+    goto out;
+nomem:
+    rc = error_set(e, ERR_NOMEM, "out of memory");
 out:
     stmt_finalize(st);
+    sb_release(&q);
+    return rc;
+}
+
+int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e)
+{
+    int rc;
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    c->lazy = 1;
+    snprintf(c->name, sizeof c->name, "%s", sample);
+    u64map_init(&c->byunit);
+    u64map_init(&c->villages);
+    arena_init(&c->arena, 1 << 16);
+    rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
+    if (!rc)
+        rc = store_prepare(s, "SELECT village FROM sample_units WHERE sample = ? AND code = ?",
+                           &c->find, e);
     if (rc) fctx_close(c);
+    return rc;
+}
+
+int fctx_load_all(struct fctx *c, struct error *e)
+{
+    int rc;
+    if (!c->lazy) return 0;
+    /* forget what was loaded a village at a time, then load the whole sample in its order */
+    c->nunits = 0;
+    u64map_release(&c->byunit);
+    u64map_init(&c->byunit);
+    rc = load_units(c, "", -1, e);
+    if (!rc) c->lazy = 0;
     return rc;
 }
 
 void fctx_close(struct fctx *c)
 {
     plan_release(&c->plan);
+    stmt_finalize(c->find);
+    c->find = NULL;
     mem_free(c->units);
+    arena_release(&c->arena);
     u64map_release(&c->byunit);
+    u64map_release(&c->villages);
     c->units = NULL;
-    c->nunits = 0;
+    c->nunits = c->capunits = 0;
 }
 
 struct sunit *fctx_unit(struct fctx *c, const char *code)
 {
     uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
-    if (!k || strcmp(c->units[*k].code, code)) return NULL;
-    return &c->units[*k];
+    int64_t village;
+    int rc;
+    if (k && !strcmp(c->units[*k]->code, code)) return c->units[*k];
+    if (!c->lazy || c->failed || !c->find) return NULL;
+    /* lazy: the unit's village, once */
+    stmt_reset(c->find);
+    stmt_bind_int(c->find, 1, c->sample);
+    stmt_bind_text(c->find, 2, code, strlen(code));
+    rc = stmt_step(c->find, &c->err);
+    if (rc != STORE_ROW) {
+        if (rc < 0) c->failed = 1;
+        return NULL;
+    }
+    village = stmt_int(c->find, 0);
+    stmt_reset(c->find);
+    if (u64map_get(&c->villages, (uint64_t)village)) return NULL; /* loaded: not a unit of ours */
+    if (u64map_put(&c->villages, (uint64_t)village, 1, NULL) < 0 ||
+        load_units(c, "village = ?2", village, &c->err)) {
+        if (!c->failed && !c->err.code) error_set(&c->err, ERR_NOMEM, "out of memory");
+        c->failed = 1;
+        return NULL;
+    }
+    k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
+    return k && !strcmp(c->units[*k]->code, code) ? c->units[*k] : NULL;
 }
 
 struct sunit *fctx_replace(struct fctx *c, struct sunit *u)
 {
     struct sunit *best = NULL;
     for (size_t i = 0; i < c->nunits; i++) {
-        struct sunit *r = &c->units[i];
+        struct sunit *r = c->units[i];
         if (!r->reserve || r->active || r->village != u->village || strcmp(r->stratum, u->stratum))
             continue;
         if (!best || r->rank < best->rank) best = r;
@@ -904,6 +974,11 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                          strcmp(f->unit, "household_general") ? "registered" : "general");
                 scratch.active = 1;
                 u = &scratch;
+            }
+            if (!u && c.failed) { /* the store failed while loading the unit's village */
+                *e = c.err;
+                rc = c.err.code ? c.err.code : ERR_STORE;
+                goto out_hdr;
             }
             if (!u) {
                 errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s is not in sample %s",

@@ -34,15 +34,28 @@ struct fctx {
     int64_t sample;      /* samples.row_no */
     char name[64];
     struct plan plan;    /* the sample's plan (owned) */
-    struct sunit *units; /* owned */
-    size_t nunits;
+    struct sunit **units; /* owned array of pointers into `arena`: a unit never moves */
+    size_t nunits, capunits;
+    struct arena arena;   /* the units */
     struct u64map byunit; /* hash(code) -> index (codes are unique within a sample) */
+    struct u64map villages; /* villages loaded (lazy mode) */
+    int lazy;             /* units are loaded a village at a time, when first asked for */
+    struct stmt *find;    /* lazy mode: a unit's village */
+    int failed;           /* lazy mode: loading a village failed (err says why) */
+    struct error err;
     int review;           /* stored questionnaires enter review as submitted (review.c) */
 };
 
+/* Opens the sample's context. Only the plan is read: the units of a village (with their
+ * replacements and questionnaires) are loaded when one of them is first asked for, so the
+ * cost of a call that touches a few units — one submission to the server — does not grow with
+ * the round (issue 11). fctx_load_all loads every unit at once, for work that visits them
+ * all (field simulate). */
 int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e);
+int fctx_load_all(struct fctx *c, struct error *e);
 void fctx_close(struct fctx *c);
-/* The unit with this code, or NULL. */
+/* The unit with this code (loading its village if need be), or NULL. The pointer stays valid
+ * until fctx_close. */
 struct sunit *fctx_unit(struct fctx *c, const char *code);
 /* Activates the next reserve of u's village and stratum (rank order); NULL if none is left. */
 struct sunit *fctx_replace(struct fctx *c, struct sunit *u);

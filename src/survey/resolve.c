@@ -260,6 +260,11 @@ int field_resolve(struct store *s, const char *sample, const char *unit, int kee
     rc = fctx_open(s, sample, &c, e);
     if (rc) return rc;
     u = fctx_unit(&c, unit);
+    if (!u && c.failed) {
+        *e = c.err;
+        rc = c.err.code ? c.err.code : ERR_STORE;
+        goto out;
+    }
     if (!u) {
         rc = error_set(e, ERR_INVALID, "unit: %s is not a household of sample %s", unit, sample);
         goto out;

@@ -759,6 +759,7 @@ int field_simulate(struct store *s, const char *sample, const char *truth_csv, u
     }
     memset(&x, 0, sizeof x);
     rc = fctx_open(s, sample, &c, e);
+    if (!rc && (rc = fctx_load_all(&c, e))) fctx_close(&c); /* it visits every unit */
     if (rc) return rc;
     c.review = st->review;
     x.c = &c;
@@ -791,7 +792,7 @@ int field_simulate(struct store *s, const char *sample, const char *truth_csv, u
         x.team_of = NULL;
     nbefore = c.nunits; /* reserves activated on the way are visited by sim_household itself */
     for (size_t i = 0; i < nbefore && !rc; i++) {
-        struct sunit *u = &c.units[i];
+        struct sunit *u = c.units[i];
         if (u->reserve || u->done) continue;
         if (!strcmp(u->stage, "village")) rc = sim_village(&x, u);
         else rc = sim_household(&x, u);
