@@ -26,7 +26,92 @@ static const char help[] =
     "A plan that is not scored and not ranked (不打分、不排队) gets no score and no rank\n"
     "anywhere. See docs/reports.md.\n";
 
-int cmd_report(int argc, char **argv)
+static const char sign_help[] =
+    "usage: pinggu report sign --db DB --round R FILE --as 组长|副组长 --signer NAME [--key KEYFILE]\n\n"
+    "Signs off a team report (seed 002 六(五): 经组长和副组长签字后提交): an Ed25519 signature over\n"
+    "the file's SHA-256, the round, the role and the signer, made with the signer's own key and\n"
+    "recorded in the store with the public key and the time (change-logged). The key is KEYFILE\n"
+    "or $XDG_CONFIG_HOME/pinggu/signer-NAME.key, created mode 0600 on first use. A signer keeps\n"
+    "the key of their first signature; where the round has teams, the signer must be one of its\n"
+    "leaders (组长) or deputies (副组长). Exit 0 signed, 2 bad input. See docs/reports.md.\n";
+
+static const char verify_help[] =
+    "usage: pinggu report verify --db DB FILE\n\n"
+    "Checks a signed report: its SHA-256 carries a signature of the 组长 and one of the 副组长,\n"
+    "each verifies with its recorded public key, and each key is the one first recorded for that\n"
+    "signer. Exit 0 verified; 1 failed with the reason (changed since signed, unsigned, a role\n"
+    "missing, a bad signature, a wrong key); 2 bad input.\n";
+
+static int cmd_report_sign(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},     {"round", required_argument, 0, 'r'},
+        {"as", required_argument, 0, 'a'},     {"signer", required_argument, 0, 's'},
+        {"key", required_argument, 0, 'k'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    struct report_sign_req q = {0};
+    struct report_signature sig;
+    const char *db = NULL, *as = NULL;
+    struct store *s;
+    struct error e;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'r') q.round = optarg;
+        else if (c == 'a') as = optarg;
+        else if (c == 's') q.signer = optarg;
+        else if (c == 'k') q.keyfile = optarg;
+        else if (c == 'h') return cli_help(sign_help);
+        else return cli_usage("report sign", "unknown option");
+    }
+    if (optind != argc - 1) return cli_usage("report sign", "one report FILE is required");
+    if (!q.round) return cli_usage("report sign", "--round is required");
+    if (!q.signer) return cli_usage("report sign", "--signer is required");
+    if (!as) return cli_usage("report sign", "--as 组长|副组长 is required");
+    q.role = report_role_parse(as);
+    if (q.role < 0) return cli_usage("report sign", "--as is 组长 (leader) or 副组长 (deputy), not '%s'", as);
+    q.file = argv[optind];
+    if ((rc = cli_open_store(db, 0, &s))) return rc;
+    rc = report_sign(s, &q, &sig, &e);
+    store_close(s);
+    if (rc) return cli_fail(&e);
+    if (sig.key_created)
+        fprintf(stderr, "pinggu report sign: created the signer key %s (mode 0600)\n", sig.key_file);
+    printf("signed %s as %s by %s: SHA-256 %s, public key %s\n", q.file,
+           q.role == 0 ? "组长 (leader)" : "副组长 (deputy)", q.signer, sig.sha256, sig.pubkey);
+    return EXIT_OK;
+}
+
+static int cmd_report_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct report_verification v;
+    const char *db = NULL;
+    struct store *s;
+    struct error e;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'h') return cli_help(verify_help);
+        else return cli_usage("report verify", "unknown option");
+    }
+    if (optind != argc - 1) return cli_usage("report verify", "one report FILE is required");
+    if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
+    rc = report_verify(s, argv[optind], &v, &e);
+    store_close(s);
+    for (size_t i = 0; i < v.nsigs; i++)
+        printf("%-8s %-20s %s  %s%s%s\n", v.sigs[i].role, v.sigs[i].signer, v.sigs[i].at,
+               v.sigs[i].valid ? "ok" : "FAILED", v.sigs[i].valid ? "" : ": ",
+               v.sigs[i].valid ? "" : v.sigs[i].problem);
+    if (rc) return cli_fail(&e);
+    printf("verified %s: SHA-256 %s signed by the 组长 and the 副组长\n", argv[optind], v.sha256);
+    return EXIT_OK;
+}
+
+static int cmd_report_write(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},  {"sample", required_argument, 0, 'n'},
@@ -67,4 +152,11 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "pinggu report: the report holds personal data in full; the change log "
                         "records that it was written\n");
     return EXIT_OK;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "sign")) return cmd_report_sign(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "verify")) return cmd_report_verify(argc - 1, argv + 1);
+    return cmd_report_write(argc, argv);
 }

@@ -217,4 +217,53 @@ void report_chart_svg(struct strbuf *sb, const char *title, const struct report_
  * inside a longer run of letters or digits) masked as mask_id does. */
 void report_mask_ids(struct strbuf *sb, const char *text);
 
+/* ---------------------------------------------------------------- sign-off (sign.c) */
+
+/* Seed 002 六(五): the team reports are signed off by the 组长 and the 副组长 (经组长和副组长签字
+ * 后提交). A signature is Ed25519 over "pinggu-report-signature-v1 ROUND SHA256 ROLE SIGNER"
+ * (SHA256: of the report file's bytes), made with the signer's own key and stored with the
+ * public key in report_signatures (change-logged). docs/reports.md. */
+
+/* 0 for 组长/leader, 1 for 副组长/deputy, -1 otherwise. */
+int report_role_parse(const char *s);
+
+struct report_sign_req {
+    const char *round;   /* sample name */
+    const char *file;    /* the report file signed */
+    int role;            /* report_role_parse */
+    const char *signer;  /* the signer's evaluator id or name */
+    const char *keyfile; /* NULL: $XDG_CONFIG_HOME/pinggu/signer-NAME.key, made 0600 if absent */
+};
+struct report_signature {
+    char sha256[65], pubkey[65], signature[129], at[32];
+    char key_file[1200];
+    int key_created; /* the default key file was created by this call */
+};
+/* Signs q->file for q->round and records it. ERR_INVALID: an unreadable file or key, a signer
+ * who is not that role's member of the round's teams (where it has teams), a key other than the
+ * one first recorded for the signer; ERR_NOTFOUND: no such round. Nothing written on error. */
+int report_sign(struct store *s, const struct report_sign_req *q, struct report_signature *out,
+                struct error *e);
+
+struct report_verified_sig {
+    char role[16], signer[128], at[32], round[128];
+    int valid;          /* the signature verifies and the key is the signer's first recorded */
+    char problem[256];  /* why not, if not */
+};
+struct report_verification {
+    char sha256[65];        /* of the file now */
+    char signed_sha256[65]; /* when the file carries no signature: the last hash signed under
+                               its name, if any (the file changed after signing) */
+    int leader, deputy;     /* a valid signature of each role */
+    int ok;                 /* both roles, every signature valid */
+    struct report_verified_sig sigs[16];
+    size_t nsigs;
+};
+/* Checks file against the store's signatures: 0 if it carries valid signatures from both the
+ * 组长 and the 副组长 and no invalid one; ERR_VERIFY with the reason (changed since signed,
+ * unsigned, a role missing, a bad signature, a wrong key) in e; ERR_INVALID if the file cannot
+ * be read. *v is filled either way. */
+int report_verify(struct store *s, const char *file, struct report_verification *v,
+                  struct error *e);
+
 #endif
