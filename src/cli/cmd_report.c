@@ -6,10 +6,12 @@
 #include "cli.h"
 #include "../report/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char help[] =
-    "usage: pinggu report --db DB --sample NAME --out DIR [--unmasked]\n\n"
+    "usage: pinggu report --db DB --sample NAME --out DIR [--level county|city|paired] [--unmasked]\n"
+    "       pinggu report sign|verify|experience|self-evaluation|rectification|accountability ...\n\n"
     "Writes the reports of a judged sample / 评估报告 into DIR:\n"
     "  index.html         汇总报告: indicators of every county with intervals and verdicts,\n"
     "                     a chart of each county's interval against the threshold, the method\n"
@@ -21,6 +23,12 @@ static const char help[] =
     "Pages are self-contained (inline CSS and SVG, nothing fetched) and print on A4. Evidence\n"
     "is linked relatively when the store's DB.evidence folder is near DIR, else cited by its\n"
     "SHA-256. Every file is written under a temporary name and renamed when all are done.\n\n"
+    "  --level L    county (default): the files above, each county report with its typical\n"
+    "               experiences (report experience add) and problems; city: city-CODE.html per\n"
+    "               city, the six city items of seed 002 三(一)2; paired: paired-CODE.html per\n"
+    "               county receiving paired assistance (县域结对帮扶). A report with typical\n"
+    "               experiences outside 3–5 or fewer than 3 problems is warned about on stderr\n"
+    "               and on its page (seed 002 五). --round is a synonym of --sample.\n"
     "  --unmasked   names and resident IDs in full (personal data: the change log records it);\n"
     "               by default they are masked (张*, 340123********123X)\n\n"
     "A plan that is not scored and not ranked (不打分、不排队) gets no score and no rank\n"
@@ -115,12 +123,15 @@ static int cmd_report_write(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},  {"sample", required_argument, 0, 'n'},
+        {"round", required_argument, 0, 'n'}, {"level", required_argument, 0, 'l'},
         {"out", required_argument, 0, 'o'}, {"unmasked", no_argument, 0, 'u'},
         {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     const char *db = NULL, *sample = NULL, *out = NULL;
     struct store *s;
     struct error e;
     size_t nfiles = 0;
+    struct strbuf warn = STRBUF_INIT;
+    enum report_level level = RL_COUNTY;
     int c, rc, unmasked = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -132,6 +143,12 @@ static int cmd_report_write(int argc, char **argv)
             out = optarg;
         else if (c == 'u')
             unmasked = 1;
+        else if (c == 'l') {
+            if (!strcmp(optarg, "county")) level = RL_COUNTY;
+            else if (!strcmp(optarg, "city")) level = RL_CITY;
+            else if (!strcmp(optarg, "paired")) level = RL_PAIRED;
+            else return cli_usage("report", "--level is county, city or paired, not '%s'", optarg);
+        }
         else if (c == 'h')
             return cli_help(help);
         else
@@ -141,9 +158,23 @@ static int cmd_report_write(int argc, char **argv)
     if (!sample) return cli_usage("report", "--sample is required");
     if (!out) return cli_usage("report", "--out is required");
     if ((rc = cli_open_store(db, unmasked ? 0 : STORE_READONLY, &s))) return rc;
-    rc = report_write(s, sample, out, unmasked, &nfiles, &e);
+    rc = report_write_level(s, sample, out, unmasked, level, &warn, &nfiles, &e);
     store_close(s);
+    if (warn.len && !warn.oom) {
+        /* one "pinggu report: warning: ..." per line */
+        for (char *p = warn.buf, *nl; *p; p = nl + 1) {
+            nl = strchr(p, '\n');
+            if (!nl) nl = p + strlen(p) - 1;
+            fprintf(stderr, "pinggu report: warning: %.*s\n", (int)(nl - p), p);
+            if (!nl[1]) break;
+        }
+    }
+    sb_release(&warn);
     if (rc) return cli_fail(&e);
+    if (level != RL_COUNTY) {
+        printf("wrote %zu %s reports to %s\n", nfiles, level == RL_CITY ? "city 市级" : "paired-assistance 县域结对帮扶", out);
+        return EXIT_OK;
+    }
     printf("wrote %zu files to %s: index.html, problems.html, report.xlsx and %zu county "
            "pages%s\n",
            nfiles, out, nfiles >= 3 ? nfiles - 3 : 0,
@@ -154,9 +185,143 @@ static int cmd_report_write(int argc, char **argv)
     return EXIT_OK;
 }
 
+static const char experience_help[] =
+    "usage: pinggu report experience add --db DB --round R --unit U [--level county|city|paired]\n"
+    "                                    (TEXT... | --file FILE)\n\n"
+    "Records typical experiences (典型经验) for a report: seed 002 五 asks every city and county\n"
+    "report for 3–5 (总结3—5条典型经验). U is a county code (county and paired reports) or a city\n"
+    "code (--level city; a 4-digit code is taken as a city). Each TEXT is one experience; --file\n"
+    "reads one per non-empty line. Change-logged. Exit 2 on bad input (nothing written).\n";
+
+static int cmd_report_experience(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},   {"round", required_argument, 0, 'r'},
+        {"unit", required_argument, 0, 'u'}, {"level", required_argument, 0, 'l'},
+        {"file", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *db = NULL, *round = NULL, *unit_s = NULL, *level_s = NULL, *file = NULL;
+    char **texts = NULL;
+    size_t n = 0;
+    enum report_level level = RL_COUNTY;
+    struct store *s;
+    struct error e;
+    int c, rc, unit;
+    char *end;
+    if (argc < 2 || strcmp(argv[1], "add")) {
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+            return cli_help(experience_help);
+        return cli_usage("report experience", "the subcommand is 'add'");
+    }
+    argc--, argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'r') round = optarg;
+        else if (c == 'u') unit_s = optarg;
+        else if (c == 'l') level_s = optarg;
+        else if (c == 'f') file = optarg;
+        else if (c == 'h') return cli_help(experience_help);
+        else return cli_usage("report experience add", "unknown option");
+    }
+    if (!round) return cli_usage("report experience add", "--round is required");
+    if (!unit_s) return cli_usage("report experience add", "--unit is required");
+    if (file && optind < argc)
+        return cli_usage("report experience add", "give TEXT arguments or --file, not both");
+    if (!file && optind >= argc)
+        return cli_usage("report experience add", "no TEXT (or --file FILE) given");
+    unit = (int)strtol(unit_s, &end, 10);
+    if (*end || unit <= 0)
+        return cli_bad_value("report experience add", "--unit '%s' is not a county or city code",
+                             unit_s);
+    if (level_s) {
+        if (!strcmp(level_s, "county")) level = RL_COUNTY;
+        else if (!strcmp(level_s, "city")) level = RL_CITY;
+        else if (!strcmp(level_s, "paired")) level = RL_PAIRED;
+        else return cli_usage("report experience add", "--level is county, city or paired");
+    } else if (unit < 10000) {
+        level = RL_CITY;
+    }
+    if (file && report_experience_read(file, &texts, &n, &e)) return cli_fail(&e);
+    if ((rc = cli_open_store(db, 0, &s))) goto out;
+    if (file)
+        rc = report_experience_add(s, round, level, unit, (const char *const *)texts, n, file, &e);
+    else
+        rc = report_experience_add(s, round, level, unit, (const char *const *)(argv + optind),
+                                   (size_t)(argc - optind), NULL, &e);
+    store_close(s);
+    if (rc) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    printf("recorded %zu typical experiences (典型经验) for the %s report of %d\n",
+           file ? n : (size_t)(argc - optind),
+           level == RL_CITY ? "city" : level == RL_PAIRED ? "paired-assistance" : "county", unit);
+    rc = EXIT_OK;
+out:
+    for (size_t i = 0; i < n; i++) mem_free(texts[i]);
+    mem_free(texts);
+    return rc;
+}
+
+static const char selfeval_help[] =
+    "usage: pinggu report self-evaluation --db DB --round R --county C --arrived DATE [--due DATE]\n"
+    "                                     FILE\n\n"
+    "Records a county's self-evaluation report (自评报告): seed 002 六(二) has the counties hand\n"
+    "them in 于12月10日前 (by December 10 of the plan's year; --due for another day). The file is\n"
+    "stored as evidence by its SHA-256 (as evidence add) with the day it arrived; the round's\n"
+    "summary report lists each county's arrival and whether it was late. Exit 2 on bad input.\n";
+
+static int cmd_report_selfeval(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},      {"round", required_argument, 0, 'r'},
+        {"county", required_argument, 0, 'c'},  {"arrived", required_argument, 0, 'a'},
+        {"due", required_argument, 0, 'u'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *db = NULL, *round = NULL, *county_s = NULL, *arrived_s = NULL, *due_s = NULL;
+    char sha[65], *end;
+    int c, rc, county, arrived = 0, due = 0, late = 0;
+    struct store *s;
+    struct error e;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'r') round = optarg;
+        else if (c == 'c') county_s = optarg;
+        else if (c == 'a') arrived_s = optarg;
+        else if (c == 'u') due_s = optarg;
+        else if (c == 'h') return cli_help(selfeval_help);
+        else return cli_usage("report self-evaluation", "unknown option");
+    }
+    if (!round || !county_s || !arrived_s)
+        return cli_usage("report self-evaluation", "--round, --county and --arrived are required");
+    if (optind != argc - 1) return cli_usage("report self-evaluation", "one report FILE is required");
+    county = (int)strtol(county_s, &end, 10);
+    if (*end || county <= 0)
+        return cli_bad_value("report self-evaluation", "--county '%s' is not a county code", county_s);
+    if (parse_date(arrived_s, &arrived))
+        return cli_bad_value("report self-evaluation", "--arrived '%s' is not a date (YYYY-MM-DD)",
+                             arrived_s);
+    if (due_s && parse_date(due_s, &due))
+        return cli_bad_value("report self-evaluation", "--due '%s' is not a date (YYYY-MM-DD)", due_s);
+    if ((rc = cli_open_store(db, 0, &s))) return rc;
+    rc = report_self_evaluation_add(s, round, county, arrived, due, argv[optind], sha, &late, &e);
+    store_close(s);
+    if (rc) return cli_fail(&e);
+    printf("recorded the self-evaluation report of %d: %s, SHA-256 %s, arrived %s%s", county,
+           argv[optind], sha, arrived_s, late ? "" : " (in time 按时)\n");
+    if (late) printf(" (%d days late 逾期)\n", late);
+    return EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "sign")) return cmd_report_sign(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "verify")) return cmd_report_verify(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "experience"))
+        return cmd_report_experience(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "self-evaluation"))
+        return cmd_report_selfeval(argc - 1, argv + 1);
     return cmd_report_write(argc, argv);
 }

@@ -660,6 +660,7 @@ static int problem_columns(struct gather *g, struct report_problem *v, size_t n)
         x->responsible_person = x->deadline = x->result = x->closed_on = "";
         if (!p) continue;
         x->state_label = problem_state_label(p->state);
+        x->state = (int)p->state;
         if (p->state == PS_DISMISSED && p->dismissal) {
             char b[600];
             snprintf(b, sizeof b, "%s（%s）", p->verification, p->dismissal);
@@ -874,6 +875,7 @@ int report_gather(struct store *s, const char *sample, const char *out_dir, int 
         while (j < r->nproblems && r->problems[j].county == counties[i].est.code) j++;
         counties[i].nproblems = j - counties[i].problem0;
     }
+    if (!g.oom && (rc = rpt_gather_levels(s, r, g.srow, e))) goto out;
     if (g.oom) rc = error_set(e, ERR_NOMEM, "out of memory gathering the report");
 out:
     stmt_finalize(st);

@@ -124,6 +124,22 @@ struct report_problem {
     const char *verification, *measures, *responsible_unit, *responsible_person, *deadline,
         *result, *closed_on;
     int linked; /* also raised by another source (a judgment and a comparison flag) */
+    int state;  /* enum problem_state (problem.h) of its last move; 0 (candidate) if none */
+};
+
+/* A county's self-evaluation report (自评报告, seed 002 六(二): 于12月10日前报送), as recorded by
+ * `report self-evaluation`; arrived "" when none was recorded. */
+struct report_selfeval {
+    const char *arrived, *due, *sha256, *name; /* YYYY-MM-DD, the file's SHA-256 and name */
+    int days_late;                             /* calendar days after the due day, 0 in time */
+};
+
+/* A city of the round (seed 002 三(一)2: the city reports), with its typical experiences. */
+struct report_city {
+    int code;
+    const char *name;
+    const char *const *experiences; /* 典型经验 recorded for the city, in order */
+    size_t nexperiences;
 };
 
 struct report_county {
@@ -149,7 +165,20 @@ struct report_county {
     const struct cell_collapse *collapses; /* its quota cells collapsed (or lost) for want of a
                                               complete questionnaire (estimate.h) */
     size_t ncollapses;
+    int city_code;
+    int paired_with;         /* the county giving it paired assistance (县域结对帮扶), 0 if none */
+    const char *paired_name; /* that county's name */
+    int64_t paired_households, paired_projects; /* drawn for the paired-assistance check */
+    const char *const *experiences; /* 典型经验 recorded for the county report */
+    size_t nexperiences;
+    const char *const *paired_experiences; /* ... for its paired-assistance report */
+    size_t npaired_experiences;
+    struct report_selfeval selfeval;
 };
+
+/* Which reports report_emit writes (seed 002 六(五): city and county reports, and the separate
+ * report on paired assistance for the counties that receive it). */
+enum report_level { RL_COUNTY = 0, RL_CITY, RL_PAIRED };
 
 struct report {
     const char *sample, *plan_id, *title_zh, *title_en;
@@ -169,6 +198,10 @@ struct report {
     size_t ncounties;
     const struct report_problem *problems; /* in county order */
     size_t nproblems;
+    const struct report_city *cities; /* in code order */
+    size_t ncities;
+    enum report_level level; /* what report_emit writes (report_write_level sets it) */
+    const char *selfeval_due;  /* the self-evaluation reports' due day (seed 002 六(二)) */
     int power_reps;         /* replicates of the plan-power simulation, 0 if not run */
     const char *power_note; /* why there is no plan power, or NULL */
     struct arena arena; /* owns every string and array of a gathered report */
@@ -191,6 +224,39 @@ int report_emit(const struct report *r, const char *dir, size_t *nfiles, struct 
  * where), so the store must then be writable. */
 int report_write(struct store *s, const char *sample, const char *dir, int unmasked, size_t *nfiles,
                  struct error *e);
+
+/* Gathers and emits the reports of one level: RL_COUNTY as report_write (index, county
+ * pages, problem list, workbook), RL_CITY one page city-CODE.html per city of the round,
+ * RL_PAIRED one page paired-CODE.html per county receiving paired assistance (ERR_NOTFOUND if
+ * none does). Where a unit's report has typical experiences outside the plan's range (3–5) or
+ * fewer problems than its minimum (3), a line per unit is appended to *warnings (if non-NULL;
+ * the pages say so too). */
+int report_write_level(struct store *s, const char *sample, const char *dir, int unmasked,
+                       enum report_level level, struct strbuf *warnings, size_t *nfiles,
+                       struct error *e);
+/* The warnings of report_write_level, from a gathered report (one line each). */
+void report_level_warnings(const struct report *r, enum report_level level, struct strbuf *sb);
+
+/* Records typical experiences (典型经验) for the `level` report of `unit` (a county code for
+ * RL_COUNTY and RL_PAIRED, a city code for RL_CITY) in round `round`, one per text (each
+ * non-empty, at most 2000 bytes). source: the file they came from, or NULL. ERR_INVALID: a unit
+ * that is not one of the round's (a county not assessed, a city without assessed counties, a
+ * county not receiving paired assistance) or an empty text; ERR_NOTFOUND: no such round.
+ * Change-logged; nothing written on error. */
+int report_experience_add(struct store *s, const char *round, enum report_level level, int unit,
+                          const char *const *texts, size_t n, const char *source,
+                          struct error *e);
+/* Reads experiences from a file, one per non-empty line (UTF-8; a line over 2000 bytes is
+ * ERR_PARSE naming file:line). Caller frees *out[i] and *out (mem_free). */
+int report_experience_read(const char *path, char ***out, size_t *n, struct error *e);
+
+/* Records county `county`'s self-evaluation report (seed 002 六(二)) for round `round`: the file
+ * is stored as evidence by its SHA-256 (as `evidence add`), with its arrival day and the due day
+ * (`due` YYYYMMDD, 0: December 10 of the plan's year — 于12月10日前报送). ERR_INVALID: a county
+ * not assessed in the round, an unreadable file, an arrival day that is not a date. */
+int report_self_evaluation_add(struct store *s, const char *round, int county, int arrived,
+                               int due, const char *file, char sha256[65], int *days_late,
+                               struct error *e);
 
 /* ---------------------------------------------------------------- pieces, for tests */
 

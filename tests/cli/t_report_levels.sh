@@ -79,3 +79,80 @@ expect_status 1 $P report verify --db r.db c3.html
 expect_grep "bad signature 签名无效" err.txt
 # and the change log shows both rows were not written through it
 expect_status 1 $P audit verify --db r.db
+
+# ---- 2. reports per level. Seed 002 五: "每个市、县(市、区)总结3—5条典型经验,查找至少3个以上突出问题与
+# 薄弱环节,并根据查找的突出问题与薄弱环节提出意见建议"; 六(五): "形成市、县两级交叉考核报告(其中接受县域
+# 结对帮扶的20个国家级贫困县还需提交县域结对帮扶工作成效考核报告)".
+echo photo > p.jpg
+for i in 1 2 3; do
+  expect_status 0 $P problems move --db r.db $i recorded --as evaluator --evidence p.jpg
+done
+[ "$(sqlite3 r.db "select count(distinct county) from problems where row_no <= 3")" = 1 ] || fail "problems 1-3 not in one county"
+c1=$(sqlite3 r.db "select county from problems where row_no = 1")
+city1=$(sqlite3 r.db "select city_code from counties where code = $c1")
+paired=$(sqlite3 r.db "select code from counties where paired_with is not null limit 1")
+[ -n "$paired" ] || fail "no county receiving paired assistance"
+before=$(entries)
+expect_status 2 $P report experience add --db r.db --round a --unit 999999 "x"
+expect_grep "not a county assessed in this round" err.txt
+expect_status 2 $P report experience add --db r.db --round a --unit "$c1" --level paired "x"
+expect_grep "receives no paired assistance" err.txt
+expect_status 2 $P report experience add --db r.db --round a --unit "$c1" "  "
+expect_status 2 $P report experience add --db r.db --round nosuch --unit "$c1" "x"
+expect_status 64 $P report experience add --db r.db --round a --unit "$c1"
+awk 'BEGIN { for (i = 0; i < 2100; i++) printf "长"; print "" }' > long.txt
+expect_status 2 $P report experience add --db r.db --round a --unit "$c1" --file long.txt
+expect_grep "long.txt:1: a typical experience longer than 2000 bytes" err.txt
+[ "$(entries)" = "$before" ] || fail "a refused experience wrote to the change log"
+expect_status 0 $P report experience add --db r.db --round a --unit "$c1" "产业扶贫带贫机制健全" "驻村帮扶扎实有效"
+printf '\357\273\277市级统筹有力\n\n资金监管到位\n易地搬迁后续扶持有力\n' > city.txt
+expect_status 0 $P report experience add --db r.db --round a --unit "$city1" --file city.txt
+expect_grep "recorded 3 typical experiences .* city report of $city1" out.txt
+expect_status 0 $P report experience add --db r.db --round a --unit "$paired" --level paired "劳务协作稳定就业"
+
+# county level (the default): the county with 2 experiences and 3 problems is warned about the
+# experiences only; a county with no recorded problem is warned about both
+expect_status 0 $P report --db r.db --sample a --out lv
+expect_grep "warning: county report 县级报告 .* \($c1\): 2 typical experiences .* 3–5" err.txt
+expect_no_grep "\($c1\): [0-9]+ problems" err.txt
+expect_grep "warning: county report .*: 0 problems \(recorded, not dismissed\) .* at least 3" err.txt
+expect_grep "产业扶贫带贫机制健全" lv/county-$c1.html
+expect_grep "已记录 2 条" lv/county-$c1.html
+expect_grep "提示 Warning" lv/county-$c1.html
+[ "$(grep -o '<span>问题 [0-9]：</span>' lv/county-$c1.html | wc -l)" = 3 ] || fail "the county report does not list its 3 problems"
+# city level: one page per city with the six city items (seed 002 三(一)2: "市级重点考核问题整改、
+# 责任落实、政策落实、工作落实、资金安排、项目管理6项内容")
+expect_status 0 $P report --db r.db --sample a --out lv --level city
+expect_grep "wrote 2 city 市级 reports to lv" out.txt
+for item in 问题整改 责任落实 政策落实 工作落实 资金安排 项目管理; do expect_grep "<h3>[1-6]. $item</h3>" lv/city-$city1.html; done
+expect_grep "资金监管到位" lv/city-$city1.html
+expect_no_grep "city report 市级报告 .*\($city1\)" err.txt   # 3 experiences, 3 problems: no warning
+expect_grep "warning: city report 市级报告 .*: 0 typical experiences" err.txt
+# paired level: seed 002 三(二) "重点考核组织领导、产业合作、劳务协作、人才交流、资金支持和携手奔小康行动6项内容"
+expect_status 0 $P report --db r.db --sample a --out lv --level paired
+[ -s lv/paired-$paired.html ] || fail "no paired-assistance report"
+[ "$(ls lv/paired-*.html | wc -l)" = "$(sqlite3 r.db "select count(*) from counties where paired_with is not null")" ] || fail "paired pages"
+for item in 组织领导 产业合作 劳务协作 人才交流 资金支持 携手奔小康行动; do expect_grep "$item" lv/paired-$paired.html; done
+expect_grep "劳务协作稳定就业" lv/paired-$paired.html
+expect_grep "warning: paired-assistance report .*\($paired\): 1 typical experiences" err.txt
+expect_status 64 $P report --db r.db --sample a --out lv --level province
+
+# self-evaluation reports. Seed 002 六(二): "县域结对帮扶县(市、区)和接受帮扶的县对照考核内容形成自评报告,
+# 于12月10日前报送省扶贫办" — the Anhui plan's year is 2019: due 2019-12-10, in time on that day
+echo "自评报告" > se1.pdf; echo "自评报告二" > se2.pdf
+before=$(entries)
+expect_status 2 $P report self-evaluation --db r.db --round a --county 999999 --arrived 2019-12-09 se1.pdf
+expect_status 2 $P report self-evaluation --db r.db --round a --county "$c1" --arrived 2019-13-01 se1.pdf
+expect_status 2 $P report self-evaluation --db r.db --round a --county "$c1" --arrived 2019-12-09 nosuch.pdf
+[ "$(entries)" = "$before" ] || fail "a refused self-evaluation wrote to the change log"
+expect_status 0 $P report self-evaluation --db r.db --round a --county "$c1" --arrived 2019-12-10 se1.pdf
+expect_grep "arrived 2019-12-10 \(in time 按时\)" out.txt
+sha=$(sha256sum se1.pdf | cut -c1-64)
+[ "$(sqlite3 r.db "select count(*) from evidence where sha256 = '$sha'")" = 1 ] || fail "self-evaluation not stored as evidence"
+expect_status 0 $P report self-evaluation --db r.db --round a --county "$paired" --arrived 2019-12-11 se2.pdf
+expect_grep "\(1 days late 逾期\)" out.txt
+expect_status 0 $P report --db r.db --sample a --out lv
+expect_grep "七、县级自评报告" lv/index.html
+expect_grep "<td>2019-12-10</td><td>2019-12-10</td><td class=\"pass\">按时 in time</td><td>se1.pdf</td><td><code>$sha</code>" lv/index.html
+expect_grep "<td>2019-12-11</td><td>2019-12-10</td><td class=\"fail\">逾期 1 天 late</td>" lv/index.html
+expect_grep "未报送 not received" lv/index.html
