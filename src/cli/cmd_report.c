@@ -315,12 +315,73 @@ static int cmd_report_selfeval(int argc, char **argv)
     return EXIT_OK;
 }
 
+static const char rect_help[] =
+    "usage: pinggu report rectification --db DB --round R [--county C] --out DIR [--date D]\n"
+    "                                   [--common-min N]\n\n"
+    "Writes the rectification report (整改报告) as seed 004's two example reports lay it out:\n"
+    "一、整改内容及结果 with the accepted problems (confirmed or later, not dismissed) grouped by\n"
+    "kind into 共性问题 and 个性问题, each kind with 具体表现 (what was found, with examples),\n"
+    "整改措施 (responsible unit, person, deadline) and 整改结果 (with dates); 二、整改进度 per\n"
+    "county as of D (default today). A kind is 共性 when its problems lie in at least N counties\n"
+    "of the round (default 2), else 个性 (docs/reports.md says why). Files: rectification.html\n"
+    "and rectification.xlsx (rectification-C.* with --county), written under temporary names\n"
+    "and renamed together.\n";
+
+static int cmd_report_rect(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},     {"round", required_argument, 0, 'r'},
+        {"county", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
+        {"date", required_argument, 0, 't'},   {"common-min", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    const char *db = NULL, *round = NULL, *out = NULL;
+    int c, rc, county = 0, asof = 0, common_min = 2;
+    struct report_rect_stats st;
+    struct store *s;
+    struct error e;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'r') round = optarg;
+        else if (c == 'o') out = optarg;
+        else if (c == 'c') {
+            county = (int)strtol(optarg, &end, 10);
+            if (*end || county <= 0)
+                return cli_bad_value("report rectification", "--county '%s' is not a county code",
+                                     optarg);
+        } else if (c == 't') {
+            if (parse_date(optarg, &asof))
+                return cli_bad_value("report rectification", "--date '%s' is not a date", optarg);
+        } else if (c == 'm') {
+            common_min = (int)strtol(optarg, &end, 10);
+            if (*end || common_min < 1)
+                return cli_bad_value("report rectification", "--common-min '%s' is not a count "
+                                                             "of counties (1 or more)",
+                                     optarg);
+        } else if (c == 'h') return cli_help(rect_help);
+        else return cli_usage("report rectification", "unknown option");
+    }
+    if (optind < argc) return cli_usage("report rectification", "unexpected argument '%s'", argv[optind]);
+    if (!round || !out) return cli_usage("report rectification", "--round and --out are required");
+    if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
+    rc = report_rectification(s, round, county, asof, common_min, out, &st, &e);
+    store_close(s);
+    if (rc) return cli_fail(&e);
+    printf("wrote %s/%s and %s/%s: %zu problems, %zu common kinds (共性问题), %zu individual kinds "
+           "(个性问题), %zu overdue\n",
+           out, st.html, out, st.xlsx, st.problems, st.common_kinds, st.individual_kinds,
+           st.overdue);
+    return EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "sign")) return cmd_report_sign(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "verify")) return cmd_report_verify(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "experience"))
         return cmd_report_experience(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "rectification")) return cmd_report_rect(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "self-evaluation"))
         return cmd_report_selfeval(argc - 1, argv + 1);
     return cmd_report_write(argc, argv);

@@ -422,6 +422,8 @@ static int make_dirs(const char *dir, struct error *e)
     return 0;
 }
 
+int rpt_make_dirs(const char *dir, struct error *e) { return make_dirs(dir, e); }
+
 /* ---------------------------------------------------------------- emit and write */
 
 static int emit_page(struct stage *st, const char *name, struct strbuf *sb, struct error *e)

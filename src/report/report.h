@@ -258,6 +258,23 @@ int report_self_evaluation_add(struct store *s, const char *round, int county, i
                                int due, const char *file, char sha256[65], int *days_late,
                                struct error *e);
 
+/* ---------------------------------------------------------------- rectification report */
+
+/* The rectification report (整改报告) of round `round` (rectify.c), laid out as seed 004's two
+ * example reports: the accepted problems (confirmed or later, not dismissed) grouped by kind
+ * into 共性问题 (a kind found in at least `common_min` counties of the round; <= 0: 2) and 个性
+ * 问题, each kind with 具体表现 and examples, 整改措施 (with responsible unit, person and
+ * deadline) and 整改结果 (with dates), then the progress per county as of `asof` (YYYYMMDD, 0:
+ * today). county != 0: that county's problems only (classified by the whole round). Writes
+ * rectification[-COUNTY].html and .xlsx into dir, staged. ERR_NOTFOUND: no such round;
+ * ERR_INVALID: no such county. */
+struct report_rect_stats {
+    size_t problems, overdue, common_kinds, individual_kinds;
+    char html[64], xlsx[64]; /* the files written */
+};
+int report_rectification(struct store *s, const char *round, int county, int asof, int common_min,
+                         const char *dir, struct report_rect_stats *st, struct error *e);
+
 /* ---------------------------------------------------------------- pieces, for tests */
 
 /* One row of an interval chart: a point estimate, its interval as a bar, the threshold as a

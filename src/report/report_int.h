@@ -64,6 +64,8 @@ int stage_write(struct stage *st, const char *name, const char *data, size_t len
 int stage_add(struct stage *st, const char *name, struct error *e);
 /* Renames every temporary file to its final name. */
 int stage_commit(struct stage *st, struct error *e);
+/* mkdir -p of an output folder (ERR_IO if it cannot be made or is not a folder). */
+int rpt_make_dirs(const char *dir, struct error *e);
 /* Removes the temporary files not yet renamed, frees the list. */
 void stage_release(struct stage *st);
 

@@ -156,3 +156,79 @@ expect_grep "七、县级自评报告" lv/index.html
 expect_grep "<td>2019-12-10</td><td>2019-12-10</td><td class=\"pass\">按时 in time</td><td>se1.pdf</td><td><code>$sha</code>" lv/index.html
 expect_grep "<td>2019-12-11</td><td>2019-12-10</td><td class=\"fail\">逾期 1 天 late</td>" lv/index.html
 expect_grep "未报送 not received" lv/index.html
+
+# ---- 3. the rectification report, laid out as seed 004's example reports ("(一)国家第三方成效评估组
+# 反馈的共性问题(8个)1.关于精准识别中存在的问题 … 具体表现:…例如龙潭等村 整改措施:… 整改结果:于5月15日前,…")
+mv() { expect_status 0 $P problems move --db r.db "$@"; }
+echo done > r.jpg
+p1=1   # an exit problem of county c1, recorded above
+p2=$(sqlite3 r.db "select min(row_no) from problems where kind = 'exit' and county <> $c1")
+c2=$(sqlite3 r.db "select county from problems where row_no = $p2")
+mv $p1 summarised --as leader
+mv $p1 confirmed --as leader
+mv $p1 fed_back --as office --on 2026-11-03
+mv $p1 rectifying --as county --measures "重新核定收入，按程序标注" --responsible-unit "县扶贫办" \
+  --responsible-person "张某" --deadline 2026-11-20 --on 2026-11-04
+mv $p1 rectified --as county --result "已按程序回退为贫困户并落实帮扶" --evidence r.jpg --on 2026-11-15
+mv $p1 closed --as office --on 2026-11-16
+mv $p2 recorded --as evaluator --evidence p.jpg
+mv $p2 summarised --as leader
+mv $p2 confirmed --as leader
+mv $p2 fed_back --as office --on 2026-11-03
+mv $p2 rectifying --as county --measures "补齐饮水设施" --responsible-unit "县水利局" \
+  --responsible-person "李某" --deadline 2026-11-10 --on 2026-11-04
+unit=$(sqlite3 r.db "select unit from problems where row_no = 2")
+expect_status 0 $P problems record --db r.db --round a --unit "$unit" --kind policy \
+  --description "教育资助未落实" --evidence p.jpg
+pol=$(sed -n 's/problem \([0-9]*\) recorded/\1/p' out.txt)
+mv $pol summarised --as leader
+mv $pol confirmed --as leader
+mv $pol fed_back --as office --on 2026-11-03
+mv 3 dismissed --as leader --note "复核：该户不属四类人员"
+expect_status 2 $P report rectification --db r.db --round nosuch --out rect
+expect_status 2 $P report rectification --db r.db --round a --county 999999 --out rect
+expect_status 64 $P report rectification --db r.db --round a
+expect_status 0 $P report rectification --db r.db --round a --out rect --date 2026-11-20
+expect_grep "3 problems, 1 common kinds \(共性问题\), 1 individual kinds \(个性问题\), 1 overdue" out.txt
+h=rect/rectification.html
+[ -s rect/rectification.xlsx ] || fail "no rectification workbook"
+expect_grep "一、整改内容及结果" $h
+expect_grep "（一）共性问题 Common problems（1类，2个）" $h
+expect_grep "<h4>1.关于退出方面存在的问题（2个，全轮涉及 2 个县）</h4>" $h
+expect_grep "<b>具体表现：</b>1\.贫困村退出指标未达标：.*；2\..*例如[^<]*县[^<]*村、" $h
+expect_grep "<b>整改措施：</b>1\.重新核定收入，按程序标注（责任单位：县扶贫办，责任人：张某，整改时限：2026年11月20日前）" $h
+expect_grep "<b>整改结果：</b>1\.于2026年11月15日整改完成：已按程序回退为贫困户并落实帮扶；2026年11月16日销号。" $h
+expect_grep "整改中，整改时限2026年11月10日，截至2026年11月20日已逾期。" $h
+expect_grep "（二）个性问题 Individual problems（1类，1个）" $h
+expect_grep "<h4>1.关于政策落实方面存在的问题（1个，全轮涉及 1 个县）</h4>" $h
+expect_grep "已反馈，待制定整改措施。" $h
+expect_grep "二、整改进度" $h
+expect_no_grep "不属四类人员|问题清单第 3 号" $h          # dismissed: not a problem
+expect_no_grep "[0-9]{17}[0-9X]" $h                        # resident IDs masked
+# a county's own report keeps the round's classification
+expect_status 0 $P report rectification --db r.db --round a --county "$c2" --out rect --date 2026-11-20
+expect_grep "1 problems, 1 common kinds" out.txt
+[ -s rect/rectification-$c2.html ] && [ -s rect/rectification-$c2.xlsx ] || fail "no county rectification report"
+# with 共性 meaning 3 or more counties, exit problems in 2 counties are individual
+expect_status 0 $P report rectification --db r.db --round a --out rect2 --common-min 3 --date 2026-11-20
+expect_grep "0 common kinds \(共性问题\), 2 individual kinds" out.txt
+python3 - rect/rectification.xlsx <<'PY'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+ss = [re.sub(r"<[^>]+>", "", s) for s in re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode(), re.S)]
+rows = re.findall(r"<row [^>]*>(.*?)</row>", z.read("xl/worksheets/sheet1.xml").decode(), re.S)
+def cells(r):
+    out = {}
+    for ref, attrs, v in re.findall(r'<c r="([A-Z]+)\d+"([^>]*?)(?:/>|>(.*?)</c>)', r, re.S):
+        m = re.search(r"<v>(.*?)</v>", v or "")
+        out[ref] = (ss[int(m.group(1))] if 't="s"' in attrs else m.group(1)) if m else ""
+    return out
+head = cells(rows[0])
+assert head["A"] == "类别" and head["H"] == "具体表现" and head["M"] == "整改结果", head
+body = [cells(r) for r in rows[1:]]
+assert len(body) == 3, len(body)
+assert [b["A"] for b in body] == ["共性问题", "共性问题", "个性问题"], [b["A"] for b in body]
+closed = [b for b in body if b["Q"] == "已销号"][0]
+assert closed["N"] == "2026-11-15" and closed["O"] == "2026-11-16" and closed["L"] == "2026-11-20", closed
+assert closed["I"] == "重新核定收入，按程序标注" and closed["J"] == "县扶贫办" and closed["K"] == "张某", closed
+PY
