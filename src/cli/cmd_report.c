@@ -375,6 +375,44 @@ static int cmd_report_rect(int argc, char **argv)
     return EXIT_OK;
 }
 
+static const char acc_help[] =
+    "usage: pinggu report accountability --db DB --round R [--previous ROUND]\n\n"
+    "Henan's accountability list (问责名单, seed 004 第一篇 第七条(二)1–2) from the round's score\n"
+    "results, where its plan carries the rules (\"accountability\" in the plan): 通报批评 for the\n"
+    "last place of each ranking group, 降级使用 for the last place in ROUND and in the previous\n"
+    "round (--previous; without it this is not decided), 约谈 for a unit meeting any of the\n"
+    "plan's conditions (accepted problems of listed kinds in the unit, indicator scores below the\n"
+    "plan's thresholds), each with its grounds; conditions the data cannot show are listed for\n"
+    "the office. Run pinggu score first.\n";
+
+static int cmd_report_acc(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},       {"round", required_argument, 0, 'r'},
+        {"previous", required_argument, 0, 'p'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *db = NULL, *round = NULL, *previous = NULL;
+    struct report_acc_stats st;
+    struct store *s;
+    struct error e;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'r') round = optarg;
+        else if (c == 'p') previous = optarg;
+        else if (c == 'h') return cli_help(acc_help);
+        else return cli_usage("report accountability", "unknown option");
+    }
+    if (optind < argc) return cli_usage("report accountability", "unexpected argument '%s'", argv[optind]);
+    if (!round) return cli_usage("report accountability", "--round is required");
+    if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
+    rc = report_accountability(s, round, previous, stdout, &st, &e);
+    store_close(s);
+    if (rc) return cli_fail(&e);
+    return EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "sign")) return cmd_report_sign(argc - 1, argv + 1);
@@ -382,6 +420,7 @@ int cmd_report(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "experience"))
         return cmd_report_experience(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "rectification")) return cmd_report_rect(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "accountability")) return cmd_report_acc(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "self-evaluation"))
         return cmd_report_selfeval(argc - 1, argv + 1);
     return cmd_report_write(argc, argv);

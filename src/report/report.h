@@ -275,6 +275,21 @@ struct report_rect_stats {
 int report_rectification(struct store *s, const char *round, int county, int asof, int common_min,
                          const char *dir, struct report_rect_stats *st, struct error *e);
 
+/* ---------------------------------------------------------------- accountability list */
+
+/* Henan's accountability list (accountability.c; seed 004, first article, 第七条(二)1–2) of
+ * round `round` from its `score` results, where its plan carries the rules (plan.h
+ * struct plan_accountability): the plan's measure for the last place of each ranking group
+ * (通报批评), for the last place here and in round `previous` too (降级使用; NULL: not decided,
+ * and said so), and for a unit meeting any listed condition (约谈), each line with its grounds;
+ * then the conditions the data cannot show. Printed to f. ERR_INVALID: a plan without the
+ * rules, a round (or previous round) without scores; ERR_NOTFOUND: no such round. */
+struct report_acc_stats {
+    size_t last_place, last_twice, meeting, unchecked;
+};
+int report_accountability(struct store *s, const char *round, const char *previous, FILE *f,
+                          struct report_acc_stats *st, struct error *e);
+
 /* ---------------------------------------------------------------- pieces, for tests */
 
 /* One row of an interval chart: a point estimate, its interval as a bar, the threshold as a

@@ -232,3 +232,106 @@ closed = [b for b in body if b["Q"] == "已销号"][0]
 assert closed["N"] == "2026-11-15" and closed["O"] == "2026-11-16" and closed["L"] == "2026-11-20", closed
 assert closed["I"] == "重新核定收入，按程序标注" and closed["J"] == "县扶贫办" and closed["K"] == "张某", closed
 PY
+
+# ---- 4. Henan's accountability list (seed 004, first article, 第七条(二)): "1.对省市县第三方评估排名
+# 倒数第一的乡(镇)党政主要负责同志和分管负责同志予以通报批评,连续2次的给予降级使用,调整职务。" "2.省、市、
+# 县日常督导及第三方评估中发现下列问题之一的,对乡(镇)党政主要负责同志进行约谈,提出限期整改要求;… (2)违反
+# 扶贫资金管理使用规定的; … (5)贫困人口识别和退出准确率、帮扶工作满意率较低的"
+D="$ROOT/plans/district-2020h1.json"
+expect_status 0 $P plan check "$D"
+expect_status 0 $P plan check --sources "$D"
+expect_no_grep "UNSOURCED" out.txt
+python3 - "$D" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+a = p["accountability"]
+a["tree"] = "village"
+a["conditions"][1]["kinds"] = ["money"]
+a["conditions"][4]["nodes"] = {"t1_reduction": "wrong_exit"}
+a["conditions"][0]["check"] = "maybe"
+json.dump(p, open("badacc.json", "w"), ensure_ascii=False)
+PY
+expect_status 2 $P plan check badacc.json
+expect_grep "accountability.tree: 'village' is not a unit of the plan's scoring trees" err.txt
+expect_grep "accountability.conditions\[1\].kinds\[0\]: a problem kind" err.txt
+expect_grep "accountability.conditions\[4\].nodes.t1_reduction: not an indicator leaf" err.txt
+expect_grep "accountability.conditions\[0\].check: none, problems or indicators" err.txt
+expect_status 2 $P report accountability --db r.db --round a
+expect_grep "carries no accountability rules" err.txt
+$P synth --out dprov --seed 7 --counties 2 >/dev/null
+$P init d.db >/dev/null
+$P import --db d.db dprov >/dev/null
+dround() { # dround NAME PLAN SEED
+  $P sample --db d.db --plan "$2" --seed "$3" --name "$1" >/dev/null
+  $P field simulate --db d.db --sample "$1" --truth dprov/truth.csv --seed 5 --forms "$ROOT/forms" >/dev/null
+  $P judge --db d.db --sample "$1" >/dev/null
+}
+dround d1 "$D" 1
+expect_status 2 $P report accountability --db d.db --round d1
+expect_grep "round d1 has no township scores: run pinggu score first" err.txt
+$P score --db d.db --sample d1 --template > template.csv
+# the score sheet: the first township 40 everywhere (last of its county), the others 70..97
+python3 - <<'PY'
+import csv
+rows = list(csv.reader(open("template.csv")))
+towns = sorted({r[1] for r in rows[1:] if r[0] == "township"})
+out = [["tree", "unit", "name", "county", "item", "value"]]
+for i, r in enumerate(rows[1:]):
+    if r[0] != "township": continue
+    v = r[6]
+    if r[4] == "c1_whole_exit": v = "是"
+    elif v == "": v = "40" if r[1] == towns[0] else str(70 + (i * 7) % 28)
+    out.append([r[0], r[1], r[2], r[3], r[4], v])
+for c in ("340121", "340122"):
+    for name in ("扶贫办", "教育局"):
+        for item, v in zip(("d1_village_teams", "d2_targets", "d4_donations", "d_other_work"), ("90", "17/20", "80", "88")):
+            out.append(["department", c + name, name, c, item, v])
+csv.writer(open("sheet.csv", "w")).writerows(out)
+open("towns.txt", "w").write(towns[0] + "\n")
+PY
+first=$(cat towns.txt)
+expect_status 0 $P score --db d.db --sample d1 --inputs sheet.csv
+# the next half-year round (seed 004: 于当年7月底和次年2月底前完成) under its own plan file
+python3 - "$D" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1])); p["id"] = "district-2021h2"
+json.dump(p, open("d2plan.json", "w"), ensure_ascii=False)
+PY
+dround d2 d2plan.json 2
+expect_status 0 $P score --db d.db --sample d2 --inputs sheet.csv
+# a funds problem confirmed in a township of round 2 (违反扶贫资金管理使用规定)
+hh=$(sqlite3 d.db "select u.code from sample_units u join samples s on s.row_no = u.sample where s.name = 'd2' and u.stage = 'household' and u.reserve = 0 order by u.code limit 1")
+town=$(echo "$hh" | cut -c1-9)
+expect_status 0 $P problems record --db d.db --round d2 --unit "$hh" --kind funds --description "扶贫资金挪用于村部装修" --evidence p.jpg
+fid=$(sed -n 's/problem \([0-9]*\) recorded/\1/p' out.txt)
+expect_status 0 $P problems move --db d.db "$fid" summarised --as leader
+expect_status 0 $P report accountability --db d.db --round d2
+expect_grep "not given — 降级使用 \(连续2次倒数第一\) cannot be decided" out.txt
+expect_no_grep "^[0-9]+ +[^ ]+ +约谈 +\(2\)" out.txt          # recorded, not yet confirmed: not counted
+expect_status 0 $P problems move --db d.db "$fid" confirmed --as leader
+expect_status 0 $P report accountability --db d.db --round d2 --previous d1
+expect_grep "^$first +[^ ]+ +通报批评 +排名倒数第一" out.txt
+expect_grep "^$first +[^ ]+ +降级使用 +连续2次倒数第一: last here and in round d1" out.txt
+expect_grep "^$town +[^ ]+ +约谈 +\(2\)违反扶贫资金管理使用规定的: problems 问题 $fid \(funds\)" out.txt
+expect_grep "^  \(1\)未完成年度减贫计划任务的 — .*the office decides" out.txt
+[ "$(grep -c '降级使用 ' out.txt | tr -d ' ')" -ge 1 ] || fail "no 降级使用"
+# (5) re-derived from the stored scores and the plan's thresholds: the townships listed are
+# exactly those whose accuracy or satisfaction leaf fails its threshold
+python3 - "$D" <<'PY'
+import json, re, sqlite3, sys
+plan = json.load(open(sys.argv[1]))
+th = {t["indicator"]: t for t in plan["thresholds"] if not t.get("region")}
+ops = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+db = sqlite3.connect("d.db")
+want = set()
+for unit, detail in db.execute("select c.unit, c.detail from scores c join samples s on s.row_no = c.sample where s.name = 'd2' and c.tree = 'township'"):
+    nodes = json.loads(detail)["nodes"]
+    for node, ind in (("t3_identification_rate", "missed"), ("t3_exit_rate", "wrong_exit"), ("t4_approval", "approval")):
+        v = nodes.get(node)
+        if v is None: continue
+        rate = v / 100 if ind == "approval" else 1 - v / 100
+        if not ops[th[ind]["op"]](rate, th[ind]["value"]): want.add(unit)
+got = {l.split()[0] for l in open("out.txt") if re.match(r"^\d+ +\S+ +约谈 +\(5\)", l)}
+assert got == want, (sorted(got ^ want))
+assert want, "no township fails (5): the test proves nothing"
+PY
