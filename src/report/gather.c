@@ -675,6 +675,12 @@ static int problem_columns(struct gather *g, struct report_problem *v, size_t n)
         x->deadline = gday(g, p->deadline);
         x->result = gdup(g, p->result ? p->result : "");
         x->closed_on = gday(g, p->closed_on);
+        if (p->state == PS_DISMISSED) {
+            /* a dismissed problem is at its end: the rectification columns do not apply, and
+             * say so rather than stay empty (issue 10: every column filled as it progresses) */
+            x->measures = x->responsible_unit = x->responsible_person = x->deadline =
+                x->result = x->closed_on = "不适用（不属实）";
+        }
         stmt_reset(ls);
         stmt_bind_int(ls, 1, x->id);
         if (stmt_step(ls, g->e) == STORE_ROW) linked = stmt_int(ls, 0);

@@ -282,6 +282,7 @@ static const double problem_widths[] = {6,  10, 10, 10, 30, 20, 44, 30, 16,
 
 static void evidence_text(const struct report_problem *p, struct strbuf *sb)
 {
+    if (!p->nevidence) sb_adds(sb, "无"); /* as the HTML list: none, said */
     for (size_t i = 0; i < p->nevidence; i++) {
         const struct report_evidence *v = &p->evidence[i];
         if (i) sb_addch(sb, '\n');

@@ -335,3 +335,54 @@ got = {l.split()[0] for l in open("out.txt") if re.match(r"^\d+ +\S+ +约谈 +\(
 assert got == want, (sorted(got ^ want))
 assert want, "no township fails (5): the test proves nothing"
 PY
+
+# ---- 5. every column of the problem list filled once a round is walked through to close-out
+# (DESIGN §8's 17 columns; a dismissed problem's rectification columns say 不适用 instead of
+# staying empty); back to round a of r.db
+echo visit > v.jpg
+mv $p1 rechecked --as evaluator --evidence v.jpg --on 2026-11-25
+mv $p2 rectified --as county --result "已补齐饮水设施" --evidence r.jpg --on 2026-11-18
+mv $p2 closed --as office --on 2026-11-19
+mv $pol rectifying --as county --measures "补发教育资助" --responsible-unit "县教育局" \
+  --responsible-person "王某" --deadline-days 10 --on 2026-11-04
+mv $pol rectified --as county --result "已补发" --evidence r.jpg --on 2026-11-10
+mv $pol closed --as office --on 2026-11-12
+for st in candidate recorded; do
+  $P problems list --db r.db --round a --state $st | awk '$1 ~ /^[0-9]+$/ && $7 == "'$st'" { print $1 }'
+done | sort -un > open.txt
+while read -r id; do
+  mv "$id" dismissed --as leader --note "复核：与实际不符"
+done < open.txt
+expect_status 0 $P problems list --db r.db --round a --state candidate
+expect_grep "^0 problem\(s\)" out.txt
+expect_status 0 $P report --db r.db --sample a --out fin
+python3 - fin/problems.html fin/report.xlsx <<'PY'
+import re, sys, zipfile
+html = open(sys.argv[1]).read()
+rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+head = re.findall(r"<th>(.*?)</th>", rows[0])
+assert len(head) == 17 and head[-1] == "销号日期", head
+body = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows[1:]]
+assert len(body) >= 40, len(body)
+for cells in body:
+    assert len(cells) == 17, cells
+    empty = [head[i] for i, c in enumerate(cells) if not re.sub(r"<[^>]+>", "", c).strip()]
+    assert not empty, (empty, cells[:3])
+closed = [c for c in body if c[16][:1] == "2"]
+assert len(closed) == 3, [c[16] for c in body]
+z = zipfile.ZipFile(sys.argv[2])
+ss = [re.sub(r"<[^>]+>", "", s) for s in re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode(), re.S)]
+wb = z.read("xl/workbook.xml").decode()
+names = re.findall(r'<sheet name="([^"]+)"', wb)
+sheet = z.read("xl/worksheets/sheet%d.xml" % (names.index("问题清单") + 1)).decode()
+xrows = re.findall(r'<row r="(\d+)"[^>]*>(.*?)</row>', sheet, re.S)
+data = [r for n, r in xrows if int(n) >= 3]
+assert len(data) == len(body), (len(data), len(body))
+for r in data:
+    cells = dict((ref, (attrs, v)) for ref, attrs, v in re.findall(r'<c r="([A-Z]+)\d+"([^>]*?)(?:/>|>(.*?)</c>)', r, re.S))
+    for col in "ABCDEFGHIJKLMNOPQ":
+        attrs, v = cells.get(col, ("", ""))
+        m = re.search(r"<v>(.*?)</v>", v or "")
+        val = (ss[int(m.group(1))] if 't="s"' in attrs else m.group(1)) if m else ""
+        assert val.strip(), ("empty cell", col, r[:200])
+PY
