@@ -56,11 +56,13 @@ static int load_texts(struct store *s, struct report *r, int64_t srow, const cha
     struct stmt *q = NULL;
     const char **v = NULL;
     size_t cap = 0;
-    int rc = store_prepare(s, "SELECT text FROM report_experiences WHERE sample = ? AND level = ?"
-                              " AND unit = ? ORDER BY row_no",
-                           &q, e);
+    int rc;
     *out = NULL;
     *n = 0;
+    if (store_schema_version(s) < 7) return 0; /* a store before v7, read-only: none */
+    rc = store_prepare(s, "SELECT text FROM report_experiences WHERE sample = ? AND level = ?"
+                          " AND unit = ? ORDER BY row_no",
+                       &q, e);
     if (rc) return rc;
     stmt_bind_int(q, 1, srow);
     stmt_bind_text(q, 2, level, strlen(level));
@@ -97,6 +99,9 @@ int rpt_gather_levels(struct store *s, struct report *r, int64_t srow, struct er
     size_t ncities = 0;
     int rc, oom = 0;
     char due[16];
+    /* a store made before schema v7 and opened read-only has no experiences or
+     * self-evaluations yet: the reports say none */
+    int v7 = store_schema_version(s) >= 7;
     snprintf(due, sizeof due, "%04d-12-10", r->year);
     r->selfeval_due = adup(r, due, &oom);
     rc = store_prepare(s,
@@ -112,8 +117,9 @@ int rpt_gather_levels(struct store *s, struct report *r, int64_t srow, struct er
                            &uq, e);
     if (!rc)
         rc = store_prepare(s,
-                           "SELECT arrived, due, sha256, name FROM self_evaluations WHERE sample = ?"
-                           " AND county = ? ORDER BY row_no DESC LIMIT 1",
+                           v7 ? "SELECT arrived, due, sha256, name FROM self_evaluations WHERE"
+                                " sample = ? AND county = ? ORDER BY row_no DESC LIMIT 1"
+                              : "SELECT '', '', '', '' WHERE ? IS NULL AND ? IS NULL",
                            &sq, e);
     if (rc) goto out;
     if (r->ncounties && !(cities = arena_alloc(&r->arena, r->ncounties * sizeof *cities))) {
@@ -144,7 +150,7 @@ int rpt_gather_levels(struct store *s, struct report *r, int64_t srow, struct er
         stmt_bind_int(sq, 1, srow);
         stmt_bind_int(sq, 2, c->est.code);
         c->selfeval.arrived = c->selfeval.due = c->selfeval.sha256 = c->selfeval.name = "";
-        if ((rc = stmt_step(sq, e)) == STORE_ROW) {
+        if ((rc = stmt_step(sq, e)) == STORE_ROW && v7) {
             int a = 0, d = 0;
             c->selfeval.arrived = adup(r, stmt_text(sq, 0), &oom);
             c->selfeval.due = adup(r, stmt_text(sq, 1), &oom);

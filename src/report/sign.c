@@ -358,6 +358,10 @@ int report_verify(struct store *s, const char *file, struct report_verification 
     if (sodium_init() < 0) return error_set(e, ERR_INTERNAL, "libsodium failed to start");
     rc = file_sha256(file, v->sha256, e);
     if (rc) return rc;
+    if (store_schema_version(s) < 7)
+        return error_set(e, ERR_VERIFY, "%s carries no signature 未签字: the store predates "
+                                        "report sign-off (schema v7)",
+                         file);
     rc = store_prepare(s,
                        "SELECT r.role, r.signer, r.pubkey, r.signature, r.at, coalesce(m.name, '')"
                        " FROM report_signatures r LEFT JOIN samples m ON m.row_no = r.sample"
