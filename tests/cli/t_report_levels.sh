@@ -79,6 +79,12 @@ expect_status 1 $P report verify --db r.db c3.html
 expect_grep "bad signature 签名无效" err.txt
 # and the change log shows both rows were not written through it
 expect_status 1 $P audit verify --db r.db
+# the role is signed too: the 组长's signature copied as the 副组长's does not verify
+cp c1.html c4.html; echo "<!-- fourth -->" >> c4.html
+expect_status 0 $P report sign --db r.db --round a c4.html --as 组长 --signer "$leader"
+sqlite3 r.db "insert into report_signatures (sample, file, sha256, role, signer, pubkey, signature, at, log_id) select sample, file, sha256, 'deputy', signer, pubkey, signature, at, log_id from report_signatures where file = 'c4.html'"
+expect_status 1 $P report verify --db r.db c4.html
+expect_grep "bad signature 签名无效" err.txt
 
 # ---- 2. reports per level. Seed 002 五: "每个市、县(市、区)总结3—5条典型经验,查找至少3个以上突出问题与
 # 薄弱环节,并根据查找的突出问题与薄弱环节提出意见建议"; 六(五): "形成市、县两级交叉考核报告(其中接受县域
@@ -117,6 +123,7 @@ expect_grep "warning: county report 县级报告 .* \($c1\): 2 typical experienc
 expect_no_grep "\($c1\): [0-9]+ problems" err.txt
 expect_grep "warning: county report .*: 0 problems \(recorded, not dismissed\) .* at least 3" err.txt
 expect_grep "产业扶贫带贫机制健全" lv/county-$c1.html
+python3 -c 'import sys, zipfile; s = zipfile.ZipFile(sys.argv[1]).read("xl/sharedStrings.xml").decode(); assert "产业扶贫带贫机制健全" in s' lv/report.xlsx || fail "the workbook lacks the recorded experience"
 expect_grep "已记录 2 条" lv/county-$c1.html
 expect_grep "提示 Warning" lv/county-$c1.html
 [ "$(grep -o '<span>问题 [0-9]：</span>' lv/county-$c1.html | wc -l)" = 3 ] || fail "the county report does not list its 3 problems"
