@@ -11,7 +11,8 @@
 
 static const char help[] =
     "usage: pinggu report --db DB --sample NAME --out DIR [--level county|city|paired] [--unmasked]\n"
-    "       pinggu report sign|verify|experience|self-evaluation|rectification|accountability ...\n\n"
+    "       pinggu report sign|verify|signers|experience|self-evaluation|rectification|\n"
+    "                     accountability ...   (each with --help)\n\n"
     "Writes the reports of a judged sample / 评估报告 into DIR:\n"
     "  index.html         汇总报告: indicators of every county with intervals and verdicts,\n"
     "                     a chart of each county's interval against the threshold, the method\n"
@@ -413,10 +414,36 @@ static int cmd_report_acc(int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_report_signers(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'}, {"round", required_argument, 0, 'r'},
+        {"help", no_argument, 0, 'h'},     {0, 0, 0, 0}};
+    const char *db = NULL, *round = NULL;
+    struct store *s;
+    struct error e;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'r') round = optarg;
+        else if (c == 'h')
+            return cli_help("usage: pinggu report signers --db DB --round R\n\nEach team's 组长 and "
+                            "副组长 with the evaluator id to give report sign as --signer.\n");
+        else return cli_usage("report signers", "unknown option");
+    }
+    if (!round) return cli_usage("report signers", "--round is required");
+    if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
+    rc = report_signers_print(s, round, stdout, &e);
+    store_close(s);
+    return rc ? cli_fail(&e) : EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "sign")) return cmd_report_sign(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "verify")) return cmd_report_verify(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "signers")) return cmd_report_signers(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "experience"))
         return cmd_report_experience(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "rectification")) return cmd_report_rect(argc - 1, argv + 1);

@@ -343,6 +343,10 @@ struct report_signature {
 int report_sign(struct store *s, const struct report_sign_req *q, struct report_signature *out,
                 struct error *e);
 
+/* Prints the round's signers: each team's 组长 and 副组长 with the evaluator id to give as
+ * --signer (names masked) and the cities the team assesses. ERR_NOTFOUND: no such round. */
+int report_signers_print(struct store *s, const char *round, FILE *f, struct error *e);
+
 struct report_verified_sig {
     char role[16], signer[128], at[32], round[128];
     int valid;          /* the signature verifies and the key is the signer's first recorded */

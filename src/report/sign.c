@@ -479,3 +479,39 @@ out:
     sb_release(&msg);
     return rc;
 }
+
+int report_signers_print(struct store *s, const char *round, FILE *f, struct error *e)
+{
+    struct stmt *q = NULL;
+    struct strbuf nm = STRBUF_INIT;
+    int64_t sample = 0, n = 0;
+    int rc = sample_row(s, round, &sample, e);
+    if (rc) return rc;
+    rc = store_prepare(s,
+                       "SELECT tm.team, tm.role, tm.evaluator, coalesce(ev.name, ''),"
+                       " (SELECT group_concat(tc.city, ' ') FROM team_cities tc WHERE"
+                       "  tc.sample = tm.sample AND tc.team = tm.team)"
+                       " FROM team_members tm LEFT JOIN evaluators ev ON ev.evaluator_id ="
+                       " tm.evaluator WHERE tm.sample = ? AND tm.role IN ('leader', 'deputy')"
+                       " ORDER BY tm.team, tm.role DESC, tm.row_no",
+                       &q, e);
+    if (rc) return rc;
+    stmt_bind_int(q, 1, sample);
+    fprintf(f, "%-6s %-8s %-14s %-8s %s\n", "team", "role", "signer", "name", "cities");
+    while ((rc = stmt_step(q, e)) == STORE_ROW) {
+        int role = report_role_parse(stmt_text(q, 1));
+        sb_reset(&nm);
+        mask_name(&nm, stmt_text(q, 3));
+        fprintf(f, "%-6lld %-8s %-14s %-8s %s\n", (long long)stmt_int(q, 0), role_zh(role),
+                stmt_text(q, 2), nm.oom ? "" : nm.buf, stmt_text(q, 4));
+        n++;
+    }
+    stmt_finalize(q);
+    sb_release(&nm);
+    if (rc < 0) return rc;
+    if (!n)
+        fprintf(f, "(round %s has no teams: any signer may sign; each keeps the key of their "
+                   "first signature)\n",
+                round);
+    return 0;
+}

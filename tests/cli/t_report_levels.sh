@@ -18,6 +18,10 @@ deputy=$(sqlite3 r.db "select e.name from team_members t join evaluators e on e.
 [ -n "$leader" ] && [ -n "$deputy" ] || fail "no leader or deputy drawn"
 
 # ---- 1. sign-off. Seed 002 六(五): "13个考核组分别形成市、县两级交叉考核报告…经组长和副组长签字后提交省扶贫办"
+expect_status 0 $P report signers --db r.db --round a
+expect_grep "^1 +组长 +$leader +" out.txt
+expect_grep "^1 +副组长 +[^ ]+ +" out.txt
+expect_status 2 $P report signers --db r.db --round nosuch
 expect_status 0 $P report --db r.db --sample a --out rep
 cp rep/county-340121.html c1.html
 cp c1.html c2.html; echo "<!-- second copy -->" >> c2.html
