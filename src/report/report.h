@@ -14,7 +14,13 @@
  *                       candidates with evidence, 7 the fields the team fills in (typical
  *                       experiences, problems with suggestions), 8 signature lines;
  *   problems.html       the problem list in the template's 17 columns (DESIGN §8);
- *   report.xlsx         汇总 first, then 问题清单, then one group of sheets per county.
+ *   report.xlsx         汇总 first, then 问题清单, then one group of sheets per county;
+ *   city-CODE.html, paired-CODE.html   the city and paired-assistance reports (levels.c).
+ * Beside them (issue 10): the sign-off of a report file and its verification (sign.c), the
+ * typical experiences and self-evaluation reports behind the team parts (levels.c), the
+ * rectification report in seed 004's layout (rectify.c) and Henan's accountability list
+ * (accountability.c). These write only report_signatures, report_experiences, self_evaluations
+ * (schema v7) and evidence, each through the change log.
  *
  * Two steps with a data model between them, so each can be tested alone:
  *   report_gather  store → struct report (everything a writer needs, already masked);
