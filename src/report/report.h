@@ -2,8 +2,9 @@
  * report.h — county and summary reports, HTML and XLSX (issue 5 "Reports"; DESIGN §6–§8;
  * src/report/). The last stage of the pipeline: it reads the sample and its plan (plan.h), the
  * judgments and problem candidates (judge.h's tables), the indicators (estimate.h) and the
- * registry, and writes files; it never writes the store except one change-log note when a
- * report shows personal data in full.
+ * registry, and writes files; writing the reports never writes the store except one change-log
+ * note when a report shows personal data in full (the sign-off and the records behind the
+ * team parts are separate commands: below).
  *
  * What is written into DIR (docs/reports.md says what each part is for and which seed asks
  * for it):
