@@ -322,8 +322,9 @@ static const char rect_help[] =
     "Writes the rectification report (整改报告) as seed 004's two example reports lay it out:\n"
     "一、整改内容及结果 with the accepted problems (confirmed or later, not dismissed) grouped by\n"
     "kind into 共性问题 and 个性问题, each kind with 具体表现 (what was found, with examples),\n"
-    "整改措施 (responsible unit, person, deadline) and 整改结果 (with dates); 二、整改进度 per\n"
-    "county as of D (default today). A kind is 共性 when its problems lie in at least N counties\n"
+    "整改措施 (responsible unit, person, deadline) and 整改结果 (with dates); 二、主要做法 and\n"
+    "三、下一步工作安排 for the county; the progress per county as of D (default today).\n"
+    "A kind is 共性 when its problems lie in at least N counties\n"
     "of the round (default 2), else 个性 (docs/reports.md says why). Files: rectification.html\n"
     "and rectification.xlsx (rectification-C.* with --county), written under temporary names\n"
     "and renamed together.\n";

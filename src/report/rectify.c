@@ -4,7 +4,8 @@
  * 检查反馈问题的整改报告"): 一、整改内容及结果, with the problems grouped by kind under （一）共性
  * 问题 and （二）个性问题, each kind headed "N.关于…方面存在的问题" and followed by 具体表现 (what
  * was found, with examples: "例如龙潭等村"), 整改措施 and 整改结果 (with dates: "于5月15日前…");
- * then 二、整改进度 per county. HTML and XLSX (one row per problem, for the office to sort).
+ * then the seed's 二、主要做法 and 三、下一步工作安排 as boxes for the county, and the progress per
+ * county. HTML and XLSX (one row per problem, for the office to sort).
  *
  * Which problems: those accepted — confirmed or later (fed back, rectifying, rectified, closed,
  * rechecked); candidates, problems still being verified and dismissed ones are not in it (seed
@@ -345,7 +346,7 @@ static void html_progress(struct strbuf *sb, const struct report *r, const struc
     for (size_t i = 0; i < d->n && nc < 512; i++)
         if (shown(d, &d->v[i]) && (!nc || counties[nc - 1] != d->v[i].county))
             counties[nc++] = d->v[i].county;
-    sb_adds(sb, "<h2>二、整改进度 Progress by county</h2>\n<table>\n");
+    sb_adds(sb, "<h2>附：整改进度 Progress by county</h2>\n<table>\n");
     rpt_th_row(sb, cols);
     for (size_t c = 0; c < nc; c++) {
         int n = 0, waiting = 0, doing = 0, overdue = 0, done = 0, closed = 0, rechecked = 0;
@@ -398,6 +399,10 @@ static int write_html(const struct report *r, const struct rdata *d, struct strb
     sb_adds(sb, "<h2>一、整改内容及结果 Problems, measures and results</h2>\n");
     html_group(sb, r, d, 1, 0);
     html_group(sb, r, d, 0, 1);
+    /* the seed's reports go on with the place's own account: 二、主要做法, 三、下一步工作安排 */
+    sb_adds(sb, "<h2>二、主要做法 What was done（县填写）</h2>\n<div class=\"box\"><span>"
+                "对照梳理、制定整改清单，明确责任人、牵头单位和整改时限，实行盘点销号……</span></div>\n"
+                "<h2>三、下一步工作安排 Next steps（县填写）</h2>\n<div class=\"box\"></div>\n");
     html_progress(sb, r, d);
     rpt_page_end(sb);
     return sb_ok(sb);

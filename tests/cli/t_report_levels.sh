@@ -213,7 +213,9 @@ expect_grep "整改中，整改时限2026年11月10日，截至2026年11月20日
 expect_grep "（二）个性问题 Individual problems（1类，1个）" $h
 expect_grep "<h4>1.关于政策落实方面存在的问题（1个，全轮涉及 1 个县）</h4>" $h
 expect_grep "已反馈，待制定整改措施。" $h
-expect_grep "二、整改进度" $h
+expect_grep "二、主要做法" $h
+expect_grep "三、下一步工作安排" $h
+expect_grep "附：整改进度" $h
 expect_no_grep "不属四类人员|问题清单第 3 号" $h          # dismissed: not a problem
 expect_no_grep "[0-9]{17}[0-9X]" $h                        # resident IDs masked
 # a county's own report keeps the round's classification
