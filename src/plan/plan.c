@@ -1084,6 +1084,124 @@ static void parse_problem_steps(struct pctx *c, json_t *root)
     pop(c, at);
 }
 
+/* "accountability" (seed 004, first article, 第七条(二)1–2): the measures for the last place
+ * (通报批评), the last place twice in a row (降级使用) and a unit meeting any listed condition
+ * (约谈), and the conditions as data: each is checked from the round's accepted problems of
+ * some kinds ("problems"), from indicator leaves of the score held to the plan's thresholds
+ * ("indicators"), or cannot be shown by pinggu's data ("none", with why). */
+static void parse_accountability(struct pctx *c, json_t *root)
+{
+    json_t *o = get_obj(c, root, "accountability", 0), *a;
+    struct plan_accountability *acc = &c->p->acc;
+    size_t at, k;
+    if (!o) return;
+    at = push_key(c, "accountability");
+    known_keys(c, o, "tree|last_place|last_twice|meeting|conditions|source");
+    acc->enabled = 1;
+    get_str(c, o, "tree", acc->tree, sizeof acc->tree, 1);
+    get_str(c, o, "last_place", acc->last_place, sizeof acc->last_place, 1);
+    get_str(c, o, "last_twice", acc->last_twice, sizeof acc->last_twice, 1);
+    get_str(c, o, "meeting", acc->meeting, sizeof acc->meeting, 1);
+    if (acc->tree[0]) {
+        int found = 0, ranked_last = 0;
+        for (int t = 0; t < c->p->scoring.ntrees; t++)
+            if (!strcmp(c->p->scoring.trees[t].unit, acc->tree)) {
+                found = 1;
+                ranked_last = c->p->scoring.trees[t].rank.flag_last;
+            }
+        k = push_key(c, "tree");
+        if (!found) perr(c, "'%s' is not a unit of the plan's scoring trees (the rules apply to "
+                            "score results)", acc->tree);
+        else if (!ranked_last) perr(c, "the '%s' tree does not flag its last place "
+                                       "(scoring rank flag_last)", acc->tree);
+        pop(c, k);
+    }
+    a = get_arr(c, o, "conditions", 1);
+    if (a && (json_array_size(a) < 1 || json_array_size(a) > 8)) {
+        k = push_key(c, "conditions");
+        perr(c, "between 1 and 8 conditions");
+        pop(c, k);
+    }
+    for (size_t i = 0; a && i < json_array_size(a) && i < 8; i++) {
+        json_t *x = json_array_get(a, i), *v;
+        struct plan_acc_cond *d = &acc->cond[acc->ncond++];
+        char check[24] = "";
+        size_t ak = push_key(c, "conditions"), ai = push_idx(c, i);
+        if (!json_is_object(x)) {
+            perr(c, "expected an object");
+            pop(c, ai);
+            pop(c, ak);
+            continue;
+        }
+        known_keys(c, x, "id|zh|check|kinds|nodes|why");
+        get_str(c, x, "id", d->id, sizeof d->id, 1);
+        get_str(c, x, "zh", d->zh, sizeof d->zh, 1);
+        get_str(c, x, "check", check, sizeof check, 1);
+        if (!strcmp(check, "none")) {
+            d->check = PLAN_ACC_NONE;
+            get_str(c, x, "why", d->why, sizeof d->why, 1);
+        } else if (!strcmp(check, "problems")) {
+            d->check = PLAN_ACC_PROBLEMS;
+            v = get_arr(c, x, "kinds", 1);
+            for (size_t j = 0; v && j < json_array_size(v) && j < 4; j++) {
+                const char *kind = json_string_value(json_array_get(v, j));
+                size_t kk = push_key(c, "kinds"), kj = push_idx(c, j);
+                char bar[32] = "";
+                if (kind && strlen(kind) < 24) snprintf(bar, sizeof bar, "|%s|", kind);
+                if (!bar[0] || !strstr("|identification|exit|assistance|policy|funds|project|"
+                                       "data_quality|discipline|",
+                                       bar))
+                    perr(c, "a problem kind: identification, exit, assistance, policy, funds, "
+                            "project, data_quality or discipline");
+                else
+                    snprintf(d->kinds[d->nkinds++], sizeof d->kinds[0], "%s", kind);
+                pop(c, kj);
+                pop(c, kk);
+            }
+            if (v && (json_array_size(v) < 1 || json_array_size(v) > 4)) perr(c, "kinds: 1 to 4");
+        } else if (!strcmp(check, "indicators")) {
+            const char *key;
+            json_t *val;
+            d->check = PLAN_ACC_INDICATORS;
+            v = get_obj(c, x, "nodes", 1);
+            if (v && (json_object_size(v) < 1 || json_object_size(v) > 4)) perr(c, "nodes: 1 to 4");
+            json_object_foreach(v, key, val)
+            {
+                size_t nk = push_key(c, "nodes"), nn = push_key(c, key);
+                const char *ind = json_string_value(val);
+                int leaf = 0;
+                for (int n = 0; n < c->p->scoring.nnodes; n++) {
+                    const struct plan_node *pn = &c->p->scoring.nodes[n];
+                    if (!strcmp(pn->id, key) && pn->leaf && !strcmp(pn->source, "indicator") &&
+                        !strcmp(c->p->scoring.trees[pn->tree].unit, acc->tree))
+                        leaf = 1;
+                }
+                if (!leaf) perr(c, "not an indicator leaf of the '%s' tree", acc->tree);
+                else if (!ind || (strcmp(ind, "wrong_exit") && strcmp(ind, "missed") &&
+                                  strcmp(ind, "approval")))
+                    perr(c, "the threshold it is held to: wrong_exit, missed or approval");
+                else if (!plan_threshold_for(c->p, ind, ""))
+                    perr(c, "the plan has no %s threshold", ind);
+                else if (d->nnodes < 4) {
+                    snprintf(d->nodes[d->nnodes].node, sizeof d->nodes[0].node, "%s", key);
+                    snprintf(d->nodes[d->nnodes].indicator, sizeof d->nodes[0].indicator, "%s",
+                             ind);
+                    d->nnodes++;
+                }
+                pop(c, nn);
+                pop(c, nk);
+            }
+        } else if (check[0]) {
+            k = push_key(c, "check");
+            perr(c, "none, problems or indicators");
+            pop(c, k);
+        }
+        pop(c, ai);
+        pop(c, ak);
+    }
+    pop(c, at);
+}
+
 int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
                struct errlist *errs, struct error *e)
 {
@@ -1113,7 +1231,8 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     }
     known_keys(&c, root, "format|id|title|source|notes|year|scoring|scope|windows|income_line|"
                          "counties|villages|households|projects|paired|thresholds|"
-                         "village_standard|teams|schedule|problems|forms|sources");
+                         "village_standard|teams|schedule|problems|forms|sources|"
+                         "accountability");
     {
         char fmt[32] = "";
         get_str(&c, root, "format", fmt, sizeof fmt, 1);
@@ -1195,6 +1314,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     parse_standards(&c, root);
     parse_sources(&c, root);
     parse_problem_steps(&c, root);
+    parse_accountability(&c, root);
     if ((o = get_obj(&c, root, "teams", 0))) {
         size_t at = push_key(&c, "teams");
         parse_teams(&c, o);

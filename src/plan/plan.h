@@ -185,6 +185,8 @@ struct plan_scoring {
     "power_production|power_household|tv_household|culture_items|clinic_area|clinic_rooms|"    \
     "clinic_staff_per_1000|village_doctor|broadband"
 
+enum { PLAN_ACC_NONE = 0, PLAN_ACC_PROBLEMS, PLAN_ACC_INDICATORS };
+
 struct plan {
     char id[64];
     char title_zh[160], title_en[160];
@@ -235,6 +237,30 @@ struct plan {
         int verify_next_day; /* verified jointly with the county the next day (Anhui) */
         int verify_at_end;   /* fed back all at the end (the district plan) */
     } steps;
+    /* Henan's accountability rules (seed 004, first article, 第七条(二)1–2; "accountability" in
+     * the file; the report stage applies them to `score` results: report.h) */
+    struct plan_accountability {
+        int enabled;
+        char tree[16];       /* the scoring tree whose units answer (township) */
+        char last_place[32]; /* the measure for the last place: 通报批评 */
+        char last_twice[32]; /* ... for the last place twice in a row: 降级使用 */
+        char meeting[32];    /* ... for a unit meeting any condition: 约谈 */
+        struct plan_acc_cond {
+            char id[32];
+            char zh[160];
+            int check; /* PLAN_ACC_NONE, PLAN_ACC_PROBLEMS, PLAN_ACC_INDICATORS */
+            char kinds[4][24]; /* problems: accepted problems of these kinds in the unit */
+            int nkinds;
+            struct {
+                char node[32];      /* an indicator leaf of the tree (0–100) */
+                char indicator[24]; /* the plan threshold it is held to: wrong_exit, missed,
+                                       approval */
+            } nodes[4];
+            int nnodes;
+            char why[256]; /* none: why the data cannot show it */
+        } cond[8];
+        int ncond;
+    } acc;
     /* the file */
     char *text; /* owned: the plan file as read */
     size_t len;

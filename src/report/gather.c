@@ -660,6 +660,7 @@ static int problem_columns(struct gather *g, struct report_problem *v, size_t n)
         x->responsible_person = x->deadline = x->result = x->closed_on = "";
         if (!p) continue;
         x->state_label = problem_state_label(p->state);
+        x->state = (int)p->state;
         if (p->state == PS_DISMISSED && p->dismissal) {
             char b[600];
             snprintf(b, sizeof b, "%s（%s）", p->verification, p->dismissal);
@@ -674,6 +675,12 @@ static int problem_columns(struct gather *g, struct report_problem *v, size_t n)
         x->deadline = gday(g, p->deadline);
         x->result = gdup(g, p->result ? p->result : "");
         x->closed_on = gday(g, p->closed_on);
+        if (p->state == PS_DISMISSED) {
+            /* a dismissed problem is at its end: the rectification columns do not apply, and
+             * say so rather than stay empty (issue 10: every column filled as it progresses) */
+            x->measures = x->responsible_unit = x->responsible_person = x->deadline =
+                x->result = x->closed_on = "不适用（不属实）";
+        }
         stmt_reset(ls);
         stmt_bind_int(ls, 1, x->id);
         if (stmt_step(ls, g->e) == STORE_ROW) linked = stmt_int(ls, 0);
@@ -874,6 +881,7 @@ int report_gather(struct store *s, const char *sample, const char *out_dir, int 
         while (j < r->nproblems && r->problems[j].county == counties[i].est.code) j++;
         counties[i].nproblems = j - counties[i].problem0;
     }
+    if (!g.oom && (rc = rpt_gather_levels(s, r, g.srow, e))) goto out;
     if (g.oom) rc = error_set(e, ERR_NOMEM, "out of memory gathering the report");
 out:
     stmt_finalize(st);

@@ -618,55 +618,6 @@ static void county_problems(struct strbuf *sb, const struct report *r,
     sb_adds(sb, "</table>\n");
 }
 
-static void county_fields(struct strbuf *sb, const struct report *r, const struct report_county *c)
-{
-    int nprob = r->problems_min + 2;
-    sb_adds(sb, "<h2 class=\"pb\">七、典型经验与突出问题（考核组填写） To be filled in by the "
-                "team</h2>\n");
-    sb_addf(sb, "<h3>（一）典型经验（%d—%d条）Typical experiences</h3>\n", r->experiences_min,
-            r->experiences_max);
-    for (int i = 1; i <= r->experiences_max; i++)
-        sb_addf(sb, "<div class=\"box\"><span>%d.%s</span></div>\n", i,
-                i <= r->experiences_min ? "" : "（可选）");
-    sb_addf(sb, "<h3>（二）突出问题与薄弱环节及意见建议（至少%d个）Problems and suggestions</h3>\n",
-            r->problems_min);
-    for (int i = 1; i <= nprob; i++)
-        sb_addf(sb,
-                "<div class=\"box\"><span>问题 %d%s：</span></div>"
-                "<div class=\"box\" style=\"min-height:3em\"><span>意见建议：</span></div>\n",
-                i, i <= r->problems_min ? "" : "（可选）");
-    sb_adds(sb, "<h2>八、签字 Signatures</h2>\n<table class=\"sig\">\n");
-    {
-        const char *leader = NULL, *deputy = NULL;
-        for (size_t i = 0; i < c->team.nmembers; i++) {
-            if (!strcmp(c->team.members[i].role, "leader") && !leader)
-                leader = c->team.members[i].name;
-            if (!strcmp(c->team.members[i].role, "deputy") && !deputy)
-                deputy = c->team.members[i].name;
-        }
-        sb_adds(sb, "<tr><th>组长签字</th><td>");
-        if (leader) {
-            sb_adds(sb, "<span class=\"muted\">（");
-            rpt_html(sb, r, leader);
-            sb_adds(sb, "）</span>");
-        }
-        sb_adds(sb, "</td><th>日期</th><td></td></tr>\n<tr><th>副组长签字</th><td>");
-        if (deputy) {
-            sb_adds(sb, "<span class=\"muted\">（");
-            rpt_html(sb, r, deputy);
-            sb_adds(sb, "）</span>");
-        }
-        sb_adds(sb, "</td><th>日期</th><td></td></tr>\n</table>\n");
-    }
-    sb_adds(sb, "<p class=\"meta\">考核报告经组长和副组长签字后提交省扶贫办（种子 002 六(五)）");
-    if (r->reports_by && *r->reports_by) {
-        sb_adds(sb, "，方案要求于 ");
-        rpt_html(sb, r, r->reports_by);
-        sb_adds(sb, " 前提交");
-    }
-    sb_adds(sb, "。</p>\n");
-}
-
 int rpt_html_county(const struct report *r, const struct report_county *c, struct strbuf *sb)
 {
     struct strbuf t = STRBUF_INIT;
@@ -684,9 +635,23 @@ int rpt_html_county(const struct report *r, const struct report_county *c, struc
     county_villages(sb, r, c);
     county_households(sb, r, c);
     county_problems(sb, r, c);
-    county_fields(sb, r, c);
+    rpt_html_county_fields(sb, r, c);
     page_end(sb);
     return sb_ok(sb);
+}
+
+/* ---------------------------------------------------------------- shared with levels.c */
+
+void rpt_page_begin(struct strbuf *sb, const struct report *r, const char *title, int landscape)
+{
+    page_begin(sb, r, title, landscape);
+}
+void rpt_page_end(struct strbuf *sb) { page_end(sb); }
+void rpt_page_meta(struct strbuf *sb, const struct report *r) { page_meta(sb, r); }
+void rpt_th_row(struct strbuf *sb, const char *const *cols) { th_row(sb, cols); }
+void rpt_td_text(struct strbuf *sb, const struct report *r, const char *s)
+{
+    td_text(sb, r, NULL, s);
 }
 
 /* ---------------------------------------------------------------- problem list */
@@ -939,6 +904,7 @@ int rpt_html_index(const struct report *r, struct strbuf *sb)
             "<li><a href=\"problems.html\">问题清单</a>（%zu 条，模板 17 列）</li>\n"
             "<li><a href=\"report.xlsx\">report.xlsx</a>：汇总、问题清单及各县分表</li>\n</ul>\n",
             r->nproblems);
+    rpt_html_selfevals(sb, r);
     page_end(sb);
     return sb_ok(sb);
 }

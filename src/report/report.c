@@ -422,6 +422,8 @@ static int make_dirs(const char *dir, struct error *e)
     return 0;
 }
 
+int rpt_make_dirs(const char *dir, struct error *e) { return make_dirs(dir, e); }
+
 /* ---------------------------------------------------------------- emit and write */
 
 static int emit_page(struct stage *st, const char *name, struct strbuf *sb, struct error *e)
@@ -439,6 +441,33 @@ int report_emit(const struct report *r, const char *dir, size_t *nfiles, struct 
     int rc;
     stage_init(&st, dir);
     if ((rc = make_dirs(dir, e))) goto out;
+    if (r->level == RL_CITY || r->level == RL_PAIRED) {
+        /* the city reports, or the paired-assistance reports, alone (seed 002 六(五)) */
+        for (size_t i = 0; r->level == RL_CITY && i < r->ncities; i++) {
+            sb_reset(&sb);
+            if ((rc = rpt_html_city(r, &r->cities[i], &sb))) goto nomem;
+            snprintf(name, sizeof name, "city-%d.html", r->cities[i].code);
+            if ((rc = emit_page(&st, name, &sb, e))) goto out;
+        }
+        for (size_t i = 0; r->level == RL_PAIRED && i < r->ncounties; i++) {
+            if (!r->counties[i].paired_with) continue;
+            sb_reset(&sb);
+            if ((rc = rpt_html_paired(r, &r->counties[i], &sb))) goto nomem;
+            snprintf(name, sizeof name, "paired-%d.html", r->counties[i].est.code);
+            if ((rc = emit_page(&st, name, &sb, e))) goto out;
+        }
+        if (!st.n) {
+            rc = error_set(e, ERR_NOTFOUND, "%s", r->level == RL_CITY
+                                                      ? "no city in this round"
+                                                      : "no county of this round receives "
+                                                        "paired assistance (县域结对帮扶: "
+                                                        "counties.paired_with)");
+            goto out;
+        }
+        written = st.n;
+        rc = stage_commit(&st, e);
+        goto out;
+    }
     for (size_t i = 0; i < r->ncounties; i++) {
         sb_reset(&sb);
         if ((rc = rpt_html_county(r, &r->counties[i], &sb))) goto nomem;
@@ -484,14 +513,23 @@ static int note_unmasked(struct store *s, const char *sample, const char *dir, s
     return rc;
 }
 
-int report_write(struct store *s, const char *sample, const char *dir, int unmasked, size_t *nfiles,
-                 struct error *e)
+int report_write_level(struct store *s, const char *sample, const char *dir, int unmasked,
+                       enum report_level level, struct strbuf *warnings, size_t *nfiles,
+                       struct error *e)
 {
     struct report *r = NULL;
     int rc = report_gather(s, sample, dir, unmasked, &r, e);
+    if (!rc) r->level = level;
     /* logged before anything is written: an attempt that fails is still on record */
     if (!rc && unmasked) rc = note_unmasked(s, sample, dir, e);
     if (!rc) rc = report_emit(r, dir, nfiles, e);
+    if (!rc && warnings) report_level_warnings(r, level, warnings);
     report_free(r);
     return rc;
+}
+
+int report_write(struct store *s, const char *sample, const char *dir, int unmasked, size_t *nfiles,
+                 struct error *e)
+{
+    return report_write_level(s, sample, dir, unmasked, RL_COUNTY, NULL, nfiles, e);
 }

@@ -64,6 +64,8 @@ int stage_write(struct stage *st, const char *name, const char *data, size_t len
 int stage_add(struct stage *st, const char *name, struct error *e);
 /* Renames every temporary file to its final name. */
 int stage_commit(struct stage *st, struct error *e);
+/* mkdir -p of an output folder (ERR_IO if it cannot be made or is not a folder). */
+int rpt_make_dirs(const char *dir, struct error *e);
 /* Removes the temporary files not yet renamed, frees the list. */
 void stage_release(struct stage *st);
 
@@ -72,6 +74,27 @@ void stage_release(struct stage *st);
 int rpt_html_index(const struct report *r, struct strbuf *sb);
 int rpt_html_county(const struct report *r, const struct report_county *c, struct strbuf *sb);
 int rpt_html_problems(const struct report *r, struct strbuf *sb);
+/* Page pieces of html.c for the other writers (levels.c). */
+void rpt_page_begin(struct strbuf *sb, const struct report *r, const char *title, int landscape);
+void rpt_page_end(struct strbuf *sb);
+void rpt_page_meta(struct strbuf *sb, const struct report *r);
+void rpt_th_row(struct strbuf *sb, const char *const *cols); /* NULL-terminated */
+void rpt_td_text(struct strbuf *sb, const struct report *r, const char *s);
+
+/* levels.c: the city and county codes, paired assistance, typical experiences and
+ * self-evaluations of a gathered report (into its arena), called by report_gather. */
+int rpt_gather_levels(struct store *s, struct report *r, int64_t srow, struct error *e);
+/* The county page's part 7 (typical experiences and problems, filled from the store) and 8. */
+void rpt_html_county_fields(struct strbuf *sb, const struct report *r,
+                            const struct report_county *c);
+/* The summary's list of self-evaluation reports with arrival and lateness. */
+void rpt_html_selfevals(struct strbuf *sb, const struct report *r);
+/* The city report (seed 002 三(一)2's six items) and the paired-assistance report. */
+int rpt_html_city(const struct report *r, const struct report_city *city, struct strbuf *sb);
+int rpt_html_paired(const struct report *r, const struct report_county *c, struct strbuf *sb);
+/* Whether problem p counts among a report's problems (recorded or later, not dismissed). */
+int rpt_problem_counts(const struct report_problem *p);
+
 /* Writes the workbook to path (the caller stages it). */
 int rpt_xlsx_write(const struct report *r, const char *path, struct error *e);
 

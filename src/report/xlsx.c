@@ -282,6 +282,7 @@ static const double problem_widths[] = {6,  10, 10, 10, 30, 20, 44, 30, 16,
 
 static void evidence_text(const struct report_problem *p, struct strbuf *sb)
 {
+    if (!p->nevidence) sb_adds(sb, "无"); /* as the HTML list: none, said */
     for (size_t i = 0; i < p->nevidence; i++) {
         const struct report_evidence *v = &p->evidence[i];
         if (i) sb_addch(sb, '\n');
@@ -694,20 +695,36 @@ static void county_fields(struct xw *x, const struct report_county *c, const cha
     header(x, ws, 1, cols, widths);
     sb_addf(&t, "（一）典型经验（%d—%d条）", r->experiences_min, r->experiences_max);
     put_text(x, ws, row++, 0, t.buf, x->bold);
-    for (int i = 1; i <= r->experiences_max; i++, row++) {
+    /* the experiences recorded (report experience add), then boxes up to the maximum */
+    for (int i = 1; i <= r->experiences_max || i <= (int)c->nexperiences; i++, row++) {
         put_num(x, ws, row, 0, i, x->intf);
-        put_text(x, ws, row, 1, "", x->box);
+        put_text(x, ws, row, 1, i <= (int)c->nexperiences ? c->experiences[i - 1] : "", x->box);
         put_text(x, ws, row, 2, i <= r->experiences_min ? "" : "（可选）", x->note);
         check(x, worksheet_set_row(ws, (lxw_row_t)row, 60, NULL));
     }
     sb_reset(&t);
     sb_addf(&t, "（二）突出问题与薄弱环节及意见建议（至少%d个）", r->problems_min);
     put_text(x, ws, row++, 0, t.buf, x->bold);
-    for (int i = 1; i <= r->problems_min + 2; i++, row++) {
-        put_num(x, ws, row, 0, i, x->intf);
-        put_text(x, ws, row, 1, "", x->box);
-        put_text(x, ws, row, 2, "", x->box);
-        check(x, worksheet_set_row(ws, (lxw_row_t)row, 60, NULL));
+    {
+        /* the county's problems that count (recorded or later, not dismissed), then boxes */
+        int k = 0;
+        for (size_t i = 0; i < c->nproblems; i++) {
+            const struct report_problem *p = &r->problems[c->problem0 + i];
+            if (!rpt_problem_counts(p)) continue;
+            sb_reset(&t);
+            sb_addf(&t, "%s问题：%s（问题清单第 %lld 号，%s）", rpt_kind_zh(p->kind),
+                    p->description, (long long)p->id, p->state_label ? p->state_label : "");
+            put_num(x, ws, row, 0, ++k, x->intf);
+            put_text(x, ws, row, 1, t.oom ? "" : t.buf, x->box);
+            put_text(x, ws, row, 2, "", x->box);
+            check(x, worksheet_set_row(ws, (lxw_row_t)row++, 60, NULL));
+        }
+        for (int i = k + 1; i <= r->problems_min + 2; i++, row++) {
+            put_num(x, ws, row, 0, i, x->intf);
+            put_text(x, ws, row, 1, "", x->box);
+            put_text(x, ws, row, 2, i <= r->problems_min ? "" : "（可选）", x->note);
+            check(x, worksheet_set_row(ws, (lxw_row_t)row, 60, NULL));
+        }
     }
     for (size_t i = 0; i < c->team.nmembers; i++) {
         if (!strcmp(c->team.members[i].role, "leader") && !*leader)

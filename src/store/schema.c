@@ -223,6 +223,27 @@ static const char v6[] =
     " why TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX problem_links_problem ON problem_links (problem);";
 
+/* v7 (issue 10): reports at every level (src/report/levels.c, sign.c, DESIGN §8.1): the team
+ * reports' sign-off by 组长 and 副组长 (an Ed25519 signature over the report file's SHA-256,
+ * with the signer's public key), the typical experiences (典型经验) a team records per unit and
+ * level, and the counties' self-evaluation reports (自评报告, seed 002 六(二)) with their arrival
+ * dates (the file itself stored by content hash as evidence). Appended, never updated. */
+static const char v7[] =
+    "CREATE TABLE report_signatures ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, file TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, role TEXT NOT NULL, signer TEXT NOT NULL, pubkey TEXT NOT NULL,"
+    " signature TEXT NOT NULL, at TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX report_signatures_sha256 ON report_signatures (sha256);"
+    "CREATE TABLE report_experiences ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, level TEXT NOT NULL,"
+    " unit INTEGER NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE INDEX report_experiences_sample ON report_experiences (sample, level, unit);"
+    "CREATE TABLE self_evaluations ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " sha256 TEXT NOT NULL, name TEXT NOT NULL, arrived TEXT NOT NULL, due TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE INDEX self_evaluations_sample ON self_evaluations (sample, county);";
 /* v11 (issue 12): the two-level review of questionnaires (src/survey/review.c, DESIGN §10): one
  * row per move, appended; a questionnaire's state is its last move's to_state; status_before is
  * the questionnaire's status when the move was made (a rejection sets it to 'rejected', an
@@ -242,6 +263,7 @@ const struct migration store_migrations[] = {
     {4, "department comparison, scores of scored plans", v4},
     {5, "teams.round renamed draw_round; stores marked", v5},
     {6, "problem life cycle", v6},
+    {7, "report sign-off, typical experiences, self-evaluation reports", v7},
     {11, "two-level review of questionnaires", v11},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

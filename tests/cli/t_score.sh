@@ -203,6 +203,7 @@ import json, sys
 p = json.load(open(sys.argv[1]))
 p["id"] = "county-exit-check"
 del p["sources"]  # its scoring section is replaced: the district's sources name other numbers
+p.pop("accountability")  # Henan's accountability rules name the district's township tree
 p["scoring"] = {"scored": True, "ranked": True, "scheme": "test", "trees": [
     {"unit": "county", "name": "县", "children": [
         {"id": "exit", "weight": 1, "source": "indicator", "indicator": "exit_accuracy"}]}]}

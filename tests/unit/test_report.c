@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "report/report.h"
+#include "problem/problem.h"
 
 static struct report_bar bar(const char *label, double est, double lo, double hi, double t,
                              enum interval_verdict v)
@@ -152,7 +153,7 @@ static const struct report_problem problems[] = {
     {1, 340121, "清丰县", "宁花镇", "青潜村", "3401211092080049",
      "户 3401211092080049（户主 张*，340121********4777）", "exit", "wrong_exit",
      "错退：住房不安全 <script>alert(1)</script>；身份证 340121195909224777", "pinggu judge",
-     "2019-11-25", "candidate", 1, evidence, 2},
+     "2019-11-25", "confirmed", 1, evidence, 2, .state = PS_CONFIRMED},
 };
 
 static void hand_report(struct report *r, struct report_county *c)
@@ -196,7 +197,18 @@ static void hand_report(struct report *r, struct report_county *c)
     c->team.team = 1, c->team.home_city = 3402, c->team.members = members, c->team.nmembers = 3;
     c->villages = villages, c->nvillages = 1, c->strata = strata, c->nstrata = 2;
     c->problem0 = 0, c->nproblems = 1;
+    c->city_code = 3401, c->paired_with = 340221, c->paired_name = "凤康县";
+    {
+        static const char *const exps[] = {"产业扶贫带贫机制健全"};
+        c->experiences = exps, c->nexperiences = 1;
+    }
     r->counties = c, r->ncounties = 1, r->problems = problems, r->nproblems = 1;
+    {
+        static struct report_city city;
+        city.code = 3401, city.name = "寨丰市";
+        r->cities = &city, r->ncities = 1;
+    }
+    r->selfeval_due = "2019-12-10";
 }
 
 static long file_size(const char *dir, const char *name)
@@ -242,9 +254,19 @@ static void pages_and_workbook(void **state)
     /* evidence: a relative link, or the SHA-256 */
     assert_non_null(strstr(html, "href=\"../r.db.evidence/af/3fa66fed"));
     assert_non_null(strstr(html, "SHA-256 <code>c860b7396a5e1c91e7a70e0d3808e0d57939a6b2"));
-    /* fields for the team: 5 experience boxes, 3 + 2 problem boxes, signatures */
-    assert_non_null(strstr(html, "<span>5.（可选）</span>"));
-    assert_non_null(strstr(html, "问题 5（可选）"));
+    /* the team's part (seed 002 五: 3—5条典型经验, 至少3个突出问题): the recorded experience, boxes
+     * up to the minimum, the problems that count (confirmed), a warning where short */
+    assert_non_null(strstr(html, "<span>1.</span> 产业扶贫带贫机制健全"));
+    assert_non_null(strstr(html, "<span>3.（待填写）</span>"));
+    assert_null(strstr(html, "<span>4.（待填写）</span>"));
+    assert_non_null(strstr(html, "<span>问题 1：</span>"));
+    assert_non_null(strstr(html, "<span>问题 3（待填写）：</span>"));
+    assert_non_null(strstr(html, "提示 Warning"));
+    assert_non_null(strstr(html, "1 typical experiences (典型经验) recorded, the scheme asks for 3–5"));
+    assert_non_null(strstr(html, "1 problems (recorded, not dismissed)"));
+    /* the self-evaluation reports on the summary: none received */
+    assert_non_null(strstr(idx, "七、县级自评报告"));
+    assert_non_null(strstr(idx, "未报送 not received"));
     assert_non_null(strstr(html, "组长签字"));
     assert_non_null(strstr(html, "副组长签字"));
     assert_non_null(strstr(html, "（朱**）"));
@@ -270,6 +292,34 @@ static void pages_and_workbook(void **state)
     assert_int_equal(memcmp(xlsx, "PK", 2), 0);
     assert_int_equal(file_size(out, ".report.xlsx.tmp"), -1);
     assert_int_equal(file_size(out, ".index.html.tmp"), -1);
+    /* the city and paired-assistance levels (seed 002 三(一)2, 三(二), 六(五)) */
+    {
+        char *city, *paired;
+        struct strbuf w = STRBUF_INIT;
+        r.level = RL_CITY;
+        assert_int_equal(report_emit(&r, out, &n, &e), 0);
+        assert_int_equal(n, 1);
+        city = tu_read(out, "city-3401.html");
+        for (const char *const *h = (const char *const[]){"1. 问题整改", "2. 责任落实",
+                                                          "3. 政策落实", "4. 工作落实",
+                                                          "5. 资金安排", "6. 项目管理", NULL};
+             *h; h++)
+            assert_non_null(strstr(city, *h));
+        assert_non_null(strstr(city, "清丰&lt;县&gt;"));
+        r.level = RL_PAIRED;
+        assert_int_equal(report_emit(&r, out, &n, &e), 0);
+        paired = tu_read(out, "paired-340121.html");
+        assert_non_null(strstr(paired, "携手奔小康行动"));
+        assert_non_null(strstr(paired, "凤康县"));
+        report_level_warnings(&r, RL_CITY, &w);
+        assert_non_null(strstr(w.buf, "city report 市级报告 寨丰市 (3401): 0 typical experiences"));
+        sb_release(&w);
+        c.paired_with = 0;
+        assert_int_equal(report_emit(&r, out, &n, &e), ERR_NOTFOUND);
+        r.level = RL_COUNTY;
+        free(city);
+        free(paired);
+    }
     free(html);
     free(idx);
     free(list);
