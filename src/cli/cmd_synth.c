@@ -22,7 +22,9 @@ static const char help[] =
     "  --members N      instead: add counties until at least N members\n"
     "  --year YYYY      assessment year (default 2019): ages are computed at its 31 December\n"
     "  --departments    also write DIR/departments/*.csv (department data with injected\n"
-    "                   anomalies and noise) and DIR/departments-truth.csv (docs/compare.md)\n";
+    "                   anomalies and noise) and DIR/departments-truth.csv (docs/compare.md)\n"
+    "  --attendance YYYY-MM  also write DIR/attendance/: village locations, work-team roster,\n"
+    "                   GPS check-ins of that month and truth.csv (docs/monitoring.md)\n";
 
 int cmd_synth(int argc, char **argv)
 {
@@ -30,11 +32,11 @@ int cmd_synth(int argc, char **argv)
         {"out", required_argument, 0, 'o'},     {"seed", required_argument, 0, 's'},
         {"province", required_argument, 0, 'p'}, {"counties", required_argument, 0, 'c'},
         {"members", required_argument, 0, 'm'}, {"year", required_argument, 0, 'y'},
-        {"departments", no_argument, 0, 'D'},
+        {"departments", no_argument, 0, 'D'},   {"attendance", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     struct synth_opts o = {0};
     struct error e;
-    int c, departments = 0;
+    int c, departments = 0, att_month = 0;
     int64_t v;
     o.seed = 1;
     o.province = 34;
@@ -68,6 +70,12 @@ int cmd_synth(int argc, char **argv)
             o.year = (int)v;
             break;
         case 'D': departments = 1; break;
+        case 'A':
+            if (strlen(optarg) != 7 || optarg[4] != '-' || parse_int64(optarg + 5, &v) || v < 1 ||
+                v > 12 || (att_month = atoi(optarg)) < 2000 || att_month > 2100)
+                return cli_bad_value("synth", "--attendance %s is not YYYY-MM", optarg);
+            att_month = att_month * 100 + (int)v;
+            break;
         case 'h': return cli_help(help);
         default: return cli_usage("synth", "unknown option");
         }
@@ -78,5 +86,6 @@ int cmd_synth(int argc, char **argv)
     if (!o.counties && !o.members) o.counties = 6;
     if (synth_province(&o, &e)) return cli_fail(&e);
     if (departments && synth_departments(o.out, o.seed, o.year, &e)) return cli_fail(&e);
+    if (att_month && synth_attendance(o.out, o.seed, att_month, &e)) return cli_fail(&e);
     return EXIT_OK;
 }

@@ -223,6 +223,26 @@ static const char v6[] =
     " why TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX problem_links_problem ON problem_links (problem);";
 
+/* v10 (issue 15): between rounds, src/monitor/ (monitor.h). Attendance: village locations,
+ * the village work-team roster (one row per member and posting; left_for says where a member
+ * was moved), GPS check-ins with local time as "YYYY-MM-DD HH:MM:SS". Each attendance import
+ * replaces the three tables (the old rows' entries retired). */
+static const char v10[] =
+    "CREATE TABLE mon_villages ("
+    " row_no INTEGER PRIMARY KEY, village INTEGER NOT NULL, name TEXT NOT NULL,"
+    " county INTEGER NOT NULL, latitude REAL NOT NULL, longitude REAL NOT NULL,"
+    " radius_m REAL NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX mon_villages_village ON mon_villages (village);"
+    "CREATE TABLE mon_roster ("
+    " row_no INTEGER PRIMARY KEY, member TEXT NOT NULL, name TEXT NOT NULL,"
+    " village INTEGER NOT NULL, role TEXT NOT NULL, from_day TEXT NOT NULL,"
+    " to_day TEXT NOT NULL, left_for TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE TABLE mon_checkins ("
+    " row_no INTEGER PRIMARY KEY, member TEXT NOT NULL, at TEXT NOT NULL,"
+    " latitude REAL NOT NULL, longitude REAL NOT NULL, source TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE INDEX mon_checkins_member ON mon_checkins (member, at);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
@@ -230,5 +250,6 @@ const struct migration store_migrations[] = {
     {4, "department comparison, scores of scored plans", v4},
     {5, "teams.round renamed draw_round; stores marked", v5},
     {6, "problem life cycle", v6},
+    {10, "between rounds: attendance (monitor.h)", v10},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

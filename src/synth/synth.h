@@ -48,4 +48,10 @@ int synth_province(const struct synth_opts *o, struct error *e);
  * renamed when all are complete; the caller owns them. See docs/compare.md. */
 int synth_departments(const char *dir, uint64_t seed, int year, struct error *e);
 
+/* Reads the synthetic registry's villages.csv in dir and writes DIR/attendance/ (villages.csv,
+ * roster.csv, checkins.csv for month yyyymm, truth.csv): work-team members of known classes —
+ * in the village enough, exactly 20 and 19 days, under, 走读, 挂虚名, one impossible jump, a
+ * part month — with the counts monitor.h's rule must find (attendance.c, docs/monitoring.md). */
+int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e);
+
 #endif

@@ -1,0 +1,134 @@
+/*
+ * monitor.h — between assessment rounds (issue 15, src/monitor/): what poverty offices watch
+ * all year. One public header for the stage; docs/monitoring.md explains every rule.
+ *
+ *   attendance  village work-team attendance (seed 001, Hunan 四: "规定每月驻村时间不少于20天,
+ *               实行GPS 定位管理,建立驻村工作队员召回问责机制,杜绝'走读'、挂虚名等现象"):
+ *               village locations, the work-team roster and GPS check-ins are imported
+ *               (all or nothing) into tables this stage owns (schema v10); per member and month
+ *               the days in the village, members under 20 days, 走读 (day visits only), 挂虚名
+ *               (on the roster, never present), impossible movement, the recall list per county.
+ *   output      a document of titled tables written as one HTML page and one XLSX workbook,
+ *               each under a temporary name and renamed at the end (out.c).
+ *
+ * Invariants: every input row is checked before anything is written (a bad file writes
+ * nothing and names file:line:column); every write goes through the change log in one
+ * transaction; the rules' numbers come from rules/monitor.json, never from code alone, and
+ * a bound is inclusive where the seed says 不少于 (20 days is enough).
+ */
+#ifndef PINGGU_MONITOR_H
+#define PINGGU_MONITOR_H
+
+#include "../base/base.h"
+#include "../store/store.h"
+
+/* ================================================================ rules (rules.c) */
+
+/* Attendance rule parameters (rules/monitor.json, section "attendance"). */
+struct att_rules {
+    int min_days;          /* 20: days a month in the village, 不少于 — 20 is enough */
+    int morning_end;       /* minutes after midnight: a morning check-in is before this (720) */
+    int evening_start;     /* minutes: an evening check-in is at or after this (1080) */
+    int day_visit_days;    /* 走读: at least this many day-visit days in the month (5) */
+    double max_kmh;        /* impossible movement: faster than this between check-ins (150) */
+    double min_jump_km;    /* ... and farther apart than this (GPS noise is not movement; 2) */
+    double default_radius; /* metres, for a village whose file gives none (1000) */
+};
+
+/* The monitoring rules file. */
+struct monitor_rules {
+    struct att_rules att;
+};
+
+/* Loads rules/monitor.json (path as given). Every problem is an error naming the JSON path
+ * of the member at fault (ERR_PARSE / ERR_INVALID). Fills *out; owns nothing. */
+int monitor_rules_load(const char *path, struct monitor_rules *out, struct error *e);
+
+/* ================================================================ attendance (attendance.c) */
+
+/* What an import wrote. */
+struct att_import_stats {
+    long villages, roster, checkins;
+};
+
+/* Imports the three attendance files — village locations (village, name, county, latitude,
+ * longitude, radius_m), the work-team roster (member, name, village, role, from, to,
+ * left_for) and the check-ins (member, time, latitude, longitude, source) — replacing what
+ * an earlier import wrote, in one transaction. Every row is checked first: a malformed row,
+ * a check-in of a member not on the roster, a roster row naming an unknown village, a
+ * duplicate: ERR_PARSE/ERR_INVALID naming file:line:column, and nothing is written. A village
+ * without a radius gets r->default_radius. */
+int attendance_import(struct store *s, const struct att_rules *r, const char *villages,
+                      const char *roster, const char *checkins, struct att_import_stats *st,
+                      struct error *e);
+
+/* One member's month. */
+struct att_member {
+    char member[40];
+    char name[64];
+    char role[32];
+    int64_t village;
+    char village_name[64];
+    int county;
+    int days;         /* days in the village by the rule (morning and evening check-in inside) */
+    int visit_days;   /* days with a check-in inside but not both: day visits */
+    int checkins;     /* check-ins in the month, anywhere */
+    int inside;       /* of which inside the village radius */
+    int jumps;        /* impossible movements between consecutive check-ins */
+    char jump_at[24]; /* the first one's time, "" if none */
+    double jump_kmh;  /* and its speed */
+    double jump_km;
+    int under;        /* days < min_days */
+    int day_visitor;  /* 走读: visit_days >= day_visit_days */
+    int ghost;        /* 挂虚名: not one check-in inside the village in the month */
+};
+
+/* A month of attendance. */
+struct att_month {
+    int month;                 /* YYYYMM */
+    int ndays;                 /* days in the month */
+    struct att_member *m;      /* owned: members on the roster for the whole month, by
+                                * county, village, member */
+    size_t n;
+    long part_month;           /* members on the roster for part of the month: not assessed */
+};
+
+/* Computes month `yyyymm` (e.g. 201911) from the store under the rules. Caller owns *out
+ * (att_month_release). ERR_NOTFOUND if nothing was imported. */
+int attendance_month(struct store *s, const struct att_rules *r, int yyyymm,
+                     struct att_month *out, struct error *e);
+void att_month_release(struct att_month *m);
+
+/* Writes DIR/attendance-YYYY-MM.html and .xlsx: every member, the recall list per county and
+ * the impossible movements (temporary names, renamed at the end). */
+int attendance_write(const struct att_month *m, const struct att_rules *r, const char *dir,
+                     struct error *e);
+
+/* Great-circle distance in kilometres between two points in degrees (haversine, R = 6371). */
+double geo_km(double lat1, double lon1, double lat2, double lon2);
+
+/* ================================================================ output (out.c) */
+
+/* A document of tables, rendered as one HTML page and one XLSX workbook (a sheet per table).
+ * Cells are text; a cell that reads as a number is written to the workbook as a number. */
+struct mon_doc;
+struct mon_table;
+
+/* Caller owns *out (mon_doc_free). */
+int mon_doc_new(const char *title, struct mon_doc **out);
+void mon_doc_free(struct mon_doc *d);
+/* A paragraph of text (HTML-escaped) under the title. */
+void mon_doc_para(struct mon_doc *d, const char *fmt, ...) PG_PRINTF(2, 3);
+/* A new table (borrowed, owned by the document): sheet is the workbook sheet name (at most
+ * 31 bytes), title the heading, cols the column headings (copied). NULL when out of memory
+ * (then mon_doc_write fails). */
+struct mon_table *mon_doc_table(struct mon_doc *d, const char *sheet, const char *title,
+                                const char *const *cols, size_t ncols);
+/* Appends a row of ncols cells (copied). */
+void mon_table_row(struct mon_table *t, const char *const *cells);
+/* A row from printf-like cells separated by '\t' in the formatted text. */
+void mon_table_rowf(struct mon_table *t, const char *fmt, ...) PG_PRINTF(2, 3);
+/* Writes DIR/BASE.html and DIR/BASE.xlsx (temporary names first; DIR created). */
+int mon_doc_write(const struct mon_doc *d, const char *dir, const char *base, struct error *e);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * rules.c — rules/monitor.json, the numbers of the monitoring rules (monitor.h).
+ *
+ * Each section quotes its seed in a "_seed" member (ignored here, read by people); every
+ * number is checked for range, and an unknown member is an error (a misspelt threshold must
+ * not silently fall back to a default). Errors name the JSON path: "FILE: attendance.min_days:
+ * must be an integer 1..31".
+ */
+#include "monitor.h"
+
+#include <jansson.h>
+#include <string.h>
+
+static int bad(struct error *e, const char *file, const char *path, const char *why)
+{
+    return error_at(e, ERR_INVALID, file, 0, 0, "%s: %s", path, why);
+}
+
+/* Rejects members of obj not in `known` ('|'-separated; "_..." members are comments). */
+static int known_keys(json_t *obj, const char *section, const char *known, const char *file,
+                      struct error *e)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        char path[160];
+        if (k[0] == '_' || str_in_list(k, strlen(k), known)) continue;
+        snprintf(path, sizeof path, "%s%s%s", section, *section ? "." : "", k);
+        return bad(e, file, path, "unknown member");
+    }
+    return 0;
+}
+
+static int get_num(json_t *obj, const char *section, const char *key, double lo, double hi,
+                   int integer, double *out, const char *file, struct error *e)
+{
+    json_t *v = json_object_get(obj, key);
+    char path[160], why[160];
+    snprintf(path, sizeof path, "%s.%s", section, key);
+    if (!v) return bad(e, file, path, "missing");
+    if (!json_is_number(v) || (integer && !json_is_integer(v)) || json_number_value(v) < lo ||
+        json_number_value(v) > hi) {
+        snprintf(why, sizeof why, "must be %s %g..%g", integer ? "an integer" : "a number", lo,
+                 hi);
+        return bad(e, file, path, why);
+    }
+    *out = json_number_value(v);
+    return 0;
+}
+
+/* "HH:MM" into minutes after midnight. */
+static int get_clock(json_t *obj, const char *section, const char *key, int *out,
+                     const char *file, struct error *e)
+{
+    json_t *v = json_object_get(obj, key);
+    const char *s;
+    char path[160];
+    snprintf(path, sizeof path, "%s.%s", section, key);
+    if (!v) return bad(e, file, path, "missing");
+    s = json_string_value(v);
+    if (!s || strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' ||
+        s[1] > '9' || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9' ||
+        (s[0] - '0') * 10 + (s[1] - '0') > 23)
+        return bad(e, file, path, "must be a time of day \"HH:MM\"");
+    *out = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
+    return 0;
+}
+
+static int load_attendance(json_t *a, struct att_rules *r, const char *file, struct error *e)
+{
+    const char *sec = "attendance";
+    double v;
+    int rc;
+    if (!json_is_object(a)) return bad(e, file, sec, "missing or not an object");
+    if ((rc = known_keys(a, sec,
+                         "min_days|morning_end|evening_start|day_visit_days|max_kmh|"
+                         "min_jump_km|default_radius_m",
+                         file, e)))
+        return rc;
+    if ((rc = get_num(a, sec, "min_days", 1, 31, 1, &v, file, e))) return rc;
+    r->min_days = (int)v;
+    if ((rc = get_clock(a, sec, "morning_end", &r->morning_end, file, e))) return rc;
+    if ((rc = get_clock(a, sec, "evening_start", &r->evening_start, file, e))) return rc;
+    if (r->evening_start <= r->morning_end)
+        return bad(e, file, "attendance.evening_start", "must be later than morning_end");
+    if ((rc = get_num(a, sec, "day_visit_days", 1, 31, 1, &v, file, e))) return rc;
+    r->day_visit_days = (int)v;
+    if ((rc = get_num(a, sec, "max_kmh", 1, 2000, 0, &r->max_kmh, file, e))) return rc;
+    if ((rc = get_num(a, sec, "min_jump_km", 0, 1000, 0, &r->min_jump_km, file, e))) return rc;
+    if ((rc = get_num(a, sec, "default_radius_m", 10, 50000, 0, &r->default_radius, file, e)))
+        return rc;
+    return 0;
+}
+
+int monitor_rules_load(const char *path, struct monitor_rules *out, struct error *e)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!root) return error_at(e, ERR_PARSE, path, je.line, je.column, "%s", je.text);
+    if (!json_is_object(root)) {
+        rc = bad(e, path, "(top)", "must be an object");
+        goto out;
+    }
+    if ((rc = known_keys(root, "", "attendance|post_exit", path, e))) goto out;
+    if ((rc = load_attendance(json_object_get(root, "attendance"), &out->att, path, e))) goto out;
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
