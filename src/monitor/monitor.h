@@ -35,9 +35,24 @@ struct att_rules {
     double default_radius; /* metres, for a village whose file gives none (1000) */
 };
 
+/* Post-exit monitoring rule parameters (rules/monitor.json, section "post_exit"). */
+struct post_rules {
+    double slowing_ratio;      /* slowing: this year's reduction rate < ratio x last year's */
+    long slowing_min_remaining; /* ... in a county with at least this many poor left (100) */
+    double target_min_share;   /* target missed: achieved < share x planned (1.0) */
+    double income_max_share;   /* incomes falling: county flagged at share >= this (0.10) */
+    double training_drop_ratio; /* slackening: sessions < ratio x last year's, or none (0.5) */
+    double reassigned_share;   /* 换频道: members moved away / serving on 1 Jan >= this (0.25) */
+    int transition_years;      /* support continues this many years after exit (3) */
+    int school_age_from, school_age_to; /* compulsory school ages for education support (6, 15) */
+    long work_team_min_poor;   /* Hunan 四: non-poor village with >= this many poor (100) */
+    int interview_min_signs;   /* 约谈: at least this many of the four signs, or slackening (2) */
+};
+
 /* The monitoring rules file. */
 struct monitor_rules {
     struct att_rules att;
+    struct post_rules post;
 };
 
 /* Loads rules/monitor.json (path as given). Every problem is an error naming the JSON path
@@ -106,6 +121,87 @@ int attendance_write(const struct att_month *m, const struct att_rules *r, const
 
 /* Great-circle distance in kilometres between two points in degrees (haversine, R = 6371). */
 double geo_km(double lat1, double lon1, double lat2, double lon2);
+
+/* ================================================================ snapshots (snapshot.c) */
+
+struct snapshot_stats {
+    int64_t counties, villages, households, members;
+};
+
+/* Whether a snapshot dated `date` (YYYY-MM-DD) is in the store. */
+int monitor_snapshot_exists(struct store *s, const char *date, int *exists, struct error *e);
+/* Copies the store's registry into the snapshot tables under `date`, in one transaction.
+ * ERR_EXISTS if that date is taken (snapshots are read-only), ERR_INVALID for a bad date. */
+int monitor_snapshot_take(struct store *s, const char *date, struct snapshot_stats *st,
+                          struct error *e);
+
+/* ================================================================ post-exit (postexit.c) */
+
+/* Imports the office files — annual poverty-reduction plans (county, year, planned: persons
+ * to exit) and cadre-training sessions (county, date, title, participants) — replacing the
+ * previous ones, all or nothing (file:line:column errors). Either path may be NULL. */
+int monitor_office_import(struct store *s, const char *plans, const char *training,
+                          long *nplans, long *ntraining, struct error *e);
+
+/* One exited county's figures and signs for year Y. */
+struct mon_county {
+    int county;
+    char name[64];
+    int exit_year;
+    /* remaining poor persons (registered, not exited, or returned) at the end of Y-2, Y-1, Y;
+     * -1 when that year has no snapshot */
+    long r2, r1, r0;
+    double rate_prev, rate_now; /* (R(t-1) - R(t)) / R(t-1); known when R(t-1) > 0 */
+    long planned, achieved;     /* persons planned to exit in Y (-1: no plan), exited in Y */
+    long inc_compared, inc_fell; /* exited households compared year on year, fallen */
+    long train_prev, train_now;  /* training sessions in Y-1 and Y; -1: no training file */
+    long team_base, team_moved;  /* work-team members serving on 1 Jan Y, moved away in Y */
+    int slowing, target_missed, income_falling, slack_training, slack_team, slackening;
+    int signs;                  /* of the four: slowing, target, income, slackening */
+    int interview;              /* 约谈 */
+};
+
+/* Sets the flags of c from its figures under r (pure: what the unit tests check at bounds). */
+void monitor_judge(const struct post_rules *r, struct mon_county *c);
+
+/* A household listed under a sign. */
+struct mon_household {
+    char household_id[40];
+    int county;
+    int exit_year;
+    double before, after; /* incomes (falling) */
+    char why[96];         /* transition: which support stopped */
+};
+
+/* A non-poor village with many poor persons and no work team (Hunan 四). */
+struct mon_village {
+    int64_t village;
+    char name[64];
+    long poor;
+};
+
+struct monitor_result {
+    int year;
+    char snap_now[11], snap_prev[11], snap_prev2[11]; /* "" when absent */
+    struct mon_county *c; /* owned */
+    size_t nc;
+    struct mon_household *fell; /* owned: incomes falling */
+    size_t nfell;
+    struct mon_household *trans; /* owned: support stopped within the transition */
+    size_t ntrans;
+    struct mon_village *v; /* owned */
+    size_t nv;
+};
+
+/* Computes year `year` (0: the latest snapshot's year) from the snapshots (that year's and
+ * the year before's are required; the one before that for the slowing sign), the office
+ * files and the work-team roster. Caller owns *out (monitor_result_release). */
+int monitor_run(struct store *s, const struct post_rules *r, int year, struct monitor_result *out,
+                struct error *e);
+void monitor_result_release(struct monitor_result *m);
+/* Writes DIR/monitor-YEAR.html and .xlsx. */
+int monitor_write(const struct monitor_result *m, const struct post_rules *r, const char *dir,
+                  struct error *e);
 
 /* ================================================================ output (out.c) */
 

@@ -93,6 +93,44 @@ static int load_attendance(json_t *a, struct att_rules *r, const char *file, str
     return 0;
 }
 
+static int load_post(json_t *a, struct post_rules *r, const char *file, struct error *e)
+{
+    const char *sec = "post_exit";
+    double v;
+    int rc;
+    if (!json_is_object(a)) return bad(e, file, sec, "missing or not an object");
+    if ((rc = known_keys(a, sec,
+                         "slowing_ratio|slowing_min_remaining|target_min_share|income_max_share|"
+                         "training_drop_ratio|reassigned_share|transition_years|school_age_from|"
+                         "school_age_to|work_team_min_poor|interview_min_signs",
+                         file, e)))
+        return rc;
+    if ((rc = get_num(a, sec, "slowing_ratio", 0, 1, 0, &r->slowing_ratio, file, e))) return rc;
+    if ((rc = get_num(a, sec, "slowing_min_remaining", 0, 1e9, 1, &v, file, e))) return rc;
+    r->slowing_min_remaining = (long)v;
+    if ((rc = get_num(a, sec, "target_min_share", 0, 1, 0, &r->target_min_share, file, e)))
+        return rc;
+    if ((rc = get_num(a, sec, "income_max_share", 0, 1, 0, &r->income_max_share, file, e)))
+        return rc;
+    if ((rc = get_num(a, sec, "training_drop_ratio", 0, 1, 0, &r->training_drop_ratio, file, e)))
+        return rc;
+    if ((rc = get_num(a, sec, "reassigned_share", 0, 1, 0, &r->reassigned_share, file, e)))
+        return rc;
+    if ((rc = get_num(a, sec, "transition_years", 0, 20, 1, &v, file, e))) return rc;
+    r->transition_years = (int)v;
+    if ((rc = get_num(a, sec, "school_age_from", 0, 30, 1, &v, file, e))) return rc;
+    r->school_age_from = (int)v;
+    if ((rc = get_num(a, sec, "school_age_to", 0, 30, 1, &v, file, e))) return rc;
+    r->school_age_to = (int)v;
+    if (r->school_age_to < r->school_age_from)
+        return bad(e, file, "post_exit.school_age_to", "must not be below school_age_from");
+    if ((rc = get_num(a, sec, "work_team_min_poor", 1, 1e9, 1, &v, file, e))) return rc;
+    r->work_team_min_poor = (long)v;
+    if ((rc = get_num(a, sec, "interview_min_signs", 1, 4, 1, &v, file, e))) return rc;
+    r->interview_min_signs = (int)v;
+    return 0;
+}
+
 int monitor_rules_load(const char *path, struct monitor_rules *out, struct error *e)
 {
     json_error_t je;
@@ -106,6 +144,7 @@ int monitor_rules_load(const char *path, struct monitor_rules *out, struct error
     }
     if ((rc = known_keys(root, "", "attendance|post_exit", path, e))) goto out;
     if ((rc = load_attendance(json_object_get(root, "attendance"), &out->att, path, e))) goto out;
+    if ((rc = load_post(json_object_get(root, "post_exit"), &out->post, path, e))) goto out;
     rc = 0;
 out:
     json_decref(root);

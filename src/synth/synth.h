@@ -54,4 +54,10 @@ int synth_departments(const char *dir, uint64_t seed, int year, struct error *e)
  * part month — with the counts monitor.h's rule must find (attendance.c, docs/monitoring.md). */
 int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e);
 
+/* Reads the synthetic province in dir (its year is the monitoring year `year`) and writes
+ * DIR/snapshots/{year-2,year-1,year}/ (registry folders of a few villages per county, the
+ * earlier years before later exits and returns) and DIR/monitor/ (plans, training, work-team
+ * roster and the truth of every planted post-exit sign; monitor.c, docs/monitoring.md). */
+int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e);
+
 #endif
