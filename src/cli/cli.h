@@ -73,5 +73,6 @@ int cmd_problems(int argc, char **argv);
 int cmd_funds(int argc, char **argv);
 int cmd_attendance(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_round(int argc, char **argv);
 
 #endif

@@ -203,6 +203,36 @@ void monitor_result_release(struct monitor_result *m);
 int monitor_write(const struct monitor_result *m, const struct post_rules *r, const char *dir,
                   struct error *e);
 
+/* ================================================================ schedules (schedule.c) */
+
+struct calendar; /* problem.h: the working-day calendar */
+
+enum ms_state { MS_DONE, MS_LATE, MS_NOT_STARTED, MS_OPEN, MS_OVERDUE };
+
+/* One milestone of a round's plan and where it stands. */
+struct milestone {
+    char id[32];
+    char name[96];
+    char seed[256];     /* the seed's words */
+    char evidence[48];  /* change-log action that marks it done, "" if none */
+    int from, by;       /* YYYYMMDD; from 0 for a single deadline */
+    int done;           /* YYYYMMDD, 0 if not done */
+    char done_from[8];  /* "log" or "file" */
+    int rest_day;       /* `by` is not a working day */
+    enum ms_state state;
+    int wdays;          /* working days: late by, starts in, due in, overdue by */
+};
+
+/* The milestones of round `round` (a sample's name: its stored plan, unless plan_path gives
+ * a plan file) and their state on `asof` (YYYYMMDD, 0: today): done from the change log (the
+ * first entry with the milestone's evidence action and key = round) or from done_file (CSV
+ * milestone, done[, note]; may be NULL). Caller owns *out (mem_free). */
+int round_status(struct store *s, const char *round, const char *plan_path,
+                 const char *done_file, const struct calendar *cal, int asof,
+                 struct milestone **out, size_t *n, struct error *e);
+/* "按时完成 done on time", ... Static. */
+const char *milestone_state_name(enum ms_state st);
+
 /* ================================================================ output (out.c) */
 
 /* A document of tables, rendered as one HTML page and one XLSX workbook (a sheet per table).
