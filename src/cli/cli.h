@@ -74,5 +74,6 @@ int cmd_funds(int argc, char **argv);
 int cmd_attendance(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_round(int argc, char **argv);
+int cmd_bulletin(int argc, char **argv);
 
 #endif

@@ -39,6 +39,7 @@ static const struct command commands[] = {
     {"attendance", cmd_attendance, "village work-team attendance, recall list / 驻村考勤"},
     {"monitor", cmd_monitor, "post-exit monitoring of exited counties / 脱贫摘帽县监测"},
     {"round", cmd_round, "a round's milestones and progress / 考核进度"},
+    {"bulletin", cmd_bulletin, "monthly ranking bulletin / 月度排名通报"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

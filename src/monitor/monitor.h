@@ -49,11 +49,23 @@ struct post_rules {
     int interview_min_signs;   /* 约谈: at least this many of the four signs, or slackening (2) */
 };
 
+/* Monthly ranking bands (section "bulletin" of rules/monitor.json or of a plan). */
+struct bulletin_rules {
+    double good_share; /* the top round(n x share) units of a kind are 好 (0.3) */
+    double poor_share; /* the bottom round(n x share) are 差 (0.3); the rest 中 */
+};
+
 /* The monitoring rules file. */
 struct monitor_rules {
     struct att_rules att;
     struct post_rules post;
+    struct bulletin_rules bulletin;
 };
+
+/* Reads a "bulletin" section from a plan file into *r (unchanged when the plan has none:
+ * *found = 0). Errors name the JSON path. */
+int bulletin_rules_from_plan(const char *path, struct bulletin_rules *r, int *found,
+                             struct error *e);
 
 /* Loads rules/monitor.json (path as given). Every problem is an error naming the JSON path
  * of the member at fault (ERR_PARSE / ERR_INVALID). Fills *out; owns nothing. */
@@ -232,6 +244,32 @@ int round_status(struct store *s, const char *round, const char *plan_path,
                  struct milestone **out, size_t *n, struct error *e);
 /* "按时完成 done on time", ... Static. */
 const char *milestone_state_name(enum ms_state st);
+
+/* ================================================================ bulletin (bulletin.c) */
+
+/* One unit's month in the ranking bulletin. */
+struct bulletin_row {
+    char unit[96];
+    char kind[16];   /* "city" (各市(区)) or "department" (省直责任部门): ranked apart */
+    double score;
+    int rank;        /* 1 = best; equal scores share a rank (1, 2, 2, 4) */
+    int n;           /* units of its kind this month */
+    char band[16];   /* 好 good / 中 middle / 差 poor */
+    int prev_rank;   /* last month's, 0 if it was not ranked */
+    int movement;    /* prev_rank - rank: positive = up */
+    int last;        /* 倒数第一: the lowest score of its kind (ties: all) */
+    int last_run;    /* consecutive months last, this one included */
+};
+
+/* Ranks month yyyymm of the score sheet `path` (columns month YYYY-MM, unit, kind, score;
+ * one row per unit and month; file:line:column errors, exit 2 at the CLI), with last month's
+ * ranks and runs of last places from the earlier months of the same sheet. Rows are ordered
+ * by kind, then rank. Caller owns *out (mem_free). ERR_NOTFOUND if the month has no rows. */
+int bulletin_rank(const char *path, int yyyymm, const struct bulletin_rules *r,
+                  struct bulletin_row **out, size_t *n, struct error *e);
+/* Writes DIR/bulletin-YYYY-MM.html (printable) and .xlsx. */
+int bulletin_write(const struct bulletin_row *v, size_t n, int yyyymm,
+                   const struct bulletin_rules *r, const char *dir, struct error *e);
 
 /* ================================================================ output (out.c) */
 

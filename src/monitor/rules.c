@@ -131,6 +131,35 @@ static int load_post(json_t *a, struct post_rules *r, const char *file, struct e
     return 0;
 }
 
+static int load_bulletin(json_t *a, const char *sec, struct bulletin_rules *r, const char *file,
+                         struct error *e)
+{
+    int rc;
+    if (!json_is_object(a)) return bad(e, file, sec, "missing or not an object");
+    if ((rc = known_keys(a, sec, "good_share|poor_share", file, e))) return rc;
+    if ((rc = get_num(a, sec, "good_share", 0, 1, 0, &r->good_share, file, e))) return rc;
+    if ((rc = get_num(a, sec, "poor_share", 0, 1, 0, &r->poor_share, file, e))) return rc;
+    if (r->good_share + r->poor_share > 1)
+        return bad(e, file, sec, "good_share + poor_share must not exceed 1");
+    return 0;
+}
+
+int bulletin_rules_from_plan(const char *path, struct bulletin_rules *r, int *found,
+                             struct error *e)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je), *b;
+    struct bulletin_rules tmp;
+    int rc = 0;
+    *found = 0;
+    if (!root) return error_at(e, ERR_PARSE, path, je.line, je.column, "%s", je.text);
+    if ((b = json_object_get(root, "bulletin"))) {
+        if (!(rc = load_bulletin(b, "bulletin", &tmp, path, e))) *r = tmp, *found = 1;
+    }
+    json_decref(root);
+    return rc;
+}
+
 int monitor_rules_load(const char *path, struct monitor_rules *out, struct error *e)
 {
     json_error_t je;
@@ -142,9 +171,12 @@ int monitor_rules_load(const char *path, struct monitor_rules *out, struct error
         rc = bad(e, path, "(top)", "must be an object");
         goto out;
     }
-    if ((rc = known_keys(root, "", "attendance|post_exit", path, e))) goto out;
+    if ((rc = known_keys(root, "", "attendance|post_exit|bulletin", path, e))) goto out;
     if ((rc = load_attendance(json_object_get(root, "attendance"), &out->att, path, e))) goto out;
     if ((rc = load_post(json_object_get(root, "post_exit"), &out->post, path, e))) goto out;
+    if ((rc = load_bulletin(json_object_get(root, "bulletin"), "bulletin", &out->bulletin, path,
+                            e)))
+        goto out;
     rc = 0;
 out:
     json_decref(root);
