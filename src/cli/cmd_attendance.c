@@ -12,7 +12,8 @@ static const char help[] =
     "       pinggu attendance summary --db S --month YYYY-MM [--out DIR]\n"
     "       pinggu attendance recall --db S --month YYYY-MM [--county CODE]\n"
     "       (each also takes --rules FILE, default rules/monitor.json)\n\n"
-    "驻村考勤 / village work-team attendance (seed 001, 湖南: \"规定每月驻村时间不少于20天,实行GPS\n"
+    "驻村考勤 / village work-team attendance (seed 001, 湖南: "
+    "\"规定每月驻村时间不少于20天,实行GPS\n"
     "定位管理,建立驻村工作队员召回问责机制,杜绝'走读'、挂虚名等现象\").\n"
     "  import   village locations (village, name, county, latitude, longitude[, radius_m]),\n"
     "           the roster (member, name, village, from[, role, to, left_for]) and the GPS\n"
@@ -52,12 +53,15 @@ static int parse_month(const char *s, int *out)
 
 int cmd_attendance(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},       {"villages", required_argument, 0, 'v'},
-        {"roster", required_argument, 0, 'r'},   {"checkins", required_argument, 0, 'c'},
-        {"month", required_argument, 0, 'm'},    {"out", required_argument, 0, 'o'},
-        {"county", required_argument, 0, 'C'},   {"rules", required_argument, 0, 'R'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"villages", required_argument, 0, 'v'},
+                                         {"roster", required_argument, 0, 'r'},
+                                         {"checkins", required_argument, 0, 'c'},
+                                         {"month", required_argument, 0, 'm'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"county", required_argument, 0, 'C'},
+                                         {"rules", required_argument, 0, 'R'},
+                                         {0, 0, 0, 0}};
     const char *db = NULL, *vf = NULL, *rf = NULL, *cf = NULL, *month_s = NULL, *dir = NULL;
     const char *rules = "rules/monitor.json", *sub;
     struct monitor_rules mr;
@@ -74,28 +78,45 @@ int cmd_attendance(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'v': vf = optarg; break;
-        case 'r': rf = optarg; break;
-        case 'c': cf = optarg; break;
-        case 'm': month_s = optarg; break;
-        case 'o': dir = optarg; break;
-        case 'R': rules = optarg; break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'v':
+            vf = optarg;
+            break;
+        case 'r':
+            rf = optarg;
+            break;
+        case 'c':
+            cf = optarg;
+            break;
+        case 'm':
+            month_s = optarg;
+            break;
+        case 'o':
+            dir = optarg;
+            break;
+        case 'R':
+            rules = optarg;
+            break;
         case 'C':
             if (parse_int64(optarg, &county) || county < 110000 || county > 829999)
                 return cli_bad_value("attendance", "--county %s is not a county code", optarg);
             break;
-        default: return cli_usage("attendance", "unknown option");
+        default:
+            return cli_usage("attendance", "unknown option");
         }
     }
-    if (optind < argc - 1) return cli_usage("attendance", "unexpected argument '%s'", argv[optind + 1]);
+    if (optind < argc - 1)
+        return cli_usage("attendance", "unexpected argument '%s'", argv[optind + 1]);
     if (!db) return cli_usage("attendance", "--db is required");
     if ((rc = load_rules(rules, &mr))) return rc;
     if (!strcmp(sub, "import")) {
         struct att_import_stats st;
         if (!vf || !rf || !cf)
             return cli_usage("attendance", "import needs --villages, --roster and --checkins");
-        if ((rc = cli_need_input("attendance", vf, 0)) || (rc = cli_need_input("attendance", rf, 0)) ||
+        if ((rc = cli_need_input("attendance", vf, 0)) ||
+            (rc = cli_need_input("attendance", rf, 0)) ||
             (rc = cli_need_input("attendance", cf, 0)))
             return rc;
         if ((rc = cli_open_store(db, 0, &s))) return rc;
@@ -142,12 +163,13 @@ int cmd_attendance(int argc, char **argv)
             last = m->county;
             printf("  %s %s village %lld %s: %d days, %s\n", m->member, m->name,
                    (long long)m->village, m->village_name, m->days,
-                   m->ghost ? "挂虚名 never present"
-                            : m->day_visitor ? "走读 day visits only" : "under the days");
+                   m->ghost         ? "挂虚名 never present"
+                   : m->day_visitor ? "走读 day visits only"
+                                    : "under the days");
             n++;
         }
-        printf("%ld members to recall (under %d days in the village in %s)\n", n,
-               mr.att.min_days, month_s);
+        printf("%ld members to recall (under %d days in the village in %s)\n", n, mr.att.min_days,
+               month_s);
     }
     att_month_release(&am);
     return EXIT_OK;

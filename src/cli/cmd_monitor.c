@@ -21,15 +21,18 @@ static const char help[] =
     "team. Writes DIR/monitor-YYYY.html and .xlsx and prints the counties that warrant an\n"
     "interview (约谈). Thresholds: rules/monitor.json.\n"
     "  import   plans (county, year, planned: persons to exit that year) and training sessions\n"
-    "           (county, date, title[, participants]); all or nothing, file:line errors (exit 2).\n";
+    "           (county, date, title[, participants]); all or nothing, file:line errors (exit "
+    "2).\n";
 
 int cmd_monitor(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},    {"out", required_argument, 0, 'o'},
-        {"year", required_argument, 0, 'y'},  {"rules", required_argument, 0, 'R'},
-        {"plans", required_argument, 0, 'p'}, {"training", required_argument, 0, 't'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"year", required_argument, 0, 'y'},
+                                         {"rules", required_argument, 0, 'R'},
+                                         {"plans", required_argument, 0, 'p'},
+                                         {"training", required_argument, 0, 't'},
+                                         {0, 0, 0, 0}};
     const char *db = NULL, *dir = NULL, *rules = "rules/monitor.json", *plans = NULL,
                *training = NULL;
     struct monitor_rules mr;
@@ -44,20 +47,32 @@ int cmd_monitor(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc - shift, argv + shift, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'o': dir = optarg; break;
-        case 'R': rules = optarg; break;
-        case 'p': plans = optarg; break;
-        case 't': training = optarg; break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'o':
+            dir = optarg;
+            break;
+        case 'R':
+            rules = optarg;
+            break;
+        case 'p':
+            plans = optarg;
+            break;
+        case 't':
+            training = optarg;
+            break;
         case 'y':
             if (parse_int64(optarg, &v) || v < 2000 || v > 2100)
                 return cli_bad_value("monitor", "--year %s is not a year", optarg);
             year = (int)v;
             break;
-        default: return cli_usage("monitor", "unknown option");
+        default:
+            return cli_usage("monitor", "unknown option");
         }
     }
-    if (optind < argc - shift) return cli_usage("monitor", "unexpected argument '%s'", argv[optind + shift]);
+    if (optind < argc - shift)
+        return cli_usage("monitor", "unexpected argument '%s'", argv[optind + shift]);
     if (!db) return cli_usage("monitor", "--db is required");
     if (imp) {
         long np, nt;
@@ -108,7 +123,8 @@ int cmd_monitor(int argc, char **argv)
         printf("  no work team: village %lld %s, %ld poor persons\n", (long long)m.v[i].village,
                m.v[i].name, m.v[i].poor);
     for (size_t i = 0; i < m.nc; i++)
-        if (m.c[i].interview) printf("约谈 interview: %d %s (%d signs)\n", m.c[i].county, m.c[i].name, m.c[i].signs);
+        if (m.c[i].interview)
+            printf("约谈 interview: %d %s (%d signs)\n", m.c[i].county, m.c[i].name, m.c[i].signs);
     rc = monitor_write(&m, &mr.post, dir, &e);
     monitor_result_release(&m);
     return rc ? cli_fail(&e) : EXIT_OK;

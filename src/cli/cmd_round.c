@@ -24,12 +24,15 @@ static const char help[] =
 
 int cmd_round(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},       {"round", required_argument, 0, 'r'},
-        {"date", required_argument, 0, 'T'},     {"plan", required_argument, 0, 'p'},
-        {"done", required_argument, 0, 'D'},     {"calendar", required_argument, 0, 'c'},
-        {"province", required_argument, 0, 'P'}, {"out", required_argument, 0, 'o'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"round", required_argument, 0, 'r'},
+                                         {"date", required_argument, 0, 'T'},
+                                         {"plan", required_argument, 0, 'p'},
+                                         {"done", required_argument, 0, 'D'},
+                                         {"calendar", required_argument, 0, 'c'},
+                                         {"province", required_argument, 0, 'P'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {0, 0, 0, 0}};
     const char *db = NULL, *round = NULL, *date_s = NULL, *plan = NULL, *done = NULL;
     const char *calfile = "calendars/cn.csv", *province = NULL, *dir = NULL;
     struct calendar *cal = NULL;
@@ -46,15 +49,32 @@ int cmd_round(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'r': round = optarg; break;
-        case 'T': date_s = optarg; break;
-        case 'p': plan = optarg; break;
-        case 'D': done = optarg; break;
-        case 'c': calfile = optarg; break;
-        case 'P': province = optarg; break;
-        case 'o': dir = optarg; break;
-        default: return cli_usage("round", "unknown option");
+        case 'd':
+            db = optarg;
+            break;
+        case 'r':
+            round = optarg;
+            break;
+        case 'T':
+            date_s = optarg;
+            break;
+        case 'p':
+            plan = optarg;
+            break;
+        case 'D':
+            done = optarg;
+            break;
+        case 'c':
+            calfile = optarg;
+            break;
+        case 'P':
+            province = optarg;
+            break;
+        case 'o':
+            dir = optarg;
+            break;
+        default:
+            return cli_usage("round", "unknown option");
         }
     }
     if (optind < argc - 1) return cli_usage("round", "unexpected argument '%s'", argv[optind + 1]);
@@ -94,20 +114,29 @@ int cmd_round(int argc, char **argv)
             printf(" %04d-%02d-%02d (%s)", m->done / 10000, m->done / 100 % 100, m->done % 100,
                    m->done_from);
         switch (m->state) {
-        case MS_LATE: printf(", %d working days late", m->wdays); break;
-        case MS_NOT_STARTED: printf(", starts in %d working days", m->wdays); break;
-        case MS_OPEN: printf(", due in %d working days", m->wdays); break;
-        case MS_OVERDUE: printf(", overdue by %d working days", m->wdays); break;
-        default: break;
+        case MS_LATE:
+            printf(", %d working days late", m->wdays);
+            break;
+        case MS_NOT_STARTED:
+            printf(", starts in %d working days", m->wdays);
+            break;
+        case MS_OPEN:
+            printf(", due in %d working days", m->wdays);
+            break;
+        case MS_OVERDUE:
+            printf(", overdue by %d working days", m->wdays);
+            break;
+        default:
+            break;
         }
         putchar('\n');
         late += m->state == MS_LATE || m->state == MS_OVERDUE;
     }
     printf("%zu milestones, %ld late or overdue\n", n, late);
     if (dir) {
-        static const char *const cols[] = {"节点 milestone", "名称 name", "开始 from",
-                                           "期限 by", "状态 state", "完成 done",
-                                           "工作日 working days", "依据 seed"};
+        static const char *const cols[] = {
+            "节点 milestone", "名称 name", "开始 from",           "期限 by",
+            "状态 state",     "完成 done", "工作日 working days", "依据 seed"};
         struct mon_doc *d = NULL;
         struct mon_table *t;
         char title[160], base[96];
@@ -125,8 +154,8 @@ int cmd_round(int argc, char **argv)
             const struct milestone *m = &v[i];
             mon_table_rowf(t, "%s\t%s\t%s\t%04d-%02d-%02d\t%s\t%s\t%d\t%s", m->id, m->name,
                            m->from ? "yes" : "", m->by / 10000, m->by / 100 % 100, m->by % 100,
-                           milestone_state_name(m->state), m->done ? m->done_from : "",
-                           m->wdays, m->seed);
+                           milestone_state_name(m->state), m->done ? m->done_from : "", m->wdays,
+                           m->seed);
         }
         rc = mon_doc_write(d, dir, base, &e);
         mon_doc_free(d);

@@ -90,8 +90,8 @@ static int parse_time(const char *s, char out[20])
     mm = (s[14] - '0') * 10 + s[15] - '0';
     if (n == 19) ss = (s[17] - '0') * 10 + s[18] - '0';
     if (hh > 23 || mm > 59 || ss > 59) return -1;
-    snprintf(out, 20, "%04d-%02d-%02d %02d:%02d:%02d", day / 10000, day / 100 % 100, day % 100,
-             hh, mm, ss);
+    snprintf(out, 20, "%04d-%02d-%02d %02d:%02d:%02d", day / 10000, day / 100 % 100, day % 100, hh,
+             mm, ss);
     return 0;
 }
 
@@ -208,12 +208,9 @@ out:
 }
 
 static const struct csv_column rcols[] = {
-    {"member", "队员编号|工号|编号|member_id", 1},
-    {"name", "姓名", 1},
-    {"village", "村代码|驻村代码|驻村", 1},
-    {"role", "职务|身份|角色", 0},
-    {"from", "到岗日期|起|开始日期", 1},
-    {"to", "离岗日期|止|结束日期", 0},
+    {"member", "队员编号|工号|编号|member_id", 1}, {"name", "姓名", 1},
+    {"village", "村代码|驻村代码|驻村", 1},        {"role", "职务|身份|角色", 0},
+    {"from", "到岗日期|起|开始日期", 1},           {"to", "离岗日期|止|结束日期", 0},
     {"left_for", "去向|调往|调整去向", 0},
 };
 enum { R_MEMBER, R_NAME, R_VILLAGE, R_ROLE, R_FROM, R_TO, R_LEFT, R_N };
@@ -348,8 +345,8 @@ static int read_checkins(const char *path, const struct u64map *members, struct 
         }
         if (rc == 0) {
             rc = error_at(e, ERR_INVALID, path, line, idx[C_TIME] + 1,
-                          "member %s checked in at %s twice (first on line %lld)", x->member,
-                          x->at, (long long)old);
+                          "member %s checked in at %s twice (first on line %lld)", x->member, x->at,
+                          (long long)old);
             goto out;
         }
         (*n)++;
@@ -364,13 +361,15 @@ out:
 
 static void day_text(int d, char out[11])
 {
-    if (d) snprintf(out, 11, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
-    else out[0] = 0;
+    if (d)
+        snprintf(out, 11, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+    else
+        out[0] = 0;
 }
 
 /* Replaces table `t` with the rows a callback binds, under one change-log entry. */
-static int replace_begin(struct audit_writer *w, struct store *s, const char *t,
-                         const char *cols, struct error *e)
+static int replace_begin(struct audit_writer *w, struct store *s, const char *t, const char *cols,
+                         struct error *e)
 {
     char del[96];
     int rc = audit_writer_begin(w, s, t, cols, e);
@@ -400,8 +399,7 @@ int attendance_import(struct store *s, const struct att_rules *r, const char *vi
     if ((rc = read_villages(villages, r->default_radius, &vv, &nv, &byv, e))) goto out;
     if ((rc = read_roster(roster, &byv, &rr, &nr, e))) goto out;
     for (size_t i = 0; i < nr; i++)
-        if (u64map_put(&bym, u64_hash_str(rr[i].member, strlen(rr[i].member)), i + 1, NULL) <
-            0) {
+        if (u64map_put(&bym, u64_hash_str(rr[i].member, strlen(rr[i].member)), i + 1, NULL) < 0) {
             rc = error_set(e, ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -505,8 +503,8 @@ static double tsec(const char *at)
     return (double)days * 86400.0 + hh * 3600.0 + mm * 60.0 + ss;
 }
 
-int attendance_month(struct store *s, const struct att_rules *r, int yyyymm,
-                     struct att_month *out, struct error *e)
+int attendance_month(struct store *s, const struct att_rules *r, int yyyymm, struct att_month *out,
+                     struct error *e)
 {
     struct stmt *q = NULL, *ci = NULL;
     int y = yyyymm / 100, mo = yyyymm % 100, rc;
@@ -599,8 +597,10 @@ int attendance_month(struct store *s, const struct att_rules *r, int yyyymm,
         }
         if (rc < 0) goto out;
         for (int d = 1; d <= out->ndays; d++) {
-            if (morning[d] && evening[d]) m->days++;
-            else if (any[d]) m->visit_days++;
+            if (morning[d] && evening[d])
+                m->days++;
+            else if (any[d])
+                m->visit_days++;
         }
         m->under = m->days < r->min_days;
         m->ghost = m->inside == 0;
@@ -630,14 +630,14 @@ int attendance_write(const struct att_month *am, const struct att_rules *r, cons
                      struct error *e)
 {
     static const char *const all_cols[] = {
-        "县 county", "村 village", "村名 name", "队员 member", "姓名 name", "职务 role",
-        "驻村天数 days", "白天来访天数 day visits", "打卡 check-ins", "村内 inside",
-        "轨迹异常 jumps", "问题 signs"};
-    static const char *const recall_cols[] = {"县 county", "村 village", "村名 name",
-                                              "队员 member", "姓名 name", "驻村天数 days",
+        "县 county",      "村 village",  "村名 name",      "队员 member",
+        "姓名 name",      "职务 role",   "驻村天数 days",  "白天来访天数 day visits",
+        "打卡 check-ins", "村内 inside", "轨迹异常 jumps", "问题 signs"};
+    static const char *const recall_cols[] = {"县 county",   "村 village", "村名 name",
+                                              "队员 member", "姓名 name",  "驻村天数 days",
                                               "原因 reason"};
-    static const char *const jump_cols[] = {"县 county", "队员 member", "姓名 name",
-                                            "首次时间 first at", "距离 km", "速度 km/h",
+    static const char *const jump_cols[] = {"县 county",         "队员 member", "姓名 name",
+                                            "首次时间 first at", "距离 km",     "速度 km/h",
                                             "次数 count"};
     struct mon_doc *d = NULL;
     struct mon_table *t_all, *t_rec, *t_jump;
@@ -669,26 +669,27 @@ int attendance_write(const struct att_month *am, const struct att_rules *r, cons
                  njump, r->max_kmh);
     t_rec = mon_doc_table(d, "召回 recall", "召回名单(按县) Recall list by county", recall_cols, 7);
     t_all = mon_doc_table(d, "考勤 attendance", "每名队员 Every member", all_cols, 12);
-    t_jump = mon_doc_table(d, "轨迹 movement", "轨迹异常 Impossible movement (to check)",
-                           jump_cols, 7);
+    t_jump =
+        mon_doc_table(d, "轨迹 movement", "轨迹异常 Impossible movement (to check)", jump_cols, 7);
     for (size_t i = 0; i < am->n; i++) {
         const struct att_member *m = &am->m[i];
         mon_table_rowf(t_all, "%d\t%lld\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s", m->county,
-                       (long long)m->village, m->village_name, m->member, m->name, m->role,
-                       m->days, m->visit_days, m->checkins, m->inside, m->jumps,
-                       signs(m, buf, sizeof buf));
+                       (long long)m->village, m->village_name, m->member, m->name, m->role, m->days,
+                       m->visit_days, m->checkins, m->inside, m->jumps, signs(m, buf, sizeof buf));
         if (m->under)
-            mon_table_rowf(t_rec, "%d\t%lld\t%s\t%s\t%s\t%d\t%s", m->county,
-                           (long long)m->village, m->village_name, m->member, m->name, m->days,
-                           m->ghost ? "挂虚名 never present"
-                                    : m->day_visitor ? "走读 day visits only"
-                                                     : "不足20天 under the days");
+            mon_table_rowf(t_rec, "%d\t%lld\t%s\t%s\t%s\t%d\t%s", m->county, (long long)m->village,
+                           m->village_name, m->member, m->name, m->days,
+                           m->ghost         ? "挂虚名 never present"
+                           : m->day_visitor ? "走读 day visits only"
+                                            : "天数不足 under the days");
         if (m->jumps) {
             char sp[48];
-            if (m->jump_kmh < 0) snprintf(sp, sizeof sp, "同一时刻 same instant");
-            else snprintf(sp, sizeof sp, "%.0f", m->jump_kmh);
-            mon_table_rowf(t_jump, "%d\t%s\t%s\t%s\t%.1f\t%s\t%d", m->county, m->member,
-                           m->name, m->jump_at, m->jump_km, sp, m->jumps);
+            if (m->jump_kmh < 0)
+                snprintf(sp, sizeof sp, "同一时刻 same instant");
+            else
+                snprintf(sp, sizeof sp, "%.0f", m->jump_kmh);
+            mon_table_rowf(t_jump, "%d\t%s\t%s\t%s\t%.1f\t%s\t%d", m->county, m->member, m->name,
+                           m->jump_at, m->jump_km, sp, m->jumps);
         }
     }
     rc = mon_doc_write(d, dir, base, e);

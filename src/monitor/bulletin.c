@@ -80,7 +80,8 @@ static int read_sheet(const char *path, struct srow **out, size_t *n, struct err
             rc = error_at(e, ERR_PARSE, path, line, idx[1] + 1, "the unit has no name");
             goto out;
         }
-        if (str_in_list(k, strlen(k), "city|市|市(区)|市区")) snprintf(x->kind, sizeof x->kind, "city");
+        if (str_in_list(k, strlen(k), "city|市|市(区)|市区"))
+            snprintf(x->kind, sizeof x->kind, "city");
         else if (str_in_list(k, strlen(k), "department|部门|省直部门|省直责任部门"))
             snprintf(x->kind, sizeof x->kind, "department");
         else {
@@ -95,8 +96,8 @@ static int read_sheet(const char *path, struct srow **out, size_t *n, struct err
         for (size_t i = 0; i < *n; i++)
             if ((*out)[i].month == x->month && !strcmp((*out)[i].unit, x->unit) &&
                 !strcmp((*out)[i].kind, x->kind)) {
-                rc = error_at(e, ERR_INVALID, path, line, idx[1] + 1,
-                              "%s has two scores for %s", x->unit, m);
+                rc = error_at(e, ERR_INVALID, path, line, idx[1] + 1, "%s has two scores for %s",
+                              x->unit, m);
                 goto out;
             }
         (*n)++;
@@ -178,7 +179,7 @@ int bulletin_rank(const char *path, int yyyymm, const struct bulletin_rules *r,
         good = lround(b->n * r->good_share);
         poor = lround(b->n * r->poor_share);
         snprintf(b->band, sizeof b->band, "%s",
-                 b->rank <= good               ? "好 good"
+                 b->rank <= good            ? "好 good"
                  : v[i].from_bottom <= poor ? "差 poor"
                                             : "中 middle");
         p = find(v, nv, prev_month(yyyymm), b->unit, b->kind);
@@ -207,21 +208,23 @@ out:
 int bulletin_write(const struct bulletin_row *v, size_t n, int yyyymm,
                    const struct bulletin_rules *r, const char *dir, struct error *e)
 {
-    static const char *const c[] = {"名次 rank",     "单位 unit",      "得分 score",
-                                    "等次 band",     "上月 last month", "升降 movement",
-                                    "表态发言 statement", "连续倒数第一 months last"};
+    static const char *const c[] = {
+        "名次 rank",       "单位 unit",     "得分 score",         "等次 band",
+        "上月 last month", "升降 movement", "表态发言 statement", "连续倒数第一 months last"};
     struct mon_doc *d = NULL;
     struct mon_table *tc, *td;
     char title[128], base[48];
     int rc;
-    snprintf(title, sizeof title, "脱贫攻坚工作月度排名通报 Monthly ranking %04d-%02d", yyyymm / 100,
-             yyyymm % 100);
+    snprintf(title, sizeof title, "脱贫攻坚工作月度排名通报 Monthly ranking %04d-%02d",
+             yyyymm / 100, yyyymm % 100);
     snprintf(base, sizeof base, "bulletin-%04d-%02d", yyyymm / 100, yyyymm % 100);
     if ((rc = mon_doc_new(title, &d))) return error_set(e, rc, "out of memory");
-    mon_doc_para(d, "陕西:\"每个月对各市(区)和省直责任部门扶贫工作进行排名通报,排出好中差,倒数第一的主要"
-                    "领导表态发言\" (seed 001). Bands: the top %.0f%% of each kind 好, the bottom "
-                    "%.0f%% 差, the rest 中; equal scores share a rank.",
-                 r->good_share * 100, r->poor_share * 100);
+    mon_doc_para(
+        d,
+        "陕西:\"每个月对各市(区)和省直责任部门扶贫工作进行排名通报,排出好中差,倒数第一的主要"
+        "领导表态发言\" (seed 001). Bands: the top %.0f%% of each kind 好, the bottom "
+        "%.0f%% 差, the rest 中; equal scores share a rank.",
+        r->good_share * 100, r->poor_share * 100);
     tc = mon_doc_table(d, "各市(区) cities", "各市(区) Cities and districts", c, 8);
     td = mon_doc_table(d, "省直部门 departments", "省直责任部门 Provincial departments", c, 8);
     for (size_t i = 0; i < n; i++) {
@@ -229,15 +232,18 @@ int bulletin_write(const struct bulletin_row *v, size_t n, int yyyymm,
         char prev[16], mv[24];
         if (b->prev_rank) {
             snprintf(prev, sizeof prev, "%d", b->prev_rank);
-            snprintf(mv, sizeof mv, "%s%d", b->movement > 0 ? "↑" : b->movement < 0 ? "↓" : "=",
+            snprintf(mv, sizeof mv, "%s%d",
+                     b->movement > 0   ? "↑"
+                     : b->movement < 0 ? "↓"
+                                       : "=",
                      abs(b->movement));
         } else {
             snprintf(prev, sizeof prev, "-");
             snprintf(mv, sizeof mv, "新 new");
         }
-        mon_table_rowf(strcmp(b->kind, "city") ? td : tc, "%d\t%s\t%g\t%s\t%s\t%s\t%s\t%d",
-                       b->rank, b->unit, b->score, b->band, prev, mv,
-                       b->last ? "倒数第一 表态发言" : "", b->last_run);
+        mon_table_rowf(strcmp(b->kind, "city") ? td : tc, "%d\t%s\t%g\t%s\t%s\t%s\t%s\t%d", b->rank,
+                       b->unit, b->score, b->band, prev, mv, b->last ? "倒数第一 表态发言" : "",
+                       b->last_run);
     }
     rc = mon_doc_write(d, dir, base, e);
     mon_doc_free(d);

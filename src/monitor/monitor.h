@@ -37,16 +37,16 @@ struct att_rules {
 
 /* Post-exit monitoring rule parameters (rules/monitor.json, section "post_exit"). */
 struct post_rules {
-    double slowing_ratio;      /* slowing: this year's reduction rate < ratio x last year's */
+    double slowing_ratio;       /* slowing: this year's reduction rate < ratio x last year's */
     long slowing_min_remaining; /* ... in a county with at least this many poor left (100) */
-    double target_min_share;   /* target missed: achieved < share x planned (1.0) */
-    double income_max_share;   /* incomes falling: county flagged at share >= this (0.10) */
+    double target_min_share;    /* target missed: achieved < share x planned (1.0) */
+    double income_max_share;    /* incomes falling: county flagged at share >= this (0.10) */
     double training_drop_ratio; /* slackening: sessions < ratio x last year's, or none (0.5) */
-    double reassigned_share;   /* 换频道: members moved away / serving on 1 Jan >= this (0.25) */
-    int transition_years;      /* support continues this many years after exit (3) */
+    double reassigned_share; /* 换频道: members moved away / serving on 1 Jan >= this (0.25) */
+    int transition_years;    /* support continues this many years after exit (3) */
     int school_age_from, school_age_to; /* compulsory school ages for education support (6, 15) */
-    long work_team_min_poor;   /* Hunan 四: non-poor village with >= this many poor (100) */
-    int interview_min_signs;   /* 约谈: at least this many of the four signs, or slackening (2) */
+    long work_team_min_poor; /* Hunan 四: non-poor village with >= this many poor (100) */
+    int interview_min_signs; /* 约谈: at least this many of the four signs, or slackening (2) */
 };
 
 /* Monthly ranking bands (section "bulletin" of rules/monitor.json or of a plan). */
@@ -105,25 +105,25 @@ struct att_member {
     char jump_at[24]; /* the first one's time, "" if none */
     double jump_kmh;  /* and its speed */
     double jump_km;
-    int under;        /* days < min_days */
-    int day_visitor;  /* 走读: visit_days >= day_visit_days */
-    int ghost;        /* 挂虚名: not one check-in inside the village in the month */
+    int under;       /* days < min_days */
+    int day_visitor; /* 走读: visit_days >= day_visit_days */
+    int ghost;       /* 挂虚名: not one check-in inside the village in the month */
 };
 
 /* A month of attendance. */
 struct att_month {
-    int month;                 /* YYYYMM */
-    int ndays;                 /* days in the month */
-    struct att_member *m;      /* owned: members on the roster for the whole month, by
-                                * county, village, member */
+    int month;            /* YYYYMM */
+    int ndays;            /* days in the month */
+    struct att_member *m; /* owned: members on the roster for the whole month, by
+                           * county, village, member */
     size_t n;
-    long part_month;           /* members on the roster for part of the month: not assessed */
+    long part_month; /* members on the roster for part of the month: not assessed */
 };
 
 /* Computes month `yyyymm` (e.g. 201911) from the store under the rules. Caller owns *out
  * (att_month_release). ERR_NOTFOUND if nothing was imported. */
-int attendance_month(struct store *s, const struct att_rules *r, int yyyymm,
-                     struct att_month *out, struct error *e);
+int attendance_month(struct store *s, const struct att_rules *r, int yyyymm, struct att_month *out,
+                     struct error *e);
 void att_month_release(struct att_month *m);
 
 /* Writes DIR/attendance-YYYY-MM.html and .xlsx: every member, the recall list per county and
@@ -152,8 +152,8 @@ int monitor_snapshot_take(struct store *s, const char *date, struct snapshot_sta
 /* Imports the office files — annual poverty-reduction plans (county, year, planned: persons
  * to exit) and cadre-training sessions (county, date, title, participants) — replacing the
  * previous ones, all or nothing (file:line:column errors). Either path may be NULL. */
-int monitor_office_import(struct store *s, const char *plans, const char *training,
-                          long *nplans, long *ntraining, struct error *e);
+int monitor_office_import(struct store *s, const char *plans, const char *training, long *nplans,
+                          long *ntraining, struct error *e);
 
 /* One exited county's figures and signs for year Y. */
 struct mon_county {
@@ -163,14 +163,14 @@ struct mon_county {
     /* remaining poor persons (registered, not exited, or returned) at the end of Y-2, Y-1, Y;
      * -1 when that year has no snapshot */
     long r2, r1, r0;
-    double rate_prev, rate_now; /* (R(t-1) - R(t)) / R(t-1); known when R(t-1) > 0 */
-    long planned, achieved;     /* persons planned to exit in Y (-1: no plan), exited in Y */
+    double rate_prev, rate_now;  /* (R(t-1) - R(t)) / R(t-1); known when R(t-1) > 0 */
+    long planned, achieved;      /* persons planned to exit in Y (-1: no plan), exited in Y */
     long inc_compared, inc_fell; /* exited households compared year on year, fallen */
     long train_prev, train_now;  /* training sessions in Y-1 and Y; -1: no training file */
     long team_base, team_moved;  /* work-team members serving on 1 Jan Y, moved away in Y */
     int slowing, target_missed, income_falling, slack_training, slack_team, slackening;
-    int signs;                  /* of the four: slowing, target, income, slackening */
-    int interview;              /* 约谈 */
+    int signs;     /* of the four: slowing, target, income, slackening */
+    int interview; /* 约谈 */
 };
 
 /* Sets the flags of c from its figures under r (pure: what the unit tests check at bounds). */
@@ -195,7 +195,7 @@ struct mon_village {
 struct monitor_result {
     int year;
     char snap_now[11], snap_prev[11], snap_prev2[11]; /* "" when absent */
-    struct mon_county *c; /* owned */
+    struct mon_county *c;                             /* owned */
     size_t nc;
     struct mon_household *fell; /* owned: incomes falling */
     size_t nfell;
@@ -225,23 +225,23 @@ enum ms_state { MS_DONE, MS_LATE, MS_NOT_STARTED, MS_OPEN, MS_OVERDUE };
 struct milestone {
     char id[32];
     char name[96];
-    char seed[256];     /* the seed's words */
-    char evidence[48];  /* change-log action that marks it done, "" if none */
-    int from, by;       /* YYYYMMDD; from 0 for a single deadline */
-    int done;           /* YYYYMMDD, 0 if not done */
-    char done_from[8];  /* "log" or "file" */
-    int rest_day;       /* `by` is not a working day */
+    char seed[256];    /* the seed's words */
+    char evidence[48]; /* change-log action that marks it done, "" if none */
+    int from, by;      /* YYYYMMDD; from 0 for a single deadline */
+    int done;          /* YYYYMMDD, 0 if not done */
+    char done_from[8]; /* "log" or "file" */
+    int rest_day;      /* `by` is not a working day */
     enum ms_state state;
-    int wdays;          /* working days: late by, starts in, due in, overdue by */
+    int wdays; /* working days: late by, starts in, due in, overdue by */
 };
 
 /* The milestones of round `round` (a sample's name: its stored plan, unless plan_path gives
  * a plan file) and their state on `asof` (YYYYMMDD, 0: today): done from the change log (the
  * first entry with the milestone's evidence action and key = round) or from done_file (CSV
  * milestone, done[, note]; may be NULL). Caller owns *out (mem_free). */
-int round_status(struct store *s, const char *round, const char *plan_path,
-                 const char *done_file, const struct calendar *cal, int asof,
-                 struct milestone **out, size_t *n, struct error *e);
+int round_status(struct store *s, const char *round, const char *plan_path, const char *done_file,
+                 const struct calendar *cal, int asof, struct milestone **out, size_t *n,
+                 struct error *e);
 /* "按时完成 done on time", ... Static. */
 const char *milestone_state_name(enum ms_state st);
 
@@ -250,15 +250,15 @@ const char *milestone_state_name(enum ms_state st);
 /* One unit's month in the ranking bulletin. */
 struct bulletin_row {
     char unit[96];
-    char kind[16];   /* "city" (各市(区)) or "department" (省直责任部门): ranked apart */
+    char kind[16]; /* "city" (各市(区)) or "department" (省直责任部门): ranked apart */
     double score;
-    int rank;        /* 1 = best; equal scores share a rank (1, 2, 2, 4) */
-    int n;           /* units of its kind this month */
-    char band[16];   /* 好 good / 中 middle / 差 poor */
-    int prev_rank;   /* last month's, 0 if it was not ranked */
-    int movement;    /* prev_rank - rank: positive = up */
-    int last;        /* 倒数第一: the lowest score of its kind (ties: all) */
-    int last_run;    /* consecutive months last, this one included */
+    int rank;      /* 1 = best; equal scores share a rank (1, 2, 2, 4) */
+    int n;         /* units of its kind this month */
+    char band[16]; /* 好 good / 中 middle / 差 poor */
+    int prev_rank; /* last month's, 0 if it was not ranked */
+    int movement;  /* prev_rank - rank: positive = up */
+    int last;      /* 倒数第一: the lowest score of its kind (ties: all) */
+    int last_run;  /* consecutive months last, this one included */
 };
 
 /* Ranks month yyyymm of the score sheet `path` (columns month YYYY-MM, unit, kind, score;

@@ -74,8 +74,10 @@ void mon_doc_para(struct mon_doc *d, const char *fmt, ...)
         return;
     }
     d->paras = np;
-    if (!(d->paras[d->nparas] = arena_strdup(&d->a, sb.buf))) d->oom = 1;
-    else d->nparas++;
+    if (!(d->paras[d->nparas] = arena_strdup(&d->a, sb.buf)))
+        d->oom = 1;
+    else
+        d->nparas++;
     sb_release(&sb);
 }
 
@@ -242,8 +244,7 @@ static int xlsx_doc(const struct mon_doc *d, const char *path, struct error *e)
         worksheet_freeze_panes(ws, 1, 0);
     }
     err = workbook_close(wb);
-    if (err != LXW_NO_ERROR)
-        return error_set(e, ERR_IO, "%s: %s", path, lxw_strerror(err));
+    if (err != LXW_NO_ERROR) return error_set(e, ERR_IO, "%s: %s", path, lxw_strerror(err));
     return 0;
 }
 

@@ -128,9 +128,8 @@ out:
     return rc;
 }
 
-static int replace_table(struct store *s, const char *table, const char *cols,
-                         const struct orow *v, size_t n, int training, const char *key,
-                         struct error *e)
+static int replace_table(struct store *s, const char *table, const char *cols, const struct orow *v,
+                         size_t n, int training, const char *key, struct error *e)
 {
     struct audit_writer w;
     char del[64];
@@ -158,8 +157,8 @@ static int replace_table(struct store *s, const char *table, const char *cols,
     return audit_writer_commit(&w, "monitor import", key, NULL, e);
 }
 
-int monitor_office_import(struct store *s, const char *plans, const char *training,
-                          long *nplans, long *ntraining, struct error *e)
+int monitor_office_import(struct store *s, const char *plans, const char *training, long *nplans,
+                          long *ntraining, struct error *e)
 {
     struct orow *p = NULL, *t = NULL;
     size_t np = 0, nt = 0;
@@ -190,17 +189,17 @@ void monitor_judge(const struct post_rules *r, struct mon_county *c)
 {
     /* rates are known when their year's start count is (r2 > 0, r1 > 0); this year's may be
      * negative (more poor at the end than at the start: returns outnumber exits) */
-    c->slowing = c->r2 > 0 && c->r1 > 0 && c->rate_prev > 0 &&
-                 c->r1 >= r->slowing_min_remaining &&
+    c->slowing = c->r2 > 0 && c->r1 > 0 && c->rate_prev > 0 && c->r1 >= r->slowing_min_remaining &&
                  c->rate_now < r->slowing_ratio * c->rate_prev;
-    c->target_missed = c->planned > 0 && (double)c->achieved < r->target_min_share * (double)c->planned;
-    c->income_falling = c->inc_compared > 0 &&
-                        (double)c->inc_fell >= r->income_max_share * (double)c->inc_compared;
-    c->slack_training = c->train_now >= 0 && (c->train_now == 0 || (double)c->train_now <
-                                                                  r->training_drop_ratio *
-                                                                      (double)c->train_prev);
-    c->slack_team = c->team_base > 0 &&
-                    (double)c->team_moved >= r->reassigned_share * (double)c->team_base;
+    c->target_missed =
+        c->planned > 0 && (double)c->achieved < r->target_min_share * (double)c->planned;
+    c->income_falling =
+        c->inc_compared > 0 && (double)c->inc_fell >= r->income_max_share * (double)c->inc_compared;
+    c->slack_training = c->train_now >= 0 &&
+                        (c->train_now == 0 ||
+                         (double)c->train_now < r->training_drop_ratio * (double)c->train_prev);
+    c->slack_team =
+        c->team_base > 0 && (double)c->team_moved >= r->reassigned_share * (double)c->team_base;
     c->slackening = c->slack_training || c->slack_team;
     c->signs = c->slowing + c->target_missed + c->income_falling + c->slackening;
     c->interview = c->signs >= r->interview_min_signs || c->slackening;
@@ -267,9 +266,12 @@ static int remaining(struct store *s, struct monitor_result *m, const char *snap
     while ((rc = stmt_step(q, e)) == STORE_ROW) {
         struct mon_county *c = county_of(m, (int)stmt_int(q, 0));
         if (!c) continue;
-        if (which == 0) c->r0 = (long)stmt_int(q, 1);
-        else if (which == 1) c->r1 = (long)stmt_int(q, 1);
-        else c->r2 = (long)stmt_int(q, 1);
+        if (which == 0)
+            c->r0 = (long)stmt_int(q, 1);
+        else if (which == 1)
+            c->r1 = (long)stmt_int(q, 1);
+        else
+            c->r2 = (long)stmt_int(q, 1);
     }
     stmt_finalize(q);
     return rc < 0 ? rc : 0;
@@ -298,7 +300,8 @@ static int prep(struct store *s, const char *sql, struct stmt **q, struct error 
         if (types[i] == 't') {
             const char *t = va_arg(ap, const char *);
             stmt_bind_text(*q, i + 1, t, strlen(t));
-        } else stmt_bind_int(*q, i + 1, va_arg(ap, int64_t));
+        } else
+            stmt_bind_int(*q, i + 1, va_arg(ap, int64_t));
     }
     va_end(ap);
     return 0;
@@ -314,16 +317,18 @@ int monitor_run(struct store *s, const struct post_rules *r, int year, struct mo
     int64_t latest = 0;
     memset(m, 0, sizeof *m);
     if (!year) {
-        if ((rc = store_query_int(s, "SELECT max(substr(snapshot, 1, 4)) FROM mon_snap_counties",
-                                  0, &latest, e)))
+        if ((rc = store_query_int(s, "SELECT max(substr(snapshot, 1, 4)) FROM mon_snap_counties", 0,
+                                  &latest, e)))
             return rc;
         if (!latest)
-            return error_set(e, ERR_NOTFOUND, "no registry snapshot in the store: import one "
-                                              "with `pinggu import --snapshot YYYY-12-31`");
+            return error_set(e, ERR_NOTFOUND,
+                             "no registry snapshot in the store: import one "
+                             "with `pinggu import --snapshot YYYY-12-31`");
         year = (int)latest;
     }
     m->year = year;
-    if ((rc = snap_of_year(s, year, m->snap_now, e)) || (rc = snap_of_year(s, year - 1, m->snap_prev, e)) ||
+    if ((rc = snap_of_year(s, year, m->snap_now, e)) ||
+        (rc = snap_of_year(s, year - 1, m->snap_prev, e)) ||
         (rc = snap_of_year(s, year - 2, m->snap_prev2, e)))
         goto out;
     if (!m->snap_now[0] || !m->snap_prev[0]) {
@@ -442,8 +447,10 @@ int monitor_run(struct store *s, const struct post_rules *r, int year, struct mo
         struct mon_county *c = county_of(m, (int)stmt_int(q, 0));
         int y = atoi(stmt_text(q, 1));
         if (!c) continue;
-        if (y == year) c->train_now = (long)stmt_int(q, 2);
-        else if (y == year - 1) c->train_prev = (long)stmt_int(q, 2);
+        if (y == year)
+            c->train_now = (long)stmt_int(q, 2);
+        else if (y == year - 1)
+            c->train_prev = (long)stmt_int(q, 2);
     }
     stmt_finalize(q);
     q = NULL;
@@ -466,8 +473,7 @@ int monitor_run(struct store *s, const struct post_rules *r, int year, struct mo
     if (rc < 0) goto out;
     {
         int64_t ntrain = 0;
-        if ((rc = store_query_int(s, "SELECT count(*) FROM mon_training", 0, &ntrain, e)))
-            goto out;
+        if ((rc = store_query_int(s, "SELECT count(*) FROM mon_training", 0, &ntrain, e))) goto out;
         for (size_t i = 0; i < m->nc; i++) {
             if (!ntrain) m->c[i].train_now = m->c[i].train_prev = -1; /* no file: unknown */
             monitor_judge(r, &m->c[i]);
@@ -569,24 +575,43 @@ static const char *yn(int v)
 
 static void rate_text(long start, double v, char *buf, size_t n)
 {
-    if (start <= 0) snprintf(buf, n, "-");
-    else snprintf(buf, n, "%.4f", v);
+    if (start <= 0)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.4f", v);
 }
 
 int monitor_write(const struct monitor_result *m, const struct post_rules *r, const char *dir,
                   struct error *e)
 {
-    static const char *const ccols[] = {
-        "县 county", "县名 name", "摘帽年 exit", "剩余贫困人口 Y-2", "Y-1", "Y",
-        "减贫率 rate Y-1", "减贫率 rate Y", "放缓 slowing", "计划 planned", "完成 achieved",
-        "未完成 missed", "比较户 compared", "收入下降户 fell", "收入下降 falling",
-        "培训 Y-1", "培训 Y", "在岗队员 team 1 Jan", "调离 moved", "懈怠 slackening",
-        "信号数 signs", "约谈 interview"};
+    static const char *const ccols[] = {"县 county",
+                                        "县名 name",
+                                        "摘帽年 exit",
+                                        "剩余贫困人口 Y-2",
+                                        "Y-1",
+                                        "Y",
+                                        "减贫率 rate Y-1",
+                                        "减贫率 rate Y",
+                                        "放缓 slowing",
+                                        "计划 planned",
+                                        "完成 achieved",
+                                        "未完成 missed",
+                                        "比较户 compared",
+                                        "收入下降户 fell",
+                                        "占比 share",
+                                        "收入下降 falling",
+                                        "培训 Y-1",
+                                        "培训 Y",
+                                        "在岗队员 team 1 Jan",
+                                        "调离 moved",
+                                        "懈怠 slackening",
+                                        "信号数 signs",
+                                        "约谈 interview"};
     static const char *const icols[] = {"县 county", "县名 name", "信号数 signs", "依据 evidence"};
     static const char *const fcols[] = {"县 county", "户 household", "脱贫年 exit",
                                         "上年收入 before", "本年收入 after"};
     static const char *const trcols[] = {"县 county", "户 household", "脱贫年 exit",
-                                        "停止的帮扶 support stopped"};
+                                         "停止的帮扶 support stopped"};
     static const char *const vcols[] = {"村 village", "村名 name", "贫困人口 poor persons"};
     struct mon_doc *d = NULL;
     struct mon_table *ti, *tc, *tf, *tt, *tv;
@@ -597,41 +622,47 @@ int monitor_write(const struct monitor_result *m, const struct post_rules *r, co
     snprintf(base, sizeof base, "monitor-%d", m->year);
     if ((rc = mon_doc_new(title, &d))) return error_set(e, rc, "out of memory");
     for (size_t i = 0; i < m->nc; i++) ninterview += m->c[i].interview;
-    mon_doc_para(d, "Snapshots compared: %s, %s%s%s. %zu exited counties; %ld warrant an "
-                    "interview (约谈).",
+    mon_doc_para(d,
+                 "Snapshots compared: %s, %s%s%s. %zu exited counties; %ld warrant an "
+                 "interview (约谈).",
                  m->snap_now, m->snap_prev, m->snap_prev2[0] ? ", " : "", m->snap_prev2, m->nc,
                  ninterview);
-    mon_doc_para(d, "Seed 000: 第一,减贫速度明显放缓 (rate below %.2f x last year's, at least "
-                    "%ld poor left); 第二,当年没有完成减贫任务 (achieved below %.2f x planned); "
-                    "脱贫人口收入不增反降 (share of exited households whose income fell at or "
-                    "above %.2f); 第三,培训力度大大低于去年 (below %.2f x last year's, or none); "
-                    "第四,换频道 (at least %.2f of the work-team members moved away). 约谈: %d "
-                    "signs, or slackening.",
+    mon_doc_para(d,
+                 "Seed 000: 第一,减贫速度明显放缓 (rate below %.2f x last year's, at least "
+                 "%ld poor left); 第二,当年没有完成减贫任务 (achieved below %.2f x planned); "
+                 "脱贫人口收入不增反降 (share of exited households whose income fell at or "
+                 "above %.2f); 第三,培训力度大大低于去年 (below %.2f x last year's, or none); "
+                 "第四,换频道 (at least %.2f of the work-team members moved away). 约谈: %d "
+                 "signs, or slackening.",
                  r->slowing_ratio, r->slowing_min_remaining, r->target_min_share,
                  r->income_max_share, r->training_drop_ratio, r->reassigned_share,
                  r->interview_min_signs);
-    ti = mon_doc_table(d, "约谈 interview", "约谈的县 Counties that warrant an interview", icols, 4);
-    tc = mon_doc_table(d, "信号 signs", "每个摘帽县 Every exited county", ccols, 22);
-    tf = mon_doc_table(d, "收入下降 incomes", "收入不增反降的脱贫户 Exited households whose income fell",
-                       fcols, 5);
+    ti =
+        mon_doc_table(d, "约谈 interview", "约谈的县 Counties that warrant an interview", icols, 4);
+    tc = mon_doc_table(d, "信号 signs", "每个摘帽县 Every exited county", ccols, 23);
+    tf = mon_doc_table(d, "收入下降 incomes",
+                       "收入不增反降的脱贫户 Exited households whose income fell", fcols, 5);
     tt = mon_doc_table(d, "过渡期 transition",
-                       "过渡期内停止帮扶 Support stopped within the transition (seed 003)", trcols, 4);
-    tv = mon_doc_table(d, "驻村工作队 teams",
-                       "贫困人口100人以上的非贫困村未派驻村工作队 Villages without a work team (seed 001)",
-                       vcols, 3);
+                       "过渡期内停止帮扶 Support stopped within the transition (seed 003)", trcols,
+                       4);
+    tv = mon_doc_table(
+        d, "驻村工作队 teams",
+        "贫困人口100人以上的非贫困村未派驻村工作队 Villages without a work team (seed 001)", vcols,
+        3);
     for (size_t i = 0; i < m->nc; i++) {
         const struct mon_county *c = &m->c[i];
         char a[16], b[16];
         rate_text(c->r2, c->rate_prev, a, sizeof a);
         rate_text(c->r1, c->rate_now, b, sizeof b);
-        mon_table_rowf(tc,
-                       "%d\t%s\t%d\t%ld\t%ld\t%ld\t%s\t%s\t%s\t%ld\t%ld\t%s\t%ld\t%ld\t%s\t%ld\t%ld"
-                       "\t%ld\t%ld\t%s\t%d\t%s",
-                       c->county, c->name, c->exit_year, c->r2, c->r1, c->r0, a, b,
-                       yn(c->slowing), c->planned, c->achieved, yn(c->target_missed),
-                       c->inc_compared, c->inc_fell, yn(c->income_falling), c->train_prev,
-                       c->train_now, c->team_base, c->team_moved, yn(c->slackening), c->signs,
-                       yn(c->interview));
+        mon_table_rowf(
+            tc,
+            "%d\t%s\t%d\t%ld\t%ld\t%ld\t%s\t%s\t%s\t%ld\t%ld\t%s\t%ld\t%ld\t%.4f\t%s\t%ld"
+            "\t%ld\t%ld\t%ld\t%s\t%d\t%s",
+            c->county, c->name, c->exit_year, c->r2, c->r1, c->r0, a, b, yn(c->slowing), c->planned,
+            c->achieved, yn(c->target_missed), c->inc_compared, c->inc_fell,
+            c->inc_compared ? (double)c->inc_fell / (double)c->inc_compared : 0.0,
+            yn(c->income_falling), c->train_prev, c->train_now, c->team_base, c->team_moved,
+            yn(c->slackening), c->signs, yn(c->interview));
         if (c->interview)
             mon_table_rowf(ti, "%d\t%s\t%d\t%s%s%s%s%s", c->county, c->name, c->signs,
                            c->slowing ? "减贫放缓 slowing; " : "",
@@ -647,8 +678,7 @@ int monitor_write(const struct monitor_result *m, const struct post_rules *r, co
         mon_table_rowf(tt, "%d\t%s\t%d\t%s", m->trans[i].county, m->trans[i].household_id,
                        m->trans[i].exit_year, m->trans[i].why);
     for (size_t i = 0; i < m->nv; i++)
-        mon_table_rowf(tv, "%lld\t%s\t%ld", (long long)m->v[i].village, m->v[i].name,
-                       m->v[i].poor);
+        mon_table_rowf(tv, "%lld\t%s\t%ld", (long long)m->v[i].village, m->v[i].name, m->v[i].poor);
     rc = mon_doc_write(d, dir, base, e);
     mon_doc_free(d);
     return rc;

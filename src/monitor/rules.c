@@ -41,8 +41,7 @@ static int get_num(json_t *obj, const char *section, const char *key, double lo,
     if (!v) return bad(e, file, path, "missing");
     if (!json_is_number(v) || (integer && !json_is_integer(v)) || json_number_value(v) < lo ||
         json_number_value(v) > hi) {
-        snprintf(why, sizeof why, "must be %s %g..%g", integer ? "an integer" : "a number", lo,
-                 hi);
+        snprintf(why, sizeof why, "must be %s %g..%g", integer ? "an integer" : "a number", lo, hi);
         return bad(e, file, path, why);
     }
     *out = json_number_value(v);
@@ -50,8 +49,8 @@ static int get_num(json_t *obj, const char *section, const char *key, double lo,
 }
 
 /* "HH:MM" into minutes after midnight. */
-static int get_clock(json_t *obj, const char *section, const char *key, int *out,
-                     const char *file, struct error *e)
+static int get_clock(json_t *obj, const char *section, const char *key, int *out, const char *file,
+                     struct error *e)
 {
     json_t *v = json_object_get(obj, key);
     const char *s;
@@ -174,8 +173,8 @@ int monitor_rules_load(const char *path, struct monitor_rules *out, struct error
     if ((rc = known_keys(root, "", "attendance|post_exit|bulletin", path, e))) goto out;
     if ((rc = load_attendance(json_object_get(root, "attendance"), &out->att, path, e))) goto out;
     if ((rc = load_post(json_object_get(root, "post_exit"), &out->post, path, e))) goto out;
-    if ((rc = load_bulletin(json_object_get(root, "bulletin"), "bulletin", &out->bulletin, path,
-                            e)))
+    if ((rc =
+             load_bulletin(json_object_get(root, "bulletin"), "bulletin", &out->bulletin, path, e)))
         goto out;
     rc = 0;
 out:

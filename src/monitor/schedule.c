@@ -29,8 +29,8 @@ static int jdate(json_t *o, const char *key, int *out)
     return 0;
 }
 
-static int parse_milestones(const char *text, const char *name, struct milestone **out,
-                            size_t *n, struct error *e)
+static int parse_milestones(const char *text, const char *name, struct milestone **out, size_t *n,
+                            struct error *e)
 {
     json_error_t je;
     json_t *root = json_loads(text, 0, &je), *items;
@@ -77,8 +77,8 @@ static int parse_milestones(const char *text, const char *name, struct milestone
         snprintf(m->evidence, sizeof m->evidence, "%s", ev ? ev : "");
         for (size_t k = 0; k < i; k++)
             if (!strcmp((*out)[k].id, m->id)) {
-                rc = error_set(e, ERR_INVALID, "%s: milestones.items[%zu].id: '%s' twice", name,
-                               i, m->id);
+                rc = error_set(e, ERR_INVALID, "%s: milestones.items[%zu].id: '%s' twice", name, i,
+                               m->id);
                 goto out;
             }
         (*n)++;
@@ -95,9 +95,8 @@ out:
 
 static int read_done(const char *path, struct milestone *v, size_t n, struct error *e)
 {
-    static const struct csv_column cols[] = {{"milestone", "节点|里程碑", 1},
-                                             {"done", "完成日期|完成", 1},
-                                             {"note", "备注", 0}};
+    static const struct csv_column cols[] = {
+        {"milestone", "节点|里程碑", 1}, {"done", "完成日期|完成", 1}, {"note", "备注", 0}};
     struct csv *c = NULL;
     int idx[3], rc;
     if ((rc = csv_open(path, &c, e))) return rc;
@@ -160,9 +159,9 @@ static int from_log(struct store *s, const char *round, struct milestone *v, siz
     return rc < 0 ? rc : 0;
 }
 
-int round_status(struct store *s, const char *round, const char *plan_path,
-                 const char *done_file, const struct calendar *cal, int asof,
-                 struct milestone **out, size_t *n, struct error *e)
+int round_status(struct store *s, const char *round, const char *plan_path, const char *done_file,
+                 const struct calendar *cal, int asof, struct milestone **out, size_t *n,
+                 struct error *e)
 {
     struct strbuf text = STRBUF_INIT;
     struct milestone *v = NULL;
@@ -233,11 +232,16 @@ out:
 const char *milestone_state_name(enum ms_state st)
 {
     switch (st) {
-    case MS_DONE: return "按时完成 done on time";
-    case MS_LATE: return "逾期完成 done late";
-    case MS_NOT_STARTED: return "未开始 not started";
-    case MS_OPEN: return "进行中 open";
-    case MS_OVERDUE: return "已逾期 overdue";
+    case MS_DONE:
+        return "按时完成 done on time";
+    case MS_LATE:
+        return "逾期完成 done late";
+    case MS_NOT_STARTED:
+        return "未开始 not started";
+    case MS_OPEN:
+        return "进行中 open";
+    case MS_OVERDUE:
+        return "已逾期 overdue";
     }
     return "?";
 }

@@ -45,10 +45,18 @@ static int copy(struct store *s, const char *date, const char *table, const char
         w.v[1] = rv_text(date, strlen(date));
         for (int i = 0; i < n && i + 2 < AUDIT_WRITER_MAXCOLS; i++) {
             switch (stmt_type(q, i)) {
-            case STORE_NULL: w.v[i + 2] = rv_null(); break;
-            case STORE_INT: w.v[i + 2] = rv_int(stmt_int(q, i)); break;
-            case STORE_DOUBLE: w.v[i + 2] = rv_double(stmt_double(q, i)); break;
-            default: w.v[i + 2] = rv_text(stmt_text(q, i), stmt_len(q, i)); break;
+            case STORE_NULL:
+                w.v[i + 2] = rv_null();
+                break;
+            case STORE_INT:
+                w.v[i + 2] = rv_int(stmt_int(q, i));
+                break;
+            case STORE_DOUBLE:
+                w.v[i + 2] = rv_double(stmt_double(q, i));
+                break;
+            default:
+                w.v[i + 2] = rv_text(stmt_text(q, i), stmt_len(q, i));
+                break;
             }
         }
         if ((rc = audit_writer_row(&w, e))) goto out;

@@ -15,9 +15,9 @@
  * (one exactly at 12:00 and 17:59, both outside the windows); an away day has check-ins at
  * home or just outside the village radius (1.3–1.8 radii: near is not in). Consecutive
  * check-ins never imply a speed above 100 km/h except the one planned jump of a "jumper"
- * (300 km in the hour after its morning check-in). Classes: normal (20–26 days), bound20 (exactly 20), bound19 (exactly
- * 19), under (8–18), visitor (0–6 days, 8–15 day visits), ghost (never in the village),
- * jumper (20–24 days and one jump), part (joined on the 15th: not assessed).
+ * (300 km in the hour after its morning check-in). Classes: normal (20–26 days), bound20 (exactly
+ * 20), bound19 (exactly 19), under (8–18), visitor (0–6 days, 8–15 day visits), ghost (never in the
+ * village), jumper (20–24 days and one jump), part (joined on the 15th: not assessed).
  */
 #include "synth.h"
 
@@ -35,8 +35,8 @@ struct sv {
 };
 
 enum cls { C_NORMAL, C_BOUND20, C_BOUND19, C_UNDER, C_VISITOR, C_GHOST, C_JUMPER, C_PART, C_N };
-static const char *const cls_name[C_N] = {"normal", "bound20", "bound19", "under",
-                                          "visitor", "ghost", "jumper", "part"};
+static const char *const cls_name[C_N] = {"normal",  "bound20", "bound19", "under",
+                                          "visitor", "ghost",   "jumper",  "part"};
 
 static int mdays(int y, int m)
 {
@@ -60,8 +60,7 @@ static void ck(struct strbuf *sb, const char *member, int y, int mo, int d, int 
             src);
 }
 
-static int write_file(const char *dir, const char *name, const struct strbuf *sb,
-                      struct error *e)
+static int write_file(const char *dir, const char *name, const struct strbuf *sb, struct error *e)
 {
     char path[1200];
     FILE *f;
@@ -78,8 +77,7 @@ static int write_file(const char *dir, const char *name, const struct strbuf *sb
 
 static int read_villages(const char *dir, struct sv **out, size_t *n, struct error *e)
 {
-    static const struct csv_column cols[] = {
-        {"code", "村代码", 1}, {"name", "村名", 1}};
+    static const struct csv_column cols[] = {{"code", "村代码", 1}, {"name", "村名", 1}};
     char path[1200];
     struct csv *c = NULL;
     int idx[2], rc, last = 0, per = 0;
@@ -113,7 +111,7 @@ static int read_villages(const char *dir, struct sv **out, size_t *n, struct err
         }
         (*out)[*n].code = code;
         (*out)[*n].county = (int)county;
-        snprintf((*out)[*n].name, sizeof (*out)[*n].name, "%s", csv_field(c, (size_t)idx[1]));
+        snprintf((*out)[*n].name, sizeof(*out)[*n].name, "%s", csv_field(c, (size_t)idx[1]));
         utf8_trim((*out)[*n].name);
         (*n)++;
     }
@@ -157,8 +155,8 @@ int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e
         vlat = 29.5 + 4 * rng_u(&r);
         vlon = 115.0 + 4 * rng_u(&r);
         radius = 800 + 100 * rng_int(&r, 0, 7);
-        sb_addf(&vf, "%lld,%s,%d,%.6f,%.6f,%.0f\n", (long long)vs[i].code, vs[i].name,
-                vs[i].county, vlat, vlon, radius);
+        sb_addf(&vf, "%lld,%s,%d,%.6f,%.6f,%.0f\n", (long long)vs[i].code, vs[i].name, vs[i].county,
+                vlat, vlon, radius);
         nmem = rng_int(&r, 2, 3);
         for (int k = 0; k < nmem; k++) {
             unsigned char plan[32];
@@ -169,7 +167,8 @@ int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e
             seq++;
             snprintf(member, sizeof member, "W%05ld", seq);
             /* the first members of a run cover every class; then a mix */
-            if (seq <= C_N) cl = (enum cls)(seq - 1);
+            if (seq <= C_N)
+                cl = (enum cls)(seq - 1);
             else {
                 double u = rng_u(&r);
                 cl = u < 0.55   ? C_NORMAL
@@ -183,17 +182,32 @@ int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e
             offset(vlat, vlon, 30000 + 30000 * rng_u(&r), hang, &hlat, &hlon);
             sb_addf(&rf, "%s,%s%s,%lld,%s,%04d-%02d-%s,,\n", member, sur[rng_int(&r, 0, 9)],
                     giv[rng_int(&r, 0, 9)], (long long)vs[i].code, k ? "队员" : "第一书记",
-                    cl == C_PART ? y : y - 1, cl == C_PART ? mo : 1,
-                    cl == C_PART ? "15" : "01");
+                    cl == C_PART ? y : y - 1, cl == C_PART ? mo : 1, cl == C_PART ? "15" : "01");
             switch (cl) {
-            case C_NORMAL: target_in = rng_int(&r, 20, 26), target_visit = rng_int(&r, 0, 2); break;
-            case C_BOUND20: target_in = 20, target_visit = 0; break;
-            case C_BOUND19: target_in = 19, target_visit = 1; break;
-            case C_UNDER: target_in = rng_int(&r, 8, 18), target_visit = rng_int(&r, 1, 3); break;
-            case C_VISITOR: target_in = rng_int(&r, 0, 6), target_visit = rng_int(&r, 8, 15); break;
-            case C_GHOST: target_in = 0, target_visit = 0; break;
-            case C_JUMPER: target_in = rng_int(&r, 20, 24), target_visit = 0; break;
-            default: target_in = rng_int(&r, 10, 14), target_visit = 0; break;
+            case C_NORMAL:
+                target_in = rng_int(&r, 20, 26), target_visit = rng_int(&r, 0, 2);
+                break;
+            case C_BOUND20:
+                target_in = 20, target_visit = 0;
+                break;
+            case C_BOUND19:
+                target_in = 19, target_visit = 1;
+                break;
+            case C_UNDER:
+                target_in = rng_int(&r, 8, 18), target_visit = rng_int(&r, 1, 3);
+                break;
+            case C_VISITOR:
+                target_in = rng_int(&r, 0, 6), target_visit = rng_int(&r, 8, 15);
+                break;
+            case C_GHOST:
+                target_in = 0, target_visit = 0;
+                break;
+            case C_JUMPER:
+                target_in = rng_int(&r, 20, 24), target_visit = 0;
+                break;
+            default:
+                target_in = rng_int(&r, 10, 14), target_visit = 0;
+                break;
             }
             /* plan: the first target_in of a shuffled order of days in, then day visits */
             {
@@ -205,8 +219,10 @@ int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e
                 }
                 memset(plan, D_AWAY, sizeof plan);
                 for (int d = 0; d < nd; d++) {
-                    if (d < target_in) plan[order[d]] = D_IN;
-                    else if (d < target_in + target_visit) plan[order[d]] = D_VISIT;
+                    if (d < target_in)
+                        plan[order[d]] = D_IN;
+                    else if (d < target_in + target_visit)
+                        plan[order[d]] = D_VISIT;
                 }
                 if (cl == C_JUMPER) jump_day = order[0];
             }
@@ -256,8 +272,8 @@ int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e
                 }
             }
             sb_addf(&tf, "%s,%d,%lld,%s,%d,%d,%d,%d,%d,%d,%d\n", member, vs[i].county,
-                    (long long)vs[i].code, cls_name[cl], days, visits, days < 20,
-                    cl == C_VISITOR, cl == C_GHOST, cl == C_JUMPER, cl != C_PART);
+                    (long long)vs[i].code, cls_name[cl], days, visits, days < 20, cl == C_VISITOR,
+                    cl == C_GHOST, cl == C_JUMPER, cl != C_PART);
         }
     }
     if ((rc = write_file(adir, "villages.csv", &vf, e))) goto out;

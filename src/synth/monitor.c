@@ -35,14 +35,14 @@
 
 enum { FEW = 4 };
 
-#define SLOW(k) ((k) >= 0 && (k) % 3 == 0)
+#define SLOW(k)   ((k) >= 0 && (k) % 3 == 0)
 #define TARGET(k) SLOW(k)
-#define SLACK(k) ((k) >= 0 && (k) % 3 == 1)
+#define SLACK(k)  ((k) >= 0 && (k) % 3 == 1)
 #define INCOME(k) ((k) >= 0 && (k) % 3 == 2)
 
 /* A CSV file held as rows of fields in an arena. */
 struct tab {
-    char **f;    /* mem_realloc'd: rows * nf, strings in the arena */
+    char **f; /* mem_realloc'd: rows * nf, strings in the arena */
     size_t nf, n, cap;
     struct arena *a;
 };
@@ -112,7 +112,8 @@ static int save(const char *dir, const char *name, const struct strbuf *sb, stru
 
 static int mkdir_p(const char *d, struct error *e)
 {
-    if (mkdir(d, 0777) && errno != EEXIST) return error_set(e, ERR_IO, "%s: %s", d, strerror(errno));
+    if (mkdir(d, 0777) && errno != EEXIST)
+        return error_set(e, ERR_IO, "%s: %s", d, strerror(errno));
     return 0;
 }
 
@@ -135,27 +136,28 @@ int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e)
     struct arena a;
     struct tab co, tw, vi, hh, me;
     struct strbuf sb = STRBUF_INIT, tr = STRBUF_INIT, th = STRBUF_INIT, tv = STRBUF_INIT;
-    struct strbuf ti = STRBUF_INIT, pl = STRBUF_INIT, tn = STRBUF_INIT, rl = STRBUF_INIT, vl = STRBUF_INIT;
+    struct strbuf ti = STRBUF_INIT, pl = STRBUF_INIT, tn = STRBUF_INIT, rl = STRBUF_INIT,
+                  vl = STRBUF_INIT;
     char path[1200], mdir[1100], sdir[1100];
     int rc, ncounty = 0;
-    const char *hunan = NULL; /* the village planted for Hunan 四 */
-    int *exited_k = NULL; /* per county row: its index among exited counties, or -1 */
-    unsigned char *keep_v = NULL;    /* per village row */
-    unsigned char *keep_h = NULL;    /* per household row */
-    int *persons = NULL;             /* per household row */
-    char **final_exit = NULL;        /* per household row: the exit year after planting */
-    double *inc_prev = NULL;         /* per household row: income in Y-1 (NaN-free: -1 none) */
-    struct u64map hidx;              /* household id hash -> row + 1 */
+    const char *hunan = NULL;     /* the village planted for Hunan 四 */
+    int *exited_k = NULL;         /* per county row: its index among exited counties, or -1 */
+    unsigned char *keep_v = NULL; /* per village row */
+    unsigned char *keep_h = NULL; /* per household row */
+    int *persons = NULL;          /* per household row */
+    char **final_exit = NULL;     /* per household row: the exit year after planting */
+    double *inc_prev = NULL;      /* per household row: income in Y-1 (NaN-free: -1 none) */
+    struct u64map hidx;           /* household id hash -> row + 1 */
     int cC, cCexit, vCode, vPoor, hId, hVil, hReg, hIy, hEy, hRet, hRy, hMon, hInc;
     int mHh, mBirth, mSchool, mMed, tCode;
     memset(&co, 0, sizeof co), memset(&tw, 0, sizeof tw), memset(&vi, 0, sizeof vi);
     memset(&hh, 0, sizeof hh), memset(&me, 0, sizeof me);
     arena_init(&a, 0);
     u64map_init(&hidx);
-#define READ(t, name)                                                                           \
-    do {                                                                                        \
-        snprintf(path, sizeof path, "%s/%s", dir, name);                                        \
-        if ((rc = tab_read(path, &a, &t, e))) goto out;                                         \
+#define READ(t, name)                                                                              \
+    do {                                                                                           \
+        snprintf(path, sizeof path, "%s/%s", dir, name);                                           \
+        if ((rc = tab_read(path, &a, &t, e))) goto out;                                            \
     } while (0)
     READ(co, "counties.csv");
     READ(tw, "townships.csv");
@@ -171,9 +173,9 @@ int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e)
     mHh = col(&me, "household_id"), mBirth = col(&me, "birth_date");
     mSchool = col(&me, "in_school"), mMed = col(&me, "medical_insurance");
     tCode = col(&tw, "code");
-    if (cC < 0 || cCexit < 0 || vCode < 0 || vPoor < 0 || hId < 0 || hVil < 0 ||
-        hReg < 0 || hIy < 0 || hEy < 0 || hRet < 0 || hRy < 0 || hMon < 0 || hInc < 0 ||
-        mHh < 0 || mBirth < 0 || mSchool < 0 || mMed < 0 || tCode < 0) {
+    if (cC < 0 || cCexit < 0 || vCode < 0 || vPoor < 0 || hId < 0 || hVil < 0 || hReg < 0 ||
+        hIy < 0 || hEy < 0 || hRet < 0 || hRy < 0 || hMon < 0 || hInc < 0 || mHh < 0 ||
+        mBirth < 0 || mSchool < 0 || mMed < 0 || tCode < 0) {
         rc = error_set(e, ERR_PARSE, "%s: not a synthetic registry (a column is missing)", dir);
         goto out;
     }
@@ -277,13 +279,15 @@ int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e)
             if (!h) continue;
             f = row(&hh, *h);
             county = (int)(atoll(f[hVil]) / 1000000);
-            if (!INCOME(exited_k[COUNTY_ROW(county)]) || !*final_exit[*h] ||
-                strcmp(f[hRet], "0") || strcmp(f[hReg], "1"))
+            if (!INCOME(exited_k[COUNTY_ROW(county)]) || !*final_exit[*h] || strcmp(f[hRet], "0") ||
+                strcmp(f[hReg], "1"))
                 continue;
             ey = atoi(final_exit[*h]);
             by = atoi(m[mBirth]);
-            if (!t_in && ey == year - 3 && !strcmp(m[mMed], "1")) t_in = m[mHh], m_in = r;
-            else if (!t_out && ey == year - 4 && !strcmp(m[mMed], "1")) t_out = m[mHh], m_out = r;
+            if (!t_in && ey == year - 3 && !strcmp(m[mMed], "1"))
+                t_in = m[mHh], m_in = r;
+            else if (!t_out && ey == year - 4 && !strcmp(m[mMed], "1"))
+                t_out = m[mHh], m_out = r;
             else if (!t_school && ey == year - 1 && by >= year - 14 && by <= year - 7 &&
                      !strcmp(m[mSchool], "1"))
                 t_school = m[mHh], m_school = r;
@@ -305,7 +309,8 @@ int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e)
                 struct u64map tk;
                 u64map_init(&tk);
                 for (size_t r = 1; r < vi.n; r++)
-                    if (keep_v[r] && u64map_put(&tk, (uint64_t)(atoll(row(&vi, r)[vCode]) / 1000), 1, NULL) < 0) {
+                    if (keep_v[r] && u64map_put(&tk, (uint64_t)(atoll(row(&vi, r)[vCode]) / 1000),
+                                                1, NULL) < 0) {
                         u64map_release(&tk);
                         rc = error_set(e, ERR_NOMEM, "out of memory");
                         goto out;
@@ -383,8 +388,8 @@ int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e)
             for (int y = year - 1; y <= year; y++) {
                 int n = y == year && SLACK(k) ? 0 : y == year - 1 && SLACK(k) ? 6 : sessions;
                 for (int i = 0; i < n; i++)
-                    sb_addf(&tn, "%d,%d-%02d-15,脱贫攻坚业务培训第%d期,%d\n", county, y,
-                            1 + i % 12, i + 1, 30 + i);
+                    sb_addf(&tn, "%d,%d-%02d-15,脱贫攻坚业务培训第%d期,%d\n", county, y, 1 + i % 12,
+                            i + 1, 30 + i);
             }
             /* work teams: the first village (two for slackening), two members each */
             for (size_t v = 1; v < vi.n && nv < (SLACK(k) ? 2 : 1); v++) {

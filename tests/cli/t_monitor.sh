@@ -80,5 +80,21 @@ tail -n +2 $M/truth-villages.csv | while IFS=, read v n; do
   expect_grep "^  no work team: village $v .*, $n poor persons" mon.txt
 done
 [ "$(wc -l < $M/truth-villages.csv)" -ge 2 ] || fail "no village planted for Hunan 四"
+# the inclusive bounds through the binary, by moving a rule to the planted figures: the
+# Hunan village at exactly work_team_min_poor is listed (达到100人以上: inclusive), one above
+# is not; with transition_years one less, the household exited 3 years before drops out
+v=$(tail -n +2 $M/truth-villages.csv | head -1 | cut -d, -f1); n=$(tail -n +2 $M/truth-villages.csv | head -1 | cut -d, -f2)
+sed "s/\"work_team_min_poor\": 100/\"work_team_min_poor\": $n/" "$ROOT/rules/monitor.json" > at.json
+grep -q "\"work_team_min_poor\": $n" at.json || fail "rules edit failed"
+expect_status 0 $P monitor --db r.db --out rep2 --rules at.json
+expect_grep "^  no work team: village $v .*, $n poor persons" out.txt
+sed "s/\"work_team_min_poor\": 100/\"work_team_min_poor\": $((n + 1))/" "$ROOT/rules/monitor.json" > above.json
+expect_status 0 $P monitor --db r.db --out rep2 --rules above.json
+expect_no_grep "no work team: village $v " out.txt
+h3=$(awk -F, '$2 ~ /3 years/ {print $1}' $M/truth-households.csv)
+sed 's/"transition_years": 3/"transition_years": 2/' "$ROOT/rules/monitor.json" > t2.json
+expect_status 0 $P monitor --db r.db --out rep2 --rules t2.json
+expect_no_grep "transition $h3 " out.txt
+expect_grep "^  transition .*教育停 school" out.txt
 expect_status 0 $P audit verify --db r.db
 echo ok

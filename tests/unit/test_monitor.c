@@ -201,13 +201,72 @@ static void rules_file(void **state)
     free(dir);
 }
 
+/* Builds and writes a small document; 0 or the error code. */
+static int build_doc(const char *dir)
+{
+    static const char *const cols[] = {"a", "b"};
+    struct mon_doc *d = NULL;
+    struct mon_table *t;
+    struct error e;
+    int rc = mon_doc_new("标题 title", &d);
+    if (rc) return rc;
+    mon_doc_para(d, "%d members", 3);
+    t = mon_doc_table(d, "sheet", "表 table", cols, 2);
+    for (int i = 0; i < 40; i++) mon_table_rowf(t, "%d\t村%d", i, i);
+    rc = mon_doc_write(d, dir, "doc", &e);
+    mon_doc_free(d);
+    return rc;
+}
+
+/* Every allocation failing in turn: a clean ERR_NOMEM (ASan checks for leaks), then success;
+ * the bulletin's reader and ranking the same way. */
+static void allocation_failures(void **state)
+{
+    char *dir = tu_tmpdir(), sheet[1100];
+    struct bulletin_rules br = {0.3, 0.3};
+    long n;
+    int rc;
+    (void)state;
+    for (n = 1;; n++) {
+        mem_fail_after(n, 1);
+        rc = build_doc(dir);
+        mem_fail_after(0, 0);
+        if (rc == 0) break;
+        assert_int_equal(rc, ERR_NOMEM);
+        assert_true(n < 10000);
+    }
+    tu_write(dir, "s.csv",
+             "month,unit,kind,score\n2017-07,A,city,1\n2017-08,A,city,2\n"
+             "2017-08,B,city,1\n2017-08,C,department,5\n");
+    snprintf(sheet, sizeof sheet, "%s/s.csv", dir);
+    for (n = 1;; n++) {
+        struct bulletin_row *v = NULL;
+        size_t nv = 0;
+        struct error e;
+        mem_fail_after(n, 1);
+        rc = bulletin_rank(sheet, 201708, &br, &v, &nv, &e);
+        mem_fail_after(0, 0);
+        if (rc == 0) {
+            assert_int_equal(nv, 3);
+            assert_string_equal(v[0].unit, "A");
+            assert_int_equal(v[0].movement, 0);
+            assert_int_equal(v[1].last, 1);
+            mem_free(v);
+            break;
+        }
+        assert_int_equal(rc, ERR_NOMEM);
+        assert_true(n < 10000);
+    }
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(slowing_bounds),    cmocka_unit_test(target_bounds),
-        cmocka_unit_test(income_bounds),     cmocka_unit_test(slackening_bounds),
-        cmocka_unit_test(interview_rule),    cmocka_unit_test(distances),
-        cmocka_unit_test(rules_file),
+        cmocka_unit_test(slowing_bounds), cmocka_unit_test(target_bounds),
+        cmocka_unit_test(income_bounds),  cmocka_unit_test(slackening_bounds),
+        cmocka_unit_test(interview_rule), cmocka_unit_test(distances),
+        cmocka_unit_test(rules_file),     cmocka_unit_test(allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
