@@ -5,7 +5,8 @@
  * The milestones are the plan's `milestones.items` (id, name, by, optional from, the seed's
  * words, optional evidence). A milestone is done on the earliest of: the date of the first
  * change-log entry with its evidence action for this round (key = the round's name), or the
- * date a --done file gives. On the status date D (default today) it is then:
+ * date a --done file gives — if that is on or before the status date D (default today): the
+ * status is as of D, so a past date replays the round as it stood then. On D it is:
  *   done on time    done on or before `by` ("X日前": by the end of day X);
  *   done late       done after `by`, by N working days;
  *   not started     a window (`from`) not yet begun, starting in N working days;
@@ -203,6 +204,7 @@ int round_status(struct store *s, const char *round, const char *plan_path, cons
         int working = 1;
         if ((rc = calendar_is_working(cal, m->by, &working, NULL, e))) goto out;
         m->rest_day = !working;
+        if (m->done > asof) m->done = 0, m->done_from[0] = 0; /* not yet done on that date */
         if (m->done) {
             m->state = m->done <= m->by ? MS_DONE : MS_LATE;
             if (m->state == MS_LATE &&

@@ -453,3 +453,42 @@ out:
     arena_release(&a);
     return rc;
 }
+
+int synth_bulletin(const char *dir, uint64_t seed, int yyyymm, struct error *e)
+{
+    /* Shaanxi's 各市(区) and a few provincial departments (names only; the scores are drawn) */
+    static const char *const cities[] = {"西安市", "铜川市", "宝鸡市", "咸阳市",
+                                         "渭南市", "延安市", "汉中市", "榆林市",
+                                         "安康市", "商洛市", "杨凌示范区"};
+    static const char *const depts[] = {"省扶贫办", "省发展改革委", "省教育厅", "省财政厅",
+                                        "省住房城乡建设厅", "省卫生健康委", "省民政厅",
+                                        "省人力资源社会保障厅"};
+    struct strbuf sb = STRBUF_INIT;
+    int rc, m = yyyymm;
+    int months[3];
+    if (m % 100 < 1 || m % 100 > 12) return error_set(e, ERR_INVALID, "month %d is not YYYYMM", m);
+    for (int k = 2; k >= 0; k--) {
+        months[k] = m;
+        m = m % 100 == 1 ? (m / 100 - 1) * 100 + 12 : m - 1;
+    }
+    sb_adds(&sb, "month,unit,kind,score\n");
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < sizeof cities / sizeof *cities; i++) {
+            struct rng r;
+            rng_stream(&r, seed + 0x62756c6cULL, 'C' + (uint64_t)k * 256, i);
+            sb_addf(&sb, "%04d-%02d,%s,city,%.1f\n", months[k] / 100, months[k] % 100, cities[i],
+                    60 + 40 * rng_u(&r));
+        }
+        for (size_t i = 0; i < sizeof depts / sizeof *depts; i++) {
+            struct rng r;
+            rng_stream(&r, seed + 0x62756c6cULL, 'D' + (uint64_t)k * 256, i);
+            sb_addf(&sb, "%04d-%02d,%s,department,%.1f\n", months[k] / 100, months[k] % 100,
+                    depts[i], 60 + 40 * rng_u(&r));
+        }
+    }
+    if ((rc = mkdir_p(dir, e))) goto out;
+    rc = save(dir, "bulletin.csv", &sb, e);
+out:
+    sb_release(&sb);
+    return rc;
+}

@@ -60,4 +60,9 @@ int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e
  * roster and the truth of every planted post-exit sign; monitor.c, docs/monitoring.md). */
 int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e);
 
+/* Writes DIR/bulletin.csv: three months (ending with yyyymm) of drawn scores of Shaanxi's
+ * 11 市(区) and 8 provincial departments, the score sheet of `pinggu bulletin` (for the demo;
+ * the bulletin's own tests use hand-made sheets). */
+int synth_bulletin(const char *dir, uint64_t seed, int yyyymm, struct error *e);
+
 #endif

@@ -83,6 +83,9 @@ expect_status 0 $P round status --db r.db --round anhui --date 2019-11-20
 expect_grep "^training_lottery .*进行中 open, due in 2 working days" out.txt
 $P teams draw --db r.db --plan "$PLAN" --seed 2019 --sample anhui >/dev/null
 today=$(sqlite3 r.db "select substr(max(at),1,10) from audit_log where action='teams draw'")
+expect_status 0 $P round status --db r.db --round anhui --date "$today"
+expect_grep "^training_lottery .*逾期完成 done late $today \(log\)" out.txt
+# the status is as of its date: on 20 November 2019 the lottery (drawn today) was not done
 expect_status 0 $P round status --db r.db --round anhui --date 2019-11-20
-expect_grep "^training_lottery .* $today \(log\)" out.txt
+expect_grep "^training_lottery .*进行中 open, due in 2 working days" out.txt
 echo ok
