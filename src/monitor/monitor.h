@@ -8,13 +8,25 @@
  *               (all or nothing) into tables this stage owns (schema v10); per member and month
  *               the days in the village, members under 20 days, 走读 (day visits only), 挂虚名
  *               (on the roster, never present), impossible movement, the recall list per county.
+ *   snapshots   `import --snapshot DATE`: a read-only copy, per date, of what monitoring
+ *               compares year on year (snapshot.c);
+ *   post-exit   seed 000's four signs of 松劲懈怠 per exited county (reduction slowing, annual
+ *               target missed, incomes falling, slackening) and the 约谈 rule; seed 003's
+ *               transition; seed 001's rule that a non-poor village with 100 or more poor
+ *               persons has a work team (postexit.c), with the office files (plans, training);
+ *   schedules   a round's milestones from its plan and progress in working days (schedule.c,
+ *               the calendar of src/problem/, an earlier stage);
+ *   bulletin    seed 001 (Shaanxi): the monthly ranking of cities and departments, 好中差,
+ *               倒数第一 表态发言 (bulletin.c);
+ *   rules       rules/monitor.json, every number with its seed (rules.c);
  *   output      a document of titled tables written as one HTML page and one XLSX workbook,
  *               each under a temporary name and renamed at the end (out.c).
  *
  * Invariants: every input row is checked before anything is written (a bad file writes
  * nothing and names file:line:column); every write goes through the change log in one
  * transaction; the rules' numbers come from rules/monitor.json, never from code alone, and
- * a bound is inclusive where the seed says 不少于 (20 days is enough).
+ * a bound is inclusive where the seed says 不少于 or 以上 (20 days is enough; 100 persons
+ * need a team). Reading functions open nothing for writing.
  */
 #ifndef PINGGU_MONITOR_H
 #define PINGGU_MONITOR_H
