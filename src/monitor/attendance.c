@@ -667,6 +667,25 @@ int attendance_write(const struct att_month *am, const struct att_rules *r, cons
                  "(%d or more day-visit days), %ld with impossible movement (over %g km/h).",
                  am->n, am->part_month, nunder, r->min_days, nghost, nvisit, r->day_visit_days,
                  njump, r->max_kmh);
+    {
+        /* per county: the counts an office compares first (members are ordered by county) */
+        static const char *const cty_cols[] = {"县 county",       "在岗队员 assessed",
+                                               "不足天数 under",  "挂虚名 never present",
+                                               "走读 day visits", "轨迹异常 movement"};
+        struct mon_table *t_cty =
+            mon_doc_table(d, "按县 counties", "各县汇总 By county", cty_cols, 6);
+        for (size_t i = 0; i < am->n;) {
+            int county = am->m[i].county;
+            long k = 0, u = 0, g = 0, v = 0, j = 0;
+            for (; i < am->n && am->m[i].county == county; i++, k++) {
+                u += am->m[i].under;
+                g += am->m[i].ghost;
+                v += am->m[i].day_visitor;
+                j += am->m[i].jumps > 0;
+            }
+            mon_table_rowf(t_cty, "%d\t%ld\t%ld\t%ld\t%ld\t%ld", county, k, u, g, v, j);
+        }
+    }
     t_rec = mon_doc_table(d, "召回 recall", "召回名单(按县) Recall list by county", recall_cols, 7);
     t_all = mon_doc_table(d, "考勤 attendance", "每名队员 Every member", all_cols, 12);
     t_jump =

@@ -48,6 +48,13 @@ nrec=$(grep -c "^  W" out.txt)
 ntrue=$(awk -F, '$11==1 && $7==1' $A/truth.csv | wc -l)
 [ "$nrec" -eq "$ntrue" ] || fail "recall list has $nrec members, truth $ntrue"
 expect_grep "^$nrec members to recall" out.txt
+# one county's recall list: exactly its members under 20 days
+c1=$(awk -F, 'NR > 1 {print $2; exit}' $A/truth.csv)
+expect_status 0 $P attendance recall --db r.db --month 2019-11 --county $c1
+[ "$(grep -c '^county ' out.txt)" = 1 ] && grep -q "^county $c1 " out.txt || fail "recall --county lists other counties"
+[ "$(grep -c '^  W' out.txt)" = "$(awk -F, -v c=$c1 '$2 == c && $11 == 1 && $7 == 1' $A/truth.csv | wc -l)" ] \
+  || fail "recall --county $c1 differs from the truth"
+grep -q "各县汇总" rep/attendance-2019-11.html || fail "HTML has no per-county table"
 
 # a hand-made month: the time windows and the radius at their bounds
 cat > v.csv <<'V'
