@@ -71,5 +71,9 @@ int cmd_compare(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_problems(int argc, char **argv);
 int cmd_funds(int argc, char **argv);
+int cmd_attendance(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_round(int argc, char **argv);
+int cmd_bulletin(int argc, char **argv);
 
 #endif

@@ -36,6 +36,10 @@ static const struct command commands[] = {
     {"problems", cmd_problems, "problems from finding to close-out / 问题核实与整改"},
     {"calendar", cmd_calendar, "working days with holidays and 调休 / 工作日计算"},
     {"funds", cmd_funds, "the funds rule: payment and start in working days / 资金拨付时限"},
+    {"attendance", cmd_attendance, "village work-team attendance, recall list / 驻村考勤"},
+    {"monitor", cmd_monitor, "post-exit monitoring of exited counties / 脱贫摘帽县监测"},
+    {"round", cmd_round, "a round's milestones and progress / 考核进度"},
+    {"bulletin", cmd_bulletin, "monthly ranking bulletin / 月度排名通报"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -1232,7 +1232,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     known_keys(&c, root, "format|id|title|source|notes|year|scoring|scope|windows|income_line|"
                          "counties|villages|households|projects|paired|thresholds|"
                          "village_standard|teams|schedule|problems|forms|sources|"
-                         "accountability");
+                         "accountability|milestones|bulletin");
     {
         char fmt[32] = "";
         get_str(&c, root, "format", fmt, sizeof fmt, 1);

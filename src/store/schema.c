@@ -255,6 +255,54 @@ static const char v11[] =
     " actor TEXT NOT NULL, role TEXT NOT NULL, at TEXT NOT NULL, note TEXT NOT NULL,"
     " comments TEXT NOT NULL, status_before TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX questionnaire_reviews_q ON questionnaire_reviews (questionnaire);";
+/* v10 (issue 15): between rounds, src/monitor/ (monitor.h). Attendance: village locations,
+ * the village work-team roster (one row per member and posting; left_for says where a member
+ * was moved), GPS check-ins with local time as "YYYY-MM-DD HH:MM:SS". Each attendance import
+ * replaces the three tables (the old rows' entries retired). */
+static const char v10[] =
+    "CREATE TABLE mon_villages ("
+    " row_no INTEGER PRIMARY KEY, village INTEGER NOT NULL, name TEXT NOT NULL,"
+    " county INTEGER NOT NULL, latitude REAL NOT NULL, longitude REAL NOT NULL,"
+    " radius_m REAL NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX mon_villages_village ON mon_villages (village);"
+    "CREATE TABLE mon_roster ("
+    " row_no INTEGER PRIMARY KEY, member TEXT NOT NULL, name TEXT NOT NULL,"
+    " village INTEGER NOT NULL, role TEXT NOT NULL, from_day TEXT NOT NULL,"
+    " to_day TEXT NOT NULL, left_for TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE TABLE mon_checkins ("
+    " row_no INTEGER PRIMARY KEY, member TEXT NOT NULL, at TEXT NOT NULL,"
+    " latitude REAL NOT NULL, longitude REAL NOT NULL, source TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE INDEX mon_checkins_member ON mon_checkins (member, at);"
+    /* yearly registry snapshots (import --snapshot DATE): what post-exit monitoring compares
+     * year on year; written once per date, never updated (an existing date is refused) */
+    "CREATE TABLE mon_snap_counties ("
+    " row_no INTEGER PRIMARY KEY, snapshot TEXT NOT NULL, county INTEGER NOT NULL,"
+    " name TEXT NOT NULL, exit_year INTEGER, log_id INTEGER NOT NULL);"
+    "CREATE INDEX mon_snap_counties_snap ON mon_snap_counties (snapshot);"
+    "CREATE TABLE mon_snap_villages ("
+    " row_no INTEGER PRIMARY KEY, snapshot TEXT NOT NULL, village INTEGER NOT NULL,"
+    " name TEXT NOT NULL, poor INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX mon_snap_villages_snap ON mon_snap_villages (snapshot, village);"
+    "CREATE TABLE mon_snap_households ("
+    " row_no INTEGER PRIMARY KEY, snapshot TEXT NOT NULL, household_id TEXT NOT NULL,"
+    " village INTEGER NOT NULL, registered INTEGER NOT NULL, exit_year INTEGER,"
+    " returned INTEGER NOT NULL, income REAL, persons INTEGER NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE INDEX mon_snap_households_id ON mon_snap_households (snapshot, household_id);"
+    "CREATE TABLE mon_snap_members ("
+    " row_no INTEGER PRIMARY KEY, snapshot TEXT NOT NULL, household_id TEXT NOT NULL,"
+    " resident INTEGER NOT NULL, medical_insurance INTEGER NOT NULL,"
+    " in_school INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX mon_snap_members_res ON mon_snap_members (snapshot, resident);"
+    "CREATE INDEX mon_snap_members_hh ON mon_snap_members (snapshot, household_id);"
+    /* office files: annual poverty-reduction plans (persons to exit) and training sessions */
+    "CREATE TABLE mon_plans ("
+    " row_no INTEGER PRIMARY KEY, county INTEGER NOT NULL, year INTEGER NOT NULL,"
+    " planned INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE TABLE mon_training ("
+    " row_no INTEGER PRIMARY KEY, county INTEGER NOT NULL, day TEXT NOT NULL,"
+    " title TEXT NOT NULL, participants INTEGER NOT NULL, log_id INTEGER NOT NULL);";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
@@ -264,6 +312,7 @@ const struct migration store_migrations[] = {
     {5, "teams.round renamed draw_round; stores marked", v5},
     {6, "problem life cycle", v6},
     {7, "report sign-off, typical experiences, self-evaluation reports", v7},
+    {10, "between rounds: attendance, registry snapshots, office files (monitor.h)", v10},
     {11, "two-level review of questionnaires", v11},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -48,4 +48,21 @@ int synth_province(const struct synth_opts *o, struct error *e);
  * renamed when all are complete; the caller owns them. See docs/compare.md. */
 int synth_departments(const char *dir, uint64_t seed, int year, struct error *e);
 
+/* Reads the synthetic registry's villages.csv in dir and writes DIR/attendance/ (villages.csv,
+ * roster.csv, checkins.csv for month yyyymm, truth.csv): work-team members of known classes —
+ * in the village enough, exactly 20 and 19 days, under, 走读, 挂虚名, one impossible jump, a
+ * part month — with the counts monitor.h's rule must find (attendance.c, docs/monitoring.md). */
+int synth_attendance(const char *dir, uint64_t seed, int yyyymm, struct error *e);
+
+/* Reads the synthetic province in dir (its year is the monitoring year `year`) and writes
+ * DIR/snapshots/{year-2,year-1,year}/ (registry folders of a few villages per county, the
+ * earlier years before later exits and returns) and DIR/monitor/ (plans, training, work-team
+ * roster and the truth of every planted post-exit sign; monitor.c, docs/monitoring.md). */
+int synth_monitor(const char *dir, uint64_t seed, int year, struct error *e);
+
+/* Writes DIR/bulletin.csv: three months (ending with yyyymm) of drawn scores of Shaanxi's
+ * 11 市(区) and 8 provincial departments, the score sheet of `pinggu bulletin` (for the demo;
+ * the bulletin's own tests use hand-made sheets). */
+int synth_bulletin(const char *dir, uint64_t seed, int yyyymm, struct error *e);
+
 #endif

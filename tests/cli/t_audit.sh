@@ -202,6 +202,9 @@ cp good.db legacy.db
 sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DELETE FROM schema_version WHERE version >= 5; DROP TABLE problem_moves; DROP TABLE problem_links; DROP TABLE questionnaire_reviews;
   DROP TABLE report_signatures; DROP TABLE report_experiences; DROP TABLE self_evaluations;
+  DROP TABLE mon_villages; DROP TABLE mon_roster; DROP TABLE mon_checkins; DROP TABLE mon_snap_counties;
+  DROP TABLE mon_snap_villages; DROP TABLE mon_snap_households; DROP TABLE mon_snap_members;
+  DROP TABLE mon_plans; DROP TABLE mon_training;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1
