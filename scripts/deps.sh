@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|check|fuzz|bench]   (default: build)
 # Only packages that are missing are installed; a second run does nothing and says so.
 set -eu
-want="gcc make pkg-config libsqlite3-dev libjansson-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev"
+want="gcc make pkg-config libsqlite3-dev libjansson-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev libmicrohttpd-dev"
 case "${1:-build}" in
   build) ;;
   check) want="$want libcmocka-dev sqlite3 python3 unzip" ;;

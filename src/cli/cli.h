@@ -71,5 +71,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_problems(int argc, char **argv);
 int cmd_funds(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 
 #endif

@@ -36,6 +36,9 @@ static const struct command commands[] = {
     {"problems", cmd_problems, "problems from finding to close-out / 问题核实与整改"},
     {"calendar", cmd_calendar, "working days with holidays and 调休 / 工作日计算"},
     {"funds", cmd_funds, "the funds rule: payment and start in working days / 资金拨付时限"},
+    {"user", cmd_user, "accounts and roles for pinggu serve / 用户与权限"},
+    {"serve", cmd_serve, "the multi-user HTTP server and JSON API / 服务端"},
+    {"release", cmd_release, "release a round: an immutable snapshot / 发布评估结果"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

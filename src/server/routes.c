@@ -1,0 +1,385 @@
+/*
+ * routes.c — the JSON API's resources (docs/api.md), each a thin map from HTTP onto the
+ * library: sessions and the signed-in user (access.h), rounds, problems and their moves
+ * (problem.h), releases. The wrapper in http.c has already checked Origin, CSRF and the
+ * session; every route asks ctx_allow (access_check) before it reads or writes, and list
+ * routes ask again for every item, so a list never shows what its items would refuse.
+ */
+#include "server_int.h"
+#include "../problem/problem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ helpers */
+
+static int released(struct ctx *c, const char *round, int *n)
+{
+    struct error e;
+    if (access_round_released(c->s, round, n, &e)) return ctx_fail(c, &e);
+    return 0;
+}
+
+/* Items a locality sees are those sent to it (DESIGN §10): sent for verification or later,
+ * never dismissed, never before sending. */
+static int sent_state(enum problem_state st)
+{
+    return st != PS_DISMISSED && st >= PS_SENT;
+}
+
+static json_t *grants_json(const struct access_user *u)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < u->ngrants; i++)
+    {
+        json_t *g = json_pack("{s:s, s:s, s:s?}", "role", access_role_name(u->grants[i].role),
+                              "role_zh", access_role_label(u->grants[i].role), "round",
+                              u->grants[i].round[0] ? u->grants[i].round : NULL);
+        if (g && u->grants[i].scope) json_object_set_new(g, "scope", json_integer(u->grants[i].scope));
+        json_array_append_new(a, g);
+    }
+    return a;
+}
+
+/* ------------------------------------------------------------------ session */
+
+static int session_create(struct ctx *c)
+{
+    int bad = 0;
+    const char *user = ctx_body_str(c, "user", &bad), *pw = ctx_body_str(c, "password", &bad);
+    enum access_outcome out;
+    struct access_session sess;
+    struct error e;
+    if (bad || !user || !pw)
+        return ctx_error(c, 422, "invalid", "须提供用户名和密码", "user and password (strings) are required",
+                         !user ? "user" : "password");
+    if (strlen(user) > 63 || strlen(pw) > 256)
+        return ctx_error(c, 401, "bad_credentials", "用户名或密码错误", "wrong user or password", NULL);
+    if (access_login(c->s, user, pw, c->addr, &out, &sess, &e)) return ctx_fail(c, &e);
+    switch (out) {
+    case ACCESS_OK: break;
+    case ACCESS_BUSY:
+        c->retry_after = "1";
+        return ctx_error(c, 503, "busy", "系统繁忙，请稍后重试", "too many logins at once; retry", NULL);
+    case ACCESS_LOCKED:
+        access_security_log(c->s, "login_locked", c->addr, user, "", NULL);
+        return ctx_error(c, 423, "locked", "连续 5 次登录失败，账户或地址已锁定 15 分钟",
+                         "locked for 15 minutes after 5 failed logins (the office can unlock)",
+                         NULL);
+    case ACCESS_DISABLED:
+        access_security_log(c->s, "login_disabled", c->addr, user, "", NULL);
+        return ctx_error(c, 403, "disabled", "账户已停用", "the account is disabled", NULL);
+    default:
+        access_security_log(c->s, "login_failed", c->addr, user, "", NULL);
+        return ctx_error(c, 401, "bad_credentials", "用户名或密码错误", "wrong user or password", NULL);
+    }
+    /* a login always gets a new ID; a session presented with it ends (no fixation) */
+    if (c->session_hash[0]) access_session_end(c->s, c->session_hash, 0, NULL);
+    snprintf(c->set_cookie, sizeof c->set_cookie,
+             "pinggu_session=%s; Path=/; HttpOnly; SameSite=Lax%s", sess.id,
+             c->cfg->public_url && !strncmp(c->cfg->public_url, "https://", 8) ? "; Secure"
+             : c->cfg->tls_cert                                                  ? "; Secure"
+                                                                                 : "");
+    {
+        struct access_user u;
+        int disabled = 0;
+        if (access_user_load(c->s, user, &u, &disabled, &e)) return ctx_fail(c, &e);
+        c->out = json_pack("{s:s, s:s, s:b, s:o}", "user", user, "csrf_token", sess.csrf,
+                           "must_change", u.must_change, "grants", grants_json(&u));
+        access_user_release(&u);
+    }
+    memset(&sess, 0, sizeof sess);
+    return 0;
+}
+
+static int session_delete(struct ctx *c)
+{
+    struct error e;
+    const char *all = ctx_query(c, "all");
+    int everywhere = all && !strcmp(all, "1");
+    if (access_session_end(c->s, c->session_hash, everywhere, &e)) return ctx_fail(c, &e);
+    snprintf(c->set_cookie, sizeof c->set_cookie,
+             "pinggu_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    c->out = json_pack("{s:b, s:b}", "signed_out", 1, "everywhere", everywhere);
+    return 0;
+}
+
+static int me(struct ctx *c)
+{
+    c->out = json_pack("{s:s, s:b, s:o}", "user", c->user.name, "must_change",
+                       c->user.must_change, "grants", grants_json(&c->user));
+    if (c->out && c->user.home) json_object_set_new(c->out, "home", json_integer(c->user.home));
+    return 0;
+}
+
+static int me_password(struct ctx *c)
+{
+    int bad = 0;
+    const char *old = ctx_body_str(c, "old", &bad), *nw = ctx_body_str(c, "new", &bad);
+    struct error e;
+    if (bad || !old || !nw)
+        return ctx_error(c, 422, "invalid", "须提供原密码和新密码", "old and new (strings) are required",
+                         !old ? "old" : "new");
+    if (access_password_change(c->s, c->user.name, old, nw, c->session_hash, &e)) {
+        if (e.code == ERR_INVALID) return ctx_error(c, 422, "invalid", "密码不符合要求", e.msg, "new");
+        return ctx_fail(c, &e);
+    }
+    c->out = json_pack("{s:b}", "changed", 1);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ rounds */
+
+static int rounds(struct ctx *c)
+{
+    char **names = NULL;
+    int *rel = NULL;
+    size_t n = 0;
+    struct error e;
+    json_t *a;
+    if (access_rounds(c->s, &names, &rel, &n, &e)) return ctx_fail(c, &e);
+    a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct access_target t = {names[i], 0, rel[i] > 0, 0};
+        if (access_check(&c->user, RS_ROUNDS, AA_READ, &t, NULL, NULL)) continue;
+        json_array_append_new(a, json_pack("{s:s, s:i, s:s}", "round", names[i], "releases",
+                                           rel[i], "state", rel[i] ? "released" : "provisional"));
+    }
+    access_names_free(names, n);
+    mem_free(rel);
+    c->out = json_pack("{s:o}", "rounds", a);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ problems */
+
+static json_t *progress_json(const struct problem_progress *p, int locality)
+{
+    json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s}", "id", (json_int_t)p->id, "county",
+                          p->county, "state", problem_state_name(p->state), "state_zh",
+                          problem_state_label(p->state), "verification", p->verification);
+    char d[16];
+    if (p->deadline) {
+        snprintf(d, sizeof d, "%04d-%02d-%02d", p->deadline / 10000, p->deadline / 100 % 100,
+                 p->deadline % 100);
+        json_object_set_new(o, "deadline", json_string(d));
+    }
+    json_object_set_new(o, "overdue", json_boolean(p->overdue));
+    if (p->measures && *p->measures) json_object_set_new(o, "measures", json_string(p->measures));
+    if (p->responsible_unit && *p->responsible_unit)
+        json_object_set_new(o, "responsible_unit", json_string(p->responsible_unit));
+    if (p->responsible_person && *p->responsible_person)
+        json_object_set_new(o, "responsible_person", json_string(p->responsible_person));
+    if (p->result && *p->result) json_object_set_new(o, "result", json_string(p->result));
+    if (!locality && p->dismissal && *p->dismissal)
+        json_object_set_new(o, "dismissal", json_string(p->dismissal));
+    return o;
+}
+
+static int problems_list(struct ctx *c)
+{
+    const char *round = ctx_query(c, "round");
+    struct problem_progress *p = NULL;
+    size_t n = 0;
+    struct error e;
+    int rel = 0;
+    json_t *a;
+    if (!round || !*round)
+        return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
+    if (released(c, round, &rel)) return -1;
+    {
+        struct access_target t = {round, 0, rel > 0, 0};
+        if (ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL)) return -1;
+    }
+    if (problem_progress_list(c->s, round, 0, &p, &n, &e)) return ctx_fail(c, &e);
+    a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct access_target t = {round, p[i].county, rel > 0, sent_state(p[i].state)};
+        enum access_role role;
+        if (access_check(&c->user, RS_PROBLEMS, AA_READ, &t, &role, NULL)) continue;
+        json_array_append_new(a, progress_json(&p[i], role == AR_CITY || role == AR_COUNTY));
+    }
+    problem_progress_free(p, n);
+    c->out = json_pack("{s:s, s:o}", "round", round, "problems", a);
+    return 0;
+}
+
+/* The legal moves from state `from`, as JSON. */
+static json_t *legal_json(enum problem_state from)
+{
+    size_t n;
+    const struct problem_move_rule *t = problem_moves_table(&n);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].from != from) continue;
+        json_t *who = json_array();
+        for (int r = 0; r < PR_NROLES; r++)
+            if (t[i].roles & (1u << r))
+                json_array_append_new(who, json_string(problem_role_name((enum problem_role)r)));
+        json_array_append_new(a, json_pack("{s:s, s:o, s:s}", "to", problem_state_name(t[i].to),
+                                           "by", who, "what", t[i].what));
+    }
+    return a;
+}
+
+/* Loads problem ID's target and checks `action` on it. */
+static int problem_target(struct ctx *c, int64_t id, enum access_action act, char *round,
+                          size_t rsize, struct access_target *t, enum problem_state *st,
+                          enum access_role *role)
+{
+    char state[40];
+    struct error e;
+    int county = 0, rel = 0, s;
+    if (access_problem_target(c->s, id, round, rsize, &county, state, sizeof state, &e))
+        return ctx_fail(c, &e);
+    if (released(c, round, &rel)) return -1;
+    s = problem_state_parse(state);
+    *st = s < 0 ? PS_CANDIDATE : (enum problem_state)s;
+    t->round = round, t->county = county, t->released = rel > 0, t->sent = sent_state(*st);
+    return ctx_allow(c, RS_PROBLEMS, act, t, role);
+}
+
+static int problem_get(struct ctx *c)
+{
+    char round[64];
+    struct access_target t;
+    enum problem_state st;
+    enum access_role role;
+    struct problem_progress *p = NULL;
+    size_t n = 0;
+    struct error e;
+    if (problem_target(c, c->nums[0], AA_READ, round, sizeof round, &t, &st, &role)) return -1;
+    if (problem_progress_list(c->s, round, 0, &p, &n, &e)) return ctx_fail(c, &e);
+    for (size_t i = 0; i < n; i++)
+        if (p[i].id == c->nums[0]) c->out = progress_json(&p[i], role == AR_CITY || role == AR_COUNTY);
+    problem_progress_free(p, n);
+    if (!c->out) return ctx_error(c, 404, "not_found", "无此问题", "no such problem", NULL);
+    json_object_set_new(c->out, "round", json_string(round));
+    if (role != AR_CITY && role != AR_COUNTY) {
+        /* the history (who found it, every move): team and office only, never a locality */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (f) {
+            int rc = problem_show(c->s, c->nums[0], f, &e);
+            fclose(f);
+            if (!rc) json_object_set_new(c->out, "history", json_stringn(text, len));
+            free(text);
+            if (rc) return ctx_fail(c, &e);
+        }
+    }
+    json_object_set_new(c->out, "legal_moves", legal_json(st));
+    return 0;
+}
+
+static enum problem_role problem_role_of(enum access_role r)
+{
+    switch (r) {
+    case AR_OFFICE: return PR_OFFICE;
+    case AR_LEADER: return PR_LEADER;
+    case AR_EVALUATOR: return PR_EVALUATOR;
+    case AR_CITY:
+    case AR_COUNTY: return PR_COUNTY;
+    default: return PR_NROLES;
+    }
+}
+
+static int problem_move(struct ctx *c)
+{
+    char round[64];
+    struct access_target t;
+    enum problem_state st;
+    enum access_role role;
+    struct problem_move m;
+    struct error e;
+    int bad = 0, to;
+    const char *tos = ctx_body_str(c, "to", &bad), *as = ctx_body_str(c, "as", &bad),
+               *deadline = ctx_body_str(c, "deadline", &bad), *on = ctx_body_str(c, "on", &bad);
+    memset(&m, 0, sizeof m);
+    m.note = ctx_body_str(c, "note", &bad);
+    m.measures = ctx_body_str(c, "measures", &bad);
+    m.responsible_unit = ctx_body_str(c, "responsible_unit", &bad);
+    m.responsible_person = ctx_body_str(c, "responsible_person", &bad);
+    m.result = ctx_body_str(c, "result", &bad);
+    if (bad) return ctx_error(c, 422, "invalid", "字段须为字符串", "every field is a string", NULL);
+    if (!tos || (to = problem_state_parse(tos)) < 0)
+        return ctx_error(c, 422, "invalid", "目标状态不存在", "\"to\" must name a state", "to");
+    if (deadline && parse_date(deadline, &m.deadline))
+        return ctx_error(c, 422, "invalid", "整改时限须为日期", "deadline: YYYY-MM-DD", "deadline");
+    if (on && parse_date(on, &m.on))
+        return ctx_error(c, 422, "invalid", "日期格式错误", "on: YYYY-MM-DD", "on");
+    if (problem_target(c, c->nums[0], AA_WRITE, round, sizeof round, &t, &st, &role)) return -1;
+    if (as) {
+        int r = access_role_parse(as);
+        struct strbuf why = STRBUF_INIT;
+        if (r < 0) return ctx_error(c, 422, "invalid", "角色不存在", "\"as\" must name a role", "as");
+        if (access_check_as(&c->user, (enum access_role)r, RS_PROBLEMS, AA_WRITE, &t, &why)) {
+            access_security_log(c->s, "forbidden", c->addr, c->user.name, "problem move as", NULL);
+            ctx_error(c, 403, "forbidden", "无此角色的权限", sb_ok(&why) ? "forbidden" : why.buf, "as");
+            sb_release(&why);
+            return -1;
+        }
+        sb_release(&why);
+        role = (enum access_role)r;
+    }
+    if (problem_role_of(role) == PR_NROLES)
+        return ctx_error(c, 403, "forbidden", "该角色不能处理问题", "this role moves no problem", "as");
+    m.to = (enum problem_state)to;
+    m.role = problem_role_of(role);
+    m.actor = c->user.name;
+    if (problem_apply(c->s, c->nums[0], &m, &e)) {
+        if (e.code == ERR_INVALID) {
+            char buf[1200];
+            ctx_error(c, 422, "illegal_move", "不允许的状态变更", error_format(&e, buf, sizeof buf), "to");
+            json_object_set_new(json_object_get(c->out, "error"), "legal_moves", legal_json(st));
+            return -1;
+        }
+        return ctx_fail(c, &e);
+    }
+    c->status = 201;
+    c->out = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->nums[0], "from",
+                       problem_state_name(st), "state", problem_state_name(m.to), "by",
+                       c->user.name, "as", access_role_name(role));
+    return 0;
+}
+
+/* ------------------------------------------------------------------ releases */
+
+static int release_create(struct ctx *c)
+{
+    const char *round = c->names[0];
+    struct access_target t;
+    struct error e;
+    char *snap = NULL, sha[65];
+    int rel = 0, number = 0;
+    if (released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_RELEASES, AA_WRITE, &t, NULL)) return -1;
+    if (access_release_snapshot(c->s, round, &snap, &e)) return ctx_fail(c, &e);
+    if (access_release_store(c->s, round, snap, &number, sha, &e)) {
+        mem_free(snap);
+        return ctx_fail(c, &e);
+    }
+    mem_free(snap);
+    c->status = 201;
+    c->out = json_pack("{s:s, s:i, s:s}", "round", round, "number", number, "sha256", sha);
+    return 0;
+}
+
+static const struct route routes[] = {
+    {"POST", "/api/session", session_create, RT_PUBLIC | RT_MUST_CHANGE | RT_BODY},
+    {"DELETE", "/api/session", session_delete, RT_MUST_CHANGE},
+    {"GET", "/api/me", me, RT_MUST_CHANGE},
+    {"POST", "/api/me/password", me_password, RT_MUST_CHANGE | RT_BODY},
+    {"GET", "/api/rounds", rounds, 0},
+    {"POST", "/api/rounds/*/releases", release_create, 0},
+    {"GET", "/api/problems", problems_list, 0},
+    {"GET", "/api/problems/#", problem_get, 0},
+    {"POST", "/api/problems/#/moves", problem_move, RT_BODY},
+};
+
+const struct route *server_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,234 @@
+# t_serve.sh — issue 11: `pinggu serve` started on a free loopback port and driven over HTTP
+# (python3 http.client): login, lockout after 5 failures and the office's unlock, the first-login
+# password change, session fixation, CSRF and Origin checks (login included), oversized and
+# malformed bodies, SQL/HTML injection stored verbatim and escaped, role- and home-city-scoped
+# problem lists, an illegal move refused with the legal ones, a legal move logged with the user,
+# a flood of refusals that does not bloat the security log, releases; then a clean SIGTERM stop,
+# a final checkpoint, and `audit verify`.
+. "$TESTS_DIR/lib.sh"
+P=$PINGGU
+export PINGGU_TODAY=2020-04-20
+$P synth --out prov --seed 7 --counties 2 >/dev/null
+$P init r.db >/dev/null
+$P import --db r.db prov >/dev/null
+$P sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null
+$P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms" >/dev/null
+$P judge --db r.db --sample n >/dev/null
+county=$(sqlite3 r.db "select county from problems group by county order by count(*) desc limit 1")
+other=$(sqlite3 r.db "select code from counties where code <> $county limit 1")
+city=$((county / 100))
+p1=$(sqlite3 r.db "select min(row_no) from problems where county = $county")
+p2=$(sqlite3 r.db "select min(row_no) from problems where county = $county and row_no > $p1")
+echo photo > p1.jpg
+export PINGGU_TODAY=2020-06-30
+# problem p1 recorded by an evaluator on the command line (evidence needed: seed 000)
+$P problems move --db r.db "$p1" recorded --as evaluator --evidence p1.jpg --on 2020-04-21 >/dev/null
+
+pw='Good-Pass-2020'
+echo "$pw" | $P user add --db r.db --role office boss >/dev/null
+echo "$pw" | $P user add --db r.db --role leader --round n --scope "$county" lead >/dev/null
+echo "$pw" | $P user add --db r.db --role county --scope "$county" liaison >/dev/null
+echo "$pw" | $P user add --db r.db --role county --scope "$other" liaison2 >/dev/null
+# a leader over the whole city who is a cadre of the county itself (home-city rule)
+echo "$pw" | $P user add --db r.db --role leader --round n --scope "$city" --home "$county" cadre >/dev/null
+# the password never on the command line: a weak one is refused, nothing written
+before=$(sqlite3 r.db "select count(*) from audit_log")
+echo "weak" | expect_status 2 $P user add --db r.db --role office weakling
+expect_grep "at least 10 characters" err.txt
+echo "My-lead2x-Pass9" | expect_status 2 $P user add --db r.db --role office lead2x
+expect_grep "contains the user name" err.txt
+[ "$(sqlite3 r.db "select count(*) from audit_log")" = "$before" ] || fail "a refused user add wrote"
+sqlite3 r.db "select pwhash from users" | grep -qv '^\$argon2id\$v=19\$m=65536,t=2,' && fail "not Argon2id 64 MiB"
+expect_status 0 $P serve --print-authz
+expect_grep "^county +problems +read +sent +any" out.txt
+expect_grep "home-city rule" out.txt
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$P serve --db r.db --listen "127.0.0.1:$port" --checkpoint-every 1 >serve.log 2>serve.err &
+spid=$!
+i=0
+until grep -q listening serve.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat serve.err >&2; fail "the server did not start"; }
+  sleep 0.1
+done
+
+cat > drive.py <<'PYEOF'
+import http.client, json, os, subprocess, sys
+port = int(sys.argv[1]); P = os.environ["PINGGU"]
+county, other, p1, p2 = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+ORIGIN = "http://127.0.0.1:%d" % port
+PW = "Good-Pass-2020"; NEW = "Better-Pass-2021"
+
+def req(method, path, body=None, cookie=None, csrf=None, origin=ORIGIN, referer=None, raw=None, ctype="application/json"):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    h = {}
+    if origin: h["Origin"] = origin
+    if referer: h["Referer"] = referer
+    if cookie: h["Cookie"] = "pinggu_session=" + cookie
+    if csrf: h["X-CSRF-Token"] = csrf
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    if data is not None: h["Content-Type"] = ctype
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse(); text = r.read().decode()
+    c.close()
+    try: j = json.loads(text) if text else None
+    except ValueError: j = None
+    return r.status, j, text, r
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what, file=sys.stderr); sys.exit(1)
+
+def cookie_of(r):
+    sc = r.getheader("Set-Cookie") or ""
+    check("HttpOnly" in sc and "SameSite=Lax" in sc, "cookie flags: " + sc)
+    check("Secure" not in sc, "no Secure over plain loopback without https public URL")
+    return sc.split(";")[0].split("=", 1)[1]
+
+def login(user, pw=PW, cookie=None):
+    st, j, t, r = req("POST", "/api/session", {"user": user, "password": pw}, cookie=cookie)
+    check(st == 200, "login %s: %d %s" % (user, st, t))
+    return cookie_of(r), j["csrf_token"], j
+
+def first_login(user):
+    ck, cs, j = login(user)
+    check(j["must_change"] is True, "must change at first login")
+    st, j, t, _ = req("POST", "/api/me/password", {"old": PW, "new": NEW}, ck, cs)
+    check(st == 200, "password change %s: %s" % (user, t))
+    return ck, cs
+
+# --- lockout: 5 failures lock the account for 15 minutes; the office unlocks
+for i in range(5):
+    st, j, t, _ = req("POST", "/api/session", {"user": "boss", "password": "Wrong-Pass-%d" % i})
+    check(st == 401 and j["error"]["code"] == "bad_credentials", "wrong password %d: %s" % (i, t))
+    check(j["error"]["message_zh"] and j["error"]["message_en"], "errors in Chinese and English")
+st, j, t, _ = req("POST", "/api/session", {"user": "boss", "password": PW})
+check(st == 423 and j["error"]["code"] == "locked", "locked after 5 failures even with the right password: " + t)
+subprocess.run([P, "user", "unlock", "--db", "r.db", "--address", "127.0.0.1", "boss"], check=True, stdout=subprocess.DEVNULL)
+
+# --- first login: only the password change is open
+ck, cs, j = login("boss")
+check(j["must_change"] is True, "boss must change")
+st, j, t, _ = req("GET", "/api/rounds", cookie=ck)
+check(st == 403 and j["error"]["code"] == "password_change_required", "must change first: " + t)
+st, j, t, _ = req("POST", "/api/me/password", {"old": PW, "new": "short"}, ck, cs)
+check(st == 422 and j["error"]["field"] == "new", "weak new password refused: " + t)
+st, j, t, _ = req("POST", "/api/me/password", {"old": PW, "new": NEW}, ck, cs)
+check(st == 200, "password changed: " + t)
+st, j, t, _ = req("GET", "/api/rounds", cookie=ck)
+check(st == 200 and [r["round"] for r in j["rounds"]] == ["n"], "rounds: " + t)
+
+# --- session fixation: a login with an old cookie gets a new ID; the old one is dead
+ck2, cs2, _ = login("boss", NEW, cookie=ck)
+check(ck2 != ck, "a new session ID at login")
+st, j, t, _ = req("GET", "/api/me", cookie=ck)
+check(st == 401, "the old session no longer works: %d" % st)
+st, j, t, _ = req("GET", "/api/me", cookie=ck2)
+check(st == 200 and j["user"] == "boss" and j["grants"][0]["role"] == "office", "me: " + t)
+boss, bcs = ck2, cs2
+
+# --- CSRF and Origin on state-changing requests (login included)
+mv = "/api/problems/%d/moves" % p1
+st, j, t, _ = req("POST", mv, {"to": "summarised"}, boss)
+check(st == 403 and j["error"]["code"] == "csrf", "no CSRF token: " + t)
+st, j, t, _ = req("POST", mv, {"to": "summarised"}, boss, "0" * 64)
+check(st == 403 and j["error"]["code"] == "csrf", "wrong CSRF token: " + t)
+st, j, t, _ = req("POST", mv, {"to": "summarised"}, boss, bcs, origin="http://evil.example")
+check(st == 403 and j["error"]["code"] == "origin", "wrong Origin: " + t)
+st, j, t, _ = req("POST", mv, {"to": "summarised"}, boss, bcs, origin=None)
+check(st == 403 and j["error"]["code"] == "origin", "neither Origin nor Referer: " + t)
+st, j, t, _ = req("POST", "/api/session", {"user": "boss", "password": NEW}, origin="http://evil.example")
+check(st == 403 and j["error"]["code"] == "origin", "cross-origin login refused: " + t)
+
+# --- oversized and malformed bodies
+st, j, t, _ = req("POST", mv, raw=b'{"note":"' + b"x" * 200000 + b'"}', cookie=boss, csrf=bcs)
+check(st == 413, "oversized body: %d" % st)
+st, j, t, _ = req("POST", mv, raw=b'{"to": "summarised",', cookie=boss, csrf=bcs)
+check(st == 400 and j["error"]["field"] == "body", "malformed JSON: " + t)
+st, j, t, _ = req("POST", mv, raw=b'{"to": 5}', cookie=boss, csrf=bcs)
+check(st == 422, "a number where a string belongs: " + t)
+
+# --- role- and home-city-scoped lists
+lead, lcs = first_login("lead")
+liaison, _ = first_login("liaison")
+liaison2, _ = first_login("liaison2")
+cadre, _ = first_login("cadre")
+def ids(cookie):
+    st, j, t, _ = req("GET", "/api/problems?round=n", cookie=cookie)
+    check(st == 200, "list: " + t)
+    return sorted(p["id"] for p in j["problems"])
+allp = ids(boss)
+check(len(allp) > 2 and p1 in allp, "the office sees every problem")
+check(ids(lead) == sorted(p for p in allp), "the leader of the county sees its problems")
+check(ids(liaison) == [], "nothing was sent to the county yet")
+check(ids(cadre) == [], "home-city rule: a cadre of the county sees none of its problems before release")
+st, j, t, _ = req("GET", "/api/problems/%d" % p1, cookie=cadre)
+check(st == 403 and "本市、本县回避" in j["error"]["message_en"], "home-city rule on one problem: " + t)
+
+# --- an illegal move, refused with the legal ones; legal moves logged with the user
+st, j, t, _ = req("POST", "/api/problems/%d/moves" % p2, {"to": "confirmed"}, lead, lcs)
+check(st == 422 and j["error"]["code"] == "illegal_move", "illegal move: " + t)
+check({m["to"] for m in j["error"]["legal_moves"]} == {"recorded", "dismissed"}, "legal moves listed: " + t)
+for to in ("summarised", "sent_for_verification"):
+    st, j, t, _ = req("POST", mv, {"to": to, "on": "2020-04-21"}, lead, lcs)
+    check(st == 201 and j["by"] == "lead" and j["as"] == "leader", "move %s: %s" % (to, t))
+check(ids(liaison) == [p1], "the county liaison sees the problem sent to it")
+check(ids(liaison2) == [], "another county's liaison does not")
+st, j, t, _ = req("GET", "/api/problems/%d" % p1, cookie=liaison)
+check(st == 200 and "history" not in j, "a locality never sees the history (evaluator identities)")
+
+# --- injection in a text field: stored verbatim, escaped on the way out
+evil = "x'); DROP TABLE users;-- </script><script>alert(1)</script>"
+st, j, t, _ = req("POST", "/api/problems/%d/moves" % p2, {"to": "dismissed", "note": evil, "on": "2020-04-22"}, lead, lcs)
+check(st == 201, "dismissal with a hostile note: " + t)
+st, j, t, r = req("GET", "/api/problems/%d" % p2, cookie=boss)
+check(st == 200 and "</script>" not in t and "<\\/script>" in t, "escaped on output: " + t[:300])
+check(r.getheader("X-Content-Type-Options") == "nosniff" and "no-store" in r.getheader("Cache-Control"), "headers")
+check(j["dismissal"] == evil, "returned verbatim")
+
+# --- a flood of refusals: answered, but the security log stays small
+for i in range(150):
+    st, _, _, _ = req("POST", mv, {"to": "explained"}, liaison2, "f" * 64)
+    check(st == 403, "flood %d" % i)
+st, j, t, _ = req("GET", "/api/me", cookie=boss)
+check(st == 200, "the server is still up after the flood")
+
+# --- release: office only; numbered; then the home-city rule is over
+st, j, t, _ = req("POST", "/api/rounds/n/releases", None, lead, lcs)
+check(st == 403, "a leader cannot release: " + t)
+st, j, t, _ = req("POST", "/api/rounds/n/releases", None, boss, bcs)
+check(st == 201 and j["number"] == 1 and len(j["sha256"]) == 64, "release 1: " + t)
+st, j, t, _ = req("POST", "/api/rounds/n/releases", None, boss, bcs)
+check(st == 201 and j["number"] == 2, "release 2: " + t)
+check(ids(cadre) == allp, "after release the cadre sees the county's problems")
+
+# --- logout everywhere
+other_ck, other_cs, _ = login("lead", NEW)
+st, j, t, r = req("DELETE", "/api/session?all=1", None, lead, lcs)
+check(st == 200 and "Max-Age=0" in (r.getheader("Set-Cookie") or ""), "logout: " + t)
+check(req("GET", "/api/me", cookie=other_ck)[0] == 401, "logout everywhere ends the other session")
+print("ok")
+PYEOF
+python3 drive.py "$port" "$county" "$other" "$p1" "$p2" >drive.out 2>drive.err || {
+  cat drive.err serve.err >&2; kill -TERM $spid; fail "the HTTP checks failed"; }
+kill -TERM $spid
+wait $spid || fail "the server did not stop cleanly"
+[ -s r.db.checkpoints ] || fail "no checkpoint written"
+
+# the change log: moves by the session user; refusals only in the security log, rate-limited
+[ "$(sqlite3 r.db "select count(*) from problem_moves where actor = 'lead'")" = 3 ] || fail "moves not by lead"
+[ "$(sqlite3 r.db "select count(*) from audit_log where actor = 'lead' and tbl = 'problem_moves'")" -ge 3 ] ||
+  fail "change log entries not by lead"
+sqlite3 r.db "select note from problem_moves where to_state = 'dismissed'" > note.txt
+grep -qF "x'); DROP TABLE users;-- </script><script>alert(1)</script>" note.txt || fail "note not stored verbatim"
+[ "$(sqlite3 r.db "select count(*) from audit_log where action like '%fail%' or action like '%forbid%'")" = 0 ] ||
+  fail "refusals in the change log"
+rows=$(sqlite3 r.db "select count(*) from security_log where kind = 'csrf'")
+total=$(sqlite3 r.db "select sum(count) from security_log where kind = 'csrf'")
+[ "$rows" -le 4 ] && [ "$total" -ge 150 ] || fail "csrf flood: $rows rows counting $total"
+[ "$(sqlite3 r.db "select count(*) from security_log where kind = 'login_failed'")" -ge 1 ] || fail "no failed logins logged"
+expect_status 0 $P user security --db r.db
+expect_grep "csrf" out.txt
+expect_status 0 $P audit verify --db r.db
+expect_status 0 $P user list --db r.db
+expect_grep "^boss .* active +no +office" out.txt
