@@ -74,7 +74,7 @@ enum access_action { AA_READ = 0, AA_WRITE, AA_NACTIONS };
 const char *access_action_name(enum access_action a);
 
 enum access_scope {
-    SC_ALL = 0, /* every unit (of the grant's round) */
+    SC_ALL = 0, /* every unit of the grant's round, whatever the grant's unit */
     SC_UNITS,   /* the units of the grant's scope (a county, or a city's counties) */
     SC_SENT     /* the grant's units, only items sent to the locality (problems a liaison
                    has been asked to verify or rectify; never dismissed ones) */

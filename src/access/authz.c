@@ -182,9 +182,7 @@ static int grant_allows(const struct access_grant *g, enum access_resource res,
         if (m[i].phase == PH_BEFORE && t->released) continue;
         if (m[i].phase == PH_AFTER && !t->released) continue;
         switch (m[i].scope) {
-        case SC_ALL:
-            if (g->scope == 0 || t->county == 0 || within(t->county, g->scope)) return 1;
-            break;
+        case SC_ALL: return 1; /* the whole round, whatever the grant's unit */
         case SC_SENT:
             if (t->county && !t->sent) break;
             /* fall through */
