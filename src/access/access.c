@@ -289,6 +289,9 @@ int access_user_add(struct store *s, const char *name, const char *password, int
                          home);
     for (size_t i = 0; i < ngrants; i++)
         if ((rc = check_grant(&grants[i], e))) return rc;
+    rc = user_row(s, name, NULL, 0, NULL, NULL, NULL, e);
+    if (rc == 0) return error_set(e, ERR_EXISTS, "user '%s' exists / 用户已存在", name);
+    if (rc != ERR_NOTFOUND) return rc;
     if ((rc = pw_hash(password, hash, e))) return rc;
     now_iso(at);
     if ((rc = store_begin(s, e))) return rc;
@@ -805,6 +808,18 @@ int access_rounds(struct store *s, char ***names, int **released, size_t *n,
     return 0;
 }
 
+int access_round_exists(struct store *s, const char *round, struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "SELECT count(*) FROM samples WHERE name = ?", &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, round, strlen(round));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) rc = stmt_int(st, 0) ? 0 : error_set(e, ERR_NOTFOUND, "no round '%s' / 无此轮次", round);
+    stmt_finalize(st);
+    return rc;
+}
+
 int access_round_released(struct store *s, const char *round, int *nreleases,
                           struct error *e)
 {
@@ -853,6 +868,7 @@ int access_release_store(struct store *s, const char *round, const char *snapsho
     int n = 0, rc;
     hash_sha256_hex(snapshot, strlen(snapshot), hash);
     now_iso(at);
+    if ((rc = access_round_exists(s, round, e))) return rc;
     if ((rc = store_begin(s, e))) return rc;
     rc = access_round_released(s, round, &n, e);
     if (!rc) rc = audit_writer_begin(&w, s, "releases", "round, number, created, snapshot, sha256", e);

@@ -234,6 +234,8 @@ int access_security_print(struct store *s, FILE *f, struct error *e);
 int access_rounds(struct store *s, char ***names, int **released, size_t *n,
                   struct error *e);
 void access_names_free(char **names, size_t n);
+/* 0 if round (a sample name) exists, else ERR_NOTFOUND. */
+int access_round_exists(struct store *s, const char *round, struct error *e);
 /* The number of releases of a round (0: not released). */
 int access_round_released(struct store *s, const char *round, int *nreleases,
                           struct error *e);

@@ -44,7 +44,8 @@ int access_release_snapshot(struct store *s, const char *round, char **out, stru
     size_t n = 0;
     json_t *probs, *doc;
     char *text;
-    int rc = problem_progress_list(s, round, 0, &p, &n, e);
+    int rc = access_round_exists(s, round, e);
+    if (!rc) rc = problem_progress_list(s, round, 0, &p, &n, e);
     if (rc) return rc;
     probs = json_array();
     for (size_t i = 0; i < n; i++) {

@@ -139,7 +139,10 @@ int cmd_user(int argc, char **argv)
     }
     if ((rc = cli_open_store(db, 0, &s))) goto out;
     if (!strcmp(sub, "add")) {
-        if (access_user_add(s, name, pw, homeunit, &g, (size_t)ngrant, &e)) rc = cli_fail(&e);
+        if (access_user_add(s, name, pw, homeunit, &g, (size_t)ngrant, &e)) {
+            if (e.code == ERR_EXISTS) e.code = ERR_INVALID; /* bad input: exit 2 */
+            rc = cli_fail(&e);
+        }
         else printf("user %s added (%s); the password must be changed at the first login\n",
                     name, access_role_name(g.role));
     } else if (!strcmp(sub, "grant")) {

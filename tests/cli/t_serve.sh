@@ -229,6 +229,19 @@ total=$(sqlite3 r.db "select sum(count) from security_log where kind = 'csrf'")
 [ "$(sqlite3 r.db "select count(*) from security_log where kind = 'login_failed'")" -ge 1 ] || fail "no failed logins logged"
 expect_status 0 $P user security --db r.db
 expect_grep "csrf" out.txt
+# a release from the command line: number 3 (two were made over HTTP); its snapshot holds no
+# dismissed problem and no evaluator identity (seed 002 八(三): 不得泄露入户调查、项目核查和座谈访谈资料)
+expect_status 0 $P release create --db r.db --round n
+expect_grep "^round n: release 3, sha256 [0-9a-f]{64}$" out.txt
+sqlite3 r.db "select snapshot from releases where number = 3" > snap.json
+python3 - "$p2" <<'PY' || fail "release snapshot"
+import json, sys
+s = json.load(open("snap.json")); p2 = int(sys.argv[1])
+assert s["round"] == "n" and "figures" in s
+assert all(p["id"] != p2 for p in s["confirmed_problems"]), "a dismissed problem in the release"
+assert "lead" not in json.dumps(s) and "found_by" not in json.dumps(s)
+PY
+[ "$(sqlite3 r.db "select count(*) from audit_log where action = 'release'")" = 3 ] || fail "releases not logged"
 expect_status 0 $P audit verify --db r.db
 expect_status 0 $P user list --db r.db
 expect_grep "^boss .* active +no +office" out.txt
