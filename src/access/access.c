@@ -858,7 +858,186 @@ int access_problem_target(struct store *s, int64_t id, char *round, size_t round
     return rc;
 }
 
+int access_unit_county(struct store *s, const char *round, const char *unit, int *county,
+                       struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "SELECT u.county FROM sample_units u JOIN samples sa ON sa.row_no = "
+                              "u.sample WHERE sa.name = ? AND u.code = ? LIMIT 1",
+                           &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, round, strlen(round));
+    stmt_bind_text(st, 2, unit, strlen(unit));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) *county = (int)stmt_int(st, 0), rc = 0;
+    else if (rc == STORE_DONE)
+        rc = error_set(e, ERR_NOTFOUND, "unit '%s' is not in the sample of round '%s' / 样本中无此单位",
+                       unit, round);
+    stmt_finalize(st);
+    return rc;
+}
+
+int access_evidence_target(struct store *s, const char *sha, char *round, size_t round_size,
+                           int *county, char *name, size_t name_size, int64_t *size,
+                           struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(
+        s,
+        "SELECT e.name, e.size,"
+        " coalesce((SELECT sa.name || '|' || q.county FROM evidence_links l JOIN questionnaires q"
+        "   ON q.row_no = l.questionnaire JOIN samples sa ON sa.row_no = q.sample"
+        "   WHERE l.evidence = e.sha256 AND l.questionnaire > 0 LIMIT 1),"
+        "  (SELECT sa.name || '|' || p.county FROM evidence_links l JOIN problems p"
+        "   ON p.row_no = l.problem JOIN samples sa ON sa.row_no = p.sample"
+        "   WHERE l.evidence = e.sha256 AND l.problem > 0 LIMIT 1),"
+        "  (SELECT sa.name || '|' || u.county FROM evidence_links l JOIN sample_units u"
+        "   ON u.code = l.unit JOIN samples sa ON sa.row_no = u.sample"
+        "   WHERE l.evidence = e.sha256 LIMIT 1), '|0')"
+        " FROM evidence e WHERE e.sha256 = ?",
+        &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, sha, strlen(sha));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) {
+        const char *w = stmt_text(st, 2), *bar = strrchr(w, '|');
+        snprintf(name, name_size, "%s", stmt_text(st, 0));
+        *size = stmt_int(st, 1);
+        snprintf(round, round_size, "%.*s", bar ? (int)(bar - w) : 0, w);
+        *county = bar ? atoi(bar + 1) : 0;
+        rc = 0;
+    } else if (rc == STORE_DONE) {
+        rc = error_set(e, ERR_NOTFOUND, "no evidence %s / 无此证据", sha);
+    }
+    stmt_finalize(st);
+    return rc;
+}
+
+int access_assignments(struct store *s, const char *round, struct access_assignment **out,
+                       size_t *n, struct error *e)
+{
+    struct stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+    *out = NULL, *n = 0;
+    rc = store_prepare(s,
+                       "SELECT u.stage, u.code, u.county, u.village, u.reserve, EXISTS (SELECT 1 "
+                       "FROM replacements r WHERE r.sample = u.sample AND r.replaced_by = u.code) "
+                       "FROM sample_units u JOIN samples sa ON sa.row_no = u.sample WHERE "
+                       "sa.name = ? ORDER BY u.row_no",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, round, strlen(round));
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            struct access_assignment *a = mem_realloc(*out, nc * sizeof *a);
+            if (!a) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            *out = a, cap = nc;
+        }
+        struct access_assignment *a = &(*out)[(*n)++];
+        snprintf(a->stage, sizeof a->stage, "%s", stmt_text(st, 0));
+        snprintf(a->unit, sizeof a->unit, "%s", stmt_text(st, 1));
+        a->county = (int)stmt_int(st, 2);
+        a->village = stmt_int(st, 3);
+        a->reserve = (int)stmt_int(st, 4);
+        a->activated = (int)stmt_int(st, 5);
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        mem_free(*out);
+        *out = NULL, *n = 0;
+        return rc;
+    }
+    return 0;
+}
+
+int access_idem_claim(struct store *s, const char *user, const char *key, int *status,
+                      char **response, struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "INSERT INTO submissions (key, user, at, status, response) VALUES "
+                              "(?, ?, ?, 0, '') ON CONFLICT (user, key) DO NOTHING",
+                           &st, e);
+    *status = 0, *response = NULL;
+    if (rc) return rc;
+    stmt_bind_text(st, 1, key, strlen(key));
+    stmt_bind_text(st, 2, user, strlen(user));
+    stmt_bind_int(st, 3, access_now());
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0) return rc;
+    if (store_changes(s) == 1) return 0;
+    rc = store_prepare(s, "SELECT status, response FROM submissions WHERE user = ? AND key = ?",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, user, strlen(user));
+    stmt_bind_text(st, 2, key, strlen(key));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) {
+        *status = (int)stmt_int(st, 0);
+        *response = mem_strdup(stmt_text(st, 1));
+        rc = *response ? ERR_EXISTS : error_set(e, ERR_NOMEM, "out of memory");
+    } else if (rc == STORE_DONE) {
+        rc = error_set(e, ERR_INTERNAL, "idempotency key vanished");
+    }
+    stmt_finalize(st);
+    return rc;
+}
+
+int access_idem_done(struct store *s, const char *user, const char *key, int status,
+                     const char *response, struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "UPDATE submissions SET status = ?, response = ? WHERE user = ? "
+                              "AND key = ?",
+                           &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, status);
+    stmt_bind_text(st, 2, response, strlen(response));
+    stmt_bind_text(st, 3, user, strlen(user));
+    stmt_bind_text(st, 4, key, strlen(key));
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int access_idem_release(struct store *s, const char *user, const char *key, struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "DELETE FROM submissions WHERE user = ? AND key = ?", &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, user, strlen(user));
+    stmt_bind_text(st, 2, key, strlen(key));
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 /* ------------------------------------------------------------------ releases */
+
+int access_release_latest(struct store *s, const char *round, int *number, char **snapshot,
+                          struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "SELECT number, snapshot FROM releases WHERE round = ? ORDER BY "
+                              "number DESC LIMIT 1",
+                           &st, e);
+    *number = 0, *snapshot = NULL;
+    if (rc) return rc;
+    stmt_bind_text(st, 1, round, strlen(round));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) {
+        *number = (int)stmt_int(st, 0);
+        *snapshot = mem_strdup(stmt_text(st, 1));
+        rc = *snapshot ? 0 : error_set(e, ERR_NOMEM, "out of memory");
+    }
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
 
 int access_release_store(struct store *s, const char *round, const char *snapshot,
                          int *number, char *sha, struct error *e)

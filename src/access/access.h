@@ -243,7 +243,47 @@ int access_round_released(struct store *s, const char *round, int *nreleases,
 int access_problem_target(struct store *s, int64_t id, char *round, size_t round_size,
                           int *county, char *state, size_t state_size, struct error *e);
 
+/* The county (6 digits) of a unit of round `round`'s sample (a county, village or household
+ * code as sample_units has it). ERR_NOTFOUND if the unit is not in the sample. */
+int access_unit_county(struct store *s, const char *round, const char *unit, int *county,
+                       struct error *e);
+
+/* Where evidence blob `sha` (64 hex digits) belongs, for authorisation: the round and county
+ * of the first questionnaire, problem or sampled unit it is linked to (round "" and county 0
+ * if it is linked to none of them), its name as uploaded and its size. ERR_NOTFOUND. */
+int access_evidence_target(struct store *s, const char *sha, char *round, size_t round_size,
+                           int *county, char *name, size_t name_size, int64_t *size,
+                           struct error *e);
+
+/* One unit of a round's sample as an assignment. */
+struct access_assignment {
+    char stage[20];  /* county, village, household, ... */
+    char unit[32];
+    int county;
+    int64_t village;
+    int reserve;     /* on the reserve list */
+    int activated;   /* a reserve activated by a non-response (replacements) */
+};
+/* Every unit of the round's sample, in draw order. Caller owns *out (mem_free). */
+int access_assignments(struct store *s, const char *round, struct access_assignment **out,
+                       size_t *n, struct error *e);
+
+/* Idempotency keys (questionnaire submissions): claims (user, key) before the work. 0 when
+ * claimed (do the work, then access_idem_done or access_idem_release); ERR_EXISTS when the key
+ * was used: *status and *response (caller frees with mem_free; "" while the first attempt is
+ * still running, then *status is 0) give the first answer to send again. */
+int access_idem_claim(struct store *s, const char *user, const char *key, int *status,
+                      char **response, struct error *e);
+int access_idem_done(struct store *s, const char *user, const char *key, int status,
+                     const char *response, struct error *e);
+int access_idem_release(struct store *s, const char *user, const char *key, struct error *e);
+
 /* ================================================================ releases */
+
+/* The latest release of a round: its number (0 if none) and snapshot (caller frees with
+ * mem_free; NULL if none). */
+int access_release_latest(struct store *s, const char *round, int *number, char **snapshot,
+                          struct error *e);
 
 /* The snapshot a release freezes (release.c): JSON text with the round, the county figures
  * (estimate_sample, county level, as `pinggu indicators --json`; absent when the round cannot

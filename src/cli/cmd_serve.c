@@ -13,7 +13,7 @@ static const char help[] =
     "usage: pinggu serve --db DB [--listen 127.0.0.1:8080] [--public-url URL]\n"
     "                    [--trusted-proxy ADDR] [--tls-cert PEM --tls-key PEM] [--threads N]\n"
     "                    [--idle-timeout SECONDS] [--absolute-timeout SECONDS]\n"
-    "                    [--checkpoint-every SECONDS]\n"
+    "                    [--checkpoint-every SECONDS] [--forms DIR] [--max-upload BYTES]\n"
     "       pinggu serve --print-authz\n\n"
     "服务端 / the multi-user server and its JSON API (docs/api.md, docs/server.md).\n"
     "--public-url  the origin users reach (https://… behind nginx): state-changing requests must\n"
@@ -23,6 +23,8 @@ static const char help[] =
     "Sessions end after --idle-timeout (default 1800 s) without a request and --absolute-timeout\n"
     "(default 43200 s) after login. A signed checkpoint of the change log is written every\n"
     "--checkpoint-every seconds (default 60) and at shutdown (SIGINT or SIGTERM).\n"
+    "--forms DIR   the questionnaire forms submissions are checked against (default: shipped)\n"
+    "--max-upload  the largest evidence upload in bytes (default 33554432), streamed to disk\n"
     "--print-authz prints the authorisation matrix (role × resource × action × scope) and exits.\n";
 
 static int parse_pos(const char *s, int64_t *v)
@@ -32,7 +34,8 @@ static int parse_pos(const char *s, int64_t *v)
 
 int cmd_serve(int argc, char **argv)
 {
-    enum { O_PUB = 256, O_PROXY, O_CERT, O_KEY, O_THREADS, O_IDLE, O_ABS, O_CP, O_AUTHZ };
+    enum { O_PUB = 256, O_PROXY, O_CERT, O_KEY, O_THREADS, O_IDLE, O_ABS, O_CP, O_AUTHZ, O_FORMS,
+           O_UPLOAD };
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"public-url", required_argument, 0, O_PUB},
@@ -44,6 +47,8 @@ int cmd_serve(int argc, char **argv)
                                          {"absolute-timeout", required_argument, 0, O_ABS},
                                          {"checkpoint-every", required_argument, 0, O_CP},
                                          {"print-authz", no_argument, 0, O_AUTHZ},
+                                         {"forms", required_argument, 0, O_FORMS},
+                                         {"max-upload", required_argument, 0, O_UPLOAD},
                                          {0, 0, 0, 0}};
     struct server_config cfg;
     struct error e;
@@ -62,6 +67,11 @@ int cmd_serve(int argc, char **argv)
         case O_CERT: cfg.tls_cert = optarg; break;
         case O_KEY: cfg.tls_key = optarg; break;
         case O_AUTHZ: authz = 1; break;
+        case O_FORMS: cfg.forms_dir = optarg; break;
+        case O_UPLOAD:
+            if (parse_pos(optarg, &v)) return cli_bad_value("serve", "--max-upload '%s' is not a size in bytes", optarg);
+            cfg.max_upload = (uint64_t)v;
+            break;
         case O_THREADS:
         case O_IDLE:
         case O_ABS:

@@ -43,7 +43,7 @@ static int name_char(char c)
 }
 
 int server_route_match(const char *pattern, const char *path, int64_t nums[4],
-                       char names[2][64])
+                       char names[2][65])
 {
     const char *p = pattern, *q = path;
     int ni = 0, si = 0;
@@ -63,7 +63,7 @@ int server_route_match(const char *pattern, const char *path, int64_t nums[4],
             if (v < 1) return 0;
             nums[ni++] = v;
         } else if (pl == 1 && *p == '*') {
-            if (ql == 0 || ql > 63 || si >= 2) return 0;
+            if (ql == 0 || ql > 64 || si >= 2) return 0;
             for (size_t i = 0; i < ql; i++)
                 if (!name_char(q[i])) return 0;
             if (ql == 1 && q[0] == '.') return 0;

@@ -24,6 +24,8 @@ struct server_config {
     int64_t idle_timeout;      /* seconds without a request before a session ends (0: 1800) */
     int64_t absolute_timeout;  /* seconds after login a session ends anyway (0: 43200) */
     size_t max_body;           /* largest JSON body accepted (0: 64 KiB) */
+    uint64_t max_upload;       /* largest evidence upload (0: 32 MiB), streamed to disk */
+    const char *forms_dir;     /* where questionnaire forms are found (NULL: data_find("forms")) */
     unsigned checkpoint_every; /* seconds between change-log checkpoints (0: 60) */
 };
 
@@ -39,10 +41,10 @@ int server_run(const struct server_config *cfg, FILE *ready, struct error *e);
  * empty or longer than size - 1. */
 int server_cookie(const char *header, const char *name, char *out, size_t size);
 /* Matches a path against a pattern of segments: "#" matches a positive decimal integer
- * (kept in nums[], at most 4), "*" a name of 1..63 letters, digits, '.', '_' or '-' (copied
- * into names[], at most 2, 64 bytes each); other segments literally. 1 on a match, else 0. */
+ * (kept in nums[], at most 4), "*" a name of 1..64 letters, digits, '.', '_' or '-' (copied
+ * into names[], at most 2, 65 bytes each); other segments literally. 1 on a match, else 0. */
 int server_route_match(const char *pattern, const char *path, int64_t nums[4],
-                       char names[2][64]);
+                       char names[2][65]);
 /* Whether an Origin (or, when origin is NULL, a Referer) names the server's own origin:
  * 1 if so, 0 if not. */
 int server_origin_ok(const char *own, const char *origin, const char *referer);

@@ -26,12 +26,23 @@ struct ctx {
     char session_hash[65];     /* the session's hash ("" if none) */
     json_t *body;              /* the parsed JSON body (borrowed from the wrapper), or NULL */
     int64_t nums[4];           /* "#" segments of the route */
-    char names[2][64];         /* "*" segments */
+    char names[2][65];         /* "*" segments */
     void *conn;                /* the MHD connection (for query values) */
     int status;                /* the answer: HTTP status */
     json_t *out;               /* and its JSON body (owned; the wrapper frees it) */
     char set_cookie[256];      /* a Set-Cookie header to send, "" if none */
     const char *retry_after;   /* a Retry-After header, or NULL */
+    const char *idem_key;      /* the Idempotency-Key header, or NULL */
+    /* RT_UPLOAD routes: the body, streamed to a file in a private temporary folder */
+    const char *upload_dir;    /* the folder (the route may create its named file there) */
+    const char *upload_path;   /* the body's file */
+    uint64_t upload_size;
+    char upload_sha[65];
+    /* a file answer instead of JSON (evidence): fd >= 0 takes over the answer */
+    int file_fd;
+    uint64_t file_size;
+    const char *file_type;     /* from magic bytes, never from the client */
+    char file_name[128];       /* for Content-Disposition: attachment */
 };
 
 /* Sets an error answer: {"error": {"code", "message_zh", "message_en", "field"}}. field may
@@ -54,7 +65,8 @@ typedef int (*route_fn)(struct ctx *c);
 enum {
     RT_PUBLIC = 1,      /* no session needed */
     RT_MUST_CHANGE = 2, /* allowed while the password must be changed */
-    RT_BODY = 4         /* takes a JSON object body */
+    RT_BODY = 4,        /* takes a JSON object body */
+    RT_UPLOAD = 8       /* takes a raw body streamed to disk (up to cfg->max_upload) */
 };
 struct route {
     const char *method;
@@ -64,5 +76,8 @@ struct route {
 };
 /* The route table (routes.c) and its length. */
 const struct route *server_routes(size_t *n);
+/* The routes of fieldwork.c (assignments, questionnaires, evidence, releases, county view),
+ * merged into the table by routes.c. */
+const struct route *server_fieldwork_routes(size_t *n);
 
 #endif

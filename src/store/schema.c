@@ -258,7 +258,11 @@ static const char v9[] =
     " row_no INTEGER PRIMARY KEY, round TEXT NOT NULL, number INTEGER NOT NULL,"
     " created TEXT NOT NULL, snapshot TEXT NOT NULL, sha256 TEXT NOT NULL,"
     " log_id INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX releases_number ON releases (round, number);";
+    "CREATE UNIQUE INDEX releases_number ON releases (round, number);"
+    /* idempotency keys of questionnaire submissions: a retried submission answers again */
+    "CREATE TABLE submissions ("
+    " key TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,"
+    " response TEXT NOT NULL, PRIMARY KEY (user, key));";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},

@@ -12,7 +12,7 @@ $P synth --out prov --seed 7 --counties 2 >/dev/null
 $P init r.db >/dev/null
 $P import --db r.db prov >/dev/null
 $P sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null
-$P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms" >/dev/null
+$P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms" --out sim >/dev/null
 $P judge --db r.db --sample n >/dev/null
 county=$(sqlite3 r.db "select county from problems group by county order by count(*) desc limit 1")
 other=$(sqlite3 r.db "select code from counties where code <> $county limit 1")
@@ -31,6 +31,8 @@ echo "$pw" | $P user add --db r.db --role county --scope "$county" liaison >/dev
 echo "$pw" | $P user add --db r.db --role county --scope "$other" liaison2 >/dev/null
 # a leader over the whole city who is a cadre of the county itself (home-city rule)
 echo "$pw" | $P user add --db r.db --role leader --round n --scope "$city" --home "$county" cadre >/dev/null
+echo "$pw" | $P user add --db r.db --role evaluator --round n --scope "$county" eva >/dev/null
+echo "$pw" | $P user add --db r.db --role evaluator --round n --scope "$other" eva2 >/dev/null
 # the password never on the command line: a weak one is refused, nothing written
 before=$(sqlite3 r.db "select count(*) from audit_log")
 echo "weak" | expect_status 2 $P user add --db r.db --role office weakling
@@ -44,7 +46,7 @@ expect_grep "^county +problems +read +sent +any" out.txt
 expect_grep "home-city rule" out.txt
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-$P serve --db r.db --listen "127.0.0.1:$port" --checkpoint-every 1 >serve.log 2>serve.err &
+$P serve --db r.db --listen "127.0.0.1:$port" --checkpoint-every 1 --forms "$ROOT/forms" --max-upload 1048576 >serve.log 2>serve.err &
 spid=$!
 i=0
 until grep -q listening serve.log 2>/dev/null; do
@@ -69,7 +71,7 @@ def req(method, path, body=None, cookie=None, csrf=None, origin=ORIGIN, referer=
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     if data is not None: h["Content-Type"] = ctype
     c.request(method, path, body=data, headers=h)
-    r = c.getresponse(); text = r.read().decode()
+    r = c.getresponse(); text = r.read().decode("utf-8", "replace")
     c.close()
     try: j = json.loads(text) if text else None
     except ValueError: j = None
@@ -193,6 +195,87 @@ for i in range(150):
 st, j, t, _ = req("GET", "/api/me", cookie=boss)
 check(st == 200, "the server is still up after the flood")
 
+# --- assignments: an evaluator gets only its units, and reserves only once activated
+eva, ecs = first_login("eva")
+eva2, e2cs = first_login("eva2")
+st, j, t, _ = req("GET", "/api/assignments?round=n", cookie=eva)
+check(st == 200, "assignments: " + t[:200])
+units = j["assignments"]
+check(units and all(u["county"] == county for u in units), "only the evaluator's county")
+check(not any(u["reserve"] for u in units), "no reserve before a non-response activates it")
+st, j, t, _ = req("GET", "/api/assignments?round=n", cookie=boss)
+check(len(j["assignments"]) > len(units), "the office sees every county")
+
+# --- questionnaire submission: field import's validation, an idempotency key
+import csv
+rows = list(csv.DictReader(open("sim/registered-household.csv", encoding="utf-8")))
+row = next(r for r in rows if r["unit"].startswith(str(county)))
+mem = [m for m in csv.DictReader(open("sim/registered-household.members.csv", encoding="utf-8")) if m["unit"] == row["unit"]]
+def submit(cookie, csrf, key, q, members=mem):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    h = {"Origin": ORIGIN, "Cookie": "pinggu_session=" + cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    if key: h["Idempotency-Key"] = key
+    c.request("POST", "/api/rounds/n/questionnaires", body=json.dumps({"form": "registered-household", "questionnaire": q, "members": members}).encode(), headers=h)
+    r = c.getresponse(); t = r.read().decode(); c.close()
+    return r.status, json.loads(t), t
+def imports():
+    return int(subprocess.run(["sqlite3", "r.db", "select count(*) from audit_log where action = 'field_import' or action = 'import' and tbl = 'questionnaires'"], capture_output=True, text=True).stdout)
+n0 = imports()
+st, j, t = submit(eva, ecs, None, row)
+check(st == 422 and j["error"]["field"] == "Idempotency-Key", "a key is required: " + t)
+bad = dict(row); bad["household_status"] = "no_such_choice"
+st, j, t = submit(eva, ecs, "k-bad", bad)
+check(st == 422 and j["error"]["errors"], "an invalid answer refused with field import's message: " + t)
+open("bad-message.txt", "w").write(j["error"]["errors"][0]["message"])
+check(imports() == n0, "nothing written for a refused submission")
+st, j, t = submit(eva2, e2cs, "k-other", row)
+check(st == 403, "an evaluator of another county cannot submit here: " + t)
+st, j, t = submit(eva, ecs, "k-1", row)
+check(st == 201 and j["questionnaires"] == 1, "submitted: " + t)
+n1 = imports()
+st, j2, t = submit(eva, ecs, "k-1", row)
+check(st == 201 and j2.get("replayed") is True and j2["questionnaires"] == 1, "a retry is answered again: " + t)
+check(imports() == n1, "a retry does not import twice")
+
+# --- evidence: streamed, hashed, size-limited, served back only as a download
+def upload(cookie, csrf, name, data, unit=row["unit"], chunked=False):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    from urllib.parse import quote
+    h = {"Origin": ORIGIN, "Cookie": "pinggu_session=" + cookie, "X-CSRF-Token": csrf, "Content-Type": "application/octet-stream"}
+    if chunked: h["Transfer-Encoding"] = "chunked"
+    try:
+        c.request("POST", "/api/evidence?round=n&unit=%s&name=%s" % (unit, quote(name)),
+                  body=(iter([data[i:i + 65536] for i in range(0, len(data), 65536)]) if chunked else data),
+                  headers=h, encode_chunked=chunked)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused before the whole body was sent: the answer is already there
+    r = c.getresponse(); t = r.read().decode(); c.close()
+    return r.status, (json.loads(t) if t.startswith("{") else None), t
+import hashlib
+html = b"<html><script>alert(document.cookie)</script></html>"
+st, j, t = upload(eva, ecs, "照片.html", html)
+check(st == 201 and j["sha256"] == hashlib.sha256(html).hexdigest(), "upload hashed: " + t)
+st, j, t = upload(eva, ecs, "../../etc/passwd", b"x")
+check(st == 422 and j["error"]["field"] == "name", "path traversal in the name refused: " + t)
+st, j, t = upload(eva, ecs, "big.jpg", b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024))
+check(st == 413, "upload over --max-upload refused: %d" % st)
+st, j, t = upload(eva, ecs, "big.jpg", b"\\xff\\xd8\\xff" + b"0" * (2 * 1024 * 1024), chunked=True)
+check(st == 413, "a chunked upload over --max-upload refused (streamed, dropped): %d" % st)
+jpg = b"\xff\xd8\xff\xe0" + os.urandom(1000)
+st, j, t = upload(eva, ecs, "p.jpg", jpg)
+check(st == 201, "jpeg upload: " + t)
+st, _, body, r = req("GET", "/api/evidence/" + hashlib.sha256(html).hexdigest(), cookie=boss)
+check(st == 200 and body == html.decode(), "served back: %d" % st)
+check(r.getheader("Content-Type") == "application/octet-stream", "HTML never served as HTML: %s" % r.getheader("Content-Type"))
+check(r.getheader("Content-Disposition").startswith("attachment;") and "UTF-8''%E7%85%A7%E7%89%87.html" in r.getheader("Content-Disposition"), "attachment: %s" % r.getheader("Content-Disposition"))
+check(r.getheader("X-Content-Type-Options") == "nosniff" and "default-src 'self'" in r.getheader("Content-Security-Policy") and r.getheader("Cache-Control") == "private, no-store", "evidence headers")
+st, _, _, r = req("GET", "/api/evidence/" + hashlib.sha256(jpg).hexdigest(), cookie=boss)
+check(st == 200 and r.getheader("Content-Type") == "image/jpeg", "type from magic bytes")
+st, _, _, _ = req("GET", "/api/evidence/" + hashlib.sha256(jpg).hexdigest(), cookie=liaison2)
+check(st == 403, "another county's liaison cannot download the evidence")
+st, _, _, _ = req("GET", "/api/evidence/" + "0" * 64, cookie=boss)
+check(st == 404, "unknown evidence")
+
 # --- release: office only; numbered; then the home-city rule is over
 st, j, t, _ = req("POST", "/api/rounds/n/releases", None, lead, lcs)
 check(st == 403, "a leader cannot release: " + t)
@@ -201,6 +284,14 @@ check(st == 201 and j["number"] == 1 and len(j["sha256"]) == 64, "release 1: " +
 st, j, t, _ = req("POST", "/api/rounds/n/releases", None, boss, bcs)
 check(st == 201 and j["number"] == 2, "release 2: " + t)
 check(ids(cadre) == allp, "after release the cadre sees the county's problems")
+
+# --- the county-facing view: after release, own county only, nothing but what it may see
+st, j, t, _ = req("GET", "/api/rounds/n/county-view?county=%d" % county, cookie=liaison)
+check(st == 200 and j["county"] == county and j["release"] >= 2, "county view: " + t[:300])
+check(all(p["county"] == county for p in j["confirmed_problems"]), "own county only")
+check("history" not in t and "lead" not in t and "eva" not in t, "no evaluator identities")
+st, j, t, _ = req("GET", "/api/rounds/n/county-view?county=%d" % county, cookie=liaison2)
+check(st == 403, "another county's view refused: " + t)
 
 # --- logout everywhere
 other_ck, other_cs, _ = login("lead", NEW)
@@ -214,6 +305,16 @@ python3 drive.py "$port" "$county" "$other" "$p1" "$p2" >drive.out 2>drive.err |
 kill -TERM $spid
 wait $spid || fail "the server did not stop cleanly"
 [ -s r.db.checkpoints ] || fail "no checkpoint written"
+
+# the submission's refusal says what `field import` says of the same answer
+python3 - <<'PY'
+import csv
+rows = list(csv.DictReader(open("sim/registered-household.csv", encoding="utf-8")))
+w = csv.DictWriter(open("bad.csv", "w", encoding="utf-8", newline=""), fieldnames=rows[0].keys())
+w.writeheader(); r = rows[0]; r["household_status"] = "no_such_choice"; w.writerow(r)
+PY
+expect_status 2 $P field import --db r.db --sample n --form "$ROOT/forms/registered-household.json" bad.csv
+grep -qF "$(sed 's/^[^:]*:[0-9]*: //' bad-message.txt | cut -c1-60)" err.txt || { cat bad-message.txt err.txt >&2; fail "not field import's message"; }
 
 # the change log: moves by the session user; refusals only in the security log, rate-limited
 [ "$(sqlite3 r.db "select count(*) from problem_moves where actor = 'lead'")" = 3 ] || fail "moves not by lead"

@@ -234,7 +234,7 @@ static void test_password_rules(void **state)
 
 static void test_parsers(void **state)
 {
-    char out[80], names[2][64], addr[64];
+    char out[80], names[2][65], addr[64];
     int64_t nums[4];
     (void)state;
     assert_int_equal(server_cookie("a=1; pinggu_session=abc; b=2", "pinggu_session", out, sizeof out), 0);
