@@ -208,8 +208,11 @@ static enum MHD_Result send_file(struct MHD_Connection *conn, struct ctx *c)
     }
     /* filename: ASCII fallback plus the UTF-8 name percent-encoded (RFC 6266) */
     sb_adds(&cd, "attachment; filename=\"");
-    for (const char *p = c->file_name; *p; p++)
-        sb_addch(&cd, ((unsigned char)*p < 0x80 && *p != '"' && *p != '\\' && *p >= 0x20) ? *p : '_');
+    for (const char *p = c->file_name; *p; p++) {
+        unsigned char b = (unsigned char)*p;
+        if ((b & 0xC0) == 0x80) continue; /* one '_' per non-ASCII character */
+        sb_addch(&cd, (b < 0x80 && b >= 0x20 && b != '"' && b != '\\' && b != 0x7f) ? *p : '_');
+    }
     sb_adds(&cd, "\"; filename*=UTF-8''");
     for (const unsigned char *p = (const unsigned char *)c->file_name; *p; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||

@@ -45,6 +45,13 @@ expect_status 0 $P serve --print-authz
 expect_grep "^county +problems +read +sent +any" out.txt
 expect_grep "home-city rule" out.txt
 
+# a copy of the store as it is now, for replaying docs/api.md's examples (below)
+cp r.db docs.db
+echo "Docs-Pass-2020" | $P user add --db docs.db --role office wang >/dev/null
+$P user grant --db docs.db --role evaluator --round n --scope "$county" wang >/dev/null
+p3=$(sqlite3 r.db "select min(row_no) from problems where county = $county and row_no > $p2")
+unit=$(sqlite3 r.db "select u.code from sample_units u join questionnaires q on q.unit = u.code where u.stage = 'household' and u.county = $county limit 1")
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $P serve --db r.db --listen "127.0.0.1:$port" --checkpoint-every 1 --forms "$ROOT/forms" --max-upload 1048576 >serve.log 2>serve.err &
 spid=$!
@@ -305,6 +312,71 @@ python3 drive.py "$port" "$county" "$other" "$p1" "$p2" >drive.out 2>drive.err |
 kill -TERM $spid
 wait $spid || fail "the server did not stop cleanly"
 [ -s r.db.checkpoints ] || fail "no checkpoint written"
+
+# docs/api.md: every example replayed, in order, against a server on the copy
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$P serve --db docs.db --listen "127.0.0.1:$port" --forms "$ROOT/forms" >docs.log 2>docs.err &
+dpid=$!
+i=0
+until grep -q listening docs.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat docs.err >&2; fail "the docs server did not start"; }
+  sleep 0.1
+done
+python3 - "$ROOT/docs/api.md" "$port" "$p3" "$unit" "$county" >replay.out 2>replay.err <<'PY' || {
+import http.client, json, re, sys
+doc, port = open(sys.argv[1], encoding="utf-8").read(), int(sys.argv[2])
+subst = {"{P}": sys.argv[3], "{UNIT}": sys.argv[4], "{COUNTY}": sys.argv[5]}
+blocks = re.findall(r"```http\n(.*?)```", doc, re.S)
+assert len(blocks) % 2 == 0 and len(blocks) >= 26, "request/response pairs: %d blocks" % len(blocks)
+cookie = csrf = None
+def fill(t):
+    for k, v in subst.items(): t = t.replace(k, v)
+    return t
+def split(block):
+    head, _, body = block.partition("\n\n")
+    lines = head.strip("\n").split("\n")
+    return lines[0], dict(l.split(": ", 1) for l in lines[1:]), body.strip("\n")
+def shape(want, got, where):
+    if isinstance(want, dict):
+        assert isinstance(got, dict), "%s: expected an object, got %r" % (where, got)
+        for k in want:
+            assert k in got, "%s: no member %r in %r" % (where, k, got)
+            shape(want[k], got[k], where + "." + k)
+    elif isinstance(want, list) and want:
+        assert isinstance(got, list), "%s: expected an array" % where
+        if got: shape(want[0], got[0], where + "[0]")
+for i in range(0, len(blocks), 2):
+    line, hdrs, body = split(fill(blocks[i]))
+    method, path = line.split(" ", 1)
+    sline, rh, rbody = split(blocks[i + 1])
+    status = int(sline.split()[1])
+    h = dict(hdrs); h["Origin"] = "http://127.0.0.1:%d" % port
+    if cookie: h["Cookie"] = "pinggu_session=" + cookie
+    if csrf and method != "GET": h["X-CSRF-Token"] = csrf
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request(method, path, body=body.encode() if body else None, headers=h)
+    r = c.getresponse(); raw = r.read(); c.close()
+    where = "%s %s" % (method, path)
+    assert r.status == status, "%s: status %d, documented %d: %s" % (where, r.status, status, raw[:300])
+    for k, v in rh.items():
+        got = r.getheader(k) or ""
+        ok = got.startswith(v.split("…")[0]) if "…" in v else got == v
+        assert ok, "%s: header %s is %r, documented %r" % (where, k, got, v)
+    if rh.get("Content-Type", "application/json").startswith("application/json"):
+        shape(json.loads(rbody), json.loads(raw), where)
+    else:
+        assert raw.decode() == rbody, "%s: body %r" % (where, raw[:100])
+    if path == "/api/session" and method == "POST":
+        cookie = r.getheader("Set-Cookie").split(";")[0].split("=", 1)[1]
+        csrf = json.loads(raw)["csrf_token"]
+    if path.startswith("/api/evidence?"):
+        subst["{SHA}"] = json.loads(raw)["sha256"]
+print("replayed %d examples" % (len(blocks) // 2))
+PY
+  cat replay.err >&2; kill -TERM $dpid; fail "docs/api.md examples do not replay"; }
+kill -TERM $dpid
+wait $dpid || fail "the docs server did not stop cleanly"
+expect_grep "^replayed 1[0-9] examples" replay.out
 
 # the submission's refusal says what `field import` says of the same answer
 python3 - <<'PY'
