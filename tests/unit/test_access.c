@@ -3,7 +3,10 @@
  * hand-written expectation table: every role × resource × action, for an item of the
  * user's own unit, of another unit and of the user's home county, before and after release,
  * must come out as DESIGN §10 says; 0 mismatches. Also the password rules and the request
- * parsers of src/server/parse.c (cookies, routes, Origin/Referer, X-Forwarded-For).
+ * parsers of src/server/parse.c (cookies, routes, Origin/Referer, X-Forwarded-For), and on a
+ * real store: sessions (idle and absolute timeouts, CSRF tokens), lockout per account and
+ * address with its expiry and the office's unlock, disabled accounts, and the security log's
+ * rate limit — the clock moved with PINGGU_NOW.
  */
 #include "testutil.h"
 
@@ -274,6 +277,99 @@ static void test_parsers(void **state)
     assert_string_equal(addr, "10.0.0.1");
 }
 
+/* Sessions and lockout on a real store, the clock moved with PINGGU_NOW. */
+static void test_sessions_and_lockout(void **state)
+{
+    char *dir = tu_tmpdir(), path[1100];
+    struct store *s = NULL;
+    struct error e;
+    struct access_grant g = {AR_OFFICE, "", 0};
+    struct access_session sess, sess2;
+    struct access_user u;
+    enum access_outcome out;
+    char h[65];
+    (void)state;
+    snprintf(path, sizeof path, "%s/a.db", dir);
+    assert_int_equal(store_open(path, STORE_CREATE, &s, &e), 0);
+    setenv("PINGGU_NOW", "2026-11-01T08:00:00Z", 1);
+    assert_int_equal(access_user_add(s, "wang", "Good-Pass-2020", 0, &g, 1, &e), 0);
+    assert_int_equal(access_user_add(s, "wang", "Good-Pass-2020", 0, &g, 1, &e), ERR_EXISTS);
+
+    /* a login makes a session; the cookie resolves to the user, its CSRF token matches */
+    assert_int_equal(access_login(s, "wang", "Good-Pass-2020", "1.2.3.4", &out, &sess, &e), 0);
+    assert_int_equal(out, ACCESS_OK);
+    assert_int_equal(access_session_get(s, sess.id, 1800, 43200, &u, h, &e), 0);
+    assert_string_equal(u.name, "wang");
+    assert_int_equal(u.must_change, 1);
+    access_user_release(&u);
+    assert_int_equal(access_session_csrf(s, h, sess.csrf, &e), 0);
+    assert_int_equal(access_session_csrf(s, h, sess.id, &e), ERR_INVALID);
+    /* idle: 29 minutes later it still works (and is touched), 31 minutes after that it is gone */
+    setenv("PINGGU_NOW", "2026-11-01T08:29:00Z", 1);
+    assert_int_equal(access_session_get(s, sess.id, 1800, 43200, &u, NULL, &e), 0);
+    access_user_release(&u);
+    setenv("PINGGU_NOW", "2026-11-01T09:00:01Z", 1);
+    assert_int_equal(access_session_get(s, sess.id, 1800, 43200, &u, NULL, &e), ERR_NOTFOUND);
+    /* absolute: active every 20 minutes, still ended 12 hours after login */
+    assert_int_equal(access_login(s, "wang", "Good-Pass-2020", "1.2.3.4", &out, &sess2, &e), 0);
+    for (int m = 20; m < 12 * 60; m += 20) {
+        char now[32];
+        snprintf(now, sizeof now, "2026-11-01T%02d:%02d:01Z", 9 + m / 60, m % 60);
+        setenv("PINGGU_NOW", now, 1);
+        assert_int_equal(access_session_get(s, sess2.id, 1800, 43200, &u, NULL, &e), 0);
+        access_user_release(&u);
+    }
+    setenv("PINGGU_NOW", "2026-11-01T21:00:02Z", 1);
+    assert_int_equal(access_session_get(s, sess2.id, 1800, 43200, &u, NULL, &e), ERR_NOTFOUND);
+
+    /* five failures lock the account, even against the right password; 15 minutes free it */
+    setenv("PINGGU_NOW", "2026-11-02T08:00:00Z", 1);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(access_login(s, "wang", "Wrong-Pass-2020", "5.6.7.8", &out, &sess, &e), 0);
+        assert_int_equal(out, ACCESS_BAD);
+    }
+    assert_int_equal(access_login(s, "wang", "Good-Pass-2020", "9.9.9.9", &out, &sess, &e), 0);
+    assert_int_equal(out, ACCESS_LOCKED);
+    /* and the address: another account from 5.6.7.8 is refused too */
+    assert_int_equal(access_login(s, "nobody", "Good-Pass-2020", "5.6.7.8", &out, &sess, &e), 0);
+    assert_int_equal(out, ACCESS_LOCKED);
+    setenv("PINGGU_NOW", "2026-11-02T08:15:01Z", 1);
+    assert_int_equal(access_login(s, "wang", "Good-Pass-2020", "9.9.9.9", &out, &sess, &e), 0);
+    assert_int_equal(out, ACCESS_OK);
+    /* the office's unlock, and a disabled account */
+    setenv("PINGGU_NOW", "2026-11-02T09:00:00Z", 1);
+    for (int i = 0; i < 5; i++) access_login(s, "wang", "Wrong-Pass-2020", "5.6.7.9", &out, &sess, &e);
+    assert_int_equal(access_user_unlock(s, "wang", "5.6.7.9", &e), 0);
+    assert_int_equal(access_login(s, "wang", "Good-Pass-2020", "5.6.7.9", &out, &sess, &e), 0);
+    assert_int_equal(out, ACCESS_OK);
+    assert_int_equal(access_user_disable(s, "wang", &e), 0);
+    assert_int_equal(access_session_get(s, sess.id, 1800, 43200, &u, NULL, &e), ERR_NOTFOUND);
+    assert_int_equal(access_login(s, "wang", "Good-Pass-2020", "5.6.7.9", &out, &sess, &e), 0);
+    assert_int_equal(out, ACCESS_DISABLED);
+
+    /* the security log: a flood from one address is one row with its count */
+    for (int i = 0; i < 500; i++)
+        assert_int_equal(access_security_log(s, "csrf", "5.6.7.8", "wang", "", &e), 0);
+    {
+        int64_t rows = 0, total = 0;
+        assert_int_equal(store_query_int(s, "SELECT count(*) FROM security_log", 0, &rows, &e), 0);
+        assert_int_equal(store_query_int(s, "SELECT sum(count) FROM security_log", 0, &total, &e), 0);
+        assert_int_equal(rows, 1);
+        assert_int_equal(total, 500);
+        /* many addresses: at most ACCESS_SECLOG_PER_MINUTE rows, the rest in one overflow row */
+        for (int i = 0; i < 400; i++) {
+            char a[32];
+            snprintf(a, sizeof a, "10.0.%d.%d", i / 250, i % 250);
+            assert_int_equal(access_security_log(s, "forbidden", a, "", "", &e), 0);
+        }
+        assert_int_equal(store_query_int(s, "SELECT count(*) FROM security_log", 0, &rows, &e), 0);
+        assert_int_equal(rows, ACCESS_SECLOG_PER_MINUTE + 1);
+    }
+    unsetenv("PINGGU_NOW");
+    store_close(s);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_sent_and_rounds),
         cmocka_unit_test(test_password_rules),
         cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_sessions_and_lockout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
