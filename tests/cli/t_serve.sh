@@ -315,7 +315,9 @@ wait $spid || fail "the server did not stop cleanly"
 
 # docs/api.md: every example replayed, in order, against a server on the copy
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-$P serve --db docs.db --listen "127.0.0.1:$port" --forms "$ROOT/forms" >docs.log 2>docs.err &
+# (as deployed behind nginx: a public https origin, the proxy's X-Forwarded-For believed)
+$P serve --db docs.db --listen "127.0.0.1:$port" --forms "$ROOT/forms" \
+  --public-url https://pinggu.example.cn --trusted-proxy 127.0.0.1 >docs.log 2>docs.err &
 dpid=$!
 i=0
 until grep -q listening docs.log 2>/dev/null; do
@@ -350,7 +352,7 @@ for i in range(0, len(blocks), 2):
     method, path = line.split(" ", 1)
     sline, rh, rbody = split(blocks[i + 1])
     status = int(sline.split()[1])
-    h = dict(hdrs); h["Origin"] = "http://127.0.0.1:%d" % port
+    h = dict(hdrs); h["Origin"] = "https://pinggu.example.cn"; h["X-Forwarded-For"] = "10.9.9.9, 203.0.113.7"
     if cookie: h["Cookie"] = "pinggu_session=" + cookie
     if csrf and method != "GET": h["X-CSRF-Token"] = csrf
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -367,16 +369,28 @@ for i in range(0, len(blocks), 2):
     else:
         assert raw.decode() == rbody, "%s: body %r" % (where, raw[:100])
     if path == "/api/session" and method == "POST":
+        assert "; Secure" in r.getheader("Set-Cookie"), "Secure under an https public URL"
         cookie = r.getheader("Set-Cookie").split(";")[0].split("=", 1)[1]
         csrf = json.loads(raw)["csrf_token"]
     if path.startswith("/api/evidence?"):
         subst["{SHA}"] = json.loads(raw)["sha256"]
+# the client's address is the proxy's last X-Forwarded-For entry; a foreign origin is refused
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+c.request("POST", "/api/session", body=b'{"user": "wang", "password": "Wrong-Pass-1"}',
+          headers={"Content-Type": "application/json", "Origin": "https://pinggu.example.cn", "X-Forwarded-For": "203.0.113.7"})
+assert c.getresponse().status == 401
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+c.request("POST", "/api/session", body=b'{"user": "wang", "password": "Wrong-Pass-1"}',
+          headers={"Content-Type": "application/json", "Origin": "http://127.0.0.1:%d" % port})
+assert c.getresponse().status == 403, "the listen address is not the public origin"
 print("replayed %d examples" % (len(blocks) // 2))
 PY
   cat replay.err >&2; kill -TERM $dpid; fail "docs/api.md examples do not replay"; }
 kill -TERM $dpid
 wait $dpid || fail "the docs server did not stop cleanly"
 expect_grep "^replayed 1[0-9] examples" replay.out
+[ "$(sqlite3 docs.db "select key from login_failures where kind = 'addr'")" = 203.0.113.7 ] ||
+  fail "the address behind the trusted proxy was not used"
 
 # the submission's refusal says what `field import` says of the same answer
 python3 - <<'PY'
