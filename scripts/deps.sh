@@ -6,7 +6,7 @@ set -eu
 want="gcc make pkg-config libsqlite3-dev libjansson-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev libmicrohttpd-dev"
 case "${1:-build}" in
   build) ;;
-  check) want="$want libcmocka-dev sqlite3 python3 unzip" ;;
+  check) want="$want libcmocka-dev sqlite3 python3 unzip openssl" ;;
   fuzz)  want="$want clang libclang-rt-14-dev" ;;
   bench) want="$want sqlite3 nodejs npm time" ;;
   *) echo "deps.sh: unknown profile '$1' (build, check, fuzz, bench)" >&2; exit 2 ;;

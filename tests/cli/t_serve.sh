@@ -392,6 +392,28 @@ expect_grep "^replayed 1[0-9] examples" replay.out
 [ "$(sqlite3 docs.db "select key from login_failures where kind = 'addr'")" = 203.0.113.7 ] ||
   fail "the address behind the trusted proxy was not used"
 
+# TLS by libmicrohttpd itself (GnuTLS): the cookie is Secure
+openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 -subj /CN=127.0.0.1 2>/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$P serve --db r.db --listen "127.0.0.1:$port" --tls-cert tls.crt --tls-key tls.key >tls.log 2>tls.err &
+tpid=$!
+i=0
+until grep -q listening tls.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat tls.err >&2; fail "the TLS server did not start"; }
+  sleep 0.1
+done
+python3 - "$port" <<'PY' || { kill -TERM $tpid; fail "TLS"; }
+import http.client, ssl, sys
+port = int(sys.argv[1])
+c = http.client.HTTPSConnection("127.0.0.1", port, context=ssl._create_unverified_context(), timeout=60)
+c.request("POST", "/api/session", body=b'{"user": "boss", "password": "Better-Pass-2021"}',
+          headers={"Content-Type": "application/json", "Origin": "https://127.0.0.1:%d" % port})
+r = c.getresponse(); r.read()
+assert r.status == 200 and "; Secure" in r.getheader("Set-Cookie"), (r.status, r.getheader("Set-Cookie"))
+PY
+kill -TERM $tpid
+wait $tpid || fail "the TLS server did not stop cleanly"
+
 # the submission's refusal says what `field import` says of the same answer
 python3 - <<'PY'
 import csv
