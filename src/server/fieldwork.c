@@ -354,7 +354,7 @@ static int evidence_get(struct ctx *c)
     dir = evidence_dir(c->s);
     if (!dir) return ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
     sb_addf(&path, "%s/%.2s/%s", dir, sha, sha + 2);
-    free(dir);
+    mem_free(dir);
     fd = sb_ok(&path) ? -1 : open(path.buf, O_RDONLY);
     sb_release(&path);
     if (fd < 0) return ctx_error(c, 404, "not_found", "证据文件缺失", "the blob is missing", NULL);

@@ -7,6 +7,7 @@
  */
 #include "server_int.h"
 #include "../problem/problem.h"
+#include "../survey/survey.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,67 @@ static int problem_get(struct ctx *c)
     return 0;
 }
 
+/* The body's "evidence": SHA-256 hashes of evidence already uploaded (POST /api/evidence) that
+ * the user may read, as the paths of their blobs for problem_apply (which links them to the
+ * problem, content-addressed, so nothing is copied twice). Caller frees each path and the array. */
+static int evidence_paths(struct ctx *c, char ***out, size_t *n)
+{
+    json_t *a = json_object_get(c->body, "evidence"), *v;
+    char *dir = NULL;
+    size_t i;
+    *out = NULL, *n = 0;
+    if (!a) return 0;
+    if (!json_is_array(a) || json_array_size(a) > 20)
+        return ctx_error(c, 422, "invalid", "evidence 须为证据哈希数组",
+                         "\"evidence\" is an array of at most 20 SHA-256 hashes", "evidence");
+    *out = mem_calloc(json_array_size(a) + 1, sizeof **out);
+    dir = evidence_dir(c->s);
+    if (!*out || !dir) {
+        mem_free(dir);
+        return ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
+    }
+    json_array_foreach(a, i, v)
+    {
+        const char *sha = json_string_value(v);
+        char round[64], name[128];
+        int county = 0, rel = 0;
+        int64_t size;
+        struct error e;
+        struct strbuf p = STRBUF_INIT;
+        if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64 ||
+            access_evidence_target(c->s, sha, round, sizeof round, &county, name, sizeof name,
+                                   &size, &e)) {
+            ctx_error(c, 422, "invalid", "证据不存在（须先上传）",
+                      "each evidence item is the SHA-256 of an uploaded file", "evidence");
+            goto fail;
+        }
+        if (round[0] && access_round_released(c->s, round, &rel, &e)) {
+            ctx_fail(c, &e);
+            goto fail;
+        }
+        {
+            struct access_target t = {round, county ? county : -1, rel > 0, 0};
+            if (access_check(&c->user, RS_EVIDENCE, AA_READ, &t, NULL, NULL) &&
+                ctx_allow(c, RS_EVIDENCE, AA_WRITE, &t, NULL))
+                goto fail;
+        }
+        sb_addf(&p, "%s/%.2s/%s", dir, sha, sha + 2);
+        if (sb_ok(&p)) {
+            ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
+            goto fail;
+        }
+        (*out)[(*n)++] = sb_detach(&p, NULL);
+    }
+    mem_free(dir);
+    return 0;
+fail:
+    mem_free(dir);
+    for (size_t k = 0; k < *n; k++) mem_free((*out)[k]);
+    mem_free(*out);
+    *out = NULL, *n = 0;
+    return -1;
+}
+
 static enum problem_role problem_role_of(enum access_role r)
 {
     switch (r) {
@@ -292,7 +354,9 @@ static int problem_move(struct ctx *c)
     enum access_role role;
     struct problem_move m;
     struct error e;
-    int bad = 0, to;
+    char **paths = NULL;
+    size_t npaths = 0;
+    int bad = 0, to, rc;
     const char *tos = ctx_body_str(c, "to", &bad), *as = ctx_body_str(c, "as", &bad),
                *deadline = ctx_body_str(c, "deadline", &bad), *on = ctx_body_str(c, "on", &bad);
     memset(&m, 0, sizeof m);
@@ -324,10 +388,16 @@ static int problem_move(struct ctx *c)
     }
     if (problem_role_of(role) == PR_NROLES)
         return ctx_error(c, 403, "forbidden", "该角色不能处理问题", "this role moves no problem", "as");
+    if (evidence_paths(c, &paths, &npaths)) return -1;
     m.to = (enum problem_state)to;
     m.role = problem_role_of(role);
     m.actor = c->user.name;
-    if (problem_apply(c->s, c->nums[0], &m, &e)) {
+    m.evidence = (const char *const *)paths;
+    m.nevidence = npaths;
+    rc = problem_apply(c->s, c->nums[0], &m, &e);
+    for (size_t i = 0; i < npaths; i++) mem_free(paths[i]);
+    mem_free(paths);
+    if (rc) {
         if (e.code == ERR_INVALID) {
             char buf[1200];
             ctx_error(c, 422, "illegal_move", "不允许的状态变更", error_format(&e, buf, sizeof buf), "to");

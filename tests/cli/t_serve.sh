@@ -283,6 +283,18 @@ check(st == 403, "another county's liaison cannot download the evidence")
 st, _, _, _ = req("GET", "/api/evidence/" + "0" * 64, cookie=boss)
 check(st == 404, "unknown evidence")
 
+# --- a move that needs evidence takes uploaded evidence by its hash (seed 000: 凡没有核准、核实,
+# 或证据不充分的,将不作为问题予以采信)
+st, j, t, _ = req("GET", "/api/problems?round=n", cookie=boss)
+cand = next(p["id"] for p in j["problems"] if p["state"] == "candidate" and p["id"] not in (p1, p2) and p["county"] == county)
+st, j, t, _ = req("POST", "/api/problems/%d/moves" % cand, {"to": "recorded", "on": "2020-04-21"}, eva, ecs)
+check(st == 422 and "needs evidence" in j["error"]["message_en"], "recording without evidence: " + t)
+st, j, t, _ = req("POST", "/api/problems/%d/moves" % cand, {"to": "recorded", "on": "2020-04-21", "evidence": ["1" * 64]}, eva, ecs)
+check(st == 422 and j["error"]["field"] == "evidence", "evidence never uploaded: " + t)
+st, j, t, _ = req("POST", "/api/problems/%d/moves" % cand, {"to": "recorded", "on": "2020-04-21", "evidence": [hashlib.sha256(jpg).hexdigest()]}, eva, ecs)
+check(st == 201 and j["as"] == "evaluator", "recorded with the uploaded photo: " + t)
+open("cand.txt", "w").write("%d %s\n" % (cand, hashlib.sha256(jpg).hexdigest()))
+
 # --- release: office only; numbered; then the home-city rule is over
 st, j, t, _ = req("POST", "/api/rounds/n/releases", None, lead, lcs)
 check(st == 403, "a leader cannot release: " + t)
@@ -423,6 +435,11 @@ w.writeheader(); r = rows[0]; r["household_status"] = "no_such_choice"; w.writer
 PY
 expect_status 2 $P field import --db r.db --sample n --form "$ROOT/forms/registered-household.json" bad.csv
 grep -qF "$(sed 's/^[^:]*:[0-9]*: //' bad-message.txt | cut -c1-60)" err.txt || { cat bad-message.txt err.txt >&2; fail "not field import's message"; }
+
+# the move's evidence is linked to the problem, by content
+read cand sha < cand.txt
+[ "$(sqlite3 r.db "select count(*) from evidence_links where problem = $cand and evidence = '$sha'")" = 1 ] ||
+  fail "the uploaded evidence is not linked to problem $cand"
 
 # the change log: moves by the session user; refusals only in the security log, rate-limited
 [ "$(sqlite3 r.db "select count(*) from problem_moves where actor = 'lead'")" = 3 ] || fail "moves not by lead"
