@@ -408,6 +408,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         }
         if (rq->rt && (rq->rt->flags & RT_UPLOAD)) {
             const char *tmp = getenv("TMPDIR");
+            /* nobody writes to disk without a session: checked before the first byte */
+            char cookie[80], hash[65];
+            struct access_user u;
+            struct error e;
+            struct store *s = thread_store(sv, &e);
+            if (!s || server_cookie(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
+                                    COOKIE_NAME, cookie, sizeof cookie) ||
+                access_session_get(s, cookie, sv->cfg->idle_timeout, sv->cfg->absolute_timeout,
+                                   &u, hash, &e))
+                return send_error(conn, sv, 401, "unauthenticated", "请先登录", "sign in first");
+            access_user_release(&u);
             snprintf(rq->dir, sizeof rq->dir, "%s/pinggu-upload-XXXXXX", tmp && *tmp ? tmp : "/tmp");
             if (!mkdtemp(rq->dir)) {
                 rq->dir[0] = '\0';

@@ -262,6 +262,8 @@ import hashlib
 html = b"<html><script>alert(document.cookie)</script></html>"
 st, j, t = upload(eva, ecs, "照片.html", html)
 check(st == 201 and j["sha256"] == hashlib.sha256(html).hexdigest(), "upload hashed: " + t)
+st, j, t = upload("0" * 64, ecs, "anon.jpg", b"\xff\xd8\xff" + b"0" * 100000)
+check(st == 401, "no upload without a session, refused before the body: %d" % st)
 st, j, t = upload(eva, ecs, "../../etc/passwd", b"x")
 check(st == 422 and j["error"]["field"] == "name", "path traversal in the name refused: " + t)
 st, j, t = upload(eva, ecs, "big.jpg", b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024))
@@ -323,7 +325,9 @@ python3 drive.py "$port" "$county" "$other" "$p1" "$p2" >drive.out 2>drive.err |
   cat drive.err serve.err >&2; kill -TERM $spid; fail "the HTTP checks failed"; }
 kill -TERM $spid
 wait $spid || fail "the server did not stop cleanly"
-[ -s r.db.checkpoints ] || fail "no checkpoint written"
+# the checkpoint written at shutdown covers the whole log
+[ "$(tail -1 r.db.checkpoints | cut -d' ' -f2)" = "$(sqlite3 r.db 'select count(*) from audit_log')" ] ||
+  fail "the last checkpoint does not cover the log's head"
 
 # docs/api.md: every example replayed, in order, against a server on the copy
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
