@@ -1018,6 +1018,13 @@ int access_idem_release(struct store *s, const char *user, const char *key, stru
     return rc < 0 ? rc : 0;
 }
 
+int access_idem_clear_pending(struct store *s, int64_t *n, struct error *e)
+{
+    int rc = store_exec(s, "DELETE FROM submissions WHERE status = 0", e);
+    if (!rc && n) *n = store_changes(s);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ releases */
 
 int access_release_latest(struct store *s, const char *round, int *number, char **snapshot,

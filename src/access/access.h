@@ -277,6 +277,11 @@ int access_idem_claim(struct store *s, const char *user, const char *key, int *s
 int access_idem_done(struct store *s, const char *user, const char *key, int status,
                      const char *response, struct error *e);
 int access_idem_release(struct store *s, const char *user, const char *key, struct error *e);
+/* At server start: forgets keys claimed by a process that died before answering (kill -9 in
+ * the middle of a submission). A retry then submits again; field_import replaces a unit's
+ * questionnaire rather than adding one, so the unit still holds it exactly once. *n (if
+ * non-NULL) gets how many were forgotten. */
+int access_idem_clear_pending(struct store *s, int64_t *n, struct error *e);
 
 /* ================================================================ releases */
 

@@ -556,6 +556,14 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     /* the store must open (and migrate) before anyone connects */
     if ((rc = store_open(cfg.db, 0, &main_store, e))) goto out;
     store_checkpoints_defer(1);
+    {
+        int64_t n = 0;
+        if ((rc = access_idem_clear_pending(main_store, &n, e))) goto out;
+        if (n && ready)
+            fprintf(ready, "%lld submission(s) left unanswered by a stopped server: a retry "
+                           "submits again\n",
+                    (long long)n);
+    }
     if (cfg.tls_cert || cfg.tls_key) {
         if (!cfg.tls_cert || !cfg.tls_key) {
             rc = error_set(e, ERR_USAGE, "--tls-cert and --tls-key go together");

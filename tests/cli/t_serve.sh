@@ -45,8 +45,10 @@ expect_status 0 $P serve --print-authz
 expect_grep "^county +problems +read +sent +any" out.txt
 expect_grep "home-city rule" out.txt
 
-# a copy of the store as it is now, for replaying docs/api.md's examples (below)
+# copies of the store as it is now: for replaying docs/api.md's examples, and for the faults run
 cp r.db docs.db
+cp r.db load.db
+echo "Load-Pass-2020" | $P user add --db load.db --role leader --round n loader >/dev/null
 echo "Docs-Pass-2020" | $P user add --db docs.db --role office wang >/dev/null
 $P user grant --db docs.db --role evaluator --round n --scope "$county" wang >/dev/null
 p3=$(sqlite3 r.db "select min(row_no) from problems where county = $county and row_no > $p2")
@@ -407,6 +409,76 @@ wait $dpid || fail "the docs server did not stop cleanly"
 expect_grep "^replayed 1[0-9] examples" replay.out
 [ "$(sqlite3 docs.db "select key from login_failures where kind = 'addr'")" = 203.0.113.7 ] ||
   fail "the address behind the trusted proxy was not used"
+
+# faults: concurrent submissions, the server killed (-9) in the middle, restarted; every
+# client retries with its Idempotency-Key until answered: every questionnaire acknowledged is
+# stored exactly once, and nothing lost (issue 11: "after restart every acknowledged (2xx)
+# submission is present exactly once ... retried submissions do not duplicate")
+cat > faults.py <<'PYEOF'
+import csv, http.client, json, os, signal, subprocess, sys, threading, time
+P = os.environ["PINGGU"]; county = sys.argv[1]
+def start():
+    port = int(subprocess.run(["python3", "-c", 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'], capture_output=True, text=True).stdout)
+    log = open("faults-%d.log" % port, "w")
+    p = subprocess.Popen([P, "serve", "--db", "load.db", "--listen", "127.0.0.1:%d" % port, "--forms", os.environ["ROOT"] + "/forms"], stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(300):
+        if "listening" in open("faults-%d.log" % port).read(): return p, port
+        time.sleep(0.1)
+    raise SystemExit("server did not start")
+srv, port = start()
+ORIGIN = lambda: "http://127.0.0.1:%d" % port
+def call(method, path, body, h):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    h = dict(h); h["Origin"] = ORIGIN(); h["Content-Type"] = "application/json"
+    c.request(method, path, body=json.dumps(body).encode(), headers=h)
+    r = c.getresponse(); t = r.read(); c.close()
+    return r.status, json.loads(t), r
+st, j, r = call("POST", "/api/session", {"user": "loader", "password": "Load-Pass-2020"}, {})
+auth = {"Cookie": r.getheader("Set-Cookie").split(";")[0], "X-CSRF-Token": j["csrf_token"]}
+assert call("POST", "/api/me/password", {"old": "Load-Pass-2020", "new": "Load-Pass-2021"}, auth)[0] == 200
+rows = [r for r in csv.DictReader(open("sim/registered-household.csv", encoding="utf-8")) if r["unit"].startswith(county)][:40]
+mem = {}
+for m in csv.DictReader(open("sim/registered-household.members.csv", encoding="utf-8")):
+    mem.setdefault(m["unit"], []).append(m)
+acked, lock, killed = {}, threading.Lock(), threading.Event()
+def submit(i):
+    h = dict(auth); h["Idempotency-Key"] = "fault-%d" % i
+    return call("POST", "/api/rounds/n/questionnaires", {"form": "registered-household", "questionnaire": rows[i], "members": mem.get(rows[i]["unit"], [])}, h)
+def worker(k):
+    for i in range(k, len(rows), 4):
+        while True:
+            try:
+                st, j, _ = submit(i)
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.2); continue     # the server is down: retry, same key
+            if st == 409: time.sleep(0.1); continue
+            assert st == 201, (st, j)
+            with lock:
+                acked[i] = acked.get(i, 0) + 1
+                if len(acked) == 12 and not killed.is_set():
+                    killed.set(); srv.send_signal(signal.SIGKILL)
+            break
+ts = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+for t in ts: t.start()
+while not killed.is_set(): time.sleep(0.05)
+srv.wait()
+srv, port = start()   # the clients' retries reach the new server
+for t in ts: t.join()
+assert sorted(acked) == list(range(len(rows))), "every submission answered"
+# every one again with its key: answered as before, nothing stored
+for i in range(len(rows)):
+    st, j, _ = submit(i)
+    assert st == 201 and j.get("replayed") is True, (i, st, j)
+srv.send_signal(signal.SIGTERM); assert srv.wait() == 0
+open("fault-units.txt", "w").write("\n".join(r["unit"] for r in rows) + "\n")
+print("faults: %d submissions, killed after 12, all answered" % len(rows))
+PYEOF
+python3 faults.py "$county" >faults.out 2>faults.err || { cat faults.err faults-*.log >&2; fail "faults run"; }
+while read u; do
+  n=$(sqlite3 load.db "select count(*) || ' ' || group_concat(a.actor) from questionnaires q join audit_log a on a.seq = q.log_id where q.unit = '$u'")
+  [ "$n" = "1 loader" ] || fail "unit $u: $n (expected once, by loader)"
+done < fault-units.txt
+expect_status 0 $P audit verify --db load.db
 
 # TLS by libmicrohttpd itself (GnuTLS): the cookie is Secure
 openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 -subj /CN=127.0.0.1 2>/dev/null
