@@ -1,6 +1,7 @@
 /*
  * fieldwork.c — the API's fieldwork resources (docs/api.md): assignments, questionnaire
- * submission, evidence upload and download, and the county-facing view of a release.
+ * submission, evidence upload and download, the round's figures (provisional before the
+ * release) and the county-facing view of a release.
  *
  * Questionnaires submitted as JSON are written as the one-row CSV files `field import` reads
  * (FILE.csv and FILE.members.csv, in the request's private temporary folder) and handed to
@@ -16,6 +17,7 @@
  */
 #include "server_int.h"
 #include "../survey/survey.h"
+#include "../estimate/estimate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -409,7 +411,52 @@ static int county_view(struct ctx *c)
     return 0;
 }
 
+/* ------------------------------------------------------------------ figures */
+
+/* The round's county figures (as `pinggu indicators --json`), provisional before the release:
+ * each county's row only for those who may read that county's figures. */
+static int figures(struct ctx *c)
+{
+    const char *round = c->names[0];
+    struct access_target t;
+    struct estimates x;
+    struct error e;
+    char *text = NULL;
+    size_t len = 0, i;
+    FILE *f;
+    int rel = 0;
+    json_t *doc, *rows, *keep, *v;
+    if (access_round_exists(c->s, round, &e) || access_round_released(c->s, round, &rel, &e))
+        return ctx_fail(c, &e);
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_FIGURES, AA_READ, &t, NULL)) return -1;
+    memset(&x, 0, sizeof x);
+    if (estimate_sample(c->s, round, "county", &x, &e)) return ctx_fail(c, &e);
+    f = open_memstream(&text, &len);
+    if (f) {
+        estimates_print(&x, 1, f);
+        fclose(f);
+    }
+    estimates_release(&x);
+    doc = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    if (!doc) return ctx_error(c, 500, "internal", "服务器内部错误", "the figures could not be built", NULL);
+    rows = json_object_get(doc, "units");
+    keep = json_array();
+    json_array_foreach(rows, i, v)
+    {
+        t.county = (int)json_integer_value(json_object_get(v, "code"));
+        if (!access_check(&c->user, RS_FIGURES, AA_READ, &t, NULL, NULL)) json_array_append(keep, v);
+    }
+    json_object_set_new(doc, "units", keep);
+    json_object_set_new(doc, "provisional", json_boolean(rel == 0));
+    json_object_set_new(doc, "round", json_string(round));
+    c->out = doc;
+    return 0;
+}
+
 static const struct route routes[] = {
+    {"GET", "/api/rounds/*/figures", figures, 0},
     {"GET", "/api/assignments", assignments, 0},
     {"POST", "/api/rounds/*/questionnaires", questionnaire_submit, RT_BODY},
     {"POST", "/api/evidence", evidence_upload, RT_UPLOAD},

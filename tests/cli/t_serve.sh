@@ -299,6 +299,16 @@ st, j, t, _ = req("POST", "/api/problems/%d/moves" % cand, {"to": "recorded", "o
 check(st == 201 and j["as"] == "evaluator", "recorded with the uploaded photo: " + t)
 open("cand.txt", "w").write("%d %s\n" % (cand, hashlib.sha256(jpg).hexdigest()))
 
+# --- figures: provisional, each county's row only for those who may read it
+st, j, t, _ = req("GET", "/api/rounds/n/figures", cookie=boss)
+check(st == 200 and j["provisional"] is True and {u["code"] for u in j["units"]} >= {county}, "figures: " + t[:300])
+st, j, t, _ = req("GET", "/api/rounds/n/figures", cookie=lead)
+check(st == 200 and [u["code"] for u in j["units"]] == [county], "a leader sees its county's figures only: " + t[:300])
+st, j, t, _ = req("GET", "/api/rounds/n/figures", cookie=cadre)
+check(st == 200 and county not in [u["code"] for u in j["units"]], "home-city rule on figures")
+st, j, t, _ = req("GET", "/api/rounds/n/figures", cookie=liaison)
+check(st == 403, "a county liaison reads no provisional figures")
+
 # --- release: office only; numbered; then the home-city rule is over
 st, j, t, _ = req("POST", "/api/rounds/n/releases", None, lead, lcs)
 check(st == 403, "a leader cannot release: " + t)
@@ -307,6 +317,8 @@ check(st == 201 and j["number"] == 1 and len(j["sha256"]) == 64, "release 1: " +
 st, j, t, _ = req("POST", "/api/rounds/n/releases", None, boss, bcs)
 check(st == 201 and j["number"] == 2, "release 2: " + t)
 check(ids(cadre) == allp, "after release the cadre sees the county's problems")
+st, j, t, _ = req("GET", "/api/rounds/n/figures", cookie=cadre)
+check(st == 200 and j["provisional"] is False and county in [u["code"] for u in j["units"]], "released figures")
 
 # --- the county-facing view: after release, own county only, nothing but what it may see
 st, j, t, _ = req("GET", "/api/rounds/n/county-view?county=%d" % county, cookie=liaison)
