@@ -14,6 +14,7 @@ static const char help[] =
     "                    [--trusted-proxy ADDR] [--tls-cert PEM --tls-key PEM] [--threads N]\n"
     "                    [--idle-timeout SECONDS] [--absolute-timeout SECONDS]\n"
     "                    [--checkpoint-every SECONDS] [--forms DIR] [--max-upload BYTES]\n"
+    "                    [--request-timeout SECONDS]\n"
     "       pinggu serve --print-authz\n\n"
     "服务端 / the multi-user server and its JSON API (docs/api.md, docs/server.md).\n"
     "--public-url  the origin users reach (https://… behind nginx): state-changing requests must\n"
@@ -25,6 +26,7 @@ static const char help[] =
     "--checkpoint-every seconds (default 60) and at shutdown (SIGINT or SIGTERM).\n"
     "--forms DIR   the questionnaire forms submissions are checked against (default: shipped)\n"
     "--max-upload  the largest evidence upload in bytes (default 33554432), streamed to disk\n"
+    "--request-timeout  a connection idle that long mid-request is closed (default 30 s)\n"
     "--print-authz prints the authorisation matrix (role × resource × action × scope) and exits.\n";
 
 static int parse_pos(const char *s, int64_t *v)
@@ -35,7 +37,7 @@ static int parse_pos(const char *s, int64_t *v)
 int cmd_serve(int argc, char **argv)
 {
     enum { O_PUB = 256, O_PROXY, O_CERT, O_KEY, O_THREADS, O_IDLE, O_ABS, O_CP, O_AUTHZ, O_FORMS,
-           O_UPLOAD };
+           O_UPLOAD, O_RT };
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"public-url", required_argument, 0, O_PUB},
@@ -49,6 +51,7 @@ int cmd_serve(int argc, char **argv)
                                          {"print-authz", no_argument, 0, O_AUTHZ},
                                          {"forms", required_argument, 0, O_FORMS},
                                          {"max-upload", required_argument, 0, O_UPLOAD},
+                                         {"request-timeout", required_argument, 0, O_RT},
                                          {0, 0, 0, 0}};
     struct server_config cfg;
     struct error e;
@@ -76,11 +79,13 @@ int cmd_serve(int argc, char **argv)
         case O_IDLE:
         case O_ABS:
         case O_CP:
+        case O_RT:
             if (parse_pos(optarg, &v) || v > 100000000)
                 return cli_bad_value("serve", "'%s' is not a positive number", optarg);
             if (c == O_THREADS) cfg.threads = (unsigned)(v > 64 ? 64 : v);
             else if (c == O_IDLE) cfg.idle_timeout = v;
             else if (c == O_ABS) cfg.absolute_timeout = v;
+            else if (c == O_RT) cfg.request_timeout = (unsigned)(v > 3600 ? 3600 : v);
             else cfg.checkpoint_every = (unsigned)v;
             break;
         default: return cli_usage("serve", "unknown option");

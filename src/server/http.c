@@ -532,6 +532,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     if (!cfg.max_body) cfg.max_body = 64 * 1024;
     if (!cfg.max_upload) cfg.max_upload = (uint64_t)32 << 20;
     if (!cfg.checkpoint_every) cfg.checkpoint_every = 60;
+    if (!cfg.request_timeout) cfg.request_timeout = 30;
     memset(&sv, 0, sizeof sv);
     sv.cfg = &cfg;
     pthread_mutex_init(&sv.lock, NULL);
@@ -584,7 +585,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     if (cert)
         d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &sv, MHD_OPTION_SOCK_ADDR, &sa,
                              MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
-                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                             MHD_OPTION_CONNECTION_TIMEOUT, cfg.request_timeout,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
@@ -594,7 +595,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     else
         d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &sv, MHD_OPTION_SOCK_ADDR, &sa,
                              MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
-                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                             MHD_OPTION_CONNECTION_TIMEOUT, cfg.request_timeout,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,

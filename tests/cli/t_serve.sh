@@ -282,6 +282,11 @@ check(r.getheader("Content-Disposition").startswith("attachment;") and "UTF-8''%
 check(r.getheader("X-Content-Type-Options") == "nosniff" and "default-src 'self'" in r.getheader("Content-Security-Policy") and r.getheader("Cache-Control") == "private, no-store", "evidence headers")
 st, _, _, r = req("GET", "/api/evidence/" + hashlib.sha256(jpg).hexdigest(), cookie=boss)
 check(st == 200 and r.getheader("Content-Type") == "image/jpeg", "type from magic bytes")
+svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
+st, j, t = upload(eva, ecs, "map.svg", svg)
+check(st == 201, "svg upload: " + t)
+st, _, _, r = req("GET", "/api/evidence/" + hashlib.sha256(svg).hexdigest(), cookie=boss)
+check(st == 200 and r.getheader("Content-Type") == "application/octet-stream" and r.getheader("Content-Disposition").startswith("attachment"), "SVG never served as an image that runs script")
 st, _, _, _ = req("GET", "/api/evidence/" + hashlib.sha256(jpg).hexdigest(), cookie=liaison2)
 check(st == 403, "another county's liaison cannot download the evidence")
 st, _, _, _ = req("GET", "/api/evidence/" + "0" * 64, cookie=boss)
@@ -347,7 +352,7 @@ wait $spid || fail "the server did not stop cleanly"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # (as deployed behind nginx: a public https origin, the proxy's X-Forwarded-For believed)
 $P serve --db docs.db --listen "127.0.0.1:$port" --forms "$ROOT/forms" \
-  --public-url https://pinggu.example.cn --trusted-proxy 127.0.0.1 >docs.log 2>docs.err &
+  --public-url https://pinggu.example.cn --trusted-proxy 127.0.0.1 --request-timeout 2 >docs.log 2>docs.err &
 dpid=$!
 i=0
 until grep -q listening docs.log 2>/dev/null; do
@@ -413,6 +418,14 @@ c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 c.request("POST", "/api/session", body=b'{"user": "wang", "password": "Wrong-Pass-1"}',
           headers={"Content-Type": "application/json", "Origin": "http://127.0.0.1:%d" % port})
 assert c.getresponse().status == 403, "the listen address is not the public origin"
+# a slow request (headers never finished) is closed after --request-timeout; others are served
+import socket, time
+slow = socket.create_connection(("127.0.0.1", port))
+slow.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n")
+slow.settimeout(15); t0 = time.monotonic()
+assert slow.recv(100) == b"" and time.monotonic() - t0 < 10, "the slow request was not closed"
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60); c.request("GET", "/api/rounds")
+assert c.getresponse().status == 401, "the server still answers"
 print("replayed %d examples" % (len(blocks) // 2))
 PY
   cat replay.err >&2; kill -TERM $dpid; fail "docs/api.md examples do not replay"; }
