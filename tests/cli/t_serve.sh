@@ -445,7 +445,7 @@ P = os.environ["PINGGU"]; county = sys.argv[1]
 def start():
     port = int(subprocess.run(["python3", "-c", 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'], capture_output=True, text=True).stdout)
     log = open("faults-%d.log" % port, "w")
-    p = subprocess.Popen([P, "serve", "--db", "load.db", "--listen", "127.0.0.1:%d" % port, "--forms", os.environ["ROOT"] + "/forms"], stdout=log, stderr=subprocess.STDOUT)
+    p = subprocess.Popen([P, "serve", "--db", "load.db", "--listen", "127.0.0.1:%d" % port, "--forms", os.environ["ROOT"] + "/forms", "--threads", "32"], stdout=log, stderr=subprocess.STDOUT)
     for _ in range(300):
         if "listening" in open("faults-%d.log" % port).read(): return p, port
         time.sleep(0.1)
@@ -461,6 +461,18 @@ def call(method, path, body, h):
 st, j, r = call("POST", "/api/session", {"user": "loader", "password": "Load-Pass-2020"}, {})
 auth = {"Cookie": r.getheader("Set-Cookie").split(";")[0], "X-CSRF-Token": j["csrf_token"]}
 assert call("POST", "/api/me/password", {"old": "Load-Pass-2020", "new": "Load-Pass-2021"}, auth)[0] == 200
+# a login flood: 2 Argon2id hashes (64 MiB each) run, 8 wait, the rest are told 503 at once
+flood, gate = [], threading.Barrier(32)
+def ghost():
+    gate.wait()
+    st, j, r = call("POST", "/api/session", {"user": "ghost", "password": "Ghost-Pass-2020"}, {})
+    flood.append((st, j["error"]["code"], r.getheader("Retry-After")))
+fl = [threading.Thread(target=ghost) for _ in range(32)]
+for t in fl: t.start()
+for t in fl: t.join()
+assert {x[0] for x in flood} <= {401, 503, 423}, flood
+busy = [x for x in flood if x[0] == 503]
+assert busy and all(x[1] == "busy" and x[2] == "1" for x in busy), flood
 rows = [r for r in csv.DictReader(open("sim/registered-household.csv", encoding="utf-8")) if r["unit"].startswith(county)][:40]
 mem = {}
 for m in csv.DictReader(open("sim/registered-household.members.csv", encoding="utf-8")):
