@@ -21,11 +21,13 @@ static int released(struct ctx *c, const char *round, int *n)
     return 0;
 }
 
-/* Items a locality sees are those sent to it (DESIGN §10): sent for verification or later,
- * never dismissed, never before sending. */
+/* Items a locality sees are those sent to it (DESIGN §10): sent for verification and explained
+ * (its own part), then from the feedback on (fed back, rectifying, rectified, closed,
+ * rechecked). Never a dismissed one, and not a confirmation before it is fed back: that is a
+ * result, and localities see no results before they are fed back (DESIGN §8). */
 static int sent_state(enum problem_state st)
 {
-    return st != PS_DISMISSED && st >= PS_SENT;
+    return st == PS_SENT || st == PS_EXPLAINED || st >= PS_FED_BACK;
 }
 
 static json_t *grants_json(const struct access_user *u)
