@@ -71,3 +71,14 @@ expect_status 0 $P audit verify --db r.db
 # release: numbered, logged; an unknown round is refused
 expect_status 2 $P release create --db r.db --round nosuch
 expect_status 64 $P release create --db r.db
+
+# serve refuses bad start-up input before it listens
+expect_status 2 $P serve --db nosuch.db
+expect_status 2 $P serve --db r.db --listen nonsense
+expect_grep "expected ADDRESS:PORT" err.txt
+expect_status 2 $P serve --db r.db --listen 127.0.0.1:99999
+expect_status 2 $P serve --db r.db --listen 127.0.0.1:8080 --public-url ftp://example.cn
+expect_grep "expected http\(s\)://HOST" err.txt
+expect_status 2 $P serve --db r.db --threads 0
+expect_status 64 $P serve --db r.db extra
+expect_status 64 $P serve --db r.db --tls-cert x.pem
