@@ -21,6 +21,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,6 +73,62 @@ static int assignments(struct ctx *c)
 }
 
 /* ------------------------------------------------------------------ questionnaires */
+
+/* Loaded forms, shared by every worker thread (field_import only reads a form): parsing and
+ * compiling a questionnaire's expressions cost about as much as storing one submission. An
+ * entry is reloaded when its file changes (mtime, size); at most FORM_CACHE files;
+ * server_forms_release frees them at shutdown. */
+#define FORM_CACHE 16
+static struct {
+    char path[512];
+    struct timespec mtime;
+    off_t size;
+    struct form *f;
+} forms[FORM_CACHE];
+static size_t nforms;
+static pthread_mutex_t forms_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The form at path (borrowed from the cache until shutdown), or NULL if it does not load. */
+static const struct form *form_cached(const char *path)
+{
+    struct stat st;
+    struct form *f = NULL;
+    struct errlist errs;
+    struct error e;
+    size_t i;
+    if (stat(path, &st)) return NULL;
+    pthread_mutex_lock(&forms_lock);
+    /* newest first: a file changed while running has its newest version last */
+    for (i = nforms; i-- > 0;)
+        if (!strcmp(forms[i].path, path)) break;
+    if (i < nforms && forms[i].size == st.st_size &&
+        forms[i].mtime.tv_sec == st.st_mtim.tv_sec && forms[i].mtime.tv_nsec == st.st_mtim.tv_nsec) {
+        f = forms[i].f;
+        goto out;
+    }
+    /* a changed file gets a new entry: the old form may still be in use by another request */
+    if (nforms == FORM_CACHE || strlen(path) >= sizeof forms[0].path) goto out;
+    errlist_init(&errs, 5);
+    if (form_load(path, &f, &errs, NULL, &e)) f = NULL;
+    errlist_release(&errs);
+    if (!f) goto out;
+    snprintf(forms[nforms].path, sizeof forms[nforms].path, "%s", path);
+    forms[nforms].mtime = st.st_mtim;
+    forms[nforms].size = st.st_size;
+    forms[nforms].f = f;
+    nforms++;
+out:
+    pthread_mutex_unlock(&forms_lock);
+    return f;
+}
+
+void server_forms_release(void)
+{
+    pthread_mutex_lock(&forms_lock);
+    for (size_t i = 0; i < nforms; i++) form_free(forms[i].f);
+    nforms = 0;
+    pthread_mutex_unlock(&forms_lock);
+}
 
 /* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
 static int scalar_text(json_t *v, struct strbuf *sb)
@@ -152,7 +210,7 @@ static int submit_work(struct ctx *c, const char *round, char *dir, int *status)
     const char *form = json_string_value(json_object_get(c->body, "form"));
     const char *unit = json_string_value(json_object_get(q, "unit"));
     struct strbuf fpath = STRBUF_INIT, csv = STRBUF_INIT, mcsv = STRBUF_INIT;
-    struct form *f = NULL;
+    const struct form *f = NULL;
     struct errlist errs;
     struct field_stats st;
     struct error e;
@@ -180,7 +238,7 @@ static int submit_work(struct ctx *c, const char *round, char *dir, int *status)
         if (data_find(rel_name.buf, &fpath)) sb_reset(&fpath);
         sb_release(&rel_name);
     }
-    if (!fpath.len || form_load(fpath.buf, &f, &errs, NULL, &e)) {
+    if (!fpath.len || !(f = form_cached(fpath.buf))) {
         rc = ctx_error(c, 422, "invalid", "无此问卷", "no such questionnaire form", "form");
         goto out;
     }
@@ -225,7 +283,6 @@ out:
     sb_release(&fpath);
     sb_release(&csv);
     sb_release(&mcsv);
-    form_free(f);
     errlist_release(&errs);
     return rc;
 }

@@ -620,6 +620,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
         }
     }
     MHD_stop_daemon(d);
+    server_forms_release();
     checkpoint(main_store);
     rc = 0;
 out:

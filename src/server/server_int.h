@@ -79,5 +79,7 @@ const struct route *server_routes(size_t *n);
 /* The routes of fieldwork.c (assignments, questionnaires, evidence, releases, county view),
  * merged into the table by routes.c. */
 const struct route *server_fieldwork_routes(size_t *n);
+/* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
+void server_forms_release(void);
 
 #endif
