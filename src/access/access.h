@@ -170,8 +170,9 @@ int access_user_unlock(struct store *s, const char *name, const char *addr, stru
  * clears the account's lockout. */
 int access_user_reset(struct store *s, const char *name, const char *password,
                       struct error *e);
-/* The user's own change: checks the old password (counting a failure as a login failure
- * would), then the rules; a new password must differ from the old one; must_change = 0.
+/* The user's own change (signed in): checks the old password (wrong: ERR_INVALID; the caller
+ * holds a session, and the check goes through the hashing queue like a login), then the
+ * rules; a new password must differ from the old one; must_change = 0.
  * Ends every other session of the user (keep_session: the session hash to keep, or NULL). */
 int access_password_change(struct store *s, const char *name, const char *old_pw,
                            const char *new_pw, const char *keep_session, struct error *e);
