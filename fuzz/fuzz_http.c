@@ -3,7 +3,7 @@
  * input is split at newlines into a Cookie header, a path, an Origin, a Referer and an
  * X-Forwarded-For value. Whatever the bytes, each parser must answer without reading out of
  * bounds, and what it accepts must obey its contract: a cookie value is non-empty, has no ';'
- * and lies in the header; a route's numbers are positive and its names hold no '/' and are not
+ * and lies in the header; an accepted client name holds no folder; a route's numbers are positive and its names hold no '/' and are not
  * "." or ".."; the client address is the peer or made of hex digits, '.' and ':' only.
  */
 #include <stdlib.h>
@@ -45,6 +45,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (server_origin_ok("http://127.0.0.1:8080", part[2][0] ? part[2] : NULL,
                          part[3][0] ? part[3] : NULL) &&
         part[2][0] && strcmp(part[2], "http://127.0.0.1:8080"))
+        abort();
+    if (server_name_ok(part[0], 100) && (strchr(part[0], '/') || strchr(part[0], '\\') ||
+                                         part[0][0] == '.' || strlen(part[0]) > 100))
         abort();
     server_client_addr("10.0.0.1", "10.0.0.1", part[4], addr, sizeof addr);
     if (strcmp(addr, "10.0.0.1") && strspn(addr, "0123456789abcdefABCDEF.:") != strlen(addr))

@@ -1,44 +1,23 @@
 /*
- * fieldwork.c — the API's fieldwork resources (docs/api.md): assignments, questionnaire
- * submission, evidence upload and download, the round's figures (provisional before the
- * release) and the county-facing view of a release.
+ * fieldwork.c — the fieldwork resources (docs/api.md): a user's assignments (GET
+ * /api/assignments?round=R) and questionnaire submission (POST /api/rounds/R/questionnaires).
  *
  * Questionnaires submitted as JSON are written as the one-row CSV files `field import` reads
- * (FILE.csv and FILE.members.csv, in the request's private temporary folder) and handed to
- * field_import itself, so a submission passes exactly the validation and storage of the
- * command line (all or nothing, the change log with the session's user). A submission carries
- * an Idempotency-Key: a retry with the same key gets the first answer again and never a second
+ * (FILE.csv and FILE.members.csv, in a private temporary folder) and handed to field_import
+ * itself, so a submission passes exactly the validation and storage of the command line (all
+ * or nothing, the change log with the session's user). A submission carries an
+ * Idempotency-Key: a retry with the same key gets the first answer again and never a second
  * questionnaire.
- *
- * Evidence arrives as a raw body already streamed to disk by http.c (never held in memory),
- * hashed on the way; evidence_add stores it by content. It goes back out only as a download:
- * the type from its first bytes (never the client's word, never HTML or SVG), Content-
- * Disposition: attachment, nosniff, a sandboxing CSP, private no-store caching.
  */
 #include "server_int.h"
 #include "../survey/survey.h"
-#include "../estimate/estimate.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-static int name_ok(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max || s[0] == '.') return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) return 0;
-    }
-    return 1;
-}
-
-/* ------------------------------------------------------------------ assignments */
 
 static int assignments(struct ctx *c)
 {
@@ -71,8 +50,6 @@ static int assignments(struct ctx *c)
     c->out = json_pack("{s:s, s:o}", "round", round, "assignments", arr);
     return 0;
 }
-
-/* ------------------------------------------------------------------ questionnaires */
 
 /* Loaded forms, shared by every worker thread (field_import only reads a form): parsing and
  * compiling a questionnaire's expressions cost about as much as storing one submission. An
@@ -129,6 +106,8 @@ void server_forms_release(void)
     nforms = 0;
     pthread_mutex_unlock(&forms_lock);
 }
+
+/* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
 
 /* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
 static int scalar_text(json_t *v, struct strbuf *sb)
@@ -217,7 +196,7 @@ static int submit_work(struct ctx *c, const char *round, char *dir, int *status)
     struct access_target t;
     int rel = 0, county = 0, rc = -1;
     errlist_init(&errs, 20);
-    if (!form || !name_ok(form, 64) || strchr(form, '.'))
+    if (!form || !server_name_ok(form, 64) || strchr(form, '.'))
         return ctx_error(c, 422, "invalid", "须指定问卷 form", "\"form\" names a questionnaire form", "form");
     if (!json_is_object(q) || !unit)
         return ctx_error(c, 422, "invalid", "须提供问卷及其 unit", "\"questionnaire\" is an object with \"unit\"",
@@ -294,7 +273,7 @@ static int questionnaire_submit(struct ctx *c)
     const char *tmp = getenv("TMPDIR");
     struct error e;
     int status = 0, rc;
-    if (!key || !name_ok(key, 64))
+    if (!key || !server_name_ok(key, 64))
         return ctx_error(c, 422, "invalid", "须提供 Idempotency-Key（1–64 个字符）",
                          "an Idempotency-Key header (1-64 characters) is required", "Idempotency-Key");
     rc = access_idem_claim(c->s, c->user.name, key, &status, &stored, &e);
@@ -329,196 +308,9 @@ static int questionnaire_submit(struct ctx *c)
     return rc;
 }
 
-/* ------------------------------------------------------------------ evidence */
-
-static int evidence_upload(struct ctx *c)
-{
-    const char *round = ctx_query(c, "round"), *unit = ctx_query(c, "unit"),
-               *name = ctx_query(c, "name");
-    struct access_target t;
-    struct error e;
-    struct strbuf named = STRBUF_INIT;
-    char hashes[1][65];
-    int64_t linked = 0;
-    int rel = 0, county = 0, rc;
-    if (!round || !unit)
-        return ctx_error(c, 422, "invalid", "须指定 round 和 unit", "the query needs round and unit", "unit");
-    if (!name_ok(name, 100))
-        return ctx_error(c, 422, "invalid", "文件名不合法（不得含路径）",
-                         "name: a file name without folders, 1-100 bytes", "name");
-    if (c->upload_size == 0)
-        return ctx_error(c, 422, "invalid", "文件为空", "the upload is empty", "body");
-    if (access_round_released(c->s, round, &rel, &e)) return ctx_fail(c, &e);
-    if (access_unit_county(c->s, round, unit, &county, &e)) {
-        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
-        return ctx_fail(c, &e);
-    }
-    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
-    if (ctx_allow(c, RS_EVIDENCE, AA_WRITE, &t, NULL)) return -1;
-    /* the blob keeps its uploaded name: a link of the streamed body under that name */
-    sb_addf(&named, "%s/%s", c->upload_dir, name);
-    if (sb_ok(&named) || link(c->upload_path, named.buf)) {
-        sb_release(&named);
-        return ctx_error(c, 500, "internal", "服务器内部错误", "cannot keep the upload", NULL);
-    }
-    {
-        const char *files[1] = {named.buf};
-        rc = evidence_add(c->s, unit, round, files, 1, hashes, &linked, &e);
-    }
-    unlink(named.buf);
-    sb_release(&named);
-    if (rc) return ctx_fail(c, &e);
-    if (strcmp(hashes[0], c->upload_sha))
-        return ctx_error(c, 500, "internal", "服务器内部错误", "the stored blob differs from the upload", NULL);
-    c->status = 201;
-    c->out = json_pack("{s:s, s:I, s:s, s:s, s:I}", "sha256", hashes[0], "size",
-                       (json_int_t)c->upload_size, "name", name, "unit", unit, "linked",
-                       (json_int_t)linked);
-    return 0;
-}
-
-/* The type from the first bytes; anything unknown is an opaque download. */
-static const char *magic_type(const unsigned char *b, size_t n)
-{
-    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "image/jpeg";
-    if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return "image/png";
-    if (n >= 5 && !memcmp(b, "%PDF-", 5)) return "application/pdf";
-    if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WAVE", 4)) return "audio/wav";
-    if (n >= 3 && !memcmp(b, "ID3", 3)) return "audio/mpeg";
-    if (n >= 12 && !memcmp(b + 4, "ftyp", 4)) return "video/mp4";
-    if (n >= 4 && !memcmp(b, "OggS", 4)) return "audio/ogg";
-    return "application/octet-stream";
-}
-
-static int evidence_get(struct ctx *c)
-{
-    const char *sha = c->names[0];
-    char round[64], name[128], *dir = NULL;
-    unsigned char head[16];
-    struct access_target t;
-    struct error e;
-    struct strbuf path = STRBUF_INIT;
-    int64_t size = 0;
-    int county = 0, rel = 0, fd;
-    ssize_t got;
-    if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
-        return ctx_error(c, 404, "not_found", "无此证据", "no such evidence", NULL);
-    if (access_evidence_target(c->s, sha, round, sizeof round, &county, name, sizeof name, &size, &e))
-        return ctx_fail(c, &e);
-    if (round[0] && access_round_released(c->s, round, &rel, &e)) return ctx_fail(c, &e);
-    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
-    /* evidence linked to no round and no county is the office's alone */
-    if (!county) t.county = -1;
-    if (ctx_allow(c, RS_EVIDENCE, AA_READ, &t, NULL)) return -1;
-    dir = evidence_dir(c->s);
-    if (!dir) return ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
-    sb_addf(&path, "%s/%.2s/%s", dir, sha, sha + 2);
-    mem_free(dir);
-    fd = sb_ok(&path) ? -1 : open(path.buf, O_RDONLY);
-    sb_release(&path);
-    if (fd < 0) return ctx_error(c, 404, "not_found", "证据文件缺失", "the blob is missing", NULL);
-    got = pread(fd, head, sizeof head, 0);
-    c->file_type = magic_type(head, got > 0 ? (size_t)got : 0);
-    c->file_fd = fd;
-    c->file_size = (uint64_t)size;
-    snprintf(c->file_name, sizeof c->file_name, "%s", name);
-    c->status = 200;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ the county-facing view */
-
-static int county_view(struct ctx *c)
-{
-    const char *round = c->names[0], *cs = ctx_query(c, "county");
-    struct access_target t;
-    struct error e;
-    char *snap = NULL;
-    int number = 0, county;
-    json_t *doc, *probs, *figs, *rows, *v;
-    size_t i;
-    if (!cs || (county = atoi(cs)) < 100000 || county > 999999)
-        return ctx_error(c, 422, "invalid", "须指定县代码 county", "the query needs county=CODE (6 digits)",
-                         "county");
-    if (access_release_latest(c->s, round, &number, &snap, &e)) return ctx_fail(c, &e);
-    t.round = round, t.county = county, t.released = number > 0, t.sent = 1;
-    if (ctx_allow(c, RS_COUNTY_VIEW, AA_READ, &t, NULL)) {
-        mem_free(snap);
-        return -1;
-    }
-    doc = snap ? json_loads(snap, 0, NULL) : NULL;
-    mem_free(snap);
-    if (!doc) return ctx_error(c, 500, "internal", "服务器内部错误", "the release cannot be read", NULL);
-    probs = json_array();
-    json_array_foreach(json_object_get(doc, "confirmed_problems"), i, v)
-    {
-        if (json_integer_value(json_object_get(v, "county")) == county) json_array_append(probs, v);
-    }
-    /* the county's own figures: the rows of the estimates that name it */
-    figs = json_array();
-    rows = json_object_get(json_object_get(doc, "figures"), "units");
-    json_array_foreach(rows, i, v)
-    {
-        if (json_integer_value(json_object_get(v, "code")) == county) json_array_append(figs, v);
-    }
-    c->out = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o}", "round", round, "release", number,
-                       "county", county, "figures", figs, "confirmed_problems", probs,
-                       "shareable_evidence", json_array());
-    json_decref(doc);
-    return 0;
-}
-
-/* ------------------------------------------------------------------ figures */
-
-/* The round's county figures (as `pinggu indicators --json`), provisional before the release:
- * each county's row only for those who may read that county's figures. */
-static int figures(struct ctx *c)
-{
-    const char *round = c->names[0];
-    struct access_target t;
-    struct estimates x;
-    struct error e;
-    char *text = NULL;
-    size_t len = 0, i;
-    FILE *f;
-    int rel = 0;
-    json_t *doc, *rows, *keep, *v;
-    if (access_round_exists(c->s, round, &e) || access_round_released(c->s, round, &rel, &e))
-        return ctx_fail(c, &e);
-    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
-    if (ctx_allow(c, RS_FIGURES, AA_READ, &t, NULL)) return -1;
-    memset(&x, 0, sizeof x);
-    if (estimate_sample(c->s, round, "county", &x, &e)) return ctx_fail(c, &e);
-    f = open_memstream(&text, &len);
-    if (f) {
-        estimates_print(&x, 1, f);
-        fclose(f);
-    }
-    estimates_release(&x);
-    doc = text ? json_loadb(text, len, 0, NULL) : NULL;
-    free(text);
-    if (!doc) return ctx_error(c, 500, "internal", "服务器内部错误", "the figures could not be built", NULL);
-    rows = json_object_get(doc, "units");
-    keep = json_array();
-    json_array_foreach(rows, i, v)
-    {
-        t.county = (int)json_integer_value(json_object_get(v, "code"));
-        if (!access_check(&c->user, RS_FIGURES, AA_READ, &t, NULL, NULL)) json_array_append(keep, v);
-    }
-    json_object_set_new(doc, "units", keep);
-    json_object_set_new(doc, "provisional", json_boolean(rel == 0));
-    json_object_set_new(doc, "round", json_string(round));
-    c->out = doc;
-    return 0;
-}
-
 static const struct route routes[] = {
-    {"GET", "/api/rounds/*/figures", figures, 0},
     {"GET", "/api/assignments", assignments, 0},
     {"POST", "/api/rounds/*/questionnaires", questionnaire_submit, RT_BODY},
-    {"POST", "/api/evidence", evidence_upload, RT_UPLOAD},
-    {"GET", "/api/evidence/*", evidence_get, 0},
-    {"GET", "/api/rounds/*/county-view", county_view, 0},
 };
 
 const struct route *server_fieldwork_routes(size_t *n)

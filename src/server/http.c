@@ -82,12 +82,15 @@ struct req {
 static const struct route *find_route(const char *url, const char *method, int *path_known,
                                       int64_t nums[4], char names[2][65])
 {
-    const struct route *t[2];
-    size_t n[2];
-    t[0] = server_routes(&n[0]);
-    t[1] = server_fieldwork_routes(&n[1]);
+    static const struct route *(*const tables[])(size_t *) = {
+        server_session_routes, server_rounds_routes, server_problems_routes,
+        server_fieldwork_routes, server_evidence_routes};
+    enum { NT = sizeof tables / sizeof tables[0] };
+    const struct route *t[NT];
+    size_t n[NT];
+    for (int k = 0; k < NT; k++) t[k] = tables[k](&n[k]);
     *path_known = 0;
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < NT; k++)
         for (size_t i = 0; i < n[k]; i++) {
             if (!server_route_match(t[k][i].pattern, url, nums, names)) continue;
             *path_known = 1;
@@ -144,6 +147,13 @@ int ctx_allow(struct ctx *c, enum access_resource r, enum access_action a,
     }
     sb_release(&why);
     return rc;
+}
+
+int ctx_released(struct ctx *c, const char *round, int *n)
+{
+    struct error e;
+    if (access_round_released(c->s, round, n, &e)) return ctx_fail(c, &e);
+    return 0;
 }
 
 const char *ctx_query(struct ctx *c, const char *name)

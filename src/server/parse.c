@@ -1,6 +1,6 @@
 /*
  * parse.c — the parsers of request parts (server.h): cookies, route paths, the Origin and
- * Referer check, and X-Forwarded-For behind a trusted proxy. Pure functions on bounded
+ * Referer check, X-Forwarded-For behind a trusted proxy, and names (files, keys) from clients. Pure functions on bounded
  * strings, no allocation: whatever the client sends, they either match exactly or refuse.
  * fuzz/fuzz_http.c drives them.
  */
@@ -105,4 +105,15 @@ void server_client_addr(const char *peer, const char *trusted, const char *xff, 
     }
     memcpy(out, last, n);
     out[n] = '\0';
+}
+
+int server_name_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max || s[0] == '.') return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) return 0;
+    }
+    return 1;
 }

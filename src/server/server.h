@@ -5,9 +5,10 @@
  * moves are legal). No SQL here.
  *
  * Layout: http.c is the libmicrohttpd glue and the one endpoint wrapper every route goes
- * through (limits, Origin and CSRF checks, the session, JSON errors, security headers);
- * routes.c maps each resource onto the library; parse.c holds the parsers of request parts
- * (cookies, paths, query values), which fuzz/fuzz_http.c exercises.
+ * through (limits, Origin and CSRF checks, the session, JSON errors, security headers); one
+ * file per group of resources maps it onto the library — session.c, rounds.c, problems.c,
+ * fieldwork.c, evidence.c; parse.c holds the parsers of request parts (cookies, paths,
+ * Origin, X-Forwarded-For, names), which fuzz/fuzz_http.c exercises.
  */
 #ifndef PINGGU_SERVER_H
 #define PINGGU_SERVER_H
@@ -53,5 +54,8 @@ int server_origin_ok(const char *own, const char *origin, const char *referer);
  * equals trusted (and the header parses), else peer. Writes into out. */
 void server_client_addr(const char *peer, const char *trusted, const char *xff, char *out,
                         size_t size);
+/* A name a client gives (an uploaded file's name, an idempotency key): 1 if it has 1..max
+ * bytes, does not start with '.', and holds no '/', '\\' or control character; else 0. */
+int server_name_ok(const char *s, size_t max);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * server_int.h — private to src/server/: the request context the endpoint wrapper (http.c)
- * hands to each route (routes.c), and the route table.
+ * hands to each route (session.c, rounds.c, problems.c, fieldwork.c, evidence.c), and the
+ * route tables.
  *
  * A route handler gets a context whose user is signed in (unless the route is public), whose
  * body (if any) is parsed JSON, and whose Origin and CSRF token were checked when the method
@@ -74,11 +75,14 @@ struct route {
     route_fn fn;
     unsigned flags;
 };
-/* The route table (routes.c) and its length. */
-const struct route *server_routes(size_t *n);
-/* The routes of fieldwork.c (assignments, questionnaires, evidence, releases, county view),
- * merged into the table by routes.c. */
+/* Each resource file's routes and their number; http.c looks a request up in all of them. */
+const struct route *server_session_routes(size_t *n);
+const struct route *server_rounds_routes(size_t *n);
+const struct route *server_problems_routes(size_t *n);
 const struct route *server_fieldwork_routes(size_t *n);
+const struct route *server_evidence_routes(size_t *n);
+/* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
+int ctx_released(struct ctx *c, const char *round, int *n);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
 void server_forms_release(void);
 

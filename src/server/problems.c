@@ -1,9 +1,8 @@
 /*
- * routes.c — the JSON API's resources (docs/api.md), each a thin map from HTTP onto the
- * library: sessions and the signed-in user (access.h), rounds, problems and their moves
- * (problem.h), releases. The wrapper in http.c has already checked Origin, CSRF and the
- * session; every route asks ctx_allow (access_check) before it reads or writes, and list
- * routes ask again for every item, so a list never shows what its items would refuse.
+ * problems.c — the problem resources (docs/api.md): the round's problems as the user may see
+ * them (GET /api/problems?round=R, each item checked), one problem with its history and legal
+ * moves (GET /api/problems/ID), and a move (POST /api/problems/ID/moves) made in the role the
+ * authorisation matrix allows, whose legality the problem library's table decides (problem.h).
  */
 #include "server_int.h"
 #include "../problem/problem.h"
@@ -11,15 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------------ helpers */
-
-static int released(struct ctx *c, const char *round, int *n)
-{
-    struct error e;
-    if (access_round_released(c->s, round, n, &e)) return ctx_fail(c, &e);
-    return 0;
-}
 
 /* Items a locality sees are those sent to it (DESIGN §10): sent for verification and explained
  * (its own part), then from the feedback on (fed back, rectifying, rectified, closed,
@@ -29,132 +19,6 @@ static int sent_state(enum problem_state st)
 {
     return st == PS_SENT || st == PS_EXPLAINED || st >= PS_FED_BACK;
 }
-
-static json_t *grants_json(const struct access_user *u)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < u->ngrants; i++)
-    {
-        json_t *g = json_pack("{s:s, s:s, s:s?}", "role", access_role_name(u->grants[i].role),
-                              "role_zh", access_role_label(u->grants[i].role), "round",
-                              u->grants[i].round[0] ? u->grants[i].round : NULL);
-        if (g && u->grants[i].scope) json_object_set_new(g, "scope", json_integer(u->grants[i].scope));
-        json_array_append_new(a, g);
-    }
-    return a;
-}
-
-/* ------------------------------------------------------------------ session */
-
-static int session_create(struct ctx *c)
-{
-    int bad = 0;
-    const char *user = ctx_body_str(c, "user", &bad), *pw = ctx_body_str(c, "password", &bad);
-    enum access_outcome out;
-    struct access_session sess;
-    struct error e;
-    if (bad || !user || !pw)
-        return ctx_error(c, 422, "invalid", "须提供用户名和密码", "user and password (strings) are required",
-                         !user ? "user" : "password");
-    if (strlen(user) > 63 || strlen(pw) > 256)
-        return ctx_error(c, 401, "bad_credentials", "用户名或密码错误", "wrong user or password", NULL);
-    if (access_login(c->s, user, pw, c->addr, &out, &sess, &e)) return ctx_fail(c, &e);
-    switch (out) {
-    case ACCESS_OK: break;
-    case ACCESS_BUSY:
-        c->retry_after = "1";
-        return ctx_error(c, 503, "busy", "系统繁忙，请稍后重试", "too many logins at once; retry", NULL);
-    case ACCESS_LOCKED:
-        access_security_log(c->s, "login_locked", c->addr, user, "", NULL);
-        return ctx_error(c, 423, "locked", "连续 5 次登录失败，账户或地址已锁定 15 分钟",
-                         "locked for 15 minutes after 5 failed logins (the office can unlock)",
-                         NULL);
-    case ACCESS_DISABLED:
-        access_security_log(c->s, "login_disabled", c->addr, user, "", NULL);
-        return ctx_error(c, 403, "disabled", "账户已停用", "the account is disabled", NULL);
-    default:
-        access_security_log(c->s, "login_failed", c->addr, user, "", NULL);
-        return ctx_error(c, 401, "bad_credentials", "用户名或密码错误", "wrong user or password", NULL);
-    }
-    /* a login always gets a new ID; a session presented with it ends (no fixation) */
-    if (c->session_hash[0]) access_session_end(c->s, c->session_hash, 0, NULL);
-    snprintf(c->set_cookie, sizeof c->set_cookie,
-             "pinggu_session=%s; Path=/; HttpOnly; SameSite=Lax%s", sess.id,
-             c->cfg->public_url && !strncmp(c->cfg->public_url, "https://", 8) ? "; Secure"
-             : c->cfg->tls_cert                                                  ? "; Secure"
-                                                                                 : "");
-    {
-        struct access_user u;
-        int disabled = 0;
-        if (access_user_load(c->s, user, &u, &disabled, &e)) return ctx_fail(c, &e);
-        c->out = json_pack("{s:s, s:s, s:b, s:o}", "user", user, "csrf_token", sess.csrf,
-                           "must_change", u.must_change, "grants", grants_json(&u));
-        access_user_release(&u);
-    }
-    memset(&sess, 0, sizeof sess);
-    return 0;
-}
-
-static int session_delete(struct ctx *c)
-{
-    struct error e;
-    const char *all = ctx_query(c, "all");
-    int everywhere = all && !strcmp(all, "1");
-    if (access_session_end(c->s, c->session_hash, everywhere, &e)) return ctx_fail(c, &e);
-    snprintf(c->set_cookie, sizeof c->set_cookie,
-             "pinggu_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    c->out = json_pack("{s:b, s:b}", "signed_out", 1, "everywhere", everywhere);
-    return 0;
-}
-
-static int me(struct ctx *c)
-{
-    c->out = json_pack("{s:s, s:b, s:o}", "user", c->user.name, "must_change",
-                       c->user.must_change, "grants", grants_json(&c->user));
-    if (c->out && c->user.home) json_object_set_new(c->out, "home", json_integer(c->user.home));
-    return 0;
-}
-
-static int me_password(struct ctx *c)
-{
-    int bad = 0;
-    const char *old = ctx_body_str(c, "old", &bad), *nw = ctx_body_str(c, "new", &bad);
-    struct error e;
-    if (bad || !old || !nw)
-        return ctx_error(c, 422, "invalid", "须提供原密码和新密码", "old and new (strings) are required",
-                         !old ? "old" : "new");
-    if (access_password_change(c->s, c->user.name, old, nw, c->session_hash, &e)) {
-        if (e.code == ERR_INVALID) return ctx_error(c, 422, "invalid", "密码不符合要求", e.msg, "new");
-        return ctx_fail(c, &e);
-    }
-    c->out = json_pack("{s:b}", "changed", 1);
-    return 0;
-}
-
-/* ------------------------------------------------------------------ rounds */
-
-static int rounds(struct ctx *c)
-{
-    char **names = NULL;
-    int *rel = NULL;
-    size_t n = 0;
-    struct error e;
-    json_t *a;
-    if (access_rounds(c->s, &names, &rel, &n, &e)) return ctx_fail(c, &e);
-    a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        struct access_target t = {names[i], 0, rel[i] > 0, 0};
-        if (access_check(&c->user, RS_ROUNDS, AA_READ, &t, NULL, NULL)) continue;
-        json_array_append_new(a, json_pack("{s:s, s:i, s:s}", "round", names[i], "releases",
-                                           rel[i], "state", rel[i] ? "released" : "provisional"));
-    }
-    access_names_free(names, n);
-    mem_free(rel);
-    c->out = json_pack("{s:o}", "rounds", a);
-    return 0;
-}
-
-/* ------------------------------------------------------------------ problems */
 
 static json_t *progress_json(const struct problem_progress *p, int locality)
 {
@@ -189,7 +53,7 @@ static int problems_list(struct ctx *c)
     json_t *a;
     if (!round || !*round)
         return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
-    if (released(c, round, &rel)) return -1;
+    if (ctx_released(c, round, &rel)) return -1;
     {
         struct access_target t = {round, 0, rel > 0, 0};
         if (ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL)) return -1;
@@ -235,7 +99,7 @@ static int problem_target(struct ctx *c, int64_t id, enum access_action act, cha
     int county = 0, rel = 0, s;
     if (access_problem_target(c->s, id, round, rsize, &county, state, sizeof state, &e))
         return ctx_fail(c, &e);
-    if (released(c, round, &rel)) return -1;
+    if (ctx_released(c, round, &rel)) return -1;
     s = problem_state_parse(state);
     *st = s < 0 ? PS_CANDIDATE : (enum problem_state)s;
     t->round = round, t->county = county, t->released = rel > 0, t->sent = sent_state(*st);
@@ -415,42 +279,13 @@ static int problem_move(struct ctx *c)
     return 0;
 }
 
-/* ------------------------------------------------------------------ releases */
-
-static int release_create(struct ctx *c)
-{
-    const char *round = c->names[0];
-    struct access_target t;
-    struct error e;
-    char *snap = NULL, sha[65];
-    int rel = 0, number = 0;
-    if (released(c, round, &rel)) return -1;
-    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
-    if (ctx_allow(c, RS_RELEASES, AA_WRITE, &t, NULL)) return -1;
-    if (access_release_snapshot(c->s, round, &snap, &e)) return ctx_fail(c, &e);
-    if (access_release_store(c->s, round, snap, &number, sha, &e)) {
-        mem_free(snap);
-        return ctx_fail(c, &e);
-    }
-    mem_free(snap);
-    c->status = 201;
-    c->out = json_pack("{s:s, s:i, s:s}", "round", round, "number", number, "sha256", sha);
-    return 0;
-}
-
 static const struct route routes[] = {
-    {"POST", "/api/session", session_create, RT_PUBLIC | RT_MUST_CHANGE | RT_BODY},
-    {"DELETE", "/api/session", session_delete, RT_MUST_CHANGE},
-    {"GET", "/api/me", me, RT_MUST_CHANGE},
-    {"POST", "/api/me/password", me_password, RT_MUST_CHANGE | RT_BODY},
-    {"GET", "/api/rounds", rounds, 0},
-    {"POST", "/api/rounds/*/releases", release_create, 0},
     {"GET", "/api/problems", problems_list, 0},
     {"GET", "/api/problems/#", problem_get, 0},
     {"POST", "/api/problems/#/moves", problem_move, RT_BODY},
 };
 
-const struct route *server_routes(size_t *n)
+const struct route *server_problems_routes(size_t *n)
 {
     *n = sizeof routes / sizeof routes[0];
     return routes;
