@@ -75,5 +75,8 @@ int cmd_attendance(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_round(int argc, char **argv);
 int cmd_bulletin(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 
 #endif

@@ -40,6 +40,9 @@ static const struct command commands[] = {
     {"monitor", cmd_monitor, "post-exit monitoring of exited counties / 脱贫摘帽县监测"},
     {"round", cmd_round, "a round's milestones and progress / 考核进度"},
     {"bulletin", cmd_bulletin, "monthly ranking bulletin / 月度排名通报"},
+    {"user", cmd_user, "accounts and roles for pinggu serve / 用户与权限"},
+    {"serve", cmd_serve, "the multi-user HTTP server and JSON API / 服务端"},
+    {"release", cmd_release, "release a round: an immutable snapshot / 发布评估结果"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

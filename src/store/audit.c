@@ -86,7 +86,7 @@ static int append(struct store *s, int64_t seq, const char *action, const char *
 {
     struct stmt *st = NULL;
     char at[32], prev[65], hash[65];
-    const char *actor = audit_actor();
+    const char *actor = s->actor[0] ? s->actor : audit_actor();
     int rc;
     if (!store_in_transaction(s))
         return error_set(e, ERR_INTERNAL, "audit entry outside a transaction");
@@ -846,6 +846,11 @@ int audit_log_print(struct store *s, FILE *f, int64_t n, struct error *e)
 }
 
 /* ---------------------------------------------------------------- audited update and delete */
+
+void store_set_actor(struct store *s, const char *actor)
+{
+    snprintf(s->actor, sizeof s->actor, "%s", actor ? actor : "");
+}
 
 void sql_quote(struct strbuf *sb, const char *s)
 {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,15 @@ static struct {
     int on;
     char file[1024]; /* "" = DB.checkpoints */
     FILE *print;
+    int deferred;     /* store_checkpoints_defer: lines written by store_checkpoint_now only */
+    int64_t last;     /* the count of this process's last deferred line */
 } conf;
+static pthread_mutex_t now_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void store_checkpoints_defer(int on)
+{
+    conf.deferred = on;
+}
 
 void store_checkpoints_enable(const char *file, FILE *print)
 {
@@ -219,17 +228,41 @@ static void message(int64_t count, const char *head, char *out, size_t n)
     snprintf(out, n, "%s %lld %s", CHECKPOINT_TAG, (long long)count, head);
 }
 
+static int checkpoint_write(struct store *s, int64_t seq, const char *hash, struct error *e);
+
 int checkpoint_after_commit(struct store *s, struct error *e)
+{
+    if (!s->cp_pending) return 0;
+    s->cp_pending = 0;
+    if (!conf.on || conf.deferred) return 0;
+    return checkpoint_write(s, s->cp_seq, s->cp_hash, e);
+}
+
+int store_checkpoint_now(struct store *s, struct error *e)
+{
+    int64_t count;
+    char head[65];
+    int rc;
+    if (!conf.on) return 0;
+    pthread_mutex_lock(&now_lock);
+    rc = checkpoint_prepare(s, e);
+    if (!rc) rc = audit_head_get(s, &count, head, e);
+    if (!rc && count > conf.last) {
+        rc = checkpoint_write(s, count, head, e);
+        if (!rc) conf.last = count;
+    }
+    pthread_mutex_unlock(&now_lock);
+    return rc;
+}
+
+static int checkpoint_write(struct store *s, int64_t seq, const char *hash, struct error *e)
 {
     char msg[160], pkhex[65], sighex[129], line[400], file[1100];
     unsigned char sig[64];
     int fd, n, rc = 0;
-    if (!s->cp_pending) return 0;
-    s->cp_pending = 0;
-    if (!conf.on) return 0;
     if (!s->key_loaded)
         return error_set(e, ERR_INTERNAL, "checkpoint: the key was not loaded before the write");
-    message(s->cp_seq, s->cp_hash, msg, sizeof msg);
+    message(seq, hash, msg, sizeof msg);
     crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), s->sk);
     hash_hex(s->pk, 32, pkhex);
     hash_hex(sig, 64, sighex);
@@ -241,7 +274,7 @@ int checkpoint_after_commit(struct store *s, struct error *e)
                        "the change was committed (entry %lld) but its checkpoint could not be "
                        "written to %s: %s; `pinggu audit verify` will report the entries after "
                        "the last checkpoint",
-                       (long long)s->cp_seq, file, strerror(errno));
+                       (long long)seq, file, strerror(errno));
     if (fd >= 0) close(fd);
     if (!rc && conf.print) {
         fputs(line, conf.print);

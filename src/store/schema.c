@@ -303,6 +303,46 @@ static const char v10[] =
     "CREATE TABLE mon_training ("
     " row_no INTEGER PRIMARY KEY, county INTEGER NOT NULL, day TEXT NOT NULL,"
     " title TEXT NOT NULL, participants INTEGER NOT NULL, log_id INTEGER NOT NULL);";
+/* v9 (issue 11): accounts and access for `pinggu serve` (src/access/). Audited: users (a
+ * password is kept only as its Argon2id string; must_change set at creation and reset),
+ * grants (role, round, unit scope) and releases (numbered, immutable snapshots of a round).
+ * Not audited, on purpose: sessions and field-app tokens (only SHA-256 hashes of the secrets;
+ * they churn with every login), login failures (lockout counters) and the security log of
+ * refused attempts — a flood of refusals must never bloat the change log (DESIGN §8.2); the
+ * security log is itself rate-limited (one row per kind, address and minute, with a count). */
+static const char v9[] =
+    "CREATE TABLE users ("
+    " row_no INTEGER PRIMARY KEY, name TEXT NOT NULL, pwhash TEXT NOT NULL,"
+    " home_unit INTEGER NOT NULL, must_change INTEGER NOT NULL, disabled INTEGER NOT NULL,"
+    " created TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX users_name ON users (name);"
+    "CREATE TABLE grants ("
+    " row_no INTEGER PRIMARY KEY, user TEXT NOT NULL, role TEXT NOT NULL, round TEXT NOT NULL,"
+    " scope INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX grants_user ON grants (user);"
+    "CREATE TABLE sessions ("
+    " id_hash TEXT PRIMARY KEY, user TEXT NOT NULL, csrf_hash TEXT NOT NULL,"
+    " created INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions (user);"
+    "CREATE TABLE field_tokens ("
+    " token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, created INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL);"
+    "CREATE TABLE login_failures ("
+    " kind TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,"
+    " locked_until INTEGER NOT NULL, PRIMARY KEY (kind, key));"
+    "CREATE TABLE security_log ("
+    " id INTEGER PRIMARY KEY, minute INTEGER NOT NULL, kind TEXT NOT NULL, addr TEXT NOT NULL,"
+    " user TEXT NOT NULL, detail TEXT NOT NULL, count INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX security_log_key ON security_log (minute, kind, addr);"
+    "CREATE TABLE releases ("
+    " row_no INTEGER PRIMARY KEY, round TEXT NOT NULL, number INTEGER NOT NULL,"
+    " created TEXT NOT NULL, snapshot TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX releases_number ON releases (round, number);"
+    /* idempotency keys of questionnaire submissions: a retried submission answers again */
+    "CREATE TABLE submissions ("
+    " key TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,"
+    " response TEXT NOT NULL, PRIMARY KEY (user, key));";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
@@ -312,6 +352,7 @@ const struct migration store_migrations[] = {
     {5, "teams.round renamed draw_round; stores marked", v5},
     {6, "problem life cycle", v6},
     {7, "report sign-off, typical experiences, self-evaluation reports", v7},
+    {9, "accounts, grants, sessions, security log, releases (pinggu serve)", v9},
     {10, "between rounds: attendance, registry snapshots, office files (monitor.h)", v10},
     {11, "two-level review of questionnaires", v11},
 };

@@ -141,6 +141,10 @@ int rowval_encode(const struct rowval *vals, size_t n, struct rowhash *r);
 
 /* Who is acting: PINGGU_ACTOR, else the login name, else "unknown". Static storage. */
 const char *audit_actor(void);
+/* The actor of every entry this connection appends from now on (copied; NULL or "" returns
+ * to audit_actor()). The server sets it per request to the session's user: one connection
+ * per thread, so no other thread's entries are affected. */
+void store_set_actor(struct store *s, const char *actor);
 
 /* A batch of rows written to one audited table under one log entry. Usage:
  *   audit_batch_begin(&b, s, "members", e);        (inside a transaction)
@@ -279,6 +283,14 @@ int audit_log_print(struct store *s, FILE *f, int64_t n, struct error *e);
  * file: the checkpoint file, or NULL for the store path + ".checkpoints"; print: where to also
  * print each new line (NULL: nowhere). The strings are copied. Process-wide. */
 void store_checkpoints_enable(const char *file, FILE *print);
+/* Deferred checkpoints (the server, issue 11): commits no longer write a line each; instead
+ * store_checkpoint_now writes one for the store's current head (if it moved since the last
+ * line this process wrote), every N seconds and at shutdown. Process-wide. */
+void store_checkpoints_defer(int on);
+/* Writes a checkpoint line for the current head of s now (nothing if checkpoints are off or
+ * the head has not moved since this process's last line). Serialised by a process-wide lock,
+ * so lines stay in head order. 0, or ERR_IO / ERR_STORE. */
+int store_checkpoint_now(struct store *s, struct error *e);
 /* The checkpoint file of store s (as configured, else DB.checkpoints) into buf. Returns buf. */
 const char *store_checkpoints_file(struct store *s, char *buf, size_t n);
 

@@ -56,6 +56,8 @@ struct store {
     char cp_hash[65];
     int key_loaded;
     unsigned char pk[32], sk[64];
+    /* who acts on this connection (store_set_actor), "" = audit_actor() */
+    char actor[128];
 };
 
 struct stmt {

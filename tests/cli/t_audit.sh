@@ -205,6 +205,8 @@ sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DROP TABLE mon_villages; DROP TABLE mon_roster; DROP TABLE mon_checkins; DROP TABLE mon_snap_counties;
   DROP TABLE mon_snap_villages; DROP TABLE mon_snap_households; DROP TABLE mon_snap_members;
   DROP TABLE mon_plans; DROP TABLE mon_training;
+  DROP TABLE users; DROP TABLE grants; DROP TABLE sessions; DROP TABLE field_tokens;
+  DROP TABLE login_failures; DROP TABLE security_log; DROP TABLE releases; DROP TABLE submissions;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1

@@ -1,0 +1,320 @@
+/*
+ * fieldwork.c — the fieldwork resources (docs/api.md): a user's assignments (GET
+ * /api/assignments?round=R) and questionnaire submission (POST /api/rounds/R/questionnaires).
+ *
+ * Questionnaires submitted as JSON are written as the one-row CSV files `field import` reads
+ * (FILE.csv and FILE.members.csv, in a private temporary folder) and handed to field_import
+ * itself, so a submission passes exactly the validation and storage of the command line (all
+ * or nothing, the change log with the session's user). A submission carries an
+ * Idempotency-Key: a retry with the same key gets the first answer again and never a second
+ * questionnaire.
+ */
+#include "server_int.h"
+#include "../survey/survey.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int assignments(struct ctx *c)
+{
+    const char *round = ctx_query(c, "round");
+    struct access_assignment *a = NULL;
+    size_t n = 0;
+    struct error e;
+    int rel = 0;
+    json_t *arr;
+    if (!round || !*round)
+        return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
+    if (access_round_released(c->s, round, &rel, &e)) return ctx_fail(c, &e);
+    {
+        struct access_target t = {round, 0, rel > 0, 0};
+        if (ctx_allow(c, RS_ASSIGNMENTS, AA_READ, &t, NULL)) return -1;
+    }
+    if (access_assignments(c->s, round, &a, &n, &e)) return ctx_fail(c, &e);
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct access_target t = {round, a[i].county, rel > 0, 0};
+        /* a reserve is nobody's business until a non-response activates it */
+        if (a[i].reserve && !a[i].activated) continue;
+        if (access_check(&c->user, RS_ASSIGNMENTS, AA_READ, &t, NULL, NULL)) continue;
+        json_t *o = json_pack("{s:s, s:s, s:i, s:b}", "unit", a[i].unit, "stage", a[i].stage,
+                              "county", a[i].county, "reserve", a[i].reserve);
+        if (a[i].village) json_object_set_new(o, "village", json_integer(a[i].village));
+        json_array_append_new(arr, o);
+    }
+    mem_free(a);
+    c->out = json_pack("{s:s, s:o}", "round", round, "assignments", arr);
+    return 0;
+}
+
+/* Loaded forms, shared by every worker thread (field_import only reads a form): parsing and
+ * compiling a questionnaire's expressions cost about as much as storing one submission. An
+ * entry is reloaded when its file changes (mtime, size); at most FORM_CACHE files;
+ * server_forms_release frees them at shutdown. */
+#define FORM_CACHE 16
+static struct {
+    char path[512];
+    struct timespec mtime;
+    off_t size;
+    struct form *f;
+} forms[FORM_CACHE];
+static size_t nforms;
+static pthread_mutex_t forms_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The form at path (borrowed from the cache until shutdown), or NULL if it does not load. */
+static const struct form *form_cached(const char *path)
+{
+    struct stat st;
+    struct form *f = NULL;
+    struct errlist errs;
+    struct error e;
+    size_t i;
+    if (stat(path, &st)) return NULL;
+    pthread_mutex_lock(&forms_lock);
+    /* newest first: a file changed while running has its newest version last */
+    for (i = nforms; i-- > 0;)
+        if (!strcmp(forms[i].path, path)) break;
+    if (i < nforms && forms[i].size == st.st_size &&
+        forms[i].mtime.tv_sec == st.st_mtim.tv_sec && forms[i].mtime.tv_nsec == st.st_mtim.tv_nsec) {
+        f = forms[i].f;
+        goto out;
+    }
+    /* a changed file gets a new entry: the old form may still be in use by another request */
+    if (nforms == FORM_CACHE || strlen(path) >= sizeof forms[0].path) goto out;
+    errlist_init(&errs, 5);
+    if (form_load(path, &f, &errs, NULL, &e)) f = NULL;
+    errlist_release(&errs);
+    if (!f) goto out;
+    snprintf(forms[nforms].path, sizeof forms[nforms].path, "%s", path);
+    forms[nforms].mtime = st.st_mtim;
+    forms[nforms].size = st.st_size;
+    forms[nforms].f = f;
+    nforms++;
+out:
+    pthread_mutex_unlock(&forms_lock);
+    return f;
+}
+
+void server_forms_release(void)
+{
+    pthread_mutex_lock(&forms_lock);
+    for (size_t i = 0; i < nforms; i++) form_free(forms[i].f);
+    nforms = 0;
+    pthread_mutex_unlock(&forms_lock);
+}
+
+/* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
+
+/* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
+static int scalar_text(json_t *v, struct strbuf *sb)
+{
+    if (json_is_string(v)) sb_adds(sb, json_string_value(v));
+    else if (json_is_integer(v)) sb_addf(sb, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) sb_addf(sb, "%.17g", json_real_value(v));
+    else if (json_is_true(v)) sb_adds(sb, "1");
+    else if (json_is_false(v)) sb_adds(sb, "0");
+    else if (!json_is_null(v)) return -1;
+    return 0;
+}
+
+/* Writes objects rows[0..n) as CSV with the union of their keys (first = a leading column
+ * every row must have, or NULL). 0, or an answer already set (-1). */
+static int write_csv(struct ctx *c, const char *path, json_t *rows, const char *what)
+{
+    json_t *keys = json_array(), *row, *v;
+    struct strbuf sb = STRBUF_INIT, cell = STRBUF_INIT;
+    size_t i, k;
+    const char *key;
+    int rc = 0, fd;
+    json_array_foreach(rows, i, row)
+    {
+        if (!json_is_object(row)) {
+            rc = ctx_error(c, 422, "invalid", "须为 JSON 对象", "each item must be an object", what);
+            goto out;
+        }
+        json_object_foreach(row, key, v)
+        {
+            int seen = 0;
+            for (k = 0; k < json_array_size(keys); k++)
+                seen |= !strcmp(json_string_value(json_array_get(keys, k)), key);
+            if (!seen) json_array_append_new(keys, json_string(key));
+        }
+    }
+    for (k = 0; k < json_array_size(keys); k++) {
+        const char *h = json_string_value(json_array_get(keys, k));
+        if (k) sb_addch(&sb, ',');
+        sb_add_csv(&sb, h, strlen(h));
+    }
+    sb_addch(&sb, '\n');
+    json_array_foreach(rows, i, row)
+    {
+        for (k = 0; k < json_array_size(keys); k++) {
+            const char *h = json_string_value(json_array_get(keys, k));
+            sb_reset(&cell);
+            if (scalar_text(json_object_get(row, h), &cell)) {
+                rc = ctx_error(c, 422, "invalid", "答案须为文字、数字或布尔值",
+                               "an answer is a string, number or boolean", h);
+                goto out;
+            }
+            if (k) sb_addch(&sb, ',');
+            sb_add_csv(&sb, cell.buf, cell.len);
+        }
+        sb_addch(&sb, '\n');
+    }
+    if (sb_ok(&sb) || sb_ok(&cell)) {
+        rc = ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
+        goto out;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len) {
+        if (fd >= 0) close(fd);
+        rc = ctx_error(c, 500, "internal", "服务器内部错误", "cannot write the submission", NULL);
+        goto out;
+    }
+    close(fd);
+out:
+    json_decref(keys);
+    sb_release(&sb);
+    sb_release(&cell);
+    return rc;
+}
+
+static int submit_work(struct ctx *c, const char *round, char *dir, int *status)
+{
+    json_t *q = json_object_get(c->body, "questionnaire"), *members = json_object_get(c->body, "members");
+    const char *form = json_string_value(json_object_get(c->body, "form"));
+    const char *unit = json_string_value(json_object_get(q, "unit"));
+    struct strbuf fpath = STRBUF_INIT, csv = STRBUF_INIT, mcsv = STRBUF_INIT;
+    const struct form *f = NULL;
+    struct errlist errs;
+    struct field_stats st;
+    struct error e;
+    struct access_target t;
+    int rel = 0, county = 0, rc = -1;
+    errlist_init(&errs, 20);
+    if (!form || !server_name_ok(form, 64) || strchr(form, '.'))
+        return ctx_error(c, 422, "invalid", "须指定问卷 form", "\"form\" names a questionnaire form", "form");
+    if (!json_is_object(q) || !unit)
+        return ctx_error(c, 422, "invalid", "须提供问卷及其 unit", "\"questionnaire\" is an object with \"unit\"",
+                         "questionnaire");
+    if (members && !json_is_array(members))
+        return ctx_error(c, 422, "invalid", "members 须为数组", "\"members\" is an array", "members");
+    if (access_round_released(c->s, round, &rel, &e)) return ctx_fail(c, &e);
+    if (access_unit_county(c->s, round, unit, &county, &e)) {
+        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
+        return ctx_fail(c, &e);
+    }
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL)) return -1;
+    if (c->cfg->forms_dir) sb_addf(&fpath, "%s/%s.json", c->cfg->forms_dir, form);
+    else {
+        struct strbuf rel_name = STRBUF_INIT;
+        sb_addf(&rel_name, "forms/%s.json", form);
+        if (data_find(rel_name.buf, &fpath)) sb_reset(&fpath);
+        sb_release(&rel_name);
+    }
+    if (!fpath.len || !(f = form_cached(fpath.buf))) {
+        rc = ctx_error(c, 422, "invalid", "无此问卷", "no such questionnaire form", "form");
+        goto out;
+    }
+    sb_addf(&csv, "%s/questionnaire.csv", dir);
+    sb_addf(&mcsv, "%s/questionnaire.members.csv", dir);
+    {
+        json_t *one = json_array();
+        json_array_append(one, q);
+        rc = write_csv(c, csv.buf, one, "questionnaire");
+        json_decref(one);
+        if (rc) goto out;
+    }
+    if (members && json_array_size(members) && (rc = write_csv(c, mcsv.buf, members, "members")))
+        goto out;
+    rc = field_import(c->s, round, f, csv.buf, 1, date_today(), &st, &errs, &e);
+    if (rc == ERR_INVALID && errs.total) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < errs.n; i++)
+            json_array_append_new(list, json_pack("{s:i, s:s}", "line", (int)errs.items[i].line,
+                                                  "message", errs.items[i].msg));
+        ctx_error(c, 422, "invalid", "问卷未通过校验（与 field import 相同的规则）", e.msg,
+                  "questionnaire");
+        json_object_set_new(json_object_get(c->out, "error"), "errors", list);
+        rc = -1;
+        goto out;
+    }
+    if (rc) {
+        ctx_fail(c, &e);
+        rc = -1;
+        goto out;
+    }
+    *status = 201;
+    c->status = 201;
+    c->out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "round", round, "unit", unit,
+                       "questionnaires", (json_int_t)st.questionnaires, "nonresponse",
+                       (json_int_t)st.nonresponse, "replacements", (json_int_t)st.replacements,
+                       "warnings", (json_int_t)st.warnings);
+    rc = 0;
+out:
+    unlink(csv.buf);
+    unlink(mcsv.buf);
+    sb_release(&fpath);
+    sb_release(&csv);
+    sb_release(&mcsv);
+    errlist_release(&errs);
+    return rc;
+}
+
+static int questionnaire_submit(struct ctx *c)
+{
+    const char *round = c->names[0], *key = c->idem_key;
+    char dir[200], *stored = NULL;
+    const char *tmp = getenv("TMPDIR");
+    struct error e;
+    int status = 0, rc;
+    if (!key || !server_name_ok(key, 64))
+        return ctx_error(c, 422, "invalid", "须提供 Idempotency-Key（1–64 个字符）",
+                         "an Idempotency-Key header (1-64 characters) is required", "Idempotency-Key");
+    rc = access_idem_claim(c->s, c->user.name, key, &status, &stored, &e);
+    if (rc == ERR_EXISTS) {
+        if (!status || !stored || !*stored) {
+            mem_free(stored);
+            return ctx_error(c, 409, "in_progress", "同一提交正在处理", "the same submission is still running",
+                             "Idempotency-Key");
+        }
+        c->status = status;
+        c->out = json_loads(stored, 0, NULL);
+        mem_free(stored);
+        if (c->out) json_object_set_new(c->out, "replayed", json_true());
+        return 0;
+    }
+    if (rc) return ctx_fail(c, &e);
+    snprintf(dir, sizeof dir, "%s/pinggu-submit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        access_idem_release(c->s, c->user.name, key, NULL);
+        return ctx_error(c, 503, "unavailable", "服务暂不可用", "no temporary space", NULL);
+    }
+    rc = submit_work(c, round, dir, &status);
+    rmdir(dir);
+    if (rc == 0 && c->out) {
+        char *text = json_dumps(c->out, JSON_COMPACT);
+        if (!text || access_idem_done(c->s, c->user.name, key, status, text, &e))
+            fprintf(stderr, "pinggu serve: idempotency key not recorded\n");
+        free(text);
+    } else {
+        access_idem_release(c->s, c->user.name, key, NULL);
+    }
+    return rc;
+}
+
+static const struct route routes[] = {
+    {"GET", "/api/assignments", assignments, 0},
+    {"POST", "/api/rounds/*/questionnaires", questionnaire_submit, RT_BODY},
+};
+
+const struct route *server_fieldwork_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,292 @@
+/*
+ * problems.c — the problem resources (docs/api.md): the round's problems as the user may see
+ * them (GET /api/problems?round=R, each item checked), one problem with its history and legal
+ * moves (GET /api/problems/ID), and a move (POST /api/problems/ID/moves) made in the role the
+ * authorisation matrix allows, whose legality the problem library's table decides (problem.h).
+ */
+#include "server_int.h"
+#include "../problem/problem.h"
+#include "../survey/survey.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Items a locality sees are those sent to it (DESIGN §10): sent for verification and explained
+ * (its own part), then from the feedback on (fed back, rectifying, rectified, closed,
+ * rechecked). Never a dismissed one, and not a confirmation before it is fed back: that is a
+ * result, and localities see no results before they are fed back (DESIGN §8). */
+static int sent_state(enum problem_state st)
+{
+    return st == PS_SENT || st == PS_EXPLAINED || st >= PS_FED_BACK;
+}
+
+static json_t *progress_json(const struct problem_progress *p, int locality)
+{
+    json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s}", "id", (json_int_t)p->id, "county",
+                          p->county, "state", problem_state_name(p->state), "state_zh",
+                          problem_state_label(p->state), "verification", p->verification);
+    char d[16];
+    if (p->deadline) {
+        snprintf(d, sizeof d, "%04d-%02d-%02d", p->deadline / 10000, p->deadline / 100 % 100,
+                 p->deadline % 100);
+        json_object_set_new(o, "deadline", json_string(d));
+    }
+    json_object_set_new(o, "overdue", json_boolean(p->overdue));
+    if (p->measures && *p->measures) json_object_set_new(o, "measures", json_string(p->measures));
+    if (p->responsible_unit && *p->responsible_unit)
+        json_object_set_new(o, "responsible_unit", json_string(p->responsible_unit));
+    if (p->responsible_person && *p->responsible_person)
+        json_object_set_new(o, "responsible_person", json_string(p->responsible_person));
+    if (p->result && *p->result) json_object_set_new(o, "result", json_string(p->result));
+    if (!locality && p->dismissal && *p->dismissal)
+        json_object_set_new(o, "dismissal", json_string(p->dismissal));
+    return o;
+}
+
+static int problems_list(struct ctx *c)
+{
+    const char *round = ctx_query(c, "round");
+    struct problem_progress *p = NULL;
+    size_t n = 0;
+    struct error e;
+    int rel = 0;
+    json_t *a;
+    if (!round || !*round)
+        return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
+    if (ctx_released(c, round, &rel)) return -1;
+    {
+        struct access_target t = {round, 0, rel > 0, 0};
+        if (ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL)) return -1;
+    }
+    if (problem_progress_list(c->s, round, 0, &p, &n, &e)) return ctx_fail(c, &e);
+    a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct access_target t = {round, p[i].county, rel > 0, sent_state(p[i].state)};
+        enum access_role role;
+        if (access_check(&c->user, RS_PROBLEMS, AA_READ, &t, &role, NULL)) continue;
+        json_array_append_new(a, progress_json(&p[i], role == AR_CITY || role == AR_COUNTY));
+    }
+    problem_progress_free(p, n);
+    c->out = json_pack("{s:s, s:o}", "round", round, "problems", a);
+    return 0;
+}
+
+/* The legal moves from state `from`, as JSON. */
+static json_t *legal_json(enum problem_state from)
+{
+    size_t n;
+    const struct problem_move_rule *t = problem_moves_table(&n);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].from != from) continue;
+        json_t *who = json_array();
+        for (int r = 0; r < PR_NROLES; r++)
+            if (t[i].roles & (1u << r))
+                json_array_append_new(who, json_string(problem_role_name((enum problem_role)r)));
+        json_array_append_new(a, json_pack("{s:s, s:o, s:s}", "to", problem_state_name(t[i].to),
+                                           "by", who, "what", t[i].what));
+    }
+    return a;
+}
+
+/* Loads problem ID's target and checks `action` on it. */
+static int problem_target(struct ctx *c, int64_t id, enum access_action act, char *round,
+                          size_t rsize, struct access_target *t, enum problem_state *st,
+                          enum access_role *role)
+{
+    char state[40];
+    struct error e;
+    int county = 0, rel = 0, s;
+    if (access_problem_target(c->s, id, round, rsize, &county, state, sizeof state, &e))
+        return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    s = problem_state_parse(state);
+    *st = s < 0 ? PS_CANDIDATE : (enum problem_state)s;
+    t->round = round, t->county = county, t->released = rel > 0, t->sent = sent_state(*st);
+    return ctx_allow(c, RS_PROBLEMS, act, t, role);
+}
+
+static int problem_get(struct ctx *c)
+{
+    char round[64];
+    struct access_target t;
+    enum problem_state st;
+    enum access_role role;
+    struct problem_progress *p = NULL;
+    size_t n = 0;
+    struct error e;
+    if (problem_target(c, c->nums[0], AA_READ, round, sizeof round, &t, &st, &role)) return -1;
+    if (problem_progress_list(c->s, round, 0, &p, &n, &e)) return ctx_fail(c, &e);
+    for (size_t i = 0; i < n; i++)
+        if (p[i].id == c->nums[0]) c->out = progress_json(&p[i], role == AR_CITY || role == AR_COUNTY);
+    problem_progress_free(p, n);
+    if (!c->out) return ctx_error(c, 404, "not_found", "无此问题", "no such problem", NULL);
+    json_object_set_new(c->out, "round", json_string(round));
+    if (role != AR_CITY && role != AR_COUNTY) {
+        /* the history (who found it, every move): team and office only, never a locality */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (f) {
+            int rc = problem_show(c->s, c->nums[0], f, &e);
+            fclose(f);
+            if (!rc) json_object_set_new(c->out, "history", json_stringn(text, len));
+            free(text);
+            if (rc) return ctx_fail(c, &e);
+        }
+    }
+    json_object_set_new(c->out, "legal_moves", legal_json(st));
+    return 0;
+}
+
+/* The body's "evidence": SHA-256 hashes of evidence already uploaded (POST /api/evidence) that
+ * the user may read, as the paths of their blobs for problem_apply (which links them to the
+ * problem, content-addressed, so nothing is copied twice). Caller frees each path and the array. */
+static int evidence_paths(struct ctx *c, char ***out, size_t *n)
+{
+    json_t *a = json_object_get(c->body, "evidence"), *v;
+    char *dir = NULL;
+    size_t i;
+    *out = NULL, *n = 0;
+    if (!a) return 0;
+    if (!json_is_array(a) || json_array_size(a) > 20)
+        return ctx_error(c, 422, "invalid", "evidence 须为证据哈希数组",
+                         "\"evidence\" is an array of at most 20 SHA-256 hashes", "evidence");
+    *out = mem_calloc(json_array_size(a) + 1, sizeof **out);
+    dir = evidence_dir(c->s);
+    if (!*out || !dir) {
+        mem_free(dir);
+        return ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
+    }
+    json_array_foreach(a, i, v)
+    {
+        const char *sha = json_string_value(v);
+        char round[64], name[128];
+        int county = 0, rel = 0;
+        int64_t size;
+        struct error e;
+        struct strbuf p = STRBUF_INIT;
+        if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64 ||
+            access_evidence_target(c->s, sha, round, sizeof round, &county, name, sizeof name,
+                                   &size, &e)) {
+            ctx_error(c, 422, "invalid", "证据不存在（须先上传）",
+                      "each evidence item is the SHA-256 of an uploaded file", "evidence");
+            goto fail;
+        }
+        if (round[0] && access_round_released(c->s, round, &rel, &e)) {
+            ctx_fail(c, &e);
+            goto fail;
+        }
+        {
+            struct access_target t = {round, county ? county : -1, rel > 0, 0};
+            if (access_check(&c->user, RS_EVIDENCE, AA_READ, &t, NULL, NULL) &&
+                ctx_allow(c, RS_EVIDENCE, AA_WRITE, &t, NULL))
+                goto fail;
+        }
+        sb_addf(&p, "%s/%.2s/%s", dir, sha, sha + 2);
+        if (sb_ok(&p)) {
+            ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
+            goto fail;
+        }
+        (*out)[(*n)++] = sb_detach(&p, NULL);
+    }
+    mem_free(dir);
+    return 0;
+fail:
+    mem_free(dir);
+    for (size_t k = 0; k < *n; k++) mem_free((*out)[k]);
+    mem_free(*out);
+    *out = NULL, *n = 0;
+    return -1;
+}
+
+static enum problem_role problem_role_of(enum access_role r)
+{
+    switch (r) {
+    case AR_OFFICE: return PR_OFFICE;
+    case AR_LEADER: return PR_LEADER;
+    case AR_EVALUATOR: return PR_EVALUATOR;
+    case AR_CITY:
+    case AR_COUNTY: return PR_COUNTY;
+    default: return PR_NROLES;
+    }
+}
+
+static int problem_move(struct ctx *c)
+{
+    char round[64];
+    struct access_target t;
+    enum problem_state st;
+    enum access_role role;
+    struct problem_move m;
+    struct error e;
+    char **paths = NULL;
+    size_t npaths = 0;
+    int bad = 0, to, rc;
+    const char *tos = ctx_body_str(c, "to", &bad), *as = ctx_body_str(c, "as", &bad),
+               *deadline = ctx_body_str(c, "deadline", &bad), *on = ctx_body_str(c, "on", &bad);
+    memset(&m, 0, sizeof m);
+    m.note = ctx_body_str(c, "note", &bad);
+    m.measures = ctx_body_str(c, "measures", &bad);
+    m.responsible_unit = ctx_body_str(c, "responsible_unit", &bad);
+    m.responsible_person = ctx_body_str(c, "responsible_person", &bad);
+    m.result = ctx_body_str(c, "result", &bad);
+    if (bad) return ctx_error(c, 422, "invalid", "字段须为字符串", "every field is a string", NULL);
+    if (!tos || (to = problem_state_parse(tos)) < 0)
+        return ctx_error(c, 422, "invalid", "目标状态不存在", "\"to\" must name a state", "to");
+    if (deadline && parse_date(deadline, &m.deadline))
+        return ctx_error(c, 422, "invalid", "整改时限须为日期", "deadline: YYYY-MM-DD", "deadline");
+    if (on && parse_date(on, &m.on))
+        return ctx_error(c, 422, "invalid", "日期格式错误", "on: YYYY-MM-DD", "on");
+    if (problem_target(c, c->nums[0], AA_WRITE, round, sizeof round, &t, &st, &role)) return -1;
+    if (as) {
+        int r = access_role_parse(as);
+        struct strbuf why = STRBUF_INIT;
+        if (r < 0) return ctx_error(c, 422, "invalid", "角色不存在", "\"as\" must name a role", "as");
+        if (access_check_as(&c->user, (enum access_role)r, RS_PROBLEMS, AA_WRITE, &t, &why)) {
+            access_security_log(c->s, "forbidden", c->addr, c->user.name, "problem move as", NULL);
+            ctx_error(c, 403, "forbidden", "无此角色的权限", sb_ok(&why) ? "forbidden" : why.buf, "as");
+            sb_release(&why);
+            return -1;
+        }
+        sb_release(&why);
+        role = (enum access_role)r;
+    }
+    if (problem_role_of(role) == PR_NROLES)
+        return ctx_error(c, 403, "forbidden", "该角色不能处理问题", "this role moves no problem", "as");
+    if (evidence_paths(c, &paths, &npaths)) return -1;
+    m.to = (enum problem_state)to;
+    m.role = problem_role_of(role);
+    m.actor = c->user.name;
+    m.evidence = (const char *const *)paths;
+    m.nevidence = npaths;
+    rc = problem_apply(c->s, c->nums[0], &m, &e);
+    for (size_t i = 0; i < npaths; i++) mem_free(paths[i]);
+    mem_free(paths);
+    if (rc) {
+        if (e.code == ERR_INVALID) {
+            char buf[1200];
+            ctx_error(c, 422, "illegal_move", "不允许的状态变更", error_format(&e, buf, sizeof buf), "to");
+            json_object_set_new(json_object_get(c->out, "error"), "legal_moves", legal_json(st));
+            return -1;
+        }
+        return ctx_fail(c, &e);
+    }
+    c->status = 201;
+    c->out = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->nums[0], "from",
+                       problem_state_name(st), "state", problem_state_name(m.to), "by",
+                       c->user.name, "as", access_role_name(role));
+    return 0;
+}
+
+static const struct route routes[] = {
+    {"GET", "/api/problems", problems_list, 0},
+    {"GET", "/api/problems/#", problem_get, 0},
+    {"POST", "/api/problems/#/moves", problem_move, RT_BODY},
+};
+
+const struct route *server_problems_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

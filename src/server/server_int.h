@@ -1,0 +1,89 @@
+/*
+ * server_int.h — private to src/server/: the request context the endpoint wrapper (http.c)
+ * hands to each route (session.c, rounds.c, problems.c, fieldwork.c, evidence.c), and the
+ * route tables.
+ *
+ * A route handler gets a context whose user is signed in (unless the route is public), whose
+ * body (if any) is parsed JSON, and whose Origin and CSRF token were checked when the method
+ * changes state. It answers by filling ctx->status and ctx->out (a JSON value it owns), or
+ * calls ctx_error. It asks access_check (through ctx_allow) before touching anything.
+ */
+#ifndef PINGGU_SERVER_INT_H
+#define PINGGU_SERVER_INT_H
+
+#include "server.h"
+#include "../store/store.h"
+#include "../access/access.h"
+
+#include <jansson.h>
+
+struct ctx {
+    struct store *s;           /* this thread's connection */
+    const struct server_config *cfg;
+    const char *method;
+    const char *path;
+    const char *addr;          /* the client's address */
+    struct access_user user;   /* signed in: user.name[0] != 0 */
+    char session_hash[65];     /* the session's hash ("" if none) */
+    json_t *body;              /* the parsed JSON body (borrowed from the wrapper), or NULL */
+    int64_t nums[4];           /* "#" segments of the route */
+    char names[2][65];         /* "*" segments */
+    void *conn;                /* the MHD connection (for query values) */
+    int status;                /* the answer: HTTP status */
+    json_t *out;               /* and its JSON body (owned; the wrapper frees it) */
+    char set_cookie[256];      /* a Set-Cookie header to send, "" if none */
+    const char *retry_after;   /* a Retry-After header, or NULL */
+    const char *idem_key;      /* the Idempotency-Key header, or NULL */
+    /* RT_UPLOAD routes: the body, streamed to a file in a private temporary folder */
+    const char *upload_dir;    /* the folder (the route may create its named file there) */
+    const char *upload_path;   /* the body's file */
+    uint64_t upload_size;
+    char upload_sha[65];
+    /* a file answer instead of JSON (evidence): fd >= 0 takes over the answer */
+    int file_fd;
+    uint64_t file_size;
+    const char *file_type;     /* from magic bytes, never from the client */
+    char file_name[128];       /* for Content-Disposition: attachment */
+};
+
+/* Sets an error answer: {"error": {"code", "message_zh", "message_en", "field"}}. field may
+ * be NULL. Returns -1 (for `return ctx_error(...)`). */
+int ctx_error(struct ctx *c, int status, const char *code, const char *zh, const char *en,
+              const char *field);
+/* Maps a library error onto an answer (ERR_NOTFOUND 404, ERR_INVALID/ERR_PARSE 422, others
+ * 500 without details). Returns -1. */
+int ctx_fail(struct ctx *c, const struct error *e);
+/* Asks access_check; on refusal records it in the security log and answers 403. Returns 0
+ * when allowed (*role, if non-NULL, gets the allowing role). */
+int ctx_allow(struct ctx *c, enum access_resource r, enum access_action a,
+              const struct access_target *t, enum access_role *role);
+/* A query value (borrowed from the connection), or NULL. */
+const char *ctx_query(struct ctx *c, const char *name);
+/* A string member of the body: NULL if absent; -1 via *bad if present but not a string. */
+const char *ctx_body_str(struct ctx *c, const char *name, int *bad);
+
+typedef int (*route_fn)(struct ctx *c);
+enum {
+    RT_PUBLIC = 1,      /* no session needed */
+    RT_MUST_CHANGE = 2, /* allowed while the password must be changed */
+    RT_BODY = 4,        /* takes a JSON object body */
+    RT_UPLOAD = 8       /* takes a raw body streamed to disk (up to cfg->max_upload) */
+};
+struct route {
+    const char *method;
+    const char *pattern;
+    route_fn fn;
+    unsigned flags;
+};
+/* Each resource file's routes and their number; http.c looks a request up in all of them. */
+const struct route *server_session_routes(size_t *n);
+const struct route *server_rounds_routes(size_t *n);
+const struct route *server_problems_routes(size_t *n);
+const struct route *server_fieldwork_routes(size_t *n);
+const struct route *server_evidence_routes(size_t *n);
+/* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
+int ctx_released(struct ctx *c, const char *round, int *n);
+/* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
+void server_forms_release(void);
+
+#endif
