@@ -194,6 +194,8 @@ struct problem_progress {
     int reopened;              /* times sent back or reopened */
     int overdue;               /* on the `asof` day: still rectifying after the deadline */
     int late;                  /* rectified after the deadline in force at the time */
+    int recheck_drawn;         /* drawn in a recheck sample (recheck.c) */
+    int recheck_due;           /* drawn, closed, not yet rechecked: 待复查 */
 };
 /* Every problem of round `round` (sample name) with its progress as of `asof` (YYYYMMDD; 0:
  * today): "X日前" means by the end of day X, so a problem is overdue from the day after its
@@ -264,5 +266,39 @@ int problem_raise_flags(struct store *s, const char *round, const char *rule, in
  * for the summary (the district plan: the liaison's list by 20:00, seed 004 third article 三.1)
  * a summary made later that day, or on a later day, is late. */
 int problem_day_summary(struct store *s, const char *round, int day, FILE *f, struct error *e);
+
+/* ================================================================ recheck sample */
+
+/*
+ * The recheck sample of closed problems (recheck.c, docs/problems.md "Recheck sample"): drawn
+ * verifiably like any sample (docs/sampling.md) — plan/'s Rivest tickets of the canonical ids
+ * "recheck|closed|COUNTY-or-all|ID" under a published hexadecimal seed, the N smallest drawn,
+ * from the frame of the round's problems that are closed (of one county, or all: county 0) as
+ * of the last problem move; the frame is frozen with the draw (text and SHA-256). One draw per
+ * round and county. Drawn problems that are still closed show in the ledger as due for recheck.
+ */
+struct problem_recheck_result {
+    int64_t draw;          /* the recheck_draws row */
+    int64_t frame;         /* closed problems in the frame */
+    char frame_hash[65], commitment[65];
+    int64_t *ids;          /* the drawn problems, rank order (owned: problem_recheck_result_free) */
+    size_t nids;
+};
+void problem_recheck_result_free(struct problem_recheck_result *r);
+/* Draws and stores (change-logged, one transaction) the recheck sample of round `round`.
+ * ERR_INVALID for a seed that is not 1–128 hex digits, n < 1, no closed problem, or a draw
+ * that already exists for the round and county; ERR_NOTFOUND for an unknown round. The caller
+ * owns r's contents (problem_recheck_result_free); nothing is written on error. */
+int problem_recheck_draw(struct store *s, const char *round, int county, const char *seed,
+                         int n, const char *actor, struct problem_recheck_result *r,
+                         struct error *e);
+/* Re-derives every recheck draw of the round from its seed and frozen frame, and the frame from
+ * the store: one line per draw to f (may be NULL). 0 if all are identical, ERR_VERIFY naming the
+ * first difference (an edited draw, frame, seed or problem history), ERR_NOTFOUND if the round
+ * has no draw. *ndraws: draws verified. */
+int problem_recheck_verify(struct store *s, const char *round, FILE *f, int64_t *ndraws,
+                           struct error *e);
+/* *due = 1 if problem `problem` was drawn in a recheck sample (0 on a store without draws). */
+int problem_recheck_due(struct store *s, int64_t problem, int *due, struct error *e);
 
 #endif

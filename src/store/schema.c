@@ -223,6 +223,20 @@ static const char v6[] =
     " why TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX problem_links_problem ON problem_links (problem);";
 
+/* v8 (issue 10, src/problem/): the recheck sample of closed problems (recheck.c) — the draw with
+ * its seed, commitment and frozen frame (text, "ID|COUNTY|UNIT" lines, and its SHA-256), the
+ * last problem move it saw, and the drawn problems with rank and ticket. */
+static const char v8[] =
+    "CREATE TABLE recheck_draws ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " seed TEXT NOT NULL, commitment TEXT NOT NULL, frame_hash TEXT NOT NULL,"
+    " frame_rows INTEGER NOT NULL, frame TEXT NOT NULL, moves_upto INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, actor TEXT NOT NULL, on_day TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE TABLE recheck_units ("
+    " row_no INTEGER PRIMARY KEY, draw INTEGER NOT NULL, problem INTEGER NOT NULL,"
+    " rank INTEGER NOT NULL, ticket TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX recheck_units_problem ON recheck_units (problem);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
@@ -230,5 +244,6 @@ const struct migration store_migrations[] = {
     {4, "department comparison, scores of scored plans", v4},
     {5, "teams.round renamed draw_round; stores marked", v5},
     {6, "problem life cycle", v6},
+    {8, "recheck samples, checks, synthesis, interference (issue 10)", v8},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];
