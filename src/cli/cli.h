@@ -71,5 +71,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_problems(int argc, char **argv);
 int cmd_funds(int argc, char **argv);
+int cmd_checks(int argc, char **argv);
 
 #endif

@@ -301,4 +301,38 @@ int problem_recheck_verify(struct store *s, const char *round, FILE *f, int64_t 
 /* *due = 1 if problem `problem` was drawn in a recheck sample (0 on a store without draws). */
 int problem_recheck_due(struct store *s, int64_t problem, int *due, struct error *e);
 
+/* ================================================================ the scheme's other checks */
+
+/*
+ * The scheme's other checks as questionnaires (checks.c; seed 002 五(二) 查阅资料, 五(三) 干部
+ * 访谈, 五(五) 项目核查): forms with unit project (forms/project-check.json), records
+ * (document-review.json) or cadre (cadre-interview.json), imported per round and counted
+ * against what the round requires.
+ */
+struct form;
+struct checks_import_stats {
+    int64_t questionnaires; /* stored */
+    int64_t warnings;       /* warnings of the form's checks, stored with them */
+};
+/* Imports FILE.csv (a header of the form's question names, optionally `team`; one row per
+ * questionnaire) for round `round`: every row validated against the form and its unit against
+ * the round (a sampled project; the city of a sampled county, a county with sampled villages,
+ * a sampled village), each unit once (a cadre: per level, unit, role and name). Errors go to
+ * errs as file:line: reason and nothing is written (ERR_INVALID); otherwise one audited batch
+ * of check_questionnaires rows. */
+int checks_import(struct store *s, const char *round, const struct form *f, const char *path,
+                  int today, struct checks_import_stats *st, struct errlist *errs,
+                  struct error *e);
+struct checks_quota_stats {
+    int64_t interviews_required, interviews_done; /* done counted up to each quota */
+    int64_t reviews_required, reviews_done;       /* one per city, county, sampled village */
+    int64_t projects_required, projects_done;     /* one per sampled project */
+    int64_t units_short;                          /* units with something missing */
+};
+/* Prints, per city, county (paired counties with their extra quotas) and sampled village of
+ * the round, the cadre interviews done against the plan's quotas ("interviews"), whether its
+ * records were reviewed, and per sampled project whether it was checked; then the totals. */
+int checks_quotas(struct store *s, const char *round, FILE *f, struct checks_quota_stats *qs,
+                  struct error *e);
+
 #endif

@@ -225,7 +225,8 @@ static const char v6[] =
 
 /* v8 (issue 10, src/problem/): the recheck sample of closed problems (recheck.c) — the draw with
  * its seed, commitment and frozen frame (text, "ID|COUNTY|UNIT" lines, and its SHA-256), the
- * last problem move it saw, and the drawn problems with rank and ticket. */
+ * last problem move it saw, and the drawn problems with rank and ticket; the questionnaires of
+ * the scheme's other checks (checks.c). */
 static const char v8[] =
     "CREATE TABLE recheck_draws ("
     " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
@@ -235,7 +236,15 @@ static const char v8[] =
     "CREATE TABLE recheck_units ("
     " row_no INTEGER PRIMARY KEY, draw INTEGER NOT NULL, problem INTEGER NOT NULL,"
     " rank INTEGER NOT NULL, ticket TEXT NOT NULL, log_id INTEGER NOT NULL);"
-    "CREATE INDEX recheck_units_problem ON recheck_units (problem);";
+    "CREATE INDEX recheck_units_problem ON recheck_units (problem);"
+    /* the scheme's other checks (checks.c): project checks, document reviews, cadre interviews;
+     * key: what makes one unique in a round (the project; level|unit; level|unit|role|name) */
+    "CREATE TABLE check_questionnaires ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, form TEXT NOT NULL,"
+    " level TEXT NOT NULL, unit TEXT NOT NULL, county INTEGER NOT NULL, role TEXT NOT NULL,"
+    " mode TEXT NOT NULL, key TEXT NOT NULL, team INTEGER NOT NULL, source TEXT NOT NULL,"
+    " answers TEXT NOT NULL, warnings INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX check_questionnaires_unit ON check_questionnaires (sample, form, level, unit);";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
