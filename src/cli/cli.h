@@ -72,5 +72,6 @@ int cmd_calendar(int argc, char **argv);
 int cmd_problems(int argc, char **argv);
 int cmd_funds(int argc, char **argv);
 int cmd_checks(int argc, char **argv);
+int cmd_synthesis(int argc, char **argv);
 
 #endif

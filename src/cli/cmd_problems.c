@@ -16,6 +16,7 @@ static const char help[] =
     "       pinggu problems show   --db DB ID\n"
     "       pinggu problems record --db DB --round NAME --unit UNIT --kind KIND\n"
     "                              --description TEXT --evidence FILE [--evidence FILE...] [--on DATE]\n"
+    "                              [--source finding|covert]\n"
     "       pinggu problems move   --db DB ID STATE --as ROLE [--note TEXT] [--evidence FILE...]\n"
     "                              [--deadline DATE | --deadline-days N [--calendar FILE]]\n"
     "                              [--measures TEXT --responsible-unit TEXT --responsible-person TEXT]\n"
@@ -30,7 +31,9 @@ static const char help[] =
     "sample. States: candidate → recorded → summarised → sent_for_verification → explained →\n"
     "confirmed | dismissed → fed_back → rectifying → rectified → closed → rechecked (or reopened\n"
     "to rectifying with a new deadline). Roles: office, leader, evaluator, county.\n\n"
-    "record  an evaluator's own finding, with at least one evidence file (stored by SHA-256).\n"
+    "record  an evaluator's own finding, with at least one evidence file (stored by SHA-256);\n"
+    "        --source covert for a covert visit's finding (暗访, seed 000), shown in the county\n"
+    "        synthesis (pinggu synthesis show).\n"
     "raise   the office's decision to pursue comparison flags of RULE in one county (of run N,\n"
     "        default the latest) as problem candidates of the round: logged; never a duplicate;\n"
     "        a household a judgment already raised is linked to that problem, counted once.\n"
@@ -85,13 +88,14 @@ int cmd_problems(int argc, char **argv)
         {"county", required_argument, 0, 'C'},
         {"run", required_argument, 0, 'N'},
         {"seed", required_argument, 0, 'S'},
+        {"source", required_argument, 0, 'Q'},
         {"n", required_argument, 0, 'm'},
         {0, 0, 0, 0}};
     const char *db = NULL, *round = NULL, *state = NULL, *unit = NULL, *kind = NULL,
                *desc = NULL, *as = NULL, *note = NULL, *deadline = NULL, *ddays = NULL,
                *calfile = "calendars/cn.csv", *measures = NULL, *runit = NULL, *rperson = NULL,
                *result = NULL, *on = NULL, *asof = NULL, *rule = NULL,
-               *county_s = NULL, *run_s = NULL, *seed = NULL, *n_s = NULL, *sub;
+               *county_s = NULL, *run_s = NULL, *seed = NULL, *n_s = NULL, *source = NULL, *sub;
     const char **ev = NULL;
     size_t nev = 0;
     struct store *s = NULL;
@@ -129,6 +133,7 @@ int cmd_problems(int argc, char **argv)
         case 'C': county_s = optarg; break;
         case 'N': run_s = optarg; break;
         case 'S': seed = optarg; break;
+        case 'Q': source = optarg; break;
         case 'm': n_s = optarg; break;
         default: mem_free(ev); return cli_usage("problems", "unknown option");
         }
@@ -292,6 +297,7 @@ int cmd_problems(int argc, char **argv)
         f.evidence = ev;
         f.nevidence = nev;
         f.on = onday;
+        f.source = source;
         if ((rc = cli_open_store(db, 0, &s))) goto out;
         if (problem_record(s, &f, &id, &e)) rc = cli_fail(&e);
         else printf("problem %lld recorded\n", (long long)id);

@@ -173,6 +173,7 @@ struct problem_finding {
     const char *const *evidence;
     size_t nevidence;
     int on;                  /* YYYYMMDD, 0: today */
+    const char *source;      /* "finding" (NULL) or "covert" (暗访, seed 000) */
 };
 int problem_record(struct store *s, const struct problem_finding *f, int64_t *id,
                    struct error *e);
@@ -334,5 +335,21 @@ struct checks_quota_stats {
  * records were reviewed, and per sampled project whether it was checked; then the totals. */
 int checks_quotas(struct store *s, const char *round, FILE *f, struct checks_quota_stats *qs,
                   struct error *e);
+
+/* ================================================================ county synthesis */
+
+/* The county synthesis (综合研判, seed 000; synthesis.c): prints, for county `county` of round
+ * `round`, the third-party indicators, the covert-visit findings (problems with source
+ * `covert`), the departments' information (the latest comparison run's flags per rule, and
+ * those raised), the county's problems by source and where they stand, and the office's
+ * judgment with its earlier versions. ERR_NOTFOUND for an unknown round or a county the round
+ * did not draw. */
+int synthesis_show(struct store *s, const char *round, int county, FILE *f, struct error *e);
+/* Records the office's final judgment on the county with its reasons as a new version (the
+ * earlier ones kept), change-logged. ERR_INVALID unless role is PR_OFFICE and both texts are
+ * given; *version gets the new version number. */
+int synthesis_record(struct store *s, const char *round, int county, const char *judgment,
+                     const char *reason, enum problem_role role, const char *actor,
+                     int64_t *version, struct error *e);
 
 #endif

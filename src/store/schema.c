@@ -226,7 +226,7 @@ static const char v6[] =
 /* v8 (issue 10, src/problem/): the recheck sample of closed problems (recheck.c) — the draw with
  * its seed, commitment and frozen frame (text, "ID|COUNTY|UNIT" lines, and its SHA-256), the
  * last problem move it saw, and the drawn problems with rank and ticket; the questionnaires of
- * the scheme's other checks (checks.c). */
+ * the scheme's other checks (checks.c); the county synthesis' judgments (synthesis.c). */
 static const char v8[] =
     "CREATE TABLE recheck_draws ("
     " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
@@ -244,7 +244,12 @@ static const char v8[] =
     " level TEXT NOT NULL, unit TEXT NOT NULL, county INTEGER NOT NULL, role TEXT NOT NULL,"
     " mode TEXT NOT NULL, key TEXT NOT NULL, team INTEGER NOT NULL, source TEXT NOT NULL,"
     " answers TEXT NOT NULL, warnings INTEGER NOT NULL, log_id INTEGER NOT NULL);"
-    "CREATE INDEX check_questionnaires_unit ON check_questionnaires (sample, form, level, unit);";
+    "CREATE INDEX check_questionnaires_unit ON check_questionnaires (sample, form, level, unit);"
+    /* the office's final judgment on a county (综合研判, synthesis.c): versions, never updated */
+    "CREATE TABLE synthesis_judgments ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " version INTEGER NOT NULL, judgment TEXT NOT NULL, reason TEXT NOT NULL,"
+    " actor TEXT NOT NULL, role TEXT NOT NULL, at TEXT NOT NULL, log_id INTEGER NOT NULL);";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
