@@ -73,5 +73,7 @@ int cmd_problems(int argc, char **argv);
 int cmd_funds(int argc, char **argv);
 int cmd_checks(int argc, char **argv);
 int cmd_synthesis(int argc, char **argv);
+int cmd_interference(int argc, char **argv);
+int cmd_fieldwork(int argc, char **argv);
 
 #endif

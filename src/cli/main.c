@@ -38,6 +38,8 @@ static const struct command commands[] = {
     {"funds", cmd_funds, "the funds rule: payment and start in working days / 资金拨付时限"},
     {"checks", cmd_checks, "project checks, document review, cadre interviews / 项目核查、查阅资料、干部访谈"},
     {"synthesis", cmd_synthesis, "county synthesis and the office's final judgment / 综合研判"},
+    {"interference", cmd_interference, "interference and discipline records / 干扰考核与纪律"},
+    {"fieldwork", cmd_fieldwork, "stop fieldwork in a county / 终止实地考核"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

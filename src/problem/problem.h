@@ -103,6 +103,7 @@ enum problem_role {
     PR_LEADER,       /* team leader 组长 */
     PR_EVALUATOR,    /* evaluator 评估人员 */
     PR_COUNTY,       /* county (or city) liaison 县联络员 */
+    PR_DISCIPLINE,   /* the discipline supervisor 督查组/纪委 (DESIGN §8.2): makes no move */
     PR_NROLES
 };
 const char *problem_role_name(enum problem_role r);
@@ -351,5 +352,63 @@ int synthesis_show(struct store *s, const char *round, int county, FILE *f, stru
 int synthesis_record(struct store *s, const char *round, int county, const char *judgment,
                      const char *reason, enum problem_role role, const char *actor,
                      int64_t *version, struct error *e);
+
+/* ================================================================ interference and discipline */
+
+/*
+ * Interference and discipline (discipline.c, DESIGN §8.2, seed 002 八(二)–(三)). A record is
+ * about one county of a round and one side: the locality's interference (kinds coaching,
+ * following, asking_progress, other; evidence required: 应留存证据) or the team's own breach
+ * (gifts, hospitality, leak, extra_forms, other). Records are read by the office and the
+ * discipline supervisor only (discipline_may_read: the one rule the server will call too).
+ */
+struct discipline_entry {
+    const char *round;
+    int county;
+    const char *side;  /* "locality" (NULL) or "team" */
+    const char *kind;
+    const char *note;
+    const char *const *evidence; /* files, stored by SHA-256 as `evidence add` */
+    size_t nevidence;
+    enum problem_role role;
+    const char *actor;
+    int on;            /* YYYYMMDD, 0: today */
+};
+/* 1 if `role` may read interference and discipline records (office, discipline). */
+int discipline_may_read(enum problem_role role);
+/* Appends a record with its evidence, change-logged (the log entry names no note). *id gets
+ * its number. ERR_INVALID for an unknown side or kind, no note, a locality record without
+ * evidence, an unreadable file, or a county role; ERR_NOTFOUND for a round or county not
+ * there. Nothing is written on error. */
+int discipline_record(struct store *s, const struct discipline_entry *d, int64_t *id,
+                      struct error *e);
+/* Prints the round's records (of one county, or all: 0) if discipline_may_read(role), else
+ * ERR_INVALID. */
+int discipline_list(struct store *s, const char *round, int county, enum problem_role role,
+                    FILE *f, struct error *e);
+/* The team's logged decision to stop fieldwork in a county (考核组可终止实地考核): leader or
+ * office only, with its reason; once per county and round. */
+int fieldwork_stop(struct store *s, const char *round, int county, const char *reason,
+                   enum problem_role role, const char *actor, int on, struct error *e);
+/* Each side's discipline record per county of the round, for the round report: counts only
+ * (the records themselves are not for every reader). Caller owns *out
+ * (discipline_summary_free); 0 rows on a store without these tables. */
+struct discipline_county {
+    int county;
+    int64_t locality;  /* the locality's interference records */
+    int64_t team;      /* the team's breaches */
+    int stopped;       /* fieldwork stopped */
+    char stop[160];    /* "YYYY-MM-DD reason" of the stop */
+};
+int discipline_summary(struct store *s, const char *round, struct discipline_county **out,
+                       size_t *n, struct error *e);
+void discipline_summary_free(struct discipline_county *v);
+/* Appends the round report's discipline section (HTML: a heading, the seed's sentence, and per
+ * county each side's record and any stop) to sb. */
+int discipline_section_html(struct store *s, const char *round, struct strbuf *sb,
+                            struct error *e);
+/* Prints a warning to f for each county of the round where fieldwork was stopped (field import
+ * and simulate call it: they store the questionnaires, the stop stands beside them). */
+int fieldwork_stops_warn(struct store *s, const char *round, FILE *f, struct error *e);
 
 #endif

@@ -226,7 +226,8 @@ static const char v6[] =
 /* v8 (issue 10, src/problem/): the recheck sample of closed problems (recheck.c) — the draw with
  * its seed, commitment and frozen frame (text, "ID|COUNTY|UNIT" lines, and its SHA-256), the
  * last problem move it saw, and the drawn problems with rank and ticket; the questionnaires of
- * the scheme's other checks (checks.c); the county synthesis' judgments (synthesis.c). */
+ * the scheme's other checks (checks.c); the county synthesis' judgments (synthesis.c);
+ * interference and discipline records and fieldwork stops (discipline.c). */
 static const char v8[] =
     "CREATE TABLE recheck_draws ("
     " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
@@ -249,7 +250,18 @@ static const char v8[] =
     "CREATE TABLE synthesis_judgments ("
     " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
     " version INTEGER NOT NULL, judgment TEXT NOT NULL, reason TEXT NOT NULL,"
-    " actor TEXT NOT NULL, role TEXT NOT NULL, at TEXT NOT NULL, log_id INTEGER NOT NULL);";
+    " actor TEXT NOT NULL, role TEXT NOT NULL, at TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    /* interference and discipline (discipline.c, DESIGN §8.2): records of each side, with the
+     * SHA-256 of their evidence as a JSON array; the decisions to stop fieldwork in a county */
+    "CREATE TABLE discipline_records ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " side TEXT NOT NULL, kind TEXT NOT NULL, note TEXT NOT NULL, evidence TEXT NOT NULL,"
+    " actor TEXT NOT NULL, role TEXT NOT NULL, on_day TEXT NOT NULL, at TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE TABLE fieldwork_stops ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " reason TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, on_day TEXT NOT NULL,"
+    " at TEXT NOT NULL, log_id INTEGER NOT NULL);";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
