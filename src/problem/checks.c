@@ -35,6 +35,7 @@ struct runits {
     struct pu {
         char id[48];
         int county;
+        int paired; /* a paired-assistance cooperation project (合作项目) */
     } *projects;
     size_t nprojects;
 };
@@ -114,7 +115,8 @@ static int runits_load(struct store *s, const char *round, struct runits *u, str
     st = NULL;
     if (rc < 0) goto out;
     rc = store_prepare(s,
-                       "SELECT code, county FROM sample_units WHERE sample = ? AND stage IN"
+                       "SELECT code, county, stage = 'paired_project' FROM sample_units WHERE"
+                       " sample = ? AND stage IN"
                        " ('project', 'paired_project') AND reserve = 0 ORDER BY county, code",
                        &st, e);
     if (rc) goto out;
@@ -125,6 +127,7 @@ static int runits_load(struct store *s, const char *round, struct runits *u, str
         p = &u->projects[u->nprojects++];
         snprintf(p->id, sizeof p->id, "%s", stmt_text(st, 0));
         p->county = (int)stmt_int(st, 1);
+        p->paired = (int)stmt_int(st, 2);
     }
     stmt_finalize(st);
     st = NULL;
@@ -554,6 +557,228 @@ int checks_quotas(struct store *s, const char *round, FILE *f, struct checks_quo
 out:
     stmt_finalize(st);
     stmt_finalize(ps);
+    plan_release(&p);
+    runits_free(&u);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- simulation (the demo) */
+
+/* Opens DIR/NAME.csv for writing into *f; the path goes to path. */
+static int open_out(const char *dir, const char *name, struct strbuf *path, FILE **f,
+                    struct error *e)
+{
+    sb_reset(path);
+    sb_addf(path, "%s/%s.csv", dir, name);
+    if (sb_ok(path)) return error_set(e, ERR_NOMEM, "out of memory");
+    *f = fopen(path->buf, "w");
+    return *f ? 0 : error_set(e, ERR_IO, "cannot write %s", path->buf);
+}
+
+static int import_file(struct store *s, const char *round, const char *forms_dir,
+                       const char *form_id, const char *csv, int today, int64_t *n,
+                       struct error *e)
+{
+    struct strbuf fp = STRBUF_INIT;
+    struct form *f = NULL;
+    struct errlist errs;
+    struct checks_import_stats st;
+    int rc;
+    errlist_init(&errs, 5);
+    sb_addf(&fp, "%s/%s.json", forms_dir, form_id);
+    rc = sb_ok(&fp) ? error_set(e, ERR_NOMEM, "out of memory")
+                    : form_load(fp.buf, &f, &errs, NULL, e);
+    if (!rc) rc = checks_import(s, round, f, csv, today, &st, &errs, e);
+    if (rc && errs.total) { /* a simulation the forms refuse is a bug: say where */
+        char buf[700];
+        error_prefix(e, "%s", error_format(&errs.items[0], buf, sizeof buf));
+    }
+    if (!rc) *n = st.questionnaires;
+    form_free(f);
+    errlist_release(&errs);
+    sb_release(&fp);
+    return rc;
+}
+
+int checks_simulate(struct store *s, const char *round, const char *forms_dir,
+                    const char *out_dir, uint64_t seed, double missing,
+                    struct checks_sim_stats *st, struct error *e)
+{
+    struct runits u;
+    struct plan p;
+    struct strbuf path = STRBUF_INIT;
+    FILE *f = NULL;
+    char sd[64], date[16];
+    int64_t row = 0;
+    int rc, today = date_today();
+    struct rng r;
+    memset(st, 0, sizeof *st);
+    memset(&p, 0, sizeof p);
+    if (missing < 0 || missing >= 1)
+        return error_set(e, ERR_INVALID, "the share of missing checks must be in [0, 1)");
+    rc = runits_load(s, round, &u, e);
+    if (rc) return rc;
+    rc = sample_plan(s, round, &p, sd, sizeof sd, &row, e);
+    if (rc) goto out;
+    snprintf(date, sizeof date, "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
+
+    /* cadre interviews: every quota of every unit, each interview missing with p = missing */
+    rc = open_out(out_dir, "cadre-interview", &path, &f, e);
+    if (rc) goto out;
+    fprintf(f, "level,unit_code,role,mode,interviewee,post,interviewer,interview_date,"
+               "responsibility,policy,work,projects_funds,agrees_with_records,discrepancy,"
+               "paired_visits,paired_funds,paired_exchange\n");
+    {
+        size_t nunits = u.ncounties * 2 + u.nvillages;
+        for (size_t k = 0; k < nunits; k++) {
+            const char *level;
+            char code[24];
+            int paired = 0, seen = 0;
+            if (k < u.ncounties) { /* cities, once each */
+                for (size_t j = 0; j < k; j++) seen |= u.counties[j].city == u.counties[k].city;
+                if (seen) continue;
+                level = "city";
+                snprintf(code, sizeof code, "%d", u.counties[k].city);
+            } else if (k < 2 * u.ncounties) {
+                level = "county";
+                snprintf(code, sizeof code, "%d", u.counties[k - u.ncounties].code);
+                paired = u.counties[k - u.ncounties].paired;
+            } else {
+                level = "village";
+                snprintf(code, sizeof code, "%lld", (long long)u.villages[k - 2 * u.ncounties]);
+            }
+            for (int q = 0; q < p.ninterviews; q++) {
+                const struct plan_interview_quota *iq = &p.interviews[q];
+                if (strcmp(iq->level, level) &&
+                    !(paired && !strcmp(level, "county") && !strcmp(iq->level, "paired_county")))
+                    continue;
+                for (int i = 0; i < iq->n; i++) {
+                    int differs, pr = !strncmp(iq->role, "paired_", 7);
+                    rng_stream(&r, seed, 'c', k * 1000 + (uint64_t)q * 100 + (uint64_t)i);
+                    if (rng_bern(&r, missing)) continue;
+                    differs = rng_bern(&r, 0.1);
+                    fprintf(f, "%s,%s,%s,%s,%s-%s-%d,职务,评估员%d,%s,责任已落实,政策已落实,工作已落实,"
+                               "项目资金规范,%s,%s,%s\n",
+                            level, code, iq->role, iq->phone ? "phone" : "onsite", code, iq->role,
+                            i + 1, rng_int(&r, 1, 40), date, differs ? "no" : "yes",
+                            differs ? "所谈项目进度与台账不一致" : "",
+                            /* paired_visits, paired_funds, paired_exchange: the paired roles' */
+                            pr ? "双方互访2次" ",帮扶资金用于贫困村" ",选派挂职干部1人" : ",,");
+                    st->interviews++;
+                }
+            }
+        }
+    }
+    if (fclose(f)) rc = error_set(e, ERR_IO, "cannot write %s", path.buf);
+    f = NULL;
+    if (!rc && st->interviews)
+        rc = import_file(s, round, forms_dir, "cadre-interview", path.buf, today, &st->interviews,
+                         e);
+    if (rc) goto out;
+
+    /* document reviews: the county and village lists (the city list likewise) */
+    rc = open_out(out_dir, "document-review", &path, &f, e);
+    if (rc) goto out;
+    {
+        static const char *const ci[] = {"plan", "two_three", "rectification", "policies",
+                                         "responsibility", "funds", "safeguards"};
+        static const char *const co[] = {"plan", "two_three", "rectification", "policies",
+                                         "responsibility", "dynamic", "assistance",
+                                         "policy_delivery", "key_work", "projects", "funds",
+                                         "safeguards"};
+        static const char *const pa[] = {"visits", "funds", "exchange"};
+        static const char *const vi[] = {"plan", "two_three", "rectification", "responsibility",
+                                         "dynamic", "assistance", "policy_delivery", "key_work",
+                                         "projects", "funds"};
+        /* one file, one column per item of every level (blank where not relevant) */
+        struct {
+            const char *prefix;
+            const char *const *items;
+            size_t n;
+        } lv[] = {{"city", ci, 7}, {"county", co, 12}, {"paired", pa, 3}, {"village", vi, 10}};
+        size_t nunits = u.ncounties * 2 + u.nvillages;
+        fputs("level,unit_code,paired,reviewer,review_date,extra_forms", f);
+        for (size_t l = 0; l < 4; l++)
+            for (size_t i = 0; i < lv[l].n; i++)
+                fprintf(f, ",%s_%s,%s_%s_note", lv[l].prefix, lv[l].items[i], lv[l].prefix,
+                        lv[l].items[i]);
+        fputc('\n', f);
+        for (size_t k = 0; k < nunits; k++) {
+            const char *level;
+            char code[24];
+            int paired = 0, seen = 0;
+            if (k < u.ncounties) {
+                for (size_t j = 0; j < k; j++) seen |= u.counties[j].city == u.counties[k].city;
+                if (seen) continue;
+                level = "city";
+                snprintf(code, sizeof code, "%d", u.counties[k].city);
+            } else if (k < 2 * u.ncounties) {
+                level = "county";
+                snprintf(code, sizeof code, "%d", u.counties[k - u.ncounties].code);
+                paired = u.counties[k - u.ncounties].paired;
+            } else {
+                level = "village";
+                snprintf(code, sizeof code, "%lld", (long long)u.villages[k - 2 * u.ncounties]);
+            }
+            rng_stream(&r, seed, 'd', k);
+            if (rng_bern(&r, missing)) continue;
+            fprintf(f, "%s,%s,%s,评估员%d,%s,no", level, code,
+                    !strcmp(level, "county") ? (paired ? "yes" : "no") : "", rng_int(&r, 1, 40),
+                    date);
+            for (size_t l = 0; l < 4; l++) {
+                int on = !strcmp(lv[l].prefix, level) ||
+                         (paired && !strcmp(lv[l].prefix, "paired"));
+                for (size_t i = 0; i < lv[l].n; i++) {
+                    int bad = on && rng_bern(&r, 0.08);
+                    fprintf(f, ",%s,%s", on ? (bad ? "incomplete" : "complete") : "",
+                            bad ? "台账不完整" : "");
+                }
+            }
+            fputc('\n', f);
+            st->reviews++;
+        }
+    }
+    if (fclose(f)) rc = error_set(e, ERR_IO, "cannot write %s", path.buf);
+    f = NULL;
+    if (!rc && st->reviews)
+        rc = import_file(s, round, forms_dir, "document-review", path.buf, today, &st->reviews, e);
+    if (rc) goto out;
+
+    /* project checks: every sampled project */
+    rc = open_out(out_dir, "project-check", &path, &f, e);
+    if (rc) goto out;
+    fprintf(f, "project_id,project_kind,checker,check_date,status,progress_pct,planned_end,"
+               "progress_note,funds_planned,funds_paid,funds_compliant,funds_issue,beneficiaries,"
+               "poor_beneficiaries,effect_rating,effect_note,compare_briefing,compare_cadres,"
+               "compare_households,discrepancy\n");
+    for (size_t k = 0; k < u.nprojects; k++) {
+        int done, pct, planned, benef, poor, stalled, ok, differs;
+        rng_stream(&r, seed, 'p', k);
+        if (rng_bern(&r, missing)) continue;
+        done = rng_bern(&r, 0.7);
+        stalled = !done && rng_bern(&r, 0.3);
+        pct = done ? 100 : rng_int(&r, 10, 90);
+        planned = rng_int(&r, 20, 300);
+        benef = rng_int(&r, 10, 200);
+        poor = rng_int(&r, 0, benef);
+        ok = !rng_bern(&r, 0.1);
+        differs = rng_bern(&r, 0.15);
+        fprintf(f, "%s,%s,评估员%d,%s,%s,%d,,%s,%d,%d,%s,%s,%d,%d,%s,受益户收入增加,yes,yes,%s,%s\n",
+                u.projects[k].id, u.projects[k].paired ? "cooperation" : "village_project",
+                rng_int(&r, 1, 40), date, done ? "completed" : stalled ? "stalled" : "in_progress",
+                pct, stalled ? "资金未及时拨付" : "", planned, done ? planned : planned * pct / 100,
+                ok ? "yes" : "no", ok ? "" : "部分资金用于非扶贫支出", benef, poor,
+                done ? "good" : "fair", differs ? "no" : "yes",
+                differs ? "农户反映项目分红未到位" : "");
+        st->projects++;
+    }
+    if (fclose(f)) rc = error_set(e, ERR_IO, "cannot write %s", path.buf);
+    f = NULL;
+    if (!rc && st->projects)
+        rc = import_file(s, round, forms_dir, "project-check", path.buf, today, &st->projects, e);
+out:
+    if (f) fclose(f);
+    sb_release(&path);
     plan_release(&p);
     runits_free(&u);
     return rc;

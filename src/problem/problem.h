@@ -336,6 +336,16 @@ struct checks_quota_stats {
  * records were reviewed, and per sampled project whether it was checked; then the totals. */
 int checks_quotas(struct store *s, const char *round, FILE *f, struct checks_quota_stats *qs,
                   struct error *e);
+/* For the demo: writes plausible questionnaires of the three checks for every unit of the round
+ * (each left out with probability `missing`, deterministic for the seed) as CSV files into
+ * out_dir (cadre-interview.csv, document-review.csv, project-check.csv) and imports them with
+ * checks_import, the forms read from forms_dir. */
+struct checks_sim_stats {
+    int64_t interviews, reviews, projects;
+};
+int checks_simulate(struct store *s, const char *round, const char *forms_dir,
+                    const char *out_dir, uint64_t seed, double missing,
+                    struct checks_sim_stats *st, struct error *e);
 
 /* ================================================================ county synthesis */
 

@@ -42,6 +42,7 @@ $P sample --db r.db --plan "$PLAN" --seed 1 --name a >/dev/null
 v=$(sqlite3 r.db "select code from sample_units where stage = 'village' and county = 340121 and reserve = 0 order by code limit 1")
 proj=$(sqlite3 r.db "select code from sample_units where stage = 'project' and reserve = 0 order by code limit 1")
 entries() { sqlite3 r.db "select count(*) from audit_log"; }
+cp r.db fresh.db; cp r.db fresh2.db; cp r.db fresh3.db
 
 H=level,unit_code,role,mode,interviewee,post,interviewer,interview_date,responsibility,policy,work,projects_funds,agrees_with_records,team
 row() { echo "$1,$2,$3,$4,$5,职务,李四,2019-12-02,已落实,已落实,已落实,规范,yes,3"; }
@@ -129,4 +130,22 @@ np=$(sqlite3 r.db "select count(*) from sample_units where stage in ('project', 
 # required: city 6, counties 7 + 9, villages 11 each; done: 6 + 5 + 11
 expect_grep "cadre interviews 22/$((6 + 7 + 9 + 11 * nv)), document reviews 1/$((1 + 2 + nv)), project checks 1/$np" out.txt
 expect_status 0 $P audit verify --db r.db
+
+# simulated checks for the demo: through the same import; with nothing missing every quota is met
+expect_status 0 $P checks simulate --db fresh.db --round a --out sim --seed 3 --missing 0
+expect_grep "simulated and imported $((6 + 7 + 9 + 11 * nv)) cadre interviews, $((1 + 2 + nv)) document reviews, $np project checks" out.txt
+expect_status 0 $P checks quotas --db fresh.db --round a
+expect_grep "cadre interviews $((6 + 7 + 9 + 11 * nv))/$((6 + 7 + 9 + 11 * nv)), document reviews $((1 + 2 + nv))/$((1 + 2 + nv)), project checks $np/$np; 0 unit\(s\) short" out.txt
+expect_no_grep "缺 short|missing 未" out.txt
+# some left out: deterministic for the seed, and the quotas report them short
+expect_status 0 $P checks simulate --db fresh2.db --round a --out sim2 --seed 3 --missing 0.3
+expect_status 0 $P checks simulate --db fresh3.db --round a --out sim3 --seed 3 --missing 0.3
+for f in cadre-interview document-review project-check; do
+  cmp -s sim2/$f.csv sim3/$f.csv || fail "the simulation is not deterministic for its seed ($f)"
+done
+[ "$(wc -l < sim2/cadre-interview.csv)" -lt "$(wc -l < sim/cadre-interview.csv)" ] || fail "nothing left out"
+expect_status 0 $P checks quotas --db fresh2.db --round a
+expect_grep "缺 short" out.txt
+expect_grep "[1-9][0-9]* unit\(s\) short" out.txt
+expect_status 0 $P audit verify --db fresh2.db
 echo ok
