@@ -325,16 +325,32 @@ int discipline_summary(struct store *s, const char *round, struct discipline_cou
 int fieldwork_stops_warn(struct store *s, const char *round, FILE *f, struct error *e)
 {
     struct discipline_county *v = NULL;
+    struct stmt *st = NULL;
     size_t n = 0;
     int rc = discipline_summary(s, round, &v, &n, e);
     if (rc) return rc;
-    for (size_t i = 0; i < n; i++)
-        if (v[i].stopped)
-            fprintf(f, "warning: fieldwork in county %d was stopped (%s; 考核组终止实地考核): its "
-                       "questionnaires are stored, whether they count is the office's decision\n",
-                    v[i].county, v[i].stop);
+    for (size_t i = 0; i < n && !rc; i++) {
+        int64_t q = 0;
+        if (!v[i].stopped) continue;
+        if (!st)
+            rc = store_prepare(s,
+                               "SELECT count(*) FROM questionnaires q JOIN samples s ON s.row_no ="
+                               " q.sample WHERE s.name = ? AND q.county = ?",
+                               &st, e);
+        if (rc) break;
+        stmt_reset(st);
+        stmt_bind_text(st, 1, round, strlen(round));
+        stmt_bind_int(st, 2, v[i].county);
+        rc = stmt_step(st, e);
+        if (rc == STORE_ROW) q = stmt_int(st, 0), rc = 0;
+        if (rc) break;
+        fprintf(f, "warning: fieldwork in county %d was stopped (%s; 考核组终止实地考核): %lld "
+                   "questionnaire(s) of it are stored, whether they count is the office's decision\n",
+                v[i].county, v[i].stop, (long long)q);
+    }
+    stmt_finalize(st);
     discipline_summary_free(v);
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 int discipline_section_html(struct store *s, const char *round, struct strbuf *sb,

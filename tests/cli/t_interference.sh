@@ -73,7 +73,7 @@ expect_grep "already stopped" err.txt
 [ "$(sqlite3 r.db "select count(*) from audit_log where action = 'fieldwork stop' and actor = 'tester'")" = 1 ] || fail "stop not logged"
 # fieldwork in the round then warns for the stopped county (questionnaires are stored; the stop stands)
 expect_status 0 $P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms"
-expect_grep "warning: fieldwork in county $c was stopped \(2026-10-30 多次叮嘱农户且不改正; 考核组终止实地考核\)" err.txt
+expect_grep "warning: fieldwork in county $c was stopped \(2026-10-30 多次叮嘱农户且不改正; 考核组终止实地考核\): [1-9][0-9]* questionnaire" err.txt
 
 # each side's record in the round report
 $P judge --db r.db --sample n >/dev/null
