@@ -1370,6 +1370,11 @@ void plan_describe(const struct plan *p, FILE *f)
                 p->thresholds[i].region[0] ? "/" : "", p->thresholds[i].region,
                 plan_op_text(p->thresholds[i].op), p->thresholds[i].value, p->thresholds[i].words);
     fputc('\n', f);
+    if (p->ninterviews) fprintf(f, "cadre interviews per unit (干部访谈):");
+    for (int i = 0; i < p->ninterviews; i++)
+        fprintf(f, " %s %s %d%s%s", p->interviews[i].level, p->interviews[i].role,
+                p->interviews[i].n, p->interviews[i].phone ? " (on site or by phone)" : "",
+                i + 1 < p->ninterviews ? ";" : "\n");
 }
 
 /* ------------------------------------------------------------------ the plan against a frame */

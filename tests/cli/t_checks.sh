@@ -20,6 +20,8 @@ expect_grep "^interviews\.city\[1\]\.n = 5	seed 002 五\(三\)" out.txt
 expect_grep "^interviews\.county\[2\]\.n = 5	seed 002 五\(三\)" out.txt
 expect_grep "^interviews\.paired_county\[1\]\.n = 1	" out.txt
 expect_grep "^interviews\.village\[3\]\.n = 8	" out.txt
+expect_status 0 $P plan show "$PLAN"
+expect_grep "^cadre interviews per unit \(干部访谈\): city city_leader 1; city department_head 5; county county_principal 1; .*village helper 8 \(on site or by phone\)$" out.txt
 # plan check refuses a quota with an interviewee of another level, or no number
 python3 - "$PLAN" <<'EOF'
 import json, sys
