@@ -196,9 +196,23 @@ int discipline_list(struct store *s, const char *round, int county, enum problem
         n++;
     }
     stmt_finalize(st);
+    st = NULL;
     if (rc < 0) return rc;
     fprintf(f, "%lld record(s)\n", (long long)n);
-    return 0;
+    rc = store_prepare(s,
+                       "SELECT f.county, f.on_day, f.actor, f.role, f.reason FROM fieldwork_stops f"
+                       " JOIN samples s ON s.row_no = f.sample WHERE s.name = ?1 AND (?2 = 0 OR"
+                       " f.county = ?2) ORDER BY f.row_no",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_text(st, 1, round, strlen(round));
+    stmt_bind_int(st, 2, county);
+    while ((rc = stmt_step(st, e)) == STORE_ROW)
+        fprintf(f, "终止实地考核 fieldwork stopped in county %lld on %s by %s (%s): %s\n",
+                (long long)stmt_int(st, 0), stmt_text(st, 1), stmt_text(st, 2), stmt_text(st, 3),
+                stmt_text(st, 4));
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
 }
 
 int fieldwork_stop(struct store *s, const char *round, int county, const char *reason,

@@ -71,6 +71,8 @@ expect_status 0 $P fieldwork stop --db r.db --round n --county "$c" --reason "�
 expect_status 2 $P fieldwork stop --db r.db --round n --county "$c" --reason again --as leader
 expect_grep "already stopped" err.txt
 [ "$(sqlite3 r.db "select count(*) from audit_log where action = 'fieldwork stop' and actor = 'tester'")" = 1 ] || fail "stop not logged"
+expect_status 0 $P interference list --db r.db --round n --as office
+expect_grep "^终止实地考核 fieldwork stopped in county $c on 2026-10-30 by tester \(leader\): 多次叮嘱农户且不改正$" out.txt
 # fieldwork in the round then warns for the stopped county (questionnaires are stored; the stop stands)
 expect_status 0 $P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms"
 expect_grep "warning: fieldwork in county $c was stopped \(2026-10-30 多次叮嘱农户且不改正; 考核组终止实地考核\): [1-9][0-9]* questionnaire" err.txt
