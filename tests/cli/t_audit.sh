@@ -201,6 +201,8 @@ sqlite3 good.db "PRAGMA table_info(teams)" | grep -q '|draw_round|' || fail "no 
 cp good.db legacy.db
 sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DELETE FROM schema_version WHERE version >= 5; DROP TABLE problem_moves; DROP TABLE problem_links;
+  DROP TABLE recheck_draws; DROP TABLE recheck_units; DROP TABLE check_questionnaires;
+  DROP TABLE synthesis_judgments; DROP TABLE discipline_records; DROP TABLE fieldwork_stops;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1
