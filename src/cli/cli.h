@@ -78,5 +78,9 @@ int cmd_bulletin(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_checks(int argc, char **argv);
+int cmd_synthesis(int argc, char **argv);
+int cmd_interference(int argc, char **argv);
+int cmd_fieldwork(int argc, char **argv);
 
 #endif

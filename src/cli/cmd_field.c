@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "../survey/survey.h"
+#include "../problem/problem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ static int simulate(int argc, char **argv)
     }
     st.review = review;
     rc = field_simulate(s, sample, truth, (uint64_t)seed, err, nr, forms, out, &st, &e);
+    if (!rc) fieldwork_stops_warn(s, sample, stderr, NULL); /* a stopped county (八(三)) */
     store_close(s);
     sb_release(&formsdir);
     if (rc) return cli_fail(&e);
@@ -153,6 +155,7 @@ static int import(int argc, char **argv)
         return rc;
     }
     rc = field_import(s, sample, f, argv[optind], !lenient, date_today(), &st, &errs, &e);
+    if (!rc) fieldwork_stops_warn(s, sample, stderr, NULL); /* a stopped county (八(三)) */
     store_close(s);
     form_free(f);
     if (rc == ERR_INVALID && errs.total) {

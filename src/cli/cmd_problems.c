@@ -1,5 +1,6 @@
 /*
- * cmd_problems.c — `pinggu problems list|show|record|move|moves`: the problem life cycle of
+ * cmd_problems.c — `pinggu problems list|show|record|move|moves|ledger|raise|summary|
+ * recheck-draw|recheck-verify`: the problem life cycle of
  * DESIGN §8.1 from the command line (problem.h). Until the server exists the CLI is a trusted
  * office tool: the role a move is made in is given with --as and recorded beside the actor
  * (PINGGU_ACTOR or the login name); the server will enforce roles from its grants.
@@ -15,6 +16,7 @@ static const char help[] =
     "       pinggu problems show   --db DB ID\n"
     "       pinggu problems record --db DB --round NAME --unit UNIT --kind KIND\n"
     "                              --description TEXT --evidence FILE [--evidence FILE...] [--on DATE]\n"
+    "                              [--source finding|covert]\n"
     "       pinggu problems move   --db DB ID STATE --as ROLE [--note TEXT] [--evidence FILE...]\n"
     "                              [--deadline DATE | --deadline-days N [--calendar FILE]]\n"
     "                              [--measures TEXT --responsible-unit TEXT --responsible-person TEXT]\n"
@@ -22,12 +24,16 @@ static const char help[] =
     "       pinggu problems ledger --db DB --round NAME [--date DATE]\n"
     "       pinggu problems raise  --db DB --round NAME --rule RULE --county CODE [--run N]\n"
     "       pinggu problems summary --db DB --round NAME --date DATE\n"
+    "       pinggu problems recheck-draw   --db DB --round NAME --seed HEX --n N [--county CODE]\n"
+    "       pinggu problems recheck-verify --db DB --round NAME\n"
     "       pinggu problems moves      (the table of legal moves)\n\n"
     "问题核实与整改 / problems from finding to close-out (DESIGN §8.1). A round is named by its\n"
     "sample. States: candidate → recorded → summarised → sent_for_verification → explained →\n"
     "confirmed | dismissed → fed_back → rectifying → rectified → closed → rechecked (or reopened\n"
     "to rectifying with a new deadline). Roles: office, leader, evaluator, county.\n\n"
-    "record  an evaluator's own finding, with at least one evidence file (stored by SHA-256).\n"
+    "record  an evaluator's own finding, with at least one evidence file (stored by SHA-256);\n"
+    "        --source covert for a covert visit's finding (暗访, seed 000), shown in the county\n"
+    "        synthesis (pinggu synthesis show).\n"
     "raise   the office's decision to pursue comparison flags of RULE in one county (of run N,\n"
     "        default the latest) as problem candidates of the round: logged; never a duplicate;\n"
     "        a household a judgment already raised is linked to that problem, counted once.\n"
@@ -37,6 +43,13 @@ static const char help[] =
     "ledger  the rectification ledger (整改台账) as of DATE (default today): measures, responsible\n"
     "        unit and person, deadline, result, close-out; overdue items per county and per\n"
     "        responsible unit (a deadline X means by the end of day X).\n"
+    "recheck-draw    the recheck sample (复查抽样) of closed problems, drawn verifiably: Rivest\n"
+    "        tickets under the published hexadecimal seed over the frozen frame of the round's\n"
+    "        closed problems (of one county, or all); stored with the seed's commitment and the\n"
+    "        frame's SHA-256, change-logged, once per round and county. Drawn items show in the\n"
+    "        ledger as 待复查 (due for recheck) until rechecked.\n"
+    "recheck-verify  re-derives every recheck draw of the round from its seed and frozen frame\n"
+    "        (and the frame from the store's problems); exit 1 on any difference.\n"
     "move    one legal move; an illegal one is refused with the legal moves listed (exit 2).\n"
     "        Recording and confirming need evidence (seed 000: 凡没有核准、核实,或证据不充分的,\n"
     "        将不作为问题予以采信); a dismissal or reopening needs --note; rectification needs the\n"
@@ -74,12 +87,15 @@ int cmd_problems(int argc, char **argv)
         {"rule", required_argument, 0, 'R'},
         {"county", required_argument, 0, 'C'},
         {"run", required_argument, 0, 'N'},
+        {"seed", required_argument, 0, 'S'},
+        {"source", required_argument, 0, 'Q'},
+        {"n", required_argument, 0, 'm'},
         {0, 0, 0, 0}};
     const char *db = NULL, *round = NULL, *state = NULL, *unit = NULL, *kind = NULL,
                *desc = NULL, *as = NULL, *note = NULL, *deadline = NULL, *ddays = NULL,
                *calfile = "calendars/cn.csv", *measures = NULL, *runit = NULL, *rperson = NULL,
                *result = NULL, *on = NULL, *asof = NULL, *rule = NULL,
-               *county_s = NULL, *run_s = NULL, *sub;
+               *county_s = NULL, *run_s = NULL, *seed = NULL, *n_s = NULL, *source = NULL, *sub;
     const char **ev = NULL;
     size_t nev = 0;
     struct store *s = NULL;
@@ -116,6 +132,9 @@ int cmd_problems(int argc, char **argv)
         case 'R': rule = optarg; break;
         case 'C': county_s = optarg; break;
         case 'N': run_s = optarg; break;
+        case 'S': seed = optarg; break;
+        case 'Q': source = optarg; break;
+        case 'm': n_s = optarg; break;
         default: mem_free(ev); return cli_usage("problems", "unknown option");
         }
     }
@@ -213,6 +232,47 @@ int cmd_problems(int argc, char **argv)
                    (long long)st.raised, (long long)st.linked, (long long)st.kept);
         goto out;
     }
+    if (!strcmp(sub, "recheck-draw")) {
+        struct problem_recheck_result r;
+        int64_t county = 0, n = 0;
+        if (!round || !seed || !n_s) {
+            rc = cli_usage("problems", "recheck-draw needs --round, --seed and --n");
+            goto out;
+        }
+        if (parse_int64(n_s, &n) || n < 1 || n > 100000) {
+            rc = cli_bad_value("problems", "--n needs a positive number, not '%s'", n_s);
+            goto out;
+        }
+        if (county_s && (parse_int64(county_s, &county) || county < 100000 || county > 999999)) {
+            rc = cli_bad_value("problems", "--county needs a six-digit county code, not '%s'", county_s);
+            goto out;
+        }
+        if ((rc = cli_open_store(db, 0, &s))) goto out;
+        if (problem_recheck_draw(s, round, (int)county, seed, (int)n, audit_actor(), &r, &e)) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        printf("复查抽样 recheck draw %lld: %zu of %lld closed problems; seed commitment %s, frame "
+               "SHA-256 %s\n", (long long)r.draw, r.nids, (long long)r.frame, r.commitment,
+               r.frame_hash);
+        if ((int64_t)r.nids < n)
+            printf("only %zu closed problems: all are drawn (%lld asked)\n", r.nids, (long long)n);
+        for (size_t i = 0; i < r.nids; i++)
+            printf("  %zu. problem %lld  待复查 due for recheck\n", i + 1, (long long)r.ids[i]);
+        problem_recheck_result_free(&r);
+        goto out;
+    }
+    if (!strcmp(sub, "recheck-verify")) {
+        int64_t nd = 0;
+        if (!round) {
+            rc = cli_usage("problems", "recheck-verify needs --round");
+            goto out;
+        }
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) goto out;
+        if (problem_recheck_verify(s, round, stdout, &nd, &e)) rc = cli_fail(&e);
+        else printf("%lld recheck draw(s) verified\n", (long long)nd);
+        goto out;
+    }
     if (!strcmp(sub, "show")) {
         int64_t id;
         if (nargs != 1 || parse_id(args[0], &id)) {
@@ -237,6 +297,7 @@ int cmd_problems(int argc, char **argv)
         f.evidence = ev;
         f.nevidence = nev;
         f.on = onday;
+        f.source = source;
         if ((rc = cli_open_store(db, 0, &s))) goto out;
         if (problem_record(s, &f, &id, &e)) rc = cli_fail(&e);
         else printf("problem %lld recorded\n", (long long)id);
@@ -309,7 +370,7 @@ int cmd_problems(int argc, char **argv)
         }
         goto out;
     }
-    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, ledger, raise, summary, moves)", sub);
+    rc = cli_usage("problems", "unknown sub-command '%s' (list, show, record, move, ledger, raise, summary, recheck-draw, recheck-verify, moves)", sub);
 out:
     if (s) store_close(s);
     mem_free(ev);

@@ -43,6 +43,10 @@ static const struct command commands[] = {
     {"user", cmd_user, "accounts and roles for pinggu serve / 用户与权限"},
     {"serve", cmd_serve, "the multi-user HTTP server and JSON API / 服务端"},
     {"release", cmd_release, "release a round: an immutable snapshot / 发布评估结果"},
+    {"checks", cmd_checks, "project checks, document review, cadre interviews / 项目核查、查阅资料、干部访谈"},
+    {"synthesis", cmd_synthesis, "county synthesis and the office's final judgment / 综合研判"},
+    {"interference", cmd_interference, "interference and discipline records / 干扰考核与纪律"},
+    {"fieldwork", cmd_fieldwork, "stop fieldwork in a county / 终止实地考核"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -1202,6 +1202,70 @@ static void parse_accountability(struct pctx *c, json_t *root)
     pop(c, at);
 }
 
+/* "interviews": the cadre-interview quotas (干部访谈) per unit and level, each role a choice of
+ * forms/cadre-interview.json's cadre_role that belongs to its level (seed 002 五(三)). Levels:
+ * city, county, paired_county (added in counties with paired assistance), village. */
+static const char *const interview_roles[][2] = {
+    {"city", "city_leader|department_head"},
+    {"county", "county_principal|county_deputy|department_head"},
+    {"paired_county", "paired_cadre|paired_talent"},
+    {"village", "first_secretary|village_secretary|poverty_officer|helper"}};
+
+static void parse_interviews(struct pctx *c, json_t *root)
+{
+    json_t *o = get_obj(c, root, "interviews", 0);
+    size_t at;
+    if (!o) return;
+    at = push_key(c, "interviews");
+    known_keys(c, o, "city|county|paired_county|village");
+    for (size_t l = 0; l < sizeof interview_roles / sizeof interview_roles[0]; l++) {
+        json_t *a = get_arr(c, o, interview_roles[l][0], 0), *v;
+        size_t i, k;
+        if (!a) continue;
+        k = push_key(c, interview_roles[l][0]);
+        json_array_foreach(a, i, v) {
+            size_t ki = push_idx(c, i);
+            struct plan_interview_quota *q;
+            if (!json_is_object(v)) {
+                perr(c, "expected an object {\"role\", \"n\"}");
+                pop(c, ki);
+                continue;
+            }
+            known_keys(c, v, "role|n|phone");
+            if (c->p->ninterviews >= PLAN_MAX_INTERVIEWS) {
+                perr(c, "more than %d interview quotas", PLAN_MAX_INTERVIEWS);
+                pop(c, ki);
+                continue;
+            }
+            q = &c->p->interviews[c->p->ninterviews];
+            memset(q, 0, sizeof *q);
+            snprintf(q->level, sizeof q->level, "%s", interview_roles[l][0]);
+            get_str(c, v, "role", q->role, sizeof q->role, 1);
+            if (q->role[0] && !str_in_list(q->role, strlen(q->role), interview_roles[l][1])) {
+                size_t kr = push_key(c, "role");
+                perr(c, "\"%s\" is not an interviewee of the %s level (%s)", q->role,
+                     interview_roles[l][0], interview_roles[l][1]);
+                pop(c, kr);
+            }
+            for (int j = 0; j < c->p->ninterviews; j++)
+                if (!strcmp(c->p->interviews[j].level, q->level) &&
+                    !strcmp(c->p->interviews[j].role, q->role))
+                    perr(c, "role \"%s\" twice in %s", q->role, q->level);
+            q->n = get_int(c, v, "n", 0, 1, 100);
+            if (!json_object_get(v, "n")) {
+                size_t kn = push_key(c, "n");
+                perr(c, "required");
+                pop(c, kn);
+            }
+            q->phone = get_bool(c, v, "phone", 0);
+            c->p->ninterviews++;
+            pop(c, ki);
+        }
+        pop(c, k);
+    }
+    pop(c, at);
+}
+
 int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
                struct errlist *errs, struct error *e)
 {
@@ -1231,7 +1295,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     }
     known_keys(&c, root, "format|id|title|source|notes|year|scoring|scope|windows|income_line|"
                          "counties|villages|households|projects|paired|thresholds|"
-                         "village_standard|teams|schedule|problems|forms|sources|"
+                         "village_standard|teams|schedule|problems|forms|interviews|sources|"
                          "accountability|milestones|bulletin");
     {
         char fmt[32] = "";
@@ -1315,6 +1379,7 @@ int plan_parse(const char *name, const char *text, size_t len, struct plan *p,
     parse_sources(&c, root);
     parse_problem_steps(&c, root);
     parse_accountability(&c, root);
+    parse_interviews(&c, root);
     if ((o = get_obj(&c, root, "teams", 0))) {
         size_t at = push_key(&c, "teams");
         parse_teams(&c, o);
@@ -1425,6 +1490,11 @@ void plan_describe(const struct plan *p, FILE *f)
                 p->thresholds[i].region[0] ? "/" : "", p->thresholds[i].region,
                 plan_op_text(p->thresholds[i].op), p->thresholds[i].value, p->thresholds[i].words);
     fputc('\n', f);
+    if (p->ninterviews) fprintf(f, "cadre interviews per unit (干部访谈):");
+    for (int i = 0; i < p->ninterviews; i++)
+        fprintf(f, " %s %s %d%s%s", p->interviews[i].level, p->interviews[i].role,
+                p->interviews[i].n, p->interviews[i].phone ? " (on site or by phone)" : "",
+                i + 1 < p->ninterviews ? ";" : "\n");
 }
 
 /* ------------------------------------------------------------------ the plan against a frame */

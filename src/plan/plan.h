@@ -45,6 +45,7 @@ void seed_commitment(const char *seed, char out[65]);
 #define PLAN_MAX_QUOTAS 8
 #define PLAN_MAX_FALLBACK 4
 #define PLAN_MAX_THRESHOLDS 24
+#define PLAN_MAX_INTERVIEWS 16
 
 /* Household flags a quota may require (any of). */
 enum {
@@ -223,6 +224,16 @@ struct plan {
     /* projects */
     int projects_per_county, projects_per_village;
     int paired_projects, paired_households;
+    /* cadre interviews (干部访谈, "interviews" in the file; seed 002 五(三)): how many of each
+     * role per unit of a level — city, county, paired_county (in addition, in counties with
+     * paired assistance), village; roles are forms/cadre-interview.json's cadre_role */
+    struct plan_interview_quota {
+        char level[16];
+        char role[24];
+        int n;
+        int phone; /* may be interviewed by phone (现场或电话) */
+    } interviews[PLAN_MAX_INTERVIEWS];
+    int ninterviews;
     /* standards */
     struct plan_threshold thresholds[PLAN_MAX_THRESHOLDS];
     int nthresholds;

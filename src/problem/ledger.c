@@ -47,7 +47,7 @@ static int day_of(const char *s)
 int problem_progress_list(struct store *s, const char *round, int asof,
                           struct problem_progress **out, size_t *n, struct error *e)
 {
-    struct stmt *ps = NULL, *ms = NULL;
+    struct stmt *ps = NULL, *ms = NULL, *rs = NULL;
     struct problem_progress *v = NULL;
     size_t nv = 0, cap = 0;
     int rc;
@@ -65,6 +65,9 @@ int problem_progress_list(struct store *s, const char *round, int asof,
                            " ORDER BY row_no",
                            &ms, e);
     if (rc) goto out;
+    /* drawn for recheck (recheck.c); a store from before those tables has no draws */
+    if (store_prepare(s, "SELECT count(*) FROM recheck_units WHERE problem = ?", &rs, NULL))
+        rs = NULL;
     stmt_bind_text(ps, 1, round, strlen(round));
     while ((rc = stmt_step(ps, e)) == STORE_ROW) {
         struct problem_progress *p;
@@ -115,6 +118,15 @@ int problem_progress_list(struct store *s, const char *round, int asof,
                           : p->state >= PS_CONFIRMED && p->state != PS_DISMISSED ? "属实"
                                                                          : "待复核";
         p->overdue = p->state == PS_RECTIFYING && p->deadline && asof > p->deadline;
+        if (rs) {
+            stmt_reset(rs);
+            stmt_bind_int(rs, 1, p->id);
+            rc = stmt_step(rs, e);
+            if (rc < 0) goto out;
+            p->recheck_drawn = rc == STORE_ROW && stmt_int(rs, 0) > 0;
+            rc = 0;
+        }
+        p->recheck_due = p->recheck_drawn && p->state == PS_CLOSED;
     }
     if (rc < 0) goto out;
     rc = 0;
@@ -126,6 +138,7 @@ out:
     problem_progress_free(v, nv);
     stmt_finalize(ps);
     stmt_finalize(ms);
+    stmt_finalize(rs);
     return rc;
 }
 
@@ -208,7 +221,10 @@ int problem_ledger_print(struct store *s, const char *round, int asof, FILE *f,
         put_day(f, p->closed_on);
         fprintf(f, " %s/%s  %s  %s → %s\n", p->responsible_unit ? p->responsible_unit : "-",
                 p->responsible_person ? p->responsible_person : "-",
-                p->overdue ? "逾期 overdue" : p->late ? "逾期完成 late" : "-",
+                p->overdue        ? "逾期 overdue"
+                : p->recheck_due ? "待复查 due for recheck"
+                : p->late        ? "逾期完成 late"
+                                 : "-",
                 p->measures ? p->measures : "-", p->result ? p->result : "-");
         snprintf(county, sizeof county, "%d", p->county);
         if (add_tally(&byc, &nc, &cc, county, p) ||
@@ -217,7 +233,16 @@ int problem_ledger_print(struct store *s, const char *round, int asof, FILE *f,
             rc = error_set(e, ERR_NOMEM, "out of memory");
     }
     if (!rc) {
+        size_t drawn = 0, due = 0, done = 0;
+        for (size_t i = 0; i < n; i++) {
+            drawn += v[i].recheck_drawn != 0;
+            due += v[i].recheck_due != 0;
+            done += v[i].recheck_drawn && v[i].state == PS_RECHECKED;
+        }
         fprintf(f, "%zu problem(s) fed back or later, of %zu\n", shown, n);
+        if (drawn)
+            fprintf(f, "复查抽样 recheck sample: %zu drawn, %zu rechecked, %zu due for recheck "
+                       "(待复查)\n", drawn, done, due);
         print_tally(f, "按县 By county", byc, nc);
         print_tally(f, "按责任单位 By responsible unit", byu, nu);
     }

@@ -32,7 +32,8 @@ static const char *const state_labels[PS_NSTATES] = {
     "待核查", "已记录", "已汇总", "待核实", "已说明", "属实",
     "不属实", "已反馈", "整改中", "已整改", "已销号", "已复查",
 };
-static const char *const role_names[PR_NROLES] = {"office", "leader", "evaluator", "county"};
+static const char *const role_names[PR_NROLES] = {"office", "leader", "evaluator", "county",
+                                                  "discipline"};
 
 const char *problem_state_name(enum problem_state s)
 {

@@ -103,6 +103,7 @@ enum problem_role {
     PR_LEADER,       /* team leader 组长 */
     PR_EVALUATOR,    /* evaluator 评估人员 */
     PR_COUNTY,       /* county (or city) liaison 县联络员 */
+    PR_DISCIPLINE,   /* the discipline supervisor 督查组/纪委 (DESIGN §8.2): makes no move */
     PR_NROLES
 };
 const char *problem_role_name(enum problem_role r);
@@ -173,6 +174,7 @@ struct problem_finding {
     const char *const *evidence;
     size_t nevidence;
     int on;                  /* YYYYMMDD, 0: today */
+    const char *source;      /* "finding" (NULL) or "covert" (暗访, seed 000) */
 };
 int problem_record(struct store *s, const struct problem_finding *f, int64_t *id,
                    struct error *e);
@@ -194,6 +196,8 @@ struct problem_progress {
     int reopened;              /* times sent back or reopened */
     int overdue;               /* on the `asof` day: still rectifying after the deadline */
     int late;                  /* rectified after the deadline in force at the time */
+    int recheck_drawn;         /* drawn in a recheck sample (recheck.c) */
+    int recheck_due;           /* drawn, closed, not yet rechecked: 待复查 */
 };
 /* Every problem of round `round` (sample name) with its progress as of `asof` (YYYYMMDD; 0:
  * today): "X日前" means by the end of day X, so a problem is overdue from the day after its
@@ -264,5 +268,157 @@ int problem_raise_flags(struct store *s, const char *round, const char *rule, in
  * for the summary (the district plan: the liaison's list by 20:00, seed 004 third article 三.1)
  * a summary made later that day, or on a later day, is late. */
 int problem_day_summary(struct store *s, const char *round, int day, FILE *f, struct error *e);
+
+/* ================================================================ recheck sample */
+
+/*
+ * The recheck sample of closed problems (recheck.c, docs/problems.md "Recheck sample"): drawn
+ * verifiably like any sample (docs/sampling.md) — plan/'s Rivest tickets of the canonical ids
+ * "recheck|closed|COUNTY-or-all|ID" under a published hexadecimal seed, the N smallest drawn,
+ * from the frame of the round's problems that are closed (of one county, or all: county 0) as
+ * of the last problem move; the frame is frozen with the draw (text and SHA-256). One draw per
+ * round and county. Drawn problems that are still closed show in the ledger as due for recheck.
+ */
+struct problem_recheck_result {
+    int64_t draw;          /* the recheck_draws row */
+    int64_t frame;         /* closed problems in the frame */
+    char frame_hash[65], commitment[65];
+    int64_t *ids;          /* the drawn problems, rank order (owned: problem_recheck_result_free) */
+    size_t nids;
+};
+void problem_recheck_result_free(struct problem_recheck_result *r);
+/* Draws and stores (change-logged, one transaction) the recheck sample of round `round`.
+ * ERR_INVALID for a seed that is not 1–128 hex digits, n < 1, no closed problem, or a draw
+ * that already exists for the round and county; ERR_NOTFOUND for an unknown round. The caller
+ * owns r's contents (problem_recheck_result_free); nothing is written on error. */
+int problem_recheck_draw(struct store *s, const char *round, int county, const char *seed,
+                         int n, const char *actor, struct problem_recheck_result *r,
+                         struct error *e);
+/* Re-derives every recheck draw of the round from its seed and frozen frame, and the frame from
+ * the store: one line per draw to f (may be NULL). 0 if all are identical, ERR_VERIFY naming the
+ * first difference (an edited draw, frame, seed or problem history), ERR_NOTFOUND if the round
+ * has no draw. *ndraws: draws verified. */
+int problem_recheck_verify(struct store *s, const char *round, FILE *f, int64_t *ndraws,
+                           struct error *e);
+/* *due = 1 if problem `problem` was drawn in a recheck sample (0 on a store without draws). */
+int problem_recheck_due(struct store *s, int64_t problem, int *due, struct error *e);
+
+/* ================================================================ the scheme's other checks */
+
+/*
+ * The scheme's other checks as questionnaires (checks.c; seed 002 五(二) 查阅资料, 五(三) 干部
+ * 访谈, 五(五) 项目核查): forms with unit project (forms/project-check.json), records
+ * (document-review.json) or cadre (cadre-interview.json), imported per round and counted
+ * against what the round requires.
+ */
+struct form;
+struct checks_import_stats {
+    int64_t questionnaires; /* stored */
+    int64_t warnings;       /* warnings of the form's checks, stored with them */
+};
+/* Imports FILE.csv (a header of the form's question names, optionally `team`; one row per
+ * questionnaire) for round `round`: every row validated against the form and its unit against
+ * the round (a sampled project; the city of a sampled county, a county with sampled villages,
+ * a sampled village), each unit once (a cadre: per level, unit, role and name). Errors go to
+ * errs as file:line: reason and nothing is written (ERR_INVALID); otherwise one audited batch
+ * of check_questionnaires rows. */
+int checks_import(struct store *s, const char *round, const struct form *f, const char *path,
+                  int today, struct checks_import_stats *st, struct errlist *errs,
+                  struct error *e);
+struct checks_quota_stats {
+    int64_t interviews_required, interviews_done; /* done counted up to each quota */
+    int64_t reviews_required, reviews_done;       /* one per city, county, sampled village */
+    int64_t projects_required, projects_done;     /* one per sampled project */
+    int64_t units_short;                          /* units with something missing */
+};
+/* Prints, per city, county (paired counties with their extra quotas) and sampled village of
+ * the round, the cadre interviews done against the plan's quotas ("interviews"), whether its
+ * records were reviewed, and per sampled project whether it was checked; then the totals. */
+int checks_quotas(struct store *s, const char *round, FILE *f, struct checks_quota_stats *qs,
+                  struct error *e);
+/* For the demo: writes plausible questionnaires of the three checks for every unit of the round
+ * (each left out with probability `missing`, deterministic for the seed) as CSV files into
+ * out_dir (cadre-interview.csv, document-review.csv, project-check.csv) and imports them with
+ * checks_import, the forms read from forms_dir. */
+struct checks_sim_stats {
+    int64_t interviews, reviews, projects;
+};
+int checks_simulate(struct store *s, const char *round, const char *forms_dir,
+                    const char *out_dir, uint64_t seed, double missing,
+                    struct checks_sim_stats *st, struct error *e);
+
+/* ================================================================ county synthesis */
+
+/* The county synthesis (综合研判, seed 000; synthesis.c): prints, for county `county` of round
+ * `round`, the third-party indicators, the covert-visit findings (problems with source
+ * `covert`), the departments' information (the latest comparison run's flags per rule, and
+ * those raised), the county's problems by source and where they stand, and the office's
+ * judgment with its earlier versions. ERR_NOTFOUND for an unknown round or a county the round
+ * did not draw. */
+int synthesis_show(struct store *s, const char *round, int county, FILE *f, struct error *e);
+/* Records the office's final judgment on the county with its reasons as a new version (the
+ * earlier ones kept), change-logged. ERR_INVALID unless role is PR_OFFICE and both texts are
+ * given; *version gets the new version number. */
+int synthesis_record(struct store *s, const char *round, int county, const char *judgment,
+                     const char *reason, enum problem_role role, const char *actor,
+                     int64_t *version, struct error *e);
+
+/* ================================================================ interference and discipline */
+
+/*
+ * Interference and discipline (discipline.c, DESIGN §8.2, seed 002 八(二)–(三)). A record is
+ * about one county of a round and one side: the locality's interference (kinds coaching,
+ * following, asking_progress, other; evidence required: 应留存证据) or the team's own breach
+ * (gifts, hospitality, leak, extra_forms, other). Records are read by the office and the
+ * discipline supervisor only (discipline_may_read: the one rule the server will call too).
+ */
+struct discipline_entry {
+    const char *round;
+    int county;
+    const char *side;  /* "locality" (NULL) or "team" */
+    const char *kind;
+    const char *note;
+    const char *const *evidence; /* files, stored by SHA-256 as `evidence add` */
+    size_t nevidence;
+    enum problem_role role;
+    const char *actor;
+    int on;            /* YYYYMMDD, 0: today */
+};
+/* 1 if `role` may read interference and discipline records (office, discipline). */
+int discipline_may_read(enum problem_role role);
+/* Appends a record with its evidence, change-logged (the log entry names no note). *id gets
+ * its number. ERR_INVALID for an unknown side or kind, no note, a locality record without
+ * evidence, an unreadable file, or a county role; ERR_NOTFOUND for a round or county not
+ * there. Nothing is written on error. */
+int discipline_record(struct store *s, const struct discipline_entry *d, int64_t *id,
+                      struct error *e);
+/* Prints the round's records (of one county, or all: 0) if discipline_may_read(role), else
+ * ERR_INVALID. */
+int discipline_list(struct store *s, const char *round, int county, enum problem_role role,
+                    FILE *f, struct error *e);
+/* The team's logged decision to stop fieldwork in a county (考核组可终止实地考核): leader or
+ * office only, with its reason; once per county and round. */
+int fieldwork_stop(struct store *s, const char *round, int county, const char *reason,
+                   enum problem_role role, const char *actor, int on, struct error *e);
+/* Each side's discipline record per county of the round, for the round report: counts only
+ * (the records themselves are not for every reader). Caller owns *out
+ * (discipline_summary_free); 0 rows on a store without these tables. */
+struct discipline_county {
+    int county;
+    int64_t locality;  /* the locality's interference records */
+    int64_t team;      /* the team's breaches */
+    int stopped;       /* fieldwork stopped */
+    char stop[160];    /* "YYYY-MM-DD reason" of the stop */
+};
+int discipline_summary(struct store *s, const char *round, struct discipline_county **out,
+                       size_t *n, struct error *e);
+void discipline_summary_free(struct discipline_county *v);
+/* Appends the round report's discipline section (HTML: a heading, the seed's sentence, and per
+ * county each side's record and any stop) to sb. */
+int discipline_section_html(struct store *s, const char *round, struct strbuf *sb,
+                            struct error *e);
+/* Prints a warning to f for each county of the round where fieldwork was stopped (field import
+ * and simulate call it: they store the questionnaires, the stop stands beside them). */
+int fieldwork_stops_warn(struct store *s, const char *round, FILE *f, struct error *e);
 
 #endif

@@ -286,6 +286,10 @@ int problem_record(struct store *s, const struct problem_finding *f, int64_t *id
                          f->kind);
     if (!f->description || !*f->description)
         return error_set(e, ERR_INVALID, "a finding needs a description (问题描述)");
+    if (f->source && strcmp(f->source, "finding") && strcmp(f->source, "covert"))
+        return error_set(e, ERR_INVALID,
+                         "unknown source '%s' (finding: the team's own; covert: a covert visit 暗访)",
+                         f->source);
     if (f->nevidence < 1)
         return error_set(e, ERR_INVALID,
                          "a finding is recorded with at least one evidence item (--evidence FILE)");
@@ -322,8 +326,9 @@ int problem_record(struct store *s, const struct problem_finding *f, int64_t *id
     if (rc) goto out;
     w_open = 1;
     {
-        struct problem_row r = {sample, county, village, f->unit, f->kind, "finding",
-                                f->description, "finding", "recorded",
+        const char *src = f->source ? f->source : "finding";
+        struct problem_row r = {sample, county, village, f->unit, f->kind, src,
+                                f->description, src, "recorded",
                                 f->actor ? f->actor : audit_actor(), on};
         rc = problem_row_write(&w, &r, e);
     }

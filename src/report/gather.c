@@ -882,6 +882,17 @@ int report_gather(struct store *s, const char *sample, const char *out_dir, int 
         counties[i].nproblems = j - counties[i].problem0;
     }
     if (!g.oom && (rc = rpt_gather_levels(s, r, g.srow, e))) goto out;
+    { /* each side's discipline record (issue 10, DESIGN §8.2): problem/'s section */
+        struct strbuf d = STRBUF_INIT, m = STRBUF_INIT;
+        if (!(rc = discipline_section_html(s, sample, &d, e))) {
+            if (unmasked) sb_adds(&m, d.buf);
+            else report_mask_ids(&m, d.buf); /* a reason may name a person */
+            r->discipline = gdup(&g, m.buf);
+        }
+        sb_release(&d);
+        sb_release(&m);
+        if (rc) goto out;
+    }
     if (g.oom) rc = error_set(e, ERR_NOMEM, "out of memory gathering the report");
 out:
     stmt_finalize(st);

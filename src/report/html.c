@@ -893,6 +893,7 @@ int rpt_html_index(const struct report *r, struct strbuf *sb)
     summary_charts(sb, r);
     summary_close(sb, r);
     summary_method(sb, r);
+    if (r->discipline) sb_adds(sb, r->discipline); /* issue 10: discipline (problem/) */
     sb_adds(sb, "<h2>六、县级报告与问题清单 County reports and the problem list</h2>\n<ul>\n");
     for (size_t i = 0; i < r->ncounties; i++) {
         sb_addf(sb, "<li><a href=\"county-%d.html\">", r->counties[i].est.code);

@@ -211,6 +211,7 @@ struct report {
     const char *selfeval_due;  /* the self-evaluation reports' due day (seed 002 六(二)) */
     int power_reps;         /* replicates of the plan-power simulation, 0 if not run */
     const char *power_note; /* why there is no plan power, or NULL */
+    const char *discipline; /* HTML section: problem/'s discipline_section_html (issue 10) */
     struct arena arena; /* owns every string and array of a gathered report */
 };
 

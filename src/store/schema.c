@@ -343,6 +343,45 @@ static const char v9[] =
     "CREATE TABLE submissions ("
     " key TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,"
     " response TEXT NOT NULL, PRIMARY KEY (user, key));";
+/* v8 (issue 10, src/problem/): the recheck sample of closed problems (recheck.c) — the draw with
+ * its seed, commitment and frozen frame (text, "ID|COUNTY|UNIT" lines, and its SHA-256), the
+ * last problem move it saw, and the drawn problems with rank and ticket; the questionnaires of
+ * the scheme's other checks (checks.c); the county synthesis' judgments (synthesis.c);
+ * interference and discipline records and fieldwork stops (discipline.c). */
+static const char v8[] =
+    "CREATE TABLE recheck_draws ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " seed TEXT NOT NULL, commitment TEXT NOT NULL, frame_hash TEXT NOT NULL,"
+    " frame_rows INTEGER NOT NULL, frame TEXT NOT NULL, moves_upto INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, actor TEXT NOT NULL, on_day TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE TABLE recheck_units ("
+    " row_no INTEGER PRIMARY KEY, draw INTEGER NOT NULL, problem INTEGER NOT NULL,"
+    " rank INTEGER NOT NULL, ticket TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX recheck_units_problem ON recheck_units (problem);"
+    /* the scheme's other checks (checks.c): project checks, document reviews, cadre interviews;
+     * key: what makes one unique in a round (the project; level|unit; level|unit|role|name) */
+    "CREATE TABLE check_questionnaires ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, form TEXT NOT NULL,"
+    " level TEXT NOT NULL, unit TEXT NOT NULL, county INTEGER NOT NULL, role TEXT NOT NULL,"
+    " mode TEXT NOT NULL, key TEXT NOT NULL, team INTEGER NOT NULL, source TEXT NOT NULL,"
+    " answers TEXT NOT NULL, warnings INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX check_questionnaires_unit ON check_questionnaires (sample, form, level, unit);"
+    /* the office's final judgment on a county (综合研判, synthesis.c): versions, never updated */
+    "CREATE TABLE synthesis_judgments ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " version INTEGER NOT NULL, judgment TEXT NOT NULL, reason TEXT NOT NULL,"
+    " actor TEXT NOT NULL, role TEXT NOT NULL, at TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    /* interference and discipline (discipline.c, DESIGN §8.2): records of each side, with the
+     * SHA-256 of their evidence as a JSON array; the decisions to stop fieldwork in a county */
+    "CREATE TABLE discipline_records ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " side TEXT NOT NULL, kind TEXT NOT NULL, note TEXT NOT NULL, evidence TEXT NOT NULL,"
+    " actor TEXT NOT NULL, role TEXT NOT NULL, on_day TEXT NOT NULL, at TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE TABLE fieldwork_stops ("
+    " row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL, county INTEGER NOT NULL,"
+    " reason TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, on_day TEXT NOT NULL,"
+    " at TEXT NOT NULL, log_id INTEGER NOT NULL);";
 
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
@@ -352,6 +391,7 @@ const struct migration store_migrations[] = {
     {5, "teams.round renamed draw_round; stores marked", v5},
     {6, "problem life cycle", v6},
     {7, "report sign-off, typical experiences, self-evaluation reports", v7},
+    {8, "recheck samples, checks, synthesis, interference (issue 10)", v8},
     {9, "accounts, grants, sessions, security log, releases (pinggu serve)", v9},
     {10, "between rounds: attendance, registry snapshots, office files (monitor.h)", v10},
     {11, "two-level review of questionnaires", v11},

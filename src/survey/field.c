@@ -658,6 +658,7 @@ static const char *unit_kind_of(const struct form *f)
     if (!strcmp(f->unit, "village")) return "village";
     if (!strcmp(f->unit, "township")) return "township";
     if (!strcmp(f->unit, "problem")) return "problem";
+    if (str_in_list(f->unit, strlen(f->unit), "project|records|cadre")) return "check";
     return "household";
 }
 
@@ -870,6 +871,12 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
         return rc;
     }
     c.review = st->review;
+    if (!strcmp(kind, "check")) { /* the scheme's other checks: src/problem/checks.c */
+        rc = error_set(e, ERR_INVALID, "%s: a questionnaire of the scheme's checks (unit %s) is "
+                                       "imported with `pinggu checks import`",
+                       f->id, f->unit);
+        goto out;
+    }
     if (!strcmp(kind, "problem")) {
         rc = error_set(e, ERR_INVALID, "%s: the problem list is kept by the problem workflow, not "
                                        "imported as fieldwork",

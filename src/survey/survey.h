@@ -169,7 +169,8 @@ enum form_type {
 enum form_severity { FORM_ERROR = 0, FORM_WARNING = 1 };
 
 /* Units of observation a form may describe. */
-#define FORM_UNITS "household_registered|household_general|village|township|problem"
+#define FORM_UNITS                                                                         \
+    "household_registered|household_general|village|township|problem|project|records|cadre"
 
 /* One check of a question: a constraint (an error) or a pinggu `checks` entry. */
 struct form_check {

@@ -207,6 +207,8 @@ sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DROP TABLE mon_plans; DROP TABLE mon_training;
   DROP TABLE users; DROP TABLE grants; DROP TABLE sessions; DROP TABLE field_tokens;
   DROP TABLE login_failures; DROP TABLE security_log; DROP TABLE releases; DROP TABLE submissions;
+  DROP TABLE recheck_draws; DROP TABLE recheck_units; DROP TABLE check_questionnaires;
+  DROP TABLE synthesis_judgments; DROP TABLE discipline_records; DROP TABLE fieldwork_stops;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1

@@ -164,6 +164,61 @@ static void names_round_trip(void **state)
     assert_int_equal(problem_state_parse("nosuch"), -1);
 }
 
+/* ---------------------------------------------------------------- issue 10's other parts */
+
+/* DESIGN §8.2: interference records "go to the provincial office and the discipline supervisor
+ * only" — one rule, the same for the CLI and the server; and the rules checked before the store
+ * is touched (a NULL store proves nothing was read or written). */
+static void who_may_do_what(void **state)
+{
+    struct error e;
+    int64_t id = 0, v = 0;
+    struct problem_recheck_result r;
+    static const char *const ev[] = {"x.mp3"};
+    (void)state;
+    for (int role = 0; role < PR_NROLES; role++)
+        assert_int_equal(discipline_may_read((enum problem_role)role),
+                         role == PR_OFFICE || role == PR_DISCIPLINE);
+    assert_int_equal(problem_role_parse("discipline"), PR_DISCIPLINE);
+    /* the discipline supervisor makes no move of the life cycle */
+    for (int from = 0; from < PS_NSTATES; from++)
+        for (int to = 0; to < PS_NSTATES; to++) {
+            const struct problem_move_rule *rule =
+                problem_move_rule((enum problem_state)from, (enum problem_state)to);
+            if (rule) assert_false(rule->roles & (1u << PR_DISCIPLINE));
+        }
+    /* seed 000: 综合研判提出最终的贫困县抽查结果 — the office's judgment, with reasons */
+    for (int role = 0; role < PR_NROLES; role++)
+        if (role != PR_OFFICE)
+            assert_int_equal(synthesis_record(NULL, "a", 340122, "j", "r", (enum problem_role)role,
+                                              "t", &v, &e),
+                             ERR_INVALID);
+    assert_int_equal(synthesis_record(NULL, "a", 340122, "j", "", PR_OFFICE, "t", &v, &e),
+                     ERR_INVALID);
+    /* seed 002 八(三): 考核组可终止实地考核 — the leader (or the office), with a reason */
+    assert_int_equal(fieldwork_stop(NULL, "a", 340122, "r", PR_EVALUATOR, "t", 0, &e), ERR_INVALID);
+    assert_int_equal(fieldwork_stop(NULL, "a", 340122, "r", PR_COUNTY, "t", 0, &e), ERR_INVALID);
+    assert_int_equal(fieldwork_stop(NULL, "a", 340122, "", PR_LEADER, "t", 0, &e), ERR_INVALID);
+    /* 应留存证据: a locality's interference needs evidence; kinds are the side's */
+    {
+        struct discipline_entry d = {"a", 340122, NULL, "coaching", "note", NULL, 0,
+                                     PR_EVALUATOR, "t", 0};
+        assert_int_equal(discipline_record(NULL, &d, &id, &e), ERR_INVALID);
+        d.evidence = ev, d.nevidence = 1, d.kind = "gifts"; /* a team kind on the locality side */
+        assert_int_equal(discipline_record(NULL, &d, &id, &e), ERR_INVALID);
+        d.side = "team", d.kind = "coaching";
+        assert_int_equal(discipline_record(NULL, &d, &id, &e), ERR_INVALID);
+        d.side = "nobody", d.kind = "gifts";
+        assert_int_equal(discipline_record(NULL, &d, &id, &e), ERR_INVALID);
+        d.side = "team", d.role = PR_COUNTY;
+        assert_int_equal(discipline_record(NULL, &d, &id, &e), ERR_INVALID);
+    }
+    /* the recheck seed is the published hexadecimal seed; N at least 1 */
+    assert_int_equal(problem_recheck_draw(NULL, "a", 0, "xyz", 2, "t", &r, &e), ERR_INVALID);
+    assert_int_equal(problem_recheck_draw(NULL, "a", 0, "", 2, "t", &r, &e), ERR_INVALID);
+    assert_int_equal(problem_recheck_draw(NULL, "a", 0, "5eed", 0, "t", &r, &e), ERR_INVALID);
+}
+
 /* ---------------------------------------------------------------- calendar */
 
 static void date_arithmetic(void **state)
@@ -298,6 +353,7 @@ int main(void)
         cmocka_unit_test(every_move_against_the_table),
         cmocka_unit_test(requirements_refused_when_missing),
         cmocka_unit_test(names_round_trip),
+        cmocka_unit_test(who_may_do_what),
         cmocka_unit_test(date_arithmetic),
         cmocka_unit_test(shipped_calendar_deadlines),
         cmocka_unit_test(province_overrides_and_bad_files),
