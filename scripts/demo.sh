@@ -16,9 +16,11 @@ step() {
   printf '\n==> %s\n' "$*"
 }
 
-step "1. A synthetic province with known truth (6 counties in Anhui, code 34), and the data of
-   other departments (civil affairs, public security, housing...) with known anomalies"
-$P synth --out $D/province --seed 7 --province 34 --counties 6 --departments
+step "1. A synthetic province with known truth (6 counties in Anhui, code 34), the data of other
+   departments (civil affairs, public security, housing...) with known anomalies, and what
+   offices watch between rounds (registry snapshots, work-team check-ins, a monthly score sheet)"
+$P synth --out $D/province --seed 7 --province 34 --counties 6 --departments \
+   --attendance 2019-11 --monitor --bulletin 2019-11
 
 step "2. A new store, and the registry imported into it (all or nothing)"
 $P init $D/round.db
@@ -72,6 +74,10 @@ PINGGU_ACTOR=leader-1 $P field review --db $D/round.db --sample anhui-2019 --uni
 PINGGU_ACTOR=office $P field review --db $D/round.db --sample anhui-2019 --unit $U \
    --to approved_by_office --as office
 $P field status --db $D/round.db --sample anhui-2019 | grep '审核 / review'
+echo "the scheme's other checks (seed 002 五(二)(三)(五)): project checks, document reviews, cadre"
+echo "interviews against the plan's quotas:"
+$P checks simulate --db $D/round.db --round anhui-2019 --out $D/checks --seed 5
+$P checks quotas --db $D/round.db --round anhui-2019 | tail -4
 
 step "9. Judgments: every household and village against the standards, problems raised"
 $P judge --db $D/round.db --sample anhui-2019
@@ -104,8 +110,11 @@ $P problems move --db $D/round.db $1 rectifying --as county --measures "按村�
 $P problems move --db $D/round.db $1 rectified --as county --result "已整改，台账更新" \
    --evidence $D/evidence/result-$1.pdf
 $P problems move --db $D/round.db $1 closed --as office
+echo "closed items are rechecked by a verifiable draw from the public seed:"
+$P problems recheck-draw --db $D/round.db --round anhui-2019 --seed $SEED --n 1
 printf 'recheck visit, problem %s\n' "$1" >$D/evidence/recheck-$1.jpg
 $P problems move --db $D/round.db $1 rechecked --as evaluator --evidence $D/evidence/recheck-$1.jpg
+$P problems recheck-verify --db $D/round.db --round anhui-2019
 $P problems show --db $D/round.db $1
 # a third problem confirmed and fed back, its rectification due in 10 days and not yet done
 printf 'photo, unit of problem %s\n' "$3" >$D/evidence/visit-$3.jpg
@@ -118,11 +127,41 @@ $P problems move --db $D/round.db $3 rectifying --as county --measures "补齐�
 echo "the rectification ledger as it will stand in 30 days, if nothing more is reported:"
 $P problems ledger --db $D/round.db --round anhui-2019 --date "$(date -d '+30 days' +%F)"
 
+step "9c. Discipline (seed 002 八(二)–(三)): an evaluator records a locality's interference with
+    evidence, read only by the office and the discipline supervisor; the leader stops fieldwork
+    in that county"
+C=$($P problems list --db $D/round.db --round anhui-2019 | awk -v i=$1 '$1 == i { print $2 }')
+printf 'recording\n' >$D/evidence/interference.mp3
+$P interference record --db $D/round.db --round anhui-2019 --county $C --kind coaching \
+   --note "村干部在入户前叮嘱农户如何回答" --evidence $D/evidence/interference.mp3 --as evaluator
+$P interference list --db $D/round.db --round anhui-2019 --as discipline
+echo "a county liaison may not read them:"
+$P interference list --db $D/round.db --round anhui-2019 --as county || true
+$P fieldwork stop --db $D/round.db --round anhui-2019 --county $C --reason "多次干扰且不改正" --as leader
+
 step "10. Indicators per county: estimates, 95% intervals, official and interval verdicts"
 $P indicators --db $D/round.db --sample anhui-2019
 
-step "11. Reports: county and summary pages, the problem list, and the workbook"
+step "11. Reports: county and summary pages with the teams' typical experiences, the counties'
+    self-evaluation reports, the problem list and the workbook; city and paired-assistance
+    reports; the county report signed off by the 组长 and 副组长; the rectification report"
+c=$(awk -F, 'NR == 2 { print $1 }' $D/province/counties.csv); city=${c%??}
+$P report experience add --db $D/round.db --round anhui-2019 --unit $c "产业扶贫带贫机制健全，贫困户参与率高" \
+   "驻村工作队与结对帮扶责任人分工明确" "扶贫小额信贷风险补偿到位"
+$P report experience add --db $D/round.db --round anhui-2019 --unit $city "市级统筹资金向深度贫困村倾斜" \
+   "问题整改台账逐项销号"
+printf '%s 2019年脱贫攻坚自评报告\n' $c >$D/evidence/self-$c.txt
+$P report self-evaluation --db $D/round.db --round anhui-2019 --county $c --arrived 2019-12-09 \
+   $D/evidence/self-$c.txt
 $P report --db $D/round.db --sample anhui-2019 --out $D/report
+$P report --db $D/round.db --sample anhui-2019 --out $D/report --level city
+$P report --db $D/round.db --sample anhui-2019 --out $D/report --level paired
+leader=$($P report signers --db $D/round.db --round anhui-2019 | awk -v c=$city '$2 == "组长" && $5 ~ c { print $3; exit }')
+deputy=$($P report signers --db $D/round.db --round anhui-2019 | awk -v c=$city '$2 == "副组长" && $5 ~ c { print $3; exit }')
+$P report sign --db $D/round.db --round anhui-2019 $D/report/county-$c.html --as 组长 --signer $leader
+$P report sign --db $D/round.db --round anhui-2019 $D/report/county-$c.html --as 副组长 --signer $deputy
+$P report verify --db $D/round.db $D/report/county-$c.html
+$P report rectification --db $D/round.db --round anhui-2019 --out $D/report --date "$(date -d '+30 days' +%F)"
 echo "open $D/report/index.html (offline); $D/report/report.xlsx for Excel"
 
 step "12. A scored plan: the district's township and department ranking (Henan's method), with the
@@ -153,12 +192,50 @@ awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next }
    $D/score-sheet.csv >$D/score-sheet-filled.csv
 $P score --db $D/round.db --sample district-2020h1 --inputs $D/score-sheet-filled.csv
 echo "(the national spot check would be refused here: 不打分、不排队)"
+echo "Henan's accountability list from the ranking (seed 004 第一篇 七(二)):"
+$P report accountability --db $D/round.db --round district-2020h1
 
 step "13. The registry against the other departments' data / 大数据比对"
 $P compare --db $D/round.db --rules rules/compare.json $D/province/departments \
    --out $D/compare-flags.csv
 
-step "14. The change log is intact"
+step "13b. The office pursues one comparison rule in one county (a logged decision), adds a
+    covert-visit finding, and records its county synthesis (综合研判, seed 000)"
+printf 'covert photo\n' >$D/evidence/covert.jpg
+$P problems record --db $D/round.db --round anhui-2019 --unit $C --kind exit --source covert \
+   --description "暗访：住房安全未达标仍标注脱贫" --evidence $D/evidence/covert.jpg
+$P problems raise --db $D/round.db --round anhui-2019 --rule business --county $C
+$P synthesis show --db $D/round.db --round anhui-2019 --county $C
+$P synthesis record --db $D/round.db --round anhui-2019 --county $C --judgment "符合退出条件" \
+   --reason "四项指标达标；暗访与比对问题已核实整改" --as office
+
+step "13c. The multi-user system (pinggu serve): accounts with roles, the authorisation matrix,
+    and the release that opens the county-facing view"
+echo 'Office-Pass-2020' | $P user add --db $D/round.db --role office wang
+echo 'Leader-Pass-2020' | $P user add --db $D/round.db --role leader --round anhui-2019 --scope $city \
+   --home 340102 li
+$P user list --db $D/round.db
+$P serve --print-authz | head -12
+$P release create --db $D/round.db --round anhui-2019
+
+step "14. Between rounds: work-team attendance (20 days a month in the village), post-exit
+    monitoring from yearly registry snapshots, the round's milestones, the monthly bulletin"
+$P attendance import --db $D/round.db --villages $D/province/attendance/villages.csv \
+   --roster $D/province/attendance/roster.csv --checkins $D/province/attendance/checkins.csv
+$P attendance summary --db $D/round.db --month 2019-11 --out $D/report
+$P attendance recall --db $D/round.db --month 2019-11 | head -8
+$P init $D/monitor.db
+for y in 2017 2018 2019; do $P import --db $D/monitor.db $D/province/snapshots/$y --snapshot $y-12-31; done
+$P attendance import --db $D/monitor.db --villages $D/province/monitor/villages.csv \
+   --roster $D/province/monitor/roster.csv --checkins $D/province/monitor/checkins.csv
+$P monitor import --db $D/monitor.db --plans $D/province/monitor/plans.csv \
+   --training $D/province/monitor/training.csv
+$P monitor --db $D/monitor.db --out $D/report
+printf 'milestone,done\nteams_formed,2019-11-08\ntraining_lottery,2019-11-22\n' >$D/done.csv
+$P round status --db $D/round.db --round anhui-2019 --date 2019-11-25 --done $D/done.csv --out $D/report
+$P bulletin --month 2019-11 --inputs $D/province/bulletin.csv --out $D/report
+
+step "15. The change log is intact"
 $P audit verify --db $D/round.db
 
 awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "\nthe whole round took %.0f s\n", b - a }'

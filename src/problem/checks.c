@@ -115,9 +115,11 @@ static int runits_load(struct store *s, const char *round, struct runits *u, str
     st = NULL;
     if (rc < 0) goto out;
     rc = store_prepare(s,
-                       "SELECT code, county, stage = 'paired_project' FROM sample_units WHERE"
-                       " sample = ? AND stage IN"
-                       " ('project', 'paired_project') AND reserve = 0 ORDER BY county, code",
+                       /* a project drawn both as a project and as a paired-assistance
+                        * project is one unit, paired */
+                       "SELECT code, county, max(stage = 'paired_project') FROM sample_units"
+                       " WHERE sample = ? AND stage IN ('project', 'paired_project') AND"
+                       " reserve = 0 GROUP BY code, county ORDER BY county, code",
                        &st, e);
     if (rc) goto out;
     stmt_bind_int(st, 1, u->sample);
