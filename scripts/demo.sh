@@ -205,9 +205,32 @@ printf 'covert photo\n' >$D/evidence/covert.jpg
 $P problems record --db $D/round.db --round anhui-2019 --unit $C --kind exit --source covert \
    --description "暗访：住房安全未达标仍标注脱贫" --evidence $D/evidence/covert.jpg
 $P problems raise --db $D/round.db --round anhui-2019 --rule business --county $C
+# two of the raised flags go through verification: one confirmed and fed back, its
+# rectification already overdue; one dismissed by the county's evidence
+set -- $($P problems list --db $D/round.db --round anhui-2019 --state candidate |
+         awk '$5 == "business" { print $1 }' | head -2)
+for id in $1 $2; do
+  printf 'business registration extract, problem %s\n' $id >$D/evidence/biz-$id.pdf
+  $P problems move --db $D/round.db $id recorded --as evaluator --evidence $D/evidence/biz-$id.pdf
+  $P problems move --db $D/round.db $id summarised --as leader
+  $P problems move --db $D/round.db $id sent_for_verification --as leader
+done
+printf 'county reply: the company was deregistered in 2017\n' >$D/evidence/reply-$2.pdf
+$P problems move --db $D/round.db $2 explained --as county --note "该企业2017年已注销" \
+   --evidence $D/evidence/reply-$2.pdf
+$P problems move --db $D/round.db $2 dismissed --as leader --note "县提供注销证明，核实不属问题"
+$P problems move --db $D/round.db $1 confirmed --as leader
+$P problems move --db $D/round.db $1 fed_back --as office
+$P problems move --db $D/round.db $1 rectifying --as county --measures "重新核定家庭收入，调整帮扶措施" \
+   --responsible-unit "县扶贫办" --responsible-person "王某" --deadline "$(date -d '+3 days' +%F)"
+echo "the ledger 30 days on: the comparison's problem is overdue"
+$P problems ledger --db $D/round.db --round anhui-2019 --date "$(date -d '+30 days' +%F)" | tail -8
 $P synthesis show --db $D/round.db --round anhui-2019 --county $C
 $P synthesis record --db $D/round.db --round anhui-2019 --county $C --judgment "符合退出条件" \
    --reason "四项指标达标；暗访与比对问题已核实整改" --as office
+
+echo "the problem list and the county pages written again, with the comparison's problems:"
+$P report --db $D/round.db --sample anhui-2019 --out $D/report 2>/dev/null
 
 step "13c. The multi-user system (pinggu serve): accounts with roles, the authorisation matrix,
     and the release that opens the county-facing view"
