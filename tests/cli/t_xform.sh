@@ -25,7 +25,8 @@ expect_grep 'jr:constraintMsg="jr:itext' out.txt
 
 # ODK's engine loads every one of them
 ( cd "$X" && node load.mjs "$OLDPWD"/*.xml ) > load.txt 2>&1 || { cat load.txt >&2; fail "ODK's engine refused a form"; }
-[ "$(grep -c 'nodes, languages Chinese (zh) English (en)' load.txt)" = 7 ] || { cat load.txt >&2; fail "not 7 forms loaded"; }
+n=$(($(ls "$ROOT"/forms/*.json | wc -l) + 1))
+[ "$(grep -c "nodes, languages Chinese (zh) English (en)" load.txt)" = $n ] || { cat load.txt >&2; fail "not $n forms loaded"; }
 
 # both engines agree over generated questionnaires (deterministic seeds)
 for f in "$ROOT"/forms/*.json; do
