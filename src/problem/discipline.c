@@ -31,14 +31,6 @@ int discipline_may_read(enum problem_role role)
     return role == PR_OFFICE || role == PR_DISCIPLINE;
 }
 
-static void now_iso(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void fmt_day(int d, char out[16])
 {
     snprintf(out, 16, "%04d-%02d-%02d", d / 10000 % 10000, d / 100 % 100, d % 100);
@@ -128,7 +120,7 @@ int discipline_record(struct store *s, const struct discipline_entry *d, int64_t
         goto out;
     }
     fmt_day(day, on);
-    now_iso(at);
+    clock_iso_utc(at); /* base: PINGGU_NOW stands in for the clock */
     rc = audit_writer_begin(&w, s, "discipline_records",
                             "sample, county, side, kind, note, evidence, actor, role, on_day, at",
                             e);
@@ -253,7 +245,7 @@ int fieldwork_stop(struct store *s, const char *round, int county, const char *r
         goto out;
     }
     fmt_day(day, d);
-    now_iso(at);
+    clock_iso_utc(at);
     rc = audit_writer_begin(&w, s, "fieldwork_stops",
                             "sample, county, reason, actor, role, on_day, at", e);
     if (rc) goto out;

@@ -23,22 +23,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* Now, as ISO UTC; PINGGU_NOW (YYYY-MM-DDTHH:MM:SSZ) stands in for the clock, as PINGGU_TODAY
- * does for the day (tests of the day's summary hour). */
-static void now_iso(char out[32])
-{
-    const char *env = getenv("PINGGU_NOW");
-    time_t t = time(NULL);
-    int y, mo, d, h, mi, se;
-    if (env && sscanf(env, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &se) == 6) {
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, se);
-        return;
-    }
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void fmt_day(int d, char out[16])
 {
     snprintf(out, 16, "%04d-%02d-%02d", d / 10000 % 10000, d / 100 % 100, d % 100);
@@ -210,7 +194,7 @@ int problem_apply(struct store *s, int64_t id, const struct problem_move *m, str
     }
     fmt_day(day, on);
     if (m->deadline) fmt_day(m->deadline, deadline);
-    now_iso(at);
+    clock_iso_utc(at); /* base: PINGGU_NOW stands in for the clock */
     rc = audit_writer_begin(&w, s, "problem_moves",
                             "problem, from_state, to_state, actor, role, on_day, at, note,"
                             " evidence, deadline, measures, responsible_unit,"
