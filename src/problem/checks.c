@@ -66,15 +66,7 @@ static int runits_load(struct store *s, const char *round, struct runits *u, str
     size_t cc = 0, cv = 0, cv2 = 0, cp = 0;
     int rc;
     memset(u, 0, sizeof *u);
-    rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &st, e);
-    if (rc) return rc;
-    stmt_bind_text(st, 1, round, strlen(round));
-    rc = stmt_step(st, e);
-    if (rc == STORE_ROW) u->sample = stmt_int(st, 0), rc = 0;
-    else if (rc == STORE_DONE)
-        rc = error_set(e, ERR_NOTFOUND, "no round '%s' (a round is named by its sample)", round);
-    stmt_finalize(st);
-    st = NULL;
+    rc = problem_round_sample(s, round, &u->sample, e);
     if (rc) return rc;
     /* the counties with sampled villages: where the teams work */
     rc = store_prepare(s,

@@ -37,4 +37,7 @@ static inline int problem_row_write(struct audit_writer *w, const struct problem
     return audit_writer_row(w, e);
 }
 
+/* The row of the sample a round is named by: 0 and *row, or ERR_NOTFOUND ("no round 'R'"). */
+int problem_round_sample(struct store *s, const char *round, int64_t *row, struct error *e);
+
 #endif

@@ -90,7 +90,6 @@ int problem_raise_flags(struct store *s, const char *round, const char *rule, in
 {
     struct raise_ctx c;
     struct audit_writer w;
-    struct stmt *q = NULL;
     int rc, w_open = 0, in_tx = 0;
     char today[16], key[160], *detail = NULL;
     int d = date_today();
@@ -101,14 +100,7 @@ int problem_raise_flags(struct store *s, const char *round, const char *rule, in
     rc = store_begin(s, e);
     if (rc) return rc;
     in_tx = 1;
-    rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &q, e);
-    if (!rc) {
-        stmt_bind_text(q, 1, round, strlen(round));
-        rc = stmt_step(q, e);
-        if (rc == STORE_ROW) c.sample = stmt_int(q, 0), rc = 0;
-        else if (rc == STORE_DONE) rc = error_set(e, ERR_INVALID, "no round (sample) named '%s'", round);
-    }
-    stmt_finalize(q);
+    rc = problem_round_sample(s, round, &c.sample, e);
     if (!rc)
         rc = store_prepare(s, "SELECT count(*) FROM problems WHERE sample = ? AND unit = ? AND rule = ?",
                            &c.have, e);

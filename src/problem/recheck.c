@@ -165,7 +165,7 @@ static void frame_order(struct rframe *v, size_t n, const char *seed, int county
     qsort(v, n, sizeof *v, cmp_ticket);
 }
 
-static int sample_row(struct store *s, const char *round, int64_t *row, struct error *e)
+int problem_round_sample(struct store *s, const char *round, int64_t *row, struct error *e)
 {
     struct stmt *st = NULL;
     int rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &st, e);
@@ -212,7 +212,7 @@ int problem_recheck_draw(struct store *s, const char *round, int county, const c
     rc = store_begin(s, e);
     if (rc) return rc;
     in_tx = 1;
-    rc = sample_row(s, round, &sample, e);
+    rc = problem_round_sample(s, round, &sample, e);
     if (rc) goto out;
     {
         struct stmt *st = NULL;
@@ -411,7 +411,7 @@ int problem_recheck_verify(struct store *s, const char *round, FILE *f, int64_t 
 {
     struct stmt *st = NULL;
     int64_t sample = 0;
-    int rc = sample_row(s, round, &sample, e);
+    int rc = problem_round_sample(s, round, &sample, e);
     *ndraws = 0;
     if (rc) return rc;
     rc = store_prepare(s,

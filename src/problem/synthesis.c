@@ -19,20 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-static int sample_of(struct store *s, const char *round, int64_t *row, struct error *e)
-{
-    struct stmt *st = NULL;
-    int rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &st, e);
-    if (rc) return rc;
-    stmt_bind_text(st, 1, round, strlen(round));
-    rc = stmt_step(st, e);
-    if (rc == STORE_ROW) *row = stmt_int(st, 0), rc = 0;
-    else if (rc == STORE_DONE)
-        rc = error_set(e, ERR_NOTFOUND, "no round '%s' (a round is named by its sample)", round);
-    stmt_finalize(st);
-    return rc;
-}
-
 /* The county's name if the registry has it and the round drew it (any stage), else ERR_NOTFOUND. */
 static int county_of_round(struct store *s, int64_t sample, int county, char *name, size_t size,
                            struct error *e)
@@ -75,7 +61,7 @@ int synthesis_record(struct store *s, const char *round, int county, const char 
     rc = store_begin(s, e);
     if (rc) return rc;
     in_tx = 1;
-    rc = sample_of(s, round, &sample, e);
+    rc = problem_round_sample(s, round, &sample, e);
     if (!rc) rc = county_of_round(s, sample, county, name, sizeof name, e);
     if (rc) goto out;
     {
@@ -274,7 +260,7 @@ int synthesis_show(struct store *s, const char *round, int county, FILE *f, stru
     struct stmt *st = NULL;
     int64_t sample = 0, n = 0;
     char name[64];
-    int rc = sample_of(s, round, &sample, e);
+    int rc = problem_round_sample(s, round, &sample, e);
     if (!rc) rc = county_of_round(s, sample, county, name, sizeof name, e);
     if (rc) return rc;
     fprintf(f, "综合研判 County synthesis — %d %s, round %s\n", county, name, round);
