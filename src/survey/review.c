@@ -238,7 +238,7 @@ int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, siz
     struct audit_writer w;
     struct stmt *st = NULL;
     char day[32];
-    const char *actor = audit_actor();
+    const char *actor = store_actor(s); /* the server's request user, else the process's */
     int rc;
     if (!n) return 0;
     clock_iso_utc(day);

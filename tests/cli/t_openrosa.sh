@@ -1,0 +1,241 @@
+# t_openrosa.sh — issue 12: field apps over OpenRosa on `pinggu serve` (docs/openrosa.md). Field
+# tokens (`pinggu user token issue|revoke|list`: shown once, only a hash stored, per user and
+# round, expiring, revocable, change-logged, redacted from logs, valid on /key/ paths only), the
+# form list with md5 hashes, the field-app XForm, the manifest with units.csv, HEAD and POST
+# submission (multipart, attachments as evidence), the same validation as `field import` and the
+# same judgments, and every case of the issue's "OpenRosa cases": missing header, wrong content
+# type, DOCTYPE/entity payload, duplicate instanceID (same and different XML), deprecatedID
+# chain, attachment-only re-post, oversized attachment, unassigned unit, revoked or expired
+# token, cookie on a token path. The client is tests/cli/openrosa_client.py (python3, curl).
+. "$TESTS_DIR/lib.sh"
+P=$PINGGU
+C="python3 $TESTS_DIR/openrosa_client.py"
+export PINGGU_TODAY=2020-04-20
+$P synth --out prov --seed 7 --counties 2 >/dev/null
+$P init r.db >/dev/null
+$P import --db r.db prov >/dev/null
+$P sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null
+# the answers: simulated on a copy (the served store gets them only through OpenRosa)
+cp r.db sim.db
+$P field simulate --db sim.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms" --nonresponse 0 --out sim >/dev/null
+cp r.db peer.db
+county=$(sqlite3 r.db "select county from sample_units where stage = 'household' group by county order by county limit 1")
+other=$(sqlite3 r.db "select code from counties where code <> $county limit 1")
+pw='Good-Pass-2020'
+echo "$pw" | $P user add --db r.db --role evaluator --round n --scope "$county" eva >/dev/null
+echo "$pw" | $P user add --db r.db --role evaluator --round n --scope "$other" eva2 >/dev/null
+echo "$pw" | $P user add --db r.db --role office boss >/dev/null
+
+# --- tokens ---------------------------------------------------------------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+B="http://127.0.0.1:$port"
+expect_status 0 $P user token issue --db r.db --round n --days 10 --public-url "$B" eva
+T=$(sed -n 2p out.txt)
+echo "$T" | grep -qE '^[0-9a-f]{64}$' || fail "the token is not 64 hex digits: $T"
+expect_grep "^ODK Collect server URL / 服务器地址: $B/key/$T/\$" out.txt
+# only its hash is stored, never the token; the issue is change-logged with the acting user
+sqlite3 r.db .dump | grep -q "$T" && fail "the token itself is in the store"
+h=$(python3 -c "import hashlib,sys; print(hashlib.sha256(bytes.fromhex(sys.argv[1])).hexdigest())" "$T")
+[ "$(sqlite3 r.db "select user || '|' || round from field_tokens where token_hash = '$h'")" = "eva|n" ] ||
+  fail "the token's hash, user and round are not stored"
+[ "$(sqlite3 r.db "select actor from audit_log where action = 'token_issue'")" = tester ] ||
+  fail "token issue not change-logged with the acting user"
+expect_status 0 $P user token list --db r.db eva
+expect_grep "eva	n	.*active" out.txt
+expect_no_grep "$T" out.txt
+# a token is for a user with a grant in the round, for 1..366 days
+expect_status 2 $P user token issue --db r.db --round n boss2
+expect_grep "no user" err.txt
+expect_status 2 $P user token issue --db r.db --round nosuch eva
+expect_status 64 $P user token issue --db r.db eva
+expect_status 2 $P user token issue --db r.db --round n --days 400 eva
+# an expired token: issued "in 2020" for one day
+PINGGU_NOW=2020-01-01T00:00:00Z $P user token issue --db r.db --round n --days 1 eva > exp.txt
+TX=$(sed -n 2p exp.txt)
+# a token to revoke, and eva2's
+$P user token issue --db r.db --round n eva > rev.txt
+TR=$(sed -n 2p rev.txt); TRID=$(head -1 rev.txt | cut -d' ' -f2)
+$P user token issue --db r.db --round n eva2 > t2.txt
+T2=$(sed -n 2p t2.txt)
+expect_status 0 $P user token revoke --db r.db --id "$TRID" eva
+expect_grep "^1 token" out.txt
+[ "$(sqlite3 r.db "select actor from audit_log where action = 'token_revoke'")" = tester ] ||
+  fail "token revoke not change-logged"
+
+mkdir forms; cp "$ROOT"/forms/*.json forms/
+$P serve --db r.db --listen "127.0.0.1:$port" --forms forms --max-upload 65536 >serve.log 2>serve.err &
+spid=$!
+trap 'kill $spid 2>/dev/null' EXIT
+i=0
+until grep -q listening serve.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat serve.err >&2; fail "the server did not start"; }
+  sleep 0.1
+done
+code() { curl -s -o body.txt -D head.txt -w '%{http_code}' "$@"; }
+
+# --- form list, form, manifest, units.csv ---------------------------------------------------
+[ "$(code "$B/key/$T/formList")" = 200 ] || fail "formList"
+cp body.txt formlist.xml
+expect_grep "^X-OpenRosa-Version: 1.0" head.txt
+expect_grep "<formID>registered-household</formID>" formlist.xml
+expect_grep "<formID>general-household</formID>" formlist.xml
+expect_no_grep "village-exit" formlist.xml
+[ "$(code "$B/key/$T/forms/registered-household")" = 200 ] || fail "form download"
+cp body.txt rh.xml
+md5=$(md5sum rh.xml | cut -d' ' -f1)
+expect_grep "<hash>md5:$md5</hash><downloadUrl>$B/key/$T/forms/registered-household</downloadUrl><manifestUrl>$B/key/$T/forms/registered-household/manifest</manifestUrl>" formlist.xml
+# the field-app form: the unit from units.csv, visit status and non-response reason
+expect_grep 'src="jr://file-csv/units.csv"' rh.xml
+expect_grep "itemset nodeset=\"instance\('units'\)/root/item\"" rh.xml
+expect_grep '<visit><unit/><status/><reason/></visit>' rh.xml
+[ "$(code "$B/key/$T/forms/registered-household/manifest")" = 200 ] || fail "manifest"
+cp body.txt manifest.xml
+[ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
+cp body.txt units.csv
+expect_grep "<filename>units.csv</filename><hash>md5:$(md5sum units.csv | cut -d' ' -f1)</hash>" manifest.xml
+# the pair's units: its county's sampled households, never another county's, never a reserve
+# not yet activated
+head -1 units.csv | grep -q '^name,label,state,comments' || fail "units.csv header"
+n_mine=$(sqlite3 r.db "select count(*) from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.stage = 'household' and u.county = $county and u.reserve = 0")
+[ "$(($(wc -l < units.csv) - 1))" = "$n_mine" ] || fail "units.csv has $(($(wc -l < units.csv) - 1)) units, not $n_mine"
+tail -n +2 units.csv | cut -d, -f1 | grep -v "^$county" && fail "another county's unit in units.csv"
+# HEAD submission
+[ "$(code -I "$B/key/$T/submission")" = 204 ] || fail "HEAD submission"
+expect_grep "^X-OpenRosa-Version: 1.0" head.txt
+expect_grep "^X-OpenRosa-Accept-Content-Length: 65536" head.txt
+
+# --- submissions ----------------------------------------------------------------------------
+csv=sim/registered-household.csv
+units=$(awk -F, -v c="$county" 'NR > 1 && index($1, c) == 1 && $5 == "complete" {print $1}' $csv | head -4)
+u1=$(echo "$units" | sed -n 1p); u2=$(echo "$units" | sed -n 2p)
+u3=$(echo "$units" | sed -n 3p); u4=$(echo "$units" | sed -n 4p)
+[ -n "$u4" ] || fail "not four complete questionnaires in county $county"
+echo photo-1 > p1.jpg; echo photo-2 > p2.jpg
+$C "$port" "$T" registered-household $csv "$u1" uuid:one --attach p1.jpg --out one.xml > out.txt
+expect_grep "^201" out.txt
+expect_grep '<OpenRosaResponse xmlns="http://openrosa.org/http/response">' out.txt
+[ "$(sqlite3 r.db "select pair || '|' || status from questionnaires where unit = '$u1'")" = "eva|complete" ] ||
+  fail "the questionnaire is not stored as eva's"
+# it enters review as submitted, by the token's user
+[ "$(sqlite3 r.db "select r.to_state || '|' || r.actor from questionnaire_reviews r join questionnaires q on q.row_no = r.questionnaire where q.unit = '$u1'")" = "submitted|eva" ] ||
+  fail "not in review as submitted by eva"
+# the attachment is evidence of the unit
+[ "$(sqlite3 r.db "select count(*) from evidence_links where unit = '$u1'")" -ge 1 ] || fail "attachment not stored as evidence"
+[ "$(sqlite3 r.db "select sha256 from xform_attachments where instance_id = 'uuid:one'")" = "$(sha256sum p1.jpg | cut -d' ' -f1)" ] ||
+  fail "attachment hash"
+# the same instance again, same XML: nothing new (202); with a missing attachment: added (201)
+python3 - "$port" "$T" one.xml > out.txt <<'PY'
+import sys; sys.path.insert(0, __import__("os").environ["TESTS_DIR"])
+import openrosa_client as c
+port, tok, f = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+xml = open(f, "rb").read()
+print(c.post(port, tok, xml, ["p1.jpg"])[0])
+print(c.post(port, tok, xml, ["p1.jpg", "p2.jpg"])[0])
+print(c.post(port, tok, xml.replace(b"</data>", b"<!-- edited --></data>"))[0])
+PY
+[ "$(cat out.txt | tr '\n' ' ')" = "202 201 409 " ] || fail "re-posts answered $(cat out.txt | tr '\n' ' '), not 202 201 409"
+[ "$(sqlite3 r.db "select count(*) from xform_attachments where instance_id = 'uuid:one'")" = 2 ] || fail "attachment-only re-post"
+[ "$(sqlite3 r.db "select count(*) from questionnaires where unit = '$u1'")" = 1 ] || fail "a re-post stored again"
+# different XML under the same instanceID: 409 (also through the client, with a changed answer)
+$C "$port" "$T" registered-household $csv "$u1" uuid:one --set head_name=王五 > out.txt
+expect_grep "^409" out.txt
+# deprecatedID: a new version keeps history
+$C "$port" "$T" registered-household $csv "$u1" uuid:two --deprecated uuid:one --set head_name=王五 > out.txt
+expect_grep "^201" out.txt
+[ "$(sqlite3 r.db "select count(*) from xform_instances where unit = '$u1'")" = 2 ] || fail "the old version is gone"
+[ "$(sqlite3 r.db "select deprecated_id from xform_instances where instance_id = 'uuid:two'")" = uuid:one ] || fail "chain"
+[ "$(sqlite3 r.db "select count(*) from questionnaires where unit = '$u1'")" = 1 ] || fail "two versions in force"
+sqlite3 r.db "select content from audit_old where tbl = 'questionnaire_answers'" | grep -q . || true
+$C "$port" "$T" registered-household $csv "$u1" uuid:three --deprecated uuid:nosuch > out.txt
+expect_grep "^409" out.txt
+expect_grep "deprecatedID names no instance" out.txt
+
+# --- refusals -------------------------------------------------------------------------------
+before=$(sqlite3 r.db "select count(*) from audit_log")
+# not assigned: a household of the pair's county that is not in the sample (403)
+u_other=$(sqlite3 r.db "select h.household_id from households h join villages v on v.code = h.village where v.county = $county and h.household_id not in (select code from sample_units) limit 1")
+[ -n "$u_other" ] || fail "no unsampled household"
+$C "$port" "$T" registered-household $csv "$u2" uuid:x1 --set "unit=$u_other" > out.txt
+expect_grep "^403" out.txt
+expect_grep "not assigned to your pair" out.txt
+# the same validation as field import: a broken answer is refused with the reason
+$C "$port" "$T" registered-household $csv "$u2" uuid:x2 --set household_size=abc > out.txt
+expect_grep "^422" out.txt
+expect_grep "household_size" out.txt
+# no X-OpenRosa-Version header
+python3 - "$port" "$T" one.xml > out.txt <<'PY'
+import sys; sys.path.insert(0, __import__("os").environ["TESTS_DIR"])
+import openrosa_client as c
+port, tok, f = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+xml = open(f, "rb").read().replace(b"uuid:one", b"uuid:y")
+ctype, body = c.multipart([("xml_submission_file", "submission.xml", "text/xml", xml)])
+st, h, b = c.request(port, "POST", "/key/%s/submission" % tok, body, {"Content-Type": ctype})
+print(st, h.get("x-openrosa-version"), b.decode().replace("\n", " "))
+# wrong content type
+st, h, b = c.request(port, "POST", "/key/%s/submission" % tok, xml,
+                     {"Content-Type": "text/xml", "X-OpenRosa-Version": "1.0"})
+print(st, b.decode().replace("\n", " "))
+# DOCTYPE with an entity (billion laughs in small)
+evil = (b'<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n'
+        + (xml.split(b"?>", 1)[1] if b"?>" in xml else xml).replace(b"</head_name>", b"&b;</head_name>", 1))
+st, h, b = c.post(port, tok, evil)
+print(st, b.decode().replace("\n", " "))
+# an oversized attachment (the server runs with --max-upload 65536)
+open("big.jpg", "wb").write(b"\xff" * 100000)
+st, h, b = c.post(port, tok, xml, ["big.jpg"])
+print(st, b.decode().replace("\n", " "))
+# cookie and Basic on a token path
+st, h, b = c.request(port, "GET", "/key/%s/formList" % tok, None, {"Cookie": "pinggu_session=" + "ab" * 32})
+print(st, b.decode().replace("\n", " "))
+st, h, b = c.request(port, "GET", "/key/%s/formList" % tok, None, {"Authorization": "Basic ZXZhOng="})
+print(st, b.decode().replace("\n", " "))
+PY
+sed -n 1p out.txt | grep -q '^400 1.0 .*X-OpenRosa-Version' || fail "missing header: $(sed -n 1p out.txt)"
+sed -n 2p out.txt | grep -q '^415 .*multipart/form-data' || fail "wrong content type: $(sed -n 2p out.txt)"
+sed -n 3p out.txt | grep -q '^400 .*DOCTYPE is not allowed' || fail "DOCTYPE: $(sed -n 3p out.txt)"
+sed -n 4p out.txt | grep -q '^413 .*too large' || fail "oversized: $(sed -n 4p out.txt)"
+sed -n 5p out.txt | grep -q '^403 .*cookie' || fail "cookie: $(sed -n 5p out.txt)"
+sed -n 6p out.txt | grep -q '^403 .*Authorization' || fail "Basic: $(sed -n 6p out.txt)"
+# revoked, expired, unknown tokens; another user's token cannot submit for this pair's units
+for t in "$TR" "$TX" "$(printf '%064d' 7)"; do
+  [ "$(code "$B/key/$t/formList")" = 401 ] || fail "token $t not refused"
+  expect_grep "revoked or expired" body.txt
+done
+$C "$port" "$T2" registered-household $csv "$u3" uuid:x3 > out.txt
+expect_grep "^403" out.txt
+# a token is no session: not on the JSON API, as cookie or otherwise
+[ "$(code -H "Cookie: pinggu_session=$T" "$B/api/me")" = 401 ] || fail "a token opened the API"
+[ "$(code "$B/api/me?key=$T")" = 401 ] || fail "a token opened the API"
+[ "$(sqlite3 r.db "select count(*) from audit_log")" = "$before" ] || fail "a refused submission wrote"
+[ "$(sqlite3 r.db "select count(*) from questionnaires where unit in ('$u_other', '$u2', '$u3')")" = 0 ] ||
+  fail "a refused submission was stored"
+
+# --- the judgments equal those of field import of the same answers ---------------------------
+for u in "$u2" "$u3" "$u4"; do
+  $C "$port" "$T" registered-household $csv "$u" "uuid:j-$u" > out.txt
+  expect_grep "^201" out.txt
+done
+# the peer: field import --review of the same rows
+{ head -1 $csv; grep -E "^($u2|$u3|$u4)," $csv; } > peer.csv
+{ head -1 sim/registered-household.members.csv; grep -E "^($u2|$u3|$u4)," sim/registered-household.members.csv; } > peer.members.csv
+$P field import --db peer.db --sample n --form "$ROOT/forms/registered-household.json" peer.csv --review >/dev/null ||
+  fail "the peer import failed"
+kill $spid; wait $spid 2>/dev/null; trap - EXIT
+$P judge --db r.db --sample n >/dev/null
+$P judge --db peer.db --sample n >/dev/null
+q="select unit, rule, outcome, value from judgments where unit in ('$u2', '$u3', '$u4') order by unit, rule"
+sqlite3 r.db "$q" > mine.txt
+sqlite3 peer.db "$q" > peer.txt
+[ -s peer.txt ] || fail "no judgments to compare"
+cmp -s mine.txt peer.txt || { diff mine.txt peer.txt >&2; fail "OpenRosa and field import judge differently"; }
+
+# --- the token never reaches a log line; the store verifies ---------------------------------
+for t in "$T" "$TR" "$TX" "$T2"; do
+  grep -q "$t" serve.log serve.err && fail "a token in the server's output"
+  sqlite3 r.db "select * from security_log" | grep -q "$t" && fail "a token in the security log"
+done
+sqlite3 r.db "select kind, detail from security_log" > sec.txt
+expect_grep '^token\|/key/\[token\]/formList' sec.txt
+expect_grep '^token_path_credentials\|' sec.txt
+expect_status 0 $P audit verify --db r.db
+echo ok
