@@ -19,8 +19,10 @@
  *    and the whole body at cfg->max_upload); nothing is held whole in memory except the XML.
  *  - A submission is parsed by submission_parse (no DOCTYPE, no entities, no network, bounded
  *    depth), written as the one-row CSV files field_import reads and stored by field_import
- *    itself (st.review = 1: it enters review as submitted), so it passes exactly the rules of
- *    `field import`. Every answer carries X-OpenRosa-Version: 1.0 and an OpenRosaResponse.
+ *    itself (instance_import; st.review = 1: it enters review as submitted), so it passes
+ *    exactly the rules of `field import`. A second questionnaire of a unit from another user
+ *    is checked by the same rules and held as a duplicate for the leader (202), never stored
+ *    over the one in force. Every answer carries X-OpenRosa-Version: 1.0 and an OpenRosaResponse.
  *  - Authorisation through access_check only: the unit must be one the user may write
  *    questionnaires for (its grant's county, before release) and assigned (a sampled unit,
  *    or a reserve activated by a non-response).
@@ -541,7 +543,7 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     struct form *f[16], *form = NULL;
     size_t nf = household_forms(cfg, f, 16);
     struct orpart *xmlp = NULL;
-    struct strbuf xml = STRBUF_INIT, csv = STRBUF_INIT, mcsv = STRBUF_INIT;
+    struct strbuf xml = STRBUF_INIT;
     struct answers *a = NULL;
     struct submission_meta m;
     struct xform_instance inst, old;
@@ -550,7 +552,7 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     struct unitrow *units = NULL;
     size_t nu = 0;
     char sha[65];
-    int rc, has_members = 0, found, added = 0;
+    int rc, found, added = 0;
     enum MHD_Result ret;
     errlist_init(&errs, 20);
     memset(&m, 0, sizeof m);
@@ -669,19 +671,22 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
             goto out;
         }
     }
-    /* the same rules as `field import`: the answers as its CSV files, and field_import */
-    sb_addf(&csv, "%s/pinggu-or-q.csv", q->dir);
-    sb_addf(&mcsv, "%s/pinggu-or-q.members.csv", q->dir);
-    if (sb_ok(&csv) || sb_ok(&mcsv)) {
-        rc = error_set(&e, ERR_NOMEM, "out of memory");
-        goto fail;
+    /* a second questionnaire of the unit from another user (the other member of the pair) is
+     * held as a duplicate for the leader — checked by the same rules, never stored over the
+     * one in force; an edit (deprecatedID) is a new version of the same questionnaire */
+    if (!m.deprecated_id[0]) {
+        char holder[64];
+        int other = 0;
+        if ((rc = instance_unit_pair(s, round, m.unit, form->id, holder, &other, &e))) goto fail;
+        if (other && strcmp(holder, u->name)) snprintf(inst.held, sizeof inst.held, "duplicate");
     }
-    if ((rc = instance_csv(a, &m, u->name, csv.buf, mcsv.buf, &has_members, &e))) goto fail;
     {
         struct field_stats st;
+        struct submission_meta m2;
         memset(&st, 0, sizeof st);
         st.review = 1;
-        rc = field_import(s, round, form, csv.buf, 1, date_today(), &st, &errs, &e);
+        rc = instance_import(s, round, form, xml.buf ? xml.buf : "", xml.len, u->name,
+                             inst.held[0] != '\0', &m2, &st, &errs, &e);
     }
     if (rc == ERR_INVALID || rc == ERR_PARSE) {
         ret = send_invalid(conn, cfg, &errs, e.msg);
@@ -693,6 +698,12 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
         if (q->parts[i].is_xml) continue;
         if ((rc = instance_attach(s, &inst, q->parts[i].name, q->parts[i].path, &e))) goto fail;
     }
+    if (inst.held[0]) {
+        ret = send_msg(conn, cfg, 202, "本户已有同组另一成员的问卷：此份作为重复问卷交组长决定",
+                       "the unit already has a questionnaire from another member of the pair: "
+                       "this one is held as a duplicate for the team leader");
+        goto out;
+    }
     ret = send_msg(conn, cfg, 201, "已收到，待组长审核", "received; it enters review as submitted");
     goto out;
 fail:
@@ -700,14 +711,10 @@ fail:
     ret = send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
 out:
     store_set_actor(s, NULL);
-    if (csv.len) unlink(csv.buf);
-    if (mcsv.len) unlink(mcsv.buf);
     answers_free(a);
     forms_free(f, nf);
     mem_free(units);
     sb_release(&xml);
-    sb_release(&csv);
-    sb_release(&mcsv);
     errlist_release(&errs);
     return ret;
 }

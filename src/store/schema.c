@@ -248,7 +248,9 @@ static const char v7[] =
  * SHA-256 of the secret is kept; `id` is its first 12 hex digits, for lists and revocation), and
  * the XForm instances received over OpenRosa (src/survey/instance.c): one audited row per
  * instance (the XML as received and its SHA-256, so a re-post is recognised; deprecated_id
- * chains the versions) and one per attachment stored as evidence. */
+ * chains the versions; held: '' when stored as the unit's questionnaire, 'duplicate' when held
+ * for the team leader because another user's questionnaire of the unit is in force, then
+ * 'kept' or 'discarded' by the leader) and one per attachment stored as evidence. */
 static const char v12[] =
     "ALTER TABLE field_tokens ADD COLUMN round TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE field_tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
@@ -257,7 +259,8 @@ static const char v12[] =
     "CREATE TABLE xform_instances ("
     " row_no INTEGER PRIMARY KEY, instance_id TEXT NOT NULL, sample TEXT NOT NULL,"
     " form TEXT NOT NULL, unit TEXT NOT NULL, user TEXT NOT NULL, xml_sha256 TEXT NOT NULL,"
-    " xml TEXT NOT NULL, deprecated_id TEXT NOT NULL, at TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    " xml TEXT NOT NULL, deprecated_id TEXT NOT NULL, at TEXT NOT NULL, held TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX xform_instances_id ON xform_instances (instance_id);"
     "CREATE INDEX xform_instances_unit ON xform_instances (sample, unit);"
     "CREATE TABLE xform_attachments ("

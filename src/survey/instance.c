@@ -14,6 +14,7 @@
 #include "survey.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,8 +22,8 @@ int instance_find(struct store *s, const char *instance_id, struct xform_instanc
                   char **xml, struct error *e)
 {
     struct stmt *st = NULL;
-    int rc = store_prepare(s, "SELECT sample, form, unit, user, xml_sha256, deprecated_id, xml "
-                              "FROM xform_instances WHERE instance_id = ?",
+    int rc = store_prepare(s, "SELECT sample, form, unit, user, xml_sha256, deprecated_id, xml, "
+                              "held FROM xform_instances WHERE instance_id = ?",
                            &st, e);
     memset(out, 0, sizeof *out);
     if (xml) *xml = NULL;
@@ -37,6 +38,7 @@ int instance_find(struct store *s, const char *instance_id, struct xform_instanc
         snprintf(out->user, sizeof out->user, "%s", stmt_text(st, 3));
         snprintf(out->sha, sizeof out->sha, "%s", stmt_text(st, 4));
         snprintf(out->deprecated_id, sizeof out->deprecated_id, "%s", stmt_text(st, 5));
+        snprintf(out->held, sizeof out->held, "%s", stmt_text(st, 7));
         if (xml) {
             size_t n = stmt_len(st, 6);
             *xml = mem_alloc(n + 1);
@@ -66,7 +68,7 @@ int instance_store(struct store *s, const struct xform_instance *in, const char 
     if ((rc = store_begin(s, e))) return rc;
     rc = audit_writer_begin(&w, s, "xform_instances",
                             "instance_id, sample, form, unit, user, xml_sha256, xml, "
-                            "deprecated_id, at",
+                            "deprecated_id, at, held",
                             e);
     if (rc) {
         store_rollback(s);
@@ -81,6 +83,7 @@ int instance_store(struct store *s, const struct xform_instance *in, const char 
     w.v[7] = rv_text(xml, len);
     w.v[8] = rv_text(in->deprecated_id, strlen(in->deprecated_id));
     w.v[9] = rv_text(at, strlen(at));
+    w.v[10] = rv_text(in->held, strlen(in->held));
     rc = audit_writer_row(&w, e);
     if (!rc) rc = audit_writer_commit(&w, "openrosa_instance", in->instance_id, NULL, e);
     else audit_writer_abort(&w);
@@ -230,5 +233,119 @@ int instance_csv(const struct answers *a, const struct submission_meta *m, const
 out:
     sb_release(&sb);
     sb_release(&mb);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ import and duplicates */
+
+int instance_unit_pair(struct store *s, const char *sample, const char *unit, const char *form,
+                       char pair[64], int *found, struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s, "SELECT q.pair FROM questionnaires q JOIN samples sm ON sm.row_no = "
+                              "q.sample WHERE sm.name = ? AND q.unit = ? AND q.form = ? AND "
+                              "q.status <> 'superseded' ORDER BY q.row_no DESC",
+                           &st, e);
+    *found = 0;
+    pair[0] = '\0';
+    if (rc) return rc;
+    stmt_bind_text(st, 1, sample, strlen(sample));
+    stmt_bind_text(st, 2, unit, strlen(unit));
+    stmt_bind_text(st, 3, form, strlen(form));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) {
+        *found = 1;
+        snprintf(pair, 64, "%s", stmt_text(st, 0));
+    }
+    stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int instance_import(struct store *s, const char *sample, const struct form *f, const char *xml,
+                    size_t len, const char *pair, int check_only, struct submission_meta *m,
+                    struct field_stats *st, struct errlist *errs, struct error *e)
+{
+    struct answers *a = NULL;
+    char dir[200];
+    const char *tmp = getenv("TMPDIR");
+    struct strbuf csv = STRBUF_INIT, mcsv = STRBUF_INIT;
+    int rc, has_members = 0;
+    dir[0] = '\0';
+    if ((rc = answers_new(f, &a, e))) return rc;
+    if ((rc = submission_parse(f, xml, len, a, m, e))) goto out;
+    if (!m->has_visit || !m->unit[0]) {
+        rc = error_set(e, ERR_PARSE, "the submission names no unit (visit/unit)");
+        goto out;
+    }
+    snprintf(dir, sizeof dir, "%s/pinggu-or-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        dir[0] = '\0';
+        rc = error_set(e, ERR_IO, "no temporary folder");
+        goto out;
+    }
+    sb_addf(&csv, "%s/openrosa.csv", dir);
+    sb_addf(&mcsv, "%s/openrosa.members.csv", dir);
+    if (sb_ok(&csv) || sb_ok(&mcsv)) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = instance_csv(a, m, pair, csv.buf, mcsv.buf, &has_members, e))) goto out;
+    rc = check_only ? field_check(f, csv.buf, 1, date_today(), st, errs, e)
+                    : field_import(s, sample, f, csv.buf, 1, date_today(), st, errs, e);
+out:
+    if (csv.len) unlink(csv.buf);
+    if (mcsv.len) unlink(mcsv.buf);
+    if (dir[0]) rmdir(dir);
+    sb_release(&csv);
+    sb_release(&mcsv);
+    answers_free(a);
+    return rc;
+}
+
+int instance_resolve(struct store *s, const char *sample, const char *instance_id, int keep,
+                     const char *forms_dir, struct errlist *errs, struct error *e)
+{
+    struct xform_instance in;
+    struct submission_meta m;
+    struct field_stats st;
+    struct strbuf path = STRBUF_INIT, where = STRBUF_INIT;
+    struct form *f = NULL;
+    char *xml = NULL;
+    int rc = instance_find(s, instance_id, &in, &xml, e);
+    if (rc) goto out;
+    if (strcmp(in.sample, sample) || strcmp(in.held, "duplicate")) {
+        rc = error_set(e, ERR_NOTFOUND, "no duplicate '%s' is held in sample %s / 无此待定重复问卷",
+                       instance_id, sample);
+        goto out;
+    }
+    if (keep) {
+        sb_addf(&path, "%s/%s.json", forms_dir, in.form);
+        if (sb_ok(&path)) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = form_load(path.buf, &f, errs, NULL, e))) goto out;
+        memset(&st, 0, sizeof st);
+        st.review = 1;
+        if ((rc = instance_import(s, sample, f, xml, strlen(xml), in.user, 0, &m, &st, errs, e)))
+            goto out;
+    }
+    sb_adds(&where, "instance_id = ");
+    sql_quote(&where, instance_id);
+    if (sb_ok(&where)) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = store_begin(s, e))) goto out;
+    rc = audit_update_where(s, "xform_instances", keep ? "held = 'kept'" : "held = 'discarded'",
+                            where.buf, keep ? "duplicate_keep" : "duplicate_discard", instance_id,
+                            NULL, NULL, e);
+    if (!rc) rc = store_commit(s, e);
+    else store_rollback(s);
+out:
+    form_free(f);
+    mem_free(xml);
+    sb_release(&path);
+    sb_release(&where);
     return rc;
 }

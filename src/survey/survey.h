@@ -571,6 +571,7 @@ struct xform_instance {
     char instance_id[128], sample[64], form[128], unit[64], user[64];
     char sha[65];            /* SHA-256 of the XML as received */
     char deprecated_id[128]; /* the instance this one replaces ("" if none) */
+    char held[16];           /* "", "duplicate" (held for the leader), "kept", "discarded" */
 };
 /* The stored instance `instance_id` into *out (and its XML into *xml, caller frees with
  * mem_free, when xml is non-NULL). ERR_NOTFOUND if none. */
@@ -587,6 +588,23 @@ int instance_has_attachment(struct store *s, const char *instance_id, const char
  * unit's questionnaires in force) and records it as the instance's attachment `name`. */
 int instance_attach(struct store *s, const struct xform_instance *in, const char *name,
                     const char *path, struct error *e);
+/* The pair (user) whose questionnaire of form `form` for `unit` is in force in the sample:
+ * *found = 0 when there is none. */
+int instance_unit_pair(struct store *s, const char *sample, const char *unit, const char *form,
+                       char pair[64], int *found, struct error *e);
+/* Parses an instance of form f (submission_parse), writes its CSV files in a private temporary
+ * folder and runs field_import on them (st->review as the caller set it), with `pair` as the
+ * questionnaire's pair. check_only: field_check instead (the form's rules, nothing written).
+ * ERR_PARSE (the XML), ERR_INVALID (the rules: errs lists them) or 0; m gets the meta. */
+int instance_import(struct store *s, const char *sample, const struct form *f, const char *xml,
+                    size_t len, const char *pair, int check_only, struct submission_meta *m,
+                    struct field_stats *st, struct errlist *errs, struct error *e);
+/* The team leader's decision on a duplicate held for it (DESIGN §10): keep = 1 stores the
+ * held instance as the unit's questionnaire (through field_import: it enters review as
+ * submitted; the one in force stays in the change log) and marks it 'kept'; keep = 0 marks
+ * it 'discarded'. Forms are read from forms_dir. ERR_NOTFOUND if no such duplicate is held. */
+int instance_resolve(struct store *s, const char *sample, const char *instance_id, int keep,
+                     const char *forms_dir, struct errlist *errs, struct error *e);
 /* Writes the answers a (submission_parse'd, not yet validated) of a field-app instance as the
  * CSV files field_import reads: csv (unit, pair, status, reason, then every top-level
  * question) and, when the repeat has instances, members_csv (*has_members = 1). */

@@ -25,6 +25,8 @@ pw='Good-Pass-2020'
 echo "$pw" | $P user add --db r.db --role evaluator --round n --scope "$county" eva >/dev/null
 echo "$pw" | $P user add --db r.db --role evaluator --round n --scope "$other" eva2 >/dev/null
 echo "$pw" | $P user add --db r.db --role office boss >/dev/null
+# the other member of eva's pair
+echo "$pw" | $P user add --db r.db --role evaluator --round n --scope "$county" eva3 >/dev/null
 
 # --- tokens ---------------------------------------------------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -57,6 +59,8 @@ $P user token issue --db r.db --round n eva > rev.txt
 TR=$(sed -n 2p rev.txt); TRID=$(head -1 rev.txt | cut -d' ' -f2)
 $P user token issue --db r.db --round n eva2 > t2.txt
 T2=$(sed -n 2p t2.txt)
+$P user token issue --db r.db --round n eva3 > t3.txt
+T3=$(sed -n 2p t3.txt)
 expect_status 0 $P user token revoke --db r.db --id "$TRID" eva
 expect_grep "^1 token" out.txt
 [ "$(sqlite3 r.db "select actor from audit_log where action = 'token_revoke'")" = tester ] ||
@@ -145,7 +149,6 @@ expect_grep "^201" out.txt
 [ "$(sqlite3 r.db "select count(*) from xform_instances where unit = '$u1'")" = 2 ] || fail "the old version is gone"
 [ "$(sqlite3 r.db "select deprecated_id from xform_instances where instance_id = 'uuid:two'")" = uuid:one ] || fail "chain"
 [ "$(sqlite3 r.db "select count(*) from questionnaires where unit = '$u1'")" = 1 ] || fail "two versions in force"
-sqlite3 r.db "select content from audit_old where tbl = 'questionnaire_answers'" | grep -q . || true
 $C "$port" "$T" registered-household $csv "$u1" uuid:three --deprecated uuid:nosuch > out.txt
 expect_grep "^409" out.txt
 expect_grep "deprecatedID names no instance" out.txt
@@ -210,6 +213,38 @@ expect_grep "^403" out.txt
 [ "$(sqlite3 r.db "select count(*) from questionnaires where unit in ('$u_other', '$u2', '$u3')")" = 0 ] ||
   fail "a refused submission was stored"
 
+# --- a second questionnaire of a unit from the other member of the pair: held as duplicate ----
+# DESIGN §10: "a second submission for the same unit is held as `duplicate` for the leader"
+$C "$port" "$T3" registered-household $csv "$u1" uuid:dup --set head_name=赵六 > out.txt
+expect_grep "^202" out.txt
+expect_grep "held as a duplicate" out.txt
+# never a silent replacement: eva's version stays in force
+[ "$(sqlite3 r.db "select pair || '|' || head from (select q.pair, (select value from answers a where a.questionnaire = q.row_no and a.name = 'head_name') head from questionnaires q where q.unit = '$u1' and q.status <> 'superseded')")" = "eva|王五" ] ||
+  fail "the duplicate replaced the questionnaire in force"
+expect_status 0 $P field review --db r.db --sample n --list
+expect_grep "^$u1 +registered-household +duplicate +evaluator eva3 .*instance uuid:dup" out.txt
+expect_grep "duplicates held for the leader: 1" out.txt
+expect_status 0 $P field review --db r.db --sample n --list --state duplicate --json
+expect_grep '"instance": "uuid:dup"' out.txt
+# only the leader decides; an unknown instance is refused
+expect_status 64 $P field review --db r.db --sample n --keep uuid:dup --as office
+expect_status 2 $P field review --db r.db --sample n --keep uuid:nosuch --as leader --forms forms
+# the leader keeps the duplicate: it becomes the unit's questionnaire, in review as submitted
+expect_status 0 $P field review --db r.db --sample n --keep uuid:dup --as leader --forms forms
+[ "$(sqlite3 r.db "select pair from questionnaires where unit = '$u1' and status <> 'superseded'")" = eva3 ] ||
+  fail "the kept duplicate is not in force"
+[ "$(sqlite3 r.db "select held from xform_instances where instance_id = 'uuid:dup'")" = kept ] || fail "not marked kept"
+[ "$(sqlite3 r.db "select actor from audit_log where action = 'duplicate_keep'")" = tester ] || fail "keep not logged"
+expect_status 0 $P field review --db r.db --sample n --list --state duplicate
+expect_no_grep "uuid:dup" out.txt
+# a later duplicate, discarded
+$C "$port" "$T" registered-household $csv "$u1" uuid:dup2 > out.txt
+expect_grep "^202" out.txt
+expect_status 0 $P field review --db r.db --sample n --discard uuid:dup2 --as leader
+[ "$(sqlite3 r.db "select held from xform_instances where instance_id = 'uuid:dup2'")" = discarded ] || fail "not discarded"
+[ "$(sqlite3 r.db "select pair from questionnaires where unit = '$u1' and status <> 'superseded'")" = eva3 ] ||
+  fail "a discarded duplicate replaced the questionnaire"
+
 # --- the judgments equal those of field import of the same answers ---------------------------
 for u in "$u2" "$u3" "$u4"; do
   $C "$port" "$T" registered-household $csv "$u" "uuid:j-$u" > out.txt
@@ -220,6 +255,17 @@ done
 { head -1 sim/registered-household.members.csv; grep -E "^($u2|$u3|$u4)," sim/registered-household.members.csv; } > peer.members.csv
 $P field import --db peer.db --sample n --form "$ROOT/forms/registered-household.json" peer.csv --review >/dev/null ||
   fail "the peer import failed"
+# the phone's unit list shows the review state and the leader's comments of a rejection
+$P field review --db r.db --sample n --unit "$u4" --to rejected_by_leader --as leader --comment 'household_size=请核实人口' >/dev/null
+[ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
+grep -q "^$u4,$u4 \[rejected_by_leader\] household_size: 请核实人口,rejected_by_leader,household_size: 请核实人口\$" body.txt ||
+  { cat body.txt >&2; fail "units.csv does not show the rejection and its comment"; }
+grep -q "^$u3,$u3 \[submitted\],submitted," body.txt || fail "units.csv does not show the submitted state"
+# the pair sends a corrected version (deprecatedID): in review again as submitted
+$C "$port" "$T" registered-household $csv "$u4" "uuid:j2-$u4" --deprecated "uuid:j-$u4" > out.txt
+expect_grep "^201" out.txt
+[ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
+grep -q "^$u4,$u4 \[submitted\],submitted," body.txt || { cat body.txt >&2; fail "the corrected version is not submitted"; }
 kill $spid; wait $spid 2>/dev/null; trap - EXIT
 $P judge --db r.db --sample n >/dev/null
 $P judge --db peer.db --sample n >/dev/null
