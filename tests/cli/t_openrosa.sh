@@ -6,7 +6,8 @@
 # same judgments, and every case of the issue's "OpenRosa cases": missing header, wrong content
 # type, DOCTYPE/entity payload, duplicate instanceID (same and different XML), deprecatedID
 # chain, attachment-only re-post, oversized attachment, unassigned unit, revoked or expired
-# token, cookie on a token path. The client is tests/cli/openrosa_client.py (python3, curl).
+# token, cookie on a token path. The clients: tests/cli/openrosa_client.py (python3, curl) and
+# tests/xform/post.mjs (ODK's own engine, @getodk/xforms-engine, fills and serialises).
 . "$TESTS_DIR/lib.sh"
 P=$PINGGU
 C="python3 $TESTS_DIR/openrosa_client.py"
@@ -250,10 +251,30 @@ for u in "$u2" "$u3" "$u4"; do
   $C "$port" "$T" registered-household $csv "$u" "uuid:j-$u" > out.txt
   expect_grep "^201" out.txt
 done
+# questionnaires filled in ODK's own engine (@getodk/xforms-engine, tests/xform/post.mjs): the
+# field-app form and units.csv downloaded over OpenRosa, the answers set through the engine,
+# its serialised instance posted with a photo — both household forms
+X="$ROOT/tests/xform"
+[ -d "$X/node_modules/@getodk/xforms-engine" ] ||
+  fail "tests/xform/node_modules missing: make check installs it (npm ci in tests/xform)"
+odk=$(awk -F, -v c="$county" 'NR > 1 && index($1, c) == 1 && $5 == "complete" {print $1}' $csv | sed -n 5,7p)
+gcsv=sim/general-household.csv
+godk=$(awk -F, -v c="$county" 'NR > 1 && index($1, c) == 1 && $5 == "complete" {print $1}' $gcsv | head -2)
+[ "$(echo $odk $godk | wc -w)" = 5 ] || fail "not 3 + 2 questionnaires for ODK's engine"
+( cd "$X" && node post.mjs "$B" "$T" registered-household "$OLDPWD/$csv" $odk ) > post.txt 2>&1 ||
+  { cat post.txt >&2; fail "ODK's engine's submissions were not all accepted"; }
+( cd "$X" && node post.mjs "$B" "$T" general-household "$OLDPWD/$gcsv" $godk ) >> post.txt 2>&1 ||
+  { cat post.txt >&2; fail "ODK's engine's submissions were not all accepted"; }
+[ "$(grep -c ' 201$' post.txt)" = 5 ] || { cat post.txt >&2; fail "not 5 accepted"; }
 # the peer: field import --review of the same rows
-{ head -1 $csv; grep -E "^($u2|$u3|$u4)," $csv; } > peer.csv
-{ head -1 sim/registered-household.members.csv; grep -E "^($u2|$u3|$u4)," sim/registered-household.members.csv; } > peer.members.csv
+re=$(echo $u2 $u3 $u4 $odk | tr ' ' '|')
+{ head -1 $csv; grep -E "^($re)," $csv; } > peer.csv
+{ head -1 sim/registered-household.members.csv; grep -E "^($re)," sim/registered-household.members.csv; } > peer.members.csv
 $P field import --db peer.db --sample n --form "$ROOT/forms/registered-household.json" peer.csv --review >/dev/null ||
+  fail "the peer import failed"
+gre=$(echo $godk | tr ' ' '|')
+{ head -1 $gcsv; grep -E "^($gre)," $gcsv; } > gpeer.csv
+$P field import --db peer.db --sample n --form "$ROOT/forms/general-household.json" gpeer.csv --review >/dev/null ||
   fail "the peer import failed"
 # the phone's unit list shows the review state and the leader's comments of a rejection
 $P field review --db r.db --sample n --unit "$u4" --to rejected_by_leader --as leader --comment 'household_size=请核实人口' >/dev/null
@@ -269,10 +290,12 @@ grep -q "^$u4,$u4 \[submitted\],submitted," body.txt || { cat body.txt >&2; fail
 kill $spid; wait $spid 2>/dev/null; trap - EXIT
 $P judge --db r.db --sample n >/dev/null
 $P judge --db peer.db --sample n >/dev/null
-q="select unit, rule, outcome, value from judgments where unit in ('$u2', '$u3', '$u4') order by unit, rule"
+inlist=$(for u in $u2 $u3 $u4 $odk $godk; do printf "'%s'," "$u"; done)
+inlist=${inlist%,}
+q="select unit, rule, outcome, value from judgments where unit in ($inlist) order by unit, rule"
 sqlite3 r.db "$q" > mine.txt
 sqlite3 peer.db "$q" > peer.txt
-[ -s peer.txt ] || fail "no judgments to compare"
+[ "$(cut -d"|" -f1 peer.txt | sort -u | wc -l)" = 8 ] || fail "not 8 units judged: $(cut -d'|' -f1 peer.txt | sort -u | wc -l)"
 cmp -s mine.txt peer.txt || { diff mine.txt peer.txt >&2; fail "OpenRosa and field import judge differently"; }
 
 # --- the token never reaches a log line; the store verifies ---------------------------------
