@@ -396,7 +396,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     struct server *sv = cls;
     struct req *rq = *con_cls;
     (void)version;
-    if (!strncmp(url, "/key/", 5)) { /* OpenRosa: token paths, their own rules (openrosa.c) */
+    if (!strncmp(url, "/key/", 5) || !strncmp(url, "/entry/", 7)) { /* OpenRosa (openrosa.c) */
         struct error e;
         if (!rq) {
             if (!(rq = mem_calloc(1, sizeof *rq))) return MHD_NO;

@@ -7,13 +7,17 @@
  *   GET  forms/ID/units.csv         the pair's units, activated reserves, review state, comments
  *   HEAD submission                 204, X-OpenRosa-Version, X-OpenRosa-Accept-Content-Length
  *   POST submission                 multipart: xml_submission_file plus attachments
+ * and the browser's path under /entry/ROUND/ (session cookie; Origin and CSRF token on POST):
+ *   GET  instances/ID               a stored instance, to correct a rejected questionnaire
+ *   GET  forms/ID[/units.csv], POST submission   as above
  *
  * Invariants:
- *  - Authentication is the token in the path only (access_token_check: hashed, per user and
- *    round, expiring, revocable). A request on these paths carrying a Cookie or an
+ *  - On /key/ paths authentication is the token in the path only (access_token_check:
+ *    hashed, per user and round, expiring, revocable). A request there carrying a Cookie or an
  *    Authorization header is refused (403) before anything else; the session machinery of
  *    http.c never sees these paths, and the token never reaches a log line
- *    (access_token_redact on every detail written).
+ *    (access_token_redact on every detail written). /entry/ paths take only the session
+ *    (browser_auth: the same checks as http.c's dispatch for the JSON API).
  *  - Multipart bodies go through libmicrohttpd's post processor part by part into files of a
  *    private temporary folder (0700), bounded per part (the XML at OR_XML_MAX, attachments
  *    and the whole body at cfg->max_upload); nothing is held whole in memory except the XML.
@@ -732,6 +736,93 @@ void server_openrosa_done(void *state)
     mem_free(q);
 }
 
+/* Splits "/entry/ROUND/REST": round (64 bytes) and the rest; 0, or -1 if malformed. */
+static int split_entry(const char *url, char *round, const char **rest)
+{
+    const char *t = url + 7, *slash = strchr(t, '/');
+    size_t n = slash ? (size_t)(slash - t) : 0;
+    if (!n || n >= 64) return -1;
+    memcpy(round, t, n);
+    round[n] = '\0';
+    if (!server_name_ok(round, 63)) return -1;
+    *rest = slash + 1;
+    return 0;
+}
+
+/* The browser path (/entry/ROUND/...): the session cookie; for POST also Origin and the CSRF
+ * token, as every state-changing request of the JSON API (http.c). 0 with u filled, or the
+ * HTTP status of the refusal with its messages. */
+static int browser_auth(struct MHD_Connection *conn, const struct server_config *cfg,
+                        const char *origin, struct store *s, const char *url, int post,
+                        struct access_user *u, const char **zh, const char **en)
+{
+    char cookie[80], hash[65];
+    struct error e;
+    memset(u, 0, sizeof *u);
+    if (post && !server_origin_ok(origin,
+                                  MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
+                                  MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Referer"))) {
+        seclog(s, conn, cfg, "origin", "", url);
+        *zh = "请求来源不符", *en = "cross-origin or unidentified request refused";
+        return 403;
+    }
+    if (server_cookie(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
+                      "pinggu_session", cookie, sizeof cookie) ||
+        access_session_get(s, cookie, cfg->idle_timeout, cfg->absolute_timeout, u, hash, &e)) {
+        access_user_release(u);
+        *zh = "请先登录", *en = "sign in first";
+        return 401;
+    }
+    if (post) {
+        const char *tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+        if (access_session_csrf(s, hash, tok ? tok : "", &e)) {
+            seclog(s, conn, cfg, "csrf", u->name, url);
+            access_user_release(u);
+            *zh = "缺少或错误的 CSRF 令牌", *en = "missing or wrong CSRF token (X-CSRF-Token)";
+            return 403;
+        }
+    }
+    if (u->must_change) {
+        access_user_release(u);
+        *zh = "首次登录须先修改密码", *en = "change your password first (POST /api/me/password)";
+        return 403;
+    }
+    return 0;
+}
+
+/* GET /entry/ROUND/instances/ID: a stored instance's XML, for the browser form that corrects a
+ * rejected questionnaire (questionnaires read, by the unit's county). */
+static enum MHD_Result instance_get(struct MHD_Connection *conn, const struct server_config *cfg,
+                                    struct store *s, const struct access_user *u,
+                                    const char *round, const char *id, const char *url)
+{
+    struct xform_instance in;
+    struct error e;
+    char *xml = NULL;
+    int county = 0, rel = 0;
+    enum MHD_Result ret;
+    if (instance_find(s, id, &in, &xml, &e) || strcmp(in.sample, round)) {
+        mem_free(xml);
+        return send_msg(conn, cfg, 404, "未找到", "no such instance");
+    }
+    if (access_unit_county(s, round, in.unit, &county, &e) ||
+        access_round_released(s, round, &rel, &e)) {
+        mem_free(xml);
+        return send_msg(conn, cfg, 404, "未找到", "no such instance");
+    }
+    {
+        struct access_target t = {round, county, rel > 0, 0};
+        if (access_check(u, RS_QUESTIONNAIRES, AA_READ, &t, NULL, NULL)) {
+            mem_free(xml);
+            seclog(s, conn, cfg, "forbidden", u->name, url);
+            return send_msg(conn, cfg, 403, "无权访问", "forbidden");
+        }
+    }
+    ret = send_raw(conn, cfg, 200, "text/xml; charset=utf-8", xml, strlen(xml));
+    mem_free(xml);
+    return ret;
+}
+
 /* Splits "/key/TOKEN/REST": token (65 bytes) and the rest; 0, or -1 if malformed. */
 static int split(const char *url, char *token, const char **rest)
 {
@@ -757,7 +848,7 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
     struct access_user u;
     struct error e;
     enum MHD_Result ret;
-    int post = !strcmp(method, "POST");
+    int post = !strcmp(method, "POST"), browser = !strncmp(url, "/entry/", 7);
 
     if (q && q->answered) { /* an early answer is queued: drop the rest of the body */
         *upload_size = 0;
@@ -779,21 +870,40 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
     }
     /* the first call: everything that needs no body is decided here */
     if (!q->pp && !q->dir[0]) {
-        int early = 1;
-        if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie") ||
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization")) {
+        int early = 1, bst = 0;
+        const char *bzh = NULL, *ben = NULL;
+        if (browser) {
+            token[0] = '\0';
+            if (split_entry(url, round, &rest))
+                bst = 404, bzh = "未找到", ben = "no such resource";
+            else
+                bst = browser_auth(conn, cfg, origin, s, url, post, &u, &bzh, &ben);
+        }
+        if (browser && bst) {
+            ret = send_msg(conn, cfg, bst, bzh, ben);
+        } else if (!browser &&
+                   (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie") ||
+                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"))) {
             seclog(s, conn, cfg, "token_path_credentials", "", url);
             ret = send_msg(conn, cfg, 403, "令牌路径不接受 Cookie 或 Basic/Digest 认证",
                            "a cookie or an Authorization header is refused on /key/ paths: "
                            "the token in the URL is the only credential");
-        } else if (split(url, token, &rest) ||
-                   access_token_check(s, token, &u, round, &e)) {
+        } else if (!browser && (split(url, token, &rest) ||
+                                access_token_check(s, token, &u, round, &e))) {
             seclog(s, conn, cfg, "token", "", url);
             ret = send_msg(conn, cfg, 401, "令牌无效、已撤销或已过期",
                            "unknown, revoked or expired token");
-        } else if (!post) {
-            early = 0;
-            ret = MHD_YES;
+        } else {
+            if (!post) {
+                early = 0;
+                ret = MHD_YES;
+            } else {
+                ret = MHD_NO;
+                early = -1; /* decided below */
+            }
+        }
+        if (early != -1) {
+            /* answered above */
         } else if (strcmp(rest, "submission")) {
             ret = send_msg(conn, cfg, 405, "不支持的请求方法", "method not allowed");
         } else if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-OpenRosa-Version")) {
@@ -832,7 +942,14 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
         if (post) return MHD_YES; /* the body follows */
     }
     /* the last call (GET and HEAD: the first) */
-    if (split(url, token, &rest) || access_token_check(s, token, &u, round, &e)) {
+    if (browser) {
+        const char *bzh = NULL, *ben = NULL;
+        int bst = split_entry(url, round, &rest) ? 404 : 0;
+        token[0] = '\0';
+        /* the CSRF token was checked at the first call; the session is read again */
+        if (!bst) bst = browser_auth(conn, cfg, origin, s, url, 0, &u, &bzh, &ben);
+        if (bst) return send_msg(conn, cfg, bst, bzh ? bzh : "未找到", ben ? ben : "no such resource");
+    } else if (split(url, token, &rest) || access_token_check(s, token, &u, round, &e)) {
         access_user_release(&u);
         return send_msg(conn, cfg, 401, "令牌无效、已撤销或已过期", "unknown, revoked or expired token");
     }
@@ -847,7 +964,9 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
         ret = send_raw(conn, cfg, 204, NULL, NULL, 0);
     } else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
         ret = send_msg(conn, cfg, 405, "不支持的请求方法", "method not allowed");
-    } else if (!strcmp(rest, "formList")) {
+    } else if (browser && !strncmp(rest, "instances/", 10) && server_name_ok(rest + 10, 127)) {
+        ret = instance_get(conn, cfg, s, &u, round, rest + 10, url);
+    } else if (!browser && !strcmp(rest, "formList")) {
         ret = form_list(conn, cfg, origin, token);
     } else if (!strncmp(rest, "forms/", 6)) {
         const char *id = rest + 6, *sl = strchr(id, '/');

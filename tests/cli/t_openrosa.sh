@@ -251,6 +251,66 @@ for u in "$u2" "$u3" "$u4"; do
   $C "$port" "$T" registered-household $csv "$u" "uuid:j-$u" > out.txt
   expect_grep "^201" out.txt
 done
+# --- browser corrections: the session path /entry/ROUND/ (cookie + CSRF + Origin) -------------
+# DESIGN §10: "corrections are made in the browser form, which loads the stored instance and
+# submits a new version (deprecatedID)". The leader rejects u3; the evaluator, signed in, loads
+# the stored instance and sends a corrected version through the same submission path.
+$P field review --db r.db --sample n --unit "$u3" --to rejected_by_leader --as leader --comment 'head_name=姓名有误' >/dev/null
+cat > browser.py <<'PY'
+import http.client, json, os, sys
+sys.path.insert(0, os.environ["TESTS_DIR"])
+import openrosa_client as c
+port, unit = int(sys.argv[1]), sys.argv[2]
+ORIGIN = "http://127.0.0.1:%d" % port
+def req(method, path, body=None, headers=None):
+    h = dict(headers or {})
+    st, hd, data = c.request(port, method, path, body, h)
+    return st, hd, data
+def js(method, path, body, cookie=None, csrf=None):
+    h = {"Content-Type": "application/json", "Origin": ORIGIN}
+    if cookie: h["Cookie"] = "pinggu_session=" + cookie
+    if csrf: h["X-CSRF-Token"] = csrf
+    return req(method, path, json.dumps(body).encode(), h)
+st, hd, data = js("POST", "/api/session", {"user": "eva", "password": "Good-Pass-2020"})
+assert st == 200, (st, data)
+cookie = hd["set-cookie"].split(";")[0].split("=", 1)[1]; csrf = json.loads(data)["csrf_token"]
+st, hd, data = js("POST", "/api/me/password", {"old": "Good-Pass-2020", "new": "Better-Pass-2021"}, cookie, csrf)
+assert st == 200, (st, data)
+ck = {"Cookie": "pinggu_session=" + cookie}
+# the stored instance of the rejected questionnaire
+st, hd, old = req("GET", "/entry/n/instances/uuid:j-" + unit, None, ck)
+print("load", st)
+st, hd, _ = req("GET", "/entry/n/instances/uuid:j-" + unit)
+print("load-anonymous", st)
+st, hd, _ = req("GET", "/entry/n/instances/uuid:j-" + unit, None, {"Cookie": "pinggu_session=" + "cd" * 32})
+print("load-bad-session", st)
+# the corrected version: a new instanceID, deprecatedID the stored one
+new = old.replace(b"<instanceID>uuid:j-" + unit.encode() + b"</instanceID>",
+                  b"<instanceID>uuid:web-" + unit.encode() + b"</instanceID><deprecatedID>uuid:j-" + unit.encode() + b"</deprecatedID>")
+assert new != old
+ctype, body = c.multipart([("xml_submission_file", "submission.xml", "text/xml", new)])
+base = {"Content-Type": ctype, "X-OpenRosa-Version": "1.0"}
+for name, extra in [("no-csrf", {"Origin": ORIGIN}), ("no-origin", {"X-CSRF-Token": csrf}),
+                    ("submit", {"Origin": ORIGIN, "X-CSRF-Token": csrf})]:
+    h = dict(base); h.update(ck); h.update(extra)
+    st, hd, data = req("POST", "/entry/n/submission", body, h)
+    print(name, st)
+PY
+python3 browser.py "$port" "$u3" > out.txt || { cat out.txt >&2; fail "browser path"; }
+[ "$(cat out.txt | tr '\n' ' ')" = "load 200 load-anonymous 401 load-bad-session 401 no-csrf 403 no-origin 403 submit 201 " ] ||
+  fail "browser path answered: $(cat out.txt | tr '\n' ' ')"
+[ "$(sqlite3 r.db "select deprecated_id || '|' || user from xform_instances where instance_id = 'uuid:web-$u3'")" = "uuid:j-$u3|eva" ] ||
+  fail "the browser's version is not stored"
+# the walk goes on: leader approves, office rejects back to the leader, leader approves, office approves
+$P field review --db r.db --sample n --unit "$u3" --to approved_by_leader --as leader >/dev/null || fail "leader approve"
+$P field review --db r.db --sample n --unit "$u3" --to rejected_by_office --as office --comment 'head_name=请再核' >/dev/null || fail "office reject"
+$P field review --db r.db --sample n --unit "$u3" --to approved_by_leader --as leader >/dev/null || fail "leader approve again"
+$P field review --db r.db --sample n --unit "$u3" --to approved_by_office --as office >/dev/null || fail "office approve"
+# every state, with its actor and comment, in order
+[ "$(sqlite3 r.db "select group_concat(to_state || ':' || actor || ':' || comments, ' ') from (select r.* from questionnaire_reviews r where r.unit = '$u3' order by r.row_no)")" = \
+  "submitted:eva:{} rejected_by_leader:tester:{\"head_name\":\"姓名有误\"} submitted:eva:{} approved_by_leader:tester:{} rejected_by_office:tester:{\"head_name\":\"请再核\"} approved_by_leader:tester:{} approved_by_office:tester:{}" ] ||
+  fail "review history: $(sqlite3 r.db "select group_concat(to_state || ':' || actor || ':' || comments, ' ') from (select r.* from questionnaire_reviews r where r.unit = '$u3' order by r.row_no)")"
+
 # questionnaires filled in ODK's own engine (@getodk/xforms-engine, tests/xform/post.mjs): the
 # field-app form and units.csv downloaded over OpenRosa, the answers set through the engine,
 # its serialised instance posted with a photo — both household forms
@@ -281,7 +341,8 @@ $P field review --db r.db --sample n --unit "$u4" --to rejected_by_leader --as l
 [ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
 grep -q "^$u4,$u4 \[rejected_by_leader\] household_size: 请核实人口,rejected_by_leader,household_size: 请核实人口\$" body.txt ||
   { cat body.txt >&2; fail "units.csv does not show the rejection and its comment"; }
-grep -q "^$u3,$u3 \[submitted\],submitted," body.txt || fail "units.csv does not show the submitted state"
+grep -q "^$u2,$u2 \[submitted\],submitted," body.txt || fail "units.csv does not show the submitted state"
+grep -q "^$u3,$u3 \[approved_by_office\],approved_by_office," body.txt || fail "units.csv does not show the approval"
 # the pair sends a corrected version (deprecatedID): in review again as submitted
 $C "$port" "$T" registered-household $csv "$u4" "uuid:j2-$u4" --deprecated "uuid:j-$u4" > out.txt
 expect_grep "^201" out.txt
