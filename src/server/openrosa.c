@@ -790,6 +790,56 @@ static int browser_auth(struct MHD_Connection *conn, const struct server_config 
     return 0;
 }
 
+/* GET /entry/ROUND/entry.html and /entry/ROUND/assets/NAME: the entry page (web/dist, built
+ * by npm; vite's base './' makes its assets relative), to a signed-in user only. Names are
+ * checked (server_name_ok: no '/', no leading '.') before they touch the file system. */
+static enum MHD_Result page_get(struct MHD_Connection *conn, const struct server_config *cfg,
+                                const char *rest)
+{
+    struct strbuf path = STRBUF_INIT, dir = STRBUF_INIT;
+    const char *name = !strcmp(rest, "entry.html") ? rest : rest + 7, *ext;
+    const char *type = "application/octet-stream";
+    struct MHD_Response *r;
+    struct stat st;
+    enum MHD_Result ret;
+    int fd;
+    if (!server_name_ok(name, 120) || data_find("web/dist", &dir)) {
+        sb_release(&dir);
+        return send_msg(conn, cfg, 404, "未找到", "no such page (web/dist: make web)");
+    }
+    sb_addf(&path, "%s/%s%s", dir.buf, name == rest ? "" : "assets/", name);
+    sb_release(&dir);
+    fd = sb_ok(&path) ? -1 : open(path.buf, O_RDONLY);
+    sb_release(&path);
+    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) close(fd);
+        return send_msg(conn, cfg, 404, "未找到", "no such page");
+    }
+    ext = strrchr(name, '.');
+    if (ext && !strcmp(ext, ".html")) type = "text/html; charset=utf-8";
+    else if (ext && !strcmp(ext, ".js")) type = "text/javascript; charset=utf-8";
+    else if (ext && !strcmp(ext, ".css")) type = "text/css; charset=utf-8";
+    else if (ext && !strcmp(ext, ".svg")) type = "image/svg+xml";
+    else if (ext && !strcmp(ext, ".woff2")) type = "font/woff2";
+    r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "private, no-store");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' "
+                            "'unsafe-inline'; font-src 'self' data:; img-src 'self' data: blob:; "
+                            "connect-src 'self' data:");
+    ret = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* GET /entry/ROUND/instances/ID: a stored instance's XML, for the browser form that corrects a
  * rejected questionnaire (questionnaires read, by the unit's county). */
 static enum MHD_Result instance_get(struct MHD_Connection *conn, const struct server_config *cfg,
@@ -964,6 +1014,8 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
         ret = send_raw(conn, cfg, 204, NULL, NULL, 0);
     } else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
         ret = send_msg(conn, cfg, 405, "不支持的请求方法", "method not allowed");
+    } else if (browser && (!strcmp(rest, "entry.html") || !strncmp(rest, "assets/", 7))) {
+        ret = page_get(conn, cfg, rest);
     } else if (browser && !strncmp(rest, "instances/", 10) && server_name_ok(rest + 10, 127)) {
         ret = instance_get(conn, cfg, s, &u, round, rest + 10, url);
     } else if (!browser && !strcmp(rest, "formList")) {

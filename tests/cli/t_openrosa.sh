@@ -276,6 +276,7 @@ assert st == 200, (st, data)
 cookie = hd["set-cookie"].split(";")[0].split("=", 1)[1]; csrf = json.loads(data)["csrf_token"]
 st, hd, data = js("POST", "/api/me/password", {"old": "Good-Pass-2020", "new": "Better-Pass-2021"}, cookie, csrf)
 assert st == 200, (st, data)
+open("session.txt", "w").write("%s %s\n" % (cookie, csrf))
 ck = {"Cookie": "pinggu_session=" + cookie}
 # the stored instance of the rejected questionnaire
 st, hd, old = req("GET", "/entry/n/instances/uuid:j-" + unit, None, ck)
@@ -310,6 +311,22 @@ $P field review --db r.db --sample n --unit "$u3" --to approved_by_office --as o
 [ "$(sqlite3 r.db "select group_concat(to_state || ':' || actor || ':' || comments, ' ') from (select r.* from questionnaire_reviews r where r.unit = '$u3' order by r.row_no)")" = \
   "submitted:eva:{} rejected_by_leader:tester:{\"head_name\":\"姓名有误\"} submitted:eva:{} approved_by_leader:tester:{} rejected_by_office:tester:{\"head_name\":\"请再核\"} approved_by_leader:tester:{} approved_by_office:tester:{}" ] ||
   fail "review history: $(sqlite3 r.db "select group_concat(to_state || ':' || actor || ':' || comments, ' ') from (select r.* from questionnaire_reviews r where r.unit = '$u3' order by r.row_no)")"
+
+# the same correction in a real browser: the entry page pinggu serves (web/dist, ODK Web Forms)
+# loads the stored instance of the rejected questionnaire, the evaluator changes the household
+# head's name, and Send posts the new version with the session and CSRF token
+[ -f "$ROOT/web/dist/entry.html" ] || fail "web/dist missing: make check builds it (npm ci && npm run build in web/)"
+$P field review --db r.db --sample n --unit "$u2" --to rejected_by_leader --as leader --comment 'head_name=请核对户主姓名' >/dev/null
+read -r ck cs < session.txt
+[ "$(code "$B/entry/n/entry.html")" = 401 ] || fail "the entry page without a session"
+( cd "$ROOT/tests/web" && node entry-edit.mjs "$B" n registered-household "uuid:j-$u2" "$ck" "$cs" 户主姓名 更正后姓名 ) > web.txt 2>&1 ||
+  { cat web.txt >&2; fail "the browser correction was not accepted"; }
+[ "$(sqlite3 r.db "select count(*) from xform_instances where deprecated_id = 'uuid:j-$u2' and user = 'eva'")" = 1 ] ||
+  fail "the browser's version is not stored with deprecatedID"
+[ "$(sqlite3 r.db "select a.value from answers a join questionnaires q on q.row_no = a.questionnaire where q.unit = '$u2' and q.status <> 'superseded' and a.name = 'head_name'")" = 更正后姓名 ] ||
+  fail "the corrected answer is not in force"
+[ "$(sqlite3 r.db "select to_state || ':' || actor from questionnaire_reviews where unit = '$u2' order by row_no desc limit 1")" = "submitted:eva" ] ||
+  fail "the browser's version is not in review as submitted"
 
 # questionnaires filled in ODK's own engine (@getodk/xforms-engine, tests/xform/post.mjs): the
 # field-app form and units.csv downloaded over OpenRosa, the answers set through the engine,
