@@ -109,6 +109,8 @@ if __name__ == "__main__":
         members = [r for r in rows(mp) if r["unit"] == unit]
     except FileNotFoundError:
         members = []
+    if status != "complete":
+        members = []  # a visit not completed: the questions (and the members) do not apply
     xml = build(xform, row, members, iid, dep, status, reason)
     if out:
         open(out, "wb").write(xml)

@@ -353,6 +353,17 @@ gre=$(echo $godk | tr ' ' '|')
 { head -1 $gcsv; grep -E "^($gre)," $gcsv; } > gpeer.csv
 $P field import --db peer.db --sample n --form "$ROOT/forms/general-household.json" gpeer.csv --review >/dev/null ||
   fail "the peer import failed"
+# a non-response recorded on the phone (visit status and reason): the unit's reserve is
+# activated, as `field import` does, and appears in the pair's unit list
+unr=$(awk -F, -v c="$county" 'NR > 1 && index($1, c) == 1 && $5 == "complete" {print $1}' $csv | sed -n 8p)
+n_before=$(($(wc -l < units.csv) - 1))
+$C "$port" "$T" registered-household $csv "$unr" uuid:nr --status nonresponse --reason away > out.txt
+expect_grep "^201" out.txt
+[ "$(sqlite3 r.db "select status || '|' || reason from questionnaires where unit = '$unr'")" = "nonresponse|away" ] ||
+  fail "the non-response is not stored"
+[ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
+[ "$(($(wc -l < body.txt) - 1))" = $((n_before + 1)) ] || { cat body.txt >&2; fail "no activated reserve in units.csv"; }
+
 # the phone's unit list shows the review state and the leader's comments of a rejection
 $P field review --db r.db --sample n --unit "$u4" --to rejected_by_leader --as leader --comment 'household_size=请核实人口' >/dev/null
 [ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
