@@ -302,4 +302,43 @@ int access_release_snapshot(struct store *s, const char *round, char **out, stru
 int access_release_store(struct store *s, const char *round, const char *snapshot,
                          int *number, char *sha, struct error *e);
 
+/* ================================================================ field-app tokens (token.c) */
+/*
+ * ODK Collect and KoboCollect authenticate by a token in the URL (PUBLIC_URL/key/TOKEN/...):
+ * 32 random bytes (libsodium) shown once as 64 hex digits; the store keeps only their
+ * SHA-256, with the user, the round, the expiry and an id (the hash's first 12 hex digits) to
+ * list and revoke by. Valid on the OpenRosa paths only (the server never reads one elsewhere).
+ * Issue and revocation go through the change log with the acting user (never the secret).
+ */
+#define ACCESS_TOKEN_DAYS 30 /* default lifetime */
+
+struct access_token {
+    char token[65];   /* the secret (issue only; "" in lists) */
+    char id[13];      /* the first 12 hex digits of its hash */
+    char user[64], round[64];
+    int64_t created, expires;
+    int revoked;
+};
+/* Issues a token for user `name` (enabled; holding a grant in `round` or in every round) in
+ * round `round` (a sample of the store), valid `days` days (0: ACCESS_TOKEN_DAYS). t is filled,
+ * t->token with the secret. ERR_NOTFOUND for an unknown user or round, ERR_INVALID for a
+ * disabled user, one without a grant in the round, or days out of 1..366. */
+int access_token_issue(struct store *s, const char *name, const char *round, int days,
+                       struct access_token *t, struct error *e);
+/* Revokes the user's tokens (of `round` only, when non-empty; or the one whose id is `id`,
+ * when non-NULL). *n gets how many were revoked (0 is not an error). */
+int access_token_revoke(struct store *s, const char *name, const char *round, const char *id,
+                        int64_t *n, struct error *e);
+/* Prints the tokens (of user `name`, or all when NULL): id, user, round, created, expires,
+ * state (active / expired / revoked). Never the secret, which is not stored. */
+int access_token_list(struct store *s, const char *name, FILE *f, struct error *e);
+/* Resolves a token from a /key/TOKEN/ path: 0 with u filled (caller releases it) and round
+ * (64 bytes) set when the token is known, not revoked, not expired and its user enabled;
+ * ERR_NOTFOUND otherwise (one answer for every reason: the caller logs it as refused). */
+int access_token_check(struct store *s, const char *token, struct access_user *u, char *round,
+                       struct error *e);
+/* Replaces every 64-hex-digit run after "/key/" in text by "/key/[token]" (in place): what
+ * every log line of an OpenRosa path goes through. */
+void access_token_redact(char *text);
+
 #endif

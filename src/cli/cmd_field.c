@@ -19,6 +19,7 @@ static const char help[] =
     "       pinggu field review --db DB --sample NAME --unit UNIT [--form ID] --to STATE\n"
     "                           --as leader|office [--comment QUESTION=TEXT]... [--note TEXT]\n"
     "       pinggu field review --db DB --sample NAME --list [--state STATE] [--json]\n"
+    "       pinggu field review --db DB --sample NAME --keep|--discard INSTANCE --as leader\n"
     "       pinggu field review --moves\n\n"
     "import    questionnaires / 导入问卷: one row per questionnaire (columns unit, team, pair,\n"
     "          duration_min, status, reason and the form's questions); household members in\n"
@@ -255,10 +256,12 @@ static int review(int argc, char **argv)
         {"comment", required_argument, 0, 'c'}, {"note", required_argument, 0, 'o'},
         {"list", no_argument, 0, 'l'},       {"state", required_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},       {"moves", no_argument, 0, 'm'},
-        {0, 0, 0, 0}};
+        {"keep", required_argument, 0, 'K'}, {"discard", required_argument, 0, 'D'},
+        {"forms", required_argument, 0, 'F'}, {0, 0, 0, 0}};
     static const char states[] =
         "submitted|approved_by_leader|rejected_by_leader|approved_by_office|rejected_by_office";
-    const char *db = NULL, *sample = NULL, *state = NULL, *comments[64];
+    const char *db = NULL, *sample = NULL, *state = NULL, *comments[64], *keep = NULL,
+               *discard = NULL, *forms = NULL;
     struct review_req r = {0};
     struct strbuf legal = STRBUF_INIT;
     struct store *s;
@@ -279,6 +282,9 @@ static int review(int argc, char **argv)
         case 's': state = optarg; break;
         case 'j': json = 1; break;
         case 'm': review_print_moves(stdout); return EXIT_OK;
+        case 'K': keep = optarg; break;
+        case 'D': discard = optarg; break;
+        case 'F': forms = optarg; break;
         case 'c':
             if (nc == sizeof comments / sizeof comments[0])
                 return cli_usage("field", "at most 64 --comment");
@@ -288,8 +294,32 @@ static int review(int argc, char **argv)
         }
     }
     if (!sample) return cli_usage("field", "review needs --sample");
-    if (state && !str_in_list(state, strlen(state), states))
-        return cli_bad_value("field", "--state: '%s' is not one of %s", state, states);
+    if (state && strcmp(state, "duplicate") && !str_in_list(state, strlen(state), states))
+        return cli_bad_value("field", "--state: '%s' is not one of %s|duplicate", state, states);
+    if (keep || discard) { /* a duplicate held for the leader (OpenRosa): keep it or not */
+        struct strbuf fdir = STRBUF_INIT;
+        struct errlist errs;
+        if (!r.role || strcmp(r.role, "leader"))
+            return cli_usage("field", "--keep and --discard are the leader's: --as leader");
+        if (keep && discard) return cli_usage("field", "--keep or --discard, not both");
+        if (forms) sb_adds(&fdir, forms);
+        else if (data_find("forms", &fdir))
+            return cli_usage("field", "--keep needs --forms DIR (the questionnaire forms)");
+        if ((rc = cli_open_store(db, 0, &s))) {
+            sb_release(&fdir);
+            return rc;
+        }
+        errlist_init(&errs, 20);
+        rc = instance_resolve(s, sample, keep ? keep : discard, keep != NULL, fdir.buf, &errs, &e);
+        store_close(s);
+        sb_release(&fdir);
+        for (size_t i = 0; rc && i < errs.n; i++) fprintf(stderr, "%s\n", errs.items[i].msg);
+        errlist_release(&errs);
+        if (rc) return cli_fail(&e);
+        printf("%s: %s (leader %s)\n", keep ? keep : discard, keep ? "kept 保留" : "discarded 不采用",
+               audit_actor());
+        return EXIT_OK;
+    }
     if (list) {
         if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
         rc = review_list(s, sample, state, json, 0, stdout, &e);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char help[] =
@@ -19,7 +20,10 @@ static const char help[] =
     "       pinggu user unlock  --db DB [--address ADDR] NAME\n"
     "       pinggu user reset   --db DB NAME\n"
     "       pinggu user list    --db DB\n"
-    "       pinggu user security --db DB      (the security log of refused attempts)\n\n"
+    "       pinggu user security --db DB      (the security log of refused attempts)\n"
+    "       pinggu user token issue  --db DB --round R [--days N] [--public-url URL] NAME\n"
+    "       pinggu user token revoke --db DB [--round R] [--id ID] NAME\n"
+    "       pinggu user token list   --db DB [NAME]\n\n"
     "用户与权限 / accounts for `pinggu serve` (docs/server.md). add and reset read the password\n"
     "from standard input (one line), never from the command line; the user must change it at\n"
     "the first login. Password rules: at least 10 characters, three of lower case, upper case,\n"
@@ -31,7 +35,10 @@ static const char help[] =
     "the user cannot see its sample, progress, problems or figures (本市、本县回避).\n"
     "Five failed logins lock an account (and the address) for 15 minutes; unlock ends it.\n"
     "disable ends every session of the user; reset sets a new password (changed at next login).\n"
-    "Every change is in the change log with the acting user.\n";
+    "Every change is in the change log with the acting user.\n"
+    "token: field-app tokens for ODK Collect / KoboCollect (docs/openrosa.md): 32 random bytes,\n"
+    "printed once with the settings URL PUBLIC_URL/key/TOKEN/; only a hash is stored; one user\n"
+    "and round, --days N (default 30), revocable; valid on the OpenRosa paths only.\n";
 
 /* Reads one line of standard input into buf (without the newline), echo off on a terminal. */
 static int read_password(char *buf, size_t size)
@@ -67,6 +74,80 @@ static int parse_unit(const char *s, int *out)
     return 0;
 }
 
+/* `pinggu user token issue|revoke|list` (access.h, token.c). */
+static int cmd_user_token(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"round", required_argument, 0, 'R'},
+                                         {"days", required_argument, 0, 'D'},
+                                         {"id", required_argument, 0, 'i'},
+                                         {"public-url", required_argument, 0, 'u'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *round = "", *id = NULL, *url = "http://127.0.0.1:8080", *name = NULL,
+               *sub;
+    struct store *s = NULL;
+    struct error e;
+    int c, rc = EXIT_OK;
+    int64_t days = 0, n = 0;
+    if (argc < 2) return cli_usage("user", "token issue, revoke or list?");
+    sub = argv[1];
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'R': round = optarg; break;
+        case 'D':
+            if (parse_int64(optarg, &days) || days < 1 || days > 366)
+                return cli_bad_value("user", "--days '%s': 1 to 366 / 有效期 1–366 天", optarg);
+            break;
+        case 'i': id = optarg; break;
+        case 'u': url = optarg; break;
+        default: return cli_usage("user", "unknown option");
+        }
+    }
+    if (argc - 1 - optind > 1) return cli_usage("user", "one user NAME at a time");
+    if (argc - 1 - optind == 1) name = argv[1 + optind];
+    if (!strcmp(sub, "list")) {
+        if ((rc = cli_open_store(db, STORE_READONLY, &s))) return rc;
+        if (access_token_list(s, name, stdout, &e)) rc = cli_fail(&e);
+        store_close(s);
+        return rc;
+    }
+    if (strcmp(sub, "issue") && strcmp(sub, "revoke"))
+        return cli_usage("user", "unknown token sub-command '%s'", sub);
+    if (!name) return cli_usage("user", "token %s needs the user NAME", sub);
+    if (!strcmp(sub, "issue") && !*round) return cli_usage("user", "token issue needs --round R");
+    if ((rc = cli_open_store(db, 0, &s))) return rc;
+    if (!strcmp(sub, "issue")) {
+        struct access_token t;
+        size_t ul = strlen(url);
+        if (access_token_issue(s, name, round, (int)days, &t, &e)) {
+            if (e.code == ERR_NOTFOUND) e.code = ERR_INVALID; /* bad input: exit 2 */
+            rc = cli_fail(&e);
+        } else {
+            char exp[24];
+            time_t tt = (time_t)t.expires;
+            struct tm tm;
+            gmtime_r(&tt, &tm);
+            strftime(exp, sizeof exp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            printf("token %s for %s in round %s, expires %s (shown once / 仅显示一次):\n%s\n"
+                   "ODK Collect server URL / 服务器地址: %.*s/key/%s/\n",
+                   t.id, name, round, exp, t.token, (int)(ul && url[ul - 1] == '/' ? ul - 1 : ul),
+                   url, t.token);
+            memset(t.token, 0, sizeof t.token);
+        }
+    } else {
+        if (access_token_revoke(s, name, round, id, &n, &e)) {
+            if (e.code == ERR_NOTFOUND) e.code = ERR_INVALID;
+            rc = cli_fail(&e);
+        } else {
+            printf("%lld token(s) of %s revoked\n", (long long)n, name);
+        }
+    }
+    store_close(s);
+    return rc;
+}
+
 int cmd_user(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
@@ -87,6 +168,7 @@ int cmd_user(int argc, char **argv)
         return argc < 2 ? cli_usage("user", "add, grant, disable, unlock, reset or list?")
                         : cli_help(help);
     sub = argv[1];
+    if (!strcmp(sub, "token")) return cmd_user_token(argc - 1, argv + 1);
     memset(&g, 0, sizeof g);
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {

@@ -76,6 +76,7 @@ struct req {
     char dir[160], path[200];
     struct sha256 h;
     uint64_t size;
+    void *orq;          /* an OpenRosa request's state (openrosa.c) */
 };
 
 /* The route for (url, method): *path_known = 1 if some route has the path. */
@@ -395,6 +396,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     struct server *sv = cls;
     struct req *rq = *con_cls;
     (void)version;
+    if (!strncmp(url, "/key/", 5) || !strncmp(url, "/entry/", 7)) { /* OpenRosa (openrosa.c) */
+        struct error e;
+        if (!rq) {
+            if (!(rq = mem_calloc(1, sizeof *rq))) return MHD_NO;
+            sb_init(&rq->body);
+            rq->fd = -1, *con_cls = rq;
+        }
+        return (enum MHD_Result)server_openrosa(sv->cfg, sv->origin, thread_store(sv, &e), conn,
+                                                url, method, upload, upload_size, &rq->orq);
+    }
     if (!rq) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         int64_t nums[4];
@@ -464,6 +475,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *rq = *con_cls;
     (void)cls, (void)conn, (void)toe;
     if (!rq) return;
+    server_openrosa_done(rq->orq);
     if (rq->fd >= 0) close(rq->fd);
     if (rq->dir[0]) {
         unlink(rq->path);

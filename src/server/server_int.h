@@ -81,6 +81,15 @@ const struct route *server_rounds_routes(size_t *n);
 const struct route *server_problems_routes(size_t *n);
 const struct route *server_fieldwork_routes(size_t *n);
 const struct route *server_evidence_routes(size_t *n);
+/* The OpenRosa paths /key/TOKEN/... (openrosa.c): http.c hands every call of such a request
+ * here before its own checks (no session, no Origin: field apps have neither). *state is the
+ * request's state (NULL at the first call); server_openrosa_done frees it when the request
+ * ends. s is the thread's store (NULL: answered 503). */
+struct MHD_Connection;
+int server_openrosa(const struct server_config *cfg, const char *origin, struct store *s,
+                    struct MHD_Connection *conn, const char *url, const char *method,
+                    const char *upload, size_t *upload_size, void **state);
+void server_openrosa_done(void *state);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */

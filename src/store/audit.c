@@ -852,6 +852,11 @@ void store_set_actor(struct store *s, const char *actor)
     snprintf(s->actor, sizeof s->actor, "%s", actor ? actor : "");
 }
 
+const char *store_actor(const struct store *s)
+{
+    return s->actor[0] ? s->actor : audit_actor();
+}
+
 void sql_quote(struct strbuf *sb, const char *s)
 {
     sb_addch(sb, '\'');

@@ -244,6 +244,29 @@ static const char v7[] =
     " sha256 TEXT NOT NULL, name TEXT NOT NULL, arrived TEXT NOT NULL, due TEXT NOT NULL,"
     " log_id INTEGER NOT NULL);"
     "CREATE INDEX self_evaluations_sample ON self_evaluations (sample, county);";
+/* v12 (issue 12): field-app tokens get a round and an expiry (src/access/token.c; still only the
+ * SHA-256 of the secret is kept; `id` is its first 12 hex digits, for lists and revocation), and
+ * the XForm instances received over OpenRosa (src/survey/instance.c): one audited row per
+ * instance (the XML as received and its SHA-256, so a re-post is recognised; deprecated_id
+ * chains the versions; held: '' when stored as the unit's questionnaire, 'duplicate' when held
+ * for the team leader because another user's questionnaire of the unit is in force, then
+ * 'kept' or 'discarded' by the leader) and one per attachment stored as evidence. */
+static const char v12[] =
+    "ALTER TABLE field_tokens ADD COLUMN round TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE field_tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE field_tokens ADD COLUMN id TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX field_tokens_user ON field_tokens (user);"
+    "CREATE TABLE xform_instances ("
+    " row_no INTEGER PRIMARY KEY, instance_id TEXT NOT NULL, sample TEXT NOT NULL,"
+    " form TEXT NOT NULL, unit TEXT NOT NULL, user TEXT NOT NULL, xml_sha256 TEXT NOT NULL,"
+    " xml TEXT NOT NULL, deprecated_id TEXT NOT NULL, at TEXT NOT NULL, held TEXT NOT NULL,"
+    " log_id INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX xform_instances_id ON xform_instances (instance_id);"
+    "CREATE INDEX xform_instances_unit ON xform_instances (sample, unit);"
+    "CREATE TABLE xform_attachments ("
+    " row_no INTEGER PRIMARY KEY, instance_id TEXT NOT NULL, name TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, size INTEGER NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX xform_attachments_inst ON xform_attachments (instance_id);";
 /* v11 (issue 12): the two-level review of questionnaires (src/survey/review.c, DESIGN §10): one
  * row per move, appended; a questionnaire's state is its last move's to_state; status_before is
  * the questionnaire's status when the move was made (a rejection sets it to 'rejected', an
@@ -395,5 +418,6 @@ const struct migration store_migrations[] = {
     {9, "accounts, grants, sessions, security log, releases (pinggu serve)", v9},
     {10, "between rounds: attendance, registry snapshots, office files (monitor.h)", v10},
     {11, "two-level review of questionnaires", v11},
+    {12, "field-app tokens per round with expiry; XForm instances and attachments (OpenRosa)", v12},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -145,6 +145,9 @@ const char *audit_actor(void);
  * to audit_actor()). The server sets it per request to the session's user: one connection
  * per thread, so no other thread's entries are affected. */
 void store_set_actor(struct store *s, const char *actor);
+/* The actor this connection's entries carry now (store_set_actor's, else audit_actor());
+ * borrowed. */
+const char *store_actor(const struct store *s);
 
 /* A batch of rows written to one audited table under one log entry. Usage:
  *   audit_batch_begin(&b, s, "members", e);        (inside a transaction)

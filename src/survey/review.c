@@ -238,7 +238,7 @@ int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, siz
     struct audit_writer w;
     struct stmt *st = NULL;
     char day[32];
-    const char *actor = audit_actor();
+    const char *actor = store_actor(s); /* the server's request user, else the process's */
     int rc;
     if (!n) return 0;
     clock_iso_utc(day);
@@ -329,6 +329,42 @@ int review_list(struct store *s, const char *sample, const char *state, int json
     if (rc < 0) {
         json_decref(arr);
         return rc;
+    }
+    /* duplicates held for the leader (OpenRosa, instance.c): a review state of their own */
+    {
+        long long ndup = 0;
+        rc = store_prepare(s, "SELECT unit, form, user, at, instance_id FROM xform_instances WHERE "
+                              "sample = ? AND held = 'duplicate' ORDER BY unit, form, row_no",
+                           &st, e);
+        if (rc) {
+            json_decref(arr);
+            return rc;
+        }
+        stmt_bind_text(st, 1, sample, strlen(sample));
+        while ((rc = stmt_step(st, e)) == STORE_ROW) {
+            ndup++;
+            if (counts_only || (state && strcmp(state, "duplicate"))) continue;
+            if (json)
+                json_array_append_new(
+                    arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{}, s:s}", "unit",
+                                   stmt_text(st, 0), "form", stmt_text(st, 1), "pair",
+                                   stmt_text(st, 2), "status", "duplicate", "review", "duplicate",
+                                   "by", stmt_text(st, 2), "role", "evaluator", "at",
+                                   stmt_text(st, 3), "comments", "instance", stmt_text(st, 4)));
+            else
+                fprintf(f, "%-24s %-22s %-20s %s %s %s instance %s\n", stmt_text(st, 0),
+                        stmt_text(st, 1), "duplicate", "evaluator", stmt_text(st, 2),
+                        stmt_text(st, 3), stmt_text(st, 4));
+        }
+        stmt_finalize(st);
+        if (rc < 0) {
+            json_decref(arr);
+            return rc;
+        }
+        if (!json && ndup)
+            fprintf(f, "重复问卷待组长决定 / duplicates held for the leader: %lld (pinggu field "
+                       "review --keep|--discard INSTANCE)\n",
+                    ndup);
     }
     if (json) {
         char *t = json_dumps(arr, JSON_INDENT(1));

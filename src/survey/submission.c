@@ -68,6 +68,29 @@ static int meta(struct rd *r, xmlNode *n)
     return 0;
 }
 
+/* The visit block of a field-app form (xform.c's field_app): unit, status, reason. */
+static int visit(struct rd *r, xmlNode *n, const char *path)
+{
+    r->m->has_visit = 1;
+    for (xmlNode *c = n->children; c; c = c->next) {
+        char *t;
+        const char *name = (const char *)c->name;
+        if (c->type != XML_ELEMENT_NODE) continue;
+        t = (char *)xmlNodeGetContent(c);
+        if (!t) return error_set(r->e, ERR_NOMEM, "out of memory");
+        if (!strcmp(name, "unit")) snprintf(r->m->unit, sizeof r->m->unit, "%s", t);
+        else if (!strcmp(name, "status")) snprintf(r->m->status, sizeof r->m->status, "%s", t);
+        else if (!strcmp(name, "reason")) snprintf(r->m->reason, sizeof r->m->reason, "%s", t);
+        else {
+            xmlFree(t);
+            return error_set(r->e, ERR_PARSE, "%s/%s: the visit block has no %s", path, name,
+                             name);
+        }
+        xmlFree(t);
+    }
+    return 0;
+}
+
 /* Reads the children of n (a group or the root: instance -1; a repeat instance: its index). */
 static int children(struct rd *r, xmlNode *n, int group_row, long instance, int depth,
                     const char *path)
@@ -91,6 +114,11 @@ static int children(struct rd *r, xmlNode *n, int group_row, long instance, int 
         snprintf(sub, sizeof sub, "%s/%s", path, name);
         if (group_row < 0 && instance < 0 && !strcmp(name, "meta")) {
             if ((rc = meta(r, c))) return rc;
+            continue;
+        }
+        if (group_row < 0 && instance < 0 && !strcmp(name, "visit") &&
+            form_find(r->f, "visit") < 0) {
+            if ((rc = visit(r, c, sub))) return rc;
             continue;
         }
         if (is_warning_note(name)) continue;

@@ -290,6 +290,9 @@ struct submission_meta {
     char form_id[128], version[64];
     char instance_id[128];   /* meta/instanceID, e.g. "uuid:…" ("" if absent) */
     char deprecated_id[128]; /* meta/deprecatedID: the instance this one edits ("" if none) */
+    /* the visit block of a field-app form (xform_opts.field_app); "" when absent */
+    char unit[64], status[32], reason[32];
+    int has_visit;           /* the instance had a <visit> element */
 };
 /* Reads an XForm instance (the XML a field app submits, in the layout form_xform writes) into
  * a, which must be fresh or reset, for answers_validate. xml is outside input: no DOCTYPE, no
@@ -305,6 +308,10 @@ void submission_global_init(void);
 
 struct xform_opts {
     const char *today; /* the reference date today() stands for (YYYY-MM-DD), or NULL */
+    int field_app;     /* 1: the form a field app downloads over OpenRosa — a first group
+                        * visit/unit (select_one_from_file units.csv), visit/status (complete,
+                        * nonresponse) and visit/reason, every top-level row relevant only to a
+                        * complete visit (docs/openrosa.md) */
 };
 /* Appends to sb the ODK XForm (XForms 1.0 with ODK's extensions) of f: the instance with
  * meta/instanceID, a bind per question (type, relevant, required, constraint with its
@@ -556,5 +563,52 @@ int review_list(struct store *s, const char *sample, const char *state, int json
                 int counts_only, FILE *f, struct error *e);
 /* Prints the table of legal moves. */
 void review_print_moves(FILE *f);
+
+/* ================================================================ OpenRosa instances (instance.c) */
+
+/* An XForm instance as received over OpenRosa (docs/openrosa.md). */
+struct xform_instance {
+    char instance_id[128], sample[64], form[128], unit[64], user[64];
+    char sha[65];            /* SHA-256 of the XML as received */
+    char deprecated_id[128]; /* the instance this one replaces ("" if none) */
+    char held[16];           /* "", "duplicate" (held for the leader), "kept", "discarded" */
+};
+/* The stored instance `instance_id` into *out (and its XML into *xml, caller frees with
+ * mem_free, when xml is non-NULL). ERR_NOTFOUND if none. */
+int instance_find(struct store *s, const char *instance_id, struct xform_instance *out,
+                  char **xml, struct error *e);
+/* Stores an instance row (its own transaction, through the change log with the connection's
+ * actor). A second row with the same instance ID fails (unique index). */
+int instance_store(struct store *s, const struct xform_instance *in, const char *xml,
+                   size_t len, struct error *e);
+/* *has = 1 when the instance already has an attachment called name. */
+int instance_has_attachment(struct store *s, const char *instance_id, const char *name,
+                            int *has, struct error *e);
+/* Stores the file at path as evidence of the instance's unit (evidence_add: linked to the
+ * unit's questionnaires in force) and records it as the instance's attachment `name`. */
+int instance_attach(struct store *s, const struct xform_instance *in, const char *name,
+                    const char *path, struct error *e);
+/* The pair (user) whose questionnaire of form `form` for `unit` is in force in the sample:
+ * *found = 0 when there is none. */
+int instance_unit_pair(struct store *s, const char *sample, const char *unit, const char *form,
+                       char pair[64], int *found, struct error *e);
+/* Parses an instance of form f (submission_parse), writes its CSV files in a private temporary
+ * folder and runs field_import on them (st->review as the caller set it), with `pair` as the
+ * questionnaire's pair. check_only: field_check instead (the form's rules, nothing written).
+ * ERR_PARSE (the XML), ERR_INVALID (the rules: errs lists them) or 0; m gets the meta. */
+int instance_import(struct store *s, const char *sample, const struct form *f, const char *xml,
+                    size_t len, const char *pair, int check_only, struct submission_meta *m,
+                    struct field_stats *st, struct errlist *errs, struct error *e);
+/* The team leader's decision on a duplicate held for it (DESIGN §10): keep = 1 stores the
+ * held instance as the unit's questionnaire (through field_import: it enters review as
+ * submitted; the one in force stays in the change log) and marks it 'kept'; keep = 0 marks
+ * it 'discarded'. Forms are read from forms_dir. ERR_NOTFOUND if no such duplicate is held. */
+int instance_resolve(struct store *s, const char *sample, const char *instance_id, int keep,
+                     const char *forms_dir, struct errlist *errs, struct error *e);
+/* Writes the answers a (submission_parse'd, not yet validated) of a field-app instance as the
+ * CSV files field_import reads: csv (unit, pair, status, reason, then every top-level
+ * question) and, when the repeat has instances, members_csv (*has_members = 1). */
+int instance_csv(const struct answers *a, const struct submission_meta *m, const char *pair,
+                 const char *csv, const char *members_csv, int *has_members, struct error *e);
 
 #endif

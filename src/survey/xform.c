@@ -34,6 +34,51 @@ struct xf {
 };
 
 static const char ROOT[] = "/data";
+/* field-app mode (xform_opts.field_app): the visit block a phone fills first — which unit
+ * (from the units.csv media file), whether it was reached, and why not; every top-level
+ * question applies only to a completed visit. */
+#define VISIT_DONE "/data/visit/status = 'complete'"
+static void text(struct strbuf *sb, const char *s);
+static const char *const reason_zh[5] = {"外出", "拒访", "搬迁", "死亡", "查无此户"};
+
+static void visit_instance(struct strbuf *sb)
+{
+    sb_adds(sb, "<visit><unit/><status/><reason/></visit>");
+}
+
+static void visit_binds(struct strbuf *sb)
+{
+    sb_adds(sb, "<bind nodeset=\"/data/visit/unit\" type=\"string\" required=\"true()\""
+                " jr:requiredMsg=\"必答题 / required\"/>\n"
+                "<bind nodeset=\"/data/visit/status\" type=\"string\" required=\"true()\""
+                " jr:requiredMsg=\"必答题 / required\"/>\n"
+                "<bind nodeset=\"/data/visit/reason\" type=\"string\""
+                " relevant=\"/data/visit/status = 'nonresponse'\" required=\"true()\""
+                " jr:requiredMsg=\"必答题 / required\"/>\n");
+}
+
+static void visit_body(struct strbuf *sb)
+{
+    sb_adds(sb, "<group ref=\"/data/visit\"><label>入户情况 / Visit</label>\n"
+                "<select1 ref=\"/data/visit/unit\"><label>调查对象（户编号） / Unit</label>"
+                "<hint>本组分配的户及已启用的备选户；被退回的问卷附退回意见 / the pair's units, "
+                "with review state and comments</hint>\n"
+                "<itemset nodeset=\"instance('units')/root/item\"><value ref=\"name\"/>"
+                "<label ref=\"label\"/></itemset></select1>\n"
+                "<select1 ref=\"/data/visit/status\"><label>完成情况 / Visit status</label>\n"
+                "<item><label>完成 / complete</label><value>complete</value></item>\n"
+                "<item><label>未访 / not reached</label><value>nonresponse</value></item>"
+                "</select1>\n"
+                "<select1 ref=\"/data/visit/reason\"><label>未访原因 / Non-response reason</label>\n");
+    for (size_t k = 0; k < 5; k++) {
+        sb_addf(sb, "<item><label>%s / ", reason_zh[k]);
+        text(sb, field_reasons[k]);
+        sb_adds(sb, "</label><value>");
+        text(sb, field_reasons[k]);
+        sb_adds(sb, "</value></item>\n");
+    }
+    sb_adds(sb, "</select1>\n</group>\n");
+}
 
 /* Appends the absolute path of row r. */
 static void abs_path(const struct form *f, int r, struct strbuf *sb)
@@ -257,8 +302,12 @@ static int binds(struct xf *x, struct strbuf *sb)
             attr(sb, "type", bind_type(row->type));
         if (row->relevant) {
             sb_reset(&ex);
+            if (x->o && x->o->field_app && row->parent < 0) sb_adds(&ex, VISIT_DONE " and (");
             if ((rc = xp(x, r, row->relevant, XPATH_BOOL, NULL, "relevant", &ex))) break;
+            if (x->o && x->o->field_app && row->parent < 0) sb_addch(&ex, ')');
             attr(sb, "relevant", ex.buf);
+        } else if (x->o && x->o->field_app && row->parent < 0) {
+            attr(sb, "relevant", VISIT_DONE);
         }
         if (row->type == FORM_NOTE) attr(sb, "readonly", "true()");
         if (row->calculation) {
@@ -441,11 +490,16 @@ int form_xform(const struct form *f, const struct xform_opts *o, struct strbuf *
     attr(&b, "id", f->id);
     attr(&b, "version", f->version);
     sb_adds(&b, ">");
+    if (o && o->field_app) visit_instance(&b);
     instance_rows(&x, 0, (int)f->nrows, -1, &b);
     sb_adds(&b, "<meta><instanceID/></meta></data>\n</instance>\n");
+    if (o && o->field_app)
+        sb_adds(&b, "<instance id=\"units\" src=\"jr://file-csv/units.csv\"/>\n");
+    if (o && o->field_app) visit_binds(&b);
     sb_add(&b, bindsb.buf, bindsb.len);
     sb_adds(&b, "<bind nodeset=\"/data/meta/instanceID\" type=\"string\" readonly=\"true()\""
                 " jr:preload=\"uid\"/>\n</model>\n</h:head>\n<h:body>\n");
+    if (o && o->field_app) visit_body(&b);
     body_rows(&x, 0, (int)f->nrows, &b);
     sb_adds(&b, "</h:body>\n</h:html>\n");
     if ((rc = sb_ok(&b))) {

@@ -1,5 +1,8 @@
 // entry.js — mounts ODK Web Forms (@getodk/web-forms, ODK's own renderer and engine) on the
-// XForm named by ?form=URL and posts each submission to ?submit=URL as OpenRosa does: a
+// XForm named by ?form=URL — with ?instance=URL, a stored instance to correct (edit mode: the
+// engine gives the new version a new instanceID and the old one as deprecatedID; the form's
+// media files, jr://file-csv/NAME, are read from FORM_URL/NAME as pinggu serve names them) —
+// and posts each submission to ?submit=URL as OpenRosa does: a
 // multipart body with xml_submission_file and the attachments, the CSRF token (?csrf= or the
 // <meta name="csrf-token"> the server writes) in X-CSRF-Token. The page holds no rule: what is
 // relevant, required or wrong is the engine's reading of the XForm, and the server validates
@@ -10,6 +13,7 @@ import { OdkWebForm, webFormsPlugin } from '@getodk/web-forms';
 const params = new URLSearchParams(location.search);
 const formUrl = params.get('form');
 const submitUrl = params.get('submit');
+const instanceUrl = params.get('instance');
 const status = document.getElementById('status');
 const csrf = params.get('csrf') ?? document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 
@@ -31,7 +35,21 @@ async function main() {
   const app = createApp({
     render: () => h(OdkWebForm, {
       formXml,
-      fetchFormAttachment: (url) => fetch(url, { credentials: 'same-origin' }),
+      fetchFormAttachment: (url) => {
+        const m = /^jr:\/\/file(?:-csv)?\/(.+)$/.exec(String(url));
+        return fetch(m ? `${formUrl}/${m[1]}` : url, { credentials: 'same-origin' });
+      },
+      ...(instanceUrl ? {
+        editInstance: {
+          resolveInstance: async () => {
+            const r = await fetch(instanceUrl, { credentials: 'same-origin' });
+            if (!r.ok) throw new Error(`instance ${r.status}`);
+            return r.text();
+          },
+          attachmentFileNames: [],
+          resolveAttachment: async () => { throw new Error('no attachments'); },
+        },
+      } : {}),
       onSubmit: async (payload, callback) => {
         const body = new FormData();
         for (const [name, value] of payload.data[0].entries()) body.append(name, value);
