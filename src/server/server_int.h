@@ -81,6 +81,10 @@ const struct route *server_rounds_routes(size_t *n);
 const struct route *server_problems_routes(size_t *n);
 const struct route *server_fieldwork_routes(size_t *n);
 const struct route *server_evidence_routes(size_t *n);
+const struct route *server_pages_routes(size_t *n); /* pages.c: what the pages need */
+/* pages.c: answers a GET of a built page file (web_dir, NULL: data_find("web/dist")) outside
+ * /api/: *handled = 1 and the MHD result when the file exists, else *handled = 0. */
+int server_pages_send(void *conn, const char *web_dir, const char *url, int *handled);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
