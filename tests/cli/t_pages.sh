@@ -34,7 +34,8 @@ for bad in /../etc/passwd /.vite/manifest.json /assets/..%2f..%2fMakefile /%2e%2
   [ "$code" = 404 ] || fail "$bad answered $code, not 404"
 done
 
-( cd "$ROOT/tests/web" && node pages.mjs "$port" "$county" "$p1" "$OLDPWD/out.json" ) > web.txt 2>&1 ||
+# PAGES_SHOTS (make screenshots): each role's main page is saved there as a PNG
+( cd "$ROOT/tests/web" && node pages.mjs "$port" "$county" "$p1" "$OLDPWD/out.json" ${PAGES_SHOTS:+"$PAGES_SHOTS"} ) > web.txt 2>&1 ||
   { cat web.txt >&2; kill "$spid"; fail "the pages' browser test failed"; }
 cat web.txt
 kill "$spid"; wait "$spid" || fail "the server did not stop cleanly"

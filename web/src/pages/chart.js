@@ -26,7 +26,8 @@ export function drawFigures(node, units, key) {
     tooltip: { trigger: 'item' },
     grid: { left: 60, right: 30, top: 30, bottom: 80 },
     xAxis: { type: 'category', data: names, axisLabel: { rotate: 30 } },
-    yAxis: { type: 'value', axisLabel: { formatter: (v) => `${(v * 100).toFixed(0)}%` } },
+    // the axis reaches the threshold's line (drawing only: the value is the plan's, from the API)
+    yAxis: { type: 'value', max: threshold ? (ext) => Math.max(ext.max, threshold.value) * 1.1 : null, axisLabel: { formatter: (v) => `${(v * 100).toFixed(1)}%` } },
     series: [
       {
         name: '区间 interval',
