@@ -12,6 +12,13 @@
  *     replacement per county and stratum, questionnaires by review state, field quality per
  *     team). The text covers every county of the round, so it is given only to a user who may
  *     read the progress of each of them (access_check asked once per county).
+ *   - GET /api/rounds/R/review[?state=S]: the round's current questionnaires with their review
+ *     state, who moved them last and the comments (`pinggu field review --list --json`), each
+ *     item only for whom access_check allows reading questionnaires and the sample of its
+ *     county (the list names sampled units, so the home-city rule applies); with
+ *     "can_review" when the user may review (write, as leader or office).
+ *     POST /api/rounds/R/review {unit, form?, to, note?, comments: {QUESTION: TEXT}}: one move
+ *     of the two-level review by review_move (survey.h), which decides whether it is legal.
  *   - GET /api/office/audit, /api/office/security, /api/office/users: `pinggu audit verify`
  *     with the change log's tail, the security log and the user list as the CLI prints them.
  *   - GET /api/download?table=T&round=R&format=csv|xlsx: a table of the API (problems,
@@ -125,6 +132,7 @@ static const struct page {
     {"figures", "指标测算", "Indicators", RS_FIGURES, AA_READ, 0},
     {"problems", "问题清单", "Problems", RS_PROBLEMS, AA_READ, 0},
     {"assignments", "调查任务", "Assignments", RS_ASSIGNMENTS, AA_READ, 0},
+    {"review", "问卷审核", "Questionnaire review", RS_QUESTIONNAIRES, AA_READ, 0},
     {"entry", "问卷填报", "Questionnaire entry", RS_QUESTIONNAIRES, AA_WRITE, 0},
     {"county-view", "反馈县级视图", "County view", RS_COUNTY_VIEW, AA_READ, 1},
     {"releases", "发布", "Releases", RS_RELEASES, AA_WRITE, 0},
@@ -250,6 +258,129 @@ static int progress(struct ctx *c)
     return 0;
 }
 
+/* The role (leader, then office) in which the user may write questionnaires of county, or
+ * NULL. */
+static const char *review_role(struct ctx *c, const struct access_target *t)
+{
+    if (!access_check_as(&c->user, AR_LEADER, RS_QUESTIONNAIRES, AA_WRITE, t, NULL)) return "leader";
+    if (!access_check_as(&c->user, AR_OFFICE, RS_QUESTIONNAIRES, AA_WRITE, t, NULL)) return "office";
+    return NULL;
+}
+
+static int review_get(struct ctx *c)
+{
+    const char *round = c->names[0], *st = ctx_query(c, "state");
+    struct access_target t;
+    struct error e;
+    char *text = NULL;
+    size_t len = 0, i;
+    int rel = 0, rc, can = 0;
+    FILE *f;
+    json_t *all, *keep, *v;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_READ, &t, NULL)) return -1;
+    f = open_memstream(&text, &len);
+    if (!f) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
+    rc = review_list(c->s, round, st && *st ? st : NULL, 1, 0, f, &e);
+    fclose(f);
+    if (rc) {
+        free(text);
+        return ctx_fail(c, &e);
+    }
+    all = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    if (!json_is_array(all)) {
+        json_decref(all);
+        return ctx_error(c, 500, "internal", "服务器内部错误", "the review list could not be read", NULL);
+    }
+    keep = json_array();
+    json_array_foreach(all, i, v)
+    {
+        int county = 0;
+        const char *unit = json_string_value(json_object_get(v, "unit"));
+        if (!unit || access_unit_county(c->s, round, unit, &county, &e)) continue;
+        t.county = county;
+        if (access_check(&c->user, RS_QUESTIONNAIRES, AA_READ, &t, NULL, NULL)) continue;
+        /* the list names sampled units: the sample's rule (home city) applies as well */
+        if (access_check(&c->user, RS_SAMPLE, AA_READ, &t, NULL, NULL)) continue;
+        json_object_set_new(v, "county", json_integer(county));
+        if (review_role(c, &t)) can = 1;
+        json_array_append(keep, v);
+    }
+    json_decref(all);
+    c->out = json_pack("{s:s, s:b, s:o}", "round", round, "can_review", can, "questionnaires", keep);
+    return 0;
+}
+
+static int review_post(struct ctx *c)
+{
+    const char *round = c->names[0];
+    int bad = 0, rel = 0, county = 0, rc;
+    const char *unit = ctx_body_str(c, "unit", &bad), *form = ctx_body_str(c, "form", &bad);
+    const char *to = ctx_body_str(c, "to", &bad), *note = ctx_body_str(c, "note", &bad);
+    json_t *cm = json_object_get(c->body, "comments"), *v;
+    const char *q, *comments[64];
+    char *owned[64];
+    size_t nc = 0;
+    struct access_target t;
+    struct review_req r;
+    struct strbuf legal = STRBUF_INIT;
+    struct error e;
+    if (bad || !unit || !to)
+        return ctx_error(c, 422, "invalid", "须提供 unit 与 to（字符串）", "unit and to (strings) are required",
+                         !unit ? "unit" : "to");
+    if (cm && !json_is_object(cm))
+        return ctx_error(c, 422, "invalid", "comments 须为 {问题: 意见}", "comments must be an object {question: text}",
+                         "comments");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    if (access_unit_county(c->s, round, unit, &county, &e)) {
+        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
+        return ctx_fail(c, &e);
+    }
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL) || ctx_allow(c, RS_SAMPLE, AA_READ, &t, NULL))
+        return -1;
+    memset(&r, 0, sizeof r);
+    r.role = review_role(c, &t);
+    if (!r.role)
+        return ctx_error(c, 403, "forbidden", "无审核权限", "only a team leader or the office reviews", NULL);
+    json_object_foreach(cm, q, v)
+    {
+        struct strbuf b = STRBUF_INIT;
+        if (!json_is_string(v) || nc == sizeof comments / sizeof comments[0]) {
+            for (size_t k = 0; k < nc; k++) mem_free(owned[k]);
+            return ctx_error(c, 422, "invalid", "每条意见须为文字（至多 64 条）",
+                             "each comment must be a string (at most 64)", "comments");
+        }
+        sb_addf(&b, "%s=%s", q, json_string_value(v));
+        owned[nc] = sb_ok(&b) ? NULL : b.buf;
+        if (!owned[nc]) {
+            sb_release(&b);
+            continue;
+        }
+        comments[nc] = owned[nc];
+        nc++;
+    }
+    r.sample = round, r.unit = unit, r.form = form, r.to = to, r.actor = c->user.name;
+    r.note = note, r.comments = comments, r.ncomments = nc;
+    rc = review_move(c->s, &r, &legal, &e);
+    for (size_t k = 0; k < nc; k++) mem_free(owned[k]);
+    if (rc) {
+        sb_release(&legal);
+        if (rc == ERR_INVALID || rc == ERR_PARSE)
+            return ctx_error(c, 422, "illegal_move", "审核流转不合规", e.msg, "to");
+        return ctx_fail(c, &e);
+    }
+    sb_release(&legal);
+    c->status = 201;
+    c->out = json_pack("{s:s, s:s, s:s, s:s}", "unit", unit, "review", to, "by", c->user.name,
+                       "as", r.role);
+    return 0;
+}
+
 static int office_security(struct ctx *c)
 {
     return office_text(c, RS_SECURITY, access_security_print, "log");
@@ -271,6 +402,7 @@ static const struct table {
     {"problems", "问题清单", "/api/problems", "problems", server_problems_routes, 0},
     {"assignments", "调查任务", "/api/assignments", "assignments", server_fieldwork_routes, 0},
     {"figures", "指标测算", "/api/rounds/*/figures", "units", server_rounds_routes, 1},
+    {"review", "问卷审核", "/api/rounds/*/review", "questionnaires", server_pages_routes, 1},
 };
 
 /* A cell's text (owned by the caller, mem_free): strings as they are, numbers and booleans
@@ -387,7 +519,7 @@ static int download(struct ctx *c)
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (name && !strcmp(name, tables[i].name)) tb = &tables[i];
     if (!tb)
-        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments or figures",
+        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures or review",
                          "table");
     if (!round || !server_name_ok(round, 64))
         return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
@@ -457,6 +589,8 @@ out:
 static const struct route routes[] = {
     {"GET", "/api/nav", nav, 0},
     {"GET", "/api/rounds/*/progress", progress, 0},
+    {"GET", "/api/rounds/*/review", review_get, 0},
+    {"POST", "/api/rounds/*/review", review_post, RT_BODY},
     {"GET", "/api/office/audit", office_audit, 0},
     {"GET", "/api/office/security", office_security, 0},
     {"GET", "/api/office/users", office_users, 0},

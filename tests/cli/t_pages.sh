@@ -3,7 +3,8 @@
 # role), and tests/web/pages.mjs drives Debian's chromium through it — the office signs in,
 # changes its first password, reads progress, indicators (ECharts, verdicts from the API),
 # problems, assignments and users, downloads every table (server-made XLSX and CSV) and
-# releases; a leader sends a problem to the county with the keyboard; the county explains it;
+# releases; a leader sends a problem to the county, rejects a questionnaire with a comment per
+# question using only the keyboard and approves another; the county explains the problem;
 # an evaluator reads its households at a phone's width; the supervisor reads `audit verify`
 # and the security log. The home-city and before-release test: a county liaison and a leader
 # on their own city (seed 002 四: 本市、本县回避) open every URL the office's session used and
@@ -46,6 +47,18 @@ expect_grep 'recorded → summarised +by li \(leader\)' show.txt
 expect_grep 'summarised → sent_for_verification +by li \(leader\)' show.txt
 expect_grep 'sent_for_verification → explained +by xian \(county\)' show.txt
 [ "$(sqlite3 s/r.db "select count(*) from releases where round = 'n'")" = 1 ] || fail "no release stored"
+# the review queue: one questionnaire rejected with a comment per question, one approved, by li
+rej=$(python3 -c 'import json; print(json.load(open("out.json"))["rejected"])')
+app=$(python3 -c 'import json; print(json.load(open("out.json"))["approved"])')
+$P field review --db s/r.db --sample n --list --json > rev.json
+python3 - "$rej" "$app" <<'PYEOF' || fail "the review moves are not in the store"
+import json, sys
+rej, app = sys.argv[1], sys.argv[2]
+q = {x["unit"]: x for x in json.load(open("rev.json"))}
+r, a = q[rej], q[app]
+assert r["review"] == "rejected_by_leader" and r["by"] == "li" and "household_status" in r["comments"], r
+assert a["review"] == "approved_by_leader" and a["by"] == "li", a
+PYEOF
 expect_status 0 $P audit verify --db s/r.db
 # every refusal the liaison and the cadre met (API URLs and pages) is in the security log
 want=$(python3 -c 'import json,sys; r=json.load(open("out.json"))["refusals"]; print(r["xian"] + r["cadre"])')

@@ -1,6 +1,7 @@
 #!/bin/sh
 # pages-store.sh — a small round for the pages (issue 13): a synthetic province of 2 counties,
-# round "n" drawn by the national spot-check plan, fieldwork simulated, problems raised, one
+# round "n" drawn by the national spot-check plan, fieldwork simulated and submitted for review
+# (the leader approves or rejects each questionnaire), problems raised, one
 # problem recorded by an evaluator with evidence, and one account per role. Used by
 # tests/cli/t_pages.sh, `make demo-serve` and `make screenshots`.
 #
@@ -18,7 +19,7 @@ $P synth --out prov --seed 7 --counties 2 >/dev/null
 $P init r.db >/dev/null
 $P import --db r.db prov >/dev/null
 $P sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null
-$P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms" --out sim >/dev/null
+$P field simulate --db r.db --sample n --truth prov/truth.csv --seed 5 --forms "$ROOT/forms" --out sim --review >/dev/null
 $P judge --db r.db --sample n >/dev/null
 county=$(sqlite3 r.db "select county from problems group by county order by count(*) desc limit 1")
 city=$((county / 100))

@@ -87,7 +87,7 @@ try {
   const crawled = new Set();
   office.page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname.startsWith('/api/') && r.method() === 'GET') crawled.add(u.pathname + u.search); });
   const ids = await navIds(office.page);
-  for (const id of ['progress', 'figures', 'problems', 'assignments', 'releases', 'users'])
+  for (const id of ['progress', 'figures', 'problems', 'assignments', 'review', 'releases', 'users'])
     assert(ids.includes(id), `office: the navigation offers ${id}`);
   assert(!ids.includes('audit'), 'office: the audit log is the supervisor\'s (matrix), not offered');
   await openPage(office.page, 'progress');
@@ -107,11 +107,13 @@ try {
   assert((await office.page.locator('#to option').count()) > 0, 'office: a problem shows its legal moves from the server');
   await openPage(office.page, 'assignments');
   await checkDownloads(office.page, office.context, 'office assignments');
+  await openPage(office.page, 'review');
+  assert((await office.page.locator('main table tbody tr').count()) > 100, 'office: the review queue lists the round\'s questionnaires');
   await openPage(office.page, 'users');
   assert((await office.page.locator('#users').textContent()).includes('cadre'), 'office: the user list');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'users', 'releases'];
+  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -125,7 +127,7 @@ try {
       if (r.status() === 403) { refused++; continue; }
       // a list filtered item by item may answer 200, but with nothing in it
       const j = await r.json().catch(() => ({}));
-      const items = j.problems ?? j.units ?? j.assignments;
+      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires;
       assert(r.status() === 200 && Array.isArray(items) && items.length === 0, `${who}: ${u} refused or empty (${r.status()})`);
     }
     for (const h of officeHashes) {
@@ -162,6 +164,34 @@ try {
   }
   await openPage(leader.page, `problem?id=${p1}`);
   await shot(leader.page, 'leader-problem');
+  // the review queue, keyboard only: Tab to the first questionnaire, reject it with a comment
+  // on a question; then approve the next one
+  await openPage(leader.page, 'review?state=submitted');
+  await checkDownloads(leader.page, leader.context, 'leader review');
+  await leader.page.locator('#state-filter').focus();
+  for (let i = 0; i < 3; i++) await leader.page.keyboard.press('Tab');
+  const rejected = await leader.page.evaluate(() => document.activeElement.textContent);
+  await leader.page.keyboard.press('Enter');
+  await leader.page.waitForFunction(() => document.querySelector('#main')?.dataset.shown?.startsWith('#/review-item'));
+  await leader.page.locator('#to').focus();
+  await leader.page.keyboard.press('ArrowDown'); // 组长退回 reject (leader)
+  await leader.page.keyboard.press('Tab');
+  await leader.page.keyboard.type('household_status');
+  await leader.page.keyboard.press('Tab');
+  await leader.page.keyboard.type('户主状态与户籍不符，请核实 / check the status');
+  await leader.page.keyboard.press('Enter');
+  await leader.page.locator('.msg.ok').waitFor();
+  assert((await leader.page.locator('.msg.ok').textContent()).includes('rejected_by_leader'), `leader: ${rejected} rejected with the keyboard`);
+  await openPage(leader.page, 'review?state=submitted');
+  const approved = await leader.page.locator('main table tbody tr a').first().textContent();
+  assert(approved !== rejected, 'leader: the rejected questionnaire left the submitted queue');
+  await leader.page.locator('main table tbody tr a').first().click();
+  await leader.page.waitForFunction(() => document.querySelector('#main')?.dataset.shown?.startsWith('#/review-item'));
+  await leader.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await leader.page.locator('.msg.ok').waitFor();
+  assert((await leader.page.locator('.msg.ok').textContent()).includes('approved_by_leader'), `leader: ${approved} approved`);
+  out.rejected = rejected;
+  out.approved = approved;
   assert(leader.errors.length === 0, `leader: no console errors (${leader.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the county explains
@@ -185,6 +215,11 @@ try {
   assert(units > 0, `evaluator: today's households are listed (${units})`);
   const counties = await eva.page.locator('main table tbody tr td:nth-child(3)').allTextContents();
   assert(counties.every((c) => c === county), 'evaluator: only its own county\'s units');
+  // its own county's submissions with their review state and the leader's comment, read-only
+  await openPage(eva.page, `review?state=rejected_by_leader`);
+  const mine = await eva.page.locator('main table tbody tr').count();
+  assert(mine === 1 && (await eva.page.locator('main table').textContent()).includes('household_status: 户主状态'), 'evaluator: its rejected questionnaire with the comment per question');
+  assert(await eva.page.locator('main table tbody a').count() === 0, 'evaluator: no review action offered (can_review from the server)');
   await openPage(eva.page, 'entry');
   assert(await eva.page.locator('#entry-link').count() === 1, 'evaluator: the entry page is linked');
   await openPage(eva.page, 'assignments');

@@ -287,6 +287,70 @@ const views = {
         ['reserve', '后备', 'reserve', (a) => (a.reserve ? '是 yes' : '否 no')]], 'assignments'));
   },
 
+  async review(params, render) {
+    const st = params.get('state') || '';
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review${st ? `?state=${encodeURIComponent(st)}` : ''}`);
+    const filter = el('select', { id: 'state-filter', 'aria-label': '审核状态 / review state' },
+      [['', '全部 / all'], ['submitted', '待审核 submitted'], ['rejected_by_leader', '组长退回 rejected by the leader'], ['approved_by_leader', '组长通过 approved by the leader'],
+        ['rejected_by_office', '省办退回 rejected by the office'], ['approved_by_office', '省办通过 approved by the office']].map(([v, t]) => el('option', { value: v, selected: v === st }, t)));
+    filter.addEventListener('change', () => { location.hash = `#/review${filter.value ? `?state=${filter.value}` : ''}`; });
+    const comments = (q) => Object.entries(q.comments || {}).map(([k, v]) => `${k}: ${v}`).join('；');
+    render(el('h1', {}, bi('问卷审核', 'Questionnaire review')),
+      el('p', {}, '两级审核：组长通过或退回（逐题意见），省办复核。 / Two levels: the leader approves or rejects (a comment per question), then the office.'),
+      el('label', {}, '状态 / state: ', filter),
+      ...table(d.questionnaires, [
+        ['unit', '单位代码', 'unit', (q) => (d.can_review ? el('a', { href: `#/review-item?unit=${encodeURIComponent(q.unit)}&form=${encodeURIComponent(q.form)}` }, q.unit) : q.unit)],
+        ['county', '县代码', 'county'], ['form', '问卷', 'form'], ['review', '审核状态', 'review state'],
+        ['by', '最后办理', 'last by', (q) => `${q.by} (${q.role})`], ['at', '时间', 'at', (q) => String(q.at || '').slice(0, 10)],
+        ['comments', '意见', 'comments', comments], ['note', '说明', 'note'],
+      ], 'review'));
+  },
+
+  async 'review-item'(params, render) {
+    const unit = params.get('unit'), form = params.get('form');
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review`);
+    const q = d.questionnaires.find((x) => x.unit === unit && x.form === form);
+    if (!q) throw new Refused(404, { error: { message_zh: '未找到该问卷', message_en: `no questionnaire ${unit} ${form} visible to you` } });
+    const out = el('div');
+    const rows = el('div', { id: 'comment-rows' });
+    const addRow = () => {
+      const n = rows.children.length + 1;
+      rows.append(el('div', { class: 'comment-row' },
+        el('label', { for: `q${n}` }, `题目 ${n} / question ${n}`), el('input', { id: `q${n}`, class: 'cq', placeholder: 'household_status' }),
+        el('label', { for: `c${n}` }, `意见 ${n} / comment ${n}`), el('input', { id: `c${n}`, class: 'cc' })));
+    };
+    addRow();
+    const f = el('form', { class: 'box', id: 'review-form' },
+      el('label', { for: 'to' }, '审核结果 / decision'),
+      el('select', { id: 'to' }, [['approved_by_leader', '组长通过 approve (leader)'], ['rejected_by_leader', '组长退回 reject (leader)'],
+        ['approved_by_office', '省办通过 approve (office)'], ['rejected_by_office', '省办退回 reject (office)']].map(([v, t]) => el('option', { value: v }, t))),
+      rows, el('button', { type: 'button', id: 'add-comment', onclick: addRow }, '再加一条意见 / another comment'),
+      el('label', { for: 'note' }, '说明 / note'), el('input', { id: 'note' }),
+      el('button', { type: 'submit' }, '提交 / Submit'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const comments = {};
+      for (const r of rows.children) {
+        const k = r.querySelector('.cq').value.trim(), v = r.querySelector('.cc').value.trim();
+        if (k && v) comments[k] = v;
+      }
+      const body = { unit, form, to: f.to.value, comments };
+      if (f.note.value) body.note = f.note.value;
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/review`, body);
+        message(out, true, `已审核：${r.review}`, `by ${r.by} as ${r.as}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未审核', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi(`问卷 ${unit}`, form)),
+      el('table', {}, el('tbody', {}, [['县代码 county', q.county], ['问卷 form', q.form], ['审核状态 review state', q.review],
+        ['意见 comments', Object.entries(q.comments || {}).map(([k, v]) => `${k}: ${v}`).join('；')], ['说明 note', q.note]]
+        .map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', { id: k.startsWith('审核') ? 'review-state' : null }, String(v ?? '')))))),
+      f);
+  },
+
   async entry(params, render) {
     render(el('h1', {}, bi('问卷填报', 'Questionnaire entry')),
       el('p', {}, '浏览器表单与 ODK Collect 设置见填报页。 / The browser form and ODK Collect set-up are on the entry page.'),
