@@ -21,6 +21,9 @@
  *     of the two-level review by review_move (survey.h), which decides whether it is legal.
  *   - GET /api/office/audit, /api/office/security, /api/office/users: `pinggu audit verify`
  *     with the change log's tail, the security log and the user list as the CLI prints them.
+ *   - POST /api/office/users {name, password, role, round?, scope?, home?}, POST
+ *     /api/office/users/NAME/grants {role, round?, scope?}, POST /api/office/users/NAME/disable:
+ *     accounts and grants by access.h (the password rules, the change log, must_change).
  *   - GET /api/download?table=T&round=R&format=csv|xlsx: a table of the API (problems,
  *     assignments, figures) as a file made here on the server, built by calling the same
  *     route as the page does — so the same authorisation, per-item filtering and security
@@ -391,6 +394,87 @@ static int office_users(struct ctx *c)
     return office_text(c, RS_USERS, access_user_list, "users");
 }
 
+/* A grant from the body's role, round and scope: 0, or -1 with the answer set. */
+static int body_grant(struct ctx *c, struct access_grant *g)
+{
+    int bad = 0, role;
+    const char *rs = ctx_body_str(c, "role", &bad), *round = ctx_body_str(c, "round", &bad);
+    json_t *sc = json_object_get(c->body, "scope");
+    memset(g, 0, sizeof *g);
+    if (bad || !rs || (role = access_role_parse(rs)) < 0)
+        return ctx_error(c, 422, "invalid", "角色不正确", "role must be office, leader, evaluator, city, county, supervisor or observer",
+                         "role");
+    if (round && (!*round || strlen(round) >= sizeof g->round || !server_name_ok(round, 63)))
+        return ctx_error(c, 422, "invalid", "轮次名不正确", "round: a sample name", "round");
+    if (sc && !json_is_null(sc)) {
+        json_int_t v = json_is_integer(sc) ? json_integer_value(sc) : -1;
+        if (!((v >= 1000 && v <= 9999) || (v >= 100000 && v <= 999999)))
+            return ctx_error(c, 422, "invalid", "单位须为 4 位市代码或 6 位县代码",
+                             "scope: a city (4 digits) or county (6 digits) code", "scope");
+        g->scope = (int)v;
+    }
+    g->role = (enum access_role)role;
+    if (round) snprintf(g->round, sizeof g->round, "%s", round);
+    return 0;
+}
+
+static int users_write_allowed(struct ctx *c)
+{
+    struct access_target t = {NULL, 0, 0, 0};
+    return ctx_allow(c, RS_USERS, AA_WRITE, &t, NULL);
+}
+
+static int user_add(struct ctx *c)
+{
+    int bad = 0, home = 0;
+    const char *name = ctx_body_str(c, "name", &bad), *pw = ctx_body_str(c, "password", &bad);
+    json_t *h = json_object_get(c->body, "home");
+    struct access_grant g;
+    struct error e;
+    if (users_write_allowed(c)) return -1;
+    if (bad || !name || !pw)
+        return ctx_error(c, 422, "invalid", "须提供用户名和初始密码", "name and password (strings) are required",
+                         !name ? "name" : "password");
+    if (body_grant(c, &g)) return -1;
+    if (h && !json_is_null(h)) {
+        json_int_t v = json_is_integer(h) ? json_integer_value(h) : -1;
+        if (!((v >= 1000 && v <= 9999) || (v >= 100000 && v <= 999999)))
+            return ctx_error(c, 422, "invalid", "籍贯单位须为 4 位市代码或 6 位县代码",
+                             "home: a city (4 digits) or county (6 digits) code", "home");
+        home = (int)v;
+    }
+    if (access_name_ok(name, &e) || access_password_ok(name, pw, &e))
+        return ctx_error(c, 422, "invalid", "用户名或密码不符合规则", e.msg, NULL);
+    if (access_user_add(c->s, name, pw, home, &g, 1, &e)) return ctx_fail(c, &e);
+    c->status = 201;
+    c->out = json_pack("{s:s, s:s, s:b}", "user", name, "role", access_role_name(g.role),
+                       "must_change", 1);
+    return 0;
+}
+
+static int user_grant(struct ctx *c)
+{
+    struct access_grant g;
+    struct error e;
+    if (users_write_allowed(c)) return -1;
+    if (body_grant(c, &g)) return -1;
+    if (access_grant_add(c->s, c->names[0], &g, &e)) return ctx_fail(c, &e);
+    c->status = 201;
+    c->out = json_pack("{s:s, s:s}", "user", c->names[0], "role", access_role_name(g.role));
+    return 0;
+}
+
+static int user_disable(struct ctx *c)
+{
+    struct error e;
+    if (users_write_allowed(c)) return -1;
+    if (!strcmp(c->names[0], c->user.name))
+        return ctx_error(c, 422, "invalid", "不能停用自己的账户", "you cannot disable your own account", NULL);
+    if (access_user_disable(c->s, c->names[0], &e)) return ctx_fail(c, &e);
+    c->out = json_pack("{s:s, s:b}", "user", c->names[0], "disabled", 1);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ downloads */
 
 /* The tables a download may name: the API route that builds it and the member holding rows. */
@@ -594,6 +678,9 @@ static const struct route routes[] = {
     {"GET", "/api/office/audit", office_audit, 0},
     {"GET", "/api/office/security", office_security, 0},
     {"GET", "/api/office/users", office_users, 0},
+    {"POST", "/api/office/users", user_add, RT_BODY},
+    {"POST", "/api/office/users/*/grants", user_grant, RT_BODY},
+    {"POST", "/api/office/users/*/disable", user_disable, 0},
     {"GET", "/api/download", download, 0},
 };
 

@@ -60,6 +60,11 @@ assert r["review"] == "rejected_by_leader" and r["by"] == "li" and "household_st
 assert a["review"] == "approved_by_leader" and a["by"] == "li", a
 PYEOF
 expect_status 0 $P audit verify --db s/r.db
+# the accounts the office made and changed in its page
+$P user list --db s/r.db > users.txt
+expect_grep '^qian ' users.txt
+grep '^qian ' users.txt | grep -q 'evaluator' && grep '^qian ' users.txt | grep -q 'observer' || { cat users.txt >&2; fail "qian's grants"; }
+grep '^guancha ' users.txt | grep -q disabled || { cat users.txt >&2; fail "guancha not disabled"; }
 # every refusal the liaison and the cadre met (API URLs and pages) is in the security log
 want=$(python3 -c 'import json,sys; r=json.load(open("out.json"))["refusals"]; print(r["xian"] + r["cadre"])')
 got=$(sqlite3 s/r.db "select coalesce(sum(count), 0) from security_log where kind = 'forbidden'")

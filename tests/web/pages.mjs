@@ -111,6 +111,30 @@ try {
   assert((await office.page.locator('main table tbody tr').count()) > 100, 'office: the review queue lists the round\'s questionnaires');
   await openPage(office.page, 'users');
   assert((await office.page.locator('#users').textContent()).includes('cadre'), 'office: the user list');
+  // a new evaluator for the other county: the password rules are the server's
+  assert(office.errors.length === 0, `office: no console errors so far (${office.errors.join('; ')})`);
+  await office.page.locator('#nu-name').fill('qian');
+  await office.page.locator('#nu-pw').fill('short');
+  await office.page.locator('#nu-role').selectOption('evaluator');
+  await office.page.locator('#nu-scope').fill(String(Number(county) - 1));
+  await office.page.locator('#user-add button[type=submit]').click();
+  await office.page.locator('#user-add .msg.bad').waitFor();
+  assert((await office.page.locator('#user-add .msg.bad').textContent()).includes('10 characters'), 'office: a weak password is refused by the server\'s rule');
+  const expected = office.errors.splice(0); // the browser logs the refused request itself
+  assert(expected.length === 1 && expected[0].includes('422'), `office: the refusal is the only failed request (${expected.join('; ')})`);
+  await office.page.locator('#nu-pw').fill('Strong-Pass-2020');
+  await office.page.locator('#user-add button[type=submit]').click();
+  await office.page.locator('#user-add .msg.ok').waitFor();
+  await office.page.waitForFunction(() => document.querySelector('#users')?.textContent.includes('qian'));
+  await office.page.locator('#g-name').fill('qian');
+  await office.page.locator('#g-role').selectOption('observer');
+  await office.page.locator('#user-grant button[type=submit]').click();
+  await office.page.locator('#user-grant .msg.ok').waitFor();
+  await office.page.waitForFunction(() => document.querySelector('#main')?.dataset.shown === '#/users' && document.querySelector('#users')?.textContent.includes('observer'));
+  await office.page.locator('#d-name').fill('guancha');
+  await office.page.locator('#user-disable button[type=submit]').click();
+  await office.page.locator('#user-disable .msg.ok').waitFor();
+  await shot(office.page, 'office-users');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
   const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'releases'];

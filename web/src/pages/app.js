@@ -396,7 +396,48 @@ const views = {
 
   async users(params, render) {
     const d = await api('GET', '/api/office/users');
-    render(el('h1', {}, bi('用户与权限', 'Users and grants')), el('p', {}, '同 pinggu user list。 / As pinggu user list prints it.'), el('pre', { id: 'users' }, d.users));
+    const roles = [['office', '省扶贫办'], ['leader', '组长'], ['evaluator', '评估人员'], ['city', '市联络员'], ['county', '县联络员'], ['supervisor', '纪律监督'], ['observer', '观察员']];
+    const roleSel = (id) => el('select', { id }, roles.map(([v, zh]) => el('option', { value: v }, `${zh} ${v}`)));
+    const num = (v) => (v.trim() ? Number(v.trim()) : undefined);
+    const submit = (form, out, path, body, ok) => form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await api('POST', path(), body());
+        message(out, true, ok[0](r), ok[1](r));
+        setTimeout(() => route(), 800);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未完成', e.message_en || err.message);
+      }
+    });
+    const o1 = el('div'), o2 = el('div'), o3 = el('div');
+    const add = el('form', { class: 'box', id: 'user-add' }, el('h2', {}, bi('新增用户', 'Add a user')),
+      el('label', { for: 'nu-name' }, '用户名 / user name'), el('input', { id: 'nu-name', required: true }),
+      el('label', { for: 'nu-pw' }, '初始密码（首次登录须修改） / initial password (changed at the first sign-in)'), el('input', { id: 'nu-pw', type: 'password', autocomplete: 'new-password', required: true }),
+      el('label', { for: 'nu-role' }, '角色 / role'), roleSel('nu-role'),
+      el('label', { for: 'nu-round' }, '轮次（空=全部） / round (empty: every round)'), el('input', { id: 'nu-round', value: state.round }),
+      el('label', { for: 'nu-scope' }, '单位代码（市 4 位、县 6 位，空=全轮） / unit (city 4 digits, county 6)'), el('input', { id: 'nu-scope', inputmode: 'numeric' }),
+      el('label', { for: 'nu-home' }, '籍贯单位（回避） / home city or county (home-city rule)'), el('input', { id: 'nu-home', inputmode: 'numeric' }),
+      el('button', { type: 'submit' }, '新增 / Add'), o1);
+    submit(add, o1, () => '/api/office/users', () => ({ name: $('#nu-name').value, password: $('#nu-pw').value, role: $('#nu-role').value,
+      round: $('#nu-round').value || undefined, scope: num($('#nu-scope').value), home: num($('#nu-home').value) }),
+    [(r) => `已新增用户 ${r.user}（${r.role}）`, (r) => `user ${r.user} added; must change the password`]);
+    const grant = el('form', { class: 'box', id: 'user-grant' }, el('h2', {}, bi('授权', 'Add a grant')),
+      el('label', { for: 'g-name' }, '用户名 / user name'), el('input', { id: 'g-name', required: true }),
+      el('label', { for: 'g-role' }, '角色 / role'), roleSel('g-role'),
+      el('label', { for: 'g-round' }, '轮次 / round'), el('input', { id: 'g-round', value: state.round }),
+      el('label', { for: 'g-scope' }, '单位代码 / unit'), el('input', { id: 'g-scope', inputmode: 'numeric' }),
+      el('button', { type: 'submit' }, '授权 / Grant'), o2);
+    submit(grant, o2, () => `/api/office/users/${encodeURIComponent($('#g-name').value)}/grants`,
+      () => ({ role: $('#g-role').value, round: $('#g-round').value || undefined, scope: num($('#g-scope').value) }),
+      [(r) => `已授权 ${r.user}：${r.role}`, (r) => `${r.user} granted ${r.role}`]);
+    const dis = el('form', { class: 'box', id: 'user-disable' }, el('h2', {}, bi('停用账户', 'Disable an account')),
+      el('label', { for: 'd-name' }, '用户名 / user name'), el('input', { id: 'd-name', required: true }),
+      el('button', { type: 'submit' }, '停用 / Disable'), o3);
+    submit(dis, o3, () => `/api/office/users/${encodeURIComponent($('#d-name').value)}/disable`, () => ({}),
+      [(r) => `已停用 ${r.user}（其会话均已结束）`, (r) => `${r.user} disabled; every session ended`]);
+    render(el('h1', {}, bi('用户与权限', 'Users and grants')), el('p', {}, '同 pinggu user list。 / As pinggu user list prints it.'),
+      el('pre', { id: 'users' }, d.users), add, grant, dis);
   },
 
   async audit(params, render) {
