@@ -12,6 +12,7 @@
  *     replacement per county and stratum, questionnaires by review state, field quality per
  *     team). The text covers every county of the round, so it is given only to a user who may
  *     read the progress of each of them (access_check asked once per county).
+ *   - GET /api/rounds/R/releases: the number of releases, for whom may read releases.
  *   - GET /api/rounds/R/review[?state=S]: the round's current questionnaires with their review
  *     state, who moved them last and the comments (`pinggu field review --list --json`), each
  *     item only for whom access_check allows reading questionnaires and the sample of its
@@ -384,6 +385,22 @@ static int review_post(struct ctx *c)
     return 0;
 }
 
+/* The round's releases so far (their number), for whom may read releases. */
+static int releases_get(struct ctx *c)
+{
+    const char *round = c->names[0];
+    struct access_target t;
+    struct error e;
+    int rel = 0;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_RELEASES, AA_READ, &t, NULL)) return -1;
+    c->out = json_pack("{s:s, s:i, s:s}", "round", round, "releases", rel, "state",
+                       rel ? "released" : "provisional");
+    return 0;
+}
+
 static int office_security(struct ctx *c)
 {
     return office_text(c, RS_SECURITY, access_security_print, "log");
@@ -673,6 +690,7 @@ out:
 static const struct route routes[] = {
     {"GET", "/api/nav", nav, 0},
     {"GET", "/api/rounds/*/progress", progress, 0},
+    {"GET", "/api/rounds/*/releases", releases_get, 0},
     {"GET", "/api/rounds/*/review", review_get, 0},
     {"POST", "/api/rounds/*/review", review_post, RT_BODY},
     {"GET", "/api/office/audit", office_audit, 0},

@@ -373,8 +373,7 @@ const views = {
   },
 
   async releases(params, render) {
-    const { rounds } = await api('GET', '/api/rounds');
-    const r = rounds.find((x) => x.round === state.round) || {};
+    const r = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/releases`);
     const out = el('div');
     const btn = el('button', { id: 'release', type: 'button' }, '发布本轮 / Release this round');
     btn.addEventListener('click', async () => {
@@ -391,7 +390,7 @@ const views = {
     render(el('h1', {}, bi('发布', 'Releases')),
       el('p', {}, `本轮已发布 ${r.releases ?? 0} 次（${r.state === 'released' ? '已发布' : '未发布'}）。 / Releases so far: ${r.releases ?? 0}.`),
       el('p', {}, '发布冻结本轮县级指标与已确认问题的快照，不可撤销。 / A release freezes a snapshot of the county figures and confirmed problems; there is no un-release.'),
-      btn, out);
+      state.nav.pages.some((p) => p.id === 'releases') ? btn : null, out); // the server's nav: who may release
   },
 
   async users(params, render) {
