@@ -15,7 +15,7 @@ P=$PINGGU
 [ -f "$ROOT/web/dist/index.html" ] || fail "web/dist missing: make check builds it (npm ci && npm run build in web/)"
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "no chromium: scripts/deps.sh check installs Debian's"
 set -- $(sh "$ROOT/tests/web/pages-store.sh" "$P" "$ROOT" "$PWD/s") || fail "the round was not set up"
-county=$1 p1=$3
+county=$1 p1=$3 p2=$4
 # the moves the pages make are dated 2020-04-22/23: the problems' clock is after them
 export PINGGU_TODAY=2020-06-30
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -36,7 +36,7 @@ for bad in /../etc/passwd /.vite/manifest.json /assets/..%2f..%2fMakefile /%2e%2
 done
 
 # PAGES_SHOTS (make screenshots): each role's main page is saved there as a PNG
-( cd "$ROOT/tests/web" && node pages.mjs "$port" "$county" "$p1" "$OLDPWD/out.json" ${PAGES_SHOTS:+"$PAGES_SHOTS"} ) > web.txt 2>&1 ||
+( cd "$ROOT/tests/web" && node pages.mjs "$port" "$county" "$p1" "$p2" "$OLDPWD/out.json" ${PAGES_SHOTS:+"$PAGES_SHOTS"} ) > web.txt 2>&1 ||
   { cat web.txt >&2; kill "$spid"; fail "the pages' browser test failed"; }
 cat web.txt
 kill "$spid"; wait "$spid" || fail "the server did not stop cleanly"
@@ -46,6 +46,10 @@ $P problems show --db s/r.db "$p1" > show.txt
 expect_grep 'recorded → summarised +by li \(leader\)' show.txt
 expect_grep 'summarised → sent_for_verification +by li \(leader\)' show.txt
 expect_grep 'sent_for_verification → explained +by xian \(county\)' show.txt
+$P problems show --db s/r.db "$p2" > show2.txt
+expect_grep 'fed_back → rectifying +by xian \(county\)' show2.txt
+expect_grep '县住建局' show2.txt
+expect_grep '2020-05-30' show2.txt
 [ "$(sqlite3 s/r.db "select count(*) from releases where round = 'n'")" = 1 ] || fail "no release stored"
 # the review queue: one questionnaire rejected with a comment per question, one approved, by li
 rej=$(python3 -c 'import json; print(json.load(open("out.json"))["rejected"])')

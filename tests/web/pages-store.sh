@@ -5,7 +5,7 @@
 # problem recorded by an evaluator with evidence, and one account per role. Used by
 # tests/cli/t_pages.sh, `make demo-serve` and `make screenshots`.
 #
-#   sh tests/web/pages-store.sh PINGGU ROOT DIR     → DIR/r.db; prints "county CITY P1" facts
+#   sh tests/web/pages-store.sh PINGGU ROOT DIR     → DIR/r.db; prints "COUNTY CITY P1 P2"
 #
 # Every account's password is $PAGES_PW (default Pages-Pass-2020) and must be changed at the
 # first sign-in, as for any new account (docs/server.md).
@@ -26,6 +26,14 @@ city=$((county / 100))
 p1=$(sqlite3 r.db "select min(row_no) from problems where county = $county")
 echo photo > p1.jpg
 $P problems move --db r.db "$p1" recorded --as evaluator --evidence p1.jpg --on 2020-04-21 >/dev/null
+# a second problem already confirmed and fed back to the county (by the command line), which the
+# county rectifies in its page: measures, responsible unit and person, deadline
+p2=$(sqlite3 r.db "select min(row_no) from problems where county = $county and row_no > $p1")
+$P problems move --db r.db "$p2" recorded --as evaluator --evidence p1.jpg --on 2020-04-21 >/dev/null
+$P problems move --db r.db "$p2" summarised --as leader --on 2020-04-21 >/dev/null
+$P problems move --db r.db "$p2" sent_for_verification --as leader --on 2020-04-21 >/dev/null
+$P problems move --db r.db "$p2" confirmed --as leader --evidence p1.jpg --on 2020-04-22 >/dev/null
+$P problems move --db r.db "$p2" fed_back --as office --on 2020-04-23 >/dev/null
 add() { echo "$PW" | $P user add --db r.db "$@" >/dev/null; }
 add --role office wang
 add --role leader --round n --scope "$county" li
@@ -36,4 +44,4 @@ add --role supervisor jiandu
 add --role observer guancha
 # a leader on their own city: a cadre of the city it is granted (home-city rule, seed 002 四)
 add --role leader --round n --scope "$city" --home "$city" cadre
-echo "$county $city $p1"
+echo "$county $city $p1 $p2"

@@ -6,13 +6,13 @@
 // API URL and every page the office's session used, and get only refusals (or lists with
 // nothing in them), each refusal counted here and checked in the security log by t_pages.sh.
 //
-//   node pages.mjs PORT COUNTY P1 OUT.json [SHOTS_DIR]
+//   node pages.mjs PORT COUNTY P1 P2 OUT.json [SHOTS_DIR]
 //
 // Exit 1 on a failed assertion or a console error in a main task.
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 import fs from 'node:fs';
 
-const [port, county, p1, outPath, shots] = process.argv.slice(2);
+const [port, county, p1, p2, outPath, shots] = process.argv.slice(2);
 const BASE = `http://127.0.0.1:${port}`;
 const PW = process.env.PAGES_PW ?? 'Pages-Pass-2020';
 const NEW = 'Changed-Pass-2021';
@@ -152,14 +152,17 @@ try {
       // a list filtered item by item may answer 200, but with nothing in it
       const j = await r.json().catch(() => ({}));
       const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires;
-      assert(r.status() === 200 && Array.isArray(items) && items.length === 0, `${who}: ${u} refused or empty (${r.status()})`);
+      // the county may see only the problem fed back to it (p2), the cadre nothing of its city
+      const allowed = who === 'xian' && j.problems ? items.every((p) => String(p.id) === p2) : items?.length === 0;
+      assert(r.status() === 200 && Array.isArray(items) && allowed, `${who}: ${u} refused or empty (${r.status()})`);
     }
     for (const h of officeHashes) {
       await openPage(s.page, h);
       const refusal = await s.page.locator('.refusal').count();
       const tables = await s.page.locator('main table').count();
       const rows = await s.page.locator('main table tbody tr').count();
-      assert(refusal === 1 || (tables > 0 && rows === 0), `${who}: page #/${h} is a refusal or an empty list`);
+      const onlyP2 = who === 'xian' && h === 'problems' && rows === 1 && (await s.page.locator('main table tbody td').first().textContent()) === p2;
+      assert(refusal === 1 || (tables > 0 && (rows === 0 || onlyP2)), `${who}: page #/${h} is a refusal or an empty list`);
       if (refusal) {
         refused++;
         assert((await s.page.locator('.refusal h1').textContent()).includes('无权访问'), `${who}: the refusal page is in Chinese first`);
@@ -223,7 +226,7 @@ try {
   const xian = await signIn('xian', undefined, true);
   await openPage(xian.page, 'problems');
   const listed = await xian.page.locator('main table tbody tr').count();
-  assert(listed === 1, `county: only the problem sent for verification is listed (${listed})`);
+  assert(listed === 2, `county: only the problems sent to it are listed, the one sent for verification and the one fed back (${listed})`);
   await openPage(xian.page, `problem?id=${p1}`);
   await xian.page.locator('#to').selectOption('explained');
   await xian.page.locator('#note').fill('该户2019年已享受危房改造，有验收单 / the house was rebuilt in 2019');
@@ -231,6 +234,17 @@ try {
   await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
   await xian.page.locator('.msg.ok').waitFor();
   await shot(xian.page, 'county-problem');
+  // the problem fed back to it: the county's rectification plan (measures, who, deadline)
+  await openPage(xian.page, `problem?id=${p2}`);
+  await xian.page.locator('#to').selectOption('rectifying');
+  await xian.page.locator('#measures').fill('补办危房改造验收 / complete the housing inspection');
+  await xian.page.locator('#responsible_unit').fill('县住建局');
+  await xian.page.locator('#responsible_person').fill('张三');
+  await xian.page.locator('#deadline').fill('2020-05-30');
+  await xian.page.locator('#on').fill('2020-04-24');
+  await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await xian.page.locator('.msg.ok').waitFor();
+  assert((await xian.page.locator('.msg.ok').textContent()).includes('rectifying'), `county: problem ${p2} under rectification`);
   assert(xian.errors.length === 0, `county: no console errors (${xian.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the evaluator, phone width

@@ -256,12 +256,16 @@ const views = {
       el('label', { for: 'note' }, '说明 / note (解释、整改措施 / explanation, measures)'), el('textarea', { id: 'note', rows: 3 }),
       el('label', { for: 'on' }, '日期 / date (YYYY-MM-DD)'), el('input', { id: 'on', placeholder: '2020-04-22' }),
       el('label', { for: 'deadline' }, '整改期限 / deadline (YYYY-MM-DD)'), el('input', { id: 'deadline' }),
+      el('label', { for: 'measures' }, '整改措施 / measures'), el('input', { id: 'measures' }),
+      el('label', { for: 'responsible_unit' }, '责任单位 / responsible unit'), el('input', { id: 'responsible_unit' }),
+      el('label', { for: 'responsible_person' }, '责任人 / responsible person'), el('input', { id: 'responsible_person' }),
+      el('label', { for: 'result' }, '整改结果 / result'), el('input', { id: 'result' }),
       el('button', { type: 'submit' }, '提交 / Submit'), out);
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try {
         const body = { to: f.to.value };
-        for (const k of ['note', 'on', 'deadline']) if (f[k].value) body[k] = f[k].value;
+        for (const k of ['note', 'on', 'deadline', 'measures', 'responsible_unit', 'responsible_person', 'result']) if (f[k].value) body[k] = f[k].value;
         const r = await api('POST', `/api/problems/${id}/moves`, body);
         message(out, true, `已办理：${r.from} → ${r.state}`, `moved by ${r.by} as ${r.as}`);
         setTimeout(() => route(), 800);
