@@ -1,9 +1,11 @@
 # pinggu — build, test, demo, benchmark, fuzz.
 #
-#   make            build ./pinggu (optimised, with debug info)
+#   make            build ./pinggu (optimised, with debug info) and the pages (web/dist, npm)
 #   make check      install missing Debian packages, then build with ASan+UBSan and run every
 #                   unit test (cmocka) and black-box test (tests/cli) against the real binary
 #   make demo       install, build, and run a whole assessment round on a synthetic province
+#   make demo-serve a server on a small round with one account per role (Ctrl-C stops it)
+#   make screenshots each role's main page into docs/img/ (a real browser)
 #   make bench      the benchmarks of bench/ (figures beside their peers')
 #   make fuzz       build the libFuzzer targets with clang; `make fuzz-run` runs each 60 s
 #   make format     clang-format the tree
@@ -34,7 +36,7 @@ SAN_CLI_OBJ := $(CLI_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs install web
+.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs install web demo-serve screenshots
 
 PREFIX   ?= /usr/local
 DATADIR  ?= $(PREFIX)/share/pinggu
@@ -42,7 +44,7 @@ DATA_DIRS := plans forms rules calendars
 # the shipped data's installed home, compiled into data_find (src/base/datadir.c)
 build/rel/src/base/datadir.o build/san/src/base/datadir.o: CFLAGS_COMMON += -DPINGGU_DATADIR='"$(DATADIR)"'
 
-all: pinggu
+all: pinggu web
 
 pinggu: build/rel/pinggu
 	cp $< $@
@@ -95,14 +97,36 @@ tests/xform/node_modules/.installed: tests/xform/package.json tests/xform/packag
 	cd tests/xform && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# the pages (web/): ODK Web Forms for browser entry, built by npm from the lockfile into web/dist
-WEB_SRC := $(wildcard web/*.html web/src/*.js web/vite.config.js)
+# the pages (web/): every role's pages (web/index.html, web/src/pages/, docs/pages.md) and ODK
+# Web Forms for browser entry, built by npm from the lockfile into web/dist
+WEB_SRC := $(wildcard web/*.html web/src/*.js web/src/pages/* web/public/* web/vite.config.js)
 web: web/dist/entry.html
 web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 web/dist/entry.html: web/node_modules/.installed $(WEB_SRC)
 	cd web && npm run --silent build -- --logLevel warn
+	@touch $@
+
+# a server on a small demo round with one account per role (docs/pages.md); runs in the
+# foreground until Ctrl-C. DEMO_PORT picks the port.
+DEMO_PORT ?= 8080
+demo-serve: pinggu web
+	@rm -rf build/demo-serve
+	@sh tests/web/pages-store.sh $(CURDIR)/pinggu $(CURDIR) $(CURDIR)/build/demo-serve >/dev/null
+	@echo "pinggu serve: http://127.0.0.1:$(DEMO_PORT)/  (round n; Ctrl-C stops it)"
+	@echo "accounts (password Pages-Pass-2020, to be changed at the first sign-in):"
+	@echo "  wang 省扶贫办 office · li 组长 leader · zhao 评估人员 evaluator · xian 县联络员 county"
+	@echo "  shi 市联络员 city · jiandu 纪律监督 supervisor · guancha 观察员 observer · cadre 组长 on own city"
+	@PINGGU_TODAY=2020-06-30 ./pinggu serve --db build/demo-serve/r.db --listen 127.0.0.1:$(DEMO_PORT) --web web/dist
+
+# each role's main page as a PNG in docs/img/ (the browser test of t_pages.sh, with SHOTS)
+screenshots: build/san/pinggu web
+	@mkdir -p docs/img
+	@PINGGU=$(CURDIR)/build/san/pinggu PAGES_SHOTS=$(CURDIR)/docs/img sh -c 'd=$$(mktemp -d) && \
+		cd $$d && mkdir cfg && XDG_CONFIG_HOME=$$d/cfg TESTS_DIR=$(CURDIR)/tests/cli ROOT=$(CURDIR) \
+		PINGGU_ACTOR=tester PINGGU_PROGRESS=0 sh $(CURDIR)/tests/cli/t_pages.sh >/dev/null && rm -rf $$d'
+	@ls docs/img/*.png
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)

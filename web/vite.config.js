@@ -1,4 +1,5 @@
-// vite.config.js — builds web/ into web/dist (static files pinggu serve hands out).
+// vite.config.js — builds web/ into web/dist (static files pinggu serve hands out, pages.c):
+// index.html, the pages of every role (src/pages/), and entry.html, the browser questionnaire.
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
@@ -8,6 +9,7 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    rollupOptions: { input: { entry: 'entry.html' } },
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: { input: { index: 'index.html', entry: 'entry.html' } },
   },
 });

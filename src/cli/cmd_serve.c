@@ -14,7 +14,7 @@ static const char help[] =
     "                    [--trusted-proxy ADDR] [--tls-cert PEM --tls-key PEM] [--threads N]\n"
     "                    [--idle-timeout SECONDS] [--absolute-timeout SECONDS]\n"
     "                    [--checkpoint-every SECONDS] [--forms DIR] [--max-upload BYTES]\n"
-    "                    [--request-timeout SECONDS]\n"
+    "                    [--request-timeout SECONDS] [--web DIR]\n"
     "       pinggu serve --print-authz\n\n"
     "服务端 / the multi-user server and its JSON API (docs/api.md, docs/server.md).\n"
     "--public-url  the origin users reach (https://… behind nginx): state-changing requests must\n"
@@ -25,6 +25,7 @@ static const char help[] =
     "(default 43200 s) after login. A signed checkpoint of the change log is written every\n"
     "--checkpoint-every seconds (default 60) and at shutdown (SIGINT or SIGTERM).\n"
     "--forms DIR   the questionnaire forms submissions are checked against (default: shipped)\n"
+    "--web DIR     the built pages served outside /api/ (default: web/dist, docs/pages.md)\n"
     "--max-upload  the largest evidence upload in bytes (default 33554432), streamed to disk\n"
     "--request-timeout  a connection idle that long mid-request is closed (default 30 s)\n"
     "--print-authz prints the authorisation matrix (role × resource × action × scope) and exits.\n";
@@ -37,7 +38,7 @@ static int parse_pos(const char *s, int64_t *v)
 int cmd_serve(int argc, char **argv)
 {
     enum { O_PUB = 256, O_PROXY, O_CERT, O_KEY, O_THREADS, O_IDLE, O_ABS, O_CP, O_AUTHZ, O_FORMS,
-           O_UPLOAD, O_RT };
+           O_UPLOAD, O_RT, O_WEB };
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"public-url", required_argument, 0, O_PUB},
@@ -52,6 +53,7 @@ int cmd_serve(int argc, char **argv)
                                          {"forms", required_argument, 0, O_FORMS},
                                          {"max-upload", required_argument, 0, O_UPLOAD},
                                          {"request-timeout", required_argument, 0, O_RT},
+                                         {"web", required_argument, 0, O_WEB},
                                          {0, 0, 0, 0}};
     struct server_config cfg;
     struct error e;
@@ -71,6 +73,7 @@ int cmd_serve(int argc, char **argv)
         case O_KEY: cfg.tls_key = optarg; break;
         case O_AUTHZ: authz = 1; break;
         case O_FORMS: cfg.forms_dir = optarg; break;
+        case O_WEB: cfg.web_dir = optarg; break;
         case O_UPLOAD:
             if (parse_pos(optarg, &v)) return cli_bad_value("serve", "--max-upload '%s' is not a size in bytes", optarg);
             cfg.max_upload = (uint64_t)v;

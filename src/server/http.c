@@ -85,7 +85,7 @@ static const struct route *find_route(const char *url, const char *method, int *
 {
     static const struct route *(*const tables[])(size_t *) = {
         server_session_routes, server_rounds_routes, server_problems_routes,
-        server_fieldwork_routes, server_evidence_routes};
+        server_fieldwork_routes, server_evidence_routes, server_pages_routes};
     enum { NT = sizeof tables / sizeof tables[0] };
     const struct route *t[NT];
     size_t n[NT];
@@ -292,6 +292,11 @@ static enum MHD_Result dispatch(struct server *sv, struct MHD_Connection *conn, 
 
     c.file_fd = -1;
     rt = find_route(url, method, &path_known, c.nums, c.names);
+    if (!rt && !path_known && (!strcmp(method, "GET") || !strcmp(method, "HEAD"))) {
+        int handled = 0; /* a page file of web/dist (pages.c) */
+        enum MHD_Result pr = (enum MHD_Result)server_pages_send(conn, sv->cfg->web_dir, url, &handled);
+        if (handled) return pr;
+    }
     if (!rt)
         return path_known ? send_error(conn, sv, 405, "method", "不支持的请求方法",
                                        "method not allowed")

@@ -27,6 +27,7 @@ struct server_config {
     size_t max_body;           /* largest JSON body accepted (0: 64 KiB) */
     uint64_t max_upload;       /* largest evidence upload (0: 32 MiB), streamed to disk */
     const char *forms_dir;     /* where questionnaire forms are found (NULL: data_find("forms")) */
+    const char *web_dir;       /* the built pages (NULL: data_find("web/dist")) */
     unsigned checkpoint_every; /* seconds between change-log checkpoints (0: 60) */
     unsigned request_timeout;  /* seconds a connection may stay idle mid-request (0: 30) */
 };

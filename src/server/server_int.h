@@ -90,6 +90,10 @@ int server_openrosa(const struct server_config *cfg, const char *origin, struct 
                     struct MHD_Connection *conn, const char *url, const char *method,
                     const char *upload, size_t *upload_size, void **state);
 void server_openrosa_done(void *state);
+const struct route *server_pages_routes(size_t *n); /* pages.c: what the pages need */
+/* pages.c: answers a GET of a built page file (web_dir, NULL: data_find("web/dist")) outside
+ * /api/: *handled = 1 and the MHD result when the file exists, else *handled = 0. */
+int server_pages_send(void *conn, const char *web_dir, const char *url, int *handled);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */

@@ -1,0 +1,78 @@
+# t_pages.sh — issue 13, the pages of every role in a real browser: `pinggu serve` serves
+# web/dist (built by npm from web/) on a small round (tests/web/pages-store.sh: one account per
+# role), and tests/web/pages.mjs drives Debian's chromium through it — the office signs in,
+# changes its first password, reads progress, indicators (ECharts, verdicts from the API),
+# problems, assignments and users, downloads every table (server-made XLSX and CSV) and
+# releases; a leader sends a problem to the county, rejects a questionnaire with a comment per
+# question using only the keyboard and approves another; the county explains the problem;
+# an evaluator reads its households at a phone's width; the supervisor reads `audit verify`
+# and the security log. The home-city and before-release test: a county liaison and a leader
+# on their own city (seed 002 四: 本市、本县回避) open every URL the office's session used and
+# get only refusals (or empty lists). Here the store is checked with the CLI: the moves the
+# pages made, the release, and every refusal the browser met counted in the security log.
+. "$TESTS_DIR/lib.sh"
+P=$PINGGU
+[ -f "$ROOT/web/dist/index.html" ] || fail "web/dist missing: make check builds it (npm ci && npm run build in web/)"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "no chromium: scripts/deps.sh check installs Debian's"
+set -- $(sh "$ROOT/tests/web/pages-store.sh" "$P" "$ROOT" "$PWD/s") || fail "the round was not set up"
+county=$1 p1=$3 p2=$4
+# the moves the pages make are dated 2020-04-22/23: the problems' clock is after them
+export PINGGU_TODAY=2020-06-30
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$P serve --db s/r.db --listen "127.0.0.1:$port" --web "$ROOT/web/dist" --forms "$ROOT/forms" >serve.log 2>serve.err &
+spid=$!
+i=0
+until grep -q listening serve.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat serve.err >&2; fail "the server did not start"; }
+  sleep 0.1
+done
+# the page files: served outside /api/, nothing outside web/dist
+curl -s -o index.html -w '%{http_code} %{content_type}\n' "http://127.0.0.1:$port/" > h.txt
+expect_grep '^200 text/html' h.txt
+grep -q 'src/pages\|assets/index' index.html || fail "/ is not the pages' index.html"
+for bad in /../etc/passwd /.vite/manifest.json /assets/..%2f..%2fMakefile /%2e%2e/Makefile; do
+  code=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$bad")
+  [ "$code" = 404 ] || fail "$bad answered $code, not 404"
+done
+
+# PAGES_SHOTS (make screenshots): each role's main page is saved there as a PNG
+( cd "$ROOT/tests/web" && node pages.mjs "$port" "$county" "$p1" "$p2" "$OLDPWD/out.json" ${PAGES_SHOTS:+"$PAGES_SHOTS"} ) > web.txt 2>&1 ||
+  { cat web.txt >&2; kill "$spid"; fail "the pages' browser test failed"; }
+cat web.txt
+kill "$spid"; wait "$spid" || fail "the server did not stop cleanly"
+
+# the store, read with the CLI: what the pages did is there, by the users who did it
+$P problems show --db s/r.db "$p1" > show.txt
+expect_grep 'recorded → summarised +by li \(leader\)' show.txt
+expect_grep 'summarised → sent_for_verification +by li \(leader\)' show.txt
+expect_grep 'sent_for_verification → explained +by xian \(county\)' show.txt
+$P problems show --db s/r.db "$p2" > show2.txt
+expect_grep 'fed_back → rectifying +by xian \(county\)' show2.txt
+expect_grep '县住建局' show2.txt
+expect_grep '2020-05-30' show2.txt
+[ "$(sqlite3 s/r.db "select count(*) from releases where round = 'n'")" = 1 ] || fail "no release stored"
+# the review queue: one questionnaire rejected with a comment per question, one approved, by li
+rej=$(python3 -c 'import json; print(json.load(open("out.json"))["rejected"])')
+app=$(python3 -c 'import json; print(json.load(open("out.json"))["approved"])')
+$P field review --db s/r.db --sample n --list --json > rev.json
+python3 - "$rej" "$app" <<'PYEOF' || fail "the review moves are not in the store"
+import json, sys
+rej, app = sys.argv[1], sys.argv[2]
+q = {x["unit"]: x for x in json.load(open("rev.json"))}
+r, a = q[rej], q[app]
+assert r["review"] == "rejected_by_leader" and r["by"] == "li" and "household_status" in r["comments"], r
+assert a["review"] == "approved_by_leader" and a["by"] == "li", a
+PYEOF
+expect_status 0 $P audit verify --db s/r.db
+# the accounts the office made and changed in its page
+$P user list --db s/r.db > users.txt
+expect_grep '^qian ' users.txt
+grep '^qian ' users.txt | grep -q 'evaluator' && grep '^qian ' users.txt | grep -q 'observer' || { cat users.txt >&2; fail "qian's grants"; }
+grep '^guancha ' users.txt | grep -q disabled || { cat users.txt >&2; fail "guancha not disabled"; }
+# every refusal the liaison and the cadre met (API URLs and pages) is in the security log
+want=$(python3 -c 'import json,sys; r=json.load(open("out.json"))["refusals"]; print(r["xian"] + r["cadre"])')
+got=$(sqlite3 s/r.db "select coalesce(sum(count), 0) from security_log where kind = 'forbidden'")
+[ "$want" -gt 0 ] || fail "the crawl met no refusal"
+[ "$got" = "$want" ] || fail "security log: $got forbidden requests logged, the browser met $want"
+$P user security --db s/r.db > sec.txt
+expect_grep 'forbidden +127\.0\.0\.1 +(xian|cadre)' sec.txt

@@ -1,0 +1,302 @@
+// pages.mjs — the pages of every role in a real browser (issue 13): playwright-core drives
+// Debian's chromium against a running `pinggu serve` (t_pages.sh starts it on the store of
+// pages-store.sh). Per role: sign in, change the first password, do the main task, assert on
+// the page; the store is checked afterwards by t_pages.sh with the CLI. The home-city and
+// before-release test: a county liaison and a leader who is a cadre of the county open every
+// API URL and every page the office's session used, and get only refusals (or lists with
+// nothing in them), each refusal counted here and checked in the security log by t_pages.sh.
+//
+//   node pages.mjs PORT COUNTY P1 P2 OUT.json [SHOTS_DIR]
+//
+// Exit 1 on a failed assertion or a console error in a main task.
+import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
+import fs from 'node:fs';
+
+const [port, county, p1, p2, outPath, shots] = process.argv.slice(2);
+const BASE = `http://127.0.0.1:${port}`;
+const PW = process.env.PAGES_PW ?? 'Pages-Pass-2020';
+const NEW = 'Changed-Pass-2021';
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const out = { refusals: {}, checked: [] };
+let status = 1;
+
+function assert(cond, what) {
+  if (!cond) throw new Error(`assertion failed: ${what}`);
+  out.checked.push(what);
+}
+
+// A signed-in page for user; errors collects console errors and failed responses.
+async function signIn(user, viewport = { width: 1280, height: 860 }, again = false) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`${BASE}/`);
+  await page.locator('#user').fill(user);
+  await page.locator('#password').fill(again ? NEW : PW);
+  await page.getByRole('button', { name: '登录 / Sign in' }).click();
+  if (!again) {
+    // a new account must change its password first (docs/server.md)
+    await page.locator('#pwchange').waitFor();
+    await page.locator('#old').fill(PW);
+    await page.locator('#new').fill(NEW);
+    await page.getByRole('button', { name: '修改密码 / Change password' }).click();
+  }
+  await page.locator('#who').waitFor();
+  const who = await page.locator('#who').textContent();
+  assert(who.includes(user), `${user}: the header names the user`);
+  assert((await page.locator('#round').inputValue()) === 'n', `${user}: the header shows the round`);
+  return { context, page, errors };
+}
+
+const navIds = async (page) => page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href').slice(2)));
+
+async function openPage(page, id) {
+  await page.goto(`${BASE}/#/${id}`);
+  await page.waitForFunction((h) => document.querySelector('#main')?.dataset.shown === h, `#/${id}`);
+}
+
+async function shot(page, name) {
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: false });
+}
+
+// Every table's downloads: server-made, attachments, of the right type, with the rows shown.
+async function checkDownloads(page, ctx, label) {
+  const links = await page.locator('[data-download]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert(links.length >= 2, `${label}: the table offers downloads`);
+  for (const href of links) {
+    const r = await ctx.request.get(`${BASE}${href}`);
+    const cd = r.headers()['content-disposition'] || '';
+    assert(r.status() === 200 && cd.startsWith('attachment'), `${label}: ${href} downloads (${r.status()})`);
+    const body = await r.body();
+    if (href.endsWith('csv')) {
+      const lines = body.toString('utf8').trim().split('\r\n').length - 1;
+      const rows = await page.locator('main table tbody tr').count();
+      assert(lines === rows, `${label}: the CSV has the ${rows} rows the page shows (${lines})`);
+    } else {
+      assert(body.subarray(0, 2).toString() === 'PK', `${label}: the XLSX is a zip (an Office file)`);
+    }
+  }
+}
+
+try {
+  // ---------------------------------------------------------------- the office
+  const office = await signIn('wang');
+  const crawled = new Set();
+  office.page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname.startsWith('/api/') && r.method() === 'GET') crawled.add(u.pathname + u.search); });
+  const ids = await navIds(office.page);
+  for (const id of ['progress', 'figures', 'problems', 'assignments', 'review', 'releases', 'users'])
+    assert(ids.includes(id), `office: the navigation offers ${id}`);
+  assert(!ids.includes('audit'), 'office: the audit log is the supervisor\'s (matrix), not offered');
+  await openPage(office.page, 'progress');
+  assert((await office.page.locator('#progress').textContent()).includes('fieldwork of sample n'), 'office: progress shows field status as the CLI prints it');
+  await openPage(office.page, 'figures');
+  await office.page.locator('#chart canvas').first().waitFor();
+  const figRows = await office.page.locator('main table tbody tr').count();
+  const figApi = await (await office.context.request.get(`${BASE}/api/rounds/n/figures`)).json();
+  assert(figRows > 0 && figRows === figApi.units.length, `office: the figures table has every county of the API (${figRows})`);
+  assert((await office.page.locator('main table').textContent()).match(/clearly within|too close to call|clearly outside/), 'office: verdicts from the API are shown');
+  await shot(office.page, 'office-figures');
+  await checkDownloads(office.page, office.context, 'office figures');
+  await openPage(office.page, 'problems');
+  assert((await office.page.locator('main table tbody tr').count()) > 1, 'office: the problem list');
+  await checkDownloads(office.page, office.context, 'office problems');
+  await openPage(office.page, `problem?id=${p1}`);
+  assert((await office.page.locator('#to option').count()) > 0, 'office: a problem shows its legal moves from the server');
+  await openPage(office.page, 'assignments');
+  await checkDownloads(office.page, office.context, 'office assignments');
+  await openPage(office.page, 'review');
+  assert((await office.page.locator('main table tbody tr').count()) > 100, 'office: the review queue lists the round\'s questionnaires');
+  await openPage(office.page, 'users');
+  assert((await office.page.locator('#users').textContent()).includes('cadre'), 'office: the user list');
+  // a new evaluator for the other county: the password rules are the server's
+  assert(office.errors.length === 0, `office: no console errors so far (${office.errors.join('; ')})`);
+  await office.page.locator('#nu-name').fill('qian');
+  await office.page.locator('#nu-pw').fill('short');
+  await office.page.locator('#nu-role').selectOption('evaluator');
+  await office.page.locator('#nu-scope').fill(String(Number(county) - 1));
+  await office.page.locator('#user-add button[type=submit]').click();
+  await office.page.locator('#user-add .msg.bad').waitFor();
+  assert((await office.page.locator('#user-add .msg.bad').textContent()).includes('10 characters'), 'office: a weak password is refused by the server\'s rule');
+  const expected = office.errors.splice(0); // the browser logs the refused request itself
+  assert(expected.length === 1 && expected[0].includes('422'), `office: the refusal is the only failed request (${expected.join('; ')})`);
+  await office.page.locator('#nu-pw').fill('Strong-Pass-2020');
+  await office.page.locator('#user-add button[type=submit]').click();
+  await office.page.locator('#user-add .msg.ok').waitFor();
+  await office.page.waitForFunction(() => document.querySelector('#users')?.textContent.includes('qian'));
+  await office.page.locator('#g-name').fill('qian');
+  await office.page.locator('#g-role').selectOption('observer');
+  await office.page.locator('#user-grant button[type=submit]').click();
+  await office.page.locator('#user-grant .msg.ok').waitFor();
+  await office.page.waitForFunction(() => document.querySelector('#main')?.dataset.shown === '#/users' && document.querySelector('#users')?.textContent.includes('observer'));
+  await office.page.locator('#d-name').fill('guancha');
+  await office.page.locator('#user-disable button[type=submit]').click();
+  await office.page.locator('#user-disable .msg.ok').waitFor();
+  await shot(office.page, 'office-users');
+  await openPage(office.page, 'releases');
+  assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
+  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'releases'];
+  const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
+  out.crawled = officeUrls;
+
+  // ---------------------------------------------------------------- before release: crawl
+  // a liaison of the county and a leader who is its cadre get only refusals
+  for (const who of ['xian', 'cadre']) {
+    const s = await signIn(who);
+    let refused = 0;
+    for (const u of officeUrls) {
+      const r = await s.context.request.get(`${BASE}${u}`);
+      if (r.status() === 403) { refused++; continue; }
+      // a list filtered item by item may answer 200, but with nothing in it
+      const j = await r.json().catch(() => ({}));
+      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires;
+      // the county may see only the problem fed back to it (p2), the cadre nothing of its city
+      const allowed = who === 'xian' && j.problems ? items.every((p) => String(p.id) === p2) : items?.length === 0;
+      assert(r.status() === 200 && Array.isArray(items) && allowed, `${who}: ${u} refused or empty (${r.status()})`);
+    }
+    for (const h of officeHashes) {
+      await openPage(s.page, h);
+      const refusal = await s.page.locator('.refusal').count();
+      const tables = await s.page.locator('main table').count();
+      const rows = await s.page.locator('main table tbody tr').count();
+      const onlyP2 = who === 'xian' && h === 'problems' && rows === 1 && (await s.page.locator('main table tbody td').first().textContent()) === p2;
+      assert(refusal === 1 || (tables > 0 && (rows === 0 || onlyP2)), `${who}: page #/${h} is a refusal or an empty list`);
+      if (refusal) {
+        refused++;
+        assert((await s.page.locator('.refusal h1').textContent()).includes('无权访问'), `${who}: the refusal page is in Chinese first`);
+      }
+    }
+    out.refusals[who] = refused;
+    if (who === 'xian') await shot(s.page, 'refusal');
+    await s.context.close();
+  }
+
+  // ---------------------------------------------------------------- the team leader
+  const leader = await signIn('li');
+  await openPage(leader.page, 'problems');
+  await checkDownloads(leader.page, leader.context, 'leader problems');
+  for (const to of ['summarised', 'sent_for_verification']) {
+    await openPage(leader.page, `problem?id=${p1}`);
+    // keyboard only: focus the move's controls with Tab, choose with the keyboard, submit with Enter
+    await leader.page.locator('#to').focus();
+    await leader.page.locator('#to').selectOption(to);
+    await leader.page.locator('#note').focus();
+    await leader.page.keyboard.type('组长办理 / by the leader');
+    await leader.page.locator('#on').focus();
+    await leader.page.keyboard.type('2020-04-22');
+    await leader.page.keyboard.press('Enter');
+    await leader.page.locator('.msg.ok').waitFor();
+    assert((await leader.page.locator('.msg.ok').textContent()).includes(to), `leader: problem ${p1} moved to ${to}`);
+  }
+  await openPage(leader.page, `problem?id=${p1}`);
+  await shot(leader.page, 'leader-problem');
+  // the review queue, keyboard only: Tab to the first questionnaire, reject it with a comment
+  // on a question; then approve the next one
+  await openPage(leader.page, 'review?state=submitted');
+  await checkDownloads(leader.page, leader.context, 'leader review');
+  await leader.page.locator('#state-filter').focus();
+  for (let i = 0; i < 3; i++) await leader.page.keyboard.press('Tab');
+  const rejected = await leader.page.evaluate(() => document.activeElement.textContent);
+  await leader.page.keyboard.press('Enter');
+  await leader.page.waitForFunction(() => document.querySelector('#main')?.dataset.shown?.startsWith('#/review-item'));
+  await leader.page.locator('#to').focus();
+  await leader.page.keyboard.press('ArrowDown'); // 组长退回 reject (leader)
+  await leader.page.keyboard.press('Tab');
+  await leader.page.keyboard.type('household_status');
+  await leader.page.keyboard.press('Tab');
+  await leader.page.keyboard.type('户主状态与户籍不符，请核实 / check the status');
+  await leader.page.keyboard.press('Enter');
+  await leader.page.locator('.msg.ok').waitFor();
+  assert((await leader.page.locator('.msg.ok').textContent()).includes('rejected_by_leader'), `leader: ${rejected} rejected with the keyboard`);
+  await openPage(leader.page, 'review?state=submitted');
+  const approved = await leader.page.locator('main table tbody tr a').first().textContent();
+  assert(approved !== rejected, 'leader: the rejected questionnaire left the submitted queue');
+  await leader.page.locator('main table tbody tr a').first().click();
+  await leader.page.waitForFunction(() => document.querySelector('#main')?.dataset.shown?.startsWith('#/review-item'));
+  await leader.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await leader.page.locator('.msg.ok').waitFor();
+  assert((await leader.page.locator('.msg.ok').textContent()).includes('approved_by_leader'), `leader: ${approved} approved`);
+  out.rejected = rejected;
+  out.approved = approved;
+  assert(leader.errors.length === 0, `leader: no console errors (${leader.errors.join('; ')})`);
+
+  // ---------------------------------------------------------------- the county explains
+  const xian = await signIn('xian', undefined, true);
+  await openPage(xian.page, 'problems');
+  const listed = await xian.page.locator('main table tbody tr').count();
+  assert(listed === 2, `county: only the problems sent to it are listed, the one sent for verification and the one fed back (${listed})`);
+  await openPage(xian.page, `problem?id=${p1}`);
+  await xian.page.locator('#to').selectOption('explained');
+  await xian.page.locator('#note').fill('该户2019年已享受危房改造，有验收单 / the house was rebuilt in 2019');
+  await xian.page.locator('#on').fill('2020-04-23');
+  await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await xian.page.locator('.msg.ok').waitFor();
+  await shot(xian.page, 'county-problem');
+  // the problem fed back to it: the county's rectification plan (measures, who, deadline)
+  await openPage(xian.page, `problem?id=${p2}`);
+  await xian.page.locator('#to').selectOption('rectifying');
+  await xian.page.locator('#measures').fill('补办危房改造验收 / complete the housing inspection');
+  await xian.page.locator('#responsible_unit').fill('县住建局');
+  await xian.page.locator('#responsible_person').fill('张三');
+  await xian.page.locator('#deadline').fill('2020-05-30');
+  await xian.page.locator('#on').fill('2020-04-24');
+  await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await xian.page.locator('.msg.ok').waitFor();
+  assert((await xian.page.locator('.msg.ok').textContent()).includes('rectifying'), `county: problem ${p2} under rectification`);
+  assert(xian.errors.length === 0, `county: no console errors (${xian.errors.join('; ')})`);
+
+  // ---------------------------------------------------------------- the evaluator, phone width
+  const eva = await signIn('zhao', { width: 390, height: 844 });
+  await openPage(eva.page, 'assignments');
+  const units = await eva.page.locator('main table tbody tr').count();
+  assert(units > 0, `evaluator: today's households are listed (${units})`);
+  const counties = await eva.page.locator('main table tbody tr td:nth-child(3)').allTextContents();
+  assert(counties.every((c) => c === county), 'evaluator: only its own county\'s units');
+  // its own county's submissions with their review state and the leader's comment, read-only
+  await openPage(eva.page, `review?state=rejected_by_leader`);
+  const mine = await eva.page.locator('main table tbody tr').count();
+  assert(mine === 1 && (await eva.page.locator('main table').textContent()).includes('household_status: 户主状态'), 'evaluator: its rejected questionnaire with the comment per question');
+  assert(await eva.page.locator('main table tbody a').count() === 0, 'evaluator: no review action offered (can_review from the server)');
+  await openPage(eva.page, 'entry');
+  assert(await eva.page.locator('#entry-link').count() === 1, 'evaluator: the entry page is linked');
+  await openPage(eva.page, 'assignments');
+  const wide = await eva.page.evaluate(() => document.documentElement.scrollWidth);
+  assert(wide <= 390, `evaluator: the page fits a phone's width (${wide}px)`);
+  await shot(eva.page, 'evaluator-assignments');
+  assert(eva.errors.length === 0, `evaluator: no console errors (${eva.errors.join('; ')})`);
+
+  // ---------------------------------------------------------------- the office releases
+  await openPage(office.page, 'releases');
+  await office.page.locator('#release').click();
+  await office.page.locator('#release-result').waitFor();
+  assert((await office.page.locator('#release-result').textContent()).includes('release 1'), 'office: release 1 made');
+  await shot(office.page, 'office-release');
+
+  // ---------------------------------------------------------------- after release: the county-facing view
+  await xian.page.goto(`${BASE}/`);
+  await xian.page.locator('#nav a[href="#/county-view"]').waitFor();
+  await openPage(xian.page, 'county-view');
+  assert((await xian.page.locator('h1').textContent()).includes(county), 'county: the county-facing view of its county');
+  assert((await xian.page.locator('main table').first().locator('tbody tr').count()) === 1, 'county: its county\'s figures from the release');
+  await shot(xian.page, 'county-view');
+
+  // ---------------------------------------------------------------- the discipline supervisor
+  const sup = await signIn('jiandu');
+  await openPage(sup.page, 'audit');
+  assert((await sup.page.locator('#verify').textContent()).includes('intact'), 'supervisor: audit verify passes');
+  await openPage(sup.page, 'security');
+  assert((await sup.page.locator('#security-log').textContent()).includes('xian'), 'supervisor: the liaison\'s refusals are in the security log');
+  await shot(sup.page, 'supervisor-security');
+  assert(sup.errors.length === 0, `supervisor: no console errors (${sup.errors.join('; ')})`);
+
+  status = 0;
+} catch (err) {
+  console.log(String(err.stack || err));
+} finally {
+  fs.writeFileSync(outPath, JSON.stringify(out, null, 1));
+  await browser.close();
+}
+console.log(`${status ? 'FAILED' : 'ok'}: ${out.checked.length} assertions; refusals ${JSON.stringify(out.refusals)}`);
+process.exit(status);

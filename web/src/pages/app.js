@@ -1,0 +1,488 @@
+// app.js — the pages of pinggu serve (issue 13, docs/pages.md): sign-in, the first login's
+// password change, the header (who is signed in, the round), navigation from GET /api/nav
+// (the server's one authorisation matrix decides which pages a user may open), one view per
+// page, and the refusal page.
+//
+// Invariants: the pages hold no rules — no threshold comparison, skip logic or permission
+// decision is made here; every value and verdict comes from the API, and a page a user may not
+// open still asks the API, whose refusal (403, logged in the security log) is what is shown.
+// Text from the store is put into the page only as text (textContent), never as markup.
+// Tables download as CSV or XLSX made by the server (GET /api/download), never by the browser.
+import { drawFigures } from './chart.js';
+
+const $ = (sel) => document.querySelector(sel);
+const state = { seq: 0, me: null, round: null, nav: null, csrf: sessionStorage.getItem('pinggu_csrf') || '' };
+
+// ------------------------------------------------------------------ DOM helpers
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+const bi = (zh, en) => [zh, el('span', { class: 'en' }, en)];
+function show(...nodes) {
+  const m = $('#main');
+  m.replaceChildren(...nodes);
+}
+
+// ------------------------------------------------------------------ the API
+
+class Refused extends Error {
+  constructor(status, body) {
+    super(body?.error?.message_en || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(method, path, body, raw) {
+  const headers = {};
+  if (method !== 'GET') headers['X-CSRF-Token'] = state.csrf;
+  let payload;
+  if (raw) { payload = raw; headers['Content-Type'] = 'application/octet-stream'; }
+  else if (body !== undefined) { payload = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }
+  const r = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  const data = await r.json().catch(() => null);
+  if (!r.ok) throw new Refused(r.status, data);
+  return data;
+}
+
+// ------------------------------------------------------------------ refusal and errors
+
+function refusal(err) {
+  const e = err?.body?.error || {};
+  const title = err?.status === 403 ? bi('无权访问', 'Access refused') : err?.status === 401 ? bi('请先登录', 'Sign in first') : bi('请求未完成', 'Request failed');
+  show(el('section', { class: 'refusal', role: 'alert', 'data-refusal': String(err?.status || '') },
+    el('h1', {}, title),
+    el('p', {}, e.message_zh || '无法完成此请求。'),
+    el('p', { class: 'en' }, e.message_en || String(err?.message || err)),
+    el('p', {}, '此次访问已记入安全日志。 / This attempt is recorded in the security log.'),
+    el('p', {}, el('a', { href: '#/' }, '返回首页 / Home'))));
+}
+
+function message(node, ok, zh, en) {
+  node.replaceChildren(el('div', { class: `msg ${ok ? 'ok' : 'bad'}`, role: 'status' }, zh, ' / ', en));
+}
+
+// ------------------------------------------------------------------ tables
+
+// columns: [key, zh, en, (row) => cell?]
+function table(rows, columns, download) {
+  const head = el('tr', {}, columns.map(([, zh, en]) => el('th', { scope: 'col' }, zh, el('span', { class: 'en' }, en))));
+  const body = rows.map((r) => el('tr', {}, columns.map(([k, , , f]) => {
+    const v = f ? f(r) : r[k];
+    return el('td', { class: typeof v === 'number' ? 'num' : '' }, v instanceof Node ? v : v === undefined || v === null ? '' : String(v));
+  })));
+  const parts = [];
+  if (download) parts.push(downloads(download));
+  parts.push(el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, head), el('tbody', {}, body))));
+  if (!rows.length) parts.push(el('p', {}, '（无记录 / none）'));
+  return parts;
+}
+
+function downloads(name) {
+  const q = (f) => `/api/download?table=${encodeURIComponent(name)}&round=${encodeURIComponent(state.round)}&format=${f}`;
+  return el('div', { class: 'downloads' }, '下载 / download: ',
+    el('a', { href: q('xlsx'), download: '', 'data-download': `${name}.xlsx` }, 'Excel (XLSX)'),
+    el('a', { href: q('csv'), download: '', 'data-download': `${name}.csv` }, 'CSV'));
+}
+
+// ------------------------------------------------------------------ sign-in, password, header
+
+function signIn(msg) {
+  $('#top').replaceChildren(el('span', { class: 'brand' }, '贫困退出第三方评估系统 · pinggu'));
+  $('#nav').replaceChildren();
+  const out = el('div');
+  const f = el('form', { class: 'box', id: 'signin' },
+    el('h1', {}, bi('登录', 'Sign in')),
+    el('label', { for: 'user' }, '用户名 / User'), el('input', { id: 'user', name: 'user', autocomplete: 'username', required: true }),
+    el('label', { for: 'password' }, '密码 / Password'), el('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+    el('button', { type: 'submit' }, '登录 / Sign in'), out);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api('POST', '/api/session', { user: f.user.value, password: f.password.value });
+      state.csrf = r.csrf_token;
+      sessionStorage.setItem('pinggu_csrf', state.csrf);
+      await start();
+    } catch (err) {
+      const e = err.body?.error || {};
+      message(out, false, e.message_zh || '登录失败', e.message_en || 'sign-in failed');
+    }
+  });
+  show(f);
+  if (msg) message(out, true, msg[0], msg[1]);
+  f.user.focus();
+}
+
+function passwordChange() {
+  const out = el('div');
+  const f = el('form', { class: 'box', id: 'pwchange' },
+    el('h1', {}, bi('首次登录，请修改密码', 'First sign-in: change your password')),
+    el('p', {}, '至少 10 个字符，含大写、小写、数字、其他字符中的三类，不含用户名。 / At least 10 characters of three classes, not containing the user name.'),
+    el('label', { for: 'old' }, '原密码 / Current password'), el('input', { id: 'old', type: 'password', autocomplete: 'current-password', required: true }),
+    el('label', { for: 'new' }, '新密码 / New password'), el('input', { id: 'new', type: 'password', autocomplete: 'new-password', required: true }),
+    el('button', { type: 'submit' }, '修改密码 / Change password'), out);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('POST', '/api/me/password', { old: f.old.value, new: f.new.value });
+      await start();
+    } catch (err) {
+      const e = err.body?.error || {};
+      message(out, false, e.message_zh || '修改失败', e.message_en || 'not changed');
+    }
+  });
+  show(f);
+}
+
+async function signOut() {
+  try { await api('DELETE', '/api/session'); } catch { /* already gone */ }
+  sessionStorage.removeItem('pinggu_csrf');
+  state.me = null;
+  location.hash = '#/';
+  signIn(['已退出', 'signed out']);
+}
+
+function header(rounds) {
+  const roles = state.me.grants.map((g) => `${g.role_zh} ${g.role}${g.scope ? ` ${g.scope}` : ''}`).join('，');
+  const sel = el('select', { id: 'round', 'aria-label': '轮次 / round' }, rounds.map((r) =>
+    el('option', { value: r.round, selected: r.round === state.round }, `${r.round}（${r.state === 'released' ? `已发布 ${r.releases} 次 / released` : '未发布 / provisional'}）`)));
+  sel.addEventListener('change', async () => { state.round = sel.value; localStorage.setItem('pinggu_round', sel.value); await loadNav(); route(); });
+  $('#top').replaceChildren(
+    el('span', { class: 'brand' }, '贫困退出第三方评估系统'),
+    el('span', { class: 'who', id: 'who' }, `已登录 / signed in: ${state.me.user}（${roles}）`),
+    el('span', { class: 'round' }, '轮次 / round: ', sel),
+    el('button', { id: 'signout', type: 'button', onclick: signOut }, '退出 / Sign out'));
+}
+
+async function loadNav() {
+  state.nav = await api('GET', `/api/nav?round=${encodeURIComponent(state.round)}`);
+  const cur = location.hash.replace(/^#\//, '').split('?')[0];
+  $('#nav').replaceChildren(...state.nav.pages.map((p) =>
+    el('a', { href: `#/${p.id}`, class: p.id === cur ? 'current' : '' }, p.title_zh, el('span', { class: 'en' }, p.title_en))));
+}
+
+async function start() {
+  // no CSRF token in this tab: not signed in here (asking /api/me would only answer 401)
+  if (!state.csrf) return signIn();
+  try {
+    state.me = await api('GET', '/api/me');
+  } catch (err) {
+    if (err.status === 401) return signIn();
+    return refusal(err);
+  }
+  if (state.me.must_change) return passwordChange();
+  try {
+    const { rounds } = await api('GET', '/api/rounds');
+    const saved = localStorage.getItem('pinggu_round');
+    state.round = rounds.some((r) => r.round === saved) ? saved : rounds[0]?.round;
+    header(rounds);
+    if (!state.round) return show(el('p', {}, '没有可见的评估轮次。 / No round is visible to you.'));
+    await loadNav();
+    await route();
+  } catch (err) {
+    refusal(err);
+  }
+}
+
+// ------------------------------------------------------------------ the views
+
+const views = {
+  async home(params, render) {
+    const first = state.nav.pages[0];
+    if (first) { location.hash = `#/${first.id}`; return; }
+    render(el('p', {}, '您在本轮没有可用的页面。 / No page is open to you in this round.'));
+  },
+
+  async figures(params, render) {
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/figures`);
+    const chart = el('div', { id: 'chart', role: 'img', 'aria-label': '指标及其置信区间 / indicators with intervals' });
+    const sel = el('select', { id: 'indicator', 'aria-label': '指标 / indicator' },
+      [['wrong_exit', '错退率'], ['missed', '漏评率'], ['incidence', '综合贫困发生率'], ['approval', '群众认可度']].map(([k, zh]) => el('option', { value: k }, `${zh} ${k}`)));
+    const ind = (u, k) => u[k] || {};
+    const pct = (x) => (typeof x === 'number' ? `${(x * 100).toFixed(2)}%` : '');
+    const rows = d.units;
+    render(el('h1', {}, bi('指标测算', 'Indicators'), d.provisional ? el('span', { class: 'en' }, '（初步 / provisional）') : null),
+      el('p', {}, '区间与判定均由服务端计算（pinggu indicators）。 / Intervals and verdicts are computed by the server.'),
+      el('label', {}, '指标 / indicator: ', sel), chart,
+      ...table(rows, [
+        ['code', '代码', 'code'], ['name', '县', 'county'], ['selected', '抽中', 'selected'], ['reached', '完成', 'reached'],
+        ['we', '错退率', 'wrong exit', (u) => pct(ind(u, 'wrong_exit').estimate)],
+        ['we_i', '区间', 'interval', (u) => (ind(u, 'wrong_exit').interval ? `${pct(ind(u, 'wrong_exit').lower)} – ${pct(ind(u, 'wrong_exit').upper)}` : '')],
+        ['we_v', '判定', 'verdict', (u) => ind(u, 'wrong_exit').interval_verdict || ''],
+        ['mi', '漏评率', 'missed', (u) => pct(ind(u, 'missed').estimate)],
+        ['mi_v', '判定', 'verdict', (u) => ind(u, 'missed').interval_verdict || ''],
+        ['ap', '群众认可度', 'approval', (u) => pct(ind(u, 'approval').estimate)],
+        ['ap_v', '判定', 'verdict', (u) => ind(u, 'approval').interval_verdict || ''],
+      ], 'figures'));
+    const draw = () => { if (chart.isConnected) drawFigures(chart, rows, sel.value); };
+    sel.addEventListener('change', draw);
+    draw();
+  },
+
+  async progress(params, render) {
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/progress`);
+    render(el('h1', {}, bi('进度', 'Progress')),
+      el('p', {}, '同 pinggu field status：各县应答、替换，问卷审核状态，各组调查质量。 / As pinggu field status prints it.'),
+      el('pre', { id: 'progress' }, d.status));
+  },
+
+  async problems(params, render) {
+    const d = await api('GET', `/api/problems?round=${encodeURIComponent(state.round)}`);
+    render(el('h1', {}, bi('问题清单', 'Problems')),
+      ...table(d.problems, [
+        ['id', '编号', 'no.', (p) => el('a', { href: `#/problem?id=${p.id}` }, String(p.id))],
+        ['county', '县代码', 'county'], ['state_zh', '状态', 'state', (p) => `${p.state_zh} ${p.state}`],
+        ['verification', '核查', 'verification'], ['deadline', '整改期限', 'deadline'],
+        ['overdue', '逾期', 'overdue', (p) => (p.overdue ? '是 yes' : '否 no')],
+      ], 'problems'));
+  },
+
+  async problem(params, render) {
+    const id = Number(params.get('id'));
+    const p = await api('GET', `/api/problems/${id}`);
+    const out = el('div');
+    const to = el('select', { id: 'to', name: 'to' }, (p.legal_moves || []).map((m) => el('option', { value: m.to }, `${m.to} — ${m.what}`)));
+    const f = el('form', { class: 'box', id: 'move' },
+      el('h2', {}, bi('办理', 'Move')),
+      el('label', { for: 'to' }, '下一状态 / next state (服务端给出的合法流转 / legal moves from the server)'), to,
+      el('label', { for: 'note' }, '说明 / note (解释、整改措施 / explanation, measures)'), el('textarea', { id: 'note', rows: 3 }),
+      el('label', { for: 'on' }, '日期 / date (YYYY-MM-DD)'), el('input', { id: 'on', placeholder: '2020-04-22' }),
+      el('label', { for: 'deadline' }, '整改期限 / deadline (YYYY-MM-DD)'), el('input', { id: 'deadline' }),
+      el('label', { for: 'measures' }, '整改措施 / measures'), el('input', { id: 'measures' }),
+      el('label', { for: 'responsible_unit' }, '责任单位 / responsible unit'), el('input', { id: 'responsible_unit' }),
+      el('label', { for: 'responsible_person' }, '责任人 / responsible person'), el('input', { id: 'responsible_person' }),
+      el('label', { for: 'result' }, '整改结果 / result'), el('input', { id: 'result' }),
+      el('button', { type: 'submit' }, '提交 / Submit'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const body = { to: f.to.value };
+        for (const k of ['note', 'on', 'deadline', 'measures', 'responsible_unit', 'responsible_person', 'result']) if (f[k].value) body[k] = f[k].value;
+        const r = await api('POST', `/api/problems/${id}/moves`, body);
+        message(out, true, `已办理：${r.from} → ${r.state}`, `moved by ${r.by} as ${r.as}`);
+        setTimeout(() => route(), 800);
+      } catch (err) {
+        const e = err.body?.error || {};
+        const legal = (e.legal_moves || []).map((m) => m.to).join(', ');
+        message(out, false, e.message_zh || '未办理', `${e.message_en || err.message}${legal ? ` (legal: ${legal})` : ''}`);
+      }
+    });
+    render(el('h1', {}, bi(`问题 ${p.id}`, `Problem ${p.id}`)),
+      el('table', {}, el('tbody', {},
+        [['县代码 county', p.county], ['状态 state', `${p.state_zh} ${p.state}`], ['核查 verification', p.verification],
+          ['逾期 overdue', p.overdue ? '是 yes' : '否 no'], ['轮次 round', p.round]].map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, String(v ?? '')))))),
+      p.history ? el('pre', { id: 'history' }, p.history) : null,
+      (p.legal_moves || []).length ? f : el('p', {}, '当前没有您可办理的流转。 / No move is open to you now.'));
+  },
+
+  async assignments(params, render) {
+    const d = await api('GET', `/api/assignments?round=${encodeURIComponent(state.round)}`);
+    render(el('h1', {}, bi('调查任务', 'Assignments')),
+      el('p', {}, '后备样本仅在系统记录无应答并启用后出现。 / A reserve appears only once the server activates it.'),
+      ...table(d.assignments, [['unit', '单位代码', 'unit'], ['stage', '层级', 'stage'], ['county', '县代码', 'county'],
+        ['reserve', '后备', 'reserve', (a) => (a.reserve ? '是 yes' : '否 no')]], 'assignments'));
+  },
+
+  async review(params, render) {
+    const st = params.get('state') || '';
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review${st ? `?state=${encodeURIComponent(st)}` : ''}`);
+    const filter = el('select', { id: 'state-filter', 'aria-label': '审核状态 / review state' },
+      [['', '全部 / all'], ['submitted', '待审核 submitted'], ['rejected_by_leader', '组长退回 rejected by the leader'], ['approved_by_leader', '组长通过 approved by the leader'],
+        ['rejected_by_office', '省办退回 rejected by the office'], ['approved_by_office', '省办通过 approved by the office']].map(([v, t]) => el('option', { value: v, selected: v === st }, t)));
+    filter.addEventListener('change', () => { location.hash = `#/review${filter.value ? `?state=${filter.value}` : ''}`; });
+    const comments = (q) => Object.entries(q.comments || {}).map(([k, v]) => `${k}: ${v}`).join('；');
+    render(el('h1', {}, bi('问卷审核', 'Questionnaire review')),
+      el('p', {}, '两级审核：组长通过或退回（逐题意见），省办复核。 / Two levels: the leader approves or rejects (a comment per question), then the office.'),
+      el('label', {}, '状态 / state: ', filter),
+      ...table(d.questionnaires, [
+        ['unit', '单位代码', 'unit', (q) => (d.can_review ? el('a', { href: `#/review-item?unit=${encodeURIComponent(q.unit)}&form=${encodeURIComponent(q.form)}` }, q.unit) : q.unit)],
+        ['county', '县代码', 'county'], ['form', '问卷', 'form'], ['review', '审核状态', 'review state'],
+        ['by', '最后办理', 'last by', (q) => `${q.by} (${q.role})`], ['at', '时间', 'at', (q) => String(q.at || '').slice(0, 10)],
+        ['comments', '意见', 'comments', comments], ['note', '说明', 'note'],
+      ], 'review'));
+  },
+
+  async 'review-item'(params, render) {
+    const unit = params.get('unit'), form = params.get('form');
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review`);
+    const q = d.questionnaires.find((x) => x.unit === unit && x.form === form);
+    if (!q) throw new Refused(404, { error: { message_zh: '未找到该问卷', message_en: `no questionnaire ${unit} ${form} visible to you` } });
+    const out = el('div');
+    const rows = el('div', { id: 'comment-rows' });
+    const addRow = () => {
+      const n = rows.children.length + 1;
+      rows.append(el('div', { class: 'comment-row' },
+        el('label', { for: `q${n}` }, `题目 ${n} / question ${n}`), el('input', { id: `q${n}`, class: 'cq', placeholder: 'household_status' }),
+        el('label', { for: `c${n}` }, `意见 ${n} / comment ${n}`), el('input', { id: `c${n}`, class: 'cc' })));
+    };
+    addRow();
+    const f = el('form', { class: 'box', id: 'review-form' },
+      el('label', { for: 'to' }, '审核结果 / decision'),
+      el('select', { id: 'to' }, [['approved_by_leader', '组长通过 approve (leader)'], ['rejected_by_leader', '组长退回 reject (leader)'],
+        ['approved_by_office', '省办通过 approve (office)'], ['rejected_by_office', '省办退回 reject (office)']].map(([v, t]) => el('option', { value: v }, t))),
+      rows, el('button', { type: 'button', id: 'add-comment', onclick: addRow }, '再加一条意见 / another comment'),
+      el('label', { for: 'note' }, '说明 / note'), el('input', { id: 'note' }),
+      el('button', { type: 'submit' }, '提交 / Submit'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const comments = {};
+      for (const r of rows.children) {
+        const k = r.querySelector('.cq').value.trim(), v = r.querySelector('.cc').value.trim();
+        if (k && v) comments[k] = v;
+      }
+      const body = { unit, form, to: f.to.value, comments };
+      if (f.note.value) body.note = f.note.value;
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/review`, body);
+        message(out, true, `已审核：${r.review}`, `by ${r.by} as ${r.as}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未审核', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi(`问卷 ${unit}`, form)),
+      el('table', {}, el('tbody', {}, [['县代码 county', q.county], ['问卷 form', q.form], ['审核状态 review state', q.review],
+        ['意见 comments', Object.entries(q.comments || {}).map(([k, v]) => `${k}: ${v}`).join('；')], ['说明 note', q.note]]
+        .map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', { id: k.startsWith('审核') ? 'review-state' : null }, String(v ?? '')))))),
+      f);
+  },
+
+  async entry(params, render) {
+    render(el('h1', {}, bi('问卷填报', 'Questionnaire entry')),
+      el('p', {}, '浏览器表单与 ODK Collect 设置见填报页。 / The browser form and ODK Collect set-up are on the entry page.'),
+      el('p', {}, el('a', { href: './entry.html', id: 'entry-link' }, '打开填报页 / Open the entry page')));
+  },
+
+  async 'county-view'(params, render) {
+    const scopes = state.me.grants.filter((g) => g.scope >= 100000).map((g) => g.scope);
+    const county = Number(params.get('county')) || scopes[0] || '';
+    const input = el('input', { id: 'county', value: String(county), 'aria-label': '县代码 / county code' });
+    const go = el('button', { type: 'button', onclick: () => { location.hash = `#/county-view?county=${input.value}`; } }, '查看 / Show');
+    if (!county) return render(el('h1', {}, bi('反馈县级视图', 'County view')), input, go);
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/county-view?county=${county}`);
+    render(el('h1', {}, bi(`反馈县级视图 ${d.county}`, `County view, release ${d.release}`)), el('div', {}, input, go),
+      el('h2', {}, bi('县级指标', 'County figures')),
+      ...table(d.figures, [['code', '代码', 'code'], ['name', '县', 'county'], ['selected', '抽中', 'selected'], ['reached', '完成', 'reached']]),
+      el('h2', {}, bi('确认的问题与整改', 'Confirmed problems and rectification')),
+      ...table(d.confirmed_problems, [['id', '编号', 'no.', (p) => el('a', { href: `#/problem?id=${p.id}` }, String(p.id))], ['state', '状态', 'state'],
+        ['deadline', '整改期限', 'deadline'], ['measures', '整改措施', 'measures'], ['result', '结果', 'result']]));
+  },
+
+  async releases(params, render) {
+    const r = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/releases`);
+    const out = el('div');
+    const btn = el('button', { id: 'release', type: 'button' }, '发布本轮 / Release this round');
+    btn.addEventListener('click', async () => {
+      if (!confirm('发布后不可撤销，确定发布？ / A release cannot be undone. Release?')) return;
+      try {
+        const x = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/releases`);
+        message(out, true, `已发布第 ${x.number} 次`, `release ${x.number}, SHA-256 ${x.sha256}`);
+        out.append(el('pre', { id: 'release-result' }, `round ${x.round}\nrelease ${x.number}\nsha256 ${x.sha256}`));
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未发布', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi('发布', 'Releases')),
+      el('p', {}, `本轮已发布 ${r.releases ?? 0} 次（${r.state === 'released' ? '已发布' : '未发布'}）。 / Releases so far: ${r.releases ?? 0}.`),
+      el('p', {}, '发布冻结本轮县级指标与已确认问题的快照，不可撤销。 / A release freezes a snapshot of the county figures and confirmed problems; there is no un-release.'),
+      state.nav.pages.some((p) => p.id === 'releases') ? btn : null, out); // the server's nav: who may release
+  },
+
+  async users(params, render) {
+    const d = await api('GET', '/api/office/users');
+    const roles = [['office', '省扶贫办'], ['leader', '组长'], ['evaluator', '评估人员'], ['city', '市联络员'], ['county', '县联络员'], ['supervisor', '纪律监督'], ['observer', '观察员']];
+    const roleSel = (id) => el('select', { id }, roles.map(([v, zh]) => el('option', { value: v }, `${zh} ${v}`)));
+    const num = (v) => (v.trim() ? Number(v.trim()) : undefined);
+    const submit = (form, out, path, body, ok) => form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await api('POST', path(), body());
+        message(out, true, ok[0](r), ok[1](r));
+        setTimeout(() => route(), 800);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未完成', e.message_en || err.message);
+      }
+    });
+    const o1 = el('div'), o2 = el('div'), o3 = el('div');
+    const add = el('form', { class: 'box', id: 'user-add' }, el('h2', {}, bi('新增用户', 'Add a user')),
+      el('label', { for: 'nu-name' }, '用户名 / user name'), el('input', { id: 'nu-name', required: true }),
+      el('label', { for: 'nu-pw' }, '初始密码（首次登录须修改） / initial password (changed at the first sign-in)'), el('input', { id: 'nu-pw', type: 'password', autocomplete: 'new-password', required: true }),
+      el('label', { for: 'nu-role' }, '角色 / role'), roleSel('nu-role'),
+      el('label', { for: 'nu-round' }, '轮次（空=全部） / round (empty: every round)'), el('input', { id: 'nu-round', value: state.round }),
+      el('label', { for: 'nu-scope' }, '单位代码（市 4 位、县 6 位，空=全轮） / unit (city 4 digits, county 6)'), el('input', { id: 'nu-scope', inputmode: 'numeric' }),
+      el('label', { for: 'nu-home' }, '籍贯单位（回避） / home city or county (home-city rule)'), el('input', { id: 'nu-home', inputmode: 'numeric' }),
+      el('button', { type: 'submit' }, '新增 / Add'), o1);
+    submit(add, o1, () => '/api/office/users', () => ({ name: $('#nu-name').value, password: $('#nu-pw').value, role: $('#nu-role').value,
+      round: $('#nu-round').value || undefined, scope: num($('#nu-scope').value), home: num($('#nu-home').value) }),
+    [(r) => `已新增用户 ${r.user}（${r.role}）`, (r) => `user ${r.user} added; must change the password`]);
+    const grant = el('form', { class: 'box', id: 'user-grant' }, el('h2', {}, bi('授权', 'Add a grant')),
+      el('label', { for: 'g-name' }, '用户名 / user name'), el('input', { id: 'g-name', required: true }),
+      el('label', { for: 'g-role' }, '角色 / role'), roleSel('g-role'),
+      el('label', { for: 'g-round' }, '轮次 / round'), el('input', { id: 'g-round', value: state.round }),
+      el('label', { for: 'g-scope' }, '单位代码 / unit'), el('input', { id: 'g-scope', inputmode: 'numeric' }),
+      el('button', { type: 'submit' }, '授权 / Grant'), o2);
+    submit(grant, o2, () => `/api/office/users/${encodeURIComponent($('#g-name').value)}/grants`,
+      () => ({ role: $('#g-role').value, round: $('#g-round').value || undefined, scope: num($('#g-scope').value) }),
+      [(r) => `已授权 ${r.user}：${r.role}`, (r) => `${r.user} granted ${r.role}`]);
+    const dis = el('form', { class: 'box', id: 'user-disable' }, el('h2', {}, bi('停用账户', 'Disable an account')),
+      el('label', { for: 'd-name' }, '用户名 / user name'), el('input', { id: 'd-name', required: true }),
+      el('button', { type: 'submit' }, '停用 / Disable'), o3);
+    submit(dis, o3, () => `/api/office/users/${encodeURIComponent($('#d-name').value)}/disable`, () => ({}),
+      [(r) => `已停用 ${r.user}（其会话均已结束）`, (r) => `${r.user} disabled; every session ended`]);
+    render(el('h1', {}, bi('用户与权限', 'Users and grants')), el('p', {}, '同 pinggu user list。 / As pinggu user list prints it.'),
+      el('pre', { id: 'users' }, d.users), add, grant, dis);
+  },
+
+  async audit(params, render) {
+    const d = await api('GET', '/api/office/audit');
+    const v = d.verify;
+    render(el('h1', {}, bi('变更日志', 'Audit log')),
+      el('p', { id: 'verify', class: v.ok ? 'ok' : 'bad' }, v.ok
+        ? `audit verify: 完整 / intact — ${v.entries} entries, ${v.rows} rows`
+        : `audit verify: 发现 ${v.problems} 处问题 / ${v.problems} problems — ${v.first}`),
+      el('pre', { id: 'audit-log' }, d.log));
+  },
+
+  async security(params, render) {
+    const d = await api('GET', '/api/office/security');
+    render(el('h1', {}, bi('安全日志', 'Security log')), el('p', {}, '被拒绝的访问（同 pinggu user security）。 / Refused attempts, as pinggu user security prints them.'), el('pre', { id: 'security-log' }, d.log));
+  },
+};
+
+async function route() {
+  if (!state.me || !state.nav) return;
+  const [name, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(query || '');
+  for (const a of $('#nav').querySelectorAll('a')) a.className = a.getAttribute('href') === `#/${name}` ? 'current' : '';
+  const view = views[name || 'home'];
+  const main = $('#main');
+  const mine = ++state.seq; // a view finished after a newer one started is not shown
+  const hash = location.hash;
+  const render = (...nodes) => { if (mine === state.seq) show(...nodes); };
+  delete main.dataset.shown;
+  if (!view) {
+    refusal(new Refused(404, { error: { message_zh: '没有此页面', message_en: `no page '${name}'` } }));
+  } else {
+    try {
+      await view(params, render);
+    } catch (err) {
+      if (mine === state.seq) refusal(err);
+    }
+  }
+  if (mine !== state.seq) return;
+  main.focus();
+  main.dataset.shown = hash; // the view is complete (tests wait for it)
+}
+
+window.addEventListener('hashchange', route);
+start();
