@@ -15,6 +15,7 @@ static const char help[] =
     "                    [--idle-timeout SECONDS] [--absolute-timeout SECONDS]\n"
     "                    [--checkpoint-every SECONDS] [--forms DIR] [--max-upload BYTES]\n"
     "                    [--request-timeout SECONDS]\n"
+    "       pinggu serve --public-query --db DB --listen ADDR:PORT [--trusted-proxy ADDR]\n"
     "       pinggu serve --print-authz\n\n"
     "服务端 / the multi-user server and its JSON API (docs/api.md, docs/server.md).\n"
     "--public-url  the origin users reach (https://… behind nginx): state-changing requests must\n"
@@ -27,6 +28,8 @@ static const char help[] =
     "--forms DIR   the questionnaire forms submissions are checked against (default: shipped)\n"
     "--max-upload  the largest evidence upload in bytes (default 33554432), streamed to disk\n"
     "--request-timeout  a connection idle that long mid-request is closed (default 30 s)\n"
+    "--public-query  only the household query (seed 003): a separate listener serving one zh-CN\n"
+    "              form and its answer — no sessions, no other route (docs/server.md)\n"
     "--print-authz prints the authorisation matrix (role × resource × action × scope) and exits.\n";
 
 static int parse_pos(const char *s, int64_t *v)
@@ -37,7 +40,7 @@ static int parse_pos(const char *s, int64_t *v)
 int cmd_serve(int argc, char **argv)
 {
     enum { O_PUB = 256, O_PROXY, O_CERT, O_KEY, O_THREADS, O_IDLE, O_ABS, O_CP, O_AUTHZ, O_FORMS,
-           O_UPLOAD, O_RT };
+           O_UPLOAD, O_RT, O_PUBQ };
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"public-url", required_argument, 0, O_PUB},
@@ -52,6 +55,7 @@ int cmd_serve(int argc, char **argv)
                                          {"forms", required_argument, 0, O_FORMS},
                                          {"max-upload", required_argument, 0, O_UPLOAD},
                                          {"request-timeout", required_argument, 0, O_RT},
+                                         {"public-query", no_argument, 0, O_PUBQ},
                                          {0, 0, 0, 0}};
     struct server_config cfg;
     struct error e;
@@ -70,6 +74,7 @@ int cmd_serve(int argc, char **argv)
         case O_CERT: cfg.tls_cert = optarg; break;
         case O_KEY: cfg.tls_key = optarg; break;
         case O_AUTHZ: authz = 1; break;
+        case O_PUBQ: cfg.public_query = 1; break;
         case O_FORMS: cfg.forms_dir = optarg; break;
         case O_UPLOAD:
             if (parse_pos(optarg, &v)) return cli_bad_value("serve", "--max-upload '%s' is not a size in bytes", optarg);

@@ -536,6 +536,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     int rc;
     double last_cp;
 
+    if (cfg.public_query) return server_public_run(cfg_in, ready, e);
     if (!cfg.threads) cfg.threads = 4;
     if (!cfg.idle_timeout) cfg.idle_timeout = 1800;
     if (!cfg.absolute_timeout) cfg.absolute_timeout = 12 * 3600;

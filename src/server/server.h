@@ -29,6 +29,7 @@ struct server_config {
     const char *forms_dir;     /* where questionnaire forms are found (NULL: data_find("forms")) */
     unsigned checkpoint_every; /* seconds between change-log checkpoints (0: 60) */
     unsigned request_timeout;  /* seconds a connection may stay idle mid-request (0: 30) */
+    int public_query;          /* 1: only the household query's read-only listener (public.c) */
 };
 
 /* Runs the server until SIGINT or SIGTERM: then stops taking requests, finishes those under
@@ -36,6 +37,10 @@ struct server_config {
  * TLS files) return an ERR_* with e filled. `ready`, if non-NULL, gets one line
  * "listening on URL" once the socket accepts. */
 int server_run(const struct server_config *cfg, FILE *ready, struct error *e);
+
+/* The household query's listener alone (public.c; server_run calls it when cfg->public_query):
+ * one form and its answer, no sessions, no other route; runs until SIGINT or SIGTERM. */
+int server_public_run(const struct server_config *cfg, FILE *ready, struct error *e);
 
 /* ---------------------------------------------------------------- parsers (parse.c) */
 

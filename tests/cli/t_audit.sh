@@ -209,6 +209,7 @@ sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DROP TABLE login_failures; DROP TABLE security_log; DROP TABLE releases; DROP TABLE submissions;
   DROP TABLE recheck_draws; DROP TABLE recheck_units; DROP TABLE check_questionnaires;
   DROP TABLE synthesis_judgments; DROP TABLE discipline_records; DROP TABLE fieldwork_stops;
+  DROP TABLE hq_secret; DROP TABLE hq_ids; DROP TABLE hq_queries;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1
