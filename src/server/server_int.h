@@ -81,6 +81,7 @@ const struct route *server_rounds_routes(size_t *n);
 const struct route *server_problems_routes(size_t *n);
 const struct route *server_fieldwork_routes(size_t *n);
 const struct route *server_evidence_routes(size_t *n);
+const struct route *server_reports_routes(size_t *n);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
