@@ -62,6 +62,8 @@ print(ms[1]["resident_id"], c["code"], h["exit_year"], c["household_id"], om["re
 PYEOF
 read rid code exit hh otherid relocated rid2 code2 < pick.txt
 
+# plain HTTP behind nginx only
+expect_status 64 $P serve --public-query --db r.db --listen 127.0.0.1:1 --tls-cert c.pem --tls-key k.pem
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $P serve --public-query --db r.db --listen "127.0.0.1:$port" >serve.log 2>serve.err &
 spid=$!
