@@ -84,6 +84,10 @@ const struct route *server_evidence_routes(size_t *n);
 const struct route *server_reports_routes(size_t *n);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
+/* The writer queue (batch.c): a submission's writes run between batch_enter and batch_leave,
+ * one submission at a time, in arrival order. */
+void batch_enter(void);
+void batch_leave(void);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
 void server_forms_release(void);
 
