@@ -180,9 +180,7 @@ static int hexval(char c)
          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* The value of `name` in an x-www-form-urlencoded body (percent-decoded, '+' a space) into
- * out (size bytes); "" if absent; truncated to size - 1. */
-static void form_value(const char *body, size_t len, const char *name, char *out, size_t size)
+void server_form_value(const char *body, size_t len, const char *name, char *out, size_t size)
 {
     size_t nl = strlen(name), i = 0;
     out[0] = '\0';
@@ -246,8 +244,8 @@ static enum MHD_Result query(struct pq *q, struct MHD_Connection *conn, struct p
     server_client_addr(peer, q->cfg->trusted_proxy,
                        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
                        addr, sizeof addr);
-    form_value(rq->body.buf, rq->body.len, "id", id, sizeof id);
-    form_value(rq->body.buf, rq->body.len, "code", code, sizeof code);
+    server_form_value(rq->body.buf, rq->body.len, "id", id, sizeof id);
+    server_form_value(rq->body.buf, rq->body.len, "code", code, sizeof code);
     if (registry_hq_check(s, addr, id, code, access_now(), &chk, &e)) {
         fprintf(stderr, "pinggu serve: household query: %s\n", e.msg);
         return send_page(conn, 503, "<p>服务暂不可用 / unavailable</p>\n");

@@ -59,6 +59,10 @@ int server_origin_ok(const char *own, const char *origin, const char *referer);
  * equals trusted (and the header parses), else peer. Writes into out. */
 void server_client_addr(const char *peer, const char *trusted, const char *xff, char *out,
                         size_t size);
+/* The value of `name` in an application/x-www-form-urlencoded body of len bytes (not
+ * NUL-terminated; '+' is a space, %XX a byte, a malformed escape kept as typed) into out (size
+ * >= 1 bytes, always NUL-terminated, truncated to size - 1); "" if absent. (public.c) */
+void server_form_value(const char *body, size_t len, const char *name, char *out, size_t size);
 /* A name a client gives (an uploaded file's name, an idempotency key): 1 if it has 1..max
  * bytes, does not start with '.', and holds no '/', '\\' or control character; else 0. */
 int server_name_ok(const char *s, size_t max);
