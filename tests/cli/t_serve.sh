@@ -672,6 +672,11 @@ st, xl, hd = get(off[0], "report.xlsx")
 assert st == 200 and xl[:2] == b"PK" and "spreadsheetml" in hd["content-type"], hd
 st, idx, _ = get(off[0], "index.html")
 assert st == 200 and not RID.search(idx)
+# the city level: its page made and served like the county's (lists the city too)
+st, cpage, hd = get(off[0], "city-%d.html" % (county // 100))
+assert st == 200 and b"<html" in cpage and hd["content-type"].startswith("text/html"), st
+assert "city-%d.html" % (county // 100) in [f["file"] for f in listing(off[0])["files"]]
+assert get(lead2[0], "city-%d.html" % (county // 100))[0] == 403
 st, full, hd = get(off[0], mine, "?unmasked=1")
 assert st == 200 and full != masked and "unmasked" in hd["content-disposition"], hd
 lst = listing(off[0])
