@@ -12,7 +12,8 @@
  *  - registry_hq_check does the same work whatever the outcome: one statement for the secret,
  *    two hashes (the ID, then a code — of the household found or of a fixed placeholder), one
  *    statement that counts the address's and the ID's recent queries and finds the household,
- *    one insert into the log. It counts them (struct hq_work) and logs the counts with each
+ *    one insert into the log, all in one write transaction (so concurrent queries cannot both
+ *    slip under a limit). It counts them (struct hq_work) and logs the counts with each
  *    query, so the tests compare work, not timings. Only a matching, unlimited pair reads
  *    anything more (registry_hq_show).
  *  - What a household sees is category, exit year and assistance measures only: never health,
@@ -242,7 +243,9 @@ int registry_hq_check(struct store *s, const char *addr, const char *resident_id
     out->outcome = "refused";
     norm_id(resident_id, id);
     norm_code(code, given);
-    if ((rc = load_secret(s, key, &have, &out->work, e))) return rc;
+    /* one write transaction: concurrent queries cannot both slip under a limit */
+    if ((rc = store_begin(s, e))) return rc;
+    if ((rc = load_secret(s, key, &have, &out->work, e))) goto out;
     hmac_hex(key, "id", id, out->id_hash, &out->work);
     out->work.statements++;
     rc = store_prepare(s,
@@ -294,7 +297,11 @@ out:
     stmt_finalize(st);
     sodium_memzero(key, sizeof key);
     sodium_memzero(id, sizeof id);
-    if (rc) out->ok = 0;
+    if (!rc) rc = store_commit(s, e);
+    if (rc) {
+        if (store_in_transaction(s)) store_rollback(s);
+        out->ok = 0;
+    }
     return rc;
 }
 
