@@ -343,7 +343,8 @@ int server_public_run(const struct server_config *cfg, FILE *ready, struct error
                          MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2u,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)8,
+                         /* behind a proxy every connection comes from its address */
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->trusted_proxy ? 0u : 8u,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
                          MHD_OPTION_NOTIFY_COMPLETED, completed, &q, MHD_OPTION_END);
     if (!d) {
