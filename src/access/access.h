@@ -66,6 +66,8 @@ enum access_resource {
     RS_AUDIT,        /* the change log */
     RS_SECURITY,     /* the security log */
     RS_USERS,        /* accounts and grants */
+    RS_REPORTS,      /* the round's report files (HTML, XLSX), names and IDs masked */
+    RS_PERSONAL,     /* names and resident IDs in full (an unmasked report); every read logged */
     RS_NRESOURCES
 };
 const char *access_resource_name(enum access_resource r);

@@ -26,7 +26,8 @@ static const char *const role_labels[AR_NROLES] = {"省扶贫办", "组长", "�
 static const char *const resource_names[RS_NRESOURCES] = {
     "rounds",        "sample",         "assignments", "progress", "problems", "figures",
     "seed",          "manifest",       "releases",    "county_view", "questionnaires",
-    "evidence",      "interference",   "audit",       "security", "users"};
+    "evidence",      "interference",   "audit",       "security", "users",
+    "reports",       "personal"};
 
 const char *access_role_name(enum access_role r)
 {
@@ -118,6 +119,16 @@ static const struct access_rule matrix[] = {
     {AR_OBSERVER, RS_FIGURES, R, SC_ALL, PH_AFTER},
     {AR_OBSERVER, RS_SEED, R, SC_ALL, PH_AFTER},
     {AR_OBSERVER, RS_MANIFEST, R, SC_ALL, PH_AFTER},
+    /* report downloads (issue 11): a file is read only if every county it covers is allowed;
+     * masked for all, names and IDs in full (personal) for the office only, every such read
+     * logged. Leaders their counties' (provisional before release); liaisons their own
+     * county's or city's once released; observers every released report. */
+    {AR_OFFICE, RS_REPORTS, R, SC_ALL, PH_ANY},
+    {AR_OFFICE, RS_PERSONAL, R, SC_ALL, PH_ANY},
+    {AR_LEADER, RS_REPORTS, R, SC_UNITS, PH_ANY},
+    {AR_CITY, RS_REPORTS, R, SC_UNITS, PH_AFTER},
+    {AR_COUNTY, RS_REPORTS, R, SC_UNITS, PH_AFTER},
+    {AR_OBSERVER, RS_REPORTS, R, SC_ALL, PH_AFTER},
 };
 #undef R
 #undef W
@@ -167,7 +178,7 @@ static int within(int county, int unit)
 static int home_rule_applies(enum access_resource r)
 {
     return r == RS_SAMPLE || r == RS_ASSIGNMENTS || r == RS_PROGRESS || r == RS_PROBLEMS ||
-           r == RS_FIGURES;
+           r == RS_FIGURES || r == RS_REPORTS;
 }
 
 /* Does one grant's role allow it (ignoring the home-city rule)? */

@@ -82,5 +82,6 @@ int cmd_checks(int argc, char **argv);
 int cmd_synthesis(int argc, char **argv);
 int cmd_interference(int argc, char **argv);
 int cmd_fieldwork(int argc, char **argv);
+int cmd_household(int argc, char **argv);
 
 #endif

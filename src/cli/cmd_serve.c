@@ -15,6 +15,7 @@ static const char help[] =
     "                    [--idle-timeout SECONDS] [--absolute-timeout SECONDS]\n"
     "                    [--checkpoint-every SECONDS] [--forms DIR] [--max-upload BYTES]\n"
     "                    [--request-timeout SECONDS] [--web DIR]\n"
+    "       pinggu serve --public-query --db DB --listen ADDR:PORT [--trusted-proxy ADDR]\n"
     "       pinggu serve --print-authz\n\n"
     "服务端 / the multi-user server and its JSON API (docs/api.md, docs/server.md).\n"
     "--public-url  the origin users reach (https://… behind nginx): state-changing requests must\n"
@@ -28,6 +29,8 @@ static const char help[] =
     "--web DIR     the built pages served outside /api/ (default: web/dist, docs/pages.md)\n"
     "--max-upload  the largest evidence upload in bytes (default 33554432), streamed to disk\n"
     "--request-timeout  a connection idle that long mid-request is closed (default 30 s)\n"
+    "--public-query  only the household query (seed 003): a separate listener serving one zh-CN\n"
+    "              form and its answer — no sessions, no other route (docs/server.md)\n"
     "--print-authz prints the authorisation matrix (role × resource × action × scope) and exits.\n";
 
 static int parse_pos(const char *s, int64_t *v)
@@ -38,7 +41,7 @@ static int parse_pos(const char *s, int64_t *v)
 int cmd_serve(int argc, char **argv)
 {
     enum { O_PUB = 256, O_PROXY, O_CERT, O_KEY, O_THREADS, O_IDLE, O_ABS, O_CP, O_AUTHZ, O_FORMS,
-           O_UPLOAD, O_RT, O_WEB };
+           O_UPLOAD, O_RT, O_WEB, O_PUBQ };
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"public-url", required_argument, 0, O_PUB},
@@ -54,6 +57,7 @@ int cmd_serve(int argc, char **argv)
                                          {"max-upload", required_argument, 0, O_UPLOAD},
                                          {"request-timeout", required_argument, 0, O_RT},
                                          {"web", required_argument, 0, O_WEB},
+                                         {"public-query", no_argument, 0, O_PUBQ},
                                          {0, 0, 0, 0}};
     struct server_config cfg;
     struct error e;
@@ -72,6 +76,7 @@ int cmd_serve(int argc, char **argv)
         case O_CERT: cfg.tls_cert = optarg; break;
         case O_KEY: cfg.tls_key = optarg; break;
         case O_AUTHZ: authz = 1; break;
+        case O_PUBQ: cfg.public_query = 1; break;
         case O_FORMS: cfg.forms_dir = optarg; break;
         case O_WEB: cfg.web_dir = optarg; break;
         case O_UPLOAD:
@@ -100,6 +105,9 @@ int cmd_serve(int argc, char **argv)
         return EXIT_OK;
     }
     if (!cfg.db) return cli_usage("serve", "--db DB is required");
+    if (cfg.public_query && (cfg.tls_cert || cfg.tls_key || cfg.public_url))
+        return cli_usage("serve", "--public-query serves plain HTTP behind nginx: no --tls-cert, "
+                                  "--tls-key or --public-url");
     if (cli_need_input("serve", cfg.db, 0)) return EXIT_INPUT;
     if (server_run(&cfg, stdout, &e)) return cli_fail(&e);
     return EXIT_OK;

@@ -47,6 +47,7 @@ static const struct command commands[] = {
     {"synthesis", cmd_synthesis, "county synthesis and the office's final judgment / 综合研判"},
     {"interference", cmd_interference, "interference and discipline records / 干扰考核与纪律"},
     {"fieldwork", cmd_fieldwork, "stop fieldwork in a county / 终止实地考核"},
+    {"household", cmd_household, "query codes for households, the query log / 贫困户信息查询"},
     {"help", cmd_help, "help on a topic (formats) / 帮助"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

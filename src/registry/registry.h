@@ -166,4 +166,60 @@ int registry_summarise(struct store *s, struct registry_summary *sum, struct err
 void registry_summary_release(struct registry_summary *sum);
 void registry_summary_print(FILE *f, const struct registry_summary *sum);
 
+/* ---------------------------------------------------------------- household query (hquery.c) */
+
+/* Seed 003: every poor household informed and able to exercise its rights. A household looks
+ * its own record up with a member's resident ID and the query code on its notice card. */
+#define HQ_LIMIT_PER_ADDR 20 /* queries per address per hour */
+#define HQ_LIMIT_PER_ID 5    /* queries per (hashed) resident ID per 24 hours */
+#define HQ_MAX_PROJECTS 8
+
+/* Writes the cards file (CSV: household_id, county, village, head, code, message — the
+ * SMS/WeChat text naming `url`) for the registered households of county (0: all), makes the
+ * store's secret on first use, refreshes the hashed IDs those households' members query with,
+ * and notes the run in the change log (personal data written). One transaction; *nhh gets the
+ * number of households. csv is the caller's. */
+int registry_hq_codes(struct store *s, int county, const char *url, FILE *csv, int64_t *nhh,
+                      struct error *e);
+
+/* The work a check did: the same for every refused query (the tests compare it). */
+struct hq_work {
+    int hashes;     /* HMAC computations */
+    int statements; /* SQL statements run */
+};
+struct hq_check {
+    int ok;                 /* 1: the pair matches and no limit is reached */
+    const char *outcome;    /* static: ok, wrong_code, unknown, limited, no_codes (log only) */
+    char household_id[64];  /* when ok (else "-") */
+    char id_hash[65];       /* the ID's HMAC, as logged */
+    struct hq_work work;
+};
+/* Checks one query from address addr at Unix time now and logs it (hashed ID, outcome, work).
+ * Returns 0 with out filled whatever the outcome (out->ok says whether to show), or a store
+ * error. The caller gives every refusal the same answer. */
+int registry_hq_check(struct store *s, const char *addr, const char *resident_id,
+                      const char *code, int64_t now, struct hq_check *out, struct error *e);
+
+struct hq_project {
+    char name[160], kind[32], status[32];
+    int year;
+};
+/* What a household sees: nothing else is read. */
+struct hq_answer {
+    char household_id[64], county[64], township[64], village[64];
+    const char *category_zh, *category_en; /* static */
+    int identified_year, exit_year, return_year; /* 0 when none */
+    int relocated;                               /* 易地扶贫搬迁 */
+    int members, medical, illness_ins, pension, in_school; /* counts of members */
+    struct hq_project projects[HQ_MAX_PROJECTS];           /* the village's, newest first */
+    size_t nprojects;
+};
+/* Reads the answer for a household a check let through (registry_hq_check's household_id). */
+int registry_hq_show(struct store *s, const char *household_id, struct hq_answer *a,
+                     struct error *e);
+/* The HMAC of a resident ID under key (hex), as hq_ids and the log keep it. */
+void registry_hq_id_hash(const unsigned char key[32], const char *resident_id, char out[65]);
+/* Prints the query log (hashed IDs, outcomes, work), oldest first. */
+int registry_hq_log_print(struct store *s, FILE *f, struct error *e);
+
 #endif

@@ -85,7 +85,8 @@ static const struct route *find_route(const char *url, const char *method, int *
 {
     static const struct route *(*const tables[])(size_t *) = {
         server_session_routes, server_rounds_routes, server_problems_routes,
-        server_fieldwork_routes, server_evidence_routes, server_pages_routes};
+        server_fieldwork_routes, server_evidence_routes, server_pages_routes,
+        server_reports_routes};
     enum { NT = sizeof tables / sizeof tables[0] };
     const struct route *t[NT];
     size_t n[NT];
@@ -553,6 +554,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     int rc;
     double last_cp;
 
+    if (cfg.public_query) return server_public_run(cfg_in, ready, e);
     if (!cfg.threads) cfg.threads = 4;
     if (!cfg.idle_timeout) cfg.idle_timeout = 1800;
     if (!cfg.absolute_timeout) cfg.absolute_timeout = 12 * 3600;

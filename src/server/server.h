@@ -30,6 +30,7 @@ struct server_config {
     const char *web_dir;       /* the built pages (NULL: data_find("web/dist")) */
     unsigned checkpoint_every; /* seconds between change-log checkpoints (0: 60) */
     unsigned request_timeout;  /* seconds a connection may stay idle mid-request (0: 30) */
+    int public_query;          /* 1: only the household query's read-only listener (public.c) */
 };
 
 /* Runs the server until SIGINT or SIGTERM: then stops taking requests, finishes those under
@@ -37,6 +38,10 @@ struct server_config {
  * TLS files) return an ERR_* with e filled. `ready`, if non-NULL, gets one line
  * "listening on URL" once the socket accepts. */
 int server_run(const struct server_config *cfg, FILE *ready, struct error *e);
+
+/* The household query's listener alone (public.c; server_run calls it when cfg->public_query):
+ * one form and its answer, no sessions, no other route; runs until SIGINT or SIGTERM. */
+int server_public_run(const struct server_config *cfg, FILE *ready, struct error *e);
 
 /* ---------------------------------------------------------------- parsers (parse.c) */
 
@@ -55,6 +60,10 @@ int server_origin_ok(const char *own, const char *origin, const char *referer);
  * equals trusted (and the header parses), else peer. Writes into out. */
 void server_client_addr(const char *peer, const char *trusted, const char *xff, char *out,
                         size_t size);
+/* The value of `name` in an application/x-www-form-urlencoded body of len bytes (not
+ * NUL-terminated; '+' is a space, %XX a byte, a malformed escape kept as typed) into out (size
+ * >= 1 bytes, always NUL-terminated, truncated to size - 1); "" if absent. (public.c) */
+void server_form_value(const char *body, size_t len, const char *name, char *out, size_t size);
 /* A name a client gives (an uploaded file's name, an idempotency key): 1 if it has 1..max
  * bytes, does not start with '.', and holds no '/', '\\' or control character; else 0. */
 int server_name_ok(const char *s, size_t max);

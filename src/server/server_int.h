@@ -94,8 +94,13 @@ const struct route *server_pages_routes(size_t *n); /* pages.c: what the pages n
 /* pages.c: answers a GET of a built page file (web_dir, NULL: data_find("web/dist")) outside
  * /api/: *handled = 1 and the MHD result when the file exists, else *handled = 0. */
 int server_pages_send(void *conn, const char *web_dir, const char *url, int *handled);
+const struct route *server_reports_routes(size_t *n);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
+/* The writer queue (batch.c): a submission's writes run between batch_enter and batch_leave,
+ * one submission at a time, in arrival order. */
+void batch_enter(void);
+void batch_leave(void);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
 void server_forms_release(void);
 

@@ -406,6 +406,22 @@ static const char v8[] =
     " reason TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, on_day TEXT NOT NULL,"
     " at TEXT NOT NULL, log_id INTEGER NOT NULL);";
 
+/* v13: the household query (registry.h, seed 003): the store's secret the query codes and
+ * hashed resident IDs are keyed with, the hashed IDs of the households given a code, and the
+ * public listener's query log (hashed IDs only; also its rate limits' counter). Not audited:
+ * `household codes` notes each run in the change log. */
+static const char v13[] =
+    "CREATE TABLE hq_secret (one INTEGER PRIMARY KEY CHECK (one = 1), secret BLOB NOT NULL,"
+    " created TEXT NOT NULL);"
+    "CREATE TABLE hq_ids (row_no INTEGER PRIMARY KEY, id_hash TEXT NOT NULL,"
+    " household_id TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX hq_ids_hash ON hq_ids (id_hash);"
+    "CREATE TABLE hq_queries (row_no INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+    " addr TEXT NOT NULL, id_hash TEXT NOT NULL, outcome TEXT NOT NULL,"
+    " hashes INTEGER NOT NULL, statements INTEGER NOT NULL);"
+    "CREATE INDEX hq_queries_addr ON hq_queries (addr, at);"
+    "CREATE INDEX hq_queries_id ON hq_queries (id_hash, at);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
@@ -419,5 +435,6 @@ const struct migration store_migrations[] = {
     {10, "between rounds: attendance, registry snapshots, office files (monitor.h)", v10},
     {11, "two-level review of questionnaires", v11},
     {12, "field-app tokens per round with expiry; XForm instances and attachments (OpenRosa)", v12},
+    {13, "household query: code secret, hashed IDs, query log (registry.h)", v13},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -59,30 +59,42 @@ static int mkdirs(const char *dir, const char *hash)
     return rc;
 }
 
-/* Writes data to its content address (if not there yet). */
+/* Writes data to its content address (if not there yet): to a temporary file of its own,
+ * made by mkstemp in the blob's folder (so two threads or processes storing the same new
+ * blob at once never share one), then renamed over the address atomically. A concurrent
+ * writer of the same blob renames identical bytes: either rename leaves a whole blob. */
 static int store_blob(const char *dir, const char *hash, const void *data, size_t len,
                       struct error *e)
 {
     struct strbuf path = STRBUF_INIT, tmp = STRBUF_INIT;
-    FILE *f;
-    int rc = 0;
+    FILE *f = NULL;
+    int rc = 0, fd = -1;
     if (mkdirs(dir, hash)) return error_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
     if (blob_path(dir, hash, &path)) return error_set(e, ERR_NOMEM, "out of memory");
     if (access(path.buf, F_OK) == 0) goto out; /* deduplicated */
-    sb_addf(&tmp, "%s.tmp%ld", path.buf, (long)getpid());
-    f = sb_ok(&tmp) ? NULL : fopen(tmp.buf, "wb");
+    sb_addf(&tmp, "%s/%.2s/.tmp-XXXXXX", dir, hash);
+    fd = sb_ok(&tmp) ? -1 : mkstemp(tmp.buf);
+    f = fd < 0 ? NULL : fdopen(fd, "wb");
     if (!f) {
         rc = error_set(e, ERR_IO, "%s: cannot write: %s", path.buf, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp.buf);
+        }
         goto out;
     }
-    if (fwrite(data, 1, len, f) != len || fflush(f) || fsync(fileno(f))) {
+    if (fwrite(data, 1, len, f) != len || fflush(f) || fsync(fileno(f)) ||
+        fchmod(fileno(f), 0444) /* evidence is never altered */) {
         rc = error_set(e, ERR_IO, "%s: write failed: %s", path.buf, strerror(errno));
         fclose(f);
         unlink(tmp.buf);
         goto out;
     }
-    fclose(f);
-    chmod(tmp.buf, 0444); /* evidence is never altered */
+    if (fclose(f)) {
+        rc = error_set(e, ERR_IO, "%s: write failed: %s", path.buf, strerror(errno));
+        unlink(tmp.buf);
+        goto out;
+    }
     if (rename(tmp.buf, path.buf)) {
         rc = error_set(e, ERR_IO, "%s: cannot rename: %s", path.buf, strerror(errno));
         unlink(tmp.buf);

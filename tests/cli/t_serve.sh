@@ -48,6 +48,8 @@ expect_grep "home-city rule" out.txt
 # copies of the store as it is now: for replaying docs/api.md's examples, and for the faults run
 cp r.db docs.db
 cp r.db load.db
+cp r.db rep.db
+[ ! -d r.db.evidence ] || cp -r r.db.evidence rep.db.evidence
 echo "Load-Pass-2020" | $P user add --db load.db --role leader --round n loader >/dev/null
 echo "Docs-Pass-2020" | $P user add --db docs.db --role office wang >/dev/null
 $P user grant --db docs.db --role evaluator --round n --scope "$county" wang >/dev/null
@@ -401,7 +403,7 @@ for i in range(0, len(blocks), 2):
         assert ok, "%s: header %s is %r, documented %r" % (where, k, got, v)
     if rh.get("Content-Type", "application/json").startswith("application/json"):
         shape(json.loads(rbody), json.loads(raw), where)
-    else:
+    elif rbody != "…":
         assert raw.decode() == rbody, "%s: body %r" % (where, raw[:100])
     if path == "/api/session" and method == "POST":
         assert "; Secure" in r.getheader("Set-Cookie"), "Secure under an https public URL"
@@ -584,3 +586,121 @@ PY
 expect_status 0 $P audit verify --db r.db
 expect_status 0 $P user list --db r.db
 expect_grep "^boss .* active +no +office" out.txt
+
+# reports for download (issue 11: "reports for download (made by the library, masked and logged
+# as the CLI's)"; "reads of unmasked names or IDs are logged"): who may download which file,
+# before and after the release, masked unless the office asks, every unmasked read in the
+# change log with the user and the file
+# (the round has one county, $county; $other is a county outside it: a grant there sees nothing)
+for u in roff:office:0 rlead:leader:$county rlead2:leader:$other rcty:county:$county rcty2:county:$other robs:observer:0; do
+  name=${u%%:*}; rest=${u#*:}; role=${rest%%:*}; sc=${rest#*:}
+  case $role in leader) extra="--round n --scope $sc";; county) extra="--scope $sc";; *) extra="";; esac
+  echo "Rep-Pass-2020" | $P user add --db rep.db --role "$role" $extra "$name" >/dev/null
+done
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$P serve --db rep.db --listen "127.0.0.1:$port" >rep.log 2>rep.err &
+rpid=$!
+i=0
+until grep -q listening rep.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat rep.err >&2; fail "the reports server did not start"; }
+  sleep 0.1
+done
+python3 - "$port" "$county" "$other" "$unit" >rep.out 2>rep.drive.err <<'PY' || {
+import http.client, json, re, sys, threading, os
+port, county, other, unit = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ORIGIN = "http://127.0.0.1:%d" % port
+def req(method, path, body=None, ck=None, csrf=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    h = {"Origin": ORIGIN}
+    if body is not None: h["Content-Type"] = "application/json"
+    if ck: h["Cookie"] = "pinggu_session=" + ck
+    if csrf: h["X-CSRF-Token"] = csrf
+    c.request(method, path, body=json.dumps(body).encode() if body is not None else None, headers=h)
+    r = c.getresponse(); raw = r.read(); hd = dict((k.lower(), v) for k, v in r.getheaders()); c.close()
+    return r.status, raw, hd
+def login(user):
+    st, raw, hd = req("POST", "/api/session", {"user": user, "password": "Rep-Pass-2020"})
+    assert st == 200, (user, st, raw)
+    ck = hd["set-cookie"].split(";")[0].split("=", 1)[1]; csrf = json.loads(raw)["csrf_token"]
+    st, raw, _ = req("POST", "/api/me/password", {"old": "Rep-Pass-2020", "new": "Rep-Pass-2021"}, ck, csrf)
+    assert st == 200, raw
+    return ck, csrf
+def get(ck, f, q=""): return req("GET", "/api/rounds/n/reports/%s%s" % (f, q), ck=ck)
+def listing(ck):
+    st, raw, _ = req("GET", "/api/rounds/n/reports", ck=ck)
+    assert st == 200, (st, raw)
+    return json.loads(raw)
+RID = re.compile(rb"\b[1-9]\d{16}[\dX]\b")
+off, lead, lead2, cty, cty2, obs = (login(u) for u in ["roff", "rlead", "rlead2", "rcty", "rcty2", "robs"])
+mine = "county-%d.html" % county
+# the same new file uploaded by 16 threads at once: every upload stored (before, the blob's
+# temporary name was the process ID's, shared by every server thread: one thread's rename took
+# another's half-written file, whose own rename then failed), one blob, intact
+blob = os.urandom(3 << 20)
+got = []
+def up(k):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    c.request("POST", "/api/evidence?round=n&unit=%s&name=same-%d.jpg" % (unit, k), body=blob,
+              headers={"Origin": ORIGIN, "Cookie": "pinggu_session=" + lead[0], "X-CSRF-Token": lead[1],
+                       "Content-Type": "application/octet-stream"})
+    r = c.getresponse(); got.append((r.status, r.read())); c.close()
+ts = [threading.Thread(target=up, args=(k,)) for k in range(16)]
+for t in ts: t.start()
+for t in ts: t.join()
+import hashlib
+assert len(got) == 16 and all(s == 201 for s, _ in got), [(s, b[:200]) for s, b in got if s != 201]
+assert {json.loads(b)["sha256"] for _, b in got} == {hashlib.sha256(blob).hexdigest()}
+print(hashlib.sha256(blob).hexdigest())
+# before the release: the leader of the county its reports, masked, never unmasked; a leader
+# elsewhere, the liaisons and the observer nothing
+l = listing(lead[0])
+assert mine in [f["file"] for f in l["files"]] and l["provisional"] is True and l["unmasked_allowed"] is False, l
+assert listing(lead2[0])["files"] == []
+st, page, hd = get(lead[0], mine)
+assert st == 200 and hd["content-disposition"].startswith("attachment") and hd["content-type"].startswith("text/html"), (st, hd)
+assert hd["x-content-type-options"] == "nosniff" and "no-store" in hd["cache-control"]
+assert b"<html" in page and not RID.search(page), "the leader's page is not masked"
+assert get(lead[0], mine, "?unmasked=1")[0] == 403
+for who in (lead2, cty, cty2, obs):
+    for f in (mine, "index.html", "report.xlsx"):
+        assert get(who[0], f)[0] == 403, f
+assert get(off[0], "../r.db")[0] == 404 and get(off[0], "county-%d.html" % other)[0] == 404 and get(off[0], "x.html")[0] == 404
+# the office: everything, masked unless it asks; the workbook is a workbook
+st, masked, _ = get(off[0], mine)
+assert st == 200 and masked == page
+st, xl, hd = get(off[0], "report.xlsx")
+assert st == 200 and xl[:2] == b"PK" and "spreadsheetml" in hd["content-type"], hd
+st, idx, _ = get(off[0], "index.html")
+assert st == 200 and not RID.search(idx)
+# the city level: its page made and served like the county's (lists the city too)
+st, cpage, hd = get(off[0], "city-%d.html" % (county // 100))
+assert st == 200 and b"<html" in cpage and hd["content-type"].startswith("text/html"), st
+assert "city-%d.html" % (county // 100) in [f["file"] for f in listing(off[0])["files"]]
+assert get(lead2[0], "city-%d.html" % (county // 100))[0] == 403
+st, full, hd = get(off[0], mine, "?unmasked=1")
+assert st == 200 and full != masked and "unmasked" in hd["content-disposition"], hd
+lst = listing(off[0])
+assert lst["unmasked_allowed"] is True and {"index.html", "problems.html", "report.xlsx", mine} <= {f["file"] for f in lst["files"]}
+# the release: the county liaison its own county's page, the observer everything (masked)
+st, _, _ = req("POST", "/api/rounds/n/releases", {}, off[0], off[1])
+assert st == 201, st
+st, cp, _ = get(cty[0], mine)
+assert st == 200 and not RID.search(cp)
+assert get(cty2[0], mine)[0] == 403 and get(cty2[0], "index.html")[0] == 403 and listing(cty2[0])["files"] == []
+assert get(obs[0], "index.html")[0] == 200 and get(obs[0], mine)[0] == 200
+assert get(obs[0], mine, "?unmasked=1")[0] == 403
+print("ok")
+PY
+  cat rep.drive.err rep.err >&2; kill -TERM $rpid; fail "report downloads"; }
+kill -TERM $rpid
+wait $rpid || fail "the reports server did not stop cleanly"
+# exactly the one unmasked read is in the change log, by the office user, naming the file
+[ "$(sqlite3 rep.db "select count(*) from audit_log where action = 'report download'")" = 1 ] || fail "unmasked reads not logged once"
+sqlite3 rep.db "select actor, detail from audit_log where action = 'report download'" > dl.txt
+expect_grep "^roff\|.*\"file\":\"county-$county.html\".*\"unmasked\":true|^roff\|.*\"unmasked\":true.*\"file\":\"county-$county.html\"" dl.txt
+expect_status 0 $P audit verify --db rep.db
+sha=$(head -1 rep.out)
+[ "$(sqlite3 rep.db "select count(*) from evidence where sha256 = '$sha'")" = 1 ] || fail "the blob recorded more than once"
+[ "$(sqlite3 rep.db "select count(*) from evidence_links where evidence = '$sha'")" = 16 ] || fail "not one link per upload"
+expect_status 0 $P evidence verify --db rep.db
+[ -z "$(find rep.db.evidence -name '.tmp-*')" ] || fail "temporary blob files left behind"

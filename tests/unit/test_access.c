@@ -101,6 +101,17 @@ static const struct expect table[] = {
     {"observer", "figures", "read", "NYNYNY"},
     {"observer", "seed", "read", "NYNYNY"},
     {"observer", "manifest", "read", "NYNYNY"},
+
+    /* report downloads (issue 11: "reports for download (made by the library, masked and
+     * logged as the CLI's)"): figures and problems, so the home-city rule holds; observers
+     * "released reports"; liaisons their own county's or city's once released; names and IDs
+     * in full (personal) the office's alone */
+    {"office", "reports", "read", "YYYYNY"},
+    {"office", "personal", "read", "YYYYYY"},
+    {"leader", "reports", "read", "YYNNNY"},
+    {"city", "reports", "read", "NYNNNY"},
+    {"county", "reports", "read", "NYNNNY"},
+    {"observer", "reports", "read", "NYNYNY"},
 };
 
 static int resource_parse(const char *name)
