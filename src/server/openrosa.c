@@ -556,7 +556,7 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     struct unitrow *units = NULL;
     size_t nu = 0;
     char sha[65];
-    int rc, found, added = 0;
+    int rc, found, added = 0, queued = 0;
     enum MHD_Result ret;
     errlist_init(&errs, 20);
     memset(&m, 0, sizeof m);
@@ -637,6 +637,10 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     snprintf(inst.sha, sizeof inst.sha, "%s", sha);
     snprintf(inst.deprecated_id, sizeof inst.deprecated_id, "%s", m.deprecated_id);
     store_set_actor(s, u->name);
+    /* from the instanceID look-up to the last attachment, one submission at a time (batch.c):
+     * two re-posts of one instance (a phone retrying) must not both find it new */
+    batch_enter();
+    queued = 1;
     rc = instance_find(s, m.instance_id, &old, NULL, &e);
     if (rc && rc != ERR_NOTFOUND) goto fail;
     if (!rc) {
@@ -714,6 +718,7 @@ fail:
     fprintf(stderr, "pinggu serve: OpenRosa submission: %s\n", e.msg);
     ret = send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
 out:
+    if (queued) batch_leave();
     store_set_actor(s, NULL);
     answers_free(a);
     forms_free(f, nf);
