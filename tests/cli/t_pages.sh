@@ -73,6 +73,7 @@ grep '^guancha ' users.txt | grep -q disabled || { cat users.txt >&2; fail "guan
 want=$(python3 -c 'import json,sys; r=json.load(open("out.json"))["refusals"]; print(r["xian"] + r["cadre"])')
 got=$(sqlite3 s/r.db "select coalesce(sum(count), 0) from security_log where kind = 'forbidden'")
 [ "$want" -gt 0 ] || fail "the crawl met no refusal"
-[ "$got" = "$want" ] || fail "security log: $got forbidden requests logged, the browser met $want"
+# at least as many: a page reloaded on its own hash asks (and is refused) once more than counted
+[ "$got" -ge "$want" ] || fail "security log: $got forbidden requests logged, the browser met $want"
 $P user security --db s/r.db > sec.txt
 expect_grep 'forbidden +127\.0\.0\.1 +(xian|cadre)' sec.txt

@@ -54,7 +54,9 @@ async function signIn(user, viewport = { width: 1280, height: 860 }, again = fal
 const navIds = async (page) => page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href').slice(2)));
 
 async function openPage(page, id) {
-  await page.goto(`${BASE}/#/${id}`);
+  // the same hash again raises no hashchange: reload the page (the tab keeps its session)
+  if ((await page.evaluate(() => location.hash)) === `#/${id}`) await page.reload();
+  else await page.goto(`${BASE}/#/${id}`);
   await page.waitForFunction((h) => document.querySelector('#main')?.dataset.shown === h, `#/${id}`);
 }
 

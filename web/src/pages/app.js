@@ -248,7 +248,7 @@ const views = {
   async problem(params, render) {
     const id = Number(params.get('id'));
     const p = await api('GET', `/api/problems/${id}`);
-    const out = el('div');
+    const out = el('div', { class: 'out' });
     const to = el('select', { id: 'to', name: 'to' }, (p.legal_moves || []).map((m) => el('option', { value: m.to }, `${m.to} — ${m.what}`)));
     const f = el('form', { class: 'box', id: 'move' },
       el('h2', {}, bi('办理', 'Move')),
@@ -267,8 +267,12 @@ const views = {
         const body = { to: f.to.value };
         for (const k of ['note', 'on', 'deadline', 'measures', 'responsible_unit', 'responsible_person', 'result']) if (f[k].value) body[k] = f[k].value;
         const r = await api('POST', `/api/problems/${id}/moves`, body);
-        message(out, true, `已办理：${r.from} → ${r.state}`, `moved by ${r.by} as ${r.as}`);
-        setTimeout(() => route(), 800);
+        // the problem again (its new state and legal moves), then the answer in its form; no
+        // timer: one firing after the user moved on would wipe the next page
+        await route();
+        let fresh = document.querySelector('#move .out');
+        if (!fresh) { fresh = el('div'); $('#main').prepend(fresh); } // no move left for this user
+        message(fresh, true, `已办理：${r.from} → ${r.state}`, `moved by ${r.by} as ${r.as}`);
       } catch (err) {
         const e = err.body?.error || {};
         const legal = (e.legal_moves || []).map((m) => m.to).join(', ');
@@ -406,14 +410,15 @@ const views = {
       ev.preventDefault();
       try {
         const r = await api('POST', path(), body());
-        message(out, true, ok[0](r), ok[1](r));
-        setTimeout(() => route(), 800);
+        await route(); // the list again, then the answer in the same form of the new page
+        const fresh = document.querySelector(`#${form.id} .out`);
+        if (fresh) message(fresh, true, ok[0](r), ok[1](r));
       } catch (err) {
         const e = err.body?.error || {};
         message(out, false, e.message_zh || '未完成', e.message_en || err.message);
       }
     });
-    const o1 = el('div'), o2 = el('div'), o3 = el('div');
+    const o1 = el('div', { class: 'out' }), o2 = el('div', { class: 'out' }), o3 = el('div', { class: 'out' });
     const add = el('form', { class: 'box', id: 'user-add' }, el('h2', {}, bi('新增用户', 'Add a user')),
       el('label', { for: 'nu-name' }, '用户名 / user name'), el('input', { id: 'nu-name', required: true }),
       el('label', { for: 'nu-pw' }, '初始密码（首次登录须修改） / initial password (changed at the first sign-in)'), el('input', { id: 'nu-pw', type: 'password', autocomplete: 'new-password', required: true }),
