@@ -14,7 +14,7 @@
 # Objects of the two flavours live apart: build/rel (release) and build/san (sanitisers).
 
 CC       ?= cc
-PKGS     := sqlite3 jansson libsodium xlsxwriter gsl libxml-2.0 libmicrohttpd
+PKGS     := sqlite3 libpq jansson libsodium xlsxwriter gsl libxml-2.0 libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS     := $(PKG_LIBS) -lreadstat -lpthread -lm
@@ -36,7 +36,7 @@ SAN_CLI_OBJ := $(CLI_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit cli-test demo bench fuzz fuzz-run format lint clean deps docs install web demo-serve screenshots
+.PHONY: all check unit cli-test demo demo-pg bench fuzz fuzz-run format lint clean deps docs install web demo-serve screenshots
 
 PREFIX   ?= /usr/local
 DATADIR  ?= $(PREFIX)/share/pinggu
@@ -141,6 +141,12 @@ demo:
 	@scripts/deps.sh build
 	@$(MAKE) --no-print-directory pinggu
 	@scripts/demo.sh
+
+# the demo round on PostgreSQL: a throwaway cluster (scripts/pg-cluster.sh), docs/scale.md
+demo-pg:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory pinggu
+	@scripts/demo-pg.sh
 
 bench:
 	@scripts/deps.sh bench

@@ -3,10 +3,10 @@
 # Usage: scripts/deps.sh [build|check|fuzz|bench]   (default: build)
 # Only packages that are missing are installed; a second run does nothing and says so.
 set -eu
-want="gcc make pkg-config libsqlite3-dev libjansson-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev libxml2-dev libmicrohttpd-dev"
+want="gcc make pkg-config libsqlite3-dev libpq-dev libjansson-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev libxml2-dev libmicrohttpd-dev"
 case "${1:-build}" in
   build) ;;
-  check) want="$want libcmocka-dev sqlite3 python3 unzip openssl nodejs npm chromium fonts-noto-cjk" ;;
+  check) want="$want libcmocka-dev sqlite3 postgresql python3 unzip openssl nodejs npm chromium fonts-noto-cjk" ;;
   fuzz)  want="$want clang libclang-rt-14-dev" ;;
   bench) want="$want sqlite3 nodejs npm time" ;;
   *) echo "deps.sh: unknown profile '$1' (build, check, fuzz, bench)" >&2; exit 2 ;;

@@ -20,7 +20,7 @@ int cmd_init(int argc, char **argv)
     struct error e;
     if (cli_wants_help(argc, argv)) return cli_help(help);
     if (argc != 2 || argv[1][0] == '-') return cli_usage("init", "give exactly one DB path");
-    { /* the folder it goes in must exist: a path into nowhere is bad input */
+    if (!store_url_is_pg(argv[1])) { /* the folder it goes in must exist */
         const char *slash = strrchr(argv[1], '/');
         char dir[1024];
         int rc;
@@ -30,7 +30,7 @@ int cmd_init(int argc, char **argv)
     }
     if (store_open(argv[1], STORE_CREATE, &s, &e)) {
         /* a half-made store (e.g. the checkpoint key was refused) is not left behind */
-        if (e.code != ERR_EXISTS) {
+        if (e.code != ERR_EXISTS && !store_url_is_pg(argv[1])) {
             char side[1100];
             unlink(argv[1]);
             snprintf(side, sizeof side, "%s-wal", argv[1]);

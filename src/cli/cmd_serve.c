@@ -108,7 +108,7 @@ int cmd_serve(int argc, char **argv)
     if (cfg.public_query && (cfg.tls_cert || cfg.tls_key || cfg.public_url))
         return cli_usage("serve", "--public-query serves plain HTTP behind nginx: no --tls-cert, "
                                   "--tls-key or --public-url");
-    if (cli_need_input("serve", cfg.db, 0)) return EXIT_INPUT;
+    if (!store_url_is_pg(cfg.db) && cli_need_input("serve", cfg.db, 0)) return EXIT_INPUT;
     if (server_run(&cfg, stdout, &e)) return cli_fail(&e);
     return EXIT_OK;
 }

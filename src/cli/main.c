@@ -63,6 +63,8 @@ static void usage(FILE *f)
                "  --checkpoints FILE    where signed checkpoints of the change log go "
                "(default DB.checkpoints)\n"
                "  --print-checkpoint    also print each new checkpoint, for publication\n"
+               "  --evidence-dir DIR    the evidence folder (default DB.evidence; required with\n"
+               "                        a postgresql:// store, or PINGGU_EVIDENCE; docs/scale.md)\n"
                "  (key: $PINGGU_KEY or $XDG_CONFIG_HOME/pinggu/checkpoint.key; docs/audit.md)\n");
     fprintf(f, "\nexit status: 0 ok, 1 failure, 2 input rejected, 64 usage error\n");
 }
@@ -201,6 +203,16 @@ static int global_options(int argc, char **argv)
                 return -1;
             }
             file = argv[++i];
+            continue;
+        }
+        /* --evidence-dir, not --evidence: that is problems move's and evidence add's FILE */
+        if (!strcmp(a, "--evidence-dir") || !strncmp(a, "--evidence-dir=", 15)) {
+            const char *d = a[14] == '=' ? a + 15 : i + 1 < argc ? argv[++i] : "";
+            if (!*d) {
+                fprintf(stderr, "pinggu: --evidence-dir needs a DIR\n");
+                return -1;
+            }
+            store_evidence_set(d);
             continue;
         }
         if (!strncmp(a, "--checkpoints=", 14)) {

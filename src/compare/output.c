@@ -515,7 +515,7 @@ static int store_flags(struct store *s, const struct compare_rules *r, const str
     open = 0;
     rc = audit_writer_commit(&w, "compare", key, detail.buf, e);
     if (rc) goto out;
-    rc = audit_writer_begin(&w, s, "compare_flags",
+    rc = audit_writer_begin_stream(&w, s, "compare_flags",
                             "run, rule, kind, severity, county, household_id, resident, name, "
                             "records, evidence",
                             e);

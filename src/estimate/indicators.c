@@ -113,7 +113,7 @@ static int load_cells(struct store *s, int64_t srow, struct qcell **out, size_t 
         "  fielded), sum((reserve = 0 OR fielded) AND oos AND NOT done), sum(done),"
         "  sum(CASE WHEN reserve = 0 AND pi_h > 0 AND pi_v > 0 THEN 1.0 / (pi_h * pi_v) ELSE 0"
         "  END)"
-        " FROM st GROUP BY village, quota ORDER BY village, quota",
+        " FROM st GROUP BY village, quota, county ORDER BY village, quota",
         &st, e);
     if (rc) return rc;
     stmt_bind_int(st, 1, srow);
@@ -402,10 +402,10 @@ int est_load_counties(struct store *s, int64_t srow, const struct plan *p, struc
             "  u.code AND q.status = 'nonresponse' AND q.reason IN ('dead', 'no_such_household'))"
             "  AND NOT EXISTS (SELECT 1 FROM questionnaires q WHERE q.sample = u.sample AND"
             "  q.unit = u.code AND q.status = 'complete')),"
-            " (SELECT count(*) FROM sample_units v WHERE v.sample = u.sample AND v.stage ="
-            "  'village' AND v.county = u.county)"
-            " FROM sample_units u WHERE u.sample = ? AND u.stage = 'household' AND u.reserve = 0"
-            " AND u.county = ?",
+            " (SELECT count(*) FROM sample_units v WHERE v.sample = ?1 AND v.stage ="
+            "  'village' AND v.county = ?2)"
+            " FROM sample_units u WHERE u.sample = ?1 AND u.stage = 'household' AND u.reserve = 0"
+            " AND u.county = ?2",
             &resp, e);
     if (rc) goto out;
     stmt_bind_int(st, 1, srow);

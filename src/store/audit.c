@@ -433,8 +433,8 @@ int audit_batch_commit(struct audit_batch *b, const char *action, const char *ke
 
 /* ------------------------------------------------------------------ writer */
 
-int audit_writer_begin(struct audit_writer *w, struct store *s, const char *table,
-                       const char *columns, struct error *e)
+static int writer_begin(struct audit_writer *w, struct store *s, const char *table,
+                        const char *columns, int stream, struct error *e)
 {
     struct strbuf sql = STRBUF_INIT;
     int rc;
@@ -446,17 +446,39 @@ int audit_writer_begin(struct audit_writer *w, struct store *s, const char *tabl
     for (size_t i = 1; i <= w->n; i++) sb_adds(&sql, ", ?");
     sb_addch(&sql, ')');
     rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory") : store_prepare(s, sql.buf, &w->ins, e);
-    sb_release(&sql);
-    if (rc) return rc;
+    if (rc) {
+        sb_release(&sql);
+        return rc;
+    }
     rc = audit_batch_begin(&w->batch, s, table, e);
+    if (!rc && stream && s->be->copy_begin) {
+        char *ins = sb_detach(&sql, NULL);
+        rc = ins ? s->be->copy_begin(s->conn, ins, e) : error_set(e, ERR_NOMEM, "out of memory");
+        mem_free(ins);
+        w->copy = !rc;
+    }
+    sb_release(&sql);
     if (rc) {
         stmt_finalize(w->ins);
         w->ins = NULL;
         audit_batch_release(&w->batch);
         return rc;
     }
+    w->s = s;
     w->open = 1;
     return 0;
+}
+
+int audit_writer_begin(struct audit_writer *w, struct store *s, const char *table,
+                       const char *columns, struct error *e)
+{
+    return writer_begin(w, s, table, columns, 0, e);
+}
+
+int audit_writer_begin_stream(struct audit_writer *w, struct store *s, const char *table,
+                              const char *columns, struct error *e)
+{
+    return writer_begin(w, s, table, columns, 1, e);
 }
 
 int audit_writer_row(struct audit_writer *w, struct error *e)
@@ -464,6 +486,12 @@ int audit_writer_row(struct audit_writer *w, struct error *e)
     int rc;
     w->last_row = audit_batch_next_row_no(&w->batch);
     w->v[0] = rv_int(w->last_row);
+    if (w->copy) {
+        rc = w->s->be->copy_row(w->s->conn, w->v, w->n, w->batch.seq, e);
+        if (rc) return rc;
+        return audit_batch_add(&w->batch, w->v, w->n) ? error_set(e, ERR_NOMEM, "out of memory")
+                                                      : 0;
+    }
     rc = stmt_bind_row(w->ins, 1, w->v, w->n);
     if (!rc) rc = stmt_bind_int(w->ins, (int)w->n + 1, w->batch.seq);
     if (rc) return error_set(e, ERR_STORE, "binding a row of %s failed", w->batch.table);
@@ -479,6 +507,15 @@ int audit_writer_commit(struct audit_writer *w, const char *action, const char *
     int rc;
     stmt_finalize(w->ins);
     w->ins = NULL;
+    if (w->copy) {
+        w->copy = 0;
+        rc = w->s->be->copy_end(w->s->conn, 1, e);
+        if (rc) {
+            w->open = 0;
+            audit_batch_release(&w->batch);
+            return rc;
+        }
+    }
     w->open = 0;
     rc = audit_batch_commit(&w->batch, action, key, detail, e);
     return rc;
@@ -488,6 +525,8 @@ void audit_writer_abort(struct audit_writer *w)
 {
     stmt_finalize(w->ins);
     w->ins = NULL;
+    if (w->copy) w->s->be->copy_end(w->s->conn, 0, NULL);
+    w->copy = 0;
     if (w->open) audit_batch_release(&w->batch);
     w->open = 0;
 }

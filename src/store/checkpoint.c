@@ -44,9 +44,17 @@ void store_checkpoints_enable(const char *file, FILE *print)
 
 const char *store_checkpoints_file(struct store *s, char *buf, size_t n)
 {
+    const char *env = getenv("PINGGU_CHECKPOINTS");
     if (conf.file[0]) snprintf(buf, n, "%s", conf.file);
+    else if (s->be == &store_pg_backend && env && *env) snprintf(buf, n, "%s", env);
     else snprintf(buf, n, "%s.checkpoints", s->path);
     return buf;
+}
+
+int checkpoint_file_configured(void)
+{
+    const char *env = getenv("PINGGU_CHECKPOINTS");
+    return conf.file[0] || (env && *env);
 }
 
 /* ------------------------------------------------------------------ the key */
@@ -193,7 +201,8 @@ int checkpoint_prepare(struct store *s, struct error *e)
         dir_of(path, d, sizeof d);
         mkdir_p(d);
     }
-    rc = key_location_ok(path, s->path, e);
+    /* a PostgreSQL store has no folder of its own that one copies with it */
+    rc = s->be == &store_pg_backend ? 0 : key_location_ok(path, s->path, e);
     if (rc) return rc;
     rc = key_read(path, s->pk, s->sk, e);
     if (rc == ERR_NOTFOUND) rc = key_create(path, s->pk, s->sk, e);

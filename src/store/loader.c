@@ -45,6 +45,7 @@ struct loader {
     pthread_cond_t cv;
     pthread_t thread;
     int started;
+    int copy;            /* rows go through the backend's copy stream (PostgreSQL COPY) */
     atomic_int failed;   /* the writer hit an error */
     struct error err;    /* its first error */
     struct rowhash rh;   /* reader's encoding scratch */
@@ -70,6 +71,13 @@ static int write_block(struct loader *l, struct lblock *bl)
         int rc = 0;
         for (size_t k = 0; k < l->nvals; k++)
             if (v[k].type == STORE_TEXT || v[k].type == STORE_BLOB) v[k].s = bl->text + v[k].i;
+        if (l->copy) {
+            rc = l->s->be->copy_row(l->s->conn, v, l->nvals, l->b->seq, &l->err);
+            if (rc) return rc;
+            audit_batch_add_encoded(l->b, bl->enc + bl->encoff[r],
+                                    bl->encoff[r + 1] - bl->encoff[r]);
+            continue;
+        }
         rc = stmt_bind_row(l->ins, 1, v, l->nvals);
         if (!rc) rc = stmt_bind_int(l->ins, (int)l->nvals + 1, l->b->seq);
         if (rc) return error_set(&l->err, ERR_STORE, "binding a row of %s failed", l->b->table);
@@ -124,12 +132,14 @@ int loader_start(struct store *s, struct audit_batch *b, const char *sql, size_t
         l->freeq[l->nfree++] = i;
     }
     l->filling = -1;
-    rc = store_prepare(s, sql, &l->ins, e);
+    l->copy = s->be->copy_begin != NULL;
+    rc = l->copy ? s->be->copy_begin(s->conn, sql, e) : store_prepare(s, sql, &l->ins, e);
     if (rc) goto fail;
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
     if (pthread_create(&l->thread, NULL, writer, l)) {
         rc = error_set(e, ERR_INTERNAL, "cannot start the writer thread");
+        if (l->copy) s->be->copy_end(s->conn, 0, NULL);
         pthread_mutex_destroy(&l->mu);
         pthread_cond_destroy(&l->cv);
         goto fail;
@@ -214,6 +224,10 @@ int loader_finish(struct loader *l, struct error *e)
     pthread_join(l->thread, NULL);
     rc = l->failed ? (l->err.code ? l->err.code : ERR_STORE) : 0;
     if (rc && e) *e = l->err;
+    if (l->copy) { /* the stream ends on this thread, after the writer's last row */
+        int rc2 = l->s->be->copy_end(l->s->conn, !rc, rc ? NULL : e);
+        if (!rc) rc = rc2;
+    }
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
     stmt_finalize(l->ins);

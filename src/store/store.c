@@ -18,7 +18,13 @@
  */
 #include "store_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+int store_url_is_pg(const char *url)
+{
+    return url && (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11));
+}
 
 static const struct store_backend *pick(const char *url, const char **path)
 {
@@ -27,8 +33,44 @@ static const struct store_backend *pick(const char *url, const char **path)
         return &store_sqlite_backend;
     }
     *path = url;
-    if (strstr(url, "://")) return NULL; /* postgres://... : not in this build */
+    if (store_url_is_pg(url)) return &store_pg_backend;
+    if (strstr(url, "://")) return NULL; /* another scheme */
     return &store_sqlite_backend;
+}
+
+/* ---------------------------------------------------------------- files beside the store */
+
+static char evidence_conf[1024];
+
+void store_evidence_set(const char *dir)
+{
+    snprintf(evidence_conf, sizeof evidence_conf, "%s", dir ? dir : "");
+}
+
+char *store_evidence_dir(struct store *s)
+{
+    const char *env = getenv("PINGGU_EVIDENCE");
+    struct strbuf sb = STRBUF_INIT;
+    if (evidence_conf[0]) sb_adds(&sb, evidence_conf);
+    else if (s->be == &store_pg_backend && env && *env) sb_adds(&sb, env);
+    else sb_addf(&sb, "%s.evidence", s->path);
+    return sb_detach(&sb, NULL);
+}
+
+/* A PostgreSQL store has no folder to put its evidence and checkpoints beside: both must be
+ * named (--evidence/PINGGU_EVIDENCE, --checkpoints/PINGGU_CHECKPOINTS), or it is refused. */
+static int pg_sidecars(struct error *e)
+{
+    const char *ev = getenv("PINGGU_EVIDENCE");
+    if (!evidence_conf[0] && !(ev && *ev))
+        return error_set(e, ERR_USAGE,
+                         "a PostgreSQL store needs --evidence-dir DIR (or PINGGU_EVIDENCE): the "
+                         "folder where its evidence files are kept / 须指定证据材料目录");
+    if (!checkpoint_file_configured())
+        return error_set(e, ERR_USAGE,
+                         "a PostgreSQL store needs --checkpoints FILE (or PINGGU_CHECKPOINTS): "
+                         "where the signed checkpoints of its change log go / 须指定检查点文件");
+    return 0;
 }
 
 int store_schema_latest(void)
@@ -46,7 +88,15 @@ int store_schema_version(struct store *s)
 static int migrate(struct store *s, struct error *e)
 {
     int64_t have = 0;
-    int rc = store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
+    int rc;
+    /* a store already at this build's schema is not written to at all: so a read-only
+     * replica of a PostgreSQL store (docs/scale.md) opens like its primary */
+    if (!s->be->unmarked(s->conn) &&
+        store_query_int(s, "SELECT max(version) FROM schema_version", 0, &have, NULL) == 0 &&
+        have == store_schema_latest())
+        return 0;
+    have = 0;
+    rc = store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
                            "PRIMARY KEY, what TEXT NOT NULL, applied TEXT NOT NULL)",
                         e);
     if (rc) return rc;
@@ -106,7 +156,9 @@ int store_open(const char *url, int flags, struct store **out, struct error *e)
     *out = NULL;
     if (!be)
         return error_set(e, ERR_USAGE,
-                         "%s: this build has only the embedded SQLite store (a file path)", url);
+                         "%s: not a store: give a file path (SQLite) or a postgresql:// URL",
+                         url);
+    if (be == &store_pg_backend && (rc = pg_sidecars(e))) return rc;
     s = mem_calloc(1, sizeof *s);
     if (!s) return error_set(e, ERR_NOMEM, "out of memory");
     s->be = be;

@@ -49,6 +49,14 @@ void store_close(struct store *s);
 /* The location the store was opened at (a file path for SQLite). Borrowed. Files that belong
  * with the store (evidence blobs) live beside it. */
 const char *store_path(struct store *s);
+/* Whether url names a PostgreSQL store (postgresql:// or postgres://; docs/scale.md). */
+int store_url_is_pg(const char *url);
+/* The folder of the store's evidence blobs: --evidence-dir DIR (store_evidence_set), else for a
+ * PostgreSQL store $PINGGU_EVIDENCE, else (SQLite) "DB.evidence" beside the file. A
+ * PostgreSQL store is refused at open without one. Caller owns the result (mem_free). */
+char *store_evidence_dir(struct store *s);
+/* Sets the evidence folder for every store this process opens (--evidence-dir). */
+void store_evidence_set(const char *dir);
 /* The schema version the store is at, and the newest this build knows. */
 int store_schema_version(struct store *s);
 int store_schema_latest(void);
@@ -226,9 +234,16 @@ struct audit_writer {
     size_t n;          /* values per row, row_no included */
     int64_t last_row;  /* row_no of the last row written */
     int open;
+    int copy;          /* streaming (audit_writer_begin_stream on PostgreSQL) */
+    struct store *s;
 };
 int audit_writer_begin(struct audit_writer *w, struct store *s, const char *table,
                        const char *columns, struct error *e);
+/* Like audit_writer_begin, for many rows: on PostgreSQL they go through COPY ... FROM STDIN,
+ * so between this and audit_writer_commit/abort the caller must not touch the store other
+ * than through audit_writer_row (on SQLite it is audit_writer_begin). */
+int audit_writer_begin_stream(struct audit_writer *w, struct store *s, const char *table,
+                              const char *columns, struct error *e);
 int audit_writer_row(struct audit_writer *w, struct error *e);
 int audit_writer_commit(struct audit_writer *w, const char *action, const char *key,
                         const char *detail, struct error *e);

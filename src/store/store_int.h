@@ -41,6 +41,14 @@ struct store_backend {
      * mark and the schema version inside the caller's transaction. */
     int (*unmarked)(void *conn);
     int (*mark)(void *conn, int version, struct error *e);
+    /* Optional (NULL for SQLite): a bulk stream of rows into the table of `insert_sql` (an
+     * "INSERT INTO t (cols) VALUES (...)" whose parameters are the row's values then log_id),
+     * PostgreSQL's COPY ... FROM STDIN. Between copy_begin and copy_end the connection runs
+     * nothing else; copy_end(ok = 0) abandons the stream (and the transaction with it). */
+    int (*copy_begin)(void *conn, const char *insert_sql, struct error *e);
+    int (*copy_row)(void *conn, const struct rowval *v, size_t n, int64_t log_id,
+                    struct error *e);
+    int (*copy_end)(void *conn, int ok, struct error *e);
 };
 
 struct store {
@@ -66,6 +74,9 @@ struct stmt {
 };
 
 extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
+/* checkpoint.c: whether a checkpoint file was named (--checkpoints or PINGGU_CHECKPOINTS). */
+int checkpoint_file_configured(void);
 
 /* schema.c: the ordered list of migrations. */
 struct migration {

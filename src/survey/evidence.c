@@ -22,9 +22,7 @@
 
 char *evidence_dir(struct store *s)
 {
-    struct strbuf sb = STRBUF_INIT;
-    sb_addf(&sb, "%s.evidence", store_path(s));
-    return sb_detach(&sb, NULL);
+    return store_evidence_dir(s); /* one derivation, in the store (store.h) */
 }
 
 static const char *media_of(const char *name)

@@ -94,8 +94,8 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
         "  q.unit = c.cur AND q.status = 'complete' WHERE c.origin = u.code)),"
         " (SELECT group_concat(reason || ' ' || n, ', ') FROM (SELECT r.reason, count(*) AS n"
         "  FROM replacements r JOIN sample_units v ON v.sample = r.sample AND v.code = r.unit"
-        "  WHERE r.sample = u.sample AND v.county = u.county AND v.stratum = u.stratum AND v.reserve = 0 GROUP BY"
-        "  r.reason))"
+        "  WHERE r.sample = ?1 AND v.county = u.county AND v.stratum = u.stratum AND v.reserve = 0 GROUP BY"
+        "  r.reason) AS g)"
         " FROM sample_units u WHERE u.sample = ?1 AND u.stage = 'household' AND u.reserve = 0"
         " GROUP BY u.county, u.stratum ORDER BY u.county, u.stratum",
         &st, e);

@@ -1,0 +1,835 @@
+/*
+ * store_pg.c — the PostgreSQL backend of the store interface (store_int.h), over libpq.
+ * The only file that includes libpq-fe.h. See docs/scale.md.
+ *
+ * Dialect: callers and schema.c write the portable subset (store.h). pg_dialect() translates
+ * every statement once, at prepare or exec, in this one place: `?` -> `$n`; the types
+ * INTEGER -> bigint, REAL -> double precision, BLOB -> bytea (so `INTEGER PRIMARY KEY` is a
+ * bigint primary key; every insert gives row_no explicitly, so no identity is needed);
+ * instr -> strpos, ifnull -> coalesce; the column name `user`
+ * (reserved in PostgreSQL) -> "user"; `BEGIN IMMEDIATE` -> BEGIN plus the store's advisory
+ * lock. String literals are copied untouched. The migrations are the same list for both
+ * backends (schema.c); SQL that needs a per-backend variant is written
+ *     / *sqlite:* / SQLITE TEXT / *:sqlite* / / *pg: POSTGRESQL TEXT* /
+ * (without the spaces): SQLite runs the first part and skips the comment, pg_dialect drops
+ * the first part and uncomments the second. None of v1..v11 needs one.
+ *
+ * Values: parameters go typed — int64 as int8 text, double as float8 in binary (exact),
+ * text as untyped text (the server infers the column's type), blobs as bytea binary. Results
+ * come as text; float8 text is PostgreSQL's shortest exact round-trip form (extra_float_digits
+ * = 1), so strtod gives back the very double that was stored; numeric (sum of bigints) is an
+ * integer unless it has a fraction; bool is 0/1.
+ *
+ * Concurrency: a write transaction (store_begin, store_bulk_begin) takes the transaction-level
+ * advisory lock STORE_APPLICATION_ID first, so writers are serialised exactly as SQLite's
+ * BEGIN IMMEDIATE serialises them, and the change log's head (read, hashed, appended in the
+ * same transaction) can never fork; readers are not blocked.
+ *
+ * The mark: the table pinggu_store (application_id, schema_version), one row, set by every
+ * migration. A database without it is refused (open) or must be empty of tables (create).
+ * The database must have C collation (LC_COLLATE "C"), so ORDER BY on text is byte order,
+ * as in SQLite; any other is refused.
+ *
+ * Statements: executed with PQexecParams the first time; a statement run again with the same
+ * parameter types is prepared (PQprepare, named per connection) and then run with
+ * PQexecPrepared. Results are fetched whole (a statement's rows are in memory until reset).
+ */
+#include "store_int.h"
+
+#include <arpa/inet.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_TEXT 25
+#define OID_OID 26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+
+struct pg {
+    PGconn *c;
+    int64_t changes;
+    int nnames; /* prepared statement names used: p1, p2, ... */
+    struct strbuf copybuf; /* COPY rows not yet sent */
+    int64_t copy_rows;
+};
+
+struct pgst {
+    struct pg *q;
+    char *sql; /* translated */
+    int np;
+    char **vals;
+    int *lens, *fmts;
+    Oid *types;
+    unsigned char *isset;
+    unsigned char *typed; /* parameters first seen as "$k IS [NOT] NULL": text, not unknown */
+    Oid *ptypes; /* the types of the last execution (prepare when seen twice) */
+    int runs;
+    char name[24]; /* "" = not prepared */
+    PGresult *res;
+    int row, nrows, done;
+    unsigned char **blobs; /* per column: decoded bytea of the current row */
+    size_t *bloblen;
+    int ncols_cached;
+    PGresult *desc; /* the statement's description, for column names before a step */
+};
+
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+/* ---------------------------------------------------------------- the dialect */
+
+static int word_is(const char *w, size_t n, const char *lit)
+{
+    return strlen(lit) == n && !strncasecmp(w, lit, n);
+}
+
+/* Translates portable SQL to PostgreSQL into out (see the file comment); *np gets the number
+ * of `?` placeholders (the highest ?NNN). Per-backend variants: the text from the comment
+ * "sqlite:" to the comment ":sqlite" is dropped, a comment starting "pg:" is replaced by its
+ * text. */
+static int pg_dialect(const char *sql, struct strbuf *out, int *np)
+{
+    const char *p = sql;
+    int n = 0;
+    sb_reset(out);
+    while (*p) {
+        if (*p == '\'') { /* string literal, '' doubled */
+            const char *q = p + 1;
+            for (;;) {
+                if (!*q) break;
+                if (*q == '\'' && q[1] == '\'') { q += 2; continue; }
+                if (*q == '\'') { q++; break; }
+                q++;
+            }
+            sb_add(out, p, (size_t)(q - p));
+            p = q;
+        } else if (*p == '"') { /* quoted identifier */
+            const char *q = strchr(p + 1, '"');
+            q = q ? q + 1 : p + strlen(p);
+            sb_add(out, p, (size_t)(q - p));
+            p = q;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *q = strstr(p + 2, "*/");
+            const char *end = q ? q + 2 : p + strlen(p);
+            if (!strncmp(p + 2, "pg:", 3) && q) {
+                sb_add(out, p + 5, (size_t)(q - p - 5));
+            } else if (!strncmp(p, "/*sqlite:*/", 11)) {
+                const char *close = strstr(p + 11, "/*:sqlite*/");
+                end = close ? close + 11 : p + strlen(p);
+            } else {
+                sb_add(out, p, (size_t)(end - p));
+            }
+            p = end;
+        } else if (*p == '?') { /* ? is the next number; ?NNN (SQLite) is NNN */
+            int k = 0;
+            p++;
+            if (*p >= '0' && *p <= '9') {
+                while (*p >= '0' && *p <= '9') k = k * 10 + (*p++ - '0');
+                if (k > n) n = k;
+            } else {
+                k = ++n;
+            }
+            sb_addf(out, "$%d", k);
+        } else if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_') {
+            const char *w = p;
+            size_t len;
+            int after_dot = w > sql && w[-1] == '.';
+            while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_' ||
+                   (*p >= '0' && *p <= '9'))
+                p++;
+            len = (size_t)(p - w);
+            if (!after_dot && word_is(w, len, "INTEGER")) sb_adds(out, "bigint");
+            else if (!after_dot && word_is(w, len, "REAL")) sb_adds(out, "double precision");
+            else if (!after_dot && word_is(w, len, "BLOB")) sb_adds(out, "bytea");
+            else if (!after_dot && word_is(w, len, "instr") && *p == '(')
+                sb_adds(out, "strpos");
+            else if (!after_dot && word_is(w, len, "ifnull") && *p == '(')
+                sb_adds(out, "coalesce");
+            else if (word_is(w, len, "user") && *p != '(') sb_adds(out, "\"user\"");
+            else sb_add(out, w, len);
+        } else if (p[0] == '-' && p[1] == '-') {
+            const char *q = strchr(p, '\n');
+            q = q ? q : p + strlen(p);
+            sb_add(out, p, (size_t)(q - p));
+            p = q;
+        } else {
+            sb_add(out, p, 1);
+            p++;
+        }
+    }
+    if (np) *np = n;
+    return sb_ok(out);
+}
+
+/* SQLite counts a comparison as 0 or 1, and the portable SQL sums them (sum(x > 0)) or takes
+ * their max/min: the same aggregates for PostgreSQL's booleans; and SQLite's group_concat of
+ * any type (text, numbers), in input order, with SQLite's sum() semantics (NULLs skipped, NULL
+ * over no non-NULL value). Created with the store, in its schema. */
+#define PG_HELPERS                                                                            \
+    "CREATE FUNCTION pinggu_bool_sum(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE "  \
+    "AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE coalesce($1, 0) + $2::int END';"             \
+    "CREATE AGGREGATE sum(boolean) (sfunc = pinggu_bool_sum, stype = bigint);"                 \
+    "CREATE FUNCTION pinggu_bool_max(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE "  \
+    "AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE greatest(coalesce($1, $2::int), $2::int) END';" \
+    "CREATE AGGREGATE max(boolean) (sfunc = pinggu_bool_max, stype = bigint);"                 \
+    "CREATE FUNCTION pinggu_bool_min(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE "  \
+    "AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE least(coalesce($1, $2::int), $2::int) END';" \
+    "CREATE AGGREGATE min(boolean) (sfunc = pinggu_bool_min, stype = bigint);"                 \
+    "CREATE FUNCTION pinggu_gc(text, anyelement, text) RETURNS text LANGUAGE sql IMMUTABLE "   \
+    "AS 'SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text "                    \
+    "ELSE $1 || $3 || $2::text END';"                                                          \
+    "CREATE AGGREGATE group_concat(anyelement, text) (sfunc = pinggu_gc, stype = text);"       \
+    "CREATE FUNCTION pinggu_gc1(text, anyelement) RETURNS text LANGUAGE sql IMMUTABLE "        \
+    "AS 'SELECT pinggu_gc($1, $2, '','')';"                                                    \
+    "CREATE AGGREGATE group_concat(anyelement) (sfunc = pinggu_gc1, stype = text);"
+
+/* ---------------------------------------------------------------- connection */
+
+static int pg_fail(struct pg *q, struct error *e, const char *sql, PGresult *r)
+{
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(q->c);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) n--;
+    return error_set(e, ERR_STORE, "%.*s (in: %.160s)", (int)n, msg, sql ? sql : "");
+}
+
+static int raw_exec(struct pg *q, const char *sql, struct error *e)
+{
+    PGresult *r = PQexec(q->c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int rc = 0;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) rc = pg_fail(q, e, sql, r);
+    else q->changes = atoll(PQcmdTuples(r));
+    PQclear(r);
+    return rc;
+}
+
+/* the first column of the first row as text into buf ("" if none); 0 or ERR_STORE */
+static int raw_text(struct pg *q, const char *sql, char *buf, size_t n, struct error *e)
+{
+    PGresult *r = PQexec(q->c, sql);
+    int rc = 0;
+    buf[0] = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) rc = pg_fail(q, e, sql, r);
+    else if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        snprintf(buf, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
+
+static int store_pg_url_check(const char *url, struct error *e)
+{
+    char *err = NULL;
+    PQconninfoOption *o = PQconninfoParse(url, &err);
+    int rc = 0;
+    if (!o) {
+        rc = error_set(e, ERR_USAGE, "%s: not a PostgreSQL connection URL: %s", url,
+                       err ? err : "unparsable");
+        PQfreemem(err);
+        return rc;
+    }
+    for (PQconninfoOption *x = o; x->keyword; x++)
+        if (!strcmp(x->keyword, "password") && x->val && *x->val)
+            rc = error_set(e, ERR_USAGE,
+                           "the store URL has a password in it: refused (a password on the "
+                           "command line is visible to every user of the machine); use "
+                           "PGPASSWORD, a password file (PGPASSFILE, ~/.pgpass) or a service "
+                           "file / 数据库地址中不得包含密码");
+    PQconninfoFree(o);
+    return rc;
+}
+
+static int pgb_open(const char *url, int flags, void **conn, struct error *e)
+{
+    struct pg *q;
+    char buf[256];
+    int rc = store_pg_url_check(url, e);
+    if (rc) return rc;
+    q = mem_calloc(1, sizeof *q);
+    if (!q) return error_set(e, ERR_NOMEM, "out of memory");
+    q->c = PQconnectdb(url);
+    if (PQstatus(q->c) != CONNECTION_OK) {
+        const char *m = PQerrorMessage(q->c);
+        size_t n = strlen(m);
+        while (n && m[n - 1] == '\n') n--;
+        rc = error_set(e, ERR_STORE, "%s: cannot connect to PostgreSQL: %.*s", url, (int)n, m);
+        goto fail;
+    }
+    PQsetNoticeProcessor(q->c, quiet, NULL);
+    rc = raw_exec(q, "SET client_min_messages = warning; SET extra_float_digits = 1; "
+                     "SET datestyle = ISO; SET TIME ZONE 'UTC'",
+                  e);
+    if (rc) goto fail;
+    rc = raw_text(q, "SELECT datcollate FROM pg_database WHERE datname = current_database()",
+                  buf, sizeof buf, e);
+    if (rc) goto fail;
+    if (strcmp(buf, "C") && strcmp(buf, "POSIX")) {
+        rc = error_set(e, ERR_INVALID,
+                       "%s: the database's collation is %s; a pinggu store needs C collation "
+                       "so that text sorts byte by byte as in every other store (create it with "
+                       "CREATE DATABASE ... TEMPLATE template0 LC_COLLATE 'C') / 数据库排序规则须为 C",
+                       url, buf);
+        goto fail;
+    }
+    rc = raw_text(q, "SELECT to_regclass('pinggu_store') IS NOT NULL", buf, sizeof buf, e);
+    if (rc) goto fail;
+    if (flags & STORE_CREATE) {
+        if (!strcmp(buf, "t")) {
+            rc = error_set(e, ERR_EXISTS, "%s already holds a pinggu store; a new store needs "
+                                          "an empty database", url);
+            goto fail;
+        }
+        rc = raw_text(q, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+                      buf, sizeof buf, e);
+        if (rc) goto fail;
+        if (strcmp(buf, "0")) {
+            rc = error_set(e, ERR_INVALID,
+                           "%s: the database already has %s tables; a new store needs an empty "
+                           "database (left unchanged) / 数据库非空", url, buf);
+            goto fail;
+        }
+        rc = raw_exec(q, "CREATE TABLE pinggu_store (application_id bigint NOT NULL, "
+                         "schema_version bigint NOT NULL);"
+                         "INSERT INTO pinggu_store VALUES (0, 0);" PG_HELPERS,
+                      e);
+        if (rc) goto fail;
+    } else {
+        if (strcmp(buf, "t")) {
+            rc = error_set(e, ERR_INVALID,
+                           "%s is not a pinggu store (no pinggu_store table); create one with "
+                           "pinggu init / 不是评估数据库", url);
+            goto fail;
+        }
+        rc = raw_text(q, "SELECT application_id FROM pinggu_store", buf, sizeof buf, e);
+        if (rc) goto fail;
+        if (atoll(buf) != STORE_APPLICATION_ID && atoll(buf) != 0) {
+            rc = error_set(e, ERR_INVALID,
+                           "%s is not a pinggu store: application id %s; left unchanged / "
+                           "不是评估数据库", url, buf);
+            goto fail;
+        }
+        if (flags & STORE_READONLY) {
+            rc = raw_exec(q, "SET default_transaction_read_only = on", e);
+            if (rc) goto fail;
+        }
+    }
+    *conn = q;
+    return 0;
+fail:
+    PQfinish(q->c);
+    mem_free(q);
+    return rc;
+}
+
+static void pgb_close(void *conn)
+{
+    struct pg *q = conn;
+    if (!q) return;
+    PQfinish(q->c);
+    sb_release(&q->copybuf);
+    mem_free(q);
+}
+
+static int pgb_exec(void *conn, const char *sql, struct error *e)
+{
+    struct pg *q = conn;
+    struct strbuf t = STRBUF_INIT;
+    int rc;
+    if (!strcmp(sql, "BEGIN IMMEDIATE")) {
+        char lock[96];
+        snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%d)",
+                 STORE_APPLICATION_ID);
+        return raw_exec(q, lock, e);
+    }
+    if (pg_dialect(sql, &t, NULL)) {
+        sb_release(&t);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    rc = raw_exec(q, t.buf, e);
+    sb_release(&t);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- statements */
+
+static void clear_result(struct pgst *h)
+{
+    if (h->blobs)
+        for (int i = 0; i < h->ncols_cached; i++) {
+            PQfreemem(h->blobs[i]);
+            h->blobs[i] = NULL;
+        }
+    mem_free(h->blobs);
+    mem_free(h->bloblen);
+    h->blobs = NULL;
+    h->bloblen = NULL;
+    h->ncols_cached = 0;
+    PQclear(h->res);
+    h->res = NULL;
+    h->row = -1;
+    h->nrows = 0;
+    h->done = 0;
+}
+
+static int pgb_prepare(void *conn, const char *sql, void **out, struct error *e)
+{
+    struct pg *q = conn;
+    struct pgst *h = mem_calloc(1, sizeof *h);
+    struct strbuf t = STRBUF_INIT;
+    int np = 0;
+    if (!h || pg_dialect(sql, &t, &np)) goto nomem;
+    h->q = q;
+    h->np = np;
+    h->sql = sb_detach(&t, NULL);
+    h->row = -1;
+    if (np) {
+        h->vals = mem_calloc((size_t)np, sizeof *h->vals);
+        h->lens = mem_calloc((size_t)np, sizeof *h->lens);
+        h->fmts = mem_calloc((size_t)np, sizeof *h->fmts);
+        h->types = mem_calloc((size_t)np, sizeof *h->types);
+        h->ptypes = mem_calloc((size_t)np, sizeof *h->ptypes);
+        h->isset = mem_calloc((size_t)np, 1);
+        h->typed = mem_calloc((size_t)np, 1);
+        if (!h->vals || !h->lens || !h->fmts || !h->types || !h->ptypes || !h->isset ||
+            !h->typed)
+            goto nomem_h;
+        /* "(? IS NULL OR col = ?)": PostgreSQL cannot infer an untyped parameter's type from
+         * IS NULL, so such a parameter bound as text or NULL is sent as text */
+        for (const char *d = h->sql ? strchr(h->sql, '$') : NULL; d; d = strchr(d + 1, '$')) {
+            char *end;
+            long k = strtol(d + 1, &end, 10);
+            if (end > d + 1 && k >= 1 && k <= np && !strncmp(end, " IS ", 4))
+                h->typed[k - 1] = 1;
+        }
+    }
+    if (!h->sql) goto nomem_h;
+    *out = h;
+    return 0;
+nomem_h:
+    mem_free(h->vals);
+    mem_free(h->lens);
+    mem_free(h->fmts);
+    mem_free(h->types);
+    mem_free(h->ptypes);
+    mem_free(h->isset);
+    mem_free(h->typed);
+    mem_free(h->sql);
+    mem_free(h);
+    *out = NULL;
+    return error_set(e, ERR_NOMEM, "out of memory");
+nomem:
+    sb_release(&t);
+    mem_free(h);
+    return error_set(e, ERR_NOMEM, "out of memory");
+}
+
+static void pgb_finalize(void *hv)
+{
+    struct pgst *h = hv;
+    if (!h) return;
+    clear_result(h);
+    PQclear(h->desc);
+    if (h->name[0] && PQtransactionStatus(h->q->c) != PQTRANS_INERROR) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", h->name);
+        PQclear(PQexec(h->q->c, sql));
+    }
+    for (int i = 0; i < h->np; i++) mem_free(h->vals[i]);
+    mem_free(h->vals);
+    mem_free(h->lens);
+    mem_free(h->fmts);
+    mem_free(h->types);
+    mem_free(h->ptypes);
+    mem_free(h->isset);
+    mem_free(h->typed);
+    mem_free(h->sql);
+    mem_free(h);
+}
+
+static int set_param(struct pgst *h, int i, const void *v, size_t n, Oid type, int fmt)
+{
+    char *c;
+    if (i < 1 || i > h->np) return ERR_STORE;
+    i--;
+    c = mem_alloc(n + 1);
+    if (!c) return ERR_NOMEM;
+    if (n) memcpy(c, v, n);
+    c[n] = 0;
+    mem_free(h->vals[i]);
+    h->vals[i] = c;
+    h->lens[i] = (int)n;
+    h->fmts[i] = fmt;
+    h->types[i] = type;
+    h->isset[i] = 1;
+    return 0;
+}
+
+static int pgb_bind_int(void *hv, int i, int64_t v)
+{
+    char b[32];
+    int n = snprintf(b, sizeof b, "%lld", (long long)v);
+    return set_param(hv, i, b, (size_t)n, OID_INT8, 0);
+}
+static int pgb_bind_double(void *hv, int i, double v)
+{
+    uint64_t u;
+    uint32_t w[2];
+    memcpy(&u, &v, 8);
+    w[0] = htonl((uint32_t)(u >> 32));
+    w[1] = htonl((uint32_t)u);
+    return set_param(hv, i, w, 8, OID_FLOAT8, 1);
+}
+static int pgb_bind_text(void *hv, int i, const char *v, size_t n, int copy)
+{
+    (void)copy;
+    struct pgst *h = hv;
+    return set_param(hv, i, v, n, i >= 1 && i <= h->np && h->typed[i - 1] ? OID_TEXT : 0, 0);
+}
+static int pgb_bind_blob(void *hv, int i, const void *v, size_t n)
+{
+    return set_param(hv, i, v, n, OID_BYTEA, 1);
+}
+static int pgb_bind_null(void *hv, int i)
+{
+    struct pgst *h = hv;
+    if (i < 1 || i > h->np) return ERR_STORE;
+    mem_free(h->vals[i - 1]);
+    h->vals[i - 1] = NULL;
+    h->types[i - 1] = h->typed[i - 1] ? OID_TEXT : 0;
+    h->lens[i - 1] = 0;
+    h->fmts[i - 1] = 0;
+    h->isset[i - 1] = 1;
+    return 0;
+}
+
+static int pgb_step(void *hv, struct error *e)
+{
+    struct pgst *h = hv;
+    struct pg *q = h->q;
+    ExecStatusType st;
+    if (!h->res && !h->done) {
+        int same = h->runs > 0 && (h->np == 0 || !memcmp(h->types, h->ptypes,
+                                                         (size_t)h->np * sizeof *h->types));
+        for (int i = 0; i < h->np; i++) /* as in SQLite, a parameter never bound is NULL */
+            if (!h->isset[i]) {
+                h->types[i] = h->typed[i] ? OID_TEXT : 0;
+                h->isset[i] = 1;
+            }
+        if (!h->name[0] && same && h->runs >= 1) {
+            PGresult *p;
+            snprintf(h->name, sizeof h->name, "p%d", ++q->nnames);
+            p = PQprepare(q->c, h->name, h->sql, h->np, h->types);
+            if (PQresultStatus(p) != PGRES_COMMAND_OK) h->name[0] = 0;
+            PQclear(p);
+        }
+        if (h->name[0] && same)
+            h->res = PQexecPrepared(q->c, h->name, h->np, (const char *const *)h->vals,
+                                    h->lens, h->fmts, 0);
+        else
+            h->res = PQexecParams(q->c, h->sql, h->np, h->types, (const char *const *)h->vals,
+                                  h->lens, h->fmts, 0);
+        if (!same && h->np) memcpy(h->ptypes, h->types, (size_t)h->np * sizeof *h->types);
+        h->runs++;
+        st = PQresultStatus(h->res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            int rc = pg_fail(q, e, h->sql, h->res);
+            PQclear(h->res);
+            h->res = NULL;
+            return rc;
+        }
+        q->changes = atoll(PQcmdTuples(h->res));
+        h->nrows = PQntuples(h->res);
+        h->row = -1;
+        h->ncols_cached = PQnfields(h->res);
+        if (h->ncols_cached) {
+            h->blobs = mem_calloc((size_t)h->ncols_cached, sizeof *h->blobs);
+            h->bloblen = mem_calloc((size_t)h->ncols_cached, sizeof *h->bloblen);
+            if (!h->blobs || !h->bloblen) return error_set(e, ERR_NOMEM, "out of memory");
+        }
+    }
+    if (!h->res) return STORE_DONE;
+    for (int i = 0; i < h->ncols_cached; i++) {
+        PQfreemem(h->blobs[i]);
+        h->blobs[i] = NULL;
+    }
+    if (h->row + 1 < h->nrows) {
+        h->row++;
+        return STORE_ROW;
+    }
+    h->done = 1;
+    return STORE_DONE;
+}
+
+static int pgb_reset(void *hv)
+{
+    clear_result(hv);
+    return 0;
+}
+
+/* the result columns before a step: the unnamed statement described (NULL if it fails) */
+static PGresult *described(struct pgst *h)
+{
+    if (h->res) return h->res;
+    if (!h->desc) {
+        PGresult *p = PQprepare(h->q->c, "", h->sql, 0, NULL);
+        int ok = PQresultStatus(p) == PGRES_COMMAND_OK;
+        PQclear(p);
+        if (!ok) return NULL;
+        h->desc = PQdescribePrepared(h->q->c, "");
+        if (PQresultStatus(h->desc) != PGRES_COMMAND_OK) {
+            PQclear(h->desc);
+            h->desc = NULL;
+        }
+    }
+    return h->desc;
+}
+static int pgb_ncols(void *hv)
+{
+    PGresult *r = described(hv);
+    return r ? PQnfields(r) : 0;
+}
+static const char *pgb_colname(void *hv, int i)
+{
+    PGresult *r = described(hv);
+    return r && i >= 0 && i < PQnfields(r) ? PQfname(r, i) : "";
+}
+
+static int have(struct pgst *h, int i)
+{
+    return h->res && h->row >= 0 && h->row < h->nrows && i >= 0 && i < h->ncols_cached;
+}
+
+static enum store_type pgb_type(void *hv, int i)
+{
+    struct pgst *h = hv;
+    if (!have(h, i) || PQgetisnull(h->res, h->row, i)) return STORE_NULL;
+    switch (PQftype(h->res, i)) {
+    case OID_BOOL:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_OID: return STORE_INT;
+    case OID_FLOAT4:
+    case OID_FLOAT8: return STORE_DOUBLE;
+    case OID_NUMERIC: {
+        const char *v = PQgetvalue(h->res, h->row, i);
+        return strpbrk(v, ".eEN") ? STORE_DOUBLE : STORE_INT;
+    }
+    case OID_BYTEA: return STORE_BLOB;
+    }
+    return STORE_TEXT;
+}
+static int64_t pgb_col_int(void *hv, int i)
+{
+    struct pgst *h = hv;
+    const char *v;
+    if (!have(h, i) || PQgetisnull(h->res, h->row, i)) return 0;
+    v = PQgetvalue(h->res, h->row, i);
+    if (PQftype(h->res, i) == OID_BOOL) return v[0] == 't';
+    if (strpbrk(v, ".eE")) return (int64_t)strtod(v, NULL);
+    return strtoll(v, NULL, 10);
+}
+static double pgb_col_double(void *hv, int i)
+{
+    struct pgst *h = hv;
+    const char *v;
+    if (!have(h, i) || PQgetisnull(h->res, h->row, i)) return 0;
+    v = PQgetvalue(h->res, h->row, i);
+    if (PQftype(h->res, i) == OID_BOOL) return v[0] == 't';
+    return strtod(v, NULL);
+}
+static const unsigned char *blob_of(struct pgst *h, int i, size_t *n)
+{
+    if (!h->blobs[i]) {
+        h->blobs[i] = PQunescapeBytea((const unsigned char *)PQgetvalue(h->res, h->row, i),
+                                      &h->bloblen[i]);
+        if (!h->blobs[i]) h->bloblen[i] = 0;
+    }
+    *n = h->bloblen[i];
+    return h->blobs[i];
+}
+static const char *pgb_col_text(void *hv, int i)
+{
+    struct pgst *h = hv;
+    Oid t;
+    if (!have(h, i) || PQgetisnull(h->res, h->row, i)) return "";
+    t = PQftype(h->res, i);
+    if (t == OID_BOOL) return PQgetvalue(h->res, h->row, i)[0] == 't' ? "1" : "0";
+    if (t == OID_BYTEA) {
+        size_t n;
+        const unsigned char *b = blob_of(h, i, &n);
+        return b ? (const char *)b : "";
+    }
+    return PQgetvalue(h->res, h->row, i);
+}
+static size_t pgb_col_len(void *hv, int i)
+{
+    struct pgst *h = hv;
+    if (!have(h, i) || PQgetisnull(h->res, h->row, i)) return 0;
+    if (PQftype(h->res, i) == OID_BYTEA) {
+        size_t n;
+        blob_of(h, i, &n);
+        return n;
+    }
+    if (PQftype(h->res, i) == OID_BOOL) return 1;
+    return (size_t)PQgetlength(h->res, h->row, i);
+}
+static const void *pgb_col_blob(void *hv, int i)
+{
+    struct pgst *h = hv;
+    size_t n;
+    if (!have(h, i) || PQgetisnull(h->res, h->row, i)) return NULL;
+    if (PQftype(h->res, i) == OID_BYTEA) return blob_of(h, i, &n);
+    return PQgetvalue(h->res, h->row, i);
+}
+static int64_t pgb_changes(void *conn)
+{
+    return ((struct pg *)conn)->changes;
+}
+
+static int pgb_unmarked(void *conn)
+{
+    (void)conn;
+    return 0;
+}
+
+static int pgb_mark(void *conn, int version, struct error *e)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE pinggu_store SET application_id = %d, schema_version = %d",
+             STORE_APPLICATION_ID, version);
+    return raw_exec(conn, sql, e);
+}
+
+static int pgb_bulk_begin(void *conn, const char *const *tables, struct error *e)
+{
+    (void)tables;
+    return pgb_exec(conn, "BEGIN IMMEDIATE", e);
+}
+
+static int pgb_bulk_end(void *conn, int commit, struct error *e)
+{
+    struct pg *q = conn;
+    int rc = 0;
+    if (commit) rc = raw_exec(q, "COMMIT", e);
+    if (!commit || rc) raw_exec(q, "ROLLBACK", NULL);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- COPY */
+
+#define COPY_FLUSH (256 * 1024)
+
+static int copy_flush(struct pg *q, struct error *e)
+{
+    if (sb_ok(&q->copybuf)) return error_set(e, ERR_NOMEM, "out of memory");
+    if (q->copybuf.len && PQputCopyData(q->c, q->copybuf.buf, (int)q->copybuf.len) != 1)
+        return pg_fail(q, e, "COPY", NULL);
+    sb_reset(&q->copybuf);
+    return 0;
+}
+
+static int pgb_copy_begin(void *conn, const char *insert_sql, struct error *e)
+{
+    struct pg *q = conn;
+    const char *into = strstr(insert_sql, "INSERT INTO "), *values = strstr(insert_sql, " VALUES");
+    struct strbuf sql = STRBUF_INIT, t = STRBUF_INIT;
+    PGresult *r;
+    int rc = 0;
+    if (!into || !values || values < into)
+        return error_set(e, ERR_INTERNAL, "not an insert to copy: %.80s", insert_sql);
+    sb_adds(&sql, "COPY ");
+    sb_add(&sql, into + 12, (size_t)(values - into - 12));
+    sb_adds(&sql, " FROM STDIN");
+    if (sb_ok(&sql) || pg_dialect(sql.buf, &t, NULL)) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    r = PQexec(q->c, t.buf);
+    if (PQresultStatus(r) != PGRES_COPY_IN) rc = pg_fail(q, e, t.buf, r);
+    PQclear(r);
+    sb_reset(&q->copybuf);
+    q->copy_rows = 0;
+out:
+    sb_release(&sql);
+    sb_release(&t);
+    return rc;
+}
+
+/* one value in COPY's text format: \N for NULL; backslash, tab, newline, CR escaped */
+static void copy_text(struct strbuf *b, const char *s, size_t n)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *esc = NULL;
+        switch (s[i]) {
+        case '\\': esc = "\\\\"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        default: continue;
+        }
+        sb_add(b, s + from, i - from);
+        sb_adds(b, esc);
+        from = i + 1;
+    }
+    sb_add(b, s + from, n - from);
+}
+
+static int pgb_copy_row(void *conn, const struct rowval *v, size_t n, int64_t log_id,
+                        struct error *e)
+{
+    struct pg *q = conn;
+    struct strbuf *b = &q->copybuf;
+    for (size_t k = 0; k < n; k++) {
+        switch (v[k].type) {
+        case STORE_NULL: sb_adds(b, "\\N"); break;
+        case STORE_INT: sb_addf(b, "%lld", (long long)v[k].i); break;
+        case STORE_DOUBLE: sb_addf(b, "%.17g", v[k].d); break; /* exact round trip */
+        case STORE_TEXT: copy_text(b, v[k].s, v[k].n); break;
+        case STORE_BLOB:
+            sb_adds(b, "\\\\x");
+            for (size_t i = 0; i < v[k].n; i++)
+                sb_addf(b, "%02x", (unsigned)(unsigned char)v[k].s[i]);
+            break;
+        }
+        sb_addch(b, '\t');
+    }
+    sb_addf(b, "%lld\n", (long long)log_id);
+    q->copy_rows++;
+    return b->len >= COPY_FLUSH ? copy_flush(q, e) : 0;
+}
+
+static int pgb_copy_end(void *conn, int ok, struct error *e)
+{
+    struct pg *q = conn;
+    PGresult *r;
+    int rc = ok ? copy_flush(q, e) : 0;
+    if (PQputCopyEnd(q->c, rc || !ok ? "load abandoned" : NULL) != 1 && !rc)
+        rc = pg_fail(q, e, "COPY", NULL);
+    while ((r = PQgetResult(q->c))) {
+        if (ok && !rc && PQresultStatus(r) != PGRES_COMMAND_OK) rc = pg_fail(q, e, "COPY", r);
+        PQclear(r);
+    }
+    sb_reset(&q->copybuf);
+    if (!ok && !rc) rc = ERR_STORE;
+    return ok ? rc : 0;
+}
+
+const struct store_backend store_pg_backend = {
+    "postgresql", pgb_open,      pgb_close,      pgb_exec,       pgb_prepare,  pgb_finalize,
+    pgb_bind_int, pgb_bind_double, pgb_bind_text, pgb_bind_blob, pgb_bind_null, pgb_step,
+    pgb_reset,    pgb_ncols,     pgb_colname,    pgb_type,       pgb_col_int,  pgb_col_double,
+    pgb_col_text, pgb_col_len,   pgb_col_blob,   pgb_changes,    pgb_bulk_begin, pgb_bulk_end,
+    pgb_unmarked, pgb_mark,     pgb_copy_begin, pgb_copy_row,   pgb_copy_end,
+};
