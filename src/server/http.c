@@ -37,33 +37,12 @@ struct server {
     const struct server_config *cfg;
     char origin[256];      /* scheme://host[:port] of the public URL */
     int secure;            /* cookies get Secure */
-    pthread_mutex_t lock;  /* guards stores */
-    struct store **stores; /* every thread's connection, closed at shutdown */
-    size_t nstores, capstores;
+    struct store_pool pool; /* every thread's connection, closed at shutdown */
 };
-
-static __thread struct store *tls_store;
 
 static struct store *thread_store(struct server *sv, struct error *e)
 {
-    struct store *s = NULL;
-    if (tls_store) return tls_store;
-    if (store_open(sv->cfg->db, 0, &s, e)) return NULL;
-    pthread_mutex_lock(&sv->lock);
-    if (sv->nstores == sv->capstores) {
-        size_t nc = sv->capstores ? sv->capstores * 2 : 8;
-        struct store **ns = mem_realloc(sv->stores, nc * sizeof *ns);
-        if (ns) sv->stores = ns, sv->capstores = nc;
-    }
-    if (sv->nstores < sv->capstores) sv->stores[sv->nstores++] = s;
-    else {
-        store_close(s);
-        s = NULL;
-        error_set(e, ERR_NOMEM, "out of memory");
-    }
-    pthread_mutex_unlock(&sv->lock);
-    tls_store = s;
-    return s;
+    return store_pool_get(&sv->pool, e);
 }
 
 /* One request in flight. */
@@ -564,7 +543,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     if (!cfg.request_timeout) cfg.request_timeout = 30;
     memset(&sv, 0, sizeof sv);
     sv.cfg = &cfg;
-    pthread_mutex_init(&sv.lock, NULL);
+    store_pool_init(&sv.pool, cfg.db);
     if ((rc = parse_listen(cfg.listen, &sa, e))) goto out;
     if (cfg.public_url) {
         const char *p = strstr(cfg.public_url, "://");
@@ -653,14 +632,12 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     checkpoint(main_store);
     rc = 0;
 out:
-    for (size_t i = 0; i < sv.nstores; i++) store_close(sv.stores[i]);
-    mem_free(sv.stores);
+    store_pool_close(&sv.pool);
     store_close(main_store);
     if (key) {
         memset(key, 0, strlen(key));
         mem_free(key);
     }
     mem_free(cert);
-    pthread_mutex_destroy(&sv.lock);
     return rc;
 }

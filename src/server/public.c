@@ -27,33 +27,12 @@
 
 struct pq {
     const struct server_config *cfg;
-    pthread_mutex_t lock;
-    struct store **stores;
-    size_t nstores, capstores;
+    struct store_pool pool;
 };
-
-static __thread struct store *pq_store;
 
 static struct store *thread_store(struct pq *q, struct error *e)
 {
-    struct store *s = NULL;
-    if (pq_store) return pq_store;
-    if (store_open(q->cfg->db, 0, &s, e)) return NULL;
-    pthread_mutex_lock(&q->lock);
-    if (q->nstores == q->capstores) {
-        size_t nc = q->capstores ? q->capstores * 2 : 8;
-        struct store **ns = mem_realloc(q->stores, nc * sizeof *ns);
-        if (ns) q->stores = ns, q->capstores = nc;
-    }
-    if (q->nstores < q->capstores) q->stores[q->nstores++] = s;
-    else {
-        store_close(s);
-        s = NULL;
-        error_set(e, ERR_NOMEM, "out of memory");
-    }
-    pthread_mutex_unlock(&q->lock);
-    pq_store = s;
-    return s;
+    return store_pool_get(&q->pool, e);
 }
 
 /* ------------------------------------------------------------------ pages */
@@ -316,7 +295,7 @@ int server_public_run(const struct server_config *cfg, FILE *ready, struct error
     int rc = 0;
     memset(&q, 0, sizeof q);
     q.cfg = cfg;
-    pthread_mutex_init(&q.lock, NULL);
+    store_pool_init(&q.pool, cfg->db);
     memset(&sa, 0, sizeof sa);
     if (!colon || (size_t)(colon - cfg->listen) >= sizeof host) {
         rc = error_set(e, ERR_INVALID, "--listen '%s': expected ADDRESS:PORT", cfg->listen);
@@ -362,9 +341,7 @@ int server_public_run(const struct server_config *cfg, FILE *ready, struct error
     }
     MHD_stop_daemon(d);
 out:
-    for (size_t i = 0; i < q.nstores; i++) store_close(q.stores[i]);
-    mem_free(q.stores);
+    store_pool_close(&q.pool);
     store_close(main_store);
-    pthread_mutex_destroy(&q.lock);
     return rc;
 }

@@ -16,6 +16,8 @@
 #include "../access/access.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <string.h>
 
 struct ctx {
     struct store *s;           /* this thread's connection */
@@ -95,6 +97,18 @@ const struct route *server_pages_routes(size_t *n); /* pages.c: what the pages n
  * /api/: *handled = 1 and the MHD result when the file exists, else *handled = 0. */
 int server_pages_send(void *conn, const char *web_dir, const char *url, int *handled);
 const struct route *server_reports_routes(size_t *n);
+/* One store connection per server thread (pool.c), closed together at shutdown. */
+struct store_pool {
+    const char *db; /* borrowed: the store URL */
+    pthread_mutex_t lock;
+    struct store **stores;
+    size_t n, cap;
+};
+void store_pool_init(struct store_pool *p, const char *db);
+/* The calling thread's connection, opened on first use; owned by the pool (NULL, e set). */
+struct store *store_pool_get(struct store_pool *p, struct error *e);
+/* Closes every connection; only when no request is running. */
+void store_pool_close(struct store_pool *p);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
 /* The writer queue (batch.c): a submission's writes run between batch_enter and batch_leave,
