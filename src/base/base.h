@@ -12,7 +12,8 @@
  *   hashing    SHA-256 hex (tickets, commitments), BLAKE2b row digests, Merkle accumulator;
  *   u64map     open-addressing table from 64-bit keys to 64-bit values;
  *   progress   a rows/s + ETA line on stderr when it is a terminal;
- *   mask       masking of names and resident IDs for people-facing output.
+ *   mask       masking of names and resident IDs for people-facing output;
+ *   datadir    where the shipped data is found; tmpdir, the one way to a private temp folder.
  *
  * Conventions (STYLE.md): functions return 0 or a negative ERR_* code and fill an optional
  * struct error; bad input is an error, never an assert. Every returned pointer's comment says
@@ -496,5 +497,12 @@ int utf8_valid(const char *s, size_t n);
  * to use: 0 found, 1 not found (out holds the name unchanged, so the caller's open error names
  * it), -1 out of memory. */
 int data_find(const char *name, struct strbuf *out);
+
+/* ---------------------------------------------------------------- temporary folders (tmpdir.c) */
+
+/* Makes a new private folder $TMPDIR/PREFIX-XXXXXX (else under /tmp) with mkdtemp and writes
+ * its path into out (the caller's buffer, which the caller removes with the folder): 0, or -1
+ * with errno set and out empty (too long a path, or mkdtemp failed). */
+int tmpdir_make(char *out, size_t size, const char *prefix);
 
 #endif

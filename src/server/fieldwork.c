@@ -282,7 +282,6 @@ static int questionnaire_submit_queued(struct ctx *c)
 {
     const char *round = c->names[0], *key = c->idem_key;
     char dir[200], *stored = NULL;
-    const char *tmp = getenv("TMPDIR");
     struct error e;
     int status = 0, rc;
     if (!key || !server_name_ok(key, 64))
@@ -302,8 +301,7 @@ static int questionnaire_submit_queued(struct ctx *c)
         return 0;
     }
     if (rc) return ctx_fail(c, &e);
-    snprintf(dir, sizeof dir, "%s/pinggu-submit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (tmpdir_make(dir, sizeof dir, "pinggu-submit")) {
         access_idem_release(c->s, c->user.name, key, NULL);
         return ctx_error(c, 503, "unavailable", "服务暂不可用", "no temporary space", NULL);
     }

@@ -231,26 +231,12 @@ static int state_changing(const char *m)
     return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
 }
 
-static void peer_addr(struct MHD_Connection *conn, char *out, size_t size)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, size, "?");
-    if (!ci || !ci->client_addr) return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
-                  (socklen_t)size);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
-                  (socklen_t)size);
-}
-
 static enum MHD_Result dispatch(struct server *sv, struct MHD_Connection *conn, const char *url,
                                 const char *method, struct req *rq)
 {
     struct ctx c;
     struct error e;
-    char peer[64], addr[64], cookie[80];
+    char addr[64], cookie[80];
     const struct route *rt = NULL;
     int path_known = 0;
     enum MHD_Result ret;
@@ -258,10 +244,7 @@ static enum MHD_Result dispatch(struct server *sv, struct MHD_Connection *conn, 
 
     memset(&c, 0, sizeof c);
     c.cfg = sv->cfg, c.method = method, c.path = url, c.conn = conn;
-    peer_addr(conn, peer, sizeof peer);
-    server_client_addr(peer, sv->cfg->trusted_proxy,
-                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
-                       addr, sizeof addr);
+    server_conn_addr(conn, sv->cfg->trusted_proxy, addr, sizeof addr);
     c.addr = addr;
     c.s = thread_store(sv, &e);
     if (!c.s) {
@@ -413,7 +396,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
                                   "request body too large");
         }
         if (rq->rt && (rq->rt->flags & RT_UPLOAD)) {
-            const char *tmp = getenv("TMPDIR");
             /* nobody writes to disk without a session: checked before the first byte */
             char cookie[80], hash[65];
             struct access_user u;
@@ -425,9 +407,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
                                    &u, hash, &e))
                 return send_error(conn, sv, 401, "unauthenticated", "请先登录", "sign in first");
             access_user_release(&u);
-            snprintf(rq->dir, sizeof rq->dir, "%s/pinggu-upload-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-            if (!mkdtemp(rq->dir)) {
-                rq->dir[0] = '\0';
+            if (tmpdir_make(rq->dir, sizeof rq->dir, "pinggu-upload")) {
                 return send_error(conn, sv, 503, "unavailable", "服务暂不可用", "no space for uploads");
             }
             snprintf(rq->path, sizeof rq->path, "%s/body", rq->dir);

@@ -34,7 +34,6 @@
 #include "server_int.h"
 #include "../survey/survey.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -171,27 +170,13 @@ static enum MHD_Result send_msg(struct MHD_Connection *conn, const struct server
     return ret;
 }
 
-static void client_addr(struct MHD_Connection *conn, const struct server_config *cfg, char *out,
-                        size_t size)
-{
-    char peer[64] = "?";
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, peer,
-                  sizeof peer);
-    server_client_addr(peer, cfg->trusted_proxy,
-                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), out,
-                       size);
-}
-
 /* A refusal for the security log, with the token redacted from the path. */
 static void seclog(struct store *s, struct MHD_Connection *conn, const struct server_config *cfg,
                    const char *kind, const char *user, const char *url)
 {
     char addr[64], detail[300];
     struct error e;
-    client_addr(conn, cfg, addr, sizeof addr);
+    server_conn_addr(conn, cfg->trusted_proxy, addr, sizeof addr);
     snprintf(detail, sizeof detail, "%s", url);
     access_token_redact(detail);
     if (s && access_security_log(s, kind, addr, user ? user : "", detail, &e))
@@ -967,7 +952,6 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
         } else {
             const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
             const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-            const char *tmp = getenv("TMPDIR");
             if (!ct || strncasecmp(ct, "multipart/form-data", 19)) {
                 ret = send_msg(conn, cfg, 415, "须为 multipart/form-data",
                                "Content-Type must be multipart/form-data");
@@ -976,9 +960,7 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
                 ret = send_msg(conn, cfg, 413, "提交或附件过大",
                                "the submission or an attachment is too large");
             } else {
-                snprintf(q->dir, sizeof q->dir, "%s/pinggu-or-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-                if (!mkdtemp(q->dir)) {
-                    q->dir[0] = '\0';
+                if (tmpdir_make(q->dir, sizeof q->dir, "pinggu-or")) {
                     ret = send_msg(conn, cfg, 503, "服务暂不可用", "no space for uploads");
                 } else if (!(q->pp = MHD_create_post_processor(conn, 64 * 1024, part_cb, q))) {
                     ret = send_msg(conn, cfg, 415, "须为 multipart/form-data",

@@ -616,7 +616,6 @@ static int download(struct ctx *c)
     json_t *rows, *cols = NULL;
     int xlsx, rc = -1;
     char dir[160] = "", path[200] = "";
-    const char *tmp = getenv("TMPDIR");
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (name && !strcmp(name, tables[i].name)) tb = &tables[i];
     if (!tb)
@@ -639,9 +638,7 @@ static int download(struct ctx *c)
     if (!json_is_array(rows))
         return ctx_error(c, 500, "internal", "服务器内部错误", "the table could not be built", NULL);
     cols = columns_of(rows);
-    snprintf(dir, sizeof dir, "%s/pinggu-download-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        dir[0] = '\0';
+    if (tmpdir_make(dir, sizeof dir, "pinggu-download")) {
         ctx_error(c, 503, "unavailable", "服务暂不可用", "no space for the download", NULL);
         goto out;
     }

@@ -192,23 +192,9 @@ struct preq {
     int over;
 };
 
-static void peer_addr(struct MHD_Connection *conn, char *out, size_t size)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, size, "?");
-    if (!ci || !ci->client_addr) return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
-                  (socklen_t)size);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
-                  (socklen_t)size);
-}
-
 static enum MHD_Result query(struct pq *q, struct MHD_Connection *conn, struct preq *rq)
 {
-    char peer[64], addr[64], id[64], code[32];
+    char addr[64], id[64], code[32];
     struct hq_check chk;
     struct hq_answer a;
     struct error e;
@@ -219,10 +205,7 @@ static enum MHD_Result query(struct pq *q, struct MHD_Connection *conn, struct p
         fprintf(stderr, "pinggu serve: %s\n", e.msg);
         return send_page(conn, 503, "<p>服务暂不可用 / unavailable</p>\n");
     }
-    peer_addr(conn, peer, sizeof peer);
-    server_client_addr(peer, q->cfg->trusted_proxy,
-                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
-                       addr, sizeof addr);
+    server_conn_addr(conn, q->cfg->trusted_proxy, addr, sizeof addr);
     server_form_value(rq->body.buf, rq->body.len, "id", id, sizeof id);
     server_form_value(rq->body.buf, rq->body.len, "code", code, sizeof code);
     if (registry_hq_check(s, addr, id, code, access_now(), &chk, &e)) {

@@ -114,7 +114,6 @@ static int report_get(struct ctx *c)
     enum report_level level;
     int unit, rel = 0, unmasked = um && !strcmp(um, "1"), rc = -1, fd = -1;
     char dir[200], path[460];
-    const char *tmp = getenv("TMPDIR");
     struct stat sb;
     dir[0] = '\0';
     if (file_level(file, &level, &unit))
@@ -125,9 +124,7 @@ static int report_get(struct ctx *c)
     t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
     if (ctx_allow(c, RS_REPORTS, AA_READ, &t, NULL)) return -1;
     if (unmasked && ctx_allow(c, RS_PERSONAL, AA_READ, &t, NULL)) return -1;
-    snprintf(dir, sizeof dir, "%s/pinggu-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        dir[0] = '\0';
+    if (tmpdir_make(dir, sizeof dir, "pinggu-report")) {
         ctx_error(c, 503, "unavailable", "服务暂不可用", "no space for reports", NULL);
         goto out;
     }

@@ -97,6 +97,10 @@ const struct route *server_pages_routes(size_t *n); /* pages.c: what the pages n
  * /api/: *handled = 1 and the MHD result when the file exists, else *handled = 0. */
 int server_pages_send(void *conn, const char *web_dir, const char *url, int *handled);
 const struct route *server_reports_routes(size_t *n);
+struct MHD_Connection;
+/* The client's address (IPv4 or IPv6) after the trusted proxy trusted (may be NULL), into out
+ * (the caller's buffer; "?" when unknown). (conn.c) */
+void server_conn_addr(struct MHD_Connection *conn, const char *trusted, char *out, size_t size);
 /* One store connection per server thread (pool.c), closed together at shutdown. */
 struct store_pool {
     const char *db; /* borrowed: the store URL */

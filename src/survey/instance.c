@@ -267,7 +267,6 @@ int instance_import(struct store *s, const char *sample, const struct form *f, c
 {
     struct answers *a = NULL;
     char dir[200];
-    const char *tmp = getenv("TMPDIR");
     struct strbuf csv = STRBUF_INIT, mcsv = STRBUF_INIT;
     int rc, has_members = 0;
     dir[0] = '\0';
@@ -277,9 +276,7 @@ int instance_import(struct store *s, const char *sample, const struct form *f, c
         rc = error_set(e, ERR_PARSE, "the submission names no unit (visit/unit)");
         goto out;
     }
-    snprintf(dir, sizeof dir, "%s/pinggu-or-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        dir[0] = '\0';
+    if (tmpdir_make(dir, sizeof dir, "pinggu-or")) {
         rc = error_set(e, ERR_IO, "no temporary folder");
         goto out;
     }

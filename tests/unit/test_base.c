@@ -1,8 +1,12 @@
 /*
  * test_base.c — strbuf, arena, u64map, hashing (SHA-256 vectors, Merkle, row encoding),
- * number/boolean parsing, and allocation-failure behaviour of each.
+ * number/boolean parsing, temporary folders (under $TMPDIR, private, nothing left on
+ * failure), and allocation-failure behaviour of each.
  */
 #include "testutil.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void strbuf_basics(void **state)
 {
@@ -214,6 +218,40 @@ static void errors(void **state)
     errlist_release(&l);
 }
 
+static void temporary_folders(void **state)
+{
+    char root[] = "/tmp/pinggu-test-XXXXXX", dir[200], small[24];
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    struct stat sb;
+    (void)state;
+    assert_non_null(mkdtemp(root));
+    setenv("TMPDIR", root, 1);
+    assert_int_equal(tmpdir_make(dir, sizeof dir, "pinggu-x"), 0);
+    assert_int_equal(strncmp(dir, root, strlen(root)), 0);
+    assert_string_equal(dir + strlen(root), strstr(dir, "/pinggu-x-"));
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(rmdir(dir), 0);
+    /* a path that does not fit is refused, out left empty, nothing made */
+    assert_int_equal(tmpdir_make(small, sizeof small, "pinggu-x"), -1);
+    assert_string_equal(small, "");
+    /* a TMPDIR that does not exist: refused, out empty */
+    setenv("TMPDIR", "/nonexistent-pinggu", 1);
+    assert_int_equal(tmpdir_make(dir, sizeof dir, "pinggu-x"), -1);
+    assert_string_equal(dir, "");
+    /* empty TMPDIR means /tmp */
+    setenv("TMPDIR", "", 1);
+    assert_int_equal(tmpdir_make(dir, sizeof dir, "pinggu-x"), 0);
+    assert_int_equal(strncmp(dir, "/tmp/pinggu-x-", 14), 0);
+    assert_int_equal(rmdir(dir), 0);
+    if (saved) setenv("TMPDIR", saved, 1);
+    else unsetenv("TMPDIR");
+    free(saved);
+    assert_int_equal(rmdir(root), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,7 +259,7 @@ int main(void)
         cmocka_unit_test(arena_basics),      cmocka_unit_test(map_basics),
         cmocka_unit_test(sha256_vectors),    cmocka_unit_test(merkle_properties),
         cmocka_unit_test(row_encoding_is_injective), cmocka_unit_test(parsing),
-        cmocka_unit_test(errors),
+        cmocka_unit_test(errors),            cmocka_unit_test(temporary_folders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
