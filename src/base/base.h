@@ -13,7 +13,8 @@
  *   u64map     open-addressing table from 64-bit keys to 64-bit values;
  *   progress   a rows/s + ETA line on stderr when it is a terminal;
  *   mask       masking of names and resident IDs for people-facing output;
- *   datadir    where the shipped data is found; tmpdir, the one way to a private temp folder.
+ *   datadir    where the shipped data is found; tmpdir, the one way to a private temp folder;
+ *   keyfile    Ed25519 key files (checkpoints, report sign-off).
  *
  * Conventions (STYLE.md): functions return 0 or a negative ERR_* code and fill an optional
  * struct error; bad input is an error, never an assert. Every returned pointer's comment says
@@ -504,5 +505,17 @@ int data_find(const char *name, struct strbuf *out);
  * its path into out (the caller's buffer, which the caller removes with the folder): 0, or -1
  * with errno set and out empty (too long a path, or mkdtemp failed). */
 int tmpdir_make(char *out, size_t size, const char *prefix);
+
+/* ---------------------------------------------------------------- key files (keyfile.c) */
+
+/* Reads an Ed25519 key file (one line: the seed in 64 hex digits) into the caller's pk/sk.
+ * what names the key in messages ("checkpoint key", "signer key"). 0; ERR_NOTFOUND if the
+ * file does not exist; ERR_IO if it cannot be read; ERR_INVALID (path:1) if it is not a key. */
+int keyfile_read(const char *path, const char *what, unsigned char pk[32],
+                 unsigned char sk[64], struct error *e);
+/* Creates a new key file at path, mode 0600, from a random seed, and fills pk/sk. If another
+ * process created it first, reads that one. The folder must exist. 0 or ERR_IO (nothing left). */
+int keyfile_create(const char *path, const char *what, unsigned char pk[32],
+                   unsigned char sk[64], struct error *e);
 
 #endif

@@ -105,62 +105,6 @@ static void mkdir_parent(const char *path)
     mkdir(buf, 0700);
 }
 
-/* Reads a key file (64 hex digits, the Ed25519 seed); ERR_NOTFOUND if absent. */
-static int key_read(const char *path, unsigned char pk[32], unsigned char sk[64],
-                    struct error *e)
-{
-    char buf[160];
-    unsigned char seed[32];
-    size_t len;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT) return error_set(e, ERR_NOTFOUND, "%s: no such key file", path);
-        return error_set(e, ERR_INVALID, "signer key %s: %s", path, strerror(errno));
-    }
-    len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-        buf[--len] = '\0';
-    if (len != 64 || hash_unhex32(buf, seed)) {
-        sodium_memzero(buf, sizeof buf);
-        return error_set(e, ERR_INVALID, "signer key %s:1: not a key (64 hex digits, the "
-                                         "Ed25519 seed, expected)",
-                         path);
-    }
-    crypto_sign_seed_keypair(pk, sk, seed);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(buf, sizeof buf);
-    return 0;
-}
-
-/* Creates a key file mode 0600 (O_EXCL; if another process just made it, reads it). */
-static int key_create(const char *path, unsigned char pk[32], unsigned char sk[64],
-                      struct error *e)
-{
-    unsigned char seed[32];
-    char line[66];
-    int fd, rc = 0;
-    mkdir_parent(path);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST) return key_read(path, pk, sk, e);
-        return error_set(e, ERR_IO, "cannot create signer key %s: %s", path, strerror(errno));
-    }
-    randombytes_buf(seed, sizeof seed);
-    hash_hex(seed, 32, line);
-    line[64] = '\n';
-    line[65] = '\0';
-    if (write(fd, line, 65) != 65 || fsync(fd))
-        rc = error_set(e, ERR_IO, "cannot write signer key %s: %s", path, strerror(errno));
-    close(fd);
-    if (!rc) crypto_sign_seed_keypair(pk, sk, seed);
-    else unlink(path);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(line, sizeof line);
-    return rc;
-}
-
 static void sig_message(struct strbuf *sb, const char *round, const char *sha, int role,
                         const char *signer)
 {
@@ -275,9 +219,10 @@ int report_sign(struct store *s, const struct report_sign_req *q, struct report_
     if (rc) return rc;
     if (q->keyfile) snprintf(path, sizeof path, "%s", q->keyfile);
     else if ((rc = signer_key_path(q->signer, path, sizeof path, e))) return rc;
-    rc = key_read(path, pk, sk, e);
+    rc = keyfile_read(path, "signer key", pk, sk, e);
     if (rc == ERR_NOTFOUND && !q->keyfile) {
-        rc = key_create(path, pk, sk, e);
+        mkdir_parent(path);
+        rc = keyfile_create(path, "signer key", pk, sk, e);
         out->key_created = !rc;
     } else if (rc == ERR_NOTFOUND) {
         rc = error_set(e, ERR_INVALID, "signer key %s: no such file", path);

@@ -135,59 +135,6 @@ static int key_location_ok(const char *keyfile, const char *store, struct error 
     return 0;
 }
 
-/* Reads the key file (hex seed, one line) into pk/sk. ERR_NOTFOUND if absent. */
-static int key_read(const char *path, unsigned char pk[32], unsigned char sk[64],
-                    struct error *e)
-{
-    char buf[160];
-    unsigned char seed[32];
-    size_t len = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT) return error_set(e, ERR_NOTFOUND, "%s: no such key file", path);
-        return error_set(e, ERR_IO, "checkpoint key %s: %s", path, strerror(errno));
-    }
-    len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-        buf[--len] = '\0';
-    if (len != 64 || hash_unhex32(buf, seed))
-        return error_set(e, ERR_INVALID, "checkpoint key %s:1: not a key (64 hex digits, the "
-                                         "Ed25519 seed, expected)",
-                         path);
-    crypto_sign_seed_keypair(pk, sk, seed);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(buf, sizeof buf);
-    return 0;
-}
-
-/* Creates a new key file mode 0600 (O_EXCL: if another process just made one, reads it). */
-static int key_create(const char *path, unsigned char pk[32], unsigned char sk[64],
-                      struct error *e)
-{
-    unsigned char seed[32];
-    char line[66];
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600), rc = 0;
-    if (fd < 0) {
-        if (errno == EEXIST) return key_read(path, pk, sk, e);
-        return error_set(e, ERR_IO, "cannot create checkpoint key %s: %s", path,
-                         strerror(errno));
-    }
-    randombytes_buf(seed, sizeof seed);
-    hash_hex(seed, 32, line);
-    line[64] = '\n';
-    line[65] = '\0';
-    if (write(fd, line, 65) != 65 || fsync(fd))
-        rc = error_set(e, ERR_IO, "cannot write checkpoint key %s: %s", path, strerror(errno));
-    close(fd);
-    if (!rc) crypto_sign_seed_keypair(pk, sk, seed);
-    else unlink(path);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(line, sizeof line);
-    return rc;
-}
-
 int checkpoint_prepare(struct store *s, struct error *e)
 {
     char path[PATH_MAX];
@@ -204,8 +151,8 @@ int checkpoint_prepare(struct store *s, struct error *e)
     /* a PostgreSQL store has no folder of its own that one copies with it */
     rc = s->be == &store_pg_backend ? 0 : key_location_ok(path, s->path, e);
     if (rc) return rc;
-    rc = key_read(path, s->pk, s->sk, e);
-    if (rc == ERR_NOTFOUND) rc = key_create(path, s->pk, s->sk, e);
+    rc = keyfile_read(path, "checkpoint key", s->pk, s->sk, e);
+    if (rc == ERR_NOTFOUND) rc = keyfile_create(path, "checkpoint key", s->pk, s->sk, e);
     if (!rc) s->key_loaded = 1;
     return rc;
 }
@@ -223,7 +170,7 @@ int checkpoint_local_pubkey(char out[65], struct error *e)
     int deflt, rc;
     if (sodium_init() < 0) return error_set(e, ERR_INTERNAL, "libsodium failed to start");
     rc = key_path(path, sizeof path, &deflt, e);
-    if (!rc) rc = key_read(path, pk, sk, e);
+    if (!rc) rc = keyfile_read(path, "checkpoint key", pk, sk, e);
     sodium_memzero(sk, sizeof sk);
     if (!rc) hash_hex(pk, 32, out);
     return rc;
