@@ -68,7 +68,7 @@ int discipline_record(struct store *s, const struct discipline_entry *d, int64_t
     int64_t sample = 0;
     int rc, in_tx = 0, w_open = 0, day = d->on ? d->on : date_today();
     char(*h)[65] = NULL;
-    char unit[48], on[16], at[32], key[96], *ev = NULL;
+    char unit[48], on[16], at[32], *ev = NULL;
     const char *side = d->side ? d->side : "locality", *actor = d->actor ? d->actor : audit_actor();
     json_t *a = NULL;
 
@@ -141,10 +141,9 @@ int discipline_record(struct store *s, const struct discipline_entry *d, int64_t
     rc = audit_writer_row(&w, e);
     if (rc) goto out;
     *id = w.last_row;
-    snprintf(key, sizeof key, "%s/%d", d->round, d->county);
     w_open = 0;
     /* the detail names no note: the change log is read more widely than the records */
-    rc = audit_writer_commit(&w, "discipline record", key, NULL, e);
+    rc = problem_county_commit(&w, "discipline record", d->round, d->county, e, NULL);
     if (rc) goto out;
     in_tx = 0;
     rc = store_commit(s, e);
@@ -213,7 +212,7 @@ int fieldwork_stop(struct store *s, const char *round, int county, const char *r
     struct audit_writer w;
     int64_t sample = 0, already = 0;
     int rc, in_tx = 0, w_open = 0, day = on ? on : date_today();
-    char d[16], at[32], key[96];
+    char d[16], at[32];
     if (role != PR_LEADER && role != PR_OFFICE)
         return error_set(e, ERR_INVALID, "stopping fieldwork is the team leader's decision (or the "
                                          "office's): 考核组可终止实地考核 (seed 002 八(三)), not the %s's",
@@ -227,19 +226,9 @@ int fieldwork_stop(struct store *s, const char *round, int county, const char *r
     in_tx = 1;
     rc = round_county(s, round, county, &sample, e);
     if (rc) goto out;
-    {
-        struct stmt *st = NULL;
-        rc = store_prepare(s, "SELECT count(*) FROM fieldwork_stops WHERE sample = ? AND county = ?",
-                           &st, e);
-        if (!rc) {
-            stmt_bind_int(st, 1, sample);
-            stmt_bind_int(st, 2, county);
-            rc = stmt_step(st, e);
-            if (rc == STORE_ROW) already = stmt_int(st, 0), rc = 0;
-        }
-        stmt_finalize(st);
-        if (rc) goto out;
-    }
+    rc = problem_count_county(s, "SELECT count(*) FROM fieldwork_stops WHERE sample = ? AND county = ?",
+                              sample, county, &already, e);
+    if (rc) goto out;
     if (already) {
         rc = error_set(e, ERR_INVALID, "fieldwork in county %d is already stopped", county);
         goto out;
@@ -260,9 +249,8 @@ int fieldwork_stop(struct store *s, const char *round, int county, const char *r
     w.v[7] = rv_text(at, strlen(at));
     rc = audit_writer_row(&w, e);
     if (rc) goto out;
-    snprintf(key, sizeof key, "%s/%d", round, county);
     w_open = 0;
-    rc = audit_writer_commit(&w, "fieldwork stop", key, NULL, e);
+    rc = problem_county_commit(&w, "fieldwork stop", round, county, e, NULL);
     if (rc) goto out;
     in_tx = 0;
     rc = store_commit(s, e);

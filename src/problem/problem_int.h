@@ -37,7 +37,16 @@ static inline int problem_row_write(struct audit_writer *w, const struct problem
     return audit_writer_row(w, e);
 }
 
-/* The row of the sample a round is named by: 0 and *row, or ERR_NOTFOUND ("no round 'R'"). */
+/* The row of the sample a round is named by: 0 and *row, or ERR_NOTFOUND ("no round 'R'").
+ * (common.c) */
 int problem_round_sample(struct store *s, const char *round, int64_t *row, struct error *e);
+/* Runs sql, a "SELECT count(*) ... WHERE sample = ? AND county = ?", into *n. (common.c) */
+int problem_count_county(struct store *s, const char *sql, int64_t sample, int county,
+                         int64_t *n, struct error *e);
+/* Commits the audit writer w as action with the key "ROUND/COUNTY" and, when fmt is not NULL,
+ * the detail json_pack(fmt, ...) as compact JSON with sorted keys. Always consumes w (aborted
+ * on an error). 0 or the error. (common.c) */
+int problem_county_commit(struct audit_writer *w, const char *action, const char *round,
+                          int county, struct error *e, const char *fmt, ...);
 
 #endif

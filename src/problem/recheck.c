@@ -165,23 +165,6 @@ static void frame_order(struct rframe *v, size_t n, const char *seed, int county
     qsort(v, n, sizeof *v, cmp_ticket);
 }
 
-int problem_round_sample(struct store *s, const char *round, int64_t *row, struct error *e)
-{
-    struct stmt *st = NULL;
-    int rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &st, e);
-    if (rc) return rc;
-    stmt_bind_text(st, 1, round, strlen(round));
-    rc = stmt_step(st, e);
-    if (rc == STORE_ROW) {
-        *row = stmt_int(st, 0);
-        rc = 0;
-    } else if (rc == STORE_DONE) {
-        rc = error_set(e, ERR_NOTFOUND, "no round '%s' (a round is named by its sample)", round);
-    }
-    stmt_finalize(st);
-    return rc;
-}
-
 void problem_recheck_result_free(struct problem_recheck_result *r)
 {
     if (!r) return;
@@ -200,7 +183,7 @@ int problem_recheck_draw(struct store *s, const char *round, int county, const c
     struct audit_writer w;
     int w_open = 0, in_tx = 0, rc;
     int64_t sample = 0, upto = 0, exists = 0;
-    char key[96], on[16], *detail = NULL;
+    char on[16];
     int today = date_today();
 
     memset(r, 0, sizeof *r);
@@ -214,20 +197,9 @@ int problem_recheck_draw(struct store *s, const char *round, int county, const c
     in_tx = 1;
     rc = problem_round_sample(s, round, &sample, e);
     if (rc) goto out;
-    {
-        struct stmt *st = NULL;
-        rc = store_prepare(s,
-                           "SELECT count(*) FROM recheck_draws WHERE sample = ? AND county = ?",
-                           &st, e);
-        if (!rc) {
-            stmt_bind_int(st, 1, sample);
-            stmt_bind_int(st, 2, county);
-            rc = stmt_step(st, e);
-            if (rc == STORE_ROW) exists = stmt_int(st, 0), rc = 0;
-        }
-        stmt_finalize(st);
-        if (rc) goto out;
-    }
+    rc = problem_count_county(s, "SELECT count(*) FROM recheck_draws WHERE sample = ? AND county = ?",
+                              sample, county, &exists, e);
+    if (rc) goto out;
     if (exists) {
         rc = error_set(e, ERR_INVALID,
                        "round '%s' already has a recheck draw for %s%.0d: a committed seed is drawn "
@@ -280,20 +252,10 @@ int problem_recheck_draw(struct store *s, const char *round, int county, const c
     rc = audit_writer_row(&w, e);
     if (rc) goto out;
     r->draw = w.last_row;
-    {
-        json_t *d = json_pack("{s:s, s:i, s:s, s:s, s:I, s:i}", "round", round, "county", county,
-                              "commitment", r->commitment, "frame_hash", r->frame_hash,
-                              "frame_rows", (json_int_t)nv, "n", n);
-        detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        json_decref(d);
-    }
-    if (!detail) {
-        rc = error_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    snprintf(key, sizeof key, "%s/%d", round, county);
     w_open = 0;
-    rc = audit_writer_commit(&w, "recheck draw", key, detail, e);
+    rc = problem_county_commit(&w, "recheck draw", round, county, e, "{s:s, s:i, s:s, s:s, s:I, s:i}",
+                               "round", round, "county", county, "commitment", r->commitment,
+                               "frame_hash", r->frame_hash, "frame_rows", (json_int_t)nv, "n", n);
     if (rc) goto out;
     rc = audit_writer_begin(&w, s, "recheck_units", "draw, problem, rank, ticket", e);
     if (rc) goto out;
@@ -308,7 +270,7 @@ int problem_recheck_draw(struct store *s, const char *round, int county, const c
     }
     if (rc) goto out;
     w_open = 0;
-    rc = audit_writer_commit(&w, "recheck draw", key, NULL, e);
+    rc = problem_county_commit(&w, "recheck draw", round, county, e, NULL);
     if (rc) goto out;
     in_tx = 0;
     rc = store_commit(s, e);
@@ -318,7 +280,6 @@ out:
     if (rc) problem_recheck_result_free(r);
     sb_release(&ft);
     mem_free(v);
-    free(detail);
     return rc;
 }
 

@@ -46,7 +46,7 @@ int synthesis_record(struct store *s, const char *round, int county, const char 
     struct audit_writer w;
     int64_t sample = 0, prev = 0;
     int rc, in_tx = 0, w_open = 0;
-    char name[64], at[32], key[96], *detail = NULL;
+    char name[64], at[32];
     time_t t = time(NULL);
     struct tm tm;
     if (role != PR_OFFICE)
@@ -96,19 +96,9 @@ int synthesis_record(struct store *s, const char *round, int county, const char 
     w.v[8] = rv_text(at, strlen(at));
     rc = audit_writer_row(&w, e);
     if (rc) goto out;
-    {
-        json_t *d = json_pack("{s:s, s:i, s:I}", "round", round, "county", county, "version",
-                              (json_int_t)(prev + 1));
-        detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        json_decref(d);
-        if (!detail) {
-            rc = error_set(e, ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    snprintf(key, sizeof key, "%s/%d", round, county);
     w_open = 0;
-    rc = audit_writer_commit(&w, "synthesis record", key, detail, e);
+    rc = problem_county_commit(&w, "synthesis record", round, county, e, "{s:s, s:i, s:I}", "round",
+                               round, "county", county, "version", (json_int_t)(prev + 1));
     if (rc) goto out;
     in_tx = 0;
     rc = store_commit(s, e);
@@ -116,7 +106,6 @@ int synthesis_record(struct store *s, const char *round, int county, const char 
 out:
     if (w_open) audit_writer_abort(&w);
     if (in_tx) store_rollback(s);
-    free(detail);
     return rc;
 }
 
