@@ -594,6 +594,29 @@ static int import_file(struct store *s, const char *round, const char *forms_dir
     return rc;
 }
 
+/* The k-th unit of a round's synthetic checks, k < 2 * ncounties + nvillages: first the
+ * cities (each once: 0 for a city already met), then the counties, then the villages. Fills
+ * level, code and whether a county is paired; 1 if the unit is to be written. */
+static int unit_at(const struct runits *u, size_t k, const char **level, char code[24],
+                   int *paired)
+{
+    *paired = 0;
+    if (k < u->ncounties) {
+        for (size_t j = 0; j < k; j++)
+            if (u->counties[j].city == u->counties[k].city) return 0;
+        *level = "city";
+        snprintf(code, 24, "%d", u->counties[k].city);
+    } else if (k < 2 * u->ncounties) {
+        *level = "county";
+        snprintf(code, 24, "%d", u->counties[k - u->ncounties].code);
+        *paired = u->counties[k - u->ncounties].paired;
+    } else {
+        *level = "village";
+        snprintf(code, 24, "%lld", (long long)u->villages[k - 2 * u->ncounties]);
+    }
+    return 1;
+}
+
 int checks_simulate(struct store *s, const char *round, const char *forms_dir,
                     const char *out_dir, uint64_t seed, double missing,
                     struct checks_sim_stats *st, struct error *e)
@@ -627,20 +650,8 @@ int checks_simulate(struct store *s, const char *round, const char *forms_dir,
         for (size_t k = 0; k < nunits; k++) {
             const char *level;
             char code[24];
-            int paired = 0, seen = 0;
-            if (k < u.ncounties) { /* cities, once each */
-                for (size_t j = 0; j < k; j++) seen |= u.counties[j].city == u.counties[k].city;
-                if (seen) continue;
-                level = "city";
-                snprintf(code, sizeof code, "%d", u.counties[k].city);
-            } else if (k < 2 * u.ncounties) {
-                level = "county";
-                snprintf(code, sizeof code, "%d", u.counties[k - u.ncounties].code);
-                paired = u.counties[k - u.ncounties].paired;
-            } else {
-                level = "village";
-                snprintf(code, sizeof code, "%lld", (long long)u.villages[k - 2 * u.ncounties]);
-            }
+            int paired;
+            if (!unit_at(&u, k, &level, code, &paired)) continue;
             for (int q = 0; q < p.ninterviews; q++) {
                 const struct plan_interview_quota *iq = &p.interviews[q];
                 if (strcmp(iq->level, level) &&
@@ -700,20 +711,8 @@ int checks_simulate(struct store *s, const char *round, const char *forms_dir,
         for (size_t k = 0; k < nunits; k++) {
             const char *level;
             char code[24];
-            int paired = 0, seen = 0;
-            if (k < u.ncounties) {
-                for (size_t j = 0; j < k; j++) seen |= u.counties[j].city == u.counties[k].city;
-                if (seen) continue;
-                level = "city";
-                snprintf(code, sizeof code, "%d", u.counties[k].city);
-            } else if (k < 2 * u.ncounties) {
-                level = "county";
-                snprintf(code, sizeof code, "%d", u.counties[k - u.ncounties].code);
-                paired = u.counties[k - u.ncounties].paired;
-            } else {
-                level = "village";
-                snprintf(code, sizeof code, "%lld", (long long)u.villages[k - 2 * u.ncounties]);
-            }
+            int paired;
+            if (!unit_at(&u, k, &level, code, &paired)) continue;
             rng_stream(&r, seed, 'd', k);
             if (rng_bern(&r, missing)) continue;
             fprintf(f, "%s,%s,%s,评估员%d,%s,no", level, code,
