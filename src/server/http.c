@@ -509,6 +509,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     struct store *main_store = NULL;
     char *cert = NULL, *key = NULL;
     sigset_t set;
+    unsigned per_ip;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
     int rc;
     double last_cp;
@@ -564,6 +565,9 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
         }
         flags |= MHD_USE_TLS;
     }
+    /* 64 connections per address; behind a trusted proxy every connection comes from the
+     * proxy, so the limit per client is the proxy's to keep (nginx limit_conn, docs/server.md) */
+    per_ip = cfg.trusted_proxy && *cfg.trusted_proxy ? 0u : 64u;
     /* SIGINT and SIGTERM are taken by this thread only */
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -575,7 +579,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
                              MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
                              MHD_OPTION_CONNECTION_TIMEOUT, cfg.request_timeout,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
+                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
                              MHD_OPTION_NOTIFY_COMPLETED, completed, &sv,
                              MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
@@ -585,7 +589,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
                              MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
                              MHD_OPTION_CONNECTION_TIMEOUT, cfg.request_timeout,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
+                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
                              MHD_OPTION_NOTIFY_COMPLETED, completed, &sv, MHD_OPTION_END);
     if (!d) {
