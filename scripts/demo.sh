@@ -239,6 +239,13 @@ echo 'Leader-Pass-2020' | $P user add --db $D/round.db --role leader --round anh
    --home 340102 li
 $P user list --db $D/round.db
 $P serve --print-authz | head -12
+echo "only office-approved questionnaires enter a release (DESIGN §10): the leaders approve what"
+echo "their pairs submitted, then the office approves what the leaders approved, each in one step:"
+PINGGU_ACTOR=leader-1 $P field review --db $D/round.db --sample anhui-2019 --all-in submitted \
+   --to approved_by_leader --as leader
+PINGGU_ACTOR=office $P field review --db $D/round.db --sample anhui-2019 \
+   --all-in approved_by_leader --to approved_by_office --as office
+$P field status --db $D/round.db --sample anhui-2019 | grep '审核 / review'
 $P release create --db $D/round.db --round anhui-2019
 
 step "14. Between rounds: work-team attendance (20 days a month in the village), post-exit

@@ -7,10 +7,20 @@
  * problem (seed 002 八(三): 不得泄露入户调查、项目核查和座谈访谈资料): only the figures and, per
  * problem, its county, state, deadline and rectification. Keys are sorted, so the same store
  * gives the same bytes and the same hash.
+ *
+ * Only office-approved questionnaires enter a release (DESIGN §10: "Only office-approved
+ * questionnaires enter a release; provisional figures use every questionnaire not rejected"):
+ * the figures count every questionnaire not rejected, so a release is refused while any of
+ * them is still submitted or approved by the leader only — the office finishes the review
+ * first (pinggu field review --all-in). Rejected questionnaires (at either level) and
+ * duplicates held for the leader count in no figure, so they do not hold a release back; the
+ * refusal names how many of each there are. The counts are taken again after the figures,
+ * and a change in between (a questionnaire arriving) refuses the release too.
  */
 #include "access.h"
 #include "../estimate/estimate.h"
 #include "../problem/problem.h"
+#include "../survey/survey.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -38,13 +48,34 @@ static json_t *figures(struct store *s, const char *round)
     return j ? j : json_pack("{s:s}", "unavailable", "the figures could not be printed");
 }
 
+/* 0 if every questionnaire of the round that counts in the figures is approved by the office
+ * (c gets the counts), else ERR_INVALID saying how many wait in which state. */
+static int all_approved(struct store *s, const char *round, struct review_counts *c,
+                        struct error *e)
+{
+    int rc = review_count(s, round, c, e);
+    if (rc) return rc;
+    if (c->submitted || c->approved_by_leader)
+        return error_set(e, ERR_INVALID,
+                         "round '%s' cannot be released: only office-approved questionnaires "
+                         "enter a release, and %lld submitted and %lld approved by the leader "
+                         "only wait for the office (pinggu field review --all-in STATE); %lld "
+                         "rejected and %lld held duplicates count in no figure / "
+                         "尚有问卷未经省办审核通过，不能发布",
+                         round, c->submitted, c->approved_by_leader,
+                         c->rejected_by_leader + c->rejected_by_office, c->duplicates);
+    return 0;
+}
+
 int access_release_snapshot(struct store *s, const char *round, char **out, struct error *e)
 {
+    struct review_counts before, after;
     struct problem_progress *p = NULL;
     size_t n = 0;
     json_t *probs, *doc;
     char *text;
     int rc = access_round_exists(s, round, e);
+    if (!rc) rc = all_approved(s, round, &before, e);
     if (!rc) rc = problem_progress_list(s, round, 0, &p, &n, e);
     if (rc) return rc;
     probs = json_array();
@@ -62,6 +93,15 @@ int access_release_snapshot(struct store *s, const char *round, char **out, stru
     problem_progress_free(p, n);
     doc = json_pack("{s:s, s:o, s:o}", "round", round, "figures", figures(s, round),
                     "confirmed_problems", probs);
+    rc = all_approved(s, round, &after, e);
+    if (!rc && memcmp(&before, &after, sizeof before))
+        rc = error_set(e, ERR_INVALID, "round '%s': questionnaires arrived while the release was "
+                                       "made; release again / 发布期间有新问卷，请重新发布",
+                       round);
+    if (rc) {
+        json_decref(doc);
+        return rc;
+    }
     text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(doc);
     if (!text) return error_set(e, ERR_NOMEM, "out of memory");

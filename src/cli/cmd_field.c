@@ -18,6 +18,8 @@ static const char help[] =
     "                            --note TEXT\n"
     "       pinggu field review --db DB --sample NAME --unit UNIT [--form ID] --to STATE\n"
     "                           --as leader|office [--comment QUESTION=TEXT]... [--note TEXT]\n"
+    "       pinggu field review --db DB --sample NAME --all-in STATE --to STATE\n"
+    "                           --as leader|office [--note TEXT]\n"
     "       pinggu field review --db DB --sample NAME --list [--state STATE] [--json]\n"
     "       pinggu field review --db DB --sample NAME --keep|--discard INSTANCE --as leader\n"
     "       pinggu field review --moves\n\n"
@@ -48,7 +50,10 @@ static const char help[] =
     "          questionnaire counts in no figure until approved again or corrected (a new\n"
     "          version: field import of the unit). Without --review, imported questionnaires\n"
     "          are approved by the importing office user. --list shows each questionnaire's\n"
-    "          state and comments; --moves prints the legal moves. Every move is logged.\n";
+    "          state and comments; --moves prints the legal moves. Every move is logged.\n"
+    "          --all-in STATE makes the move for every questionnaire in STATE at once (one\n"
+    "          transaction: all or none), e.g. the office approving what the leaders approved.\n"
+    "          Only office-approved questionnaires enter a release (pinggu release create).\n";
 
 static int simulate(int argc, char **argv)
 {
@@ -257,11 +262,12 @@ static int review(int argc, char **argv)
         {"list", no_argument, 0, 'l'},       {"state", required_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},       {"moves", no_argument, 0, 'm'},
         {"keep", required_argument, 0, 'K'}, {"discard", required_argument, 0, 'D'},
-        {"forms", required_argument, 0, 'F'}, {0, 0, 0, 0}};
+        {"forms", required_argument, 0, 'F'}, {"all-in", required_argument, 0, 'A'},
+        {0, 0, 0, 0}};
     static const char states[] =
         "submitted|approved_by_leader|rejected_by_leader|approved_by_office|rejected_by_office";
     const char *db = NULL, *sample = NULL, *state = NULL, *comments[64], *keep = NULL,
-               *discard = NULL, *forms = NULL;
+               *discard = NULL, *forms = NULL, *all_in = NULL;
     struct review_req r = {0};
     struct strbuf legal = STRBUF_INIT;
     struct store *s;
@@ -285,6 +291,7 @@ static int review(int argc, char **argv)
         case 'K': keep = optarg; break;
         case 'D': discard = optarg; break;
         case 'F': forms = optarg; break;
+        case 'A': all_in = optarg; break;
         case 'c':
             if (nc == sizeof comments / sizeof comments[0])
                 return cli_usage("field", "at most 64 --comment");
@@ -326,8 +333,12 @@ static int review(int argc, char **argv)
         store_close(s);
         return rc ? cli_fail(&e) : EXIT_OK;
     }
-    if (!r.unit || !r.to || !r.role)
-        return cli_usage("field", "review needs --unit, --to and --as (or --list, --moves)");
+    if (all_in && r.unit) return cli_usage("field", "--all-in or --unit, not both");
+    if (all_in && nc) return cli_usage("field", "--all-in takes --note, not --comment");
+    if (all_in && !str_in_list(all_in, strlen(all_in), states))
+        return cli_bad_value("field", "--all-in: '%s' is not one of %s", all_in, states);
+    if ((!r.unit && !all_in) || !r.to || !r.role)
+        return cli_usage("field", "review needs --unit (or --all-in), --to and --as (or --list, --moves)");
     if (!str_in_list(r.to, strlen(r.to), states))
         return cli_bad_value("field", "--to: '%s' is not one of %s", r.to, states);
     if (strcmp(r.role, "leader") && strcmp(r.role, "office"))
@@ -337,6 +348,14 @@ static int review(int argc, char **argv)
     r.comments = comments;
     r.ncomments = nc;
     if ((rc = cli_open_store(db, 0, &s))) return rc;
+    if (all_in) {
+        long long n = 0;
+        rc = review_move_all(s, &r, all_in, &n, &e);
+        store_close(s);
+        if (rc) return cli_fail(&e);
+        printf("%lld questionnaires %s -> %s (%s %s)\n", n, all_in, r.to, r.role, r.actor);
+        return EXIT_OK;
+    }
     rc = review_move(s, &r, &legal, &e);
     store_close(s);
     sb_release(&legal);

@@ -124,8 +124,9 @@ static int valid_question_name(const char *s, size_t n)
     return 1;
 }
 
-int review_move(struct store *s, const struct review_req *r, struct strbuf *legal,
-                struct error *e)
+/* review_move inside the caller's transaction. */
+static int move_tx(struct store *s, const struct review_req *r, struct strbuf *legal,
+                   struct error *e)
 {
     int64_t srow = 0, q = 0;
     char form[64], status[32], state[32], before[32], day[32];
@@ -188,7 +189,6 @@ int review_move(struct store *s, const struct review_req *r, struct strbuf *lega
         goto out;
     }
     clock_iso_utc(day);
-    if ((rc = store_begin(s, e))) goto out;
     rc = audit_writer_begin(&w, s, "questionnaire_reviews",
                             "questionnaire, sample, unit, form, from_state, to_state, actor, role,"
                             " at, note, comments, status_before",
@@ -222,13 +222,68 @@ int review_move(struct store *s, const struct review_req *r, struct strbuf *lega
         sb_release(&set);
         sb_release(&where);
     }
-    if (!rc) rc = store_commit(s, e);
-    else store_rollback(s);
 out:
     free(ctext);
     free(dtext);
     json_decref(comments);
     json_decref(detail);
+    return rc;
+}
+
+int review_move(struct store *s, const struct review_req *r, struct strbuf *legal,
+                struct error *e)
+{
+    int rc = store_begin(s, e);
+    if (rc) return rc;
+    rc = move_tx(s, r, legal, e);
+    if (!rc) rc = store_commit(s, e);
+    else store_rollback(s);
+    return rc;
+}
+
+int review_move_all(struct store *s, const struct review_req *r, const char *from,
+                    long long *n, struct error *e)
+{
+    struct stmt *st = NULL;
+    struct strbuf units = STRBUF_INIT, legal = STRBUF_INIT;
+    size_t count = 0;
+    int rc;
+    *n = 0;
+    if ((rc = store_begin(s, e))) return rc;
+    /* the questionnaires in force whose last move reached `from` (loaded by the office: none
+     * is submitted, so `from` = approved_by_office finds nothing to move) */
+    rc = store_prepare(s,
+                       "SELECT q.unit, q.form FROM questionnaires q JOIN samples sm ON sm.row_no ="
+                       " q.sample JOIN questionnaire_reviews r ON r.row_no = (SELECT max(x.row_no)"
+                       " FROM questionnaire_reviews x WHERE x.questionnaire = q.row_no)"
+                       " WHERE sm.name = ? AND q.status <> 'superseded' AND r.to_state = ?"
+                       " ORDER BY q.unit, q.form",
+                       &st, e);
+    if (!rc) {
+        stmt_bind_text(st, 1, r->sample, strlen(r->sample));
+        stmt_bind_text(st, 2, from, strlen(from));
+        while ((rc = stmt_step(st, e)) == STORE_ROW) { /* unit NUL form NUL, each */
+            sb_add(&units, stmt_text(st, 0), strlen(stmt_text(st, 0)) + 1);
+            sb_add(&units, stmt_text(st, 1), strlen(stmt_text(st, 1)) + 1);
+            count++;
+        }
+        stmt_finalize(st);
+        if (rc == STORE_DONE) rc = sb_ok(&units) ? error_set(e, ERR_NOMEM, "out of memory") : 0;
+    }
+    for (size_t i = 0, off = 0; !rc && i < count; i++) {
+        struct review_req one = *r;
+        one.unit = units.buf + off;
+        off += strlen(one.unit) + 1;
+        one.form = units.buf + off;
+        off += strlen(one.form) + 1;
+        sb_reset(&legal);
+        rc = move_tx(s, &one, &legal, e);
+    }
+    if (!rc) rc = store_commit(s, e);
+    else store_rollback(s);
+    if (!rc) *n = (long long)count;
+    sb_release(&units);
+    sb_release(&legal);
     return rc;
 }
 
@@ -276,8 +331,9 @@ int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, siz
     return rc;
 }
 
-int review_list(struct store *s, const char *sample, const char *state, int json,
-                int counts_only, FILE *f, struct error *e)
+/* review_list's walk; with f NULL (and counts_only) it only counts, into *out when not NULL. */
+static int review_walk(struct store *s, const char *sample, const char *state, int json,
+                       int counts_only, FILE *f, struct review_counts *out, struct error *e)
 {
     struct stmt *st = NULL;
     json_t *arr = json ? json_array() : NULL;
@@ -361,7 +417,8 @@ int review_list(struct store *s, const char *sample, const char *state, int json
             json_decref(arr);
             return rc;
         }
-        if (!json && ndup)
+        if (out) out->duplicates = ndup;
+        if (!json && ndup && f)
             fprintf(f, "重复问卷待组长决定 / duplicates held for the leader: %lld (pinggu field "
                        "review --keep|--discard INSTANCE)\n",
                     ndup);
@@ -373,10 +430,28 @@ int review_list(struct store *s, const char *sample, const char *state, int json
         json_decref(arr);
         return 0;
     }
+    if (out) {
+        out->submitted = counts[0], out->approved_by_leader = counts[1];
+        out->rejected_by_leader = counts[2], out->approved_by_office = counts[3] + counts[5];
+        out->rejected_by_office = counts[4];
+    }
+    if (!f) return 0;
     fprintf(f, "审核 / review: %lld submitted 待审核, %lld approved by the leader 组长通过, %lld "
                "rejected by the leader 组长退回, %lld approved by the office 省办通过 (+%lld loaded by "
                "the office), %lld rejected by the office 省办退回\n",
             counts[0], counts[1], counts[2], counts[3], counts[5], counts[4]);
     (void)n;
     return 0;
+}
+
+int review_list(struct store *s, const char *sample, const char *state, int json,
+                int counts_only, FILE *f, struct error *e)
+{
+    return review_walk(s, sample, state, json, counts_only, f, NULL, e);
+}
+
+int review_count(struct store *s, const char *sample, struct review_counts *out, struct error *e)
+{
+    memset(out, 0, sizeof *out);
+    return review_walk(s, sample, NULL, 0, 1, NULL, out, e);
 }

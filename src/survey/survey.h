@@ -552,6 +552,12 @@ struct review_req {
  * (also appended to legal); nothing is written. ERR_NOTFOUND for an unknown sample or unit. */
 int review_move(struct store *s, const struct review_req *r, struct strbuf *legal,
                 struct error *e);
+/* Makes the move r asks for (r->unit and r->form ignored) for every current questionnaire of
+ * r->sample whose state is `from`, all in one transaction (all or none: the first illegal move
+ * refuses the lot and names it, as review_move would). *n gets how many moved (0: none in
+ * `from`, not an error). The office's bulk approval (pinggu field review --all-in STATE). */
+int review_move_all(struct store *s, const struct review_req *r, const char *from,
+                    long long *n, struct error *e);
 /* Inside the caller's transaction: the questionnaires rows[0..n) (just stored) enter review
  * as submitted by the acting user; one change-log entry (action, key). */
 int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, size_t n,
@@ -561,6 +567,14 @@ int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, siz
  * state (counts_only: just those). json: an array of objects instead. */
 int review_list(struct store *s, const char *sample, const char *state, int json,
                 int counts_only, FILE *f, struct error *e);
+/* The number of current questionnaires of a sample in each review state, and the OpenRosa
+ * duplicates held for the leader. Questionnaires loaded by the office count as approved by it. */
+struct review_counts {
+    long long submitted, approved_by_leader, rejected_by_leader, approved_by_office,
+        rejected_by_office, duplicates;
+};
+/* Fills *out (the caller's) for the sample: 0 or the error. */
+int review_count(struct store *s, const char *sample, struct review_counts *out, struct error *e);
 /* Prints the table of legal moves. */
 void review_print_moves(FILE *f);
 

@@ -83,3 +83,33 @@ expect_grep 'none: an office-approved questionnaire changes only by a new versio
 expect_status 0 $PINGGU audit verify --db a.db
 expect_status 0 $PINGGU field review --moves
 expect_grep '^rejected_by_office +approved_by_leader +leader' out.txt
+
+# DESIGN §10: "Only office-approved questionnaires enter a release; provisional figures use every
+# questionnaire not rejected". The household questionnaires pair-07 submitted wait for review,
+# so the round cannot be released yet; nothing is written by the refusal.
+before=$(db "select count(*) from audit_log")
+expect_status 2 $PINGGU release create --db a.db --round d
+expect_grep "only office-approved questionnaires enter a release, and [1-9][0-9]* submitted and 0 approved by the leader only" err.txt
+[ "$(db "select count(*) from audit_log")" = "$before" ] || fail "a refused release wrote"
+[ "$(db "select count(*) from releases")" = 0 ] || fail "a release was stored"
+nsub=$(db "select count(*) from questionnaire_reviews r where r.to_state = 'submitted' and r.row_no = (select max(x.row_no) from questionnaire_reviews x where x.questionnaire = r.questionnaire)")
+[ "$nsub" -ge 2 ] || fail "too few submitted questionnaires to test the bulk move ($nsub)"
+# a bulk move is all or none: the office cannot approve what the leader has not
+before=$(db "select count(*) from questionnaire_reviews")
+expect_status 2 $PINGGU field review --db a.db --sample d --all-in submitted --to approved_by_office --as office
+expect_grep "the move to approved_by_office is the leader's|cannot become approved_by_office" err.txt
+[ "$(db "select count(*) from questionnaire_reviews")" = "$before" ] || fail "a refused bulk move wrote"
+expect_status 64 $PINGGU field review --db a.db --sample d --all-in submitted --unit "$U" --to approved_by_leader --as leader
+# one questionnaire rejected by the leader: it counts in no figure, so it does not hold the release
+V=$($PINGGU field review --db a.db --sample d --list --state submitted --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["unit"])')
+PINGGU_ACTOR=leader-3 expect_status 0 $PINGGU field review --db a.db --sample d --unit "$V" --to rejected_by_leader --as leader --note '复核'
+PINGGU_ACTOR=leader-3 expect_status 0 $PINGGU field review --db a.db --sample d --all-in submitted --to approved_by_leader --as leader
+expect_grep "^$((nsub - 1)) questionnaires submitted -> approved_by_leader \(leader leader-3\)" out.txt
+expect_status 2 $PINGGU release create --db a.db --round d
+expect_grep "0 submitted and $((nsub - 1)) approved by the leader only wait for the office.*1 rejected" err.txt
+PINGGU_ACTOR=office-1 expect_status 0 $PINGGU field review --db a.db --sample d --all-in approved_by_leader --to approved_by_office --as office
+expect_grep "^$((nsub - 1)) questionnaires approved_by_leader -> approved_by_office" out.txt
+[ "$(db "select count(*) from questionnaire_reviews where actor = 'office-1' and to_state = 'approved_by_office'")" = $((nsub - 1)) ] || fail "bulk moves not one review row each"
+expect_status 0 $PINGGU release create --db a.db --round d
+expect_grep "round d: release 1, sha256 [0-9a-f]{64}" out.txt
+expect_status 0 $PINGGU audit verify --db a.db

@@ -316,6 +316,14 @@ check(st == 200 and county not in [u["code"] for u in j["units"]], "home-city ru
 st, j, t, _ = req("GET", "/api/rounds/n/figures", cookie=liaison)
 check(st == 403, "a county liaison reads no provisional figures")
 
+# --- release: only office-approved questionnaires enter one (DESIGN §10); the evaluator's
+# submission above waits for review, so the office's release is refused until it is approved
+st, j, t, _ = req("POST", "/api/rounds/n/releases", None, boss, bcs)
+check(st == 422 and "only office-approved questionnaires enter a release, and 1 submitted" in j["error"]["message_en"], "release before review: " + t)
+st, j, t, _ = req("POST", "/api/rounds/n/review", {"unit": row["unit"], "form": "registered-household", "to": "approved_by_leader"}, lead, lcs)
+check(st in (200, 201), "leader approves the submission: " + t)
+r = subprocess.run([P, "field", "review", "--db", "r.db", "--sample", "n", "--unit", row["unit"], "--to", "approved_by_office", "--as", "office"], capture_output=True, text=True)
+check(r.returncode == 0, "office approves the submission: " + r.stderr)
 # --- release: office only; numbered; then the home-city rule is over
 st, j, t, _ = req("POST", "/api/rounds/n/releases", None, lead, lcs)
 check(st == 403, "a leader cannot release: " + t)
