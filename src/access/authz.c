@@ -69,6 +69,7 @@ static const struct access_rule matrix[] = {
     {AR_OFFICE, RS_RELEASES, W, SC_ALL, PH_ANY},
     {AR_OFFICE, RS_COUNTY_VIEW, R, SC_ALL, PH_AFTER},
     {AR_OFFICE, RS_QUESTIONNAIRES, R, SC_ALL, PH_ANY},
+    {AR_OFFICE, RS_QUESTIONNAIRES, W, SC_ALL, PH_ANY}, /* the review's second level */
     {AR_OFFICE, RS_EVIDENCE, R, SC_ALL, PH_ANY},
     {AR_OFFICE, RS_INTERFERENCE, R, SC_ALL, PH_ANY},
     {AR_OFFICE, RS_USERS, R, SC_ALL, PH_ANY},

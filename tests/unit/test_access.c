@@ -50,6 +50,8 @@ static const struct expect table[] = {
     {"office", "releases", "write", "YYYYYY"},
     {"office", "county_view", "read", "NYNYNY"},
     {"office", "questionnaires", "read", "YYYYYY"},
+    /* DESIGN §10: "approved_by_office or rejected_by_office (back to the team leader)" */
+    {"office", "questionnaires", "write", "YYYYYY"},
     {"office", "evidence", "read", "YYYYYY"},
     {"office", "interference", "read", "YYYYYY"},
     {"office", "users", "read", "YYYYYY"},
