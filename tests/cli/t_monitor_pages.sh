@@ -73,6 +73,61 @@ done
 ( cd "$ROOT/tests/web" && node monitor.mjs "$port" "$OLDPWD" "$xcounty" "$scity" "$drawn" ) > web.txt 2>&1 ||
   { cat web.txt >&2; kill "$spid"; fail "the monitoring pages' browser test failed"; }
 cat web.txt
+# docs/api.md's "Between rounds" examples (fenced `http monitor`), replayed in order as the office
+python3 - "$ROOT/docs/api.md" "$port" >replay.out 2>replay.err <<'PY' || {
+import http.client, json, re, sys
+doc, port = open(sys.argv[1], encoding="utf-8").read(), int(sys.argv[2])
+blocks = re.findall(r"```http monitor\n(.*?)```", doc, re.S)
+assert len(blocks) % 2 == 0 and len(blocks) >= 14, "request/response pairs: %d blocks" % len(blocks)
+origin = "http://127.0.0.1:%d" % port
+def call(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse(); raw = r.read(); c.close()
+    return r, raw
+r, raw = call("POST", "/api/session", json.dumps({"user": "wang", "password": "Changed-Pass-2021"}).encode(),
+              {"Content-Type": "application/json", "Origin": origin})
+assert r.status == 200, raw
+cookie, csrf = r.getheader("Set-Cookie").split(";")[0], json.loads(raw)["csrf_token"]
+def split(block):
+    head, _, body = block.partition("\n\n")
+    lines = head.strip("\n").split("\n")
+    return lines[0], dict(l.split(": ", 1) for l in lines[1:]), body.strip("\n")
+def shape(want, got, where):
+    if isinstance(want, dict):
+        assert isinstance(got, dict), "%s: expected an object, got %r" % (where, got)
+        for k in want:
+            assert k in got, "%s: no member %r in %r" % (where, k, got)
+            shape(want[k], got[k], where + "." + k)
+    elif isinstance(want, list) and want:
+        assert isinstance(got, list), "%s: expected an array" % where
+        if got: shape(want[0], got[0], where + "[0]")
+for i in range(0, len(blocks), 2):
+    line, hdrs, body = split(blocks[i])
+    method, path = line.split(" ", 1)
+    sline, rh, rbody = split(blocks[i + 1])
+    h = dict(hdrs); h["Cookie"] = cookie; h["Origin"] = origin
+    if method != "GET": h["X-CSRF-Token"] = csrf
+    r, raw = call(method, path, (body + "\n").encode() if body else None, h)
+    where = "%s %s" % (method, path)
+    assert r.status == int(sline.split()[1]), "%s: status %d: %s" % (where, r.status, raw[:300])
+    for k, v in rh.items():
+        got = r.getheader(k) or ""
+        assert got.startswith(v.split("…")[0]) if "…" in v else got == v, "%s: %s is %r" % (where, k, got)
+    if rh.get("Content-Type", "application/json").startswith("application/json"):
+        shape(json.loads(rbody), json.loads(raw), where)
+print("replayed %d examples" % (len(blocks) // 2))
+PY
+  cat replay.err >&2; kill "$spid"; fail "docs/api.md's between-rounds examples do not replay"; }
+expect_grep '^replayed [0-9]+ examples' replay.out
+# the server's CSV is safe to open in Excel: a unit named like a formula is quoted with a '
+printf 'month,unit,kind,score\n2019-11,=1+2,department,5\n2019-11,B,department,6\n' > formula.csv
+curl -s -c jar -o login.json -H "Origin: http://127.0.0.1:$port" -H 'Content-Type: application/json' \
+  -d '{"user": "wang", "password": "Changed-Pass-2021"}' "http://127.0.0.1:$port/api/session"
+csrf=$(python3 -c 'import json; print(json.load(open("login.json"))["csrf_token"])')
+curl -s -b jar -o formula.out -H "Origin: http://127.0.0.1:$port" -H "X-CSRF-Token: $csrf" --data-binary @formula.csv \
+  "http://127.0.0.1:$port/api/monitor/bulletin?round=anhui&month=2019-11&format=csv"
+grep -q "\"'=1+2\"" formula.out || { cat formula.out >&2; fail "a formula-like cell is not defused in the CSV"; }
 kill "$spid"; wait "$spid" || fail "the server did not stop cleanly"
 [ ! -s serve.err ] || { cat serve.err >&2; fail "the server wrote errors"; }
 # every refusal the browser met is in the security log (counted by the store itself)
