@@ -44,7 +44,8 @@ static int mon_allow(struct ctx *c, const char *round, enum access_resource res,
     struct error e;
     int rel = 0;
     if (!round || !*round || !server_name_ok(round, 64))
-        return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
+        return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME",
+                         "round");
     if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
     if (ctx_released(c, round, &rel)) return -1;
     t->round = round, t->county = 0, t->released = rel > 0, t->sent = 0;
@@ -52,7 +53,8 @@ static int mon_allow(struct ctx *c, const char *round, enum access_resource res,
     if (cq && *cq) {
         int64_t v;
         if (parse_int64(cq, &v) || v < 110000 || v > 829999)
-            return ctx_error(c, 422, "invalid", "县代码须为 6 位", "county: a 6-digit county code", "county");
+            return ctx_error(c, 422, "invalid", "县代码须为 6 位", "county: a 6-digit county code",
+                             "county");
         t->county = (int)v;
         if (ctx_allow(c, res, AA_READ, t, NULL)) return -1;
     }
@@ -76,7 +78,8 @@ static int load_rules(struct ctx *c, struct monitor_rules *mr)
     int rc;
     if (data_find("rules/monitor.json", &path) < 0 || sb_ok(&path)) {
         sb_release(&path);
-        return ctx_error(c, 500, "internal", "服务器内部错误", "rules/monitor.json not found", NULL);
+        return ctx_error(c, 500, "internal", "服务器内部错误", "rules/monitor.json not found",
+                         NULL);
     }
     rc = monitor_rules_load(path.buf, mr, &e);
     sb_release(&path);
@@ -103,7 +106,8 @@ static int query_format(struct ctx *c)
     if (!f || !*f || !strcmp(f, "json")) return 0;
     if (!strcmp(f, "xlsx")) return 1;
     if (!strcmp(f, "csv")) return 2;
-    return ctx_error(c, 422, "invalid", "格式须为 csv 或 xlsx", "format must be csv or xlsx", "format");
+    return ctx_error(c, 422, "invalid", "格式须为 csv 或 xlsx", "format must be csv or xlsx",
+                     "format");
 }
 
 /* Answers with the document as an XLSX (format 1) or CSV (2) file named NAME.xlsx|csv, made
@@ -171,11 +175,16 @@ static char *ymd(int d, char buf[11])
 static const char *ms_code(enum ms_state st)
 {
     switch (st) {
-    case MS_DONE: return "done";
-    case MS_LATE: return "late";
-    case MS_NOT_STARTED: return "not_started";
-    case MS_OPEN: return "open";
-    case MS_OVERDUE: return "overdue";
+    case MS_DONE:
+        return "done";
+    case MS_LATE:
+        return "late";
+    case MS_NOT_STARTED:
+        return "not_started";
+    case MS_OPEN:
+        return "open";
+    case MS_OVERDUE:
+        return "overdue";
     }
     return "?";
 }
@@ -230,8 +239,8 @@ static int schedule(struct ctx *c)
         late += m->state == MS_LATE || m->state == MS_OVERDUE;
     }
     mem_free(v);
-    c->out = json_pack("{s:s, s:s, s:o, s:I}", "round", round, "date", ymd(asof, b1),
-                       "milestones", a, "late", (json_int_t)late);
+    c->out = json_pack("{s:s, s:s, s:o, s:I}", "round", round, "date", ymd(asof, b1), "milestones",
+                       a, "late", (json_int_t)late);
     return 0;
 }
 
@@ -300,24 +309,23 @@ static int postexit(struct ctx *c)
             "{s:i, s:s, s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, "
             "s:I, s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:i, s:b, s:s}",
             "county", k->county, "name", k->name, "exit_year", k->exit_year, "remaining_y2",
-            (json_int_t)k->r2, "remaining_y1", (json_int_t)k->r1, "remaining_y",
-            (json_int_t)k->r0, "rate_prev", rate_json(k->r2, k->rate_prev), "rate_now",
-            rate_json(k->r1, k->rate_now), "planned", (json_int_t)k->planned, "achieved",
-            (json_int_t)k->achieved, "income_compared", (json_int_t)k->inc_compared,
-            "income_fell", (json_int_t)k->inc_fell, "income_share",
+            (json_int_t)k->r2, "remaining_y1", (json_int_t)k->r1, "remaining_y", (json_int_t)k->r0,
+            "rate_prev", rate_json(k->r2, k->rate_prev), "rate_now", rate_json(k->r1, k->rate_now),
+            "planned", (json_int_t)k->planned, "achieved", (json_int_t)k->achieved,
+            "income_compared", (json_int_t)k->inc_compared, "income_fell", (json_int_t)k->inc_fell,
+            "income_share",
             k->inc_compared ? json_real((double)k->inc_fell / (double)k->inc_compared)
                             : json_null(),
             "training_prev", (json_int_t)k->train_prev, "training_now", (json_int_t)k->train_now,
-            "team_base", (json_int_t)k->team_base, "team_moved", (json_int_t)k->team_moved,
-            "signs", "slowing", k->slowing, "target_missed", k->target_missed, "income_falling",
+            "team_base", (json_int_t)k->team_base, "team_moved", (json_int_t)k->team_moved, "signs",
+            "slowing", k->slowing, "target_missed", k->target_missed, "income_falling",
             k->income_falling, "slack_training", k->slack_training, "slack_team", k->slack_team,
-            "slackening", k->slackening, "nsigns", k->signs, "interview", k->interview,
-            "evidence", monitor_evidence(k, ev, sizeof ev));
+            "slackening", k->slackening, "nsigns", k->signs, "interview", k->interview, "evidence",
+            monitor_evidence(k, ev, sizeof ev));
         json_array_append_new(cs, o);
         if (k->interview)
-            json_array_append_new(iv, json_pack("{s:i, s:s, s:i, s:s}", "county", k->county,
-                                                "name", k->name, "nsigns", k->signs, "evidence",
-                                                ev));
+            json_array_append_new(iv, json_pack("{s:i, s:s, s:i, s:s}", "county", k->county, "name",
+                                                k->name, "nsigns", k->signs, "evidence", ev));
     }
     for (size_t i = 0; i < m.nfell; i++)
         json_array_append_new(fl, json_pack("{s:i, s:s, s:i, s:f, s:f}", "county", m.fell[i].county,
@@ -336,15 +344,15 @@ static int postexit(struct ctx *c)
     c->out = json_pack(
         "{s:i, s:{s:s, s:s, s:s}, s:{s:f, s:I, s:f, s:f, s:f, s:f, s:i, s:I, s:i}, s:o, s:o, "
         "s:o, s:o, s:o}",
-        "year", m.year, "snapshots", "now", m.snap_now, "prev", m.snap_prev, "prev2",
-        m.snap_prev2, "rules", "slowing_ratio", mr.post.slowing_ratio, "slowing_min_remaining",
+        "year", m.year, "snapshots", "now", m.snap_now, "prev", m.snap_prev, "prev2", m.snap_prev2,
+        "rules", "slowing_ratio", mr.post.slowing_ratio, "slowing_min_remaining",
         (json_int_t)mr.post.slowing_min_remaining, "target_min_share", mr.post.target_min_share,
         "income_max_share", mr.post.income_max_share, "training_drop_ratio",
         mr.post.training_drop_ratio, "reassigned_share", mr.post.reassigned_share,
         "transition_years", mr.post.transition_years, "work_team_min_poor",
-        (json_int_t)mr.post.work_team_min_poor, "interview_min_signs",
-        mr.post.interview_min_signs, "counties", cs, "interviews", iv, "incomes_fell", fl,
-        "transition", tr, "villages_without_team", vs);
+        (json_int_t)mr.post.work_team_min_poor, "interview_min_signs", mr.post.interview_min_signs,
+        "counties", cs, "interviews", iv, "incomes_fell", fl, "transition", tr,
+        "villages_without_team", vs);
     monitor_result_release(&m);
     return 0;
 }
@@ -367,8 +375,8 @@ static int attendance(struct ctx *c)
     if (!ctx_query(c, "month") && !format) { /* no month yet: the rule, for the page's form */
         c->out = json_pack("{s:n, s:{s:i, s:i, s:i, s:i, s:f}}", "month", "rules", "min_days",
                            mr.att.min_days, "morning_end", mr.att.morning_end, "evening_start",
-                           mr.att.evening_start, "day_visit_days", mr.att.day_visit_days,
-                           "max_kmh", mr.att.max_kmh);
+                           mr.att.evening_start, "day_visit_days", mr.att.day_visit_days, "max_kmh",
+                           mr.att.max_kmh);
         return 0;
     }
     if (query_month(c, &month)) return -1;
@@ -389,14 +397,14 @@ static int attendance(struct ctx *c)
     for (size_t i = 0; i < am.n; i++) {
         const struct att_member *m = &am.m[i];
         json_array_append_new(
-            ms, json_pack("{s:i, s:I, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:b, "
-                          "s:b, s:s}",
-                          "county", m->county, "village", (json_int_t)m->village, "village_name",
-                          m->village_name, "member", m->member, "name", m->name, "role", m->role,
-                          "days", m->days, "visit_days", m->visit_days, "checkins", m->checkins,
-                          "inside", m->inside, "jumps", m->jumps, "under", m->under, "ghost",
-                          m->ghost, "day_visitor", m->day_visitor, "signs",
-                          att_signs(m, buf, sizeof buf)));
+            ms,
+            json_pack("{s:i, s:I, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:b, "
+                      "s:b, s:s}",
+                      "county", m->county, "village", (json_int_t)m->village, "village_name",
+                      m->village_name, "member", m->member, "name", m->name, "role", m->role,
+                      "days", m->days, "visit_days", m->visit_days, "checkins", m->checkins,
+                      "inside", m->inside, "jumps", m->jumps, "under", m->under, "ghost", m->ghost,
+                      "day_visitor", m->day_visitor, "signs", att_signs(m, buf, sizeof buf)));
         if (m->under)
             json_array_append_new(
                 rc_list, json_pack("{s:i, s:I, s:s, s:s, s:s, s:i, s:s}", "county", m->county,
@@ -404,12 +412,12 @@ static int attendance(struct ctx *c)
                                    m->village_name, "member", m->member, "name", m->name, "days",
                                    m->days, "reason", att_recall_reason(m)));
         if (m->jumps)
-            json_array_append_new(
-                jumps, json_pack("{s:i, s:s, s:s, s:s, s:f, s:o, s:i}", "county", m->county,
-                                 "member", m->member, "name", m->name, "first_at", m->jump_at,
-                                 "km", m->jump_km, "kmh",
-                                 m->jump_kmh < 0 ? json_null() : json_real(m->jump_kmh), "count",
-                                 m->jumps));
+            json_array_append_new(jumps,
+                                  json_pack("{s:i, s:s, s:s, s:s, s:f, s:o, s:i}", "county",
+                                            m->county, "member", m->member, "name", m->name,
+                                            "first_at", m->jump_at, "km", m->jump_km, "kmh",
+                                            m->jump_kmh < 0 ? json_null() : json_real(m->jump_kmh),
+                                            "count", m->jumps));
     }
     for (size_t i = 0; i < am.n;) {
         int county = am.m[i].county;
@@ -420,19 +428,18 @@ static int attendance(struct ctx *c)
             v += am.m[i].day_visitor;
             j += am.m[i].jumps > 0;
         }
-        json_array_append_new(counties,
-                              json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}", "county", county,
-                                        "assessed", (json_int_t)n, "under", (json_int_t)u, "ghost",
-                                        (json_int_t)g, "day_visitor", (json_int_t)v, "movement",
-                                        (json_int_t)j));
+        json_array_append_new(
+            counties, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}", "county", county, "assessed",
+                                (json_int_t)n, "under", (json_int_t)u, "ghost", (json_int_t)g,
+                                "day_visitor", (json_int_t)v, "movement", (json_int_t)j));
     }
     snprintf(buf, sizeof buf, "%04d-%02d", month / 100, month % 100);
-    c->out = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:f}, s:I, s:o, s:o, s:o, s:o}", "month",
-                       buf, "rules", "min_days", mr.att.min_days, "morning_end",
-                       mr.att.morning_end, "evening_start", mr.att.evening_start,
-                       "day_visit_days", mr.att.day_visit_days, "max_kmh", mr.att.max_kmh,
-                       "part_month", (json_int_t)am.part_month, "counties", counties, "recall",
-                       rc_list, "members", ms, "movement", jumps);
+    c->out =
+        json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:f}, s:I, s:o, s:o, s:o, s:o}", "month", buf,
+                  "rules", "min_days", mr.att.min_days, "morning_end", mr.att.morning_end,
+                  "evening_start", mr.att.evening_start, "day_visit_days", mr.att.day_visit_days,
+                  "max_kmh", mr.att.max_kmh, "part_month", (json_int_t)am.part_month, "counties",
+                  counties, "recall", rc_list, "members", ms, "movement", jumps);
     att_month_release(&am);
     return 0;
 }
@@ -454,8 +461,8 @@ static int bulletin(struct ctx *c)
     if ((format = query_format(c)) < 0) return -1;
     if (query_month(c, &month)) return -1;
     if (c->upload_size == 0)
-        return ctx_error(c, 422, "invalid", "请上传月度得分表（CSV）", "the body must be the month's score sheet (CSV)",
-                         "body");
+        return ctx_error(c, 422, "invalid", "请上传月度得分表（CSV）",
+                         "the body must be the month's score sheet (CSV)", "body");
     if (load_rules(c, &mr)) return -1;
     /* the sheet under a plain name: the library's file:line:column errors then name it */
     sb_addf(&named, "%s/sheet.csv", c->upload_dir);
@@ -485,12 +492,12 @@ static int bulletin(struct ctx *c)
     for (size_t i = 0; i < n; i++) {
         const struct bulletin_row *b = &v[i];
         json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:f, s:i, s:i, s:s, s:o, s:o, s:b, s:i}", "unit", b->unit,
-                            "kind", b->kind, "score", b->score, "rank", b->rank, "n", b->n,
-                            "band", b->band,
-                            "prev_rank", b->prev_rank ? json_integer(b->prev_rank) : json_null(),
-                            "movement", b->prev_rank ? json_integer(b->movement) : json_null(),
-                            "last", b->last, "last_run", b->last_run));
+            rows,
+            json_pack("{s:s, s:s, s:f, s:i, s:i, s:s, s:o, s:o, s:b, s:i}", "unit", b->unit, "kind",
+                      b->kind, "score", b->score, "rank", b->rank, "n", b->n, "band", b->band,
+                      "prev_rank", b->prev_rank ? json_integer(b->prev_rank) : json_null(),
+                      "movement", b->prev_rank ? json_integer(b->movement) : json_null(), "last",
+                      b->last, "last_run", b->last_run));
     }
     mem_free(v);
     snprintf(ms, sizeof ms, "%04d-%02d", month / 100, month % 100);
