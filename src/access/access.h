@@ -68,6 +68,10 @@ enum access_resource {
     RS_USERS,        /* accounts and grants */
     RS_REPORTS,      /* the round's report files (HTML, XLSX), names and IDs masked */
     RS_PERSONAL,     /* names and resident IDs in full (an unmasked report); every read logged */
+    RS_SCHEDULE,     /* a round's milestones and progress against them (issue 15) */
+    RS_MONITORING,   /* post-exit monitoring of exited counties, per county */
+    RS_ATTENDANCE,   /* village work-team attendance and the recall list, per county */
+    RS_BULLETIN,     /* the monthly ranking bulletin of cities and departments */
     RS_NRESOURCES
 };
 const char *access_resource_name(enum access_resource r);

@@ -27,7 +27,7 @@ static const char *const resource_names[RS_NRESOURCES] = {
     "rounds",        "sample",         "assignments", "progress", "problems", "figures",
     "seed",          "manifest",       "releases",    "county_view", "questionnaires",
     "evidence",      "interference",   "audit",       "security", "users",
-    "reports",       "personal"};
+    "reports",       "personal",       "schedule",    "monitoring", "attendance", "bulletin"};
 
 const char *access_role_name(enum access_role r)
 {
@@ -130,6 +130,19 @@ static const struct access_rule matrix[] = {
     {AR_CITY, RS_REPORTS, R, SC_UNITS, PH_AFTER},
     {AR_COUNTY, RS_REPORTS, R, SC_UNITS, PH_AFTER},
     {AR_OBSERVER, RS_REPORTS, R, SC_ALL, PH_AFTER},
+    /* between rounds (issue 15, docs/monitoring.md): the office reads all; city and county
+     * liaisons the monitoring and attendance rows of their own city's or county's counties
+     * (the home-city rule is about a round's sample and figures, not these). The schedule
+     * has no county rows and the bulletin ranks named cities and departments from a sheet the
+     * office brings: office only. Nothing here writes. */
+    {AR_OFFICE, RS_SCHEDULE, R, SC_ALL, PH_ANY},
+    {AR_OFFICE, RS_MONITORING, R, SC_ALL, PH_ANY},
+    {AR_OFFICE, RS_ATTENDANCE, R, SC_ALL, PH_ANY},
+    {AR_OFFICE, RS_BULLETIN, R, SC_ALL, PH_ANY},
+    {AR_CITY, RS_MONITORING, R, SC_UNITS, PH_ANY},
+    {AR_CITY, RS_ATTENDANCE, R, SC_UNITS, PH_ANY},
+    {AR_COUNTY, RS_MONITORING, R, SC_UNITS, PH_ANY},
+    {AR_COUNTY, RS_ATTENDANCE, R, SC_UNITS, PH_ANY},
 };
 #undef R
 #undef W

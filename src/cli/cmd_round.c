@@ -134,28 +134,13 @@ int cmd_round(int argc, char **argv)
     }
     printf("%zu milestones, %ld late or overdue\n", n, late);
     if (dir) {
-        static const char *const cols[] = {
-            "节点 milestone", "名称 name", "开始 from",           "期限 by",
-            "状态 state",     "完成 done", "工作日 working days", "依据 seed"};
         struct mon_doc *d = NULL;
-        struct mon_table *t;
-        char title[160], base[96];
-        snprintf(title, sizeof title, "考核进度 Round %s schedule", round);
+        char base[96];
         snprintf(base, sizeof base, "round-%s", round);
-        if (mon_doc_new(title, &d)) {
+        if (round_status_doc(round, asof, v, n, &d)) {
             mem_free(v);
             error_set(&e, ERR_NOMEM, "out of memory");
             return cli_fail(&e);
-        }
-        mon_doc_para(d, "On %04d-%02d-%02d; working days from the calendar (holidays, 调休).",
-                     asof / 10000, asof / 100 % 100, asof % 100);
-        t = mon_doc_table(d, "进度 schedule", "节点 Milestones", cols, 8);
-        for (size_t i = 0; i < n; i++) {
-            const struct milestone *m = &v[i];
-            mon_table_rowf(t, "%s\t%s\t%s\t%04d-%02d-%02d\t%s\t%s\t%d\t%s", m->id, m->name,
-                           m->from ? "yes" : "", m->by / 10000, m->by / 100 % 100, m->by % 100,
-                           milestone_state_name(m->state), m->done ? m->done_from : "", m->wdays,
-                           m->seed);
         }
         rc = mon_doc_write(d, dir, base, &e);
         mon_doc_free(d);

@@ -618,7 +618,12 @@ out:
 
 /* ---------------------------------------------------------------- the report */
 
-static const char *signs(const struct att_member *m, char *buf, size_t n)
+const char *att_recall_reason(const struct att_member *m)
+{
+    return m->ghost ? "挂虚名 never present" : m->day_visitor ? "走读 day visits only" : "天数不足 under the days";
+}
+
+const char *att_signs(const struct att_member *m, char *buf, size_t n)
 {
     snprintf(buf, n, "%s%s%s%s", m->under ? "不足天数 under " : "",
              m->ghost ? "挂虚名 never present " : "", m->day_visitor ? "走读 day visits " : "",
@@ -626,8 +631,7 @@ static const char *signs(const struct att_member *m, char *buf, size_t n)
     return buf;
 }
 
-int attendance_write(const struct att_month *am, const struct att_rules *r, const char *dir,
-                     struct error *e)
+int attendance_doc(const struct att_month *am, const struct att_rules *r, struct mon_doc **out)
 {
     static const char *const all_cols[] = {
         "县 county",      "村 village",  "村名 name",      "队员 member",
@@ -641,13 +645,13 @@ int attendance_write(const struct att_month *am, const struct att_rules *r, cons
                                             "次数 count"};
     struct mon_doc *d = NULL;
     struct mon_table *t_all, *t_rec, *t_jump;
-    char title[128], base[64], buf[160];
+    char title[128], buf[160];
     long nunder = 0, nghost = 0, nvisit = 0, njump = 0;
     int rc;
+    *out = NULL;
     snprintf(title, sizeof title, "驻村工作队考勤 Work-team attendance %04d-%02d", am->month / 100,
              am->month % 100);
-    snprintf(base, sizeof base, "attendance-%04d-%02d", am->month / 100, am->month % 100);
-    if ((rc = mon_doc_new(title, &d))) return error_set(e, rc, "out of memory");
+    if ((rc = mon_doc_new(title, &d))) return rc;
     for (size_t i = 0; i < am->n; i++) {
         nunder += am->m[i].under;
         nghost += am->m[i].ghost;
@@ -694,13 +698,10 @@ int attendance_write(const struct att_month *am, const struct att_rules *r, cons
         const struct att_member *m = &am->m[i];
         mon_table_rowf(t_all, "%d\t%lld\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s", m->county,
                        (long long)m->village, m->village_name, m->member, m->name, m->role, m->days,
-                       m->visit_days, m->checkins, m->inside, m->jumps, signs(m, buf, sizeof buf));
+                       m->visit_days, m->checkins, m->inside, m->jumps, att_signs(m, buf, sizeof buf));
         if (m->under)
             mon_table_rowf(t_rec, "%d\t%lld\t%s\t%s\t%s\t%d\t%s", m->county, (long long)m->village,
-                           m->village_name, m->member, m->name, m->days,
-                           m->ghost         ? "挂虚名 never present"
-                           : m->day_visitor ? "走读 day visits only"
-                                            : "天数不足 under the days");
+                           m->village_name, m->member, m->name, m->days, att_recall_reason(m));
         if (m->jumps) {
             char sp[48];
             if (m->jump_kmh < 0)
@@ -711,6 +712,18 @@ int attendance_write(const struct att_month *am, const struct att_rules *r, cons
                            m->jump_at, m->jump_km, sp, m->jumps);
         }
     }
+    *out = d;
+    return 0;
+}
+
+int attendance_write(const struct att_month *am, const struct att_rules *r, const char *dir,
+                     struct error *e)
+{
+    struct mon_doc *d = NULL;
+    char base[64];
+    int rc;
+    snprintf(base, sizeof base, "attendance-%04d-%02d", am->month / 100, am->month % 100);
+    if (attendance_doc(am, r, &d)) return error_set(e, ERR_NOMEM, "out of memory");
     rc = mon_doc_write(d, dir, base, e);
     mon_doc_free(d);
     return rc;

@@ -205,20 +205,20 @@ out:
     return rc;
 }
 
-int bulletin_write(const struct bulletin_row *v, size_t n, int yyyymm,
-                   const struct bulletin_rules *r, const char *dir, struct error *e)
+int bulletin_doc(const struct bulletin_row *v, size_t n, int yyyymm,
+                 const struct bulletin_rules *r, struct mon_doc **out)
 {
     static const char *const c[] = {
         "名次 rank",       "单位 unit",     "得分 score",         "等次 band",
         "上月 last month", "升降 movement", "表态发言 statement", "连续倒数第一 months last"};
     struct mon_doc *d = NULL;
     struct mon_table *tc, *td;
-    char title[128], base[48];
+    char title[128];
     int rc;
+    *out = NULL;
     snprintf(title, sizeof title, "脱贫攻坚工作月度排名通报 Monthly ranking %04d-%02d",
              yyyymm / 100, yyyymm % 100);
-    snprintf(base, sizeof base, "bulletin-%04d-%02d", yyyymm / 100, yyyymm % 100);
-    if ((rc = mon_doc_new(title, &d))) return error_set(e, rc, "out of memory");
+    if ((rc = mon_doc_new(title, &d))) return rc;
     mon_doc_para(
         d,
         "陕西:\"每个月对各市(区)和省直责任部门扶贫工作进行排名通报,排出好中差,倒数第一的主要"
@@ -245,6 +245,18 @@ int bulletin_write(const struct bulletin_row *v, size_t n, int yyyymm,
                        b->unit, b->score, b->band, prev, mv, b->last ? "倒数第一 表态发言" : "",
                        b->last_run);
     }
+    *out = d;
+    return 0;
+}
+
+int bulletin_write(const struct bulletin_row *v, size_t n, int yyyymm,
+                   const struct bulletin_rules *r, const char *dir, struct error *e)
+{
+    struct mon_doc *d = NULL;
+    char base[48];
+    int rc;
+    snprintf(base, sizeof base, "bulletin-%04d-%02d", yyyymm / 100, yyyymm % 100);
+    if (bulletin_doc(v, n, yyyymm, r, &d)) return error_set(e, ERR_NOMEM, "out of memory");
     rc = mon_doc_write(d, dir, base, e);
     mon_doc_free(d);
     return rc;

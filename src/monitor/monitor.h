@@ -34,6 +34,10 @@
 #include "../base/base.h"
 #include "../store/store.h"
 
+#include <stdio.h>
+
+struct mon_doc; /* a document of tables (output, below) */
+
 /* ================================================================ rules (rules.c) */
 
 /* Attendance rule parameters (rules/monitor.json, section "attendance"). */
@@ -143,6 +147,15 @@ void att_month_release(struct att_month *m);
 int attendance_write(const struct att_month *m, const struct att_rules *r, const char *dir,
                      struct error *e);
 
+/* The documents of the stage as one mon_doc each (out.c renders them): what the CLI writes
+ * with --out and the server sends as XLSX or CSV (docs/api.md). Each returns 0 or ERR_NOMEM;
+ * the caller owns *out (mon_doc_free). */
+int attendance_doc(const struct att_month *m, const struct att_rules *r, struct mon_doc **out);
+/* The recall list's reason for a member under the days: 挂虚名, 走读 or under the days. Static. */
+const char *att_recall_reason(const struct att_member *m);
+/* The member's signs as one line of text (under, 挂虚名, 走读, impossible movement), in buf. */
+const char *att_signs(const struct att_member *m, char *buf, size_t n);
+
 /* Great-circle distance in kilometres between two points in degrees (haversine, R = 6371). */
 double geo_km(double lat1, double lon1, double lat2, double lon2);
 
@@ -223,6 +236,10 @@ struct monitor_result {
 int monitor_run(struct store *s, const struct post_rules *r, int year, struct monitor_result *out,
                 struct error *e);
 void monitor_result_release(struct monitor_result *m);
+/* The monitoring report as a document (see attendance_doc); caller owns *out. */
+int monitor_doc(const struct monitor_result *m, const struct post_rules *r, struct mon_doc **out);
+/* The signs a county shows, as one line of evidence text in buf ("减贫放缓 slowing; ..."). */
+const char *monitor_evidence(const struct mon_county *c, char *buf, size_t n);
 /* Writes DIR/monitor-YEAR.html and .xlsx. */
 int monitor_write(const struct monitor_result *m, const struct post_rules *r, const char *dir,
                   struct error *e);
@@ -256,6 +273,9 @@ int round_status(struct store *s, const char *round, const char *plan_path, cons
                  struct error *e);
 /* "按时完成 done on time", ... Static. */
 const char *milestone_state_name(enum ms_state st);
+/* The schedule of round on asof (YYYYMMDD) as a document (see attendance_doc); caller owns *out. */
+int round_status_doc(const char *round, int asof, const struct milestone *v, size_t n,
+                     struct mon_doc **out);
 
 /* ================================================================ bulletin (bulletin.c) */
 
@@ -279,6 +299,9 @@ struct bulletin_row {
  * by kind, then rank. Caller owns *out (mem_free). ERR_NOTFOUND if the month has no rows. */
 int bulletin_rank(const char *path, int yyyymm, const struct bulletin_rules *r,
                   struct bulletin_row **out, size_t *n, struct error *e);
+/* The bulletin as a document (see attendance_doc); caller owns *out. */
+int bulletin_doc(const struct bulletin_row *v, size_t n, int yyyymm,
+                 const struct bulletin_rules *r, struct mon_doc **out);
 /* Writes DIR/bulletin-YYYY-MM.html (printable) and .xlsx. */
 int bulletin_write(const struct bulletin_row *v, size_t n, int yyyymm,
                    const struct bulletin_rules *r, const char *dir, struct error *e);
@@ -306,5 +329,11 @@ void mon_table_row(struct mon_table *t, const char *const *cells);
 void mon_table_rowf(struct mon_table *t, const char *fmt, ...) PG_PRINTF(2, 3);
 /* Writes DIR/BASE.html and DIR/BASE.xlsx (temporary names first; DIR created). */
 int mon_doc_write(const struct mon_doc *d, const char *dir, const char *base, struct error *e);
+/* Writes the workbook alone to path (a sheet per table). */
+int mon_doc_write_xlsx(const struct mon_doc *d, const char *path, struct error *e);
+/* Writes every table to f as CSV (UTF-8 with a BOM, CRLF): the table's title on a line of its
+ * own, its header, its rows, a blank line before the next table; a cell starting = + - @
+ * (not a negative number) gets a leading ' so that Excel does not run it as a formula. */
+int mon_doc_write_csv(const struct mon_doc *d, FILE *f, struct error *e);
 
 #endif

@@ -290,3 +290,49 @@ out:
     sb_release(&sb);
     return rc;
 }
+
+int mon_doc_write_xlsx(const struct mon_doc *d, const char *path, struct error *e)
+{
+    if (d->oom) return error_set(e, ERR_NOMEM, "out of memory");
+    return xlsx_doc(d, path, e);
+}
+
+/* One CSV field, quoted; a leading = + - @ (not a negative number) gets a ' so that Excel
+ * does not take it for a formula. */
+static void csv_cell(FILE *f, const char *v)
+{
+    int formula = v[0] && strchr("=+-@", v[0]) && !(v[0] == '-' && v[1] >= '0' && v[1] <= '9');
+    fputc('"', f);
+    if (formula) fputc('\'', f);
+    for (; *v; v++) {
+        if (*v == '"') fputc('"', f);
+        fputc(*v, f);
+    }
+    fputc('"', f);
+}
+
+int mon_doc_write_csv(const struct mon_doc *d, FILE *f, struct error *e)
+{
+    if (d->oom) return error_set(e, ERR_NOMEM, "out of memory");
+    fputs("\xEF\xBB\xBF", f); /* a BOM: Excel then reads the Chinese as UTF-8 */
+    for (size_t k = 0; k < d->nt; k++) {
+        const struct mon_table *t = d->t[k];
+        if (k) fputs("\r\n", f);
+        csv_cell(f, t->title);
+        fputs("\r\n", f);
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c) fputc(',', f);
+            csv_cell(f, t->cols[c]);
+        }
+        fputs("\r\n", f);
+        for (size_t r = 0; r < t->nrows; r++) {
+            for (size_t c = 0; c < t->ncols; c++) {
+                if (c) fputc(',', f);
+                csv_cell(f, t->cells[r * t->ncols + c]);
+            }
+            fputs("\r\n", f);
+        }
+    }
+    if (ferror(f)) return error_set(e, ERR_IO, "the CSV could not be written");
+    return 0;
+}

@@ -581,8 +581,17 @@ static void rate_text(long start, double v, char *buf, size_t n)
         snprintf(buf, n, "%.4f", v);
 }
 
-int monitor_write(const struct monitor_result *m, const struct post_rules *r, const char *dir,
-                  struct error *e)
+const char *monitor_evidence(const struct mon_county *c, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s%s%s%s", c->slowing ? "减贫放缓 slowing; " : "",
+             c->target_missed ? "未完成减贫任务 target missed; " : "",
+             c->income_falling ? "收入下降 incomes falling; " : "",
+             c->slack_training ? "培训大减 training down; " : "",
+             c->slack_team ? "驻村工作队调离 teams moved away" : "");
+    return buf;
+}
+
+int monitor_doc(const struct monitor_result *m, const struct post_rules *r, struct mon_doc **out)
 {
     static const char *const ccols[] = {"县 county",
                                         "县名 name",
@@ -615,12 +624,12 @@ int monitor_write(const struct monitor_result *m, const struct post_rules *r, co
     static const char *const vcols[] = {"村 village", "村名 name", "贫困人口 poor persons"};
     struct mon_doc *d = NULL;
     struct mon_table *ti, *tc, *tf, *tt, *tv;
-    char title[128], base[32];
+    char title[128], ev[160];
     int rc;
     long ninterview = 0;
+    *out = NULL;
     snprintf(title, sizeof title, "脱贫摘帽县监测 Post-exit monitoring %d", m->year);
-    snprintf(base, sizeof base, "monitor-%d", m->year);
-    if ((rc = mon_doc_new(title, &d))) return error_set(e, rc, "out of memory");
+    if ((rc = mon_doc_new(title, &d))) return rc;
     for (size_t i = 0; i < m->nc; i++) ninterview += m->c[i].interview;
     mon_doc_para(d,
                  "Snapshots compared: %s, %s%s%s. %zu exited counties; %ld warrant an "
@@ -664,12 +673,8 @@ int monitor_write(const struct monitor_result *m, const struct post_rules *r, co
             yn(c->income_falling), c->train_prev, c->train_now, c->team_base, c->team_moved,
             yn(c->slackening), c->signs, yn(c->interview));
         if (c->interview)
-            mon_table_rowf(ti, "%d\t%s\t%d\t%s%s%s%s%s", c->county, c->name, c->signs,
-                           c->slowing ? "减贫放缓 slowing; " : "",
-                           c->target_missed ? "未完成减贫任务 target missed; " : "",
-                           c->income_falling ? "收入下降 incomes falling; " : "",
-                           c->slack_training ? "培训大减 training down; " : "",
-                           c->slack_team ? "驻村工作队调离 teams moved away" : "");
+            mon_table_rowf(ti, "%d\t%s\t%d\t%s", c->county, c->name, c->signs,
+                           monitor_evidence(c, ev, sizeof ev));
     }
     for (size_t i = 0; i < m->nfell; i++)
         mon_table_rowf(tf, "%d\t%s\t%d\t%.2f\t%.2f", m->fell[i].county, m->fell[i].household_id,
@@ -679,6 +684,18 @@ int monitor_write(const struct monitor_result *m, const struct post_rules *r, co
                        m->trans[i].exit_year, m->trans[i].why);
     for (size_t i = 0; i < m->nv; i++)
         mon_table_rowf(tv, "%lld\t%s\t%ld", (long long)m->v[i].village, m->v[i].name, m->v[i].poor);
+    *out = d;
+    return 0;
+}
+
+int monitor_write(const struct monitor_result *m, const struct post_rules *r, const char *dir,
+                  struct error *e)
+{
+    struct mon_doc *d = NULL;
+    char base[32];
+    int rc;
+    snprintf(base, sizeof base, "monitor-%d", m->year);
+    if (monitor_doc(m, r, &d)) return error_set(e, ERR_NOMEM, "out of memory");
     rc = mon_doc_write(d, dir, base, e);
     mon_doc_free(d);
     return rc;

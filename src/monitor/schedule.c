@@ -247,3 +247,37 @@ const char *milestone_state_name(enum ms_state st)
     }
     return "?";
 }
+
+int round_status_doc(const char *round, int asof, const struct milestone *v, size_t n,
+                     struct mon_doc **out)
+{
+    static const char *const cols[] = {
+        "节点 milestone", "名称 name", "开始 from",           "期限 by",
+        "状态 state",     "完成 done", "工作日 working days", "依据 seed"};
+    struct mon_doc *d = NULL;
+    struct mon_table *t;
+    char title[160];
+    int rc;
+    *out = NULL;
+    snprintf(title, sizeof title, "考核进度 Round %s schedule", round);
+    if ((rc = mon_doc_new(title, &d))) return rc;
+    mon_doc_para(d, "On %04d-%02d-%02d; working days from the calendar (holidays, 调休).",
+                 asof / 10000, asof / 100 % 100, asof % 100);
+    t = mon_doc_table(d, "进度 schedule", "节点 Milestones", cols, 8);
+    for (size_t i = 0; i < n; i++) {
+        const struct milestone *m = &v[i];
+        char from[16] = "", done[32] = "";
+        if (m->from)
+            snprintf(from, sizeof from, "%04d-%02d-%02d", m->from / 10000, m->from / 100 % 100,
+                     m->from % 100);
+        if (m->done)
+            snprintf(done, sizeof done, "%04d-%02d-%02d (%s)", m->done / 10000,
+                     m->done / 100 % 100, m->done % 100, m->done_from);
+        mon_table_rowf(t, "%s\t%s\t%s\t%04d-%02d-%02d%s\t%s\t%s\t%d\t%s", m->id, m->name, from,
+                       m->by / 10000, m->by / 100 % 100, m->by % 100,
+                       m->rest_day ? " (rest day)" : "", milestone_state_name(m->state), done,
+                       m->wdays, m->seed);
+    }
+    *out = d;
+    return 0;
+}

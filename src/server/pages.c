@@ -143,6 +143,11 @@ static const struct page {
     {"users", "用户与权限", "Users and grants", RS_USERS, AA_READ, 0},
     {"audit", "变更日志", "Audit log", RS_AUDIT, AA_READ, 0},
     {"security", "安全日志", "Security log", RS_SECURITY, AA_READ, 0},
+    /* between rounds (issue 15): web/src/pages/monitor.js, src/server/monitor.c */
+    {"schedule", "日程", "Schedule", RS_SCHEDULE, AA_READ, 0},
+    {"postexit", "摘帽县监测", "Post-exit monitoring", RS_MONITORING, AA_READ, 0},
+    {"attendance", "驻村考勤", "Attendance", RS_ATTENDANCE, AA_READ, 0},
+    {"bulletin", "月度通报", "Monthly bulletin", RS_BULLETIN, AA_READ, 0},
 };
 
 static int nav(struct ctx *c)

@@ -101,6 +101,7 @@ struct MHD_Connection;
 /* The client's address (IPv4 or IPv6) after the trusted proxy trusted (may be NULL), into out
  * (the caller's buffer; "?" when unknown). (conn.c) */
 void server_conn_addr(struct MHD_Connection *conn, const char *trusted, char *out, size_t size);
+const struct route *server_monitor_routes(size_t *n); /* monitor.c: between rounds (issue 15) */
 /* One store connection per server thread (pool.c), closed together at shutdown. */
 struct store_pool {
     const char *db; /* borrowed: the store URL */

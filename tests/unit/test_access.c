@@ -114,6 +114,18 @@ static const struct expect table[] = {
     {"city", "reports", "read", "NYNNNY"},
     {"county", "reports", "read", "NYNNNY"},
     {"observer", "reports", "read", "NYNYNY"},
+
+    /* between rounds (issue 15 on the pages): "the office reads all; a city/county liaison
+     * only its own city/county's rows" — monitoring and attendance per county, the home-city
+     * rule not applying (not a round's sample or figures); schedule and bulletin office only */
+    {"office", "schedule", "read", "YYYYYY"},
+    {"office", "monitoring", "read", "YYYYYY"},
+    {"office", "attendance", "read", "YYYYYY"},
+    {"office", "bulletin", "read", "YYYYYY"},
+    {"city", "monitoring", "read", "YYNNYY"},
+    {"city", "attendance", "read", "YYNNYY"},
+    {"county", "monitoring", "read", "YYNNYY"},
+    {"county", "attendance", "read", "YYNNYY"},
 };
 
 static int resource_parse(const char *name)

@@ -9,6 +9,7 @@
 // Text from the store is put into the page only as text (textContent), never as markup.
 // Tables download as CSV or XLSX made by the server (GET /api/download), never by the browser.
 import { drawFigures } from './chart.js';
+import { monitorViews } from './monitor.js';
 
 const $ = (sel) => document.querySelector(sel);
 const state = { seq: 0, me: null, round: null, nav: null, csrf: sessionStorage.getItem('pinggu_csrf') || '' };
@@ -463,6 +464,8 @@ const views = {
     render(el('h1', {}, bi('安全日志', 'Security log')), el('p', {}, '被拒绝的访问（同 pinggu user security）。 / Refused attempts, as pinggu user security prints them.'), el('pre', { id: 'security-log' }, d.log));
   },
 };
+
+Object.assign(views, monitorViews({ api, el, bi, table, state }));
 
 async function route() {
   if (!state.me || !state.nav) return;
