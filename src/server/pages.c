@@ -139,6 +139,8 @@ static const struct page {
     {"review", "问卷审核", "Questionnaire review", RS_QUESTIONNAIRES, AA_READ, 0},
     {"entry", "问卷填报", "Questionnaire entry", RS_QUESTIONNAIRES, AA_WRITE, 0},
     {"county-view", "反馈县级视图", "County view", RS_COUNTY_VIEW, AA_READ, 1},
+    {"self-evaluation", "自评报告", "Self-evaluation report", RS_REPORTS, AA_WRITE, 0},
+    {"setup", "轮次设置", "Round set-up", RS_SAMPLE, AA_WRITE, 0},
     {"releases", "发布", "Releases", RS_RELEASES, AA_WRITE, 0},
     {"users", "用户与权限", "Users and grants", RS_USERS, AA_READ, 0},
     {"audit", "变更日志", "Audit log", RS_AUDIT, AA_READ, 0},

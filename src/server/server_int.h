@@ -97,6 +97,7 @@ const struct route *server_pages_routes(size_t *n); /* pages.c: what the pages n
  * /api/: *handled = 1 and the MHD result when the file exists, else *handled = 0. */
 int server_pages_send(void *conn, const char *web_dir, const char *url, int *handled);
 const struct route *server_reports_routes(size_t *n);
+const struct route *server_setup_routes(size_t *n); /* setup.c: the office's round set-up */
 /* One store connection per server thread (pool.c), closed together at shutdown. */
 struct store_pool {
     const char *db; /* borrowed: the store URL */

@@ -51,6 +51,30 @@ expect_grep 'fed_back → rectifying +by xian \(county\)' show2.txt
 expect_grep '县住建局' show2.txt
 expect_grep '2020-05-30' show2.txt
 [ "$(sqlite3 s/r.db "select count(*) from releases where round = 'n'")" = 1 ] || fail "no release stored"
+# the county's explanation and rectification carry the files it uploaded with the moves
+js() { python3 -c 'import json,sys; print(json.load(open("out.json"))[sys.argv[1]])' "$1"; }
+grep -A2 'sent_for_verification → explained' show.txt | grep -q "$(js explain_sha)" || { cat show.txt >&2; fail "the explanation's evidence is not linked to problem $p1"; }
+expect_grep 'rectifying → rectified +by xian \(county\)' show2.txt
+grep -A2 'rectifying → rectified' show2.txt | grep -q "$(js rectify_sha)" || { cat show2.txt >&2; fail "the rectification's evidence is not linked to problem $p2"; }
+$P evidence verify --db s/r.db > ev.txt || { cat ev.txt >&2; fail "evidence verify after the uploads"; }
+# the self-evaluation report: stored by its SHA-256 with the server's day of arrival
+[ "$(sqlite3 s/r.db "select sha256 || ' ' || arrived || ' ' || county from self_evaluations")" = "$(js selfeval_sha) 2020-06-30 $county" ] ||
+  fail "the self-evaluation report is not recorded: $(sqlite3 s/r.db 'select * from self_evaluations')"
+# the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
+# re-derived here by the CLI from a manifest; its teams drawn by wang
+commit=$(js commitment)
+[ "$(sqlite3 s/r.db "select s.commitment || ' ' || a.actor from samples s join audit_log a on a.seq = s.log_id where s.name = 'n2'")" = "$commit wang" ] ||
+  fail "round n2 is not stored as drawn by wang with commitment $commit"
+$P sample manifest --db s/r.db --name n2 --out m2.json >/dev/null
+$P sample verify --db s/r.db m2.json --commitment "$commit" > ver.txt || { cat ver.txt >&2; fail "n2 does not verify"; }
+expect_grep 'sample n2: identical' ver.txt
+[ "$(sqlite3 s/r.db "select distinct a.actor from teams t join samples s on s.row_no = t.sample join audit_log a on a.seq = t.log_id where s.name = 'n2'")" = wang ] ||
+  fail "the teams of n2 are not stored as drawn by wang"
+$P teams show --db s/r.db --sample n2 > teams.txt
+python3 - <<'PYEOF' || fail "the page's team lottery is not the CLI's teams show"
+import json
+assert json.load(open("out.json"))["teams"] == open("teams.txt").read()
+PYEOF
 # the review queue: one questionnaire rejected with a comment per question, one approved, by li
 rej=$(python3 -c 'import json; print(json.load(open("out.json"))["rejected"])')
 app=$(python3 -c 'import json; print(json.load(open("out.json"))["approved"])')

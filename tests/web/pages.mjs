@@ -11,6 +11,7 @@
 // Exit 1 on a failed assertion or a console error in a main task.
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
 
 const [port, county, p1, p2, outPath, shots] = process.argv.slice(2);
 const BASE = `http://127.0.0.1:${port}`;
@@ -19,6 +20,9 @@ const NEW = 'Changed-Pass-2021';
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 const out = { refusals: {}, checked: [] };
 let status = 1;
+const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+// evidence files as a phone would send them: a JPEG's first bytes, then distinct content
+const jpeg = (text) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(text)]);
 
 function assert(cond, what) {
   if (!cond) throw new Error(`assertion failed: ${what}`);
@@ -137,9 +141,47 @@ try {
   await office.page.locator('#user-disable button[type=submit]').click();
   await office.page.locator('#user-disable .msg.ok').waitFor();
   await shot(office.page, 'office-users');
+  // the round's set-up: plan check, the seed's commitment (published), draw, verify, team
+  // lottery — each a button over the library call of the CLI, its answer the CLI's text
+  await openPage(office.page, 'setup');
+  await office.page.locator('#plan').selectOption('anhui-cross-2019.json');
+  await office.page.locator('#new-round').fill('n2');
+  await office.page.locator('#do-check').click();
+  await office.page.waitForFunction(() => document.querySelector('#plan-check-result')?.textContent);
+  const checked = await office.page.locator('#plan-check-result').textContent();
+  assert(/^anhui-cross-2019\.json: valid plan .* SHA-256 [0-9a-f]{64}\n/.test(checked) && /(every quota fits the frame of this store|cannot fill every quota)/.test(checked),
+    'office: plan check as the CLI prints it, held against this store\'s frame');
+  const seed = 'pages-2020-04-20-骰子';
+  await office.page.locator('#seed').fill(seed);
+  await office.page.locator('#do-commit').click();
+  await office.page.waitForFunction(() => document.querySelector('#commitment-result')?.textContent);
+  const commitment = (await office.page.locator('#commitment-result').textContent()).trim();
+  assert(commitment === sha256(Buffer.from(seed, 'utf8')), `office: the seed's commitment is SHA-256 of the seed (${commitment})`);
+  await office.page.locator('#do-draw').click();
+  await office.page.waitForFunction(() => document.querySelector('#draw-result')?.textContent);
+  const drawn = await office.page.locator('#draw-result').textContent();
+  assert(drawn.includes(`seed commitment ${commitment}`) && drawn.includes('sample n2'), 'office: the draw of round n2, printed as pinggu sample prints it');
+  await office.page.waitForFunction(() => [...document.querySelectorAll('#round option')].some((o) => o.value === 'n2'));
+  // verify against a wrong commitment first: the server's re-derivation says NOT identical
+  await office.page.locator('#verify-commitment').fill('0'.repeat(64));
+  await office.page.locator('#do-verify').click();
+  await office.page.waitForFunction(() => document.querySelector('#verify-result')?.textContent);
+  assert((await office.page.locator('#verify-result').textContent()).includes('sample n2: NOT identical'), 'office: verify refuses a commitment that is not the seed\'s');
+  await office.page.locator('#verify-commitment').fill(commitment);
+  await office.page.locator('#do-verify').click();
+  await office.page.waitForFunction(() => document.querySelector('#verify-result')?.textContent.includes('identical —'));
+  assert((await office.page.locator('#verify-result').textContent()).includes('the seed matches the published commitment'), 'office: verify re-derives n2 and matches the published commitment');
+  await office.page.locator('#teams-seed').fill('teams-2020');
+  await office.page.locator('#do-teams').click();
+  await office.page.locator('section:has(#do-teams) .msg').waitFor();
+  out.teams = await office.page.locator('#teams-result').textContent();
+  assert(await office.page.locator('section:has(#do-teams) .msg.ok').count() === 1 && out.teams.includes('n2'), `office: the team lottery of n2, printed as pinggu teams show prints it (${out.teams.slice(0, 200)})`);
+  out.commitment = commitment;
+  out.seed = seed;
+  await shot(office.page, 'office-setup');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'releases'];
+  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -233,8 +275,13 @@ try {
   await xian.page.locator('#to').selectOption('explained');
   await xian.page.locator('#note').fill('该户2019年已享受危房改造，有验收单 / the house was rebuilt in 2019');
   await xian.page.locator('#on').fill('2020-04-23');
+  // the explanation with its evidence: the acceptance certificate, uploaded with the move
+  const explainEv = jpeg('验收单 acceptance certificate 2019');
+  await xian.page.locator('#evidence-file').setInputFiles({ name: 'yanshou.jpg', mimeType: 'image/jpeg', buffer: explainEv });
   await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
   await xian.page.locator('.msg.ok').waitFor();
+  assert((await xian.page.locator('.msg.ok').textContent()).includes('explained'), `county: problem ${p1} explained with evidence`);
+  out.explain_sha = sha256(explainEv);
   await shot(xian.page, 'county-problem');
   // the problem fed back to it: the county's rectification plan (measures, who, deadline)
   await openPage(xian.page, `problem?id=${p2}`);
@@ -247,6 +294,21 @@ try {
   await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
   await xian.page.locator('.msg.ok').waitFor();
   assert((await xian.page.locator('.msg.ok').textContent()).includes('rectifying'), `county: problem ${p2} under rectification`);
+  // rectified: the library wants the result and evidence (整改结果 with its proof); without the
+  // evidence the server refuses the move
+  await xian.page.locator('#to').selectOption('rectified');
+  await xian.page.locator('#result').fill('已补办验收，群众已入住 / inspected, the family lives there');
+  await xian.page.locator('#on').fill('2020-05-20');
+  await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await xian.page.locator('#move .msg.bad').waitFor();
+  const noEvidence = xian.errors.splice(0); // the browser logs the refused request itself
+  assert(noEvidence.length === 1 && noEvidence[0].includes('422'), `county: rectified without evidence is refused by the library (${noEvidence.join('; ')})`);
+  const rectEv = jpeg('整改后照片 the house after rectification');
+  await xian.page.locator('#evidence-file').setInputFiles({ name: 'zhenggai.jpg', mimeType: 'image/jpeg', buffer: rectEv });
+  await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await xian.page.locator('.msg.ok').waitFor();
+  assert((await xian.page.locator('.msg.ok').textContent()).includes('rectifying → rectified'), `county: problem ${p2} rectified with evidence`);
+  out.rectify_sha = sha256(rectEv);
   assert(xian.errors.length === 0, `county: no console errors (${xian.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the evaluator, phone width
@@ -283,6 +345,15 @@ try {
   assert((await xian.page.locator('h1').textContent()).includes(county), 'county: the county-facing view of its county');
   assert((await xian.page.locator('main table').first().locator('tbody tr').count()) === 1, 'county: its county\'s figures from the release');
   await shot(xian.page, 'county-view');
+  // the self-evaluation report: the server records the day it arrived (its clock, not the county's)
+  await openPage(xian.page, 'self-evaluation');
+  const report = Buffer.from('%PDF-1.4\n自评报告 self-evaluation of the county\n');
+  await xian.page.locator('#selfeval-file').setInputFiles({ name: 'zipingbaogao.pdf', mimeType: 'application/pdf', buffer: report });
+  await xian.page.getByRole('button', { name: '上传 / Upload' }).click();
+  await xian.page.locator('#selfeval .msg.ok').waitFor();
+  assert((await xian.page.locator('#selfeval .msg.ok').textContent()).includes(`到达 ${process.env.PINGGU_TODAY}`), 'county: the self-evaluation report arrived today, by the server\'s date');
+  out.selfeval_sha = sha256(report);
+  assert(xian.errors.length === 0, `county: no console errors after release (${xian.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the discipline supervisor
   const sup = await signIn('jiandu');

@@ -260,13 +260,19 @@ const views = {
       el('label', { for: 'responsible_unit' }, '责任单位 / responsible unit'), el('input', { id: 'responsible_unit' }),
       el('label', { for: 'responsible_person' }, '责任人 / responsible person'), el('input', { id: 'responsible_person' }),
       el('label', { for: 'result' }, '整改结果 / result'), el('input', { id: 'result' }),
+      el('label', { for: 'evidence-file' }, '证据文件 / evidence file (照片、文件 photo, document)'), el('input', { id: 'evidence-file', type: 'file' }),
       el('button', { type: 'submit' }, '提交 / Submit'), out);
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try {
         const body = { to: f.to.value };
         for (const k of ['note', 'on', 'deadline', 'measures', 'responsible_unit', 'responsible_person', 'result']) if (f[k].value) body[k] = f[k].value;
-        const r = await api('POST', `/api/problems/${id}/moves`, body);
+        const file = f['evidence-file'].files[0];
+        // with a file: the same move, its fields in the query and the file as the body; the
+        // server stores the file as the move's evidence in the move's transaction
+        const r = file
+          ? await api('POST', `/api/problems/${id}/moves/evidence?${new URLSearchParams({ ...body, name: file.name })}`, undefined, file)
+          : await api('POST', `/api/problems/${id}/moves`, body);
         // the problem again (its new state and legal moves), then the answer in its form; no
         // timer: one firing after the user moved on would wipe the next page
         await route();
@@ -378,6 +384,87 @@ const views = {
       el('h2', {}, bi('确认的问题与整改', 'Confirmed problems and rectification')),
       ...table(d.confirmed_problems, [['id', '编号', 'no.', (p) => el('a', { href: `#/problem?id=${p.id}` }, String(p.id))], ['state', '状态', 'state'],
         ['deadline', '整改期限', 'deadline'], ['measures', '整改措施', 'measures'], ['result', '结果', 'result']]));
+  },
+
+  // the county's self-evaluation report (seed 002 六(二)): the server records the day it arrives
+  async 'self-evaluation'(params, render) {
+    const scopes = state.me.grants.filter((g) => g.scope >= 100000).map((g) => g.scope);
+    const out = el('div', { class: 'out' });
+    const county = el('input', { id: 'selfeval-county', value: String(scopes[0] || ''), inputmode: 'numeric' });
+    const file = el('input', { id: 'selfeval-file', type: 'file' });
+    const f = el('form', { class: 'box', id: 'selfeval' },
+      el('label', { for: 'selfeval-county' }, '县代码 / county'), county,
+      el('label', { for: 'selfeval-file' }, '自评报告文件 / the report file'), file,
+      el('button', { type: 'submit' }, '上传 / Upload'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const one = file.files[0];
+      if (!one) return message(out, false, '请选择文件', 'choose a file');
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/self-evaluation?${new URLSearchParams({ county: county.value.trim(), name: one.name })}`, undefined, one);
+        message(out, true, `已收到 ${r.name}（${r.county}），到达 ${r.arrived}${r.days_late ? `，逾期 ${r.days_late} 天` : '，按时'}`, `received ${r.arrived}${r.days_late ? `, ${r.days_late} days late` : ', in time'}; SHA-256 ${r.sha256}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未上传', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi('自评报告', 'Self-evaluation report')),
+      el('p', {}, '对照考核内容形成自评报告，于12月10日前报送；到达日期由系统记录。 / Due by December 10; the server records the day it arrives.'), f);
+  },
+
+  // The office's round set-up: each button is one library call on the server, its answer the
+  // text the CLI prints (pinggu plan check --db, seed commit, sample, sample verify, teams draw).
+  async setup(params, render) {
+    const { plans } = await api('GET', `/api/setup/plans?round=${encodeURIComponent(state.round)}`);
+    const plan = el('select', { id: 'plan', 'aria-label': '考核方案 / plan' }, plans.map((p) => el('option', { value: p }, p)));
+    const name = el('input', { id: 'new-round', 'aria-label': '新轮次名 / new round name', placeholder: '2020-spot' });
+    const seed = el('input', { id: 'seed', 'aria-label': '种子 / seed', autocomplete: 'off' });
+    const commit = el('input', { id: 'verify-commitment', 'aria-label': '已公布的种子承诺值 / the published commitment', size: 66 });
+    const vround = el('input', { id: 'verify-round', 'aria-label': '复核轮次 / round to verify', value: state.round });
+    const tseed = el('input', { id: 'teams-seed', 'aria-label': '组队抽签种子 / lottery seed', autocomplete: 'off' });
+    const result = (id) => el('pre', { id, class: 'result' });
+    const outs = { check: result('plan-check-result'), commit: result('commitment-result'), draw: result('draw-result'), verify: result('verify-result'), teams: result('teams-result') };
+    const msgs = {};
+    // one step: POST body to path, the CLI's text into its box; a refusal's reasons beside it
+    const step = (key, label, path, body, then) => {
+      msgs[key] = el('div');
+      return el('button', { type: 'button', id: `do-${key}`, onclick: async () => {
+        outs[key].textContent = '';
+        try {
+          const r = await api('POST', path(), body());
+          outs[key].textContent = r.text;
+          message(msgs[key], true, `${label[0]}：完成`, `${label[1]}: done`);
+          if (then) await then(r);
+        } catch (err) {
+          const e = err.body?.error || {};
+          if (err.body?.text) outs[key].textContent = err.body.text;
+          message(msgs[key], false, e.message_zh || '未完成', e.message_en || err.message);
+        }
+      } }, `${label[0]} / ${label[1]}`);
+    };
+    const target = () => name.value.trim();
+    const b = {
+      check: step('check', ['方案检查', 'Plan check'], () => '/api/setup/plan-check', () => ({ round: target() || state.round, plan: plan.value })),
+      commit: step('commit', ['生成种子承诺', 'Seed commitment'], () => '/api/setup/commitment', () => ({ round: target() || state.round, seed: seed.value }),
+        (r) => { commit.value = r.commitment; }),
+      draw: step('draw', ['抽样', 'Draw'], () => '/api/setup/draw', () => ({ round: target(), plan: plan.value, seed: seed.value }), async (r) => {
+        vround.value = r.round;
+        const { rounds } = await api('GET', '/api/rounds'); // the new round joins the header's list
+        header(rounds);
+      }),
+      verify: step('verify', ['复核抽样', 'Verify'], () => `/api/rounds/${encodeURIComponent(vround.value.trim())}/verify`, () => (commit.value.trim() ? { commitment: commit.value.trim() } : {})),
+      teams: step('teams', ['组队抽签', 'Team lottery'], () => `/api/rounds/${encodeURIComponent(vround.value.trim())}/teams`, () => ({ seed: tseed.value })),
+    };
+    const box = (title, ...kids) => el('section', { class: 'box setup-step' }, el('h2', {}, ...title), ...kids);
+    render(el('h1', {}, bi('轮次设置', 'Round set-up')),
+      el('p', {}, '每一步都由服务端调用与命令行相同的函数，结果按命令行的格式显示。 / Each step is the library call the CLI makes; its result is shown as the CLI prints it.'),
+      box(bi('1. 方案检查', 'Plan check'), el('label', {}, '考核方案 / plan: ', plan), el('label', {}, '新轮次名 / new round: ', name), b.check, msgs.check, outs.check),
+      box(bi('2. 种子承诺（抽样前公布）', 'Seed commitment (publish before the draw)'),
+        el('p', {}, '种子在实地调查结束前保密；先公布其 SHA-256 承诺值。 / Keep the seed sealed until fieldwork ends; publish its SHA-256 commitment now.'),
+        el('label', {}, '种子 / seed: ', seed), b.commit, msgs.commit, outs.commit),
+      box(bi('3. 抽样', 'Draw'), b.draw, msgs.draw, outs.draw),
+      box(bi('4. 复核抽样', 'Verify'), el('label', {}, '轮次 / round: ', vround), el('label', {}, '已公布的承诺值 / published commitment: ', commit), b.verify, msgs.verify, outs.verify),
+      box(bi('5. 组队抽签', 'Team lottery'), el('label', {}, '抽签种子 / seed: ', tseed), b.teams, msgs.teams, outs.teams));
   },
 
   async releases(params, render) {
