@@ -25,6 +25,8 @@
  *   - POST /api/office/users {name, password, role, round?, scope?, home?}, POST
  *     /api/office/users/NAME/grants {role, round?, scope?}, POST /api/office/users/NAME/disable:
  *     accounts and grants by access.h (the password rules, the change log, must_change).
+ *   - GET /api/office/tokens: every field-app token as `pinggu user token list` prints it (no
+ *     secret); POST /api/office/users/NAME/tokens/revoke {round?, id?}: the office revokes.
  *   - GET /api/download?table=T&round=R&format=csv|xlsx: a table of the API (problems,
  *     assignments, figures) as a file made here on the server, built by calling the same
  *     route as the page does — so the same authorisation, per-item filtering and security
@@ -138,6 +140,7 @@ static const struct page {
     {"assignments", "调查任务", "Assignments", RS_ASSIGNMENTS, AA_READ, 0},
     {"review", "问卷审核", "Questionnaire review", RS_QUESTIONNAIRES, AA_READ, 0},
     {"entry", "问卷填报", "Questionnaire entry", RS_QUESTIONNAIRES, AA_WRITE, 0},
+    {"odk", "ODK Collect 设置", "ODK Collect set-up", RS_QUESTIONNAIRES, AA_WRITE, 0},
     {"county-view", "反馈县级视图", "County view", RS_COUNTY_VIEW, AA_READ, 1},
     {"self-evaluation", "自评报告", "Self-evaluation report", RS_REPORTS, AA_WRITE, 0},
     {"setup", "轮次设置", "Round set-up", RS_SAMPLE, AA_WRITE, 0},
@@ -494,6 +497,38 @@ static int user_disable(struct ctx *c)
     return 0;
 }
 
+static int all_tokens(struct store *s, FILE *f, struct error *e)
+{
+    return access_token_list(s, NULL, f, e);
+}
+
+/* Every user's field-app tokens (id, user, round, dates, state; never a secret), for the
+ * office's users page. */
+static int office_tokens(struct ctx *c)
+{
+    return office_text(c, RS_USERS, all_tokens, "tokens");
+}
+
+/* The office revokes a user's tokens: {round?} all of that round, {id?} one, {} every one. */
+static int user_tokens_revoke(struct ctx *c)
+{
+    int bad = 0;
+    const char *round = ctx_body_str(c, "round", &bad), *id = ctx_body_str(c, "id", &bad);
+    int64_t n = 0;
+    struct access_user u;
+    int disabled = 0;
+    struct error e;
+    if (users_write_allowed(c)) return -1;
+    if (bad) return ctx_error(c, 422, "invalid", "round 与 id 须为字符串", "round and id are strings", NULL);
+    if (access_user_load(c->s, c->names[0], &u, &disabled, &e)) return ctx_fail(c, &e);
+    access_user_release(&u);
+    if (access_token_revoke(c->s, c->names[0], round && *round ? round : NULL, id && *id ? id : NULL,
+                            &n, &e))
+        return ctx_fail(c, &e);
+    c->out = json_pack("{s:s, s:I}", "user", c->names[0], "revoked", (json_int_t)n);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ downloads */
 
 /* The tables a download may name: the API route that builds it and the member holding rows. */
@@ -701,6 +736,8 @@ static const struct route routes[] = {
     {"POST", "/api/office/users", user_add, RT_BODY},
     {"POST", "/api/office/users/*/grants", user_grant, RT_BODY},
     {"POST", "/api/office/users/*/disable", user_disable, 0},
+    {"GET", "/api/office/tokens", office_tokens, 0},
+    {"POST", "/api/office/users/*/tokens/revoke", user_tokens_revoke, RT_BODY},
     {"GET", "/api/download", download, 0},
 };
 

@@ -60,6 +60,12 @@ $P evidence verify --db s/r.db > ev.txt || { cat ev.txt >&2; fail "evidence veri
 # the self-evaluation report: stored by its SHA-256 with the server's day of arrival
 [ "$(sqlite3 s/r.db "select sha256 || ' ' || arrived || ' ' || county from self_evaluations")" = "$(js selfeval_sha) 2020-06-30 $county" ] ||
   fail "the self-evaluation report is not recorded: $(sqlite3 s/r.db 'select * from self_evaluations')"
+# the evaluator's two tokens (the first revoked by the regeneration, the second by the office),
+# each change-logged under the user who made it
+$P user token list --db s/r.db zhao > tok.txt
+[ "$(grep -c 'revoked' tok.txt)" = 2 ] && ! grep -q active tok.txt || { cat tok.txt >&2; fail "zhao's tokens are not both revoked"; }
+[ "$(sqlite3 s/r.db "select group_concat(actor || ':' || action, ' ') from (select actor, action from audit_log where action like '%token%' order by seq)")" = "zhao:token_issue zhao:token_revoke zhao:token_issue wang:token_revoke" ] ||
+  fail "token change log: $(sqlite3 s/r.db "select actor, action from audit_log where action like '%token%'")"
 # the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
 # re-derived here by the CLI from a manifest; its teams drawn by wang
 commit=$(js commitment)

@@ -12,6 +12,7 @@
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 
 const [port, county, p1, p2, outPath, shots] = process.argv.slice(2);
 const BASE = `http://127.0.0.1:${port}`;
@@ -330,6 +331,43 @@ try {
   assert(wide <= 390, `evaluator: the page fits a phone's width (${wide}px)`);
   await shot(eva.page, 'evaluator-assignments');
   assert(eva.errors.length === 0, `evaluator: no console errors (${eva.errors.join('; ')})`);
+  // ODK Collect set-up: the password again (a wrong one refused), then the QR code of the
+  // server URL with a new token; the URL works for a field app; regenerating stops the old one
+  await openPage(eva.page, 'odk');
+  await eva.page.locator('#odk-password').fill('not-my-password');
+  await eva.page.locator('#odk-issue button[type=submit]').click();
+  await eva.page.locator('#odk-issue .msg.bad').waitFor();
+  const wrongPw = eva.errors.splice(0);
+  assert(wrongPw.length === 1 && wrongPw[0].includes('401') && (await eva.page.locator('#odk-qr-code').count()) === 0, `evaluator: no QR code without the password (${wrongPw.join('; ')})`);
+  const qrUrl = async () => {
+    await eva.page.locator('#odk-password').fill(NEW);
+    await eva.page.locator('#odk-issue button[type=submit]').click();
+    await eva.page.locator('#odk-qr-code').waitFor();
+    const url = await eva.page.locator('#odk-url').textContent();
+    const payload = await eva.page.locator('#odk-qr-code').getAttribute('data-payload');
+    const settings = JSON.parse(zlib.inflateSync(Buffer.from(payload, 'base64')).toString('utf8'));
+    assert(settings.general.server_url === url && new RegExp(`^${BASE}/key/[0-9a-f]{64}/$`).test(url), `evaluator: the QR code holds ODK Collect's settings with the server URL and token (${url.replace(/[0-9a-f]{64}/, '[token]')})`);
+    return url;
+  };
+  // as the phone asks: no browser session, only the token in the URL
+  const formList = async (url) => (await fetch(`${url}formList`, { headers: { 'X-OpenRosa-Version': '1.0' } })).status;
+  const url1 = await qrUrl();
+  assert(await formList(url1) === 200, 'evaluator: ODK Collect\'s form list answers at the QR code\'s URL');
+  assert((await eva.page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'evaluator: the ODK set-up fits a phone\'s width');
+  await shot(eva.page, 'evaluator-odk');
+  const url2 = await qrUrl();
+  assert(url2 !== url1 && await formList(url1) !== 200 && await formList(url2) === 200, 'evaluator: regenerating revokes the earlier token');
+  await openPage(eva.page, 'odk');
+  assert(!(await eva.page.content()).match(/[0-9a-f]{64}/), 'evaluator: the token is shown once (not on the page again)');
+  assert(eva.errors.length === 0, `evaluator: no console errors (${eva.errors.join('; ')})`);
+  // the office revokes the evaluator's tokens on its users page
+  await openPage(office.page, 'users');
+  assert((await office.page.locator('#tokens').textContent()).includes('zhao'), 'office: the token list names the evaluator\'s tokens');
+  await office.page.locator('#t-name').fill('zhao');
+  await office.page.locator('#token-revoke button[type=submit]').click();
+  await office.page.locator('#token-revoke .msg.ok').waitFor();
+  assert((await office.page.locator('#token-revoke .msg.ok').textContent()).includes('已作废 zhao 的 1 个令牌'), 'office: revoked the evaluator\'s token');
+  assert(await formList(url2) !== 200, 'evaluator: the revoked token no longer opens the form list');
 
   // ---------------------------------------------------------------- the office releases
   await openPage(office.page, 'releases');

@@ -8,6 +8,7 @@
 // open still asks the API, whose refusal (403, logged in the security log) is what is shown.
 // Text from the store is put into the page only as text (textContent), never as markup.
 // Tables download as CSV or XLSX made by the server (GET /api/download), never by the browser.
+import QRCode from 'qrcode';
 import { drawFigures } from './chart.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -371,6 +372,54 @@ const views = {
       el('p', {}, el('a', { href: './entry.html', id: 'entry-link' }, '打开填报页 / Open the entry page')));
   },
 
+  // ODK Collect set-up, as ODK Central offers it: the password again, then a QR code of the
+  // server URL with a new token (shown once: the server keeps only its hash); regenerating
+  // revokes the earlier tokens of the round; revoke stops them all.
+  async odk(params, render) {
+    const list = await api('GET', '/api/me/tokens');
+    const out = el('div', { class: 'out' }), qr = el('div', { id: 'odk-qr' });
+    const pw = el('input', { id: 'odk-password', type: 'password', autocomplete: 'current-password' });
+    const f = el('form', { class: 'box', id: 'odk-issue' },
+      el('label', { for: 'odk-password' }, '请再次输入密码 / enter your password again'), pw,
+      el('button', { type: 'submit' }, '生成（或重新生成）二维码 / Make (or remake) the QR code'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      qr.replaceChildren();
+      try {
+        const r = await api('POST', '/api/me/tokens', { round: state.round, password: pw.value });
+        pw.value = '';
+        // ODK Collect's settings QR: zlib-deflated JSON, base64 (as ODK Central makes it)
+        const json = JSON.stringify({ general: { server_url: r.url }, admin: {}, project: { name: `pinggu ${r.round}` } });
+        const z = await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer();
+        const payload = btoa(String.fromCharCode(...new Uint8Array(z)));
+        const canvas = el('canvas', { id: 'odk-qr-code', 'data-payload': payload, role: 'img', 'aria-label': 'ODK Collect 设置二维码 / settings QR code' });
+        await QRCode.toCanvas(canvas, payload, { errorCorrectionLevel: 'L', width: 300 });
+        qr.replaceChildren(canvas,
+          el('p', {}, '服务器地址（仅显示这一次） / server URL (shown this once): '), el('code', { id: 'odk-url' }, r.url),
+          el('p', {}, `令牌 ${r.id}，有效至 ${r.expires}${r.revoked ? `；已作废此前的 ${r.revoked} 个令牌` : ''} / token ${r.id}, expires ${r.expires}${r.revoked ? `; ${r.revoked} earlier token(s) revoked` : ''}`));
+        message(out, true, '已生成，请用 ODK Collect 扫描', 'made: scan it with ODK Collect');
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未生成', e.message_en || err.message);
+      }
+    });
+    const rout = el('div', { class: 'out' });
+    const revoke = el('button', { type: 'button', id: 'odk-revoke', onclick: async () => {
+      try {
+        const r = await api('POST', '/api/me/tokens/revoke', { round: state.round });
+        qr.replaceChildren();
+        message(rout, true, `已作废 ${r.revoked} 个令牌`, `${r.revoked} token(s) revoked`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(rout, false, e.message_zh || '未作废', e.message_en || err.message);
+      }
+    } }, '作废本轮全部令牌 / Revoke my tokens of this round');
+    render(el('h1', {}, bi('ODK Collect 设置', 'ODK Collect set-up')),
+      el('p', {}, '在 ODK Collect 中选择“配置 → 扫描二维码”。 / In ODK Collect: Configure with QR code.'),
+      f, qr, el('div', {}, revoke, rout),
+      el('h2', {}, bi('我的令牌', 'My tokens')), el('pre', { id: 'odk-tokens' }, list.tokens));
+  },
+
   async 'county-view'(params, render) {
     const scopes = state.me.grants.filter((g) => g.scope >= 100000).map((g) => g.scope);
     const county = Number(params.get('county')) || scopes[0] || '';
@@ -531,8 +580,18 @@ const views = {
       el('button', { type: 'submit' }, '停用 / Disable'), o3);
     submit(dis, o3, () => `/api/office/users/${encodeURIComponent($('#d-name').value)}/disable`, () => ({}),
       [(r) => `已停用 ${r.user}（其会话均已结束）`, (r) => `${r.user} disabled; every session ended`]);
+    const tokens = await api('GET', '/api/office/tokens');
+    const o4 = el('div', { class: 'out' });
+    const rev = el('form', { class: 'box', id: 'token-revoke' }, el('h2', {}, bi('作废令牌', 'Revoke field-app tokens')),
+      el('label', { for: 't-name' }, '用户名 / user name'), el('input', { id: 't-name', required: true }),
+      el('label', { for: 't-round' }, '轮次（空=全部） / round (empty: every round)'), el('input', { id: 't-round', value: state.round }),
+      el('button', { type: 'submit' }, '作废 / Revoke'), o4);
+    submit(rev, o4, () => `/api/office/users/${encodeURIComponent($('#t-name').value)}/tokens/revoke`, () => ({ round: $('#t-round').value || undefined }),
+      [(r) => `已作废 ${r.user} 的 ${r.revoked} 个令牌`, (r) => `${r.revoked} token(s) of ${r.user} revoked`]);
     render(el('h1', {}, bi('用户与权限', 'Users and grants')), el('p', {}, '同 pinggu user list。 / As pinggu user list prints it.'),
-      el('pre', { id: 'users' }, d.users), add, grant, dis);
+      el('pre', { id: 'users' }, d.users), add, grant, dis,
+      el('h2', {}, bi('外业应用令牌', 'Field-app tokens')), el('p', {}, '同 pinggu user token list（不含密钥）。 / As pinggu user token list prints it (no secrets).'),
+      el('pre', { id: 'tokens' }, tokens.tokens), rev);
   },
 
   async audit(params, render) {
