@@ -146,6 +146,8 @@ static const struct page {
     {"setup", "轮次设置", "Round set-up", RS_SAMPLE, AA_WRITE, 0},
     {"releases", "发布", "Releases", RS_RELEASES, AA_WRITE, 0},
     {"users", "用户与权限", "Users and grants", RS_USERS, AA_READ, 0},
+    {"interference", "干扰记录", "Interference", RS_INTERFERENCE, AA_READ, 0},
+    {"interference-record", "记录干扰", "Record interference", RS_INTERFERENCE, AA_WRITE, 0},
     {"audit", "变更日志", "Audit log", RS_AUDIT, AA_READ, 0},
     {"security", "安全日志", "Security log", RS_SECURITY, AA_READ, 0},
 };

@@ -5,7 +5,9 @@
  * authorisation matrix allows, whose legality the problem library's table decides (problem.h);
  * the same move with one uploaded evidence file as its body (POST /api/problems/ID/moves/evidence,
  * the fields in the query): the move's own permission covers its evidence, which the library
- * stores and links to the problem in the move's transaction.
+ * stores and links to the problem in the move's transaction. Interference records (POST and
+ * GET /api/rounds/R/interference): recorded by a leader or evaluator with evidence, read only
+ * by the office and the supervisor (the matrix, then discipline_may_read).
  */
 #include "server_int.h"
 #include "../problem/problem.h"
@@ -338,11 +340,98 @@ static int problem_move_upload(struct ctx *c)
     return rc;
 }
 
+/* ------------------------------------------------------------------ interference */
+
+/* POST /api/rounds/R/interference?county=C&side=locality|team&kind=K&note=T&on=D&name=F, the
+ * evidence file as the body (the locality's interference needs it: 应留存证据): one record by
+ * discipline_record, in the role the matrix allows for interference write in that county. */
+static int interference_post(struct ctx *c)
+{
+    const char *round = c->names[0], *cs = ctx_query(c, "county"), *name = ctx_query(c, "name");
+    const char *on = ctx_query(c, "on"), *side = ctx_query(c, "side");
+    struct discipline_entry d;
+    struct access_target t;
+    enum access_role role;
+    struct strbuf named = STRBUF_INIT;
+    const char *files[1];
+    struct error e;
+    int64_t id = 0;
+    int county, rel = 0, rc;
+    if (!cs || (county = atoi(cs)) < 100000 || county > 999999)
+        return ctx_error(c, 422, "invalid", "须指定县代码 county", "the query needs county=CODE (6 digits)",
+                         "county");
+    memset(&d, 0, sizeof d);
+    if (on && *on && parse_date(on, &d.on))
+        return ctx_error(c, 422, "invalid", "日期格式错误", "on: YYYY-MM-DD", "on");
+    if (c->upload_size && !server_name_ok(name, 100))
+        return ctx_error(c, 422, "invalid", "文件名不合法（不得含路径）",
+                         "name: a file name without folders, 1-100 bytes", "name");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_INTERFERENCE, AA_WRITE, &t, &role)) return -1;
+    if (problem_role_of(role) == PR_NROLES)
+        return ctx_error(c, 403, "forbidden", "该角色不能记录干扰", "this role records no interference", NULL);
+    d.round = round, d.county = county, d.side = side && *side ? side : NULL;
+    d.kind = ctx_query(c, "kind"), d.note = ctx_query(c, "note");
+    d.role = problem_role_of(role), d.actor = c->user.name;
+    if (c->upload_size) {
+        sb_addf(&named, "%s/%s", c->upload_dir, name);
+        if (sb_ok(&named) || link(c->upload_path, named.buf)) {
+            sb_release(&named);
+            return ctx_error(c, 500, "internal", "服务器内部错误", "cannot keep the upload", NULL);
+        }
+        files[0] = named.buf;
+        d.evidence = files, d.nevidence = 1;
+    }
+    rc = discipline_record(c->s, &d, &id, &e);
+    if (c->upload_size) unlink(named.buf);
+    sb_release(&named);
+    if (rc) return ctx_fail(c, &e);
+    c->status = 201;
+    c->out = json_pack("{s:I, s:s, s:i, s:s, s:s}", "id", (json_int_t)id, "round", round, "county",
+                       county, "by", c->user.name, "as", access_role_name(role));
+    return 0;
+}
+
+/* GET /api/rounds/R/interference[?county=C]: the records as `pinggu interference list`
+ * prints them, for whom the matrix lets read interference (office, supervisor) — and the
+ * library's own rule (discipline_may_read) decides again. */
+static int interference_get(struct ctx *c)
+{
+    const char *round = c->names[0], *cs = ctx_query(c, "county");
+    struct access_target t;
+    enum access_role role;
+    struct error e;
+    char *text = NULL;
+    size_t len = 0;
+    int county = cs && *cs ? atoi(cs) : 0, rel = 0, rc;
+    FILE *f;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_INTERFERENCE, AA_READ, &t, &role)) return -1;
+    f = open_memstream(&text, &len);
+    if (!f) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
+    rc = discipline_list(c->s, round, county, role == AR_SUPERVISOR ? PR_DISCIPLINE : problem_role_of(role),
+                         f, &e);
+    fclose(f);
+    if (rc) {
+        free(text);
+        return ctx_fail(c, &e);
+    }
+    c->out = json_pack("{s:s, s:s}", "round", round, "records", text ? text : "");
+    free(text);
+    return 0;
+}
+
 static const struct route routes[] = {
     {"GET", "/api/problems", problems_list, 0},
     {"GET", "/api/problems/#", problem_get, 0},
     {"POST", "/api/problems/#/moves", problem_move, RT_BODY},
     {"POST", "/api/problems/#/moves/evidence", problem_move_upload, RT_UPLOAD},
+    {"POST", "/api/rounds/*/interference", interference_post, RT_UPLOAD},
+    {"GET", "/api/rounds/*/interference", interference_get, 0},
 };
 
 const struct route *server_problems_routes(size_t *n)

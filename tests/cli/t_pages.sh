@@ -66,6 +66,10 @@ $P user token list --db s/r.db zhao > tok.txt
 [ "$(grep -c 'revoked' tok.txt)" = 2 ] && ! grep -q active tok.txt || { cat tok.txt >&2; fail "zhao's tokens are not both revoked"; }
 [ "$(sqlite3 s/r.db "select group_concat(actor || ':' || action, ' ') from (select actor, action from audit_log where action like '%token%' order by seq)")" = "zhao:token_issue zhao:token_revoke zhao:token_issue wang:token_revoke" ] ||
   fail "token change log: $(sqlite3 s/r.db "select actor, action from audit_log where action like '%token%'")"
+# the leader's interference record, with its evidence, read back as the office
+$P interference list --db s/r.db --round n --as office > intf.txt
+expect_grep '乡干部全程跟随入户' intf.txt
+[ "$(sqlite3 s/r.db "select count(*) from evidence where sha256 = '$(js interference_sha)'")" = 1 ] || fail "the interference evidence is not stored"
 # the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
 # re-derived here by the CLI from a manifest; its teams drawn by wang
 commit=$(js commitment)

@@ -180,9 +180,11 @@ try {
   out.commitment = commitment;
   out.seed = seed;
   await shot(office.page, 'office-setup');
+  await openPage(office.page, 'interference');
+  assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'releases'];
+  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'interference', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -265,6 +267,26 @@ try {
   assert((await leader.page.locator('.msg.ok').textContent()).includes('approved_by_leader'), `leader: ${approved} approved`);
   out.rejected = rejected;
   out.approved = approved;
+  // interference: the leader records the locality's, with its evidence (应留存证据: without it
+  // the library refuses), and may not read the records (office and supervisor only)
+  await openPage(leader.page, 'interference-record');
+  await leader.page.locator('#i-county').fill(county);
+  await leader.page.locator('#i-kind').selectOption('following');
+  await leader.page.locator('#i-note').fill('乡干部全程跟随入户 / a township cadre followed the pair into every house');
+  await leader.page.locator('#i-on').fill('2020-04-22');
+  await leader.page.locator('#interference-form button[type=submit]').click();
+  await leader.page.locator('#interference-form .msg.bad').waitFor();
+  const noProof = leader.errors.splice(0);
+  assert(noProof.length === 1 && noProof[0].includes('422') && (await leader.page.locator('#interference-form .msg.bad').textContent()).includes('evidence'), `leader: locality interference without evidence is refused by the library (${noProof.join('; ')})`);
+  const interfEv = jpeg('跟随照片 photo of the cadre following');
+  await leader.page.locator('#i-file').setInputFiles({ name: 'gensui.jpg', mimeType: 'image/jpeg', buffer: interfEv });
+  await leader.page.locator('#interference-form button[type=submit]').click();
+  await leader.page.locator('#interference-form .msg.ok').waitFor();
+  assert((await leader.page.locator('#interference-form .msg.ok').textContent()).includes('by li as leader'), 'leader: interference recorded with its evidence');
+  out.interference_sha = sha256(interfEv);
+  await openPage(leader.page, 'interference');
+  assert((await leader.page.locator('.refusal').count()) === 1, 'leader: the interference records are not the leader\'s to read (refused)');
+  leader.errors.splice(0); // the refused read, logged by the browser
   assert(leader.errors.length === 0, `leader: no console errors (${leader.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the county explains
@@ -400,6 +422,8 @@ try {
   await openPage(sup.page, 'security');
   assert((await sup.page.locator('#security-log').textContent()).includes('xian'), 'supervisor: the liaison\'s refusals are in the security log');
   await shot(sup.page, 'supervisor-security');
+  await openPage(sup.page, 'interference');
+  assert((await sup.page.locator('#interference-list').textContent()).includes('乡干部全程跟随入户'), 'supervisor: reads the leader\'s interference record');
   assert(sup.errors.length === 0, `supervisor: no console errors (${sup.errors.join('; ')})`);
 
   status = 0;

@@ -594,6 +594,49 @@ const views = {
       el('pre', { id: 'tokens' }, tokens.tokens), rev);
   },
 
+  // interference and discipline records (DESIGN §8.2): read only as the matrix and the
+  // library allow (office, supervisor); recorded by the team with its evidence
+  async interference(params, render) {
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/interference`);
+    render(el('h1', {}, bi('干扰记录', 'Interference and discipline records')),
+      el('p', {}, '同 pinggu interference list。 / As pinggu interference list prints it.'),
+      el('pre', { id: 'interference-list' }, d.records));
+  },
+
+  async 'interference-record'(params, render) {
+    const scopes = state.me.grants.filter((g) => g.scope >= 100000).map((g) => g.scope);
+    const kinds = { locality: [['coaching', '教唆统一口径 coaching'], ['following', '跟随陪同 following'], ['asking_progress', '打探进度 asking progress'], ['other', '其他 other']],
+      team: [['gifts', '收受礼品 gifts'], ['hospitality', '接受宴请 hospitality'], ['leak', '泄露信息 leak'], ['extra_forms', '额外表格 extra forms'], ['other', '其他 other']] };
+    const kind = el('select', { id: 'i-kind' });
+    const side = el('select', { id: 'i-side' }, [['locality', '地方干扰 the locality'], ['team', '考核组违纪 the team']].map(([v, t]) => el('option', { value: v }, t)));
+    const fill = () => kind.replaceChildren(...kinds[side.value].map(([v, t]) => el('option', { value: v }, t)));
+    side.addEventListener('change', fill);
+    fill();
+    const out = el('div', { class: 'out' });
+    const f = el('form', { class: 'box', id: 'interference-form' },
+      el('label', { for: 'i-county' }, '县代码 / county'), el('input', { id: 'i-county', value: String(scopes[0] || ''), inputmode: 'numeric' }),
+      el('label', { for: 'i-side' }, '类别 / side'), side,
+      el('label', { for: 'i-kind' }, '情形 / kind'), kind,
+      el('label', { for: 'i-note' }, '经过 / what happened'), el('textarea', { id: 'i-note', rows: 3 }),
+      el('label', { for: 'i-on' }, '日期 / date (YYYY-MM-DD)'), el('input', { id: 'i-on' }),
+      el('label', { for: 'i-file' }, '证据（地方干扰须留存证据） / evidence (required for the locality)'), el('input', { id: 'i-file', type: 'file' }),
+      el('button', { type: 'submit' }, '记录 / Record'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const file = $('#i-file').files[0];
+      const q = new URLSearchParams({ county: $('#i-county').value.trim(), side: side.value, kind: kind.value, note: $('#i-note').value, on: $('#i-on').value, name: file ? file.name : '' });
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/interference?${q}`, undefined, file || new Blob([]));
+        message(out, true, `已记录第 ${r.id} 条`, `record ${r.id} by ${r.by} as ${r.as}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未记录', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi('记录干扰', 'Record interference')),
+      el('p', {}, '记录只由省扶贫办和纪律监督查看。 / Only the office and the supervisor read the records.'), f);
+  },
+
   async audit(params, render) {
     const d = await api('GET', '/api/office/audit');
     const v = d.verify;
