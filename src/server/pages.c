@@ -137,6 +137,7 @@ static const struct page {
     {"progress", "进度", "Progress", RS_PROGRESS, AA_READ, 0},
     {"figures", "指标测算", "Indicators", RS_FIGURES, AA_READ, 0},
     {"problems", "问题清单", "Problems", RS_PROBLEMS, AA_READ, 0},
+    {"problem-summary", "当日问题汇总", "Day's problem summary", RS_PROGRESS, AA_READ, 0},
     {"assignments", "调查任务", "Assignments", RS_ASSIGNMENTS, AA_READ, 0},
     {"review", "问卷审核", "Questionnaire review", RS_QUESTIONNAIRES, AA_READ, 0},
     {"entry", "问卷填报", "Questionnaire entry", RS_QUESTIONNAIRES, AA_WRITE, 0},

@@ -425,6 +425,49 @@ static int interference_get(struct ctx *c)
     return 0;
 }
 
+/* GET /api/rounds/R/problem-summary?date=YYYY-MM-DD: each team's day of problems as `pinggu
+ * problems summary` prints it (recorded, summarised, late against the plan's hour, missing,
+ * sent). The text covers every team of the round, so it is given only to whom may read the
+ * problems of every county of the round (asked county by county, as the progress is). */
+static int problem_summary(struct ctx *c)
+{
+    const char *round = c->names[0], *ds = ctx_query(c, "date");
+    struct problem_progress *p = NULL;
+    struct access_target t;
+    struct error e;
+    size_t n = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int day = 0, rel = 0, rc;
+    FILE *f;
+    if (!ds || parse_date(ds, &day))
+        return ctx_error(c, 422, "invalid", "须指定日期 date", "the query needs date=YYYY-MM-DD", "date");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL)) return -1;
+    if (problem_progress_list(c->s, round, 0, &p, &n, &e)) return ctx_fail(c, &e);
+    for (size_t i = 0; i < n; i++) {
+        t.county = p[i].county;
+        if (ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL)) {
+            problem_progress_free(p, n);
+            return -1;
+        }
+    }
+    problem_progress_free(p, n);
+    f = open_memstream(&text, &len);
+    if (!f) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
+    rc = problem_day_summary(c->s, round, day, f, &e);
+    fclose(f);
+    if (rc) {
+        free(text);
+        return ctx_fail(c, &e);
+    }
+    c->out = json_pack("{s:s, s:s, s:s}", "round", round, "date", ds, "summary", text ? text : "");
+    free(text);
+    return 0;
+}
+
 static const struct route routes[] = {
     {"GET", "/api/problems", problems_list, 0},
     {"GET", "/api/problems/#", problem_get, 0},
@@ -432,6 +475,7 @@ static const struct route routes[] = {
     {"POST", "/api/problems/#/moves/evidence", problem_move_upload, RT_UPLOAD},
     {"POST", "/api/rounds/*/interference", interference_post, RT_UPLOAD},
     {"GET", "/api/rounds/*/interference", interference_get, 0},
+    {"GET", "/api/rounds/*/problem-summary", problem_summary, 0},
 };
 
 const struct route *server_problems_routes(size_t *n)

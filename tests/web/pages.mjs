@@ -180,11 +180,15 @@ try {
   out.commitment = commitment;
   out.seed = seed;
   await shot(office.page, 'office-setup');
+  // the evening summary of each team's day (pinggu problems summary as printed)
+  await openPage(office.page, 'problem-summary?date=2020-04-21');
+  const summary = await office.page.locator('#problem-summary').textContent();
+  assert(summary.startsWith("当日问题汇总 The day's problems — round n, 2020-04-21") && /\n0 +2 +1 +0 +1 +1 +0\n/.test(summary), `office: the day's problem summary of 2020-04-21 (${summary})`);
   await openPage(office.page, 'interference');
   assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'interference', 'releases'];
+  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 

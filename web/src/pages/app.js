@@ -246,6 +246,17 @@ const views = {
       ], 'problems'));
   },
 
+  // the evening summary: each team's day of problems, as pinggu problems summary prints it
+  async 'problem-summary'(params, render) {
+    const day = params.get('date') || new Date().toISOString().slice(0, 10);
+    const input = el('input', { id: 'summary-date', value: day, 'aria-label': '日期 / date' });
+    const go = el('button', { type: 'button', onclick: () => { location.hash = `#/problem-summary?date=${encodeURIComponent(input.value.trim())}`; } }, '查看 / Show');
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/problem-summary?date=${encodeURIComponent(day)}`);
+    render(el('h1', {}, bi('当日问题汇总', "The day's problem summary")),
+      el('p', {}, '各组当天发现的问题、汇总时间（方案规定时限）、未汇总与已送核实。 / Each team\u2019s problems of the day: summarised (and when, against the plan\u2019s hour), missing, sent.'),
+      el('div', {}, input, go), el('pre', { id: 'problem-summary' }, d.summary));
+  },
+
   async problem(params, render) {
     const id = Number(params.get('id'));
     const p = await api('GET', `/api/problems/${id}`);
