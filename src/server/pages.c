@@ -12,6 +12,10 @@
  *     replacement per county and stratum, questionnaires by review state, field quality per
  *     team). The text covers every county of the round, so it is given only to a user who may
  *     read the progress of each of them (access_check asked once per county).
+ *   - GET /api/rounds/R/progress/table: the same as figures (field_progress): per county,
+ *     households due and done, not reached, replaced, response and replacement rates; per
+ *     county and team, questionnaires by review state — each county's rows only for whom may
+ *     read that county's progress.
  *   - GET /api/rounds/R/releases: the number of releases, for whom may read releases.
  *   - GET /api/rounds/R/review[?state=S]: the round's current questionnaires with their review
  *     state, who moved them last and the comments (`pinggu field review --list --json`), each
@@ -267,6 +271,52 @@ static int progress(struct ctx *c)
     }
     c->out = json_pack("{s:s, s:s}", "round", round, "status", text ? text : "");
     free(text);
+    return 0;
+}
+
+/* GET /api/rounds/R/progress/table: field_progress's figures, each county's row (and its
+ * teams' rows) only for whom may read that county's progress — so a leader sees its own
+ * counties, and nobody their home city's before the release. */
+static int progress_table(struct ctx *c)
+{
+    const char *round = c->names[0];
+    struct access_target t;
+    struct field_progress fp;
+    struct error e;
+    json_t *counties, *teams;
+    int rel = 0;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_PROGRESS, AA_READ, &t, NULL)) return -1;
+    if (field_progress(c->s, round, &fp, &e)) return ctx_fail(c, &e);
+    counties = json_array();
+    teams = json_array();
+    for (size_t i = 0; i < fp.ncounties; i++) {
+        const struct field_county_progress *p = &fp.counties[i];
+        t.county = p->county;
+        if (access_check(&c->user, RS_PROGRESS, AA_READ, &t, NULL, NULL)) continue;
+        json_array_append_new(counties, json_pack("{s:i, s:I, s:I, s:I, s:I, s:f, s:f}", "county",
+                                                  p->county, "selected", (json_int_t)p->selected,
+                                                  "reached", (json_int_t)p->reached, "not_reached",
+                                                  (json_int_t)p->not_reached, "replaced",
+                                                  (json_int_t)p->replaced, "response_rate",
+                                                  p->response_rate, "replacement_rate",
+                                                  p->replacement_rate));
+    }
+    for (size_t i = 0; i < fp.nteams; i++) {
+        const struct field_team_progress *p = &fp.teams[i];
+        json_t *o;
+        t.county = p->county;
+        if (access_check(&c->user, RS_PROGRESS, AA_READ, &t, NULL, NULL)) continue;
+        o = json_pack("{s:i, s:i, s:I}", "county", p->county, "team", p->team, "questionnaires",
+                      (json_int_t)p->questionnaires);
+        for (int k = 0; k < FIELD_REVIEW_STATES; k++)
+            json_object_set_new(o, field_review_states[k], json_integer(p->state[k]));
+        json_array_append_new(teams, o);
+    }
+    field_progress_release(&fp);
+    c->out = json_pack("{s:s, s:o, s:o}", "round", round, "counties", counties, "teams", teams);
     return 0;
 }
 
@@ -544,6 +594,8 @@ static const struct table {
     {"assignments", "调查任务", "/api/assignments", "assignments", server_fieldwork_routes, 0},
     {"figures", "指标测算", "/api/rounds/*/figures", "units", server_rounds_routes, 1},
     {"review", "问卷审核", "/api/rounds/*/review", "questionnaires", server_pages_routes, 1},
+    {"progress-counties", "各县进度", "/api/rounds/*/progress/table", "counties", server_pages_routes, 1},
+    {"progress-teams", "各组问卷审核", "/api/rounds/*/progress/table", "teams", server_pages_routes, 1},
 };
 
 /* A cell's text (owned by the caller, mem_free): strings as they are, numbers and booleans
@@ -660,7 +712,7 @@ static int download(struct ctx *c)
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (name && !strcmp(name, tables[i].name)) tb = &tables[i];
     if (!tb)
-        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures or review",
+        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures, review, progress-counties or progress-teams",
                          "table");
     if (!round || !server_name_ok(round, 64))
         return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
@@ -730,6 +782,7 @@ out:
 static const struct route routes[] = {
     {"GET", "/api/nav", nav, 0},
     {"GET", "/api/rounds/*/progress", progress, 0},
+    {"GET", "/api/rounds/*/progress/table", progress_table, 0},
     {"GET", "/api/rounds/*/releases", releases_get, 0},
     {"GET", "/api/rounds/*/review", review_get, 0},
     {"POST", "/api/rounds/*/review", review_post, RT_BODY},

@@ -70,6 +70,20 @@ $P user token list --db s/r.db zhao > tok.txt
 $P interference list --db s/r.db --round n --as office > intf.txt
 expect_grep '乡干部全程跟随入户' intf.txt
 [ "$(sqlite3 s/r.db "select count(*) from evidence where sha256 = '$(js interference_sha)'")" = 1 ] || fail "the interference evidence is not stored"
+# the progress figures are field status's: each county's selected, reached, not reached and
+# replaced are the sums of its strata's lines as the CLI prints them
+$P field status --db s/r.db --sample n > status.txt
+python3 - <<'PYEOF' || fail "the progress page's figures are not field status's"
+import json, re
+want = {}
+for line in open("status.txt"):
+    m = re.match(r"^(\d{6}) +\S+ +(\d+) +(\d+) +(\d+) +(\d+) ", line)
+    if m:
+        c = want.setdefault(int(m.group(1)), [0, 0, 0, 0])
+        for k in range(4): c[k] += int(m.group(k + 2))
+got = {r["county"]: [r["selected"], r["reached"], r["not_reached"], r["replaced"]] for r in json.load(open("out.json"))["progress"]["counties"]}
+assert got == want, (got, want)
+PYEOF
 # the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
 # re-derived here by the CLI from a manifest; its teams drawn by wang
 commit=$(js commitment)

@@ -88,6 +88,26 @@ async function checkDownloads(page, ctx, label) {
   }
 }
 
+// Every table's downloads on a page of several tables: each CSV has the rows of its table.
+async function checkDownloadsOf(page, ctx, label) {
+  const tables = await page.locator('main .table-wrap').count();
+  const links = await page.locator('[data-download]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert(links.length === 2 * tables, `${label}: each of the ${tables} tables offers downloads`);
+  for (const [i, href] of links.entries()) {
+    const r = await ctx.request.get(`${BASE}${href}`);
+    const cd = r.headers()['content-disposition'] || '';
+    assert(r.status() === 200 && cd.startsWith('attachment'), `${label}: ${href} downloads (${r.status()})`);
+    const body = await r.body();
+    if (href.endsWith('csv')) {
+      const lines = body.toString('utf8').trim().split('\r\n').length - 1;
+      const rows = await page.locator('main .table-wrap').nth(Math.floor(i / 2)).locator('tbody tr').count();
+      assert(lines === rows, `${label}: the CSV has the ${rows} rows the page shows (${lines})`);
+    } else {
+      assert(body.subarray(0, 2).toString() === 'PK', `${label}: the XLSX is a zip (an Office file)`);
+    }
+  }
+}
+
 try {
   // ---------------------------------------------------------------- the office
   const office = await signIn('wang');
@@ -98,6 +118,12 @@ try {
     assert(ids.includes(id), `office: the navigation offers ${id}`);
   assert(!ids.includes('audit'), 'office: the audit log is the supervisor\'s (matrix), not offered');
   await openPage(office.page, 'progress');
+  const progCounties = await office.page.locator('main table').first().locator('tbody tr').count();
+  const progApi = await (await office.context.request.get(`${BASE}/api/rounds/n/progress/table`)).json();
+  out.progress = progApi;
+  assert(progCounties >= 1 && progCounties === progApi.counties.length && progApi.teams.length > 0, `office: progress per county (${progCounties}) and per team (${progApi.teams.length}) from the library`);
+  await checkDownloadsOf(office.page, office.context, 'office progress');
+  await openPage(office.page, 'progress-text');
   assert((await office.page.locator('#progress').textContent()).includes('fieldwork of sample n'), 'office: progress shows field status as the CLI prints it');
   await openPage(office.page, 'figures');
   await office.page.locator('#chart canvas').first().waitFor();
@@ -188,7 +214,7 @@ try {
   assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
+  const officeHashes = ['progress', 'progress-text', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -202,7 +228,7 @@ try {
       if (r.status() === 403) { refused++; continue; }
       // a list filtered item by item may answer 200, but with nothing in it
       const j = await r.json().catch(() => ({}));
-      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires;
+      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
       // the county may see only the problem fed back to it (p2), the cadre nothing of its city
       const allowed = who === 'xian' && j.problems ? items.every((p) => String(p.id) === p2) : items?.length === 0;
       assert(r.status() === 200 && Array.isArray(items) && allowed, `${who}: ${u} refused or empty (${r.status()})`);
@@ -226,6 +252,10 @@ try {
 
   // ---------------------------------------------------------------- the team leader
   const leader = await signIn('li');
+  // its own county's progress, per team (the whole round's text is not the leader's)
+  await openPage(leader.page, 'progress');
+  const leaderCounties = await leader.page.locator('main table').first().locator('tbody td:first-child').allTextContents();
+  assert(leaderCounties.length === 1 && leaderCounties[0] === county, `leader: the progress of its own county only (${leaderCounties.join(', ')})`);
   await openPage(leader.page, 'problems');
   await checkDownloads(leader.page, leader.context, 'leader problems');
   for (const to of ['summarised', 'sent_for_verification']) {

@@ -228,7 +228,25 @@ const views = {
     draw();
   },
 
+  // per county (households due and done, response and replacement rates) and per county and
+  // team (questionnaires by review state): figures from the library (field_progress), each
+  // county only for whom may read its progress
   async progress(params, render) {
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/progress/table`);
+    const pct = (x) => `${(x * 100).toFixed(1)}%`;
+    render(el('h1', {}, bi('进度', 'Progress')),
+      el('h2', {}, bi('各县入户进度', 'Households per county')),
+      ...table(d.counties, [['county', '县代码', 'county'], ['selected', '应调查', 'due'], ['reached', '已完成', 'done'],
+        ['not_reached', '未访到', 'not reached'], ['replaced', '替换完成', 'replaced'],
+        ['response_rate', '应答率', 'response rate', (r) => pct(r.response_rate)], ['replacement_rate', '替换率', 'replacement rate', (r) => pct(r.replacement_rate)]], 'progress-counties'),
+      el('h2', {}, bi('各组问卷审核状态', 'Questionnaires by review state, per team')),
+      ...table(d.teams, [['county', '县代码', 'county'], ['team', '组', 'team'], ['questionnaires', '问卷', 'questionnaires'],
+        ['submitted', '待审核', 'submitted'], ['rejected_by_leader', '组长退回', 'rejected (leader)'], ['approved_by_leader', '组长通过', 'approved (leader)'],
+        ['rejected_by_office', '省办退回', 'rejected (office)'], ['approved_by_office', '省办通过', 'approved (office)']], 'progress-teams'),
+      el('p', {}, el('a', { href: '#/progress-text', id: 'progress-text-link' }, '命令行格式（全轮） / as pinggu field status prints it (the whole round)')));
+  },
+
+  async 'progress-text'(params, render) {
     const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/progress`);
     render(el('h1', {}, bi('进度', 'Progress')),
       el('p', {}, '同 pinggu field status：各县应答、替换，问卷审核状态，各组调查质量。 / As pinggu field status prints it.'),
