@@ -8,8 +8,14 @@
 # an evaluator reads its households at a phone's width; the supervisor reads `audit verify`
 # and the security log. The home-city and before-release test: a county liaison and a leader
 # on their own city (seed 002 四: 本市、本县回避) open every URL the office's session used and
-# get only refusals (or empty lists). Here the store is checked with the CLI: the moves the
-# pages made, the release, and every refusal the browser met counted in the security log.
+# get only refusals (or empty lists). Also: the office sets up round n2 (plan check, seed
+# commitment, draw, verify, team lottery), reads the progress per county and team and the day's
+# problem summary, revokes a token; the county explains and rectifies with evidence files and
+# uploads its self-evaluation report; the evaluator makes its ODK Collect QR code; the leader
+# records interference. Here the store is checked with the CLI: the moves the pages made with
+# their evidence, n2 and its teams by wang (re-verified), the tokens, the interference record,
+# the self-evaluation report, the progress figures against field status, the release, and every
+# refusal the browser met counted in the security log.
 . "$TESTS_DIR/lib.sh"
 P=$PINGGU
 [ -f "$ROOT/web/dist/index.html" ] || fail "web/dist missing: make check builds it (npm ci && npm run build in web/)"

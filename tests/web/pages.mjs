@@ -5,6 +5,9 @@
 // before-release test: a county liaison and a leader who is a cadre of the county open every
 // API URL and every page the office's session used, and get only refusals (or lists with
 // nothing in them), each refusal counted here and checked in the security log by t_pages.sh.
+// Beside the main tasks: the office's round set-up, progress per county and team, the day's
+// problem summary and token revocation; the county's evidence uploads and self-evaluation
+// report; the evaluator's ODK Collect QR code; the leader's interference record.
 //
 //   node pages.mjs PORT COUNTY P1 P2 OUT.json [SHOTS_DIR]
 //
