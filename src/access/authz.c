@@ -143,6 +143,12 @@ static const struct access_rule matrix[] = {
     {AR_CITY, RS_ATTENDANCE, R, SC_UNITS, PH_ANY},
     {AR_COUNTY, RS_MONITORING, R, SC_UNITS, PH_ANY},
     {AR_COUNTY, RS_ATTENDANCE, R, SC_UNITS, PH_ANY},
+    /* the round's set-up from the pages (issue 13: plan check, seed commitment, draw, team
+     * lottery; src/server/setup.c): writing the sample is the office's, before the release */
+    {AR_OFFICE, RS_SAMPLE, W, SC_ALL, PH_BEFORE},
+    /* a county liaison uploads its own county's self-evaluation report (seed 002 六(二):
+     * "接受帮扶的县对照考核内容形成自评报告,于12月10日前报送省扶贫办") */
+    {AR_COUNTY, RS_REPORTS, W, SC_UNITS, PH_ANY},
 };
 #undef R
 #undef W

@@ -180,30 +180,19 @@ int cmd_plan(int argc, char **argv)
         return rc == ERR_IO ? EXIT_FAIL : EXIT_INPUT;
     }
     errlist_release(&errs);
-    if (!strcmp(argv[1], "check"))
-        printf("%s: valid plan %s (%s), SHA-256 %s\n", file, p.id, p.title_zh, p.hash);
-    else
-        plan_describe(&p, stdout);
-    if (db) {
-        struct store *s;
-        int nwarn = 0, ncounties = 0;
-        if ((rc = cli_open_store(db, STORE_READONLY, &s))) {
+    if (strcmp(argv[1], "check")) plan_describe(&p, stdout);
+    if (!strcmp(argv[1], "check") || db) {
+        struct store *s = NULL;
+        if (db && (rc = cli_open_store(db, STORE_READONLY, &s))) {
             plan_release(&p);
             return rc;
         }
-        rc = plan_check_frame(s, &p, stdout, &nwarn, &ncounties, &e);
-        store_close(s);
+        rc = plan_check_print(s, file, &p, db, stdout, &e);
+        if (s) store_close(s);
         if (rc) {
             plan_release(&p);
             return cli_fail(&e);
         }
-        if (nwarn)
-            printf("%d warning%s: the frame of %s cannot fill every quota (%d count%s checked); "
-                   "the draw will report each shortfall / 抽样框不足以满足配额\n",
-                   nwarn, nwarn == 1 ? "" : "s", db, ncounties, ncounties == 1 ? "y" : "ies");
-        else
-            printf("every quota fits the frame of %s (%d count%s checked) / 抽样框足以满足各配额\n",
-                   db, ncounties, ncounties == 1 ? "y" : "ies");
     }
     plan_release(&p);
     return EXIT_OK;

@@ -39,7 +39,6 @@ static int draw(int argc, char **argv)
     struct store *s;
     struct error e;
     int c, rc;
-    char commit[65];
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -69,12 +68,10 @@ static int draw(int argc, char **argv)
     }
     rc = sample_create(s, &p, name, seed, 1, &e);
     if (!rc && manifest) rc = sample_manifest(s, name, manifest, &e);
-    if (!rc) rc = sample_show(s, name, 0, stdout, &e);
+    if (!rc) rc = sample_draw_print(s, name, seed, stdout, &e);
     store_close(s);
     plan_release(&p);
     if (rc) return cli_fail(&e);
-    seed_commitment(seed, commit);
-    printf("\nseed commitment %s\n", commit);
     if (manifest) printf("manifest written to %s\n", manifest);
     return EXIT_OK;
 }
@@ -133,14 +130,8 @@ static int verify(int argc, char **argv)
     rc = sample_verify(s, argv[optind], commitment, &r, &e);
     store_close(s);
     if (rc && rc != ERR_VERIFY) return cli_fail(&e);
-    if (rc == ERR_VERIFY) {
-        printf("sample %s: NOT identical: %s\n", r.sample, r.first);
-        return EXIT_FAIL;
-    }
-    printf("sample %s: identical — %lld units re-derived from %lld frozen frame rows%s\n",
-           r.sample, (long long)r.selections, (long long)r.frame_rows,
-           commitment ? "; the seed matches the published commitment" : "");
-    return EXIT_OK;
+    sample_verify_print(&r, rc == 0, commitment != NULL, stdout);
+    return rc == ERR_VERIFY ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_sample(int argc, char **argv)

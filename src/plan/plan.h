@@ -481,6 +481,18 @@ struct verify_report {
 int sample_verify(struct store *s, const char *manifest_path, const char *commitment,
                   struct verify_report *r, struct error *e);
 
+/* The set-up texts as the CLI prints them (setup_print.c; `plan check`, `sample`, `sample
+ * verify`), for the command line and the office's set-up page alike. plan_check_print: the
+ * "valid plan" line under label and, when s is not NULL, the frame's warnings and their
+ * summary naming db_label. sample_draw_print: sample_show and the seed's commitment.
+ * sample_verify_print: identical, or NOT identical with the first difference. */
+int plan_check_print(struct store *s, const char *label, const struct plan *p,
+                     const char *db_label, FILE *f, struct error *e);
+int sample_draw_print(struct store *s, const char *name, const char *seed, FILE *f,
+                      struct error *e);
+void sample_verify_print(const struct verify_report *r, int identical, int with_commitment,
+                         FILE *f);
+
 /* Loads a stored sample's plan (caller releases) and seed. */
 int sample_plan(struct store *s, const char *name, struct plan *p, char *seed, size_t seed_size,
                 int64_t *sample_row, struct error *e);

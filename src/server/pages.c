@@ -12,6 +12,10 @@
  *     replacement per county and stratum, questionnaires by review state, field quality per
  *     team). The text covers every county of the round, so it is given only to a user who may
  *     read the progress of each of them (access_check asked once per county).
+ *   - GET /api/rounds/R/progress/table: the same as figures (field_progress): per county,
+ *     households due and done, not reached, replaced, response and replacement rates; per
+ *     county and team, questionnaires by review state — each county's rows only for whom may
+ *     read that county's progress.
  *   - GET /api/rounds/R/releases: the number of releases, for whom may read releases.
  *   - GET /api/rounds/R/review[?state=S]: the round's current questionnaires with their review
  *     state, who moved them last and the comments (`pinggu field review --list --json`), each
@@ -25,6 +29,8 @@
  *   - POST /api/office/users {name, password, role, round?, scope?, home?}, POST
  *     /api/office/users/NAME/grants {role, round?, scope?}, POST /api/office/users/NAME/disable:
  *     accounts and grants by access.h (the password rules, the change log, must_change).
+ *   - GET /api/office/tokens: every field-app token as `pinggu user token list` prints it (no
+ *     secret); POST /api/office/users/NAME/tokens/revoke {round?, id?}: the office revokes.
  *   - GET /api/download?table=T&round=R&format=csv|xlsx: a table of the API (problems,
  *     assignments, figures) as a file made here on the server, built by calling the same
  *     route as the page does — so the same authorisation, per-item filtering and security
@@ -135,12 +141,18 @@ static const struct page {
     {"progress", "进度", "Progress", RS_PROGRESS, AA_READ, 0},
     {"figures", "指标测算", "Indicators", RS_FIGURES, AA_READ, 0},
     {"problems", "问题清单", "Problems", RS_PROBLEMS, AA_READ, 0},
+    {"problem-summary", "当日问题汇总", "Day's problem summary", RS_PROGRESS, AA_READ, 0},
     {"assignments", "调查任务", "Assignments", RS_ASSIGNMENTS, AA_READ, 0},
     {"review", "问卷审核", "Questionnaire review", RS_QUESTIONNAIRES, AA_READ, 0},
     {"entry", "问卷填报", "Questionnaire entry", RS_QUESTIONNAIRES, AA_WRITE, 0},
+    {"odk", "ODK Collect 设置", "ODK Collect set-up", RS_QUESTIONNAIRES, AA_WRITE, 0},
     {"county-view", "反馈县级视图", "County view", RS_COUNTY_VIEW, AA_READ, 1},
+    {"self-evaluation", "自评报告", "Self-evaluation report", RS_REPORTS, AA_WRITE, 0},
+    {"setup", "轮次设置", "Round set-up", RS_SAMPLE, AA_WRITE, 0},
     {"releases", "发布", "Releases", RS_RELEASES, AA_WRITE, 0},
     {"users", "用户与权限", "Users and grants", RS_USERS, AA_READ, 0},
+    {"interference", "干扰记录", "Interference", RS_INTERFERENCE, AA_READ, 0},
+    {"interference-record", "记录干扰", "Record interference", RS_INTERFERENCE, AA_WRITE, 0},
     {"audit", "变更日志", "Audit log", RS_AUDIT, AA_READ, 0},
     {"security", "安全日志", "Security log", RS_SECURITY, AA_READ, 0},
     /* between rounds (issue 15): web/src/pages/monitor.js, src/server/monitor.c */
@@ -264,6 +276,52 @@ static int progress(struct ctx *c)
     }
     c->out = json_pack("{s:s, s:s}", "round", round, "status", text ? text : "");
     free(text);
+    return 0;
+}
+
+/* GET /api/rounds/R/progress/table: field_progress's figures, each county's row (and its
+ * teams' rows) only for whom may read that county's progress — so a leader sees its own
+ * counties, and nobody their home city's before the release. */
+static int progress_table(struct ctx *c)
+{
+    const char *round = c->names[0];
+    struct access_target t;
+    struct field_progress fp;
+    struct error e;
+    json_t *counties, *teams;
+    int rel = 0;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_PROGRESS, AA_READ, &t, NULL)) return -1;
+    if (field_progress(c->s, round, &fp, &e)) return ctx_fail(c, &e);
+    counties = json_array();
+    teams = json_array();
+    for (size_t i = 0; i < fp.ncounties; i++) {
+        const struct field_county_progress *p = &fp.counties[i];
+        t.county = p->county;
+        if (access_check(&c->user, RS_PROGRESS, AA_READ, &t, NULL, NULL)) continue;
+        json_array_append_new(counties, json_pack("{s:i, s:I, s:I, s:I, s:I, s:f, s:f}", "county",
+                                                  p->county, "selected", (json_int_t)p->selected,
+                                                  "reached", (json_int_t)p->reached, "not_reached",
+                                                  (json_int_t)p->not_reached, "replaced",
+                                                  (json_int_t)p->replaced, "response_rate",
+                                                  p->response_rate, "replacement_rate",
+                                                  p->replacement_rate));
+    }
+    for (size_t i = 0; i < fp.nteams; i++) {
+        const struct field_team_progress *p = &fp.teams[i];
+        json_t *o;
+        t.county = p->county;
+        if (access_check(&c->user, RS_PROGRESS, AA_READ, &t, NULL, NULL)) continue;
+        o = json_pack("{s:i, s:i, s:I}", "county", p->county, "team", p->team, "questionnaires",
+                      (json_int_t)p->questionnaires);
+        for (int k = 0; k < FIELD_REVIEW_STATES; k++)
+            json_object_set_new(o, field_review_states[k], json_integer(p->state[k]));
+        json_array_append_new(teams, o);
+    }
+    field_progress_release(&fp);
+    c->out = json_pack("{s:s, s:o, s:o}", "round", round, "counties", counties, "teams", teams);
     return 0;
 }
 
@@ -497,6 +555,38 @@ static int user_disable(struct ctx *c)
     return 0;
 }
 
+static int all_tokens(struct store *s, FILE *f, struct error *e)
+{
+    return access_token_list(s, NULL, f, e);
+}
+
+/* Every user's field-app tokens (id, user, round, dates, state; never a secret), for the
+ * office's users page. */
+static int office_tokens(struct ctx *c)
+{
+    return office_text(c, RS_USERS, all_tokens, "tokens");
+}
+
+/* The office revokes a user's tokens: {round?} all of that round, {id?} one, {} every one. */
+static int user_tokens_revoke(struct ctx *c)
+{
+    int bad = 0;
+    const char *round = ctx_body_str(c, "round", &bad), *id = ctx_body_str(c, "id", &bad);
+    int64_t n = 0;
+    struct access_user u;
+    int disabled = 0;
+    struct error e;
+    if (users_write_allowed(c)) return -1;
+    if (bad) return ctx_error(c, 422, "invalid", "round 与 id 须为字符串", "round and id are strings", NULL);
+    if (access_user_load(c->s, c->names[0], &u, &disabled, &e)) return ctx_fail(c, &e);
+    access_user_release(&u);
+    if (access_token_revoke(c->s, c->names[0], round && *round ? round : NULL, id && *id ? id : NULL,
+                            &n, &e))
+        return ctx_fail(c, &e);
+    c->out = json_pack("{s:s, s:I}", "user", c->names[0], "revoked", (json_int_t)n);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ downloads */
 
 /* The tables a download may name: the API route that builds it and the member holding rows. */
@@ -509,6 +599,8 @@ static const struct table {
     {"assignments", "调查任务", "/api/assignments", "assignments", server_fieldwork_routes, 0},
     {"figures", "指标测算", "/api/rounds/*/figures", "units", server_rounds_routes, 1},
     {"review", "问卷审核", "/api/rounds/*/review", "questionnaires", server_pages_routes, 1},
+    {"progress-counties", "各县进度", "/api/rounds/*/progress/table", "counties", server_pages_routes, 1},
+    {"progress-teams", "各组问卷审核", "/api/rounds/*/progress/table", "teams", server_pages_routes, 1},
 };
 
 /* A cell's text (owned by the caller, mem_free): strings as they are, numbers and booleans
@@ -624,7 +716,7 @@ static int download(struct ctx *c)
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (name && !strcmp(name, tables[i].name)) tb = &tables[i];
     if (!tb)
-        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures or review",
+        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures, review, progress-counties or progress-teams",
                          "table");
     if (!round || !server_name_ok(round, 64))
         return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
@@ -692,6 +784,7 @@ out:
 static const struct route routes[] = {
     {"GET", "/api/nav", nav, 0},
     {"GET", "/api/rounds/*/progress", progress, 0},
+    {"GET", "/api/rounds/*/progress/table", progress_table, 0},
     {"GET", "/api/rounds/*/releases", releases_get, 0},
     {"GET", "/api/rounds/*/review", review_get, 0},
     {"POST", "/api/rounds/*/review", review_post, RT_BODY},
@@ -701,6 +794,8 @@ static const struct route routes[] = {
     {"POST", "/api/office/users", user_add, RT_BODY},
     {"POST", "/api/office/users/*/grants", user_grant, RT_BODY},
     {"POST", "/api/office/users/*/disable", user_disable, 0},
+    {"GET", "/api/office/tokens", office_tokens, 0},
+    {"POST", "/api/office/users/*/tokens/revoke", user_tokens_revoke, RT_BODY},
     {"GET", "/api/download", download, 0},
 };
 

@@ -2,7 +2,12 @@
  * problems.c — the problem resources (docs/api.md): the round's problems as the user may see
  * them (GET /api/problems?round=R, each item checked), one problem with its history and legal
  * moves (GET /api/problems/ID), and a move (POST /api/problems/ID/moves) made in the role the
- * authorisation matrix allows, whose legality the problem library's table decides (problem.h).
+ * authorisation matrix allows, whose legality the problem library's table decides (problem.h);
+ * the same move with one uploaded evidence file as its body (POST /api/problems/ID/moves/evidence,
+ * the fields in the query): the move's own permission covers its evidence, which the library
+ * stores and links to the problem in the move's transaction. Interference records (POST and
+ * GET /api/rounds/R/interference): recorded by a leader or evaluator with evidence, read only
+ * by the office and the supervisor (the matrix, then discipline_may_read).
  */
 #include "server_int.h"
 #include "../problem/problem.h"
@@ -10,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Items a locality sees are those sent to it (DESIGN §10): sent for verification and explained
  * (its own part), then from the feedback on (fed back, rectifying, rectified, closed,
@@ -212,7 +218,15 @@ static enum problem_role problem_role_of(enum access_role r)
     }
 }
 
-static int problem_move(struct ctx *c)
+/* A field of the move: the JSON body's member, or (an upload, whose body is the file) the
+ * query's value. NULL if absent; *bad set if present but not a string. */
+static const char *move_field(struct ctx *c, const char *name, int *bad)
+{
+    return c->body ? ctx_body_str(c, name, bad) : ctx_query(c, name);
+}
+
+/* One move; upload (may be NULL) is one more evidence file, the request's streamed body. */
+static int move(struct ctx *c, const char *upload)
 {
     char round[64];
     struct access_target t;
@@ -223,14 +237,21 @@ static int problem_move(struct ctx *c)
     char **paths = NULL;
     size_t npaths = 0;
     int bad = 0, to, rc;
-    const char *tos = ctx_body_str(c, "to", &bad), *as = ctx_body_str(c, "as", &bad),
-               *deadline = ctx_body_str(c, "deadline", &bad), *on = ctx_body_str(c, "on", &bad);
+    const char *tos = move_field(c, "to", &bad), *as = move_field(c, "as", &bad),
+               *deadline = move_field(c, "deadline", &bad), *on = move_field(c, "on", &bad);
     memset(&m, 0, sizeof m);
-    m.note = ctx_body_str(c, "note", &bad);
-    m.measures = ctx_body_str(c, "measures", &bad);
-    m.responsible_unit = ctx_body_str(c, "responsible_unit", &bad);
-    m.responsible_person = ctx_body_str(c, "responsible_person", &bad);
-    m.result = ctx_body_str(c, "result", &bad);
+    m.note = move_field(c, "note", &bad);
+    m.measures = move_field(c, "measures", &bad);
+    m.responsible_unit = move_field(c, "responsible_unit", &bad);
+    m.responsible_person = move_field(c, "responsible_person", &bad);
+    m.result = move_field(c, "result", &bad);
+    /* a form left empty is no value (an upload's query carries every field of the form) */
+    if (!c->body) {
+        const char **f[] = {&m.note, &m.measures, &m.responsible_unit, &m.responsible_person,
+                            &m.result, &deadline, &on, &as};
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+            if (*f[i] && !**f[i]) *f[i] = NULL;
+    }
     if (bad) return ctx_error(c, 422, "invalid", "字段须为字符串", "every field is a string", NULL);
     if (!tos || (to = problem_state_parse(tos)) < 0)
         return ctx_error(c, 422, "invalid", "目标状态不存在", "\"to\" must name a state", "to");
@@ -255,6 +276,18 @@ static int problem_move(struct ctx *c)
     if (problem_role_of(role) == PR_NROLES)
         return ctx_error(c, 403, "forbidden", "该角色不能处理问题", "this role moves no problem", "as");
     if (evidence_paths(c, &paths, &npaths)) return -1;
+    if (upload) {
+        char **more = mem_realloc(paths, (npaths + 2) * sizeof *paths);
+        char *dup = mem_strdup(upload);
+        if (!more || !dup) {
+            mem_free(dup);
+            for (size_t i = 0; i < npaths; i++) mem_free(paths[i]);
+            mem_free(more ? more : paths);
+            return ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
+        }
+        paths = more;
+        paths[npaths++] = dup;
+    }
     m.to = (enum problem_state)to;
     m.role = problem_role_of(role);
     m.actor = c->user.name;
@@ -279,10 +312,170 @@ static int problem_move(struct ctx *c)
     return 0;
 }
 
+static int problem_move(struct ctx *c)
+{
+    return move(c, NULL);
+}
+
+/* POST /api/problems/ID/moves/evidence?to=S&name=FILE&note=…: the move with the body as one
+ * evidence file (a county's explanation or rectification with its evidence). The file keeps
+ * its name: a link of the streamed body under it in the request's private folder. */
+static int problem_move_upload(struct ctx *c)
+{
+    const char *name = ctx_query(c, "name");
+    struct strbuf named = STRBUF_INIT;
+    int rc;
+    if (!server_name_ok(name, 100))
+        return ctx_error(c, 422, "invalid", "文件名不合法（不得含路径）",
+                         "name: a file name without folders, 1-100 bytes", "name");
+    if (c->upload_size == 0) return ctx_error(c, 422, "invalid", "文件为空", "the upload is empty", "body");
+    sb_addf(&named, "%s/%s", c->upload_dir, name);
+    if (sb_ok(&named) || link(c->upload_path, named.buf)) {
+        sb_release(&named);
+        return ctx_error(c, 500, "internal", "服务器内部错误", "cannot keep the upload", NULL);
+    }
+    rc = move(c, named.buf);
+    unlink(named.buf);
+    sb_release(&named);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ interference */
+
+/* POST /api/rounds/R/interference?county=C&side=locality|team&kind=K&note=T&on=D&name=F, the
+ * evidence file as the body (the locality's interference needs it: 应留存证据): one record by
+ * discipline_record, in the role the matrix allows for interference write in that county. */
+static int interference_post(struct ctx *c)
+{
+    const char *round = c->names[0], *cs = ctx_query(c, "county"), *name = ctx_query(c, "name");
+    const char *on = ctx_query(c, "on"), *side = ctx_query(c, "side");
+    struct discipline_entry d;
+    struct access_target t;
+    enum access_role role;
+    struct strbuf named = STRBUF_INIT;
+    const char *files[1];
+    struct error e;
+    int64_t id = 0;
+    int county, rel = 0, rc;
+    if (!cs || (county = atoi(cs)) < 100000 || county > 999999)
+        return ctx_error(c, 422, "invalid", "须指定县代码 county", "the query needs county=CODE (6 digits)",
+                         "county");
+    memset(&d, 0, sizeof d);
+    if (on && *on && parse_date(on, &d.on))
+        return ctx_error(c, 422, "invalid", "日期格式错误", "on: YYYY-MM-DD", "on");
+    if (c->upload_size && !server_name_ok(name, 100))
+        return ctx_error(c, 422, "invalid", "文件名不合法（不得含路径）",
+                         "name: a file name without folders, 1-100 bytes", "name");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_INTERFERENCE, AA_WRITE, &t, &role)) return -1;
+    if (problem_role_of(role) == PR_NROLES)
+        return ctx_error(c, 403, "forbidden", "该角色不能记录干扰", "this role records no interference", NULL);
+    d.round = round, d.county = county, d.side = side && *side ? side : NULL;
+    d.kind = ctx_query(c, "kind"), d.note = ctx_query(c, "note");
+    d.role = problem_role_of(role), d.actor = c->user.name;
+    if (c->upload_size) {
+        sb_addf(&named, "%s/%s", c->upload_dir, name);
+        if (sb_ok(&named) || link(c->upload_path, named.buf)) {
+            sb_release(&named);
+            return ctx_error(c, 500, "internal", "服务器内部错误", "cannot keep the upload", NULL);
+        }
+        files[0] = named.buf;
+        d.evidence = files, d.nevidence = 1;
+    }
+    rc = discipline_record(c->s, &d, &id, &e);
+    if (c->upload_size) unlink(named.buf);
+    sb_release(&named);
+    if (rc) return ctx_fail(c, &e);
+    c->status = 201;
+    c->out = json_pack("{s:I, s:s, s:i, s:s, s:s}", "id", (json_int_t)id, "round", round, "county",
+                       county, "by", c->user.name, "as", access_role_name(role));
+    return 0;
+}
+
+/* GET /api/rounds/R/interference[?county=C]: the records as `pinggu interference list`
+ * prints them, for whom the matrix lets read interference (office, supervisor) — and the
+ * library's own rule (discipline_may_read) decides again. */
+static int interference_get(struct ctx *c)
+{
+    const char *round = c->names[0], *cs = ctx_query(c, "county");
+    struct access_target t;
+    enum access_role role;
+    struct error e;
+    char *text = NULL;
+    size_t len = 0;
+    int county = cs && *cs ? atoi(cs) : 0, rel = 0, rc;
+    FILE *f;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_INTERFERENCE, AA_READ, &t, &role)) return -1;
+    f = open_memstream(&text, &len);
+    if (!f) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
+    rc = discipline_list(c->s, round, county, role == AR_SUPERVISOR ? PR_DISCIPLINE : problem_role_of(role),
+                         f, &e);
+    fclose(f);
+    if (rc) {
+        free(text);
+        return ctx_fail(c, &e);
+    }
+    c->out = json_pack("{s:s, s:s}", "round", round, "records", text ? text : "");
+    free(text);
+    return 0;
+}
+
+/* GET /api/rounds/R/problem-summary?date=YYYY-MM-DD: each team's day of problems as `pinggu
+ * problems summary` prints it (recorded, summarised, late against the plan's hour, missing,
+ * sent). The text covers every team of the round, so it is given only to whom may read the
+ * problems of every county of the round (asked county by county, as the progress is). */
+static int problem_summary(struct ctx *c)
+{
+    const char *round = c->names[0], *ds = ctx_query(c, "date");
+    struct problem_progress *p = NULL;
+    struct access_target t;
+    struct error e;
+    size_t n = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int day = 0, rel = 0, rc;
+    FILE *f;
+    if (!ds || parse_date(ds, &day))
+        return ctx_error(c, 422, "invalid", "须指定日期 date", "the query needs date=YYYY-MM-DD", "date");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL)) return -1;
+    if (problem_progress_list(c->s, round, 0, &p, &n, &e)) return ctx_fail(c, &e);
+    for (size_t i = 0; i < n; i++) {
+        t.county = p[i].county;
+        if (ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL)) {
+            problem_progress_free(p, n);
+            return -1;
+        }
+    }
+    problem_progress_free(p, n);
+    f = open_memstream(&text, &len);
+    if (!f) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
+    rc = problem_day_summary(c->s, round, day, f, &e);
+    fclose(f);
+    if (rc) {
+        free(text);
+        return ctx_fail(c, &e);
+    }
+    c->out = json_pack("{s:s, s:s, s:s}", "round", round, "date", ds, "summary", text ? text : "");
+    free(text);
+    return 0;
+}
+
 static const struct route routes[] = {
     {"GET", "/api/problems", problems_list, 0},
     {"GET", "/api/problems/#", problem_get, 0},
     {"POST", "/api/problems/#/moves", problem_move, RT_BODY},
+    {"POST", "/api/problems/#/moves/evidence", problem_move_upload, RT_UPLOAD},
+    {"POST", "/api/rounds/*/interference", interference_post, RT_UPLOAD},
+    {"GET", "/api/rounds/*/interference", interference_get, 0},
+    {"GET", "/api/rounds/*/problem-summary", problem_summary, 0},
 };
 
 const struct route *server_problems_routes(size_t *n)

@@ -2,13 +2,17 @@
  * rounds.c — the round resources (docs/api.md): the rounds a user may see (GET /api/rounds),
  * their county figures, provisional before the release (GET /api/rounds/R/figures), releases
  * (POST /api/rounds/R/releases, office only, access.h) and the county-facing view of the latest
- * release (GET /api/rounds/R/county-view?county=C).
+ * release (GET /api/rounds/R/county-view?county=C), and a county's self-evaluation report
+ * (POST /api/rounds/R/self-evaluation?county=C&name=FILE, the file as the body: stored by the
+ * report stage with the day it arrived, today, and the days late against the due day).
  */
 #include "server_int.h"
 #include "../estimate/estimate.h"
+#include "../report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int rounds(struct ctx *c)
 {
@@ -134,11 +138,50 @@ static int county_view(struct ctx *c)
     return 0;
 }
 
+/* The county liaison's self-evaluation report (seed 002 六(二): 于12月10日前报送): the library
+ * stores the file as evidence and records the day it arrived — today, the server's — so the
+ * county cannot date it itself. */
+static int self_evaluation(struct ctx *c)
+{
+    const char *round = c->names[0], *cs = ctx_query(c, "county"), *name = ctx_query(c, "name");
+    struct access_target t;
+    struct strbuf named = STRBUF_INIT;
+    struct error e;
+    char sha[65], day[16];
+    int county, rel = 0, late = 0, today = date_today(), rc;
+    if (!cs || (county = atoi(cs)) < 100000 || county > 999999)
+        return ctx_error(c, 422, "invalid", "须指定县代码 county", "the query needs county=CODE (6 digits)",
+                         "county");
+    if (!server_name_ok(name, 100))
+        return ctx_error(c, 422, "invalid", "文件名不合法（不得含路径）",
+                         "name: a file name without folders, 1-100 bytes", "name");
+    if (c->upload_size == 0) return ctx_error(c, 422, "invalid", "文件为空", "the upload is empty", "body");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_REPORTS, AA_WRITE, &t, NULL)) return -1;
+    sb_addf(&named, "%s/%s", c->upload_dir, name);
+    if (sb_ok(&named) || link(c->upload_path, named.buf)) {
+        sb_release(&named);
+        return ctx_error(c, 500, "internal", "服务器内部错误", "cannot keep the upload", NULL);
+    }
+    rc = report_self_evaluation_add(c->s, round, county, today, 0, named.buf, sha, &late, &e);
+    unlink(named.buf);
+    sb_release(&named);
+    if (rc) return ctx_fail(c, &e);
+    snprintf(day, sizeof day, "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
+    c->status = 201;
+    c->out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i}", "round", round, "county", county, "name",
+                       name, "sha256", sha, "arrived", day, "days_late", late);
+    return 0;
+}
+
 static const struct route routes[] = {
     {"GET", "/api/rounds", rounds, 0},
     {"GET", "/api/rounds/*/figures", figures, 0},
     {"POST", "/api/rounds/*/releases", release_create, 0},
     {"GET", "/api/rounds/*/county-view", county_view, 0},
+    {"POST", "/api/rounds/*/self-evaluation", self_evaluation, RT_UPLOAD},
 };
 
 const struct route *server_rounds_routes(size_t *n)

@@ -3,10 +3,20 @@
  * (DELETE, ?all=1 everywhere), the signed-in user (GET /api/me) and the password change
  * (POST /api/me/password). Passwords, lockout, the hashing queue and sessions are access.h's;
  * here only their HTTP shape: the cookie, the CSRF token, the status of each outcome.
+ *
+ * The user's own field-app tokens (ODK Collect set-up, as ODK Central offers it): GET
+ * /api/me/tokens lists them (never a secret: only its hash is stored); POST /api/me/tokens
+ * {round, password} issues one after the password is entered again — the login check itself,
+ * with its lockout and failure counting, whose new session is ended at once — revoking the
+ * user's earlier tokens of the round (regenerate); the secret is in this one answer only, as
+ * the server URL PUBLIC/key/TOKEN/ for the QR code. POST /api/me/tokens/revoke {round?}.
+ * Issue and revocation are change-logged by token.c under the signed-in user.
  */
 #include "server_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static json_t *grants_json(const struct access_user *u)
 {
@@ -107,11 +117,127 @@ static int me_password(struct ctx *c)
     return 0;
 }
 
+/* The password entered again: 0 when it is the user's (the login's check, lockout and
+ * counting; its session ended at once), else -1 with the refusal answered as a login's. */
+static int reauth(struct ctx *c, const char *pw)
+{
+    enum access_outcome out;
+    struct access_session sess;
+    struct error e;
+    if (!pw || strlen(pw) > 256)
+        return ctx_error(c, 401, "bad_credentials", "密码错误", "wrong password", "password");
+    if (access_login(c->s, c->user.name, pw, c->addr, &out, &sess, &e)) return ctx_fail(c, &e);
+    if (out == ACCESS_OK) {
+        access_session_end(c->s, sess.id_hash, 0, NULL);
+        memset(&sess, 0, sizeof sess);
+        return 0;
+    }
+    if (out == ACCESS_BUSY) {
+        c->retry_after = "1";
+        return ctx_error(c, 503, "busy", "系统繁忙，请稍后重试", "too many logins at once; retry", NULL);
+    }
+    if (out == ACCESS_LOCKED) {
+        access_security_log(c->s, "login_locked", c->addr, c->user.name, "token", NULL);
+        return ctx_error(c, 423, "locked", "连续 5 次失败，账户或地址已锁定 15 分钟",
+                         "locked for 15 minutes after 5 failures", NULL);
+    }
+    access_security_log(c->s, "login_failed", c->addr, c->user.name, "token", NULL);
+    return ctx_error(c, 401, "bad_credentials", "密码错误", "wrong password", "password");
+}
+
+/* May the user send questionnaires in round (a field app's only use of a token)? */
+static int token_allowed(struct ctx *c, const char *round)
+{
+    struct access_target t;
+    struct error e;
+    int rel = 0;
+    if (!round || !server_name_ok(round, 63))
+        return ctx_error(c, 422, "invalid", "须指定轮次 round", "round: a sample name", "round");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    return ctx_allow(c, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL);
+}
+
+static int tokens_get(struct ctx *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    struct error e;
+    FILE *f = open_memstream(&text, &len);
+    int rc;
+    if (!f) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
+    rc = access_token_list(c->s, c->user.name, f, &e);
+    fclose(f);
+    if (rc) {
+        free(text);
+        return ctx_fail(c, &e);
+    }
+    c->out = json_pack("{s:s}", "tokens", text ? text : "");
+    free(text);
+    return 0;
+}
+
+static int token_issue(struct ctx *c)
+{
+    int bad = 0;
+    const char *round = ctx_body_str(c, "round", &bad), *pw = ctx_body_str(c, "password", &bad);
+    const char *base = c->cfg->public_url;
+    struct access_token t;
+    struct strbuf url = STRBUF_INIT;
+    struct error e;
+    int64_t revoked = 0;
+    char exp[24];
+    time_t tt;
+    struct tm tm;
+    size_t bl;
+    if (bad) return ctx_error(c, 422, "invalid", "字段须为字符串", "round and password are strings", NULL);
+    if (token_allowed(c, round) || reauth(c, pw)) return -1;
+    /* regenerate: the user's earlier tokens of the round stop working */
+    if (access_token_revoke(c->s, c->user.name, round, NULL, &revoked, &e)) return ctx_fail(c, &e);
+    if (access_token_issue(c->s, c->user.name, round, 0, &t, &e)) return ctx_fail(c, &e);
+    if (base) sb_adds(&url, base);
+    else sb_addf(&url, "http://%s", c->cfg->listen ? c->cfg->listen : "127.0.0.1");
+    bl = url.len;
+    if (bl && url.buf[bl - 1] == '/') url.buf[--url.len] = '\0';
+    sb_addf(&url, "/key/%s/", t.token);
+    tt = (time_t)t.expires;
+    gmtime_r(&tt, &tm);
+    strftime(exp, sizeof exp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (sb_ok(&url)) {
+        memset(t.token, 0, sizeof t.token);
+        return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
+    }
+    c->status = 201;
+    c->out = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", t.id, "round", round, "expires", exp,
+                       "url", url.buf, "revoked", (json_int_t)revoked);
+    memset(t.token, 0, sizeof t.token);
+    memset(url.buf, 0, url.len);
+    sb_release(&url);
+    return 0;
+}
+
+static int token_revoke_own(struct ctx *c)
+{
+    int bad = 0;
+    const char *round = ctx_body_str(c, "round", &bad);
+    int64_t n = 0;
+    struct error e;
+    if (bad) return ctx_error(c, 422, "invalid", "round 须为字符串", "round is a string", "round");
+    if (access_token_revoke(c->s, c->user.name, round && *round ? round : NULL, NULL, &n, &e))
+        return ctx_fail(c, &e);
+    c->out = json_pack("{s:s, s:I}", "user", c->user.name, "revoked", (json_int_t)n);
+    return 0;
+}
+
 static const struct route routes[] = {
     {"POST", "/api/session", session_create, RT_PUBLIC | RT_MUST_CHANGE | RT_BODY},
     {"DELETE", "/api/session", session_delete, RT_MUST_CHANGE},
     {"GET", "/api/me", me, RT_MUST_CHANGE},
     {"POST", "/api/me/password", me_password, RT_MUST_CHANGE | RT_BODY},
+    {"GET", "/api/me/tokens", tokens_get, 0},
+    {"POST", "/api/me/tokens", token_issue, RT_BODY},
+    {"POST", "/api/me/tokens/revoke", token_revoke_own, RT_BODY},
 };
 
 const struct route *server_session_routes(size_t *n)

@@ -489,6 +489,32 @@ int field_simulate(struct store *s, const char *sample, const char *truth_csv, u
  * from the village's other interviews, questionnaires without the required evidence. */
 int field_status(struct store *s, const char *sample, FILE *f, struct error *e);
 
+/* The fieldwork's progress as figures (progress.c), the counts field_status prints: per
+ * county, households selected (due), reached (done), not reached, replaced (a reserve
+ * reached instead) and the rates reached/selected and replaced/selected; per county and
+ * team, the current questionnaires by review state (field_review_states). The caller owns
+ * *out (field_progress_release), also on failure (then empty). */
+#define FIELD_REVIEW_STATES 5
+extern const char *const field_review_states[FIELD_REVIEW_STATES];
+struct field_county_progress {
+    int county;
+    int64_t selected, reached, not_reached, replaced;
+    double response_rate, replacement_rate;
+};
+struct field_team_progress {
+    int county, team;
+    int64_t questionnaires, state[FIELD_REVIEW_STATES];
+};
+struct field_progress {
+    struct field_county_progress *counties;
+    size_t ncounties;
+    struct field_team_progress *teams;
+    size_t nteams;
+};
+int field_progress(struct store *s, const char *sample, struct field_progress *out,
+                   struct error *e);
+void field_progress_release(struct field_progress *p);
+
 /* ================================================================ evidence */
 /*
  * Photos, audio and documents (evidence.c): stored once by SHA-256 content address in the

@@ -8,8 +8,14 @@
 # an evaluator reads its households at a phone's width; the supervisor reads `audit verify`
 # and the security log. The home-city and before-release test: a county liaison and a leader
 # on their own city (seed 002 四: 本市、本县回避) open every URL the office's session used and
-# get only refusals (or empty lists). Here the store is checked with the CLI: the moves the
-# pages made, the release, and every refusal the browser met counted in the security log.
+# get only refusals (or empty lists). Also: the office sets up round n2 (plan check, seed
+# commitment, draw, verify, team lottery), reads the progress per county and team and the day's
+# problem summary, revokes a token; the county explains and rectifies with evidence files and
+# uploads its self-evaluation report; the evaluator makes its ODK Collect QR code; the leader
+# records interference. Here the store is checked with the CLI: the moves the pages made with
+# their evidence, n2 and its teams by wang (re-verified), the tokens, the interference record,
+# the self-evaluation report, the progress figures against field status, the release, and every
+# refusal the browser met counted in the security log.
 . "$TESTS_DIR/lib.sh"
 P=$PINGGU
 [ -f "$ROOT/web/dist/index.html" ] || fail "web/dist missing: make check builds it (npm ci && npm run build in web/)"
@@ -51,6 +57,54 @@ expect_grep 'fed_back → rectifying +by xian \(county\)' show2.txt
 expect_grep '县住建局' show2.txt
 expect_grep '2020-05-30' show2.txt
 [ "$(sqlite3 s/r.db "select count(*) from releases where round = 'n'")" = 1 ] || fail "no release stored"
+# the county's explanation and rectification carry the files it uploaded with the moves
+js() { python3 -c 'import json,sys; print(json.load(open("out.json"))[sys.argv[1]])' "$1"; }
+grep -A2 'sent_for_verification → explained' show.txt | grep -q "$(js explain_sha)" || { cat show.txt >&2; fail "the explanation's evidence is not linked to problem $p1"; }
+expect_grep 'rectifying → rectified +by xian \(county\)' show2.txt
+grep -A2 'rectifying → rectified' show2.txt | grep -q "$(js rectify_sha)" || { cat show2.txt >&2; fail "the rectification's evidence is not linked to problem $p2"; }
+$P evidence verify --db s/r.db > ev.txt || { cat ev.txt >&2; fail "evidence verify after the uploads"; }
+# the self-evaluation report: stored by its SHA-256 with the server's day of arrival
+[ "$(sqlite3 s/r.db "select sha256 || ' ' || arrived || ' ' || county from self_evaluations")" = "$(js selfeval_sha) 2020-06-30 $county" ] ||
+  fail "the self-evaluation report is not recorded: $(sqlite3 s/r.db 'select * from self_evaluations')"
+# the evaluator's two tokens (the first revoked by the regeneration, the second by the office),
+# each change-logged under the user who made it
+$P user token list --db s/r.db zhao > tok.txt
+[ "$(grep -c 'revoked' tok.txt)" = 2 ] && ! grep -q active tok.txt || { cat tok.txt >&2; fail "zhao's tokens are not both revoked"; }
+[ "$(sqlite3 s/r.db "select group_concat(actor || ':' || action, ' ') from (select actor, action from audit_log where action like '%token%' order by seq)")" = "zhao:token_issue zhao:token_revoke zhao:token_issue wang:token_revoke" ] ||
+  fail "token change log: $(sqlite3 s/r.db "select actor, action from audit_log where action like '%token%'")"
+# the leader's interference record, with its evidence, read back as the office
+$P interference list --db s/r.db --round n --as office > intf.txt
+expect_grep '乡干部全程跟随入户' intf.txt
+[ "$(sqlite3 s/r.db "select count(*) from evidence where sha256 = '$(js interference_sha)'")" = 1 ] || fail "the interference evidence is not stored"
+# the progress figures are field status's: each county's selected, reached, not reached and
+# replaced are the sums of its strata's lines as the CLI prints them
+$P field status --db s/r.db --sample n > status.txt
+python3 - <<'PYEOF' || fail "the progress page's figures are not field status's"
+import json, re
+want = {}
+for line in open("status.txt"):
+    m = re.match(r"^(\d{6}) +\S+ +(\d+) +(\d+) +(\d+) +(\d+) ", line)
+    if m:
+        c = want.setdefault(int(m.group(1)), [0, 0, 0, 0])
+        for k in range(4): c[k] += int(m.group(k + 2))
+got = {r["county"]: [r["selected"], r["reached"], r["not_reached"], r["replaced"]] for r in json.load(open("out.json"))["progress"]["counties"]}
+assert got == want, (got, want)
+PYEOF
+# the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
+# re-derived here by the CLI from a manifest; its teams drawn by wang
+commit=$(js commitment)
+[ "$(sqlite3 s/r.db "select s.commitment || ' ' || a.actor from samples s join audit_log a on a.seq = s.log_id where s.name = 'n2'")" = "$commit wang" ] ||
+  fail "round n2 is not stored as drawn by wang with commitment $commit"
+$P sample manifest --db s/r.db --name n2 --out m2.json >/dev/null
+$P sample verify --db s/r.db m2.json --commitment "$commit" > ver.txt || { cat ver.txt >&2; fail "n2 does not verify"; }
+expect_grep 'sample n2: identical' ver.txt
+[ "$(sqlite3 s/r.db "select distinct a.actor from teams t join samples s on s.row_no = t.sample join audit_log a on a.seq = t.log_id where s.name = 'n2'")" = wang ] ||
+  fail "the teams of n2 are not stored as drawn by wang"
+$P teams show --db s/r.db --sample n2 > teams.txt
+python3 - <<'PYEOF' || fail "the page's team lottery is not the CLI's teams show"
+import json
+assert json.load(open("out.json"))["teams"] == open("teams.txt").read()
+PYEOF
 # the review queue: one questionnaire rejected with a comment per question, one approved, by li
 rej=$(python3 -c 'import json; print(json.load(open("out.json"))["rejected"])')
 app=$(python3 -c 'import json; print(json.load(open("out.json"))["approved"])')

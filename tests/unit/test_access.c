@@ -39,6 +39,9 @@ struct expect {
 static const struct expect table[] = {
     {"office", "rounds", "read", "YYYYYY"},
     {"office", "sample", "read", "YYYYNY"},
+    /* the set-up (draw, teams): DESIGN §10 "provincial office (all, within its round)"; a
+     * released round is not redrawn */
+    {"office", "sample", "write", "YNYNNN"},
     {"office", "assignments", "read", "YYYYNY"},
     {"office", "progress", "read", "YYYYNY"},
     {"office", "problems", "read", "YYYYNY"},
@@ -113,6 +116,9 @@ static const struct expect table[] = {
     {"leader", "reports", "read", "YYNNNY"},
     {"city", "reports", "read", "NYNNNY"},
     {"county", "reports", "read", "NYNNNY"},
+    /* seed 002 六(二): "接受帮扶的县对照考核内容形成自评报告,于12月10日前报送省扶贫办" — its own
+     * county's, in any phase; the home-city rule covers reports before the release */
+    {"county", "reports", "write", "YYNNNY"},
     {"observer", "reports", "read", "NYNYNY"},
 
     /* between rounds (issue 15 on the pages): "the office reads all; a city/county liaison

@@ -1,8 +1,9 @@
 #!/bin/sh
-# pages-store.sh — a small round for the pages (issue 13): a synthetic province of 2 counties,
-# round "n" drawn by the national spot-check plan, fieldwork simulated and submitted for review
-# (the leader approves or rejects each questionnaire), problems raised, one
-# problem recorded by an evaluator with evidence, and one account per role. Used by
+# pages-store.sh — a small round for the pages (issue 13): a synthetic province of 4 counties in
+# two cities (so the set-up page's team lottery can deal them: no team on its own city), round
+# "n" drawn by the national spot-check plan, fieldwork simulated and submitted for review (the
+# leader approves or rejects each questionnaire), problems raised, one problem recorded by an
+# evaluator with evidence, and one account per role. Used by
 # tests/cli/t_pages.sh, `make demo-serve` and `make screenshots`.
 #
 #   sh tests/web/pages-store.sh PINGGU ROOT DIR     → DIR/r.db; prints "COUNTY CITY P1 P2"
@@ -15,7 +16,7 @@ PW=${PAGES_PW:-Pages-Pass-2020}
 mkdir -p "$D"
 cd "$D"
 export PINGGU_TODAY=2020-04-20 PINGGU_PROGRESS=0
-$P synth --out prov --seed 7 --counties 2 >/dev/null
+$P synth --out prov --seed 2 --counties 4 >/dev/null  # two cities: the team lottery can deal them
 $P init r.db >/dev/null
 $P import --db r.db prov >/dev/null
 $P sample --db r.db --plan "$ROOT/plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null

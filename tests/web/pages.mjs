@@ -5,12 +5,17 @@
 // before-release test: a county liaison and a leader who is a cadre of the county open every
 // API URL and every page the office's session used, and get only refusals (or lists with
 // nothing in them), each refusal counted here and checked in the security log by t_pages.sh.
+// Beside the main tasks: the office's round set-up, progress per county and team, the day's
+// problem summary and token revocation; the county's evidence uploads and self-evaluation
+// report; the evaluator's ODK Collect QR code; the leader's interference record.
 //
 //   node pages.mjs PORT COUNTY P1 P2 OUT.json [SHOTS_DIR]
 //
 // Exit 1 on a failed assertion or a console error in a main task.
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 
 const [port, county, p1, p2, outPath, shots] = process.argv.slice(2);
 const BASE = `http://127.0.0.1:${port}`;
@@ -19,6 +24,9 @@ const NEW = 'Changed-Pass-2021';
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 const out = { refusals: {}, checked: [] };
 let status = 1;
+const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+// evidence files as a phone would send them: a JPEG's first bytes, then distinct content
+const jpeg = (text) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(text)]);
 
 function assert(cond, what) {
   if (!cond) throw new Error(`assertion failed: ${what}`);
@@ -83,6 +91,26 @@ async function checkDownloads(page, ctx, label) {
   }
 }
 
+// Every table's downloads on a page of several tables: each CSV has the rows of its table.
+async function checkDownloadsOf(page, ctx, label) {
+  const tables = await page.locator('main .table-wrap').count();
+  const links = await page.locator('[data-download]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert(links.length === 2 * tables, `${label}: each of the ${tables} tables offers downloads`);
+  for (const [i, href] of links.entries()) {
+    const r = await ctx.request.get(`${BASE}${href}`);
+    const cd = r.headers()['content-disposition'] || '';
+    assert(r.status() === 200 && cd.startsWith('attachment'), `${label}: ${href} downloads (${r.status()})`);
+    const body = await r.body();
+    if (href.endsWith('csv')) {
+      const lines = body.toString('utf8').trim().split('\r\n').length - 1;
+      const rows = await page.locator('main .table-wrap').nth(Math.floor(i / 2)).locator('tbody tr').count();
+      assert(lines === rows, `${label}: the CSV has the ${rows} rows the page shows (${lines})`);
+    } else {
+      assert(body.subarray(0, 2).toString() === 'PK', `${label}: the XLSX is a zip (an Office file)`);
+    }
+  }
+}
+
 try {
   // ---------------------------------------------------------------- the office
   const office = await signIn('wang');
@@ -93,6 +121,12 @@ try {
     assert(ids.includes(id), `office: the navigation offers ${id}`);
   assert(!ids.includes('audit'), 'office: the audit log is the supervisor\'s (matrix), not offered');
   await openPage(office.page, 'progress');
+  const progCounties = await office.page.locator('main table').first().locator('tbody tr').count();
+  const progApi = await (await office.context.request.get(`${BASE}/api/rounds/n/progress/table`)).json();
+  out.progress = progApi;
+  assert(progCounties >= 1 && progCounties === progApi.counties.length && progApi.teams.length > 0, `office: progress per county (${progCounties}) and per team (${progApi.teams.length}) from the library`);
+  await checkDownloadsOf(office.page, office.context, 'office progress');
+  await openPage(office.page, 'progress-text');
   assert((await office.page.locator('#progress').textContent()).includes('fieldwork of sample n'), 'office: progress shows field status as the CLI prints it');
   await openPage(office.page, 'figures');
   await office.page.locator('#chart canvas').first().waitFor();
@@ -137,9 +171,53 @@ try {
   await office.page.locator('#user-disable button[type=submit]').click();
   await office.page.locator('#user-disable .msg.ok').waitFor();
   await shot(office.page, 'office-users');
+  // the round's set-up: plan check, the seed's commitment (published), draw, verify, team
+  // lottery — each a button over the library call of the CLI, its answer the CLI's text
+  await openPage(office.page, 'setup');
+  await office.page.locator('#plan').selectOption('anhui-cross-2019.json');
+  await office.page.locator('#new-round').fill('n2');
+  await office.page.locator('#do-check').click();
+  await office.page.waitForFunction(() => document.querySelector('#plan-check-result')?.textContent);
+  const checked = await office.page.locator('#plan-check-result').textContent();
+  assert(/^anhui-cross-2019\.json: valid plan .* SHA-256 [0-9a-f]{64}\n/.test(checked) && /(every quota fits the frame of this store|cannot fill every quota)/.test(checked),
+    'office: plan check as the CLI prints it, held against this store\'s frame');
+  const seed = 'pages-2020-04-20-骰子';
+  await office.page.locator('#seed').fill(seed);
+  await office.page.locator('#do-commit').click();
+  await office.page.waitForFunction(() => document.querySelector('#commitment-result')?.textContent);
+  const commitment = (await office.page.locator('#commitment-result').textContent()).trim();
+  assert(commitment === sha256(Buffer.from(seed, 'utf8')), `office: the seed's commitment is SHA-256 of the seed (${commitment})`);
+  await office.page.locator('#do-draw').click();
+  await office.page.waitForFunction(() => document.querySelector('#draw-result')?.textContent);
+  const drawn = await office.page.locator('#draw-result').textContent();
+  assert(drawn.includes(`seed commitment ${commitment}`) && drawn.includes('sample n2'), 'office: the draw of round n2, printed as pinggu sample prints it');
+  await office.page.waitForFunction(() => [...document.querySelectorAll('#round option')].some((o) => o.value === 'n2'));
+  // verify against a wrong commitment first: the server's re-derivation says NOT identical
+  await office.page.locator('#verify-commitment').fill('0'.repeat(64));
+  await office.page.locator('#do-verify').click();
+  await office.page.waitForFunction(() => document.querySelector('#verify-result')?.textContent);
+  assert((await office.page.locator('#verify-result').textContent()).includes('sample n2: NOT identical'), 'office: verify refuses a commitment that is not the seed\'s');
+  await office.page.locator('#verify-commitment').fill(commitment);
+  await office.page.locator('#do-verify').click();
+  await office.page.waitForFunction(() => document.querySelector('#verify-result')?.textContent.includes('identical —'));
+  assert((await office.page.locator('#verify-result').textContent()).includes('the seed matches the published commitment'), 'office: verify re-derives n2 and matches the published commitment');
+  await office.page.locator('#teams-seed').fill('teams-2020');
+  await office.page.locator('#do-teams').click();
+  await office.page.locator('section:has(#do-teams) .msg').waitFor();
+  out.teams = await office.page.locator('#teams-result').textContent();
+  assert(await office.page.locator('section:has(#do-teams) .msg.ok').count() === 1 && out.teams.includes('n2'), `office: the team lottery of n2, printed as pinggu teams show prints it (${out.teams.slice(0, 200)})`);
+  out.commitment = commitment;
+  out.seed = seed;
+  await shot(office.page, 'office-setup');
+  // the evening summary of each team's day (pinggu problems summary as printed)
+  await openPage(office.page, 'problem-summary?date=2020-04-21');
+  const summary = await office.page.locator('#problem-summary').textContent();
+  assert(summary.startsWith("当日问题汇总 The day's problems — round n, 2020-04-21") && /\n0 +2 +1 +0 +1 +1 +0\n/.test(summary), `office: the day's problem summary of 2020-04-21 (${summary})`);
+  await openPage(office.page, 'interference');
+  assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'releases'];
+  const officeHashes = ['progress', 'progress-text', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -153,7 +231,7 @@ try {
       if (r.status() === 403) { refused++; continue; }
       // a list filtered item by item may answer 200, but with nothing in it
       const j = await r.json().catch(() => ({}));
-      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires;
+      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
       // the county may see only the problem fed back to it (p2), the cadre nothing of its city
       const allowed = who === 'xian' && j.problems ? items.every((p) => String(p.id) === p2) : items?.length === 0;
       assert(r.status() === 200 && Array.isArray(items) && allowed, `${who}: ${u} refused or empty (${r.status()})`);
@@ -177,6 +255,10 @@ try {
 
   // ---------------------------------------------------------------- the team leader
   const leader = await signIn('li');
+  // its own county's progress, per team (the whole round's text is not the leader's)
+  await openPage(leader.page, 'progress');
+  const leaderCounties = await leader.page.locator('main table').first().locator('tbody td:first-child').allTextContents();
+  assert(leaderCounties.length === 1 && leaderCounties[0] === county, `leader: the progress of its own county only (${leaderCounties.join(', ')})`);
   await openPage(leader.page, 'problems');
   await checkDownloads(leader.page, leader.context, 'leader problems');
   for (const to of ['summarised', 'sent_for_verification']) {
@@ -222,6 +304,26 @@ try {
   assert((await leader.page.locator('.msg.ok').textContent()).includes('approved_by_leader'), `leader: ${approved} approved`);
   out.rejected = rejected;
   out.approved = approved;
+  // interference: the leader records the locality's, with its evidence (应留存证据: without it
+  // the library refuses), and may not read the records (office and supervisor only)
+  await openPage(leader.page, 'interference-record');
+  await leader.page.locator('#i-county').fill(county);
+  await leader.page.locator('#i-kind').selectOption('following');
+  await leader.page.locator('#i-note').fill('乡干部全程跟随入户 / a township cadre followed the pair into every house');
+  await leader.page.locator('#i-on').fill('2020-04-22');
+  await leader.page.locator('#interference-form button[type=submit]').click();
+  await leader.page.locator('#interference-form .msg.bad').waitFor();
+  const noProof = leader.errors.splice(0);
+  assert(noProof.length === 1 && noProof[0].includes('422') && (await leader.page.locator('#interference-form .msg.bad').textContent()).includes('evidence'), `leader: locality interference without evidence is refused by the library (${noProof.join('; ')})`);
+  const interfEv = jpeg('跟随照片 photo of the cadre following');
+  await leader.page.locator('#i-file').setInputFiles({ name: 'gensui.jpg', mimeType: 'image/jpeg', buffer: interfEv });
+  await leader.page.locator('#interference-form button[type=submit]').click();
+  await leader.page.locator('#interference-form .msg.ok').waitFor();
+  assert((await leader.page.locator('#interference-form .msg.ok').textContent()).includes('by li as leader'), 'leader: interference recorded with its evidence');
+  out.interference_sha = sha256(interfEv);
+  await openPage(leader.page, 'interference');
+  assert((await leader.page.locator('.refusal').count()) === 1, 'leader: the interference records are not the leader\'s to read (refused)');
+  leader.errors.splice(0); // the refused read, logged by the browser
   assert(leader.errors.length === 0, `leader: no console errors (${leader.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the county explains
@@ -233,8 +335,13 @@ try {
   await xian.page.locator('#to').selectOption('explained');
   await xian.page.locator('#note').fill('该户2019年已享受危房改造，有验收单 / the house was rebuilt in 2019');
   await xian.page.locator('#on').fill('2020-04-23');
+  // the explanation with its evidence: the acceptance certificate, uploaded with the move
+  const explainEv = jpeg('验收单 acceptance certificate 2019');
+  await xian.page.locator('#evidence-file').setInputFiles({ name: 'yanshou.jpg', mimeType: 'image/jpeg', buffer: explainEv });
   await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
   await xian.page.locator('.msg.ok').waitFor();
+  assert((await xian.page.locator('.msg.ok').textContent()).includes('explained'), `county: problem ${p1} explained with evidence`);
+  out.explain_sha = sha256(explainEv);
   await shot(xian.page, 'county-problem');
   // the problem fed back to it: the county's rectification plan (measures, who, deadline)
   await openPage(xian.page, `problem?id=${p2}`);
@@ -247,6 +354,21 @@ try {
   await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
   await xian.page.locator('.msg.ok').waitFor();
   assert((await xian.page.locator('.msg.ok').textContent()).includes('rectifying'), `county: problem ${p2} under rectification`);
+  // rectified: the library wants the result and evidence (整改结果 with its proof); without the
+  // evidence the server refuses the move
+  await xian.page.locator('#to').selectOption('rectified');
+  await xian.page.locator('#result').fill('已补办验收，群众已入住 / inspected, the family lives there');
+  await xian.page.locator('#on').fill('2020-05-20');
+  await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await xian.page.locator('#move .msg.bad').waitFor();
+  const noEvidence = xian.errors.splice(0); // the browser logs the refused request itself
+  assert(noEvidence.length === 1 && noEvidence[0].includes('422'), `county: rectified without evidence is refused by the library (${noEvidence.join('; ')})`);
+  const rectEv = jpeg('整改后照片 the house after rectification');
+  await xian.page.locator('#evidence-file').setInputFiles({ name: 'zhenggai.jpg', mimeType: 'image/jpeg', buffer: rectEv });
+  await xian.page.getByRole('button', { name: '提交 / Submit' }).click();
+  await xian.page.locator('.msg.ok').waitFor();
+  assert((await xian.page.locator('.msg.ok').textContent()).includes('rectifying → rectified'), `county: problem ${p2} rectified with evidence`);
+  out.rectify_sha = sha256(rectEv);
   assert(xian.errors.length === 0, `county: no console errors (${xian.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the evaluator, phone width
@@ -268,6 +390,43 @@ try {
   assert(wide <= 390, `evaluator: the page fits a phone's width (${wide}px)`);
   await shot(eva.page, 'evaluator-assignments');
   assert(eva.errors.length === 0, `evaluator: no console errors (${eva.errors.join('; ')})`);
+  // ODK Collect set-up: the password again (a wrong one refused), then the QR code of the
+  // server URL with a new token; the URL works for a field app; regenerating stops the old one
+  await openPage(eva.page, 'odk');
+  await eva.page.locator('#odk-password').fill('not-my-password');
+  await eva.page.locator('#odk-issue button[type=submit]').click();
+  await eva.page.locator('#odk-issue .msg.bad').waitFor();
+  const wrongPw = eva.errors.splice(0);
+  assert(wrongPw.length === 1 && wrongPw[0].includes('401') && (await eva.page.locator('#odk-qr-code').count()) === 0, `evaluator: no QR code without the password (${wrongPw.join('; ')})`);
+  const qrUrl = async () => {
+    await eva.page.locator('#odk-password').fill(NEW);
+    await eva.page.locator('#odk-issue button[type=submit]').click();
+    await eva.page.locator('#odk-qr-code').waitFor();
+    const url = await eva.page.locator('#odk-url').textContent();
+    const payload = await eva.page.locator('#odk-qr-code').getAttribute('data-payload');
+    const settings = JSON.parse(zlib.inflateSync(Buffer.from(payload, 'base64')).toString('utf8'));
+    assert(settings.general.server_url === url && new RegExp(`^${BASE}/key/[0-9a-f]{64}/$`).test(url), `evaluator: the QR code holds ODK Collect's settings with the server URL and token (${url.replace(/[0-9a-f]{64}/, '[token]')})`);
+    return url;
+  };
+  // as the phone asks: no browser session, only the token in the URL
+  const formList = async (url) => (await fetch(`${url}formList`, { headers: { 'X-OpenRosa-Version': '1.0' } })).status;
+  const url1 = await qrUrl();
+  assert(await formList(url1) === 200, 'evaluator: ODK Collect\'s form list answers at the QR code\'s URL');
+  assert((await eva.page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'evaluator: the ODK set-up fits a phone\'s width');
+  await shot(eva.page, 'evaluator-odk');
+  const url2 = await qrUrl();
+  assert(url2 !== url1 && await formList(url1) !== 200 && await formList(url2) === 200, 'evaluator: regenerating revokes the earlier token');
+  await openPage(eva.page, 'odk');
+  assert(!(await eva.page.content()).match(/[0-9a-f]{64}/), 'evaluator: the token is shown once (not on the page again)');
+  assert(eva.errors.length === 0, `evaluator: no console errors (${eva.errors.join('; ')})`);
+  // the office revokes the evaluator's tokens on its users page
+  await openPage(office.page, 'users');
+  assert((await office.page.locator('#tokens').textContent()).includes('zhao'), 'office: the token list names the evaluator\'s tokens');
+  await office.page.locator('#t-name').fill('zhao');
+  await office.page.locator('#token-revoke button[type=submit]').click();
+  await office.page.locator('#token-revoke .msg.ok').waitFor();
+  assert((await office.page.locator('#token-revoke .msg.ok').textContent()).includes('已作废 zhao 的 1 个令牌'), 'office: revoked the evaluator\'s token');
+  assert(await formList(url2) !== 200, 'evaluator: the revoked token no longer opens the form list');
 
   // ---------------------------------------------------------------- the office releases
   await openPage(office.page, 'releases');
@@ -283,6 +442,15 @@ try {
   assert((await xian.page.locator('h1').textContent()).includes(county), 'county: the county-facing view of its county');
   assert((await xian.page.locator('main table').first().locator('tbody tr').count()) === 1, 'county: its county\'s figures from the release');
   await shot(xian.page, 'county-view');
+  // the self-evaluation report: the server records the day it arrived (its clock, not the county's)
+  await openPage(xian.page, 'self-evaluation');
+  const report = Buffer.from('%PDF-1.4\n自评报告 self-evaluation of the county\n');
+  await xian.page.locator('#selfeval-file').setInputFiles({ name: 'zipingbaogao.pdf', mimeType: 'application/pdf', buffer: report });
+  await xian.page.getByRole('button', { name: '上传 / Upload' }).click();
+  await xian.page.locator('#selfeval .msg.ok').waitFor();
+  assert((await xian.page.locator('#selfeval .msg.ok').textContent()).includes(`到达 ${process.env.PINGGU_TODAY}`), 'county: the self-evaluation report arrived today, by the server\'s date');
+  out.selfeval_sha = sha256(report);
+  assert(xian.errors.length === 0, `county: no console errors after release (${xian.errors.join('; ')})`);
 
   // ---------------------------------------------------------------- the discipline supervisor
   const sup = await signIn('jiandu');
@@ -291,6 +459,8 @@ try {
   await openPage(sup.page, 'security');
   assert((await sup.page.locator('#security-log').textContent()).includes('xian'), 'supervisor: the liaison\'s refusals are in the security log');
   await shot(sup.page, 'supervisor-security');
+  await openPage(sup.page, 'interference');
+  assert((await sup.page.locator('#interference-list').textContent()).includes('乡干部全程跟随入户'), 'supervisor: reads the leader\'s interference record');
   assert(sup.errors.length === 0, `supervisor: no console errors (${sup.errors.join('; ')})`);
 
   status = 0;

@@ -8,6 +8,7 @@
 // open still asks the API, whose refusal (403, logged in the security log) is what is shown.
 // Text from the store is put into the page only as text (textContent), never as markup.
 // Tables download as CSV or XLSX made by the server (GET /api/download), never by the browser.
+import QRCode from 'qrcode';
 import { drawFigures } from './chart.js';
 import { monitorViews } from './monitor.js';
 
@@ -228,7 +229,25 @@ const views = {
     draw();
   },
 
+  // per county (households due and done, response and replacement rates) and per county and
+  // team (questionnaires by review state): figures from the library (field_progress), each
+  // county only for whom may read its progress
   async progress(params, render) {
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/progress/table`);
+    const pct = (x) => `${(x * 100).toFixed(1)}%`;
+    render(el('h1', {}, bi('进度', 'Progress')),
+      el('h2', {}, bi('各县入户进度', 'Households per county')),
+      ...table(d.counties, [['county', '县代码', 'county'], ['selected', '应调查', 'due'], ['reached', '已完成', 'done'],
+        ['not_reached', '未访到', 'not reached'], ['replaced', '替换完成', 'replaced'],
+        ['response_rate', '应答率', 'response rate', (r) => pct(r.response_rate)], ['replacement_rate', '替换率', 'replacement rate', (r) => pct(r.replacement_rate)]], 'progress-counties'),
+      el('h2', {}, bi('各组问卷审核状态', 'Questionnaires by review state, per team')),
+      ...table(d.teams, [['county', '县代码', 'county'], ['team', '组', 'team'], ['questionnaires', '问卷', 'questionnaires'],
+        ['submitted', '待审核', 'submitted'], ['rejected_by_leader', '组长退回', 'rejected (leader)'], ['approved_by_leader', '组长通过', 'approved (leader)'],
+        ['rejected_by_office', '省办退回', 'rejected (office)'], ['approved_by_office', '省办通过', 'approved (office)']], 'progress-teams'),
+      el('p', {}, el('a', { href: '#/progress-text', id: 'progress-text-link' }, '命令行格式（全轮） / as pinggu field status prints it (the whole round)')));
+  },
+
+  async 'progress-text'(params, render) {
     const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/progress`);
     render(el('h1', {}, bi('进度', 'Progress')),
       el('p', {}, '同 pinggu field status：各县应答、替换，问卷审核状态，各组调查质量。 / As pinggu field status prints it.'),
@@ -246,6 +265,17 @@ const views = {
       ], 'problems'));
   },
 
+  // the evening summary: each team's day of problems, as pinggu problems summary prints it
+  async 'problem-summary'(params, render) {
+    const day = params.get('date') || new Date().toISOString().slice(0, 10);
+    const input = el('input', { id: 'summary-date', value: day, 'aria-label': '日期 / date' });
+    const go = el('button', { type: 'button', onclick: () => { location.hash = `#/problem-summary?date=${encodeURIComponent(input.value.trim())}`; } }, '查看 / Show');
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/problem-summary?date=${encodeURIComponent(day)}`);
+    render(el('h1', {}, bi('当日问题汇总', "The day's problem summary")),
+      el('p', {}, '各组当天发现的问题、汇总时间（方案规定时限）、未汇总与已送核实。 / Each team\u2019s problems of the day: summarised (and when, against the plan\u2019s hour), missing, sent.'),
+      el('div', {}, input, go), el('pre', { id: 'problem-summary' }, d.summary));
+  },
+
   async problem(params, render) {
     const id = Number(params.get('id'));
     const p = await api('GET', `/api/problems/${id}`);
@@ -261,13 +291,19 @@ const views = {
       el('label', { for: 'responsible_unit' }, '责任单位 / responsible unit'), el('input', { id: 'responsible_unit' }),
       el('label', { for: 'responsible_person' }, '责任人 / responsible person'), el('input', { id: 'responsible_person' }),
       el('label', { for: 'result' }, '整改结果 / result'), el('input', { id: 'result' }),
+      el('label', { for: 'evidence-file' }, '证据文件 / evidence file (照片、文件 photo, document)'), el('input', { id: 'evidence-file', type: 'file' }),
       el('button', { type: 'submit' }, '提交 / Submit'), out);
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try {
         const body = { to: f.to.value };
         for (const k of ['note', 'on', 'deadline', 'measures', 'responsible_unit', 'responsible_person', 'result']) if (f[k].value) body[k] = f[k].value;
-        const r = await api('POST', `/api/problems/${id}/moves`, body);
+        const file = f['evidence-file'].files[0];
+        // with a file: the same move, its fields in the query and the file as the body; the
+        // server stores the file as the move's evidence in the move's transaction
+        const r = file
+          ? await api('POST', `/api/problems/${id}/moves/evidence?${new URLSearchParams({ ...body, name: file.name })}`, undefined, file)
+          : await api('POST', `/api/problems/${id}/moves`, body);
         // the problem again (its new state and legal moves), then the answer in its form; no
         // timer: one firing after the user moved on would wipe the next page
         await route();
@@ -366,6 +402,54 @@ const views = {
       el('p', {}, el('a', { href: './entry.html', id: 'entry-link' }, '打开填报页 / Open the entry page')));
   },
 
+  // ODK Collect set-up, as ODK Central offers it: the password again, then a QR code of the
+  // server URL with a new token (shown once: the server keeps only its hash); regenerating
+  // revokes the earlier tokens of the round; revoke stops them all.
+  async odk(params, render) {
+    const list = await api('GET', '/api/me/tokens');
+    const out = el('div', { class: 'out' }), qr = el('div', { id: 'odk-qr' });
+    const pw = el('input', { id: 'odk-password', type: 'password', autocomplete: 'current-password' });
+    const f = el('form', { class: 'box', id: 'odk-issue' },
+      el('label', { for: 'odk-password' }, '请再次输入密码 / enter your password again'), pw,
+      el('button', { type: 'submit' }, '生成（或重新生成）二维码 / Make (or remake) the QR code'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      qr.replaceChildren();
+      try {
+        const r = await api('POST', '/api/me/tokens', { round: state.round, password: pw.value });
+        pw.value = '';
+        // ODK Collect's settings QR: zlib-deflated JSON, base64 (as ODK Central makes it)
+        const json = JSON.stringify({ general: { server_url: r.url }, admin: {}, project: { name: `pinggu ${r.round}` } });
+        const z = await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer();
+        const payload = btoa(String.fromCharCode(...new Uint8Array(z)));
+        const canvas = el('canvas', { id: 'odk-qr-code', 'data-payload': payload, role: 'img', 'aria-label': 'ODK Collect 设置二维码 / settings QR code' });
+        await QRCode.toCanvas(canvas, payload, { errorCorrectionLevel: 'L', width: 300 });
+        qr.replaceChildren(canvas,
+          el('p', {}, '服务器地址（仅显示这一次） / server URL (shown this once): '), el('code', { id: 'odk-url' }, r.url),
+          el('p', {}, `令牌 ${r.id}，有效至 ${r.expires}${r.revoked ? `；已作废此前的 ${r.revoked} 个令牌` : ''} / token ${r.id}, expires ${r.expires}${r.revoked ? `; ${r.revoked} earlier token(s) revoked` : ''}`));
+        message(out, true, '已生成，请用 ODK Collect 扫描', 'made: scan it with ODK Collect');
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未生成', e.message_en || err.message);
+      }
+    });
+    const rout = el('div', { class: 'out' });
+    const revoke = el('button', { type: 'button', id: 'odk-revoke', onclick: async () => {
+      try {
+        const r = await api('POST', '/api/me/tokens/revoke', { round: state.round });
+        qr.replaceChildren();
+        message(rout, true, `已作废 ${r.revoked} 个令牌`, `${r.revoked} token(s) revoked`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(rout, false, e.message_zh || '未作废', e.message_en || err.message);
+      }
+    } }, '作废本轮全部令牌 / Revoke my tokens of this round');
+    render(el('h1', {}, bi('ODK Collect 设置', 'ODK Collect set-up')),
+      el('p', {}, '在 ODK Collect 中选择“配置 → 扫描二维码”。 / In ODK Collect: Configure with QR code.'),
+      f, qr, el('div', {}, revoke, rout),
+      el('h2', {}, bi('我的令牌', 'My tokens')), el('pre', { id: 'odk-tokens' }, list.tokens));
+  },
+
   async 'county-view'(params, render) {
     const scopes = state.me.grants.filter((g) => g.scope >= 100000).map((g) => g.scope);
     const county = Number(params.get('county')) || scopes[0] || '';
@@ -379,6 +463,87 @@ const views = {
       el('h2', {}, bi('确认的问题与整改', 'Confirmed problems and rectification')),
       ...table(d.confirmed_problems, [['id', '编号', 'no.', (p) => el('a', { href: `#/problem?id=${p.id}` }, String(p.id))], ['state', '状态', 'state'],
         ['deadline', '整改期限', 'deadline'], ['measures', '整改措施', 'measures'], ['result', '结果', 'result']]));
+  },
+
+  // the county's self-evaluation report (seed 002 六(二)): the server records the day it arrives
+  async 'self-evaluation'(params, render) {
+    const scopes = state.me.grants.filter((g) => g.scope >= 100000).map((g) => g.scope);
+    const out = el('div', { class: 'out' });
+    const county = el('input', { id: 'selfeval-county', value: String(scopes[0] || ''), inputmode: 'numeric' });
+    const file = el('input', { id: 'selfeval-file', type: 'file' });
+    const f = el('form', { class: 'box', id: 'selfeval' },
+      el('label', { for: 'selfeval-county' }, '县代码 / county'), county,
+      el('label', { for: 'selfeval-file' }, '自评报告文件 / the report file'), file,
+      el('button', { type: 'submit' }, '上传 / Upload'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const one = file.files[0];
+      if (!one) return message(out, false, '请选择文件', 'choose a file');
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/self-evaluation?${new URLSearchParams({ county: county.value.trim(), name: one.name })}`, undefined, one);
+        message(out, true, `已收到 ${r.name}（${r.county}），到达 ${r.arrived}${r.days_late ? `，逾期 ${r.days_late} 天` : '，按时'}`, `received ${r.arrived}${r.days_late ? `, ${r.days_late} days late` : ', in time'}; SHA-256 ${r.sha256}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未上传', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi('自评报告', 'Self-evaluation report')),
+      el('p', {}, '对照考核内容形成自评报告，于12月10日前报送；到达日期由系统记录。 / Due by December 10; the server records the day it arrives.'), f);
+  },
+
+  // The office's round set-up: each button is one library call on the server, its answer the
+  // text the CLI prints (pinggu plan check --db, seed commit, sample, sample verify, teams draw).
+  async setup(params, render) {
+    const { plans } = await api('GET', `/api/setup/plans?round=${encodeURIComponent(state.round)}`);
+    const plan = el('select', { id: 'plan', 'aria-label': '考核方案 / plan' }, plans.map((p) => el('option', { value: p }, p)));
+    const name = el('input', { id: 'new-round', 'aria-label': '新轮次名 / new round name', placeholder: '2020-spot' });
+    const seed = el('input', { id: 'seed', 'aria-label': '种子 / seed', autocomplete: 'off' });
+    const commit = el('input', { id: 'verify-commitment', 'aria-label': '已公布的种子承诺值 / the published commitment', size: 66 });
+    const vround = el('input', { id: 'verify-round', 'aria-label': '复核轮次 / round to verify', value: state.round });
+    const tseed = el('input', { id: 'teams-seed', 'aria-label': '组队抽签种子 / lottery seed', autocomplete: 'off' });
+    const result = (id) => el('pre', { id, class: 'result' });
+    const outs = { check: result('plan-check-result'), commit: result('commitment-result'), draw: result('draw-result'), verify: result('verify-result'), teams: result('teams-result') };
+    const msgs = {};
+    // one step: POST body to path, the CLI's text into its box; a refusal's reasons beside it
+    const step = (key, label, path, body, then) => {
+      msgs[key] = el('div');
+      return el('button', { type: 'button', id: `do-${key}`, onclick: async () => {
+        outs[key].textContent = '';
+        try {
+          const r = await api('POST', path(), body());
+          outs[key].textContent = r.text;
+          message(msgs[key], true, `${label[0]}：完成`, `${label[1]}: done`);
+          if (then) await then(r);
+        } catch (err) {
+          const e = err.body?.error || {};
+          if (err.body?.text) outs[key].textContent = err.body.text;
+          message(msgs[key], false, e.message_zh || '未完成', e.message_en || err.message);
+        }
+      } }, `${label[0]} / ${label[1]}`);
+    };
+    const target = () => name.value.trim();
+    const b = {
+      check: step('check', ['方案检查', 'Plan check'], () => '/api/setup/plan-check', () => ({ round: target() || state.round, plan: plan.value })),
+      commit: step('commit', ['生成种子承诺', 'Seed commitment'], () => '/api/setup/commitment', () => ({ round: target() || state.round, seed: seed.value }),
+        (r) => { commit.value = r.commitment; }),
+      draw: step('draw', ['抽样', 'Draw'], () => '/api/setup/draw', () => ({ round: target(), plan: plan.value, seed: seed.value }), async (r) => {
+        vround.value = r.round;
+        const { rounds } = await api('GET', '/api/rounds'); // the new round joins the header's list
+        header(rounds);
+      }),
+      verify: step('verify', ['复核抽样', 'Verify'], () => `/api/rounds/${encodeURIComponent(vround.value.trim())}/verify`, () => (commit.value.trim() ? { commitment: commit.value.trim() } : {})),
+      teams: step('teams', ['组队抽签', 'Team lottery'], () => `/api/rounds/${encodeURIComponent(vround.value.trim())}/teams`, () => ({ seed: tseed.value })),
+    };
+    const box = (title, ...kids) => el('section', { class: 'box setup-step' }, el('h2', {}, ...title), ...kids);
+    render(el('h1', {}, bi('轮次设置', 'Round set-up')),
+      el('p', {}, '每一步都由服务端调用与命令行相同的函数，结果按命令行的格式显示。 / Each step is the library call the CLI makes; its result is shown as the CLI prints it.'),
+      box(bi('1. 方案检查', 'Plan check'), el('label', {}, '考核方案 / plan: ', plan), el('label', {}, '新轮次名 / new round: ', name), b.check, msgs.check, outs.check),
+      box(bi('2. 种子承诺（抽样前公布）', 'Seed commitment (publish before the draw)'),
+        el('p', {}, '种子在实地调查结束前保密；先公布其 SHA-256 承诺值。 / Keep the seed sealed until fieldwork ends; publish its SHA-256 commitment now.'),
+        el('label', {}, '种子 / seed: ', seed), b.commit, msgs.commit, outs.commit),
+      box(bi('3. 抽样', 'Draw'), b.draw, msgs.draw, outs.draw),
+      box(bi('4. 复核抽样', 'Verify'), el('label', {}, '轮次 / round: ', vround), el('label', {}, '已公布的承诺值 / published commitment: ', commit), b.verify, msgs.verify, outs.verify),
+      box(bi('5. 组队抽签', 'Team lottery'), el('label', {}, '抽签种子 / seed: ', tseed), b.teams, msgs.teams, outs.teams));
   },
 
   async releases(params, render) {
@@ -445,8 +610,61 @@ const views = {
       el('button', { type: 'submit' }, '停用 / Disable'), o3);
     submit(dis, o3, () => `/api/office/users/${encodeURIComponent($('#d-name').value)}/disable`, () => ({}),
       [(r) => `已停用 ${r.user}（其会话均已结束）`, (r) => `${r.user} disabled; every session ended`]);
+    const tokens = await api('GET', '/api/office/tokens');
+    const o4 = el('div', { class: 'out' });
+    const rev = el('form', { class: 'box', id: 'token-revoke' }, el('h2', {}, bi('作废令牌', 'Revoke field-app tokens')),
+      el('label', { for: 't-name' }, '用户名 / user name'), el('input', { id: 't-name', required: true }),
+      el('label', { for: 't-round' }, '轮次（空=全部） / round (empty: every round)'), el('input', { id: 't-round', value: state.round }),
+      el('button', { type: 'submit' }, '作废 / Revoke'), o4);
+    submit(rev, o4, () => `/api/office/users/${encodeURIComponent($('#t-name').value)}/tokens/revoke`, () => ({ round: $('#t-round').value || undefined }),
+      [(r) => `已作废 ${r.user} 的 ${r.revoked} 个令牌`, (r) => `${r.revoked} token(s) of ${r.user} revoked`]);
     render(el('h1', {}, bi('用户与权限', 'Users and grants')), el('p', {}, '同 pinggu user list。 / As pinggu user list prints it.'),
-      el('pre', { id: 'users' }, d.users), add, grant, dis);
+      el('pre', { id: 'users' }, d.users), add, grant, dis,
+      el('h2', {}, bi('外业应用令牌', 'Field-app tokens')), el('p', {}, '同 pinggu user token list（不含密钥）。 / As pinggu user token list prints it (no secrets).'),
+      el('pre', { id: 'tokens' }, tokens.tokens), rev);
+  },
+
+  // interference and discipline records (DESIGN §8.2): read only as the matrix and the
+  // library allow (office, supervisor); recorded by the team with its evidence
+  async interference(params, render) {
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/interference`);
+    render(el('h1', {}, bi('干扰记录', 'Interference and discipline records')),
+      el('p', {}, '同 pinggu interference list。 / As pinggu interference list prints it.'),
+      el('pre', { id: 'interference-list' }, d.records));
+  },
+
+  async 'interference-record'(params, render) {
+    const scopes = state.me.grants.filter((g) => g.scope >= 100000).map((g) => g.scope);
+    const kinds = { locality: [['coaching', '教唆统一口径 coaching'], ['following', '跟随陪同 following'], ['asking_progress', '打探进度 asking progress'], ['other', '其他 other']],
+      team: [['gifts', '收受礼品 gifts'], ['hospitality', '接受宴请 hospitality'], ['leak', '泄露信息 leak'], ['extra_forms', '额外表格 extra forms'], ['other', '其他 other']] };
+    const kind = el('select', { id: 'i-kind' });
+    const side = el('select', { id: 'i-side' }, [['locality', '地方干扰 the locality'], ['team', '考核组违纪 the team']].map(([v, t]) => el('option', { value: v }, t)));
+    const fill = () => kind.replaceChildren(...kinds[side.value].map(([v, t]) => el('option', { value: v }, t)));
+    side.addEventListener('change', fill);
+    fill();
+    const out = el('div', { class: 'out' });
+    const f = el('form', { class: 'box', id: 'interference-form' },
+      el('label', { for: 'i-county' }, '县代码 / county'), el('input', { id: 'i-county', value: String(scopes[0] || ''), inputmode: 'numeric' }),
+      el('label', { for: 'i-side' }, '类别 / side'), side,
+      el('label', { for: 'i-kind' }, '情形 / kind'), kind,
+      el('label', { for: 'i-note' }, '经过 / what happened'), el('textarea', { id: 'i-note', rows: 3 }),
+      el('label', { for: 'i-on' }, '日期 / date (YYYY-MM-DD)'), el('input', { id: 'i-on' }),
+      el('label', { for: 'i-file' }, '证据（地方干扰须留存证据） / evidence (required for the locality)'), el('input', { id: 'i-file', type: 'file' }),
+      el('button', { type: 'submit' }, '记录 / Record'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const file = $('#i-file').files[0];
+      const q = new URLSearchParams({ county: $('#i-county').value.trim(), side: side.value, kind: kind.value, note: $('#i-note').value, on: $('#i-on').value, name: file ? file.name : '' });
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/interference?${q}`, undefined, file || new Blob([]));
+        message(out, true, `已记录第 ${r.id} 条`, `record ${r.id} by ${r.by} as ${r.as}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未记录', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi('记录干扰', 'Record interference')),
+      el('p', {}, '记录只由省扶贫办和纪律监督查看。 / Only the office and the supervisor read the records.'), f);
   },
 
   async audit(params, render) {
