@@ -42,7 +42,7 @@ for bad in /../etc/passwd /.vite/manifest.json /assets/..%2f..%2fMakefile /%2e%2
 done
 
 # PAGES_SHOTS (make screenshots): each role's main page is saved there as a PNG
-( cd "$ROOT/tests/web" && node pages.mjs "$port" "$county" "$p1" "$p2" "$OLDPWD/out.json" ${PAGES_SHOTS:+"$PAGES_SHOTS"} ) > web.txt 2>&1 ||
+( cd "$ROOT/tests/web" && PAGES_DB="$OLDPWD/s/r.db" node pages.mjs "$port" "$county" "$p1" "$p2" "$OLDPWD/out.json" ${PAGES_SHOTS:+"$PAGES_SHOTS"} ) > web.txt 2>&1 ||
   { cat web.txt >&2; kill "$spid"; fail "the pages' browser test failed"; }
 cat web.txt
 kill "$spid"; wait "$spid" || fail "the server did not stop cleanly"
@@ -115,8 +115,13 @@ rej, app = sys.argv[1], sys.argv[2]
 q = {x["unit"]: x for x in json.load(open("rev.json"))}
 r, a = q[rej], q[app]
 assert r["review"] == "rejected_by_leader" and r["by"] == "li" and "household_status" in r["comments"], r
-assert a["review"] == "approved_by_leader" and a["by"] == "li", a
+# approved by li on the page, then by the office in the bulk approval before the release
+assert a["review"] == "approved_by_office", a
 PYEOF
+[ "$(sqlite3 s/r.db "select actor || ' ' || role from questionnaire_reviews where unit = '$app' and to_state = 'approved_by_leader'")" = "li leader" ] ||
+  fail "the leader's approval on the page is not in the review history"
+[ "$(sqlite3 s/r.db "select count(*) from questionnaire_reviews where to_state = 'approved_by_office'")" -gt 1 ] ||
+  fail "the office's bulk approval before the release is not in the store"
 expect_status 0 $P audit verify --db s/r.db
 # the accounts the office made and changed in its page
 $P user list --db s/r.db > users.txt

@@ -12,6 +12,7 @@
 //   node pages.mjs PORT COUNTY P1 P2 OUT.json [SHOTS_DIR]
 //
 // Exit 1 on a failed assertion or a console error in a main task.
+import { execFileSync } from 'node:child_process';
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -429,6 +430,15 @@ try {
   assert(await formList(url2) !== 200, 'evaluator: the revoked token no longer opens the form list');
 
   // ---------------------------------------------------------------- the office releases
+  // DESIGN §10: "Only office-approved questionnaires enter a release": refused, with the
+  // library's reason, while the round's questionnaires wait for review
+  await openPage(office.page, 'releases');
+  await office.page.locator('#release').click();
+  await office.page.locator('#main .msg.bad').waitFor();
+  assert((await office.page.locator('#main .msg.bad').textContent()).includes('only office-approved questionnaires enter a release'), 'office: no release while questionnaires wait for review');
+  // the leader and then the office approve the rest at once (pinggu field review --all-in)
+  for (const [from, to, as] of [['submitted', 'approved_by_leader', 'leader'], ['approved_by_leader', 'approved_by_office', 'office']])
+    execFileSync(process.env.PINGGU, ['field', 'review', '--db', process.env.PAGES_DB, '--sample', 'n', '--all-in', from, '--to', to, '--as', as]);
   await openPage(office.page, 'releases');
   await office.page.locator('#release').click();
   await office.page.locator('#release-result').waitFor();
