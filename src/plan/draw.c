@@ -1254,7 +1254,7 @@ static int draw_county(struct dctx *c, int county)
         {
             struct frame_project *copy = arena_alloc(&c->a, (npj ? npj : 1) * sizeof *copy);
             if (!copy) return oom(c);
-            memcpy(copy, fp, npj * sizeof *copy);
+            if (npj) memcpy(copy, fp, npj * sizeof *copy); /* a county may have no projects */
             fp = copy;
         }
         /* the county's projects, then each sampled village's */

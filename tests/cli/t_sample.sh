@@ -133,3 +133,13 @@ done
 # a sample without shortfalls says so at every stage
 expect_status 0 $PINGGU sample show --db s.db --name d1
 expect_grep "^  village +村: none" out.txt
+
+# a registry without projects (a snapshot import has none): a plan that draws projects still
+# draws its households and villages, and simply finds no project (UBSan: memcpy from NULL before)
+$PINGGU synth --out noproj --seed 3 --counties 2 >/dev/null
+head -1 noproj/projects.csv > noproj/p.csv && mv noproj/p.csv noproj/projects.csv
+$PINGGU init np.db >/dev/null
+$PINGGU import --db np.db noproj >/dev/null
+expect_status 0 $PINGGU sample --db np.db --plan "$ROOT/plans/anhui-cross-2019.json" --seed 1 --name np
+[ "$(sqlite3 np.db "select count(*) from sample_units where stage = 'household'")" -gt 0 ] || fail "no households drawn without projects"
+[ "$(sqlite3 np.db "select count(*) from sample_units where stage like '%project%'")" = 0 ] || fail "projects drawn from none"
