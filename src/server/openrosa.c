@@ -3,8 +3,9 @@
  * PUBLIC_URL/key/TOKEN/ (issue 12, docs/openrosa.md):
  *   GET  formList                   the household forms of the token's round (md5 hash, manifest)
  *   GET  forms/ID                   the XForm (form_xform in field-app mode: visit block, units.csv)
- *   GET  forms/ID/manifest          xformsManifest with the media file units.csv
- *   GET  forms/ID/units.csv         the pair's units, activated reserves, review state, comments
+ *   GET  forms/ID/manifest          xformsManifest with the media file units.csv (of form ID)
+ *   GET  forms/ID/units.csv         the pair's units of the form's kind (registered / general
+ *                                   household), activated reserves, review state, comments
  *   HEAD submission                 204, X-OpenRosa-Version, X-OpenRosa-Accept-Content-Length
  *   POST submission                 multipart: xml_submission_file plus attachments
  * and the browser's path under /entry/ROUND/ (session cookie; Origin and CSRF token on POST):
@@ -294,11 +295,47 @@ static int my_units(struct store *s, const struct access_user *u, const char *ro
     return 0;
 }
 
-/* units.csv: name, label, state, comments — the label carries the review state and the
- * rejection comments, so the phone's list shows them (phones cannot download a filled
- * questionnaire; corrections are made in the browser). */
+/* Keeps of units[0..*n) those the form is for, by the sampled household's category
+ * (sample_units.category, fixed at the draw): the registered-household form (unit
+ * household_registered) is for every registered category — poor, exited, returned, newly
+ * identified — and the general-household form (household_general) for the category
+ * "general" (seed 004 annex 2 建档立卡户入户调查问卷 vs annex 3 非贫困户入户调查问卷; its
+ * draw: 贫困户5户、脱贫户5户、非建档立卡户5户). The same split field import applies
+ * (field.c unit_fits), so a phone is never offered a unit its form would be refused for. */
+static int units_for_form(struct store *s, const char *round, const struct form *form,
+                          struct unitrow *units, size_t *n, struct error *e)
+{
+    struct stmt *st = NULL;
+    size_t k = 0;
+    int want_general = form->unit && !strcmp(form->unit, "household_general"), rc;
+    rc = store_prepare(s,
+                       "SELECT u.category FROM sample_units u JOIN samples sa ON sa.row_no = "
+                       "u.sample WHERE sa.name = ? AND u.code = ?",
+                       &st, e);
+    if (rc) return rc;
+    for (size_t i = 0; i < *n; i++) {
+        int general = 0;
+        stmt_reset(st);
+        stmt_bind_text(st, 1, round, strlen(round));
+        stmt_bind_text(st, 2, units[i].unit, strlen(units[i].unit));
+        rc = stmt_step(st, e);
+        if (rc == STORE_ROW) general = !strcmp(stmt_text(st, 0), "general"), rc = 0;
+        else if (rc < 0) break;
+        else rc = 0; /* not in the sample (cannot happen: my_units read it there) */
+        if (general == want_general) units[k++] = units[i];
+    }
+    stmt_finalize(st);
+    if (rc) return rc;
+    *n = k;
+    return 0;
+}
+
+/* units.csv of one form: name, label, state, comments — the units of the form's kind
+ * (units_for_form); the label carries the review state and the rejection comments, so the
+ * phone's list shows them (phones cannot download a filled questionnaire; corrections are
+ * made in the browser). */
 static int units_csv(struct store *s, const struct access_user *u, const char *round,
-                     struct strbuf *sb, struct error *e)
+                     const struct form *form, struct strbuf *sb, struct error *e)
 {
     struct unitrow *units = NULL;
     size_t n = 0;
@@ -307,7 +344,11 @@ static int units_csv(struct store *s, const struct access_user *u, const char *r
     FILE *f;
     json_t *rev = NULL;
     int rc = my_units(s, u, round, &units, &n, e);
-    if (rc) return rc;
+    if (!rc) rc = units_for_form(s, round, form, units, &n, e);
+    if (rc) {
+        mem_free(units);
+        return rc;
+    }
     f = open_memstream(&mem, &memlen);
     if (!f) {
         mem_free(units);
@@ -428,7 +469,7 @@ static enum MHD_Result form_get(struct MHD_Connection *conn, const struct server
     } else if (!what) {
         if (xform_of(one, &sb)) ret = send_msg(conn, cfg, 500, "服务器内部错误", "XForm not written");
         else ret = send_raw(conn, cfg, 200, "text/xml; charset=utf-8", sb.buf, sb.len);
-    } else if (units_csv(s, u, round, &units, &e)) {
+    } else if (units_csv(s, u, round, one, &units, &e)) {
         fprintf(stderr, "pinggu serve: units.csv: %s\n", e.msg);
         ret = send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
     } else if (!strcmp(what, "units.csv")) {
