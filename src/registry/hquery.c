@@ -8,7 +8,9 @@
  *    codes`). A household's code is HMAC-SHA256(secret, "code|" household_id) as 10 decimal
  *    digits, so a card can be printed again with the same code; a resident ID is only ever
  *    kept as HMAC-SHA256(secret, "id|" ID) in hex (hq_ids: the members of the households given
- *    a code; hq_queries: the query log). No code is stored.
+ *    a code; hq_queries: the query log). No code is stored. A registry import refreshes
+ *    hq_ids in its own transaction (registry_hq_refresh): the look-up follows the registry in
+ *    force, never a registry replaced since the cards were printed.
  *  - registry_hq_check does the same work whatever the outcome: one statement for the secret,
  *    two hashes (the ID, then a code — of the household found or of a fixed placeholder), one
  *    statement that counts the address's and the ID's recent queries and finds the household,
@@ -203,6 +205,79 @@ out:
     if (!rc) rc = store_commit(s, e);
     if (rc) store_rollback(s);
     return rc;
+}
+
+/* The households given a code are the household IDs hq_ids holds (a codes run writes one
+ * row per member of each). They are read into a set first (by a 64-bit hash of the ID: a
+ * collision could only add a household that has no card, so can never match a code typed
+ * from one), the new rows are written while the registry is read (REPLACE: a member who
+ * moved between coded households now finds the new one), then every row older than the
+ * refresh goes. The statement that reads the registry does not read hq_ids, so writing it
+ * meanwhile is safe on every backend. */
+int registry_hq_refresh(struct store *s, int64_t *n, struct error *e)
+{
+    unsigned char key[32];
+    struct stmt *st = NULL, *ins = NULL;
+    struct u64map coded;
+    int64_t old_max = 0, written = 0;
+    char idh[65], rid[19];
+    int have = 0, rc;
+    u64map_init(&coded);
+    if (n) *n = 0;
+    if ((rc = load_secret(s, key, &have, NULL, e)) || !have) goto out;
+    if ((rc = store_prepare(s, "SELECT DISTINCT household_id FROM hq_ids", &st, e))) goto out;
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        if (u64map_put(&coded, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)), 1, NULL) < 0) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    stmt_finalize(st);
+    st = NULL;
+    if (rc < 0 || (rc = store_query_int(s, "SELECT coalesce(max(row_no), 0) FROM hq_ids", 0,
+                                        &old_max, e)))
+        goto out;
+    if (coded.n) {
+        if ((rc = store_prepare(s,
+                                "INSERT OR REPLACE INTO hq_ids (id_hash, household_id) VALUES "
+                                "(?, ?)",
+                                &ins, e)) ||
+            (rc = store_prepare(s,
+                                "SELECT h.household_id, m.resident FROM households h JOIN "
+                                "members m ON m.household = h.row_no WHERE h.registered = 1 "
+                                "ORDER BY h.household_id, m.row_no",
+                                &st, e)))
+            goto out;
+        while ((rc = stmt_step(st, e)) == STORE_ROW) {
+            const char *hh = stmt_text(st, 0);
+            if (!u64map_get(&coded, u64_hash_str(hh, stmt_len(st, 0)))) continue;
+            ids_unpack((uint64_t)stmt_int(st, 1), rid);
+            registry_hq_id_hash(key, rid, idh);
+            stmt_reset(ins);
+            stmt_bind_text(ins, 1, idh, strlen(idh));
+            stmt_bind_text(ins, 2, hh, strlen(hh));
+            if (stmt_step(ins, e) < 0) {
+                rc = ERR_STORE;
+                goto out;
+            }
+            written++;
+        }
+        if (rc < 0) goto out;
+        stmt_finalize(st);
+        st = NULL;
+    }
+    rc = store_prepare(s, "DELETE FROM hq_ids WHERE row_no <= ?", &st, e);
+    if (!rc) {
+        stmt_bind_int(st, 1, old_max);
+        rc = stmt_step(st, e) < 0 ? ERR_STORE : 0;
+    }
+    if (!rc && n) *n = written;
+out:
+    stmt_finalize(st);
+    stmt_finalize(ins);
+    u64map_release(&coded);
+    sodium_memzero(key, sizeof key);
+    return rc < 0 ? ERR_STORE : rc;
 }
 
 /* ---------------------------------------------------------------- the query */
