@@ -123,7 +123,10 @@ int registry_hq_codes(struct store *s, int county, const char *url, FILE *csv, i
         rc = ERR_STORE;
         goto out;
     }
-    if ((rc = store_prepare(s, "INSERT OR REPLACE INTO hq_ids (id_hash, household_id) VALUES (?, ?)",
+    if ((rc = store_prepare(s,
+                            "INSERT INTO hq_ids (id_hash, household_id) VALUES (?, ?) ON "
+                            "CONFLICT (id_hash) DO UPDATE SET household_id = "
+                            "excluded.household_id",
                             &ins, e)))
         goto out;
     if ((rc = store_prepare(s,
@@ -210,16 +213,15 @@ out:
 /* The households given a code are the household IDs hq_ids holds (a codes run writes one
  * row per member of each). They are read into a set first (by a 64-bit hash of the ID: a
  * collision could only add a household that has no card, so can never match a code typed
- * from one), the new rows are written while the registry is read (REPLACE: a member who
- * moved between coded households now finds the new one), then every row older than the
- * refresh goes. The statement that reads the registry does not read hq_ids, so writing it
- * meanwhile is safe on every backend. */
+ * from one), hq_ids is emptied, and the rows are written again while the registry is read.
+ * The statement that reads the registry does not read hq_ids, so writing it meanwhile is
+ * safe on every backend; the SQL is the portable subset (store.h: ON CONFLICT, not REPLACE). */
 int registry_hq_refresh(struct store *s, int64_t *n, struct error *e)
 {
     unsigned char key[32];
     struct stmt *st = NULL, *ins = NULL;
     struct u64map coded;
-    int64_t old_max = 0, written = 0;
+    int64_t written = 0;
     char idh[65], rid[19];
     int have = 0, rc;
     u64map_init(&coded);
@@ -234,13 +236,17 @@ int registry_hq_refresh(struct store *s, int64_t *n, struct error *e)
     }
     stmt_finalize(st);
     st = NULL;
-    if (rc < 0 || (rc = store_query_int(s, "SELECT coalesce(max(row_no), 0) FROM hq_ids", 0,
-                                        &old_max, e)))
-        goto out;
+    if (rc < 0) goto out;
+    rc = store_prepare(s, "DELETE FROM hq_ids", &st, e);
+    if (!rc) rc = stmt_step(st, e) < 0 ? ERR_STORE : 0;
+    stmt_finalize(st);
+    st = NULL;
+    if (rc) goto out;
     if (coded.n) {
         if ((rc = store_prepare(s,
-                                "INSERT OR REPLACE INTO hq_ids (id_hash, household_id) VALUES "
-                                "(?, ?)",
+                                "INSERT INTO hq_ids (id_hash, household_id) VALUES (?, ?) ON "
+                                "CONFLICT (id_hash) DO UPDATE SET household_id = "
+                                "excluded.household_id",
                                 &ins, e)) ||
             (rc = store_prepare(s,
                                 "SELECT h.household_id, m.resident FROM households h JOIN "
@@ -263,15 +269,9 @@ int registry_hq_refresh(struct store *s, int64_t *n, struct error *e)
             written++;
         }
         if (rc < 0) goto out;
-        stmt_finalize(st);
-        st = NULL;
+        rc = 0;
     }
-    rc = store_prepare(s, "DELETE FROM hq_ids WHERE row_no <= ?", &st, e);
-    if (!rc) {
-        stmt_bind_int(st, 1, old_max);
-        rc = stmt_step(st, e) < 0 ? ERR_STORE : 0;
-    }
-    if (!rc && n) *n = written;
+    if (n) *n = written;
 out:
     stmt_finalize(st);
     stmt_finalize(ins);
