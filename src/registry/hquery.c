@@ -8,7 +8,9 @@
  *    codes`). A household's code is HMAC-SHA256(secret, "code|" household_id) as 10 decimal
  *    digits, so a card can be printed again with the same code; a resident ID is only ever
  *    kept as HMAC-SHA256(secret, "id|" ID) in hex (hq_ids: the members of the households given
- *    a code; hq_queries: the query log). No code is stored.
+ *    a code; hq_queries: the query log). No code is stored. A registry import refreshes
+ *    hq_ids in its own transaction (registry_hq_refresh): the look-up follows the registry in
+ *    force, never a registry replaced since the cards were printed.
  *  - registry_hq_check does the same work whatever the outcome: one statement for the secret,
  *    two hashes (the ID, then a code — of the household found or of a fixed placeholder), one
  *    statement that counts the address's and the ID's recent queries and finds the household,
@@ -121,7 +123,11 @@ int registry_hq_codes(struct store *s, int county, const char *url, FILE *csv, i
         rc = ERR_STORE;
         goto out;
     }
-    if ((rc = store_prepare(s, "INSERT OR REPLACE INTO hq_ids (id_hash, household_id) VALUES (?, ?)",
+    if ((rc = store_prepare(s,
+                            "INSERT INTO hq_ids (row_no, id_hash, household_id) VALUES ((SELECT "
+                            "coalesce(max(row_no), 0) + 1 FROM hq_ids), ?, ?) ON "
+                            "CONFLICT (id_hash) DO UPDATE SET household_id = "
+                            "excluded.household_id",
                             &ins, e)))
         goto out;
     if ((rc = store_prepare(s,
@@ -205,6 +211,111 @@ out:
     return rc;
 }
 
+/* The refresh writes hq_ids HQ_BATCH rows per statement (one round trip per batch on
+ * PostgreSQL, not per member), row_no given explicitly (PostgreSQL assigns no INTEGER
+ * PRIMARY KEY by itself). */
+#define HQ_BATCH 128
+struct hq_row {
+    char idh[65];
+    char hh[64];
+};
+
+static int flush_rows(struct store *s, const struct hq_row *rows, size_t k, int64_t *next,
+                      struct stmt **full, struct error *e)
+{
+    struct stmt *one = NULL, *st;
+    int rc = 0;
+    if (!k) return 0;
+    if (k < HQ_BATCH || !*full) {
+        struct strbuf sql = STRBUF_INIT;
+        sb_adds(&sql, "INSERT INTO hq_ids (row_no, id_hash, household_id) VALUES ");
+        for (size_t i = 0; i < k; i++) sb_adds(&sql, i ? ", (?, ?, ?)" : "(?, ?, ?)");
+        rc = sb_ok(&sql) ? error_set(e, ERR_NOMEM, "out of memory")
+                         : store_prepare(s, sql.buf, k < HQ_BATCH ? &one : full, e);
+        sb_release(&sql);
+        if (rc) return rc;
+    }
+    st = k < HQ_BATCH ? one : *full;
+    stmt_reset(st);
+    for (size_t i = 0; i < k; i++) {
+        stmt_bind_int(st, (int)(3 * i + 1), (*next)++);
+        stmt_bind_text(st, (int)(3 * i + 2), rows[i].idh, strlen(rows[i].idh));
+        stmt_bind_text(st, (int)(3 * i + 3), rows[i].hh, strlen(rows[i].hh));
+    }
+    if (stmt_step(st, e) < 0) rc = ERR_STORE;
+    stmt_finalize(one);
+    return rc;
+}
+
+/* The households given a code are the household IDs hq_ids holds (a codes run writes one
+ * row per member of each). They are read into a set first (by a 64-bit hash of the ID: a
+ * collision could only add a household that has no card, so can never match a code typed
+ * from one), hq_ids is emptied, and the rows are written again while the registry is read
+ * (resident IDs are unique in a registry the import accepted, so no two rows collide). The
+ * statement that reads the registry does not read hq_ids, so writing it meanwhile is safe on
+ * every backend. */
+int registry_hq_refresh(struct store *s, int64_t *n, struct error *e)
+{
+    unsigned char key[32];
+    struct stmt *st = NULL, *full = NULL;
+    struct u64map coded;
+    struct hq_row *rows = NULL;
+    size_t k = 0;
+    int64_t written = 0, next = 1;
+    char rid[19];
+    int have = 0, rc;
+    u64map_init(&coded);
+    if (n) *n = 0;
+    if ((rc = load_secret(s, key, &have, NULL, e)) || !have) goto out;
+    if ((rc = store_prepare(s, "SELECT DISTINCT household_id FROM hq_ids", &st, e))) goto out;
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        if (u64map_put(&coded, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)), 1, NULL) < 0) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    stmt_finalize(st);
+    st = NULL;
+    if (rc < 0) goto out;
+    rc = store_prepare(s, "DELETE FROM hq_ids", &st, e);
+    if (!rc) rc = stmt_step(st, e) < 0 ? ERR_STORE : 0;
+    stmt_finalize(st);
+    st = NULL;
+    if (rc || !coded.n) goto out;
+    if (!(rows = mem_calloc(HQ_BATCH, sizeof *rows))) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = store_prepare(s,
+                            "SELECT h.household_id, m.resident FROM households h JOIN members m "
+                            "ON m.household = h.row_no WHERE h.registered = 1 ORDER BY "
+                            "h.household_id, m.row_no",
+                            &st, e)))
+        goto out;
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        const char *hh = stmt_text(st, 0);
+        if (!u64map_get(&coded, u64_hash_str(hh, stmt_len(st, 0)))) continue;
+        ids_unpack((uint64_t)stmt_int(st, 1), rid);
+        registry_hq_id_hash(key, rid, rows[k].idh);
+        snprintf(rows[k].hh, sizeof rows[k].hh, "%s", hh);
+        if (++k == HQ_BATCH) {
+            if ((rc = flush_rows(s, rows, k, &next, &full, e))) goto out;
+            written += (int64_t)k, k = 0;
+        }
+    }
+    if (rc < 0) goto out;
+    if ((rc = flush_rows(s, rows, k, &next, &full, e))) goto out;
+    written += (int64_t)k;
+    if (n) *n = written;
+out:
+    stmt_finalize(st);
+    stmt_finalize(full);
+    u64map_release(&coded);
+    mem_free(rows);
+    sodium_memzero(key, sizeof key);
+    return rc < 0 ? ERR_STORE : rc;
+}
+
 /* ---------------------------------------------------------------- the query */
 
 /* Keeps the digits of a code as typed ("1234-5678 90" → "1234567890"), at most 10; more
@@ -282,8 +393,9 @@ int registry_hq_check(struct store *s, const char *addr, const char *resident_id
     /* the log row records the work done, this insert included */
     out->work.statements++;
     rc = store_prepare(s,
-                       "INSERT INTO hq_queries (at, addr, id_hash, outcome, hashes, statements) "
-                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       "INSERT INTO hq_queries (row_no, at, addr, id_hash, outcome, hashes, "
+                       "statements) VALUES ((SELECT coalesce(max(row_no), 0) + 1 FROM "
+                       "hq_queries), ?, ?, ?, ?, ?, ?)",
                        &st, e);
     if (rc) goto out;
     stmt_bind_int(st, 1, now);

@@ -989,6 +989,8 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
         flush_kinds(&c, c.file);
     }
     if (!rc && errs->total) rc = ERR_INVALID;
+    /* the household query's hashed IDs follow the new registry, in the same transaction */
+    if (!rc) rc = registry_hq_refresh(s, NULL, e);
     {
         int end = store_bulk_end(s, rc == 0, rc ? NULL : e);
         if (!rc) rc = end;

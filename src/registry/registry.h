@@ -182,6 +182,15 @@ void registry_summary_print(FILE *f, const struct registry_summary *sum);
 int registry_hq_codes(struct store *s, int county, const char *url, FILE *csv, int64_t *nhh,
                       struct error *e);
 
+/* After a registry (re-)import, inside its transaction (registry_import calls it before the
+ * commit): the hashed IDs (hq_ids) follow the registry now in force. The households that were
+ * given a code keep it (a code is derived from the household ID and the secret, so the cards
+ * stay valid) and are queried with their current members' IDs: a member added since the cards
+ * were printed can query, a member removed or moved to another household queries that one or
+ * nothing, and a household no longer registered (or gone) drops out. No secret (no codes
+ * ever made): nothing to do. *n (if non-NULL) gets the IDs written. */
+int registry_hq_refresh(struct store *s, int64_t *n, struct error *e);
+
 /* The work a check did: the same for every refused query (the tests compare it). */
 struct hq_work {
     int hashes;     /* HMAC computations */

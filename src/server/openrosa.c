@@ -2,9 +2,12 @@
  * openrosa.c — the OpenRosa endpoints field apps (ODK Collect, KoboCollect) speak, under
  * PUBLIC_URL/key/TOKEN/ (issue 12, docs/openrosa.md):
  *   GET  formList                   the household forms of the token's round (md5 hash, manifest)
+ *                                   (forms/ID also serves the village forms, for the browser)
  *   GET  forms/ID                   the XForm (form_xform in field-app mode: visit block, units.csv)
- *   GET  forms/ID/manifest          xformsManifest with the media file units.csv
- *   GET  forms/ID/units.csv         the pair's units, activated reserves, review state, comments
+ *   GET  forms/ID/manifest          xformsManifest with the media file units.csv (of form ID)
+ *   GET  forms/ID/units.csv         the pair's units of the form's kind (registered / general
+ *                                   household, sampled village), activated reserves, review
+ *                                   state, comments
  *   HEAD submission                 204, X-OpenRosa-Version, X-OpenRosa-Accept-Content-Length
  *   POST submission                 multipart: xml_submission_file plus attachments
  * and the browser's path under /entry/ROUND/ (session cookie; Origin and CSRF token on POST):
@@ -194,8 +197,13 @@ static int forms_dir(const struct server_config *cfg, struct strbuf *dir)
     return data_find("forms", dir);
 }
 
-/* The household forms (unit household_*), sorted by file name; caller frees each. */
-static size_t household_forms(const struct server_config *cfg, struct form **out, size_t max)
+/* The field forms, sorted by file name; caller frees each: the household forms (unit
+ * household_*) and, with `village` set, the village forms too (unit village: the village
+ * interview and the village exit check). Phones' form list (formList) names the household
+ * forms only; a village form is downloaded, filled and sent in the browser (/entry/), with
+ * the sampled villages as its units.csv. */
+static size_t field_forms(const struct server_config *cfg, int village, struct form **out,
+                          size_t max)
 {
     struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
     struct dirent **list = NULL;
@@ -214,7 +222,9 @@ static size_t household_forms(const struct server_config *cfg, struct form **out
             sb_addf(&path, "%s/%s", dir.buf, name);
             errlist_init(&errs, 2);
             if (!sb_ok(&path) && !form_load(path.buf, &f, &errs, NULL, &e)) {
-                if (f->unit && !strncmp(f->unit, "household", 9)) out[n++] = f;
+                if (f->unit && (!strncmp(f->unit, "household", 9) ||
+                                (village && !strcmp(f->unit, "village"))))
+                    out[n++] = f;
                 else form_free(f);
             }
             errlist_release(&errs);
@@ -247,11 +257,14 @@ static int xform_of(const struct form *f, struct strbuf *sb)
 
 struct unitrow {
     char unit[32];
+    char stage[20]; /* household or village */
     int county;
 };
 
-/* The units the token's user may submit for: the round's sampled households (and the reserves
- * a non-response activated) that access_check lets the user write questionnaires for. */
+/* The units the token's user may submit for: the round's sampled households and villages
+ * (and the reserves a non-response activated) that access_check lets the user write
+ * questionnaires for. Which of them a form is for: units_for_form (field_import refuses a unit
+ * of another kind all the same). */
 static int my_units(struct store *s, const struct access_user *u, const char *round,
                     struct unitrow **out, size_t *n, struct error *e)
 {
@@ -268,10 +281,11 @@ static int my_units(struct store *s, const struct access_user *u, const char *ro
     }
     for (size_t i = 0; i < na; i++) {
         struct access_target t = {round, a[i].county, rel > 0, 0};
-        if (strncmp(a[i].stage, "household", 9)) continue;
+        if (strncmp(a[i].stage, "household", 9) && strcmp(a[i].stage, "village")) continue;
         if (a[i].reserve && !a[i].activated) continue;
         if (access_check(u, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL, NULL)) continue;
         snprintf((*out)[*n].unit, sizeof(*out)[*n].unit, "%s", a[i].unit);
+        snprintf((*out)[*n].stage, sizeof(*out)[*n].stage, "%s", a[i].stage);
         (*out)[*n].county = a[i].county;
         (*n)++;
     }
@@ -279,11 +293,55 @@ static int my_units(struct store *s, const struct access_user *u, const char *ro
     return 0;
 }
 
-/* units.csv: name, label, state, comments — the label carries the review state and the
- * rejection comments, so the phone's list shows them (phones cannot download a filled
- * questionnaire; corrections are made in the browser). */
+/* Keeps of units[0..*n) those the form is for: the sampled villages for a village form; for
+ * a household form, by the sampled household's category (sample_units.category, fixed at the
+ * draw): the registered-household form (unit
+ * household_registered) is for every registered category — poor, exited, returned, newly
+ * identified — and the general-household form (household_general) for the category
+ * "general" (seed 004 annex 2 建档立卡户入户调查问卷 vs annex 3 非贫困户入户调查问卷; its
+ * draw: 贫困户5户、脱贫户5户、非建档立卡户5户). The same split field import applies
+ * (field.c unit_fits), so a phone is never offered a unit its form would be refused for. */
+static int units_for_form(struct store *s, const char *round, const struct form *form,
+                          struct unitrow *units, size_t *n, struct error *e)
+{
+    struct stmt *st = NULL;
+    size_t k = 0;
+    int want_general = form->unit && !strcmp(form->unit, "household_general"), rc;
+    if (form->unit && !strcmp(form->unit, "village")) {
+        for (size_t i = 0; i < *n; i++)
+            if (!strcmp(units[i].stage, "village")) units[k++] = units[i];
+        *n = k;
+        return 0;
+    }
+    rc = store_prepare(s,
+                       "SELECT u.category FROM sample_units u JOIN samples sa ON sa.row_no = "
+                       "u.sample WHERE sa.name = ? AND u.code = ?",
+                       &st, e);
+    if (rc) return rc;
+    for (size_t i = 0; i < *n; i++) {
+        int general = 0;
+        if (strcmp(units[i].stage, "household")) continue;
+        stmt_reset(st);
+        stmt_bind_text(st, 1, round, strlen(round));
+        stmt_bind_text(st, 2, units[i].unit, strlen(units[i].unit));
+        rc = stmt_step(st, e);
+        if (rc == STORE_ROW) general = !strcmp(stmt_text(st, 0), "general"), rc = 0;
+        else if (rc < 0) break;
+        else rc = 0; /* not in the sample (cannot happen: my_units read it there) */
+        if (general == want_general) units[k++] = units[i];
+    }
+    stmt_finalize(st);
+    if (rc) return rc;
+    *n = k;
+    return 0;
+}
+
+/* units.csv of one form: name, label, state, comments — the units of the form's kind
+ * (units_for_form); the label carries the review state and the rejection comments, so the
+ * phone's list shows them (phones cannot download a filled questionnaire; corrections are
+ * made in the browser). */
 static int units_csv(struct store *s, const struct access_user *u, const char *round,
-                     struct strbuf *sb, struct error *e)
+                     const struct form *form, struct strbuf *sb, struct error *e)
 {
     struct unitrow *units = NULL;
     size_t n = 0;
@@ -292,7 +350,11 @@ static int units_csv(struct store *s, const struct access_user *u, const char *r
     FILE *f;
     json_t *rev = NULL;
     int rc = my_units(s, u, round, &units, &n, e);
-    if (rc) return rc;
+    if (!rc) rc = units_for_form(s, round, form, units, &n, e);
+    if (rc) {
+        mem_free(units);
+        return rc;
+    }
     f = open_memstream(&mem, &memlen);
     if (!f) {
         mem_free(units);
@@ -357,7 +419,7 @@ static enum MHD_Result form_list(struct MHD_Connection *conn, const struct serve
                                  const char *origin, const char *token)
 {
     struct form *f[16];
-    size_t n = household_forms(cfg, f, 16);
+    size_t n = field_forms(cfg, 0, f, 16);
     struct strbuf sb = STRBUF_INIT, x = STRBUF_INIT, base = STRBUF_INIT;
     enum MHD_Result ret;
     base_url(origin, token, &base);
@@ -403,7 +465,7 @@ static enum MHD_Result form_get(struct MHD_Connection *conn, const struct server
                                 const char *what)
 {
     struct form *f[16], *one;
-    size_t n = household_forms(cfg, f, 16);
+    size_t n = field_forms(cfg, 1, f, 16);
     struct strbuf sb = STRBUF_INIT, units = STRBUF_INIT;
     struct error e;
     enum MHD_Result ret;
@@ -413,7 +475,7 @@ static enum MHD_Result form_get(struct MHD_Connection *conn, const struct server
     } else if (!what) {
         if (xform_of(one, &sb)) ret = send_msg(conn, cfg, 500, "服务器内部错误", "XForm not written");
         else ret = send_raw(conn, cfg, 200, "text/xml; charset=utf-8", sb.buf, sb.len);
-    } else if (units_csv(s, u, round, &units, &e)) {
+    } else if (units_csv(s, u, round, one, &units, &e)) {
         fprintf(stderr, "pinggu serve: units.csv: %s\n", e.msg);
         ret = send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
     } else if (!strcmp(what, "units.csv")) {
@@ -530,7 +592,7 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
                               struct orq *q, const char *url)
 {
     struct form *f[16], *form = NULL;
-    size_t nf = household_forms(cfg, f, 16);
+    size_t nf = field_forms(cfg, 1, f, 16);
     struct orpart *xmlp = NULL;
     struct strbuf xml = STRBUF_INIT;
     struct answers *a = NULL;

@@ -3,6 +3,9 @@
  *
  * A blob is stored once, by the SHA-256 of its bytes, at DB.evidence/ab/cdef… (the first two
  * hex digits as a folder), written to a temporary name and renamed, never modified after.
+ * Files (evidence_add, evidence_add_problem) are streamed: copied in fixed-size chunks into a
+ * mkstemp temporary of the blob folder while hashed, then renamed to their address — memory
+ * is bounded by the chunk, whatever the file's size (photos, recordings, videos).
  * The store records each blob (hash, size, media kind, original name) and every link from a
  * blob to a unit, a questionnaire or a problem, through the change log. Adding the same photo
  * twice stores it once and links it twice.
@@ -204,30 +207,107 @@ int evidence_add_blobs(struct store *s, size_t n, const char *const *units,
     return rc;
 }
 
-/* Reads a whole regular file. A missing file, a folder or anything else that is not a file
- * is bad input (ERR_INVALID, exit 2); a read that fails midway is ERR_IO. */
-static int read_file(const char *path, struct strbuf *sb, struct error *e)
+/* Copies the regular file at `path` into a new temporary file of its own in the blob folder
+ * `dir` (mkstemp: never shared with another thread or process), EV_CHUNK bytes at a time,
+ * hashing each chunk as it goes: memory stays bounded whatever the file's size. *tmp gets the
+ * temporary's path (the caller renames it with place_blob or unlinks it), hash its SHA-256 —
+ * the same digest as hash_sha256_hex of the whole content — and *size its length. A missing
+ * file, a folder or anything else that is not a regular file is bad input (ERR_INVALID, exit
+ * 2); a read or write that fails midway is ERR_IO. On failure no temporary is left. */
+#define EV_CHUNK 65536
+static int stage_file(const char *dir, const char *path, struct strbuf *tmp, char hash[65],
+                      size_t *size, struct error *e)
 {
-    char buf[65536];
-    size_t n;
+    unsigned char *buf = NULL;
+    struct sha256 h;
     struct stat sst;
-    FILE *f;
+    int in = -1, out = -1, rc = 0;
+    ssize_t n;
+    *size = 0;
+    sb_reset(tmp);
     if (stat(path, &sst))
         return error_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(sst.st_mode))
         return error_set(e, ERR_INVALID, "%s: is a folder, not a file (give the files in it)",
                          path);
-    if (!S_ISREG(sst.st_mode))
-        return error_set(e, ERR_INVALID, "%s: not a regular file", path);
-    f = fopen(path, "rb");
-    if (!f) return error_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_add(sb, buf, n);
-    if (ferror(f)) {
-        fclose(f);
-        return error_set(e, ERR_IO, "%s: read failed", path);
+    if (!S_ISREG(sst.st_mode)) return error_set(e, ERR_INVALID, "%s: not a regular file", path);
+    in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return error_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
+    if (!(buf = mem_alloc(EV_CHUNK))) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
     }
-    fclose(f);
-    return sb_ok(sb) ? error_set(e, ERR_NOMEM, "%s: out of memory", path) : 0;
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        rc = error_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+        goto out;
+    }
+    sb_addf(tmp, "%s/.tmp-XXXXXX", dir);
+    if (sb_ok(tmp)) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        sb_reset(tmp);
+        goto out;
+    }
+    out = mkstemp(tmp->buf);
+    if (out < 0) {
+        rc = error_set(e, ERR_IO, "%s: cannot write: %s", dir, strerror(errno));
+        sb_reset(tmp);
+        goto out;
+    }
+    sha256_init(&h);
+    while ((n = read(in, buf, EV_CHUNK)) != 0) {
+        size_t done = 0;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            rc = error_set(e, ERR_IO, "%s: read failed: %s", path, strerror(errno));
+            goto out;
+        }
+        sha256_update(&h, buf, (size_t)n);
+        while (done < (size_t)n) {
+            ssize_t w = write(out, buf + done, (size_t)n - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) {
+                rc = error_set(e, ERR_IO, "%s: write failed: %s", tmp->buf, strerror(errno));
+                goto out;
+            }
+            done += (size_t)w;
+        }
+        *size += (size_t)n;
+    }
+    sha256_final_hex(&h, hash);
+    if (fsync(out) || fchmod(out, 0444) /* evidence is never altered */)
+        rc = error_set(e, ERR_IO, "%s: write failed: %s", tmp->buf, strerror(errno));
+out:
+    if (out >= 0 && close(out) && !rc)
+        rc = error_set(e, ERR_IO, "%s: write failed: %s", tmp->buf, strerror(errno));
+    if (rc && tmp->len) {
+        unlink(tmp->buf);
+        sb_reset(tmp);
+    }
+    if (in >= 0) close(in);
+    mem_free(buf);
+    return rc;
+}
+
+/* Moves a staged temporary (stage_file) to its content address: renamed atomically, or
+ * removed when the blob is there already (deduplicated; a concurrent writer of the same blob
+ * renames identical bytes, so either rename leaves a whole blob). The temporary is gone
+ * afterwards either way. */
+static int place_blob(const char *dir, const char *hash, struct strbuf *tmp, struct error *e)
+{
+    struct strbuf path = STRBUF_INIT;
+    int rc = 0;
+    if (mkdirs(dir, hash))
+        rc = error_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+    else if (blob_path(dir, hash, &path))
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+    else if (access(path.buf, F_OK) == 0)
+        unlink(tmp->buf); /* deduplicated */
+    else if (rename(tmp->buf, path.buf))
+        rc = error_set(e, ERR_IO, "%s: cannot rename: %s", path.buf, strerror(errno));
+    if (rc) unlink(tmp->buf);
+    sb_reset(tmp);
+    sb_release(&path);
+    return rc;
 }
 
 /* The questionnaires (row_no) of unit that are in force — any status but superseded — in
@@ -293,19 +373,18 @@ int evidence_add(struct store *s, const char *unit, const char *sample, const ch
     const char **lunits = NULL, **lnames = NULL;
     int64_t *qs = NULL, *lqs = NULL;
     size_t nq = 0, k, nl;
-    struct strbuf *sb = mem_calloc(nfiles + 1, sizeof *sb);
+    struct strbuf *tmp = mem_calloc(nfiles + 1, sizeof *tmp);
     int rc = 0;
     if (nlinked) *nlinked = 0;
-    if (!dir || !h || !sizes || !sb) {
+    if (!dir || !h || !sizes || !tmp) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
-    /* every file read before anything is written: a bad one leaves the store unchanged */
-    for (size_t i = 0; i < nfiles && !rc; i++) {
-        sb_init(&sb[i]);
-        rc = read_file(files[i], &sb[i], e);
-        if (!rc) hash_sha256_hex(sb[i].buf, sb[i].len, h[i]), sizes[i] = sb[i].len;
-    }
+    /* every file copied (streamed, hashed) to a temporary before any blob is placed or row
+     * written: a bad one leaves the store and the blob folder unchanged */
+    for (size_t i = 0; i < nfiles; i++) sb_init(&tmp[i]);
+    for (size_t i = 0; i < nfiles && !rc; i++)
+        rc = stage_file(dir, files[i], &tmp[i], h[i], &sizes[i], e);
     if (!rc) rc = unit_questionnaires(s, unit, sample, &qs, &nq, e);
     if (rc) goto out;
     /* one link per file and questionnaire in force; the unit alone if it has none yet */
@@ -329,13 +408,16 @@ int evidence_add(struct store *s, const char *unit, const char *sample, const ch
             lnames[l] = files[i];
             lqs[l] = nq ? qs[j] : 0;
         }
-    for (size_t i = 0; i < nfiles && !rc; i++) rc = store_blob(dir, h[i], sb[i].buf, sb[i].len, e);
+    for (size_t i = 0; i < nfiles && !rc; i++) rc = place_blob(dir, h[i], &tmp[i], e);
     if (!rc) rc = record(s, lunits, lqs, nl, lh, lsizes, lnames, e);
     if (!rc && hashes) memcpy(hashes, h, nfiles * 65);
     if (!rc && nlinked) *nlinked = (int64_t)nq;
 out:
-    for (size_t i = 0; sb && i < nfiles; i++) sb_release(&sb[i]);
-    mem_free(sb);
+    for (size_t i = 0; tmp && i < nfiles; i++) { /* temporaries not placed (a failure) */
+        if (tmp[i].len) unlink(tmp[i].buf);
+        sb_release(&tmp[i]);
+    }
+    mem_free(tmp);
     mem_free(dir);
     mem_free(h);
     mem_free(sizes);
@@ -357,7 +439,7 @@ int evidence_add_problem(struct store *s, const char *unit, int64_t problem,
     size_t *sizes = mem_calloc(nfiles + 1, sizeof *sizes);
     const char **units = mem_calloc(nfiles + 1, sizeof *units);
     int64_t *qs = mem_calloc(nfiles + 1, sizeof *qs);
-    struct strbuf sb = STRBUF_INIT;
+    struct strbuf tmp = STRBUF_INIT;
     int rc = 0;
     if (!dir || !h || !sizes || !units || !qs) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
@@ -369,17 +451,13 @@ int evidence_add_problem(struct store *s, const char *unit, int64_t problem,
     }
     for (size_t i = 0; i < nfiles && !rc; i++) {
         units[i] = unit;
-        sb_reset(&sb);
-        rc = read_file(files[i], &sb, e);
-        if (rc) break;
-        hash_sha256_hex(sb.buf, sb.len, h[i]);
-        sizes[i] = sb.len;
-        rc = store_blob(dir, h[i], sb.buf, sb.len, e);
+        rc = stage_file(dir, files[i], &tmp, h[i], &sizes[i], e);
+        if (!rc) rc = place_blob(dir, h[i], &tmp, e);
     }
     if (!rc && nfiles) rc = record_tx(s, units, qs, problem, nfiles, h, sizes, files, e);
     if (!rc && hashes) memcpy(hashes, h, nfiles * 65);
 out:
-    sb_release(&sb);
+    sb_release(&tmp);
     mem_free(dir);
     mem_free(h);
     mem_free(sizes);

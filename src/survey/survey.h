@@ -529,7 +529,8 @@ char *evidence_dir(struct store *s);
  * `sample` (NULL: in any sample) — or, when the unit has none yet, to the unit alone
  * (questionnaire 0). *nlinked: the questionnaires linked. A missing file or a folder is
  * ERR_INVALID, ERR_NOTFOUND an unknown sample; nothing is written then. Writes the SHA-256 of
- * each file into hashes[i] if non-NULL. */
+ * each file into hashes[i] if non-NULL. Files are streamed (hashed and copied in 64 KiB
+ * chunks to a temporary, then renamed): memory does not grow with a file's size. */
 int evidence_add(struct store *s, const char *unit, const char *sample, const char *const *files,
                  size_t nfiles, char (*hashes)[65], int64_t *nlinked, struct error *e);
 /* Adds in-memory blobs, blob i as evidence of units[i] / questionnaires[i], in one

@@ -101,7 +101,9 @@ expect_grep "<filename>units.csv</filename><hash>md5:$(md5sum units.csv | cut -d
 # the pair's units: its county's sampled households, never another county's, never a reserve
 # not yet activated
 head -1 units.csv | grep -q '^name,label,state,comments' || fail "units.csv header"
-n_mine=$(sqlite3 r.db "select count(*) from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.stage = 'household' and u.county = $county and u.reserve = 0")
+# — of the registered-household form's kind (the general households are the other form's: see
+# the block "units.csv per form kind" at the end)
+n_mine=$(sqlite3 r.db "select count(*) from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.stage = 'household' and u.county = $county and u.reserve = 0 and u.category <> 'general'")
 [ "$(($(wc -l < units.csv) - 1))" = "$n_mine" ] || fail "units.csv has $(($(wc -l < units.csv) - 1)) units, not $n_mine"
 tail -n +2 units.csv | cut -d, -f1 | grep -v "^$county" && fail "another county's unit in units.csv"
 # HEAD submission
@@ -396,4 +398,44 @@ sqlite3 r.db "select kind, detail from security_log" > sec.txt
 expect_grep '^token\|/key/\[token\]/formList' sec.txt
 expect_grep '^token_path_credentials\|' sec.txt
 expect_status 0 $P audit verify --db r.db
+
+# --- units.csv per form kind ----------------------------------------------------------------
+# Seed 004 (third article) 三.5: "每个样本村入户调查15户,其中贫困户5户、脱贫户5户、非建档立卡户5户",
+# asked with its 附件2 "建档立卡户入户调查问卷" (poor and exited: registered households) and 附件3
+# "非贫困户入户调查问卷" (the non-registered ones). Each household form's manifest lists a units.csv
+# of its own kind: the registered households (any registered category, activated reserves
+# included) for registered-household, the general ones for general-household — two disjoint
+# lists that together are the pair's whole assignment. Before, both forms got every unit.
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+B2="http://127.0.0.1:$port2"
+$P serve --db r.db --listen "127.0.0.1:$port2" --forms forms >serve3.log 2>serve3.err &
+spid=$!
+trap 'kill $spid 2>/dev/null' EXIT
+i=0
+until grep -q listening serve3.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat serve3.err >&2; fail "the server did not start again"; }
+  sleep 0.1
+done
+assigned="select u.code from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.stage = 'household' and u.county = $county and (u.reserve = 0 or exists (select 1 from replacements r where r.sample = u.sample and r.replaced_by = u.code))"
+for f in registered-household general-household; do
+  [ "$(code "$B2/key/$T/forms/$f/manifest")" = 200 ] || fail "$f: manifest"
+  cp body.txt "$f.manifest.xml"
+  expect_grep "<downloadUrl>$B2/key/$T/forms/$f/units.csv</downloadUrl>" "$f.manifest.xml"
+  [ "$(code "$B2/key/$T/forms/$f/units.csv")" = 200 ] || fail "$f: units.csv"
+  cp body.txt "$f.units.csv"
+  expect_grep "<filename>units.csv</filename><hash>md5:$(md5sum "$f.units.csv" | cut -d' ' -f1)</hash>" "$f.manifest.xml"
+  tail -n +2 "$f.units.csv" | cut -d, -f1 | sort > "$f.got"
+  [ -s "$f.got" ] || fail "$f: an empty units.csv"
+done
+sqlite3 r.db "$assigned and u.category <> 'general'" | sort > registered-household.want
+sqlite3 r.db "$assigned and u.category = 'general'" | sort > general-household.want
+for f in registered-household general-household; do
+  cmp -s "$f.want" "$f.got" || { diff "$f.want" "$f.got" | head >&2; fail "$f: units.csv is not the units of its kind"; }
+done
+[ -z "$(comm -12 registered-household.got general-household.got)" ] || fail "a unit offered to both household forms"
+[ "$(cat registered-household.got general-household.got | sort | tr '\n' ' ')" = "$(sqlite3 r.db "$assigned" | sort | tr '\n' ' ')" ] ||
+  fail "the two lists are not the whole assignment"
+# the manifests differ (a phone caches media by md5)
+cmp -s registered-household.manifest.xml general-household.manifest.xml && fail "one manifest for both forms"
+kill $spid; wait $spid 2>/dev/null; trap - EXIT
 echo ok

@@ -185,3 +185,79 @@ diff work.want work.txt || fail "refusals did different work"
 # the right pair refused at the limit is logged as limited, not ok
 [ "$(sqlite3 r.db "select count(*) from hq_queries where outcome = 'ok'")" = 8 ] || fail "8 answered queries expected"
 expect_status 0 $P audit verify --db r.db
+
+# --- a registry re-import: the look-up follows the registry in force -------------------------
+# (brief field12 item 4) Reading taken: the hashed IDs (hq_ids) are rebuilt inside the import's
+# own transaction (registry_hq_refresh), not derived at query time: the registry keeps resident
+# IDs without an index to find a member by (a query-time look-up would read every member on
+# every query), and hq_ids also records which households were given a card. A household given a
+# code keeps it (the code is derived from the household ID); its members are the new registry's.
+# The office re-imports with one member of a carded household gone and a new member (new ID) in
+# another — without running `household codes` again.
+python3 - "$county" <<'PYEOF' > reimport.txt
+import csv, os, shutil, sys
+county = sys.argv[1]
+shutil.copytree("prov", "prov2")
+cards = {r["household_id"]: r for r in csv.DictReader(open("cards.csv", encoding="utf-8"))}
+rows = list(csv.DictReader(open("prov/members.csv", encoding="utf-8")))
+fields = list(rows[0].keys())
+by = {}
+for r in rows: by.setdefault(r["household_id"], []).append(r)
+# gone: a non-head member of a carded household of several members
+hh1 = next(h for h in sorted(cards) if len(by[h]) >= 3)
+gone = next(r for r in by[hh1] if r["relation"] != "head")
+# new: a child born in 2019 into another carded household; a valid ID (GB 11643 check digit)
+hh2 = next(h for h in sorted(cards) if h != hh1)
+base = by[hh2][0]["resident_id"][:6] + "20190315" + "123"
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+new_id = base + "10X98765432"[sum(int(a) * b for a, b in zip(base, w)) % 11]
+assert new_id not in {r["resident_id"] for r in rows}
+child = dict(by[hh2][-1], resident_id=new_id, name="新生儿", relation="child", birth_date="2019-03-15",
+             education="none", in_school="0", health="healthy", labour="none")
+out = [r for r in rows if r is not gone]
+out.insert(out.index(by[hh2][-1]) + 1, child)
+with open("prov2/members.csv", "w", encoding="utf-8", newline="") as f:
+    wr = csv.DictWriter(f, fieldnames=fields, lineterminator="\n"); wr.writeheader(); wr.writerows(out)
+keep = next(r for r in by[hh1] if r is not gone)
+print(gone["resident_id"], cards[hh1]["code"], keep["resident_id"], new_id, cards[hh2]["code"], hh1, hh2)
+PYEOF
+read gone_id code_a keep_id new_id code_b hh_a hh_b < reimport.txt
+sqlite3 r.db "select count(*) from hq_ids" > ids_before.txt
+expect_status 0 $P import --db r.db prov2
+# the refresh rewrote hq_ids in the import's transaction: one row fewer, one more, still hashes only
+[ "$(sqlite3 r.db "select count(*) from hq_ids")" = "$(cat ids_before.txt)" ] || fail "hq_ids not one-for-one after the re-import"
+sqlite3 r.db "select id_hash from hq_ids" | grep -qvE '^[0-9a-f]{64}$' && fail "hq_ids holds something other than hashes"
+[ "$(sqlite3 r.db "select count(distinct household_id) from hq_ids")" = "$(($(wc -l < cards.csv) - 1))" ] ||
+  fail "the re-import changed which households have a card"
+# a day later (the earlier queries' limits have passed)
+PINGGU_NOW=2020-05-03T08:00:00Z $P serve --public-query --db r.db --listen "127.0.0.1:$port" >serve3.log 2>serve3.err &
+spid=$!
+i=0
+until grep -q listening serve3.log 2>/dev/null; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat serve3.err >&2; fail "the listener did not start after the re-import"; }
+  sleep 0.1
+done
+python3 - "$port" "$gone_id" "$code_a" "$keep_id" "$new_id" "$code_b" "$hh_a" "$hh_b" >re.out 2>re.err <<'PYEOF' || { cat re.err >&2; kill -TERM $spid; fail "the look-up does not follow the re-imported registry"; }
+import http.client, sys, urllib.parse
+port = int(sys.argv[1]); gone, code_a, keep, new, code_b, hh_a, hh_b = sys.argv[2:9]
+def q(i, c):
+    h = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    h.request("POST", "/query", urllib.parse.urlencode({"id": i, "code": c}), {"Content-Type": "application/x-www-form-urlencoded"})
+    r = h.getresponse(); b = r.read().decode("utf-8"); h.close(); return r.status, b
+st, new_page = q(new, code_b)       # the new member: the household's card now answers for them
+assert st == 200 and "户类别" in new_page and hh_b in new_page, ("new member refused", new_page[:300])
+st, keep_page = q(keep, code_a)     # a member still there: answered as before
+assert st == 200 and "户类别" in keep_page and hh_a in keep_page, keep_page[:300]
+st, gone_page = q(gone, code_a)     # the member no longer in the registry: refused like any unknown ID
+assert st == 200 and "未能查询" in gone_page and hh_a not in gone_page, ("a removed member still answered", gone_page[:300])
+assert q("110101199003078515", code_a) == (st, gone_page)
+print("ok")
+PYEOF
+kill -TERM $spid
+wait $spid || fail "the listener did not stop cleanly"
+[ "$(sqlite3 r.db "select outcome from hq_queries order by row_no desc limit 4" | tr '\n' ' ')" = "unknown unknown ok ok " ] ||
+  fail "the re-import's queries were logged as $(sqlite3 r.db "select outcome from hq_queries order by row_no desc limit 4" | tr '\n' ' ')"
+# still the same counted work for every answer and refusal
+[ "$(sqlite3 r.db "select count(distinct hashes || '/' || statements) from hq_queries")" = 1 ] \
+  || fail "the check's work depends on the outcome after the re-import"
+expect_status 0 $P audit verify --db r.db

@@ -1,27 +1,39 @@
-// entry.mjs — the browser questionnaire in a real browser (issue 12): playwright-core drives
-// Debian's chromium (no browser download) through web/dist/entry.html, which renders an XForm
-// pinggu wrote with ODK Web Forms; the test fills it as an evaluator would (labels in
-// Chinese), presses Send, and writes the instance the page posted (OpenRosa multipart) to OUT.
+// entry.mjs — a new questionnaire in a real browser against a running `pinggu serve` (issue 12:
+// browser entry with ODK Web Forms): playwright-core drives Debian's chromium (no browser
+// download), signed in with the evaluator's session cookie, to the entry page pinggu serves
+// (/entry/ROUND/entry.html, web/dist), which renders the field-app XForm of FORM_ID
+// (/entry/ROUND/forms/FORM_ID, its units from /entry/ROUND/forms/FORM_ID/units.csv). The test
+// fills it as an evaluator would (labels in Chinese, at a phone's width): the unit from the
+// pair's list, the visit status, then every answer; presses Send, and the page posts the
+// OpenRosa multipart instance to /entry/ROUND/submission with the CSRF token. pinggu checks and
+// stores it like any submission; the caller reads the store.
 //
-//   node entry.mjs FORM.xml OUT.xml
+//   node entry.mjs BASE ROUND FORM_ID UNIT COOKIE CSRF
 //
-// Exit 1 on a console error, a missing control or no submission.
+// Prints "submitted: HTTP STATUS CONTENT-TYPE" (the multipart body itself is a blob chromium
+// does not show; pinggu refuses one without xml_submission_file). Exit 1 on a console error, a missing control or
+// no answer 201 from pinggu.
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
-import fs from 'node:fs';
-import { startStatic } from './serve-static.mjs';
 
-const [formPath, outPath] = process.argv.slice(2);
-const dist = new URL('../../web/dist', import.meta.url).pathname;
-const { server, port, received } = await startStatic(dist, fs.readFileSync(formPath, 'utf8'));
+const [base, round, formId, unit, cookie, csrf] = process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 let status = 1;
+const errors = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone's width
-  const errors = [];
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } }); // a phone's width
+  await ctx.addCookies([{ name: 'pinggu_session', value: cookie, url: base }]);
+  const page = await ctx.newPage();
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
-  await page.goto(`http://127.0.0.1:${port}/entry.html?form=/forms/form.xml&submit=/submit&csrf=test-token`);
+  const r = `/entry/${round}`;
+  const q = new URLSearchParams({ form: `${r}/forms/${formId}`, submit: `${r}/submission`, csrf });
+  await page.goto(`${base}${r}/entry.html?${q}`);
+  // the visit: the village from the pair's unit list (units.csv), reached
+  const choice = page.getByRole('radio', { name: unit });
+  await choice.waitFor({ timeout: 60000 });
+  await choice.check();
+  await page.getByRole('radio', { name: '完成 / complete' }).check();
   // an evaluator's answers, found by their Chinese labels
   await page.getByLabel('乡(镇)').fill('城关镇');
   await page.getByLabel('村', { exact: true }).fill('东风村');
@@ -33,19 +45,23 @@ try {
   await page.locator('.p-datepicker-day-view td:not(.p-datepicker-other-month) span', { hasText: /^1$/ }).first().click();
   for (const [label, answer] of [['1. 请介绍', '全村基本情况'], ['2. 请谈谈', '防疫与脱贫统筹'], ['3. 您村2020年', '产业项目'], ['4. 谈谈您村', '薄弱环节']])
     await page.getByLabel(label).fill(answer);
+  // what the page posts, and what pinggu answers
+  const posted = page.waitForRequest((x) => x.method() === 'POST' && x.url().endsWith(`${r}/submission`));
+  const answered = page.waitForResponse((x) => x.request().method() === 'POST' && x.url().endsWith(`${r}/submission`), { timeout: 30000 });
   await page.getByRole('button', { name: 'Send' }).click();
+  const req = await posted;
+  const res = await answered;
+  const h = req.headers();
+  if (h['x-openrosa-version'] !== '1.0' || h['x-csrf-token'] !== csrf) throw new Error(`headers: ${JSON.stringify(h)}`);
+  if (res.status() !== 201) throw new Error(`pinggu answered ${res.status()}: ${await res.text()}`);
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('已提交'), null, { timeout: 15000 });
-  if (!received.length || !received[0].xml) throw new Error('nothing was posted');
-  if (received[0].headers['x-openrosa-version'] !== '1.0' || received[0].headers['x-csrf-token'] !== 'test-token')
-    throw new Error(`headers: ${JSON.stringify(received[0].headers)}`);
-  fs.writeFileSync(outPath, received[0].xml);
   if (errors.length) throw new Error(`console errors:\n${errors.join('\n')}`);
-  console.log(`submitted ${received[0].xml.length} bytes: parts ${received[0].names.join(' ')}`);
+  console.log(`submitted: HTTP ${res.status()} ${h['content-type'].split(';')[0]}`);
   status = 0;
 } catch (err) {
   console.log(String(err));
+  if (errors.length) console.log(`page errors:\n${errors.join('\n')}`);
 } finally {
   await browser.close();
-  server.close();
 }
 process.exit(status);
