@@ -114,10 +114,18 @@ DEMO_PORT ?= 8080
 demo-serve: pinggu web
 	@rm -rf build/demo-serve
 	@sh tests/web/pages-store.sh $(CURDIR)/pinggu $(CURDIR) $(CURDIR)/build/demo-serve >/dev/null
+	@# between rounds, for the monitoring pages: yearly snapshots, attendance, plans and training
+	@cd build/demo-serve && P=$(CURDIR)/pinggu && export PINGGU_PROGRESS=0 && \
+	  $$P synth --out mon --seed 7 --counties 6 --monitor --attendance 2019-11 --bulletin 2019-11 >/dev/null && \
+	  for y in 2017 2018 2019; do $$P import --db r.db mon/snapshots/$$y --snapshot $$y-12-31 >/dev/null; done && \
+	  $$P attendance import --db r.db --villages mon/attendance/villages.csv --roster mon/attendance/roster.csv \
+	    --checkins mon/attendance/checkins.csv >/dev/null && \
+	  $$P monitor import --db r.db --plans mon/monitor/plans.csv --training mon/monitor/training.csv >/dev/null
 	@echo "pinggu serve: http://127.0.0.1:$(DEMO_PORT)/  (round n; Ctrl-C stops it)"
 	@echo "accounts (password Pages-Pass-2020, to be changed at the first sign-in):"
 	@echo "  wang 省扶贫办 office · li 组长 leader · zhao 评估人员 evaluator · xian 县联络员 county"
 	@echo "  shi 市联络员 city · jiandu 纪律监督 supervisor · guancha 观察员 observer · cadre 组长 on own city"
+	@echo "monitoring pages: snapshots 2017-2019, attendance 2019-11; bulletin sheet build/demo-serve/mon/bulletin.csv"
 	@PINGGU_TODAY=2020-06-30 ./pinggu serve --db build/demo-serve/r.db --listen 127.0.0.1:$(DEMO_PORT) --web web/dist
 
 # each role's main page as a PNG in docs/img/ (the browser test of t_pages.sh, with SHOTS)
