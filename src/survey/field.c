@@ -449,7 +449,7 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
         if (!n || n >= sizeof detail) return error_set(e, ERR_NOMEM, "audit detail too long");
         detail[n] = 0;
     }
-    rc = store_begin(c->s, e);
+    rc = c->in_tx ? 0 : store_begin(c->s, e);
     if (rc) return rc;
     rc = store_prepare(c->s, "SELECT row_no FROM questionnaires WHERE sample = ? AND unit = ? AND"
                              " form = ?",
@@ -641,12 +641,12 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
     stmt_finalize(old);
     mem_free(rows);
     mem_free(moves);
-    return store_commit(c->s, e);
+    return c->in_tx ? 0 : store_commit(c->s, e);
 fail:
     stmt_finalize(old);
     mem_free(rows);
     mem_free(moves);
-    store_rollback(c->s);
+    if (!c->in_tx) store_rollback(c->s);
     return rc < 0 ? rc : ERR_STORE;
 }
 
@@ -831,9 +831,11 @@ static size_t report_issues(const struct issues *is, const char *file, long line
     return n;
 }
 
-int field_import(struct store *s, const char *sample, const struct form *f, const char *path,
-                 int strict, int today, struct field_stats *st, struct errlist *errs,
-                 struct error *e)
+/* field_import and field_import_tx: source (NULL: "PATH:LINE") labels the questionnaires and
+ * the change-log key; in_tx: the caller's transaction holds the writes. */
+static int import(struct store *s, const char *sample, const struct form *f, const char *path,
+                  const char *source, int in_tx, int strict, int today, struct field_stats *st,
+                  struct errlist *errs, struct error *e)
 {
     struct fctx c;
     struct csv *csv = NULL;
@@ -871,6 +873,7 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
         return rc;
     }
     c.review = st->review;
+    c.in_tx = in_tx;
     if (!strcmp(kind, "check")) { /* the scheme's other checks: src/problem/checks.c */
         rc = error_set(e, ERR_INVALID, "%s: a questionnaire of the scheme's checks (unit %s) is "
                                        "imported with `pinggu checks import`",
@@ -1020,7 +1023,8 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                 q.has_duration = 1;
                 q.duration = dur;
             }
-            snprintf(src, sizeof src, "%s:%ld", path, line);
+            if (source) snprintf(src, sizeof src, "%s", source);
+            else snprintf(src, sizeof src, "%s:%ld", path, line);
             q.unit = unit;
             q.unit_kind = kind;
             q.form = f->id;
@@ -1230,7 +1234,7 @@ done:
     }
     {
         char key[256];
-        snprintf(key, sizeof key, "%s %s", f->id, path);
+        snprintf(key, sizeof key, "%s %s", f->id, source ? source : path);
         rc = qbatch_store(&c, &b, "field import", key, st, e);
     }
 out:
@@ -1245,8 +1249,24 @@ out:
     return rc;
 }
 
+int field_import(struct store *s, const char *sample, const struct form *f, const char *path,
+                 int strict, int today, struct field_stats *st, struct errlist *errs,
+                 struct error *e)
+{
+    return import(s, sample, f, path, NULL, 0, strict, today, st, errs, e);
+}
+
+int field_import_tx(struct store *s, const char *sample, const struct form *f, const char *path,
+                    const char *source, int strict, int today, struct field_stats *st,
+                    struct errlist *errs, struct error *e)
+{
+    if (!store_in_transaction(s))
+        return error_set(e, ERR_INTERNAL, "field_import_tx outside a transaction");
+    return import(s, sample, f, path, source, 1, strict, today, st, errs, e);
+}
+
 int field_check(const struct form *f, const char *path, int strict, int today,
                 struct field_stats *st, struct errlist *errs, struct error *e)
 {
-    return field_import(NULL, NULL, f, path, strict, today, st, errs, e);
+    return import(NULL, NULL, f, path, NULL, 0, strict, today, st, errs, e);
 }
