@@ -44,7 +44,7 @@ const char *field_reason_parse(const char *s)
  * to arg when arg >= 0), then their replacements and questionnaires. */
 static int load_units(struct fctx *c, const char *where, int64_t arg, struct error *e)
 {
-    struct strbuf q = STRBUF_INIT;
+    struct strbuf q = STRBUF_INIT, codes = STRBUF_INIT;
     struct stmt *st = NULL;
     int rc;
     size_t first = c->nunits;
@@ -59,6 +59,10 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u;
         uint64_t key = u64_hash_str(stmt_text(st, 0), stmt_len(st, 0));
+        if (*where) { /* the codes selected, for the look-ups below */
+            if (codes.len) sb_addch(&codes, ',');
+            sql_quote(&codes, stmt_text(st, 0));
+        }
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
         if (c->nunits == c->capunits) {
             size_t c2 = c->capunits ? c->capunits * 2 : 1024;
@@ -90,14 +94,14 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
     }
     /* reserves activated earlier, and units already answered: for the units just added (all
      * of them, or those of one village) */
+    /* one village's units: named by code (the (sample, unit) indexes), never a sub-select
+     * that walks the whole sample once per submission (issue 11) */
     sb_reset(&q);
-    sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1%s",
-            *where ? " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " : "");
-    if (*where) sb_addf(&q, "%s)", where);
-    if ((rc = sb_ok(&q))) goto nomem;
+    sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1");
+    if (*where) sb_addf(&q, " AND unit IN (%s)", codes.buf);
+    if ((rc = sb_ok(&q)) || (rc = sb_ok(&codes))) goto nomem;
     if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
-    if (arg >= 0) stmt_bind_int(st, 2, arg);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *ku = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         uint64_t *kr = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 1), stmt_len(st, 1)));
@@ -116,13 +120,11 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
     sb_reset(&q);
-    sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1%s",
-            *where ? " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " : "");
-    if (*where) sb_addf(&q, "%s)", where);
+    sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1");
+    if (*where) sb_addf(&q, " AND unit IN (%s)", codes.buf);
     if ((rc = sb_ok(&q))) goto nomem;
     if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
-    if (arg >= 0) stmt_bind_int(st, 2, arg);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *k = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         struct sunit *u = k && !strcmp(c->units[*k]->code, stmt_text(st, 0)) ? c->units[*k] : NULL;
@@ -140,10 +142,14 @@ nomem:
 out:
     stmt_finalize(st);
     sb_release(&q);
+    sb_release(&codes);
     return rc;
 }
 
-int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e)
+/* fctx_open; with_plan = 0 reads the sample's row only, not its plan (field import needs no
+ * plan, and parsing it cost about a tenth of a server submission, issue 11). */
+static int open_ctx(struct store *s, const char *sample, struct fctx *c, int with_plan,
+                    struct error *e)
 {
     int rc;
     memset(c, 0, sizeof *c);
@@ -153,12 +159,29 @@ int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error 
     u64map_init(&c->byunit);
     u64map_init(&c->villages);
     arena_init(&c->arena, 1 << 16);
-    rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
+    if (with_plan) {
+        rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
+    } else {
+        struct stmt *st = NULL;
+        rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &st, e);
+        if (!rc) {
+            stmt_bind_text(st, 1, sample, strlen(sample));
+            rc = stmt_step(st, e);
+            if (rc == STORE_ROW) c->sample = stmt_int(st, 0), rc = 0;
+            else if (rc == STORE_DONE) rc = error_set(e, ERR_NOTFOUND, "no sample named %s", sample);
+        }
+        stmt_finalize(st);
+    }
     if (!rc)
         rc = store_prepare(s, "SELECT village FROM sample_units WHERE sample = ? AND code = ?",
                            &c->find, e);
     if (rc) fctx_close(c);
     return rc;
+}
+
+int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e)
+{
+    return open_ctx(s, sample, c, 1, e);
 }
 
 int fctx_load_all(struct fctx *c, struct error *e)
@@ -860,7 +883,7 @@ static int import(struct store *s, const char *sample, const struct form *f, con
     issues_init(&is);
     qbatch_init(&b);
     u64map_init(&seen);
-    if (s) rc = fctx_open(s, sample, &c, e);
+    if (s) rc = open_ctx(s, sample, &c, 0, e);
     else { /* field_check: no sample, every unit taken as a selected unit of the form's kind */
         memset(&c, 0, sizeof c);
         u64map_init(&c.byunit);
