@@ -4,10 +4,15 @@
  *
  * Questionnaires submitted as JSON are written as the one-row CSV files `field import` reads
  * (FILE.csv and FILE.members.csv, in a private temporary folder) and handed to field_import
- * itself, so a submission passes exactly the validation and storage of the command line (all
- * or nothing, the change log with the session's user). A submission carries an
- * Idempotency-Key: a retry with the same key gets the first answer again and never a second
+ * itself (field_import_tx), so a submission passes exactly the validation and storage of the
+ * command line (all or nothing, the change log with the session's user). A submission carries
+ * an Idempotency-Key: a retry with the same key gets the first answer again and never a second
  * questionnaire.
+ *
+ * Invariants: the body, authorisation, the form and the CSV files are dealt with in the
+ * request's thread; the writes — the key's claim, the import and the answer kept for the key —
+ * are one job of the writer queue (batch.c): one savepoint of a group commit, answered only
+ * after the commit, so a crash keeps the key and the questionnaire together or neither.
  */
 #include "server_int.h"
 #include "../survey/survey.h"

@@ -24,9 +24,11 @@
  *  - A submission is parsed by submission_parse (no DOCTYPE, no entities, no network, bounded
  *    depth), written as the one-row CSV files field_import reads and stored by field_import
  *    itself (instance_import; st.review = 1: it enters review as submitted), so it passes
- *    exactly the rules of `field import`. A second questionnaire of a unit from another user
- *    is checked by the same rules and held as a duplicate for the leader (202), never stored
- *    over the one in force. Every answer carries X-OpenRosa-Version: 1.0 and an OpenRosaResponse.
+ *    exactly the rules of `field import`. From the instanceID look-up to the last attachment
+ *    row a submission is one job of the writer queue (batch.c): one savepoint of one
+ *    transaction, answered after the commit — a crash leaves all of it or nothing. A second
+ *    questionnaire of a unit from another user is checked by the same rules and held as a
+ *    duplicate for the leader (202), never stored over the one in force. Every answer carries X-OpenRosa-Version: 1.0 and an OpenRosaResponse.
  *  - Authorisation through access_check only: the unit must be one the user may write
  *    questionnaires for (its grant's county, before release) and assigned (a sampled unit,
  *    or a reserve activated by a non-response).
