@@ -173,7 +173,7 @@ static int open_ctx(struct store *s, const char *sample, struct fctx *c, int wit
         stmt_finalize(st);
     }
     if (!rc)
-        rc = store_prepare(s, "SELECT village FROM sample_units WHERE sample = ? AND code = ?",
+        rc = store_prepare(s, "SELECT village, county FROM sample_units WHERE sample = ? AND code = ?",
                            &c->find, e);
     if (rc) fctx_close(c);
     return rc;
@@ -214,6 +214,7 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
 {
     uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
     int64_t village;
+    char where[80];
     int rc;
     if (k && !strcmp(c->units[*k]->code, code)) return c->units[*k];
     if (!c->lazy || c->failed || !c->find) return NULL;
@@ -227,10 +228,13 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
         return NULL;
     }
     village = stmt_int(c->find, 0);
+    /* the village's county narrows the look-up to the (sample, stage, county) index: without
+     * it a village's units were found by reading every unit of the sample */
+    snprintf(where, sizeof where, "county = %lld AND village = ?2", (long long)stmt_int(c->find, 1));
     stmt_reset(c->find);
     if (u64map_get(&c->villages, (uint64_t)village)) return NULL; /* loaded: not a unit of ours */
     if (u64map_put(&c->villages, (uint64_t)village, 1, NULL) < 0 ||
-        load_units(c, "village = ?2", village, &c->err)) {
+        load_units(c, where, village, &c->err)) {
         if (!c->failed && !c->err.code) error_set(&c->err, ERR_NOMEM, "out of memory");
         c->failed = 1;
         return NULL;
