@@ -4,10 +4,15 @@
  *
  * Questionnaires submitted as JSON are written as the one-row CSV files `field import` reads
  * (FILE.csv and FILE.members.csv, in a private temporary folder) and handed to field_import
- * itself, so a submission passes exactly the validation and storage of the command line (all
- * or nothing, the change log with the session's user). A submission carries an
- * Idempotency-Key: a retry with the same key gets the first answer again and never a second
+ * itself (field_import_tx), so a submission passes exactly the validation and storage of the
+ * command line (all or nothing, the change log with the session's user). A submission carries
+ * an Idempotency-Key: a retry with the same key gets the first answer again and never a second
  * questionnaire.
+ *
+ * Invariants: the body, authorisation, the form and the CSV files are dealt with in the
+ * request's thread; the writes — the key's claim, the import and the answer kept for the key —
+ * are one job of the writer queue (batch.c): one savepoint of a group commit, answered only
+ * after the commit, so a crash keeps the key and the questionnaire together or neither.
  */
 #include "server_int.h"
 #include "../survey/survey.h"
@@ -108,8 +113,6 @@ void server_forms_release(void)
 }
 
 /* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
-
-/* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
 static int scalar_text(json_t *v, struct strbuf *sb)
 {
     if (json_is_string(v)) sb_adds(sb, json_string_value(v));
@@ -183,19 +186,99 @@ out:
     return rc;
 }
 
-static int submit_work(struct ctx *c, const char *round, char *dir, int *status)
+/* A submission's writes, run by the writer queue's leader (batch.c) inside the submission's
+ * own savepoint of the batch's transaction: the Idempotency-Key claim, field_import_tx of the
+ * CSV files prepared outside the queue, and the answer kept for the key — all or nothing. */
+struct submit_job {
+    struct ctx *c;
+    const char *round, *csv;
+    const struct form *f;
+    char source[160];
+};
+
+static int submit_run(struct store *s, void *arg)
+{
+    struct submit_job *j = arg;
+    struct ctx *c = j->c;
+    const char *key = c->idem_key;
+    const char *unit = json_string_value(json_object_get(json_object_get(c->body, "questionnaire"), "unit"));
+    struct field_stats st;
+    struct errlist errs;
+    struct error e;
+    char *stored = NULL, *text = NULL;
+    int status = 0, rc;
+    rc = access_idem_claim(s, c->user.name, key, &status, &stored, &e);
+    if (rc == ERR_EXISTS) {
+        if (!status || !stored || !*stored) {
+            mem_free(stored);
+            return ctx_error(c, 409, "in_progress", "同一提交正在处理", "the same submission is still running",
+                             "Idempotency-Key");
+        }
+        /* answered before (and committed): the first answer again, nothing written */
+        json_decref(c->out);
+        c->status = status;
+        c->out = json_loads(stored, 0, NULL);
+        mem_free(stored);
+        if (c->out) json_object_set_new(c->out, "replayed", json_true());
+        return 0;
+    }
+    if (rc) return ctx_fail(c, &e);
+    errlist_init(&errs, 20);
+    memset(&st, 0, sizeof st);
+    rc = field_import_tx(s, j->round, j->f, j->csv, j->source, 1, date_today(), &st, &errs, &e);
+    if (rc == ERR_INVALID && errs.total) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < errs.n; i++)
+            json_array_append_new(list, json_pack("{s:i, s:s}", "line", (int)errs.items[i].line,
+                                                  "message", errs.items[i].msg));
+        ctx_error(c, 422, "invalid", "问卷未通过校验（与 field import 相同的规则）", e.msg,
+                  "questionnaire");
+        json_object_set_new(json_object_get(c->out, "error"), "errors", list);
+        rc = -1;
+        goto out;
+    }
+    if (rc) {
+        rc = ctx_fail(c, &e);
+        goto out;
+    }
+    json_decref(c->out);
+    c->status = 201;
+    c->out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "round", j->round, "unit", unit,
+                       "questionnaires", (json_int_t)st.questionnaires, "nonresponse",
+                       (json_int_t)st.nonresponse, "replacements", (json_int_t)st.replacements,
+                       "warnings", (json_int_t)st.warnings);
+    /* the answer kept for the key commits with the questionnaire: a retry after a crash either
+     * finds both or neither */
+    text = c->out ? json_dumps(c->out, JSON_COMPACT) : NULL;
+    if (!text) {
+        rc = ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
+        goto out;
+    }
+    if (access_idem_done(s, c->user.name, key, 201, text, &e)) {
+        rc = ctx_fail(c, &e);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    errlist_release(&errs);
+    return rc;
+}
+
+/* Everything that needs no lock (the body's shape, authorisation, the form, the CSV files in
+ * dir), then the writes through the writer queue. 0, or -1 with the answer set. */
+static int submit_work(struct ctx *c, const char *round, char *dir)
 {
     json_t *q = json_object_get(c->body, "questionnaire"), *members = json_object_get(c->body, "members");
     const char *form = json_string_value(json_object_get(c->body, "form"));
     const char *unit = json_string_value(json_object_get(q, "unit"));
     struct strbuf fpath = STRBUF_INIT, csv = STRBUF_INIT, mcsv = STRBUF_INIT;
     const struct form *f = NULL;
-    struct errlist errs;
-    struct field_stats st;
+    struct submit_job job;
+    struct batch_job bj;
     struct error e;
     struct access_target t;
     int rel = 0, county = 0, rc = -1;
-    errlist_init(&errs, 20);
     if (!form || !server_name_ok(form, 64) || strchr(form, '.'))
         return ctx_error(c, 422, "invalid", "须指定问卷 form", "\"form\" names a questionnaire form", "form");
     if (!json_is_object(q) || !unit)
@@ -232,89 +315,39 @@ static int submit_work(struct ctx *c, const char *round, char *dir, int *status)
     }
     if (members && json_array_size(members) && (rc = write_csv(c, mcsv.buf, members, "members")))
         goto out;
-    rc = field_import(c->s, round, f, csv.buf, 1, date_today(), &st, &errs, &e);
-    if (rc == ERR_INVALID && errs.total) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < errs.n; i++)
-            json_array_append_new(list, json_pack("{s:i, s:s}", "line", (int)errs.items[i].line,
-                                                  "message", errs.items[i].msg));
-        ctx_error(c, 422, "invalid", "问卷未通过校验（与 field import 相同的规则）", e.msg,
-                  "questionnaire");
-        json_object_set_new(json_object_get(c->out, "error"), "errors", list);
-        rc = -1;
-        goto out;
+    memset(&job, 0, sizeof job);
+    job.c = c, job.round = round, job.csv = csv.buf, job.f = f;
+    /* the questionnaire names its submission, not the temporary file */
+    snprintf(job.source, sizeof job.source, "api:%s:%s", c->user.name, c->idem_key);
+    memset(&bj, 0, sizeof bj);
+    bj.run = submit_run, bj.arg = &job, bj.actor = c->user.name;
+    rc = batch_run(c->s, &bj);
+    if (rc == BATCH_LOST) {
+        c->retry_after = "1";
+        rc = ctx_error(c, 503, "unavailable", "服务暂不可用，请重试", "not stored: please retry", NULL);
     }
-    if (rc) {
-        ctx_fail(c, &e);
-        rc = -1;
-        goto out;
-    }
-    *status = 201;
-    c->status = 201;
-    c->out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "round", round, "unit", unit,
-                       "questionnaires", (json_int_t)st.questionnaires, "nonresponse",
-                       (json_int_t)st.nonresponse, "replacements", (json_int_t)st.replacements,
-                       "warnings", (json_int_t)st.warnings);
-    rc = 0;
+    rc = rc ? -1 : 0;
 out:
     unlink(csv.buf);
     unlink(mcsv.buf);
     sb_release(&fpath);
     sb_release(&csv);
     sb_release(&mcsv);
-    errlist_release(&errs);
     return rc;
 }
 
-static int questionnaire_submit_queued(struct ctx *c);
-
-/* Submissions write one at a time, in arrival order (batch.c). */
 static int questionnaire_submit(struct ctx *c)
 {
-    int rc;
-    batch_enter();
-    rc = questionnaire_submit_queued(c);
-    batch_leave();
-    return rc;
-}
-
-static int questionnaire_submit_queued(struct ctx *c)
-{
     const char *round = c->names[0], *key = c->idem_key;
-    char dir[200], *stored = NULL;
-    struct error e;
-    int status = 0, rc;
+    char dir[200];
+    int rc;
     if (!key || !server_name_ok(key, 64))
         return ctx_error(c, 422, "invalid", "须提供 Idempotency-Key（1–64 个字符）",
                          "an Idempotency-Key header (1-64 characters) is required", "Idempotency-Key");
-    rc = access_idem_claim(c->s, c->user.name, key, &status, &stored, &e);
-    if (rc == ERR_EXISTS) {
-        if (!status || !stored || !*stored) {
-            mem_free(stored);
-            return ctx_error(c, 409, "in_progress", "同一提交正在处理", "the same submission is still running",
-                             "Idempotency-Key");
-        }
-        c->status = status;
-        c->out = json_loads(stored, 0, NULL);
-        mem_free(stored);
-        if (c->out) json_object_set_new(c->out, "replayed", json_true());
-        return 0;
-    }
-    if (rc) return ctx_fail(c, &e);
-    if (tmpdir_make(dir, sizeof dir, "pinggu-submit")) {
-        access_idem_release(c->s, c->user.name, key, NULL);
+    if (tmpdir_make(dir, sizeof dir, "pinggu-submit"))
         return ctx_error(c, 503, "unavailable", "服务暂不可用", "no temporary space", NULL);
-    }
-    rc = submit_work(c, round, dir, &status);
+    rc = submit_work(c, round, dir);
     rmdir(dir);
-    if (rc == 0 && c->out) {
-        char *text = json_dumps(c->out, JSON_COMPACT);
-        if (!text || access_idem_done(c->s, c->user.name, key, status, text, &e))
-            fprintf(stderr, "pinggu serve: idempotency key not recorded\n");
-        free(text);
-    } else {
-        access_idem_release(c->s, c->user.name, key, NULL);
-    }
     return rc;
 }
 

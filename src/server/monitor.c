@@ -115,14 +115,12 @@ static int query_format(struct ctx *c)
  * Takes d (frees it). 0, or -1 with the answer set. */
 static int send_doc(struct ctx *c, struct mon_doc *d, int format, const char *name)
 {
-    const char *tmp = getenv("TMPDIR");
     char dir[160] = "", path[200] = "";
     struct error e;
     struct stat st;
     int rc = -1;
     if (!d) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
-    snprintf(dir, sizeof dir, "%s/pinggu-monitor-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (tmpdir_make(dir, sizeof dir, "pinggu-monitor")) {
         mon_doc_free(d);
         return ctx_error(c, 503, "unavailable", "服务暂不可用", "no space for the download", NULL);
     }

@@ -27,9 +27,11 @@
  *  - A submission is parsed by submission_parse (no DOCTYPE, no entities, no network, bounded
  *    depth), written as the one-row CSV files field_import reads and stored by field_import
  *    itself (instance_import; st.review = 1: it enters review as submitted), so it passes
- *    exactly the rules of `field import`. A second questionnaire of a unit from another user
- *    is checked by the same rules and held as a duplicate for the leader (202), never stored
- *    over the one in force. Every answer carries X-OpenRosa-Version: 1.0 and an OpenRosaResponse.
+ *    exactly the rules of `field import`. From the instanceID look-up to the last attachment
+ *    row a submission is one job of the writer queue (batch.c): one savepoint of one
+ *    transaction, answered after the commit — a crash leaves all of it or nothing. A second
+ *    questionnaire of a unit from another user is checked by the same rules and held as a
+ *    duplicate for the leader (202), never stored over the one in force. Every answer carries X-OpenRosa-Version: 1.0 and an OpenRosaResponse.
  *  - Authorisation through access_check only: the unit must be one the user may write
  *    questionnaires for (its grant's county, before release) and assigned (a sampled unit,
  *    or a reserve activated by a non-response).
@@ -585,6 +587,111 @@ static enum MHD_Result send_invalid(struct MHD_Connection *conn, const struct se
     return ret;
 }
 
+/* An OpenRosa submission's writes (the writer queue's job, batch.c): run by the queue's
+ * leader on its connection, inside the submission's own savepoint. The answer goes into the
+ * job (status and messages, or invalid with errs): the request's own thread sends it once the
+ * transaction has committed. */
+struct or_job {
+    const char *round, *xml, *user;
+    const struct form *form;
+    size_t len;
+    struct orq *q;
+    const struct submission_meta *m;
+    struct xform_instance inst;
+    int status, invalid;
+    const char *zh, *en;
+    struct errlist errs;
+    struct error e;
+};
+
+/* Sets the job's answer: 0 for a success (its writes kept), -1 for a refusal (rolled back). */
+static int or_answer(struct or_job *j, int status, const char *zh, const char *en)
+{
+    j->status = status, j->zh = zh, j->en = en;
+    return status < 300 ? 0 : -1;
+}
+
+static int or_run(struct store *s, void *arg)
+{
+    struct or_job *j = arg;
+    struct orq *q = j->q;
+    struct xform_instance old;
+    int rc, added = 0;
+    rc = instance_find(s, j->m->instance_id, &old, NULL, &j->e);
+    if (rc && rc != ERR_NOTFOUND) goto fail;
+    if (!rc) {
+        /* the same instance again: the same XML may bring missing attachments */
+        if (strcmp(old.sha, j->inst.sha))
+            return or_answer(j, 409, "同一 instanceID 的内容不同",
+                             "an instance with this instanceID and different content was received "
+                             "before; an edit needs a new instanceID with meta/deprecatedID");
+        for (size_t i = 0; i < q->nparts; i++) {
+            int has = 0;
+            if (q->parts[i].is_xml) continue;
+            if ((rc = instance_has_attachment(s, old.instance_id, q->parts[i].name, &has, &j->e)))
+                goto fail;
+            if (has) continue;
+            if ((rc = instance_attach(s, &old, q->parts[i].name, q->parts[i].path, &j->e)))
+                goto fail;
+            added++;
+        }
+        return added ? or_answer(j, 201, "已补收附件", "missing attachments added")
+                     : or_answer(j, 202, "已收到（重复提交）", "already received");
+    }
+    if (j->m->deprecated_id[0]) {
+        rc = instance_find(s, j->m->deprecated_id, &old, NULL, &j->e);
+        if (rc == ERR_NOTFOUND)
+            return or_answer(j, 409, "被替换的版本不存在", "meta/deprecatedID names no instance received");
+        if (rc) goto fail;
+        if (strcmp(old.unit, j->inst.unit) || strcmp(old.form, j->inst.form) ||
+            strcmp(old.sample, j->inst.sample))
+            return or_answer(j, 409, "新版本须与被替换的版本同户同问卷",
+                             "a new version must keep the unit and form of the one it replaces");
+    }
+    /* a second questionnaire of the unit from another user (the other member of the pair) is
+     * held as a duplicate for the leader — checked by the same rules, never stored over the
+     * one in force; an edit (deprecatedID) is a new version of the same questionnaire */
+    if (!j->m->deprecated_id[0]) {
+        char holder[64];
+        int other = 0;
+        if ((rc = instance_unit_pair(s, j->round, j->m->unit, j->form->id, holder, &other, &j->e)))
+            goto fail;
+        if (other && strcmp(holder, j->user))
+            snprintf(j->inst.held, sizeof j->inst.held, "duplicate");
+    }
+    {
+        struct field_stats st;
+        struct submission_meta m2;
+        memset(&st, 0, sizeof st);
+        st.review = 1;
+        rc = instance_import(s, j->round, j->form, j->xml, j->len, j->user, j->inst.held[0] != '\0',
+                             &m2, &st, &j->errs, &j->e);
+    }
+    if (rc == ERR_INVALID || rc == ERR_PARSE) {
+        j->invalid = 1;
+        return -1;
+    }
+    if (rc) goto fail;
+    /* the crash test's kill point (docs/server.md): the questionnaire written, its instance
+     * not yet — the transaction keeps both or neither */
+    if (server_fault("after-questionnaire")) _exit(137);
+    if ((rc = instance_store(s, &j->inst, j->xml, j->len, &j->e))) goto fail;
+    for (size_t i = 0; i < q->nparts; i++) {
+        if (q->parts[i].is_xml) continue;
+        if ((rc = instance_attach(s, &j->inst, q->parts[i].name, q->parts[i].path, &j->e)))
+            goto fail;
+    }
+    if (j->inst.held[0])
+        return or_answer(j, 202, "本户已有同组另一成员的问卷：此份作为重复问卷交组长决定",
+                         "the unit already has a questionnaire from another member of the pair: "
+                         "this one is held as a duplicate for the team leader");
+    return or_answer(j, 201, "已收到，待组长审核", "received; it enters review as submitted");
+fail:
+    fprintf(stderr, "pinggu serve: OpenRosa submission: %s\n", j->e.msg);
+    or_answer(j, 500, "服务器内部错误", "internal error (logged)");
+    return -1;
+}
+
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
 static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_config *cfg,
@@ -597,15 +704,14 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     struct strbuf xml = STRBUF_INIT;
     struct answers *a = NULL;
     struct submission_meta m;
-    struct xform_instance inst, old;
-    struct errlist errs;
+    struct or_job job;
+    struct batch_job bj;
     struct error e;
     struct unitrow *units = NULL;
     size_t nu = 0;
     char sha[65];
-    int rc, found, added = 0, queued = 0;
+    int rc, found;
     enum MHD_Result ret;
-    errlist_init(&errs, 20);
     memset(&m, 0, sizeof m);
     pthread_once(&xml_once, submission_global_init); /* libxml2's set-up, once, race-free */
     for (size_t i = 0; i < q->nparts; i++)
@@ -675,103 +781,36 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
                        "the unit is not assigned to your pair (nor an activated reserve)");
         goto out;
     }
-    memset(&inst, 0, sizeof inst);
-    snprintf(inst.instance_id, sizeof inst.instance_id, "%s", m.instance_id);
-    snprintf(inst.sample, sizeof inst.sample, "%s", round);
-    snprintf(inst.form, sizeof inst.form, "%s", form->id);
-    snprintf(inst.unit, sizeof inst.unit, "%s", m.unit);
-    snprintf(inst.user, sizeof inst.user, "%s", u->name);
-    snprintf(inst.sha, sizeof inst.sha, "%s", sha);
-    snprintf(inst.deprecated_id, sizeof inst.deprecated_id, "%s", m.deprecated_id);
-    store_set_actor(s, u->name);
-    /* from the instanceID look-up to the last attachment, one submission at a time (batch.c):
-     * two re-posts of one instance (a phone retrying) must not both find it new */
-    batch_enter();
-    queued = 1;
-    rc = instance_find(s, m.instance_id, &old, NULL, &e);
-    if (rc && rc != ERR_NOTFOUND) goto fail;
-    if (!rc) {
-        /* the same instance again: the same XML may bring missing attachments */
-        if (strcmp(old.sha, sha)) {
-            ret = send_msg(conn, cfg, 409, "同一 instanceID 的内容不同",
-                           "an instance with this instanceID and different content was received "
-                           "before; an edit needs a new instanceID with meta/deprecatedID");
-            goto out;
-        }
-        for (size_t i = 0; i < q->nparts; i++) {
-            int has = 0;
-            if (q->parts[i].is_xml) continue;
-            if ((rc = instance_has_attachment(s, old.instance_id, q->parts[i].name, &has, &e)))
-                goto fail;
-            if (has) continue;
-            if ((rc = instance_attach(s, &old, q->parts[i].name, q->parts[i].path, &e))) goto fail;
-            added++;
-        }
-        ret = added ? send_msg(conn, cfg, 201, "已补收附件", "missing attachments added")
-                    : send_msg(conn, cfg, 202, "已收到（重复提交）", "already received");
-        goto out;
-    }
-    if (m.deprecated_id[0]) {
-        rc = instance_find(s, m.deprecated_id, &old, NULL, &e);
-        if (rc == ERR_NOTFOUND) {
-            ret = send_msg(conn, cfg, 409, "被替换的版本不存在",
-                           "meta/deprecatedID names no instance received");
-            goto out;
-        }
-        if (rc) goto fail;
-        if (strcmp(old.unit, inst.unit) || strcmp(old.form, inst.form) ||
-            strcmp(old.sample, inst.sample)) {
-            ret = send_msg(conn, cfg, 409, "新版本须与被替换的版本同户同问卷",
-                           "a new version must keep the unit and form of the one it replaces");
-            goto out;
-        }
-    }
-    /* a second questionnaire of the unit from another user (the other member of the pair) is
-     * held as a duplicate for the leader — checked by the same rules, never stored over the
-     * one in force; an edit (deprecatedID) is a new version of the same questionnaire */
-    if (!m.deprecated_id[0]) {
-        char holder[64];
-        int other = 0;
-        if ((rc = instance_unit_pair(s, round, m.unit, form->id, holder, &other, &e))) goto fail;
-        if (other && strcmp(holder, u->name)) snprintf(inst.held, sizeof inst.held, "duplicate");
-    }
-    {
-        struct field_stats st;
-        struct submission_meta m2;
-        memset(&st, 0, sizeof st);
-        st.review = 1;
-        rc = instance_import(s, round, form, xml.buf ? xml.buf : "", xml.len, u->name,
-                             inst.held[0] != '\0', &m2, &st, &errs, &e);
-    }
-    if (rc == ERR_INVALID || rc == ERR_PARSE) {
-        ret = send_invalid(conn, cfg, &errs, e.msg);
-        goto out;
-    }
-    if (rc) goto fail;
-    if ((rc = instance_store(s, &inst, xml.buf ? xml.buf : "", xml.len, &e))) goto fail;
-    for (size_t i = 0; i < q->nparts; i++) {
-        if (q->parts[i].is_xml) continue;
-        if ((rc = instance_attach(s, &inst, q->parts[i].name, q->parts[i].path, &e))) goto fail;
-    }
-    if (inst.held[0]) {
-        ret = send_msg(conn, cfg, 202, "本户已有同组另一成员的问卷：此份作为重复问卷交组长决定",
-                       "the unit already has a questionnaire from another member of the pair: "
-                       "this one is held as a duplicate for the team leader");
-        goto out;
-    }
-    ret = send_msg(conn, cfg, 201, "已收到，待组长审核", "received; it enters review as submitted");
-    goto out;
-fail:
-    fprintf(stderr, "pinggu serve: OpenRosa submission: %s\n", e.msg);
-    ret = send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
+    memset(&job, 0, sizeof job);
+    errlist_init(&job.errs, 20);
+    job.round = round, job.form = form, job.xml = xml.buf ? xml.buf : "", job.len = xml.len;
+    job.user = u->name, job.q = q, job.m = &m;
+    snprintf(job.inst.instance_id, sizeof job.inst.instance_id, "%s", m.instance_id);
+    snprintf(job.inst.sample, sizeof job.inst.sample, "%s", round);
+    snprintf(job.inst.form, sizeof job.inst.form, "%s", form->id);
+    snprintf(job.inst.unit, sizeof job.inst.unit, "%s", m.unit);
+    snprintf(job.inst.user, sizeof job.inst.user, "%s", u->name);
+    snprintf(job.inst.sha, sizeof job.inst.sha, "%s", sha);
+    snprintf(job.inst.deprecated_id, sizeof job.inst.deprecated_id, "%s", m.deprecated_id);
+    /* from the instanceID look-up to the last attachment: one job of the writer queue, in one
+     * savepoint of one transaction (batch.c) — two re-posts of one instance (a phone retrying)
+     * never both find it new, and a crash leaves all of it or nothing */
+    memset(&bj, 0, sizeof bj);
+    bj.run = or_run, bj.arg = &job, bj.actor = u->name;
+    rc = batch_run(s, &bj);
+    if (rc == BATCH_LOST)
+        ret = send_msg(conn, cfg, 503, "服务暂不可用，请重试", "not stored: please send again");
+    else if (job.invalid)
+        ret = send_invalid(conn, cfg, &job.errs, job.e.msg);
+    else
+        ret = send_msg(conn, cfg, job.status, job.zh, job.en);
+    errlist_release(&job.errs);
 out:
-    if (queued) batch_leave();
     store_set_actor(s, NULL);
     answers_free(a);
     forms_free(f, nf);
     mem_free(units);
     sb_release(&xml);
-    errlist_release(&errs);
     return ret;
 }
 

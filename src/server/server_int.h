@@ -117,10 +117,29 @@ struct store *store_pool_get(struct store_pool *p, struct error *e);
 void store_pool_close(struct store_pool *p);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
 int ctx_released(struct ctx *c, const char *round, int *n);
-/* The writer queue (batch.c): a submission's writes run between batch_enter and batch_leave,
- * one submission at a time, in arrival order. */
-void batch_enter(void);
-void batch_leave(void);
+/* The writer queue (batch.c): group commit. A submission does its lock-free work (parsing,
+ * authorisation, temporary files) in its own thread, then hands its writes to batch_run as a
+ * job and waits: one thread leads, running every queued job in one transaction on its own
+ * connection, each job inside its own SAVEPOINT with its actor set, and commits once. */
+struct batch_job {
+    /* the job's writes on s (the leader's connection; a transaction is open). 0 keeps them;
+     * non-zero rolls them back alone (the job has set its own answer). */
+    int (*run)(struct store *s, void *arg);
+    void *arg;
+    const char *actor;       /* the change log's actor of the job's entries */
+    int rc;                  /* set by batch_run: run's result, or BATCH_LOST */
+    int done;                /* the queue's own */
+    struct batch_job *next;
+};
+/* run's result once the transaction holding the job has committed, or BATCH_LOST when that
+ * transaction failed or rolled back (nothing of the job was kept: answer 503, the client
+ * retries). Returns only then: nobody is answered before the commit holding its rows. s is
+ * the calling thread's connection (used if it leads). */
+#define BATCH_LOST (-9999)
+int batch_run(struct store *s, struct batch_job *job);
+/* The fault hook for the crash tests (docs/server.md): 1 when $PINGGU_FAULT is `point`; the
+ * caller then ends the process at once (_exit(137), as kill -9 would). */
+int server_fault(const char *point);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
 void server_forms_release(void);
 

@@ -225,7 +225,7 @@ static int draw(struct ctx *c)
 
 static int verify(struct ctx *c)
 {
-    const char *round = c->names[0], *tmp = getenv("TMPDIR");
+    const char *round = c->names[0];
     int bad = 0, rel = 0, rc;
     const char *commit = ctx_body_str(c, "commitment", &bad);
     struct access_target t;
@@ -242,8 +242,7 @@ static int verify(struct ctx *c)
     t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
     if (ctx_allow(c, RS_MANIFEST, AA_READ, &t, NULL)) return -1;
     /* the manifest the office publishes, written where nobody else reads it, then verified */
-    snprintf(dir, sizeof dir, "%s/pinggu-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return ctx_error(c, 503, "unavailable", "服务暂不可用", "no space for the manifest", NULL);
+    if (tmpdir_make(dir, sizeof dir, "pinggu-verify")) return ctx_error(c, 503, "unavailable", "服务暂不可用", "no space for the manifest", NULL);
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     memset(&r, 0, sizeof r);
     rc = sample_manifest(c->s, round, path, &e);

@@ -170,12 +170,16 @@ static int record_tx(struct store *s, const char *const *units, const int64_t *q
     return rc;
 }
 
-/* Records blobs and links in a transaction of its own. */
+/* Records blobs and links in a transaction of its own, or inside the caller's if one is open
+ * (an OpenRosa submission's attachments commit with its questionnaire, issue 12). */
 static int record(struct store *s, const char *const *units, const int64_t *questionnaires,
                   size_t n, char (*hashes)[65], const size_t *sizes, const char *const *names,
                   struct error *e)
 {
-    int rc = store_begin(s, e);
+    int rc;
+    if (store_in_transaction(s))
+        return record_tx(s, units, questionnaires, 0, n, hashes, sizes, names, e);
+    rc = store_begin(s, e);
     if (rc) return rc;
     rc = record_tx(s, units, questionnaires, 0, n, hashes, sizes, names, e);
     if (rc) {

@@ -44,7 +44,7 @@ const char *field_reason_parse(const char *s)
  * to arg when arg >= 0), then their replacements and questionnaires. */
 static int load_units(struct fctx *c, const char *where, int64_t arg, struct error *e)
 {
-    struct strbuf q = STRBUF_INIT;
+    struct strbuf q = STRBUF_INIT, codes = STRBUF_INIT;
     struct stmt *st = NULL;
     int rc;
     size_t first = c->nunits;
@@ -59,6 +59,10 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u;
         uint64_t key = u64_hash_str(stmt_text(st, 0), stmt_len(st, 0));
+        if (*where) { /* the codes selected, for the look-ups below */
+            if (codes.len) sb_addch(&codes, ',');
+            sql_quote(&codes, stmt_text(st, 0));
+        }
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
         if (c->nunits == c->capunits) {
             size_t c2 = c->capunits ? c->capunits * 2 : 1024;
@@ -90,14 +94,14 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
     }
     /* reserves activated earlier, and units already answered: for the units just added (all
      * of them, or those of one village) */
+    /* one village's units: named by code (the (sample, unit) indexes), never a sub-select
+     * that walks the whole sample once per submission (issue 11) */
     sb_reset(&q);
-    sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1%s",
-            *where ? " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " : "");
-    if (*where) sb_addf(&q, "%s)", where);
-    if ((rc = sb_ok(&q))) goto nomem;
+    sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1");
+    if (*where) sb_addf(&q, " AND unit IN (%s)", codes.buf);
+    if ((rc = sb_ok(&q)) || (rc = sb_ok(&codes))) goto nomem;
     if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
-    if (arg >= 0) stmt_bind_int(st, 2, arg);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *ku = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         uint64_t *kr = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 1), stmt_len(st, 1)));
@@ -116,13 +120,11 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
     sb_reset(&q);
-    sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1%s",
-            *where ? " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " : "");
-    if (*where) sb_addf(&q, "%s)", where);
+    sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1");
+    if (*where) sb_addf(&q, " AND unit IN (%s)", codes.buf);
     if ((rc = sb_ok(&q))) goto nomem;
     if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
-    if (arg >= 0) stmt_bind_int(st, 2, arg);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *k = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         struct sunit *u = k && !strcmp(c->units[*k]->code, stmt_text(st, 0)) ? c->units[*k] : NULL;
@@ -140,10 +142,14 @@ nomem:
 out:
     stmt_finalize(st);
     sb_release(&q);
+    sb_release(&codes);
     return rc;
 }
 
-int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e)
+/* fctx_open; with_plan = 0 reads the sample's row only, not its plan (field import needs no
+ * plan, and parsing it cost about a tenth of a server submission, issue 11). */
+static int open_ctx(struct store *s, const char *sample, struct fctx *c, int with_plan,
+                    struct error *e)
 {
     int rc;
     memset(c, 0, sizeof *c);
@@ -153,12 +159,29 @@ int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error 
     u64map_init(&c->byunit);
     u64map_init(&c->villages);
     arena_init(&c->arena, 1 << 16);
-    rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
+    if (with_plan) {
+        rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
+    } else {
+        struct stmt *st = NULL;
+        rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &st, e);
+        if (!rc) {
+            stmt_bind_text(st, 1, sample, strlen(sample));
+            rc = stmt_step(st, e);
+            if (rc == STORE_ROW) c->sample = stmt_int(st, 0), rc = 0;
+            else if (rc == STORE_DONE) rc = error_set(e, ERR_NOTFOUND, "no sample named %s", sample);
+        }
+        stmt_finalize(st);
+    }
     if (!rc)
-        rc = store_prepare(s, "SELECT village FROM sample_units WHERE sample = ? AND code = ?",
+        rc = store_prepare(s, "SELECT village, county FROM sample_units WHERE sample = ? AND code = ?",
                            &c->find, e);
     if (rc) fctx_close(c);
     return rc;
+}
+
+int fctx_open(struct store *s, const char *sample, struct fctx *c, struct error *e)
+{
+    return open_ctx(s, sample, c, 1, e);
 }
 
 int fctx_load_all(struct fctx *c, struct error *e)
@@ -191,6 +214,7 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
 {
     uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
     int64_t village;
+    char where[80];
     int rc;
     if (k && !strcmp(c->units[*k]->code, code)) return c->units[*k];
     if (!c->lazy || c->failed || !c->find) return NULL;
@@ -204,10 +228,13 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
         return NULL;
     }
     village = stmt_int(c->find, 0);
+    /* the village's county narrows the look-up to the (sample, stage, county) index: without
+     * it a village's units were found by reading every unit of the sample */
+    snprintf(where, sizeof where, "county = %lld AND village = ?2", (long long)stmt_int(c->find, 1));
     stmt_reset(c->find);
     if (u64map_get(&c->villages, (uint64_t)village)) return NULL; /* loaded: not a unit of ours */
     if (u64map_put(&c->villages, (uint64_t)village, 1, NULL) < 0 ||
-        load_units(c, "village = ?2", village, &c->err)) {
+        load_units(c, where, village, &c->err)) {
         if (!c->failed && !c->err.code) error_set(&c->err, ERR_NOMEM, "out of memory");
         c->failed = 1;
         return NULL;
@@ -449,7 +476,7 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
         if (!n || n >= sizeof detail) return error_set(e, ERR_NOMEM, "audit detail too long");
         detail[n] = 0;
     }
-    rc = store_begin(c->s, e);
+    rc = c->in_tx ? 0 : store_begin(c->s, e);
     if (rc) return rc;
     rc = store_prepare(c->s, "SELECT row_no FROM questionnaires WHERE sample = ? AND unit = ? AND"
                              " form = ?",
@@ -641,12 +668,12 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
     stmt_finalize(old);
     mem_free(rows);
     mem_free(moves);
-    return store_commit(c->s, e);
+    return c->in_tx ? 0 : store_commit(c->s, e);
 fail:
     stmt_finalize(old);
     mem_free(rows);
     mem_free(moves);
-    store_rollback(c->s);
+    if (!c->in_tx) store_rollback(c->s);
     return rc < 0 ? rc : ERR_STORE;
 }
 
@@ -831,9 +858,11 @@ static size_t report_issues(const struct issues *is, const char *file, long line
     return n;
 }
 
-int field_import(struct store *s, const char *sample, const struct form *f, const char *path,
-                 int strict, int today, struct field_stats *st, struct errlist *errs,
-                 struct error *e)
+/* field_import and field_import_tx: source (NULL: "PATH:LINE") labels the questionnaires and
+ * the change-log key; in_tx: the caller's transaction holds the writes. */
+static int import(struct store *s, const char *sample, const struct form *f, const char *path,
+                  const char *source, int in_tx, int strict, int today, struct field_stats *st,
+                  struct errlist *errs, struct error *e)
 {
     struct fctx c;
     struct csv *csv = NULL;
@@ -858,7 +887,7 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
     issues_init(&is);
     qbatch_init(&b);
     u64map_init(&seen);
-    if (s) rc = fctx_open(s, sample, &c, e);
+    if (s) rc = open_ctx(s, sample, &c, 0, e);
     else { /* field_check: no sample, every unit taken as a selected unit of the form's kind */
         memset(&c, 0, sizeof c);
         u64map_init(&c.byunit);
@@ -871,6 +900,7 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
         return rc;
     }
     c.review = st->review;
+    c.in_tx = in_tx;
     if (!strcmp(kind, "check")) { /* the scheme's other checks: src/problem/checks.c */
         rc = error_set(e, ERR_INVALID, "%s: a questionnaire of the scheme's checks (unit %s) is "
                                        "imported with `pinggu checks import`",
@@ -1020,7 +1050,8 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                 q.has_duration = 1;
                 q.duration = dur;
             }
-            snprintf(src, sizeof src, "%s:%ld", path, line);
+            if (source) snprintf(src, sizeof src, "%s", source);
+            else snprintf(src, sizeof src, "%s:%ld", path, line);
             q.unit = unit;
             q.unit_kind = kind;
             q.form = f->id;
@@ -1230,7 +1261,7 @@ done:
     }
     {
         char key[256];
-        snprintf(key, sizeof key, "%s %s", f->id, path);
+        snprintf(key, sizeof key, "%s %s", f->id, source ? source : path);
         rc = qbatch_store(&c, &b, "field import", key, st, e);
     }
 out:
@@ -1245,8 +1276,24 @@ out:
     return rc;
 }
 
+int field_import(struct store *s, const char *sample, const struct form *f, const char *path,
+                 int strict, int today, struct field_stats *st, struct errlist *errs,
+                 struct error *e)
+{
+    return import(s, sample, f, path, NULL, 0, strict, today, st, errs, e);
+}
+
+int field_import_tx(struct store *s, const char *sample, const struct form *f, const char *path,
+                    const char *source, int strict, int today, struct field_stats *st,
+                    struct errlist *errs, struct error *e)
+{
+    if (!store_in_transaction(s))
+        return error_set(e, ERR_INTERNAL, "field_import_tx outside a transaction");
+    return import(s, sample, f, path, source, 1, strict, today, st, errs, e);
+}
+
 int field_check(const struct form *f, const char *path, int strict, int today,
                 struct field_stats *st, struct errlist *errs, struct error *e)
 {
-    return field_import(NULL, NULL, f, path, strict, today, st, errs, e);
+    return import(NULL, NULL, f, path, NULL, 0, strict, today, st, errs, e);
 }

@@ -44,6 +44,8 @@ struct fctx {
     int failed;           /* lazy mode: loading a village failed (err says why) */
     struct error err;
     int review;           /* stored questionnaires enter review as submitted (review.c) */
+    int in_tx;            /* qbatch_store writes inside the caller's transaction (no BEGIN,
+                           * COMMIT or ROLLBACK of its own: the caller rolls back on failure) */
 };
 
 /* Opens the sample's context. Only the plan is read: the units of a village (with their

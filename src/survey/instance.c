@@ -63,15 +63,15 @@ int instance_store(struct store *s, const struct xform_instance *in, const char 
 {
     struct audit_writer w;
     char at[32];
-    int rc;
+    int rc, own = !store_in_transaction(s);
     clock_iso_utc(at);
-    if ((rc = store_begin(s, e))) return rc;
+    if (own && (rc = store_begin(s, e))) return rc;
     rc = audit_writer_begin(&w, s, "xform_instances",
                             "instance_id, sample, form, unit, user, xml_sha256, xml, "
                             "deprecated_id, at, held",
                             e);
     if (rc) {
-        store_rollback(s);
+        if (own) store_rollback(s);
         return rc;
     }
     w.v[1] = rv_text(in->instance_id, strlen(in->instance_id));
@@ -87,8 +87,10 @@ int instance_store(struct store *s, const struct xform_instance *in, const char 
     rc = audit_writer_row(&w, e);
     if (!rc) rc = audit_writer_commit(&w, "openrosa_instance", in->instance_id, NULL, e);
     else audit_writer_abort(&w);
-    if (!rc) rc = store_commit(s, e);
-    else store_rollback(s);
+    if (own) {
+        if (!rc) rc = store_commit(s, e);
+        else store_rollback(s);
+    }
     return rc;
 }
 
@@ -116,15 +118,15 @@ int instance_attach(struct store *s, const struct xform_instance *in, const char
     const char *files[1] = {path};
     struct audit_writer w;
     int64_t nlinked = 0, size;
-    int rc, fd;
+    int rc, fd, own = !store_in_transaction(s);
     if ((fd = open(path, O_RDONLY)) < 0) return error_set(e, ERR_IO, "%s: cannot open", name);
     size = (int64_t)lseek(fd, 0, SEEK_END);
     close(fd);
     if ((rc = evidence_add(s, in->unit, in->sample, files, 1, &hash, &nlinked, e))) return rc;
-    if ((rc = store_begin(s, e))) return rc;
+    if (own && (rc = store_begin(s, e))) return rc;
     rc = audit_writer_begin(&w, s, "xform_attachments", "instance_id, name, sha256, size", e);
     if (rc) {
-        store_rollback(s);
+        if (own) store_rollback(s);
         return rc;
     }
     w.v[1] = rv_text(in->instance_id, strlen(in->instance_id));
@@ -134,8 +136,10 @@ int instance_attach(struct store *s, const struct xform_instance *in, const char
     rc = audit_writer_row(&w, e);
     if (!rc) rc = audit_writer_commit(&w, "openrosa_attachment", in->instance_id, NULL, e);
     else audit_writer_abort(&w);
-    if (!rc) rc = store_commit(s, e);
-    else store_rollback(s);
+    if (own) {
+        if (!rc) rc = store_commit(s, e);
+        else store_rollback(s);
+    }
     return rc;
 }
 
@@ -287,8 +291,14 @@ int instance_import(struct store *s, const char *sample, const struct form *f, c
         goto out;
     }
     if ((rc = instance_csv(a, m, pair, csv.buf, mcsv.buf, &has_members, e))) goto out;
-    rc = check_only ? field_check(f, csv.buf, 1, date_today(), st, errs, e)
-                    : field_import(s, sample, f, csv.buf, 1, date_today(), st, errs, e);
+    if (check_only) {
+        rc = field_check(f, csv.buf, 1, date_today(), st, errs, e);
+    } else {
+        /* the questionnaire names the instance, not the temporary file (issue 12) */
+        char source[160];
+        snprintf(source, sizeof source, "openrosa:%s", m->instance_id);
+        rc = field_import_tx(s, sample, f, csv.buf, source, 1, date_today(), st, errs, e);
+    }
 out:
     if (csv.len) unlink(csv.buf);
     if (mcsv.len) unlink(mcsv.buf);
@@ -322,10 +332,6 @@ int instance_resolve(struct store *s, const char *sample, const char *instance_i
             goto out;
         }
         if ((rc = form_load(path.buf, &f, errs, NULL, e))) goto out;
-        memset(&st, 0, sizeof st);
-        st.review = 1;
-        if ((rc = instance_import(s, sample, f, xml, strlen(xml), in.user, 0, &m, &st, errs, e)))
-            goto out;
     }
     sb_adds(&where, "instance_id = ");
     sql_quote(&where, instance_id);
@@ -333,7 +339,16 @@ int instance_resolve(struct store *s, const char *sample, const char *instance_i
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
+    /* the kept questionnaire and the instance's new state commit together */
     if ((rc = store_begin(s, e))) goto out;
+    if (keep) {
+        memset(&st, 0, sizeof st);
+        st.review = 1;
+        if ((rc = instance_import(s, sample, f, xml, strlen(xml), in.user, 0, &m, &st, errs, e))) {
+            store_rollback(s);
+            goto out;
+        }
+    }
     rc = audit_update_where(s, "xform_instances", keep ? "held = 'kept'" : "held = 'discarded'",
                             where.buf, keep ? "duplicate_keep" : "duplicate_discard", instance_id,
                             NULL, NULL, e);

@@ -449,6 +449,16 @@ struct field_stats {
 int field_import(struct store *s, const char *sample, const struct form *f, const char *csv,
                  int strict, int today, struct field_stats *st, struct errlist *errs,
                  struct error *e);
+/* field_import inside a transaction the caller opened (ERR_INTERNAL if none is open), so the
+ * questionnaire and whatever the caller writes with it (an OpenRosa instance, its
+ * attachments, an Idempotency-Key's answer) commit or roll back together; field_import is
+ * begin + this + commit. On any error the caller must roll back (what was written so far is
+ * not undone here). source, if non-NULL, is stored as every questionnaire's
+ * questionnaires.source and in the change-log key instead of "CSV:LINE" (a submission names
+ * itself, e.g. "openrosa:uuid:…", not the temporary file it passed through). */
+int field_import_tx(struct store *s, const char *sample, const struct form *f, const char *csv,
+                    const char *source, int strict, int today, struct field_stats *st,
+                    struct errlist *errs, struct error *e);
 
 /* field_import without a store (s NULL, as the fuzz target runs it): reads and checks FILE.csv
  * and FILE.members.csv against the form alone, every unit taken as a selected unit of the
@@ -618,15 +628,18 @@ struct xform_instance {
  * mem_free, when xml is non-NULL). ERR_NOTFOUND if none. */
 int instance_find(struct store *s, const char *instance_id, struct xform_instance *out,
                   char **xml, struct error *e);
-/* Stores an instance row (its own transaction, through the change log with the connection's
- * actor). A second row with the same instance ID fails (unique index). */
+/* Stores an instance row through the change log with the connection's actor: inside the
+ * caller's transaction if one is open (the OpenRosa submission: one transaction from the
+ * instanceID look-up to the last attachment), else in one of its own. A second row with the
+ * same instance ID fails (unique index). */
 int instance_store(struct store *s, const struct xform_instance *in, const char *xml,
                    size_t len, struct error *e);
 /* *has = 1 when the instance already has an attachment called name. */
 int instance_has_attachment(struct store *s, const char *instance_id, const char *name,
                             int *has, struct error *e);
 /* Stores the file at path as evidence of the instance's unit (evidence_add: linked to the
- * unit's questionnaires in force) and records it as the instance's attachment `name`. */
+ * unit's questionnaires in force) and records it as the instance's attachment `name`; inside
+ * the caller's transaction if one is open, as instance_store. */
 int instance_attach(struct store *s, const struct xform_instance *in, const char *name,
                     const char *path, struct error *e);
 /* The pair (user) whose questionnaire of form `form` for `unit` is in force in the sample:
@@ -634,8 +647,10 @@ int instance_attach(struct store *s, const struct xform_instance *in, const char
 int instance_unit_pair(struct store *s, const char *sample, const char *unit, const char *form,
                        char pair[64], int *found, struct error *e);
 /* Parses an instance of form f (submission_parse), writes its CSV files in a private temporary
- * folder and runs field_import on them (st->review as the caller set it), with `pair` as the
- * questionnaire's pair. check_only: field_check instead (the form's rules, nothing written).
+ * folder and runs field_import_tx on them inside the caller's transaction (st->review as the
+ * caller set it; source "openrosa:INSTANCEID"), with `pair` as the questionnaire's pair; the
+ * caller rolls back on error. check_only: field_check instead (the form's rules, nothing
+ * written, no transaction needed).
  * ERR_PARSE (the XML), ERR_INVALID (the rules: errs lists them) or 0; m gets the meta. */
 int instance_import(struct store *s, const char *sample, const struct form *f, const char *xml,
                     size_t len, const char *pair, int check_only, struct submission_meta *m,
