@@ -225,6 +225,7 @@ static int submit_run(struct store *s, void *arg)
     if (rc) return ctx_fail(c, &e);
     errlist_init(&errs, 20);
     memset(&st, 0, sizeof st);
+    st.review = 1; /* DESIGN §10: a pair's questionnaire enters review as submitted */
     rc = field_import_tx(s, j->round, j->f, j->csv, j->source, 1, date_today(), &st, &errs, &e);
     if (rc == ERR_INVALID && errs.total) {
         json_t *list = json_array();
