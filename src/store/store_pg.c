@@ -54,6 +54,8 @@
 
 struct pg {
     PGconn *c;
+    int gen;    /* bumped at every reconnect: statements prepared before it are gone */
+    int in_tx;  /* a transaction begun on this connection (a lost one cannot be resumed) */
     int64_t changes;
     int nnames; /* prepared statement names used: p1, p2, ... */
     struct strbuf copybuf; /* COPY rows not yet sent */
@@ -72,6 +74,7 @@ struct pgst {
     Oid *ptypes; /* the types of the last execution (prepare when seen twice) */
     int runs;
     char name[24]; /* "" = not prepared */
+    int gen;       /* the connection generation name was prepared in */
     PGresult *res;
     int row, nrows, done;
     unsigned char **blobs; /* per column: decoded bytea of the current row */
@@ -227,6 +230,52 @@ static int raw_text(struct pg *q, const char *sql, char *buf, size_t n, struct e
     return rc;
 }
 
+#define PG_SESSION                                                                            \
+    "SET client_min_messages = warning; SET extra_float_digits = 1; SET datestyle = ISO; "     \
+    "SET TIME ZONE 'UTC'"
+
+static int session_setup(struct pg *q, struct error *e)
+{
+    PQsetNoticeProcessor(q->c, quiet, NULL);
+    return raw_exec(q, PG_SESSION, e);
+}
+
+/* The connection is usable, or made usable: called before a statement is sent. Outside a
+ * transaction a connection the server dropped (PostgreSQL restarted, a network cut) is
+ * reconnected (PQreset, the session settings again, every prepared statement forgotten); while
+ * the server is unreachable this fails with ERR_STORE "unavailable" (store_available says so),
+ * and the next call tries again. Inside a transaction a lost connection is an error: the
+ * server has rolled the transaction back, and the caller's rollback ends it here. */
+static int pg_ensure(struct pg *q, struct error *e)
+{
+    if (PQstatus(q->c) == CONNECTION_OK && !q->in_tx &&
+        PQtransactionStatus(q->c) == PQTRANS_IDLE)
+        PQconsumeInput(q->c); /* notices a server that went away while this one was idle */
+    if (PQstatus(q->c) == CONNECTION_OK) return 0;
+    if (q->in_tx)
+        return error_set(e, ERR_STORE, "the connection to PostgreSQL was lost in the middle of "
+                                       "a transaction (rolled back by the server) / 数据库连接中断");
+    PQreset(q->c);
+    q->gen++;
+    if (PQstatus(q->c) != CONNECTION_OK) {
+        const char *m = PQerrorMessage(q->c);
+        size_t n = strlen(m);
+        while (n && m[n - 1] == '\n') n--;
+        return error_set(e, ERR_STORE, "PostgreSQL unavailable / 数据库暂不可用: %.*s", (int)n, m);
+    }
+    return session_setup(q, e);
+}
+
+/* Whether a statement that failed because the connection dropped may be sent again on a new
+ * one: it ran outside a transaction and changes nothing (a SELECT), so running it twice is
+ * harmless. A write might have committed before the connection went; it is never re-sent. */
+static int retryable(const struct pg *q, int was_idle, const char *sql)
+{
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t') sql++;
+    return was_idle && !q->in_tx && PQstatus(q->c) == CONNECTION_BAD &&
+           !strncasecmp(sql, "SELECT", 6);
+}
+
 static int store_pg_url_check(const char *url, struct error *e)
 {
     char *err = NULL;
@@ -265,10 +314,7 @@ static int pgb_open(const char *url, int flags, void **conn, struct error *e)
         rc = error_set(e, ERR_STORE, "%s: cannot connect to PostgreSQL: %.*s", url, (int)n, m);
         goto fail;
     }
-    PQsetNoticeProcessor(q->c, quiet, NULL);
-    rc = raw_exec(q, "SET client_min_messages = warning; SET extra_float_digits = 1; "
-                     "SET datestyle = ISO; SET TIME ZONE 'UTC'",
-                  e);
+    rc = session_setup(q, e);
     if (rc) goto fail;
     rc = raw_text(q, "SELECT datcollate FROM pg_database WHERE datname = current_database()",
                   buf, sizeof buf, e);
@@ -345,11 +391,31 @@ static int pgb_exec(void *conn, const char *sql, struct error *e)
     struct pg *q = conn;
     struct strbuf t = STRBUF_INIT;
     int rc;
+    if (!strcmp(sql, "ROLLBACK") || !strcmp(sql, "COMMIT")) {
+        if (PQstatus(q->c) != CONNECTION_OK && !strcmp(sql, "ROLLBACK")) {
+            q->in_tx = 0; /* the server rolled it back when the connection dropped */
+            return 0;
+        }
+        rc = PQstatus(q->c) == CONNECTION_OK
+                 ? raw_exec(q, sql, e)
+                 : error_set(e, ERR_STORE, "the connection to PostgreSQL was lost before COMMIT "
+                                           "(rolled back by the server) / 数据库连接中断");
+        q->in_tx = 0;
+        return rc;
+    }
+    if ((rc = pg_ensure(q, e))) return rc;
     if (!strcmp(sql, "BEGIN IMMEDIATE")) {
         char lock[96];
         snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%d)",
                  STORE_APPLICATION_ID);
-        return raw_exec(q, lock, e);
+        rc = raw_exec(q, lock, e);
+        /* a connection found dead at BEGIN: nothing was sent that could have taken effect */
+        if (rc && PQstatus(q->c) == CONNECTION_BAD && !(rc = pg_ensure(q, e)))
+            rc = raw_exec(q, lock, e);
+        if (!rc) q->in_tx = 1;
+        else if (PQstatus(q->c) == CONNECTION_OK && PQtransactionStatus(q->c) != PQTRANS_IDLE)
+            raw_exec(q, "ROLLBACK", NULL);
+        return rc;
     }
     if (pg_dialect(sql, &t, NULL)) {
         sb_release(&t);
@@ -439,7 +505,8 @@ static void pgb_finalize(void *hv)
     if (!h) return;
     clear_result(h);
     PQclear(h->desc);
-    if (h->name[0] && PQtransactionStatus(h->q->c) != PQTRANS_INERROR) {
+    if (h->name[0] && h->gen == h->q->gen && PQstatus(h->q->c) == CONNECTION_OK &&
+        PQtransactionStatus(h->q->c) != PQTRANS_INERROR) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", h->name);
         PQclear(PQexec(h->q->c, sql));
@@ -518,8 +585,16 @@ static int pgb_step(void *hv, struct error *e)
     struct pg *q = h->q;
     ExecStatusType st;
     if (!h->res && !h->done) {
-        int same = h->runs > 0 && (h->np == 0 || !memcmp(h->types, h->ptypes,
-                                                         (size_t)h->np * sizeof *h->types));
+        int same, was_idle, retried = 0, rc;
+    again:
+        if ((rc = pg_ensure(q, e))) return rc;
+        if (h->name[0] && h->gen != q->gen) { /* prepared on a connection since lost */
+            h->name[0] = 0;
+            h->runs = 0;
+        }
+        was_idle = !q->in_tx && PQtransactionStatus(q->c) == PQTRANS_IDLE;
+        same = h->runs > 0 && (h->np == 0 || !memcmp(h->types, h->ptypes,
+                                                     (size_t)h->np * sizeof *h->types));
         for (int i = 0; i < h->np; i++) /* as in SQLite, a parameter never bound is NULL */
             if (!h->isset[i]) {
                 h->types[i] = h->typed[i] ? OID_TEXT : 0;
@@ -528,6 +603,7 @@ static int pgb_step(void *hv, struct error *e)
         if (!h->name[0] && same && h->runs >= 1) {
             PGresult *p;
             snprintf(h->name, sizeof h->name, "p%d", ++q->nnames);
+            h->gen = q->gen;
             p = PQprepare(q->c, h->name, h->sql, h->np, h->types);
             if (PQresultStatus(p) != PGRES_COMMAND_OK) h->name[0] = 0;
             PQclear(p);
@@ -542,7 +618,13 @@ static int pgb_step(void *hv, struct error *e)
         h->runs++;
         st = PQresultStatus(h->res);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            int rc = pg_fail(q, e, h->sql, h->res);
+            if (!retried && retryable(q, was_idle, h->sql)) { /* the server went away */
+                PQclear(h->res);
+                h->res = NULL;
+                retried = 1;
+                goto again;
+            }
+            rc = pg_fail(q, e, h->sql, h->res);
             PQclear(h->res);
             h->res = NULL;
             return rc;
@@ -721,6 +803,7 @@ static int pgb_bulk_end(void *conn, int commit, struct error *e)
 {
     struct pg *q = conn;
     int rc = 0;
+    q->in_tx = 0;
     if (commit) rc = raw_exec(q, "COMMIT", e);
     if (!commit || rc) raw_exec(q, "ROLLBACK", NULL);
     return rc;
@@ -826,10 +909,21 @@ static int pgb_copy_end(void *conn, int ok, struct error *e)
     return ok ? rc : 0;
 }
 
+static int pgb_reconnect(void *conn, struct error *e)
+{
+    return pg_ensure(conn, e);
+}
+
+static int pgb_connected(void *conn)
+{
+    return PQstatus(((struct pg *)conn)->c) == CONNECTION_OK;
+}
+
 const struct store_backend store_pg_backend = {
     "postgresql", pgb_open,      pgb_close,      pgb_exec,       pgb_prepare,  pgb_finalize,
     pgb_bind_int, pgb_bind_double, pgb_bind_text, pgb_bind_blob, pgb_bind_null, pgb_step,
     pgb_reset,    pgb_ncols,     pgb_colname,    pgb_type,       pgb_col_int,  pgb_col_double,
     pgb_col_text, pgb_col_len,   pgb_col_blob,   pgb_changes,    pgb_bulk_begin, pgb_bulk_end,
     pgb_unmarked, pgb_mark,     pgb_copy_begin, pgb_copy_row,   pgb_copy_end,
+    pgb_reconnect, pgb_connected,
 };
