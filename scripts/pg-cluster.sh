@@ -10,6 +10,7 @@
 #                                             at the next start); DIR kept
 #        scripts/pg-cluster.sh resume DIR  -> start the primary again (after crash)
 #        scripts/pg-cluster.sh stop DIR    -> stop both (fast) and remove DIR
+#        scripts/pg-cluster.sh psql DIR ARGS | dump DIR DATABASE -> psql, pg_dump on it
 # Invariants: nothing outside DIR is touched; the server listens only on the socket in DIR, so
 # the port (5432) names the socket file and cannot collide with another cluster; trust
 # authentication (a private socket folder is the access control); run as root (the server runs
@@ -76,9 +77,12 @@ stop)
   fi
   rm -rf "$dir"
   ;;
+dump)
+  as_pg "$bin/pg_dump" -h "$dir" -p $port -U postgres "$3"
+  ;;
 psql)
   shift 2
   as_pg "$bin/psql" -h "$dir" -p $port -U postgres "$@"
   ;;
-*) echo "usage: pg-cluster.sh start|replica|crash|resume|stop|psql DIR" >&2; exit 64 ;;
+*) echo "usage: pg-cluster.sh start|replica|crash|resume|stop|psql|dump DIR" >&2; exit 64 ;;
 esac

@@ -121,7 +121,8 @@ int registry_hq_codes(struct store *s, int county, const char *url, FILE *csv, i
         rc = ERR_STORE;
         goto out;
     }
-    if ((rc = store_prepare(s, "INSERT OR REPLACE INTO hq_ids (id_hash, household_id) VALUES (?, ?)",
+    if ((rc = store_prepare(s, "INSERT INTO hq_ids (id_hash, household_id) VALUES (?, ?) ON CONFLICT "
+                               "(id_hash) DO UPDATE SET household_id = excluded.household_id",
                             &ins, e)))
         goto out;
     if ((rc = store_prepare(s,
