@@ -130,7 +130,7 @@ screenshots: build/san/pinggu web
 	@ls docs/img/*.png
 
 # the PostgreSQL pass alone (make check runs it among the rest): the backend's unit test, then
-# t_pg (both backends compared), t_pg_load (concurrency, faults), t_pg_suites (CLI suites on
+# t_pg (both backends compared), t_pg_load (concurrency, faults), t_pg_suite_* (CLI suites on
 # PostgreSQL through lib.sh's backend switch), each timed; docs/scale.md
 check-pg: build/san/pinggu build/san/tests/test_store_pg
 	@scripts/deps.sh check

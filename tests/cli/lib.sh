@@ -7,7 +7,7 @@ if [ -z "${PINGGU_TEST_CONFIG:-}" ]; then PINGGU_TEST_CONFIG=$(mktemp -d); fi
 export PINGGU_TEST_CONFIG XDG_CONFIG_HOME="$PINGGU_TEST_CONFIG"
 unset PINGGU_KEY
 # The backend switch (docs/scale.md): with PINGGU_PG_CLUSTER naming a running throwaway cluster
-# (scripts/pg-cluster.sh; t_pg_suites.sh sets it), every store path the test gives pinggu stands
+# (scripts/pg-cluster.sh; t_pg_suite_*.sh set it), every store path the test gives pinggu stands
 # for a fresh database of that cluster, and sqlite3 and cp on such a path act on the database
 # (tests/cli/pg/). Unset: nothing changes.
 if [ -n "${PINGGU_PG_CLUSTER:-}" ] && [ -z "${PINGGU_REAL:-}" ]; then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh — runs every black-box test (tests/cli/t_*.sh) against the real binary $PINGGU,
 # each in a fresh temporary directory, printing each one's time (and the per-suite lines of
-# the PostgreSQL pass, t_pg_suites.sh's "pg …"). Exit 1 if any failed. CLI_TESTS='t_pg*' runs
+# the PostgreSQL pass, t_pg_suite_*.sh's "pg …"). Exit 1 if any failed. CLI_TESTS='t_pg*' runs
 # only the tests matching that glob.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,16 +1,15 @@
-# t_pg_suites.sh — issue 14: the CLI suites run unchanged on PostgreSQL. One throwaway cluster
-# (scripts/pg-cluster.sh) for all of them; each suite runs as tests/cli/run.sh runs it (a fresh
+# suites.sh — sourced by t_pg_suite_*.sh (after lib.sh, with $suites set): issue 14's CLI
+# suites run unchanged on PostgreSQL. One throwaway cluster (scripts/pg-cluster.sh) for them; each suite runs as tests/cli/run.sh runs it (a fresh
 # folder and key folder), with PINGGU_PG_CLUSTER set, so lib.sh's backend switch turns every
 # store path into a database of the cluster (tests/cli/pg/: `pinggu`, `sqlite3`, `cp`). Prints
-# each suite's time; fails if any suite fails. PG_SUITES="t_a t_b" runs a subset. The suites not
+# each suite's time; fails if any suite fails. PG_SUITES="t_a t_b" runs others. The suites not
 # run here (they read or edit the SQLite file itself, or test SQLite-only behaviour) are listed
 # with the reason in docs/scale.md.
-. "$TESTS_DIR/lib.sh"
 cl=$(mktemp -d /tmp/pinggu-pg.XXXXXX)
 trap 'st=$?; sh "$ROOT/scripts/pg-cluster.sh" stop "$cl"; exit $st' EXIT
 sh "$ROOT/scripts/pg-cluster.sh" start "$cl" >/dev/null ||
   fail "could not start a PostgreSQL cluster (is the Debian package postgresql installed? scripts/deps.sh check)"
-suites=${PG_SUITES:-t_serve t_openrosa t_public_query}
+suites=${PG_SUITES:-$suites}
 failed=
 for t in $suites; do
   work=$(mktemp -d); mkdir "$work.cfg"
