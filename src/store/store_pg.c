@@ -26,6 +26,13 @@
  * BEGIN IMMEDIATE serialises them, and the change log's head (read, hashed, appended in the
  * same transaction) can never fork; readers are not blocked.
  *
+ * Connections outlive the database's restarts (the server keeps one per thread): pg_ensure,
+ * before every statement, re-makes a connection the server dropped, outside a transaction; a
+ * SELECT that met a dropped connection outside a transaction is sent again once, nothing that
+ * writes is; a connection lost inside a transaction is an error, ended by the caller's rollback.
+ * While the database is unreachable statements fail with ERR_STORE and store_connected() is 0
+ * (the server answers 503). Statements prepared on a lost connection are re-prepared (gen).
+ *
  * The mark: the table pinggu_store (application_id, schema_version), one row, set by every
  * migration. A database without it is refused (open) or must be empty of tables (create).
  * The database must have C collation (LC_COLLATE "C"), so ORDER BY on text is byte order,
