@@ -1,10 +1,14 @@
 # sqlfix.py — the backend switch's translation of a test's own SQLite SQL (tests/cli/pg/sqlite3)
 # to PostgreSQL, for the few spellings the suites use that PostgreSQL 15 refuses: the column
-# `user` (a reserved word there), ifnull, instr, and a subquery in FROM without an alias.
+# `user` (a reserved word there), ifnull, instr, json_extract of a '$.a.b' path, and a
+# subquery in FROM without an alias.
 # String literals and quoted identifiers pass untouched. SQL on stdin, translation on stdout.
 import re, sys
 
 sql = sys.stdin.read()
+# json_extract(X, '$.a.b') -> (X)::json #>> '{a,b}' (a text result, as SQLite's for a string)
+sql = re.sub(r"json_extract\(([^,()]+),\s*'\$\.([A-Za-z_0-9.]+)'\)",
+             lambda m: "((%s)::json #>> '{%s}')" % (m.group(1), m.group(2).replace(".", ",")), sql)
 out, i, n, alias = [], 0, len(sql), 0
 depth_from = []     # for each open parenthesis: was it "FROM (" / "JOIN ("?
 while i < n:
