@@ -3,6 +3,7 @@
 #   make            build ./pinggu (optimised, with debug info) and the pages (web/dist, npm)
 #   make check      install missing Debian packages, then build with ASan+UBSan and run every
 #                   unit test (cmocka) and black-box test (tests/cli) against the real binary
+#   make check-pg   the PostgreSQL pass alone (throwaway clusters), each part timed
 #   make demo       install, build, and run a whole assessment round on a synthetic province
 #   make demo-serve a server on a small round with one account per role (Ctrl-C stops it)
 #   make screenshots each role's main page into docs/img/ (a real browser)
@@ -36,7 +37,7 @@ SAN_CLI_OBJ := $(CLI_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit cli-test demo demo-pg bench fuzz fuzz-run format lint clean deps docs install web demo-serve screenshots
+.PHONY: all check check-pg unit cli-test demo demo-pg bench fuzz fuzz-run format lint clean deps docs install web demo-serve screenshots
 
 PREFIX   ?= /usr/local
 DATADIR  ?= $(PREFIX)/share/pinggu
@@ -135,6 +136,15 @@ screenshots: build/san/pinggu web
 		cd $$d && mkdir cfg && XDG_CONFIG_HOME=$$d/cfg TESTS_DIR=$(CURDIR)/tests/cli ROOT=$(CURDIR) \
 		PINGGU_ACTOR=tester PINGGU_PROGRESS=0 sh $(CURDIR)/tests/cli/t_pages.sh >/dev/null && rm -rf $$d'
 	@ls docs/img/*.png
+
+# the PostgreSQL pass alone (make check runs it among the rest): the backend's unit test, then
+# t_pg (both backends compared), t_pg_load (concurrency, faults), t_pg_suite_* (CLI suites on
+# PostgreSQL through lib.sh's backend switch), each timed; docs/scale.md
+check-pg: build/san/pinggu build/san/tests/test_store_pg
+	@scripts/deps.sh check
+	@t0=$$(date +%s); scripts/run-unit.sh build/san/tests/test_store_pg && \
+	  PINGGU=$(CURDIR)/build/san/pinggu CLI_TESTS='t_pg*' tests/cli/run.sh; rc=$$?; \
+	  echo "PostgreSQL pass: $$(($$(date +%s) - t0)) s"; exit $$rc
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)

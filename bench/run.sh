@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")"
 mkdir -p out
-for b in demo.sh import.sh sample.sh pi.sh compare.sh estimation.sh serve.sh; do
+for b in demo.sh import.sh sample.sh pi.sh compare.sh estimation.sh serve.sh pg.sh; do
   [ -x "$b" ] || continue
   printf '\n######## %s\n' "$b"
   ./"$b"

@@ -5,7 +5,12 @@
 #                                             collation, print its URL on stdout
 #        scripts/pg-cluster.sh replica DIR -> start a streaming replica of it (port 5433, same
 #                                             socket folder), print the replica's URL
+#        scripts/pg-cluster.sh crash DIR   -> the primary stopped as by kill -9 (pg_ctl stop -m
+#                                             immediate: no shutdown checkpoint, crash recovery
+#                                             at the next start); DIR kept
+#        scripts/pg-cluster.sh resume DIR  -> start the primary again (after crash)
 #        scripts/pg-cluster.sh stop DIR    -> stop both (fast) and remove DIR
+#        scripts/pg-cluster.sh psql DIR ARGS | dump DIR DATABASE -> psql, pg_dump on it
 # Invariants: nothing outside DIR is touched; the server listens only on the socket in DIR, so
 # the port (5432) names the socket file and cannot collide with another cluster; trust
 # authentication (a private socket folder is the access control); run as root (the server runs
@@ -30,6 +35,7 @@ as_pg() { # from / : the postgres user may not enter the caller's folder
   if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 port=5432
+opts="-k $dir -p $port -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200"
 case "$cmd" in
 start)
   mkdir -p "$dir"
@@ -39,8 +45,7 @@ start)
         --lc-collate=C --lc-ctype=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-k $dir -p $port -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200" \
-        start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+        -o "$opts" start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   as_pg "$bin/psql" -h "$dir" -p $port -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
         -c "CREATE DATABASE pinggu TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'" \
         >/dev/null
@@ -56,6 +61,13 @@ replica)
         start >/dev/null || { cat "$dir/replica.log" >&2; exit 1; }
   echo "postgresql:///pinggu?host=$dir&port=5433&user=postgres"
   ;;
+crash)
+  as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+  ;;
+resume)
+  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" start >/dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
+  ;;
 stop)
   if [ -f "$dir/replica/postmaster.pid" ]; then
     as_pg "$bin/pg_ctl" -D "$dir/replica" -m immediate -w stop >/dev/null 2>&1 || true
@@ -65,9 +77,12 @@ stop)
   fi
   rm -rf "$dir"
   ;;
+dump)
+  as_pg "$bin/pg_dump" -h "$dir" -p $port -U postgres "$3"
+  ;;
 psql)
   shift 2
   as_pg "$bin/psql" -h "$dir" -p $port -U postgres "$@"
   ;;
-*) echo "usage: pg-cluster.sh start|stop|psql DIR" >&2; exit 64 ;;
+*) echo "usage: pg-cluster.sh start|replica|crash|resume|stop|psql|dump DIR" >&2; exit 64 ;;
 esac

@@ -518,8 +518,9 @@ static int count_failure(struct store *s, const char *kind, const char *key, int
         s,
         "INSERT INTO login_failures (kind, key, count, locked_until) VALUES (?, ?, 1, 0) "
         "ON CONFLICT (kind, key) DO UPDATE SET "
-        " locked_until = CASE WHEN count + 1 >= ? THEN ? ELSE locked_until END,"
-        " count = CASE WHEN count + 1 >= ? THEN 0 ELSE count + 1 END",
+        " locked_until = CASE WHEN login_failures.count + 1 >= ? THEN ? ELSE"
+        " login_failures.locked_until END,"
+        " count = CASE WHEN login_failures.count + 1 >= ? THEN 0 ELSE login_failures.count + 1 END",
         &st, e);
     if (rc) return rc;
     stmt_bind_text(st, 1, kind, strlen(kind));
@@ -725,7 +726,7 @@ int access_security_log(struct store *s, const char *kind, const char *addr, con
     if (rows >= ACCESS_SECLOG_PER_MINUTE) kind = "overflow", addr = "*", user = "", detail = "";
     rc = store_prepare(s, "INSERT INTO security_log (minute, kind, addr, user, detail, count) "
                           "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (minute, kind, addr) DO "
-                          "UPDATE SET count = count + 1",
+                          "UPDATE SET count = security_log.count + 1",
                        &st, e);
     if (rc) return rc;
     stmt_bind_int(st, 1, minute);

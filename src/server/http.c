@@ -101,6 +101,10 @@ int ctx_fail(struct ctx *c, const struct error *e)
     case ERR_INVALID:
     case ERR_PARSE: return ctx_error(c, 422, "invalid", "请求不符合规则", buf, NULL);
     case ERR_EXISTS: return ctx_error(c, 409, "exists", "已存在", buf, NULL);
+    case ERR_STORE: /* the database went away mid-request: unavailable, not a bug */
+        if (!store_connected(c->s))
+            return ctx_error(c, 503, "unavailable", "服务暂不可用", "store unavailable", NULL);
+        /* fall through */
     default:
         fprintf(stderr, "pinggu serve: %s %s: %s\n", c->method, c->path, buf);
         return ctx_error(c, 500, "internal", "服务器内部错误", "internal error (logged)", NULL);

@@ -19,7 +19,9 @@ void store_pool_init(struct store_pool *p, const char *db)
 struct store *store_pool_get(struct store_pool *p, struct error *e)
 {
     struct store *s = NULL;
-    if (thread_conn) return thread_conn;
+    /* a PostgreSQL connection the database dropped is made again here; while the database is
+     * down the request is refused (503) rather than failed (docs/scale.md) */
+    if (thread_conn) return store_reconnect(thread_conn, e) ? NULL : thread_conn;
     if (store_open(p->db, 0, &s, e)) return NULL;
     pthread_mutex_lock(&p->lock);
     if (p->n == p->cap) {

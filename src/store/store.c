@@ -226,6 +226,16 @@ int store_rollback(struct store *s)
     return rc;
 }
 
+int store_reconnect(struct store *s, struct error *e)
+{
+    return s->be->reconnect ? s->be->reconnect(s->conn, e) : 0;
+}
+
+int store_connected(struct store *s)
+{
+    return s->be->connected ? s->be->connected(s->conn) : 1;
+}
+
 int store_in_transaction(struct store *s)
 {
     return s->in_tx;

@@ -57,6 +57,14 @@ int store_url_is_pg(const char *url);
 char *store_evidence_dir(struct store *s);
 /* Sets the evidence folder for every store this process opens (--evidence-dir). */
 void store_evidence_set(const char *dir);
+/* For a long-lived connection (the server's threads): makes sure it is usable. A PostgreSQL
+ * connection the server dropped (a restart, a network cut) is reconnected, outside a
+ * transaction; while the database is unreachable this returns ERR_STORE and the next call
+ * tries again. A SQLite store: always 0. (Every statement does the same check itself.) */
+int store_reconnect(struct store *s, struct error *e);
+/* 0 if the store's last statement failed because its database could not be reached (a
+ * PostgreSQL connection down: the server answers 503, not 500); 1 otherwise. */
+int store_connected(struct store *s);
 /* The schema version the store is at, and the newest this build knows. */
 int store_schema_version(struct store *s);
 int store_schema_latest(void);

@@ -49,6 +49,10 @@ struct store_backend {
     int (*copy_row)(void *conn, const struct rowval *v, size_t n, int64_t log_id,
                     struct error *e);
     int (*copy_end)(void *conn, int ok, struct error *e);
+    /* Optional (NULL: an embedded file is always there): store_reconnect and store_connected
+     * (store.h), PostgreSQL's check and reconnection of a dropped connection. */
+    int (*reconnect)(void *conn, struct error *e);
+    int (*connected)(void *conn);
 };
 
 struct store {

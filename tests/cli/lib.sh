@@ -6,6 +6,14 @@ set -eu
 if [ -z "${PINGGU_TEST_CONFIG:-}" ]; then PINGGU_TEST_CONFIG=$(mktemp -d); fi
 export PINGGU_TEST_CONFIG XDG_CONFIG_HOME="$PINGGU_TEST_CONFIG"
 unset PINGGU_KEY
+# The backend switch (docs/scale.md): with PINGGU_PG_CLUSTER naming a running throwaway cluster
+# (scripts/pg-cluster.sh; t_pg_suite_*.sh set it), every store path the test gives pinggu stands
+# for a fresh database of that cluster, and sqlite3 and cp on such a path act on the database
+# (tests/cli/pg/). Unset: nothing changes.
+if [ -n "${PINGGU_PG_CLUSTER:-}" ] && [ -z "${PINGGU_REAL:-}" ]; then
+  PINGGU_SQLITE3=$(command -v sqlite3 || echo /usr/bin/sqlite3)
+  export PINGGU_REAL="$PINGGU" PINGGU="$TESTS_DIR/pg/pinggu" PINGGU_SQLITE3 PATH="$TESTS_DIR/pg:$PATH"
+fi
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # expect_status N cmd...: runs cmd, fails unless it exits with N; output in out.txt/err.txt
 expect_status() {

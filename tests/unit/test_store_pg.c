@@ -5,7 +5,8 @@
  * 12-digit village code, a packed resident ID, π, 0.1, 1e-300, text with tabs, newlines,
  * backslashes and quotes, a blob with NUL bytes); the portable SQL is translated (INTEGER ->
  * bigint, REAL -> double precision, ?NNN, sum over a comparison, `? IS NULL`); a URL with a
- * password and a store without its evidence folder are refused. Without PostgreSQL's binaries
+ * password and a store without its evidence folder are refused; a dropped connection is made
+ * again (outside a transaction) or reported (inside one). Without PostgreSQL's binaries
  * the test FAILS, saying so.
  */
 #include "testutil.h"
@@ -234,6 +235,67 @@ static void test_dialect(void **state)
     store_close(s);
 }
 
+/* A table whose inserts leave INTEGER PRIMARY KEY out numbers its rows, as SQLite's rowid
+ * does (the household query's tables; before, a NOT NULL violation on PostgreSQL); an upsert
+ * naming the target table's columns (before, `count` unqualified was ambiguous with EXCLUDED). */
+static void test_rowid_and_upsert(void **state)
+{
+    struct store *s = open_store(0);
+    struct error e;
+    int64_t v = 0;
+    (void)state;
+    assert_int_equal(store_exec(s, "CREATE TABLE ri (row_no INTEGER PRIMARY KEY, k TEXT NOT NULL "
+                                   "UNIQUE, count INTEGER NOT NULL)",
+                                &e),
+                     0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(store_exec(s, "INSERT INTO ri (k, count) VALUES ('a', 1) ON CONFLICT (k) "
+                                       "DO UPDATE SET count = ri.count + 1",
+                                    &e),
+                         0);
+    assert_int_equal(store_exec(s, "INSERT INTO ri (k, count) VALUES ('b', 1)", &e), 0);
+    assert_int_equal(store_query_int(s, "SELECT count FROM ri WHERE k = 'a'", 0, &v, &e), 0);
+    assert_int_equal(v, 3);
+    assert_int_equal(store_query_int(s, "SELECT count(DISTINCT row_no) FROM ri", 0, &v, &e), 0);
+    assert_int_equal(v, 2);
+    store_close(s);
+}
+
+/* The server keeps a connection per thread for days: one the database dropped (here: its
+ * backend terminated, as a restart does) is made again before the next statement, which
+ * succeeds; inside a transaction the loss is an error (store_connected says so: the server
+ * answers 503), the rollback ends it, and the next transaction runs on a new connection. */
+static void test_reconnect(void **state)
+{
+    struct store *s = open_store(0), *killer = open_store(0);
+    struct error e;
+    int64_t pid = 0, pid2 = 0, v = 0;
+    char sql[96];
+    (void)state;
+    assert_int_equal(store_query_int(s, "SELECT pg_backend_pid()", 0, &pid, &e), 0);
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    assert_int_equal(store_query_int(killer, sql, 0, &v, &e), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(store_query_int(s, "SELECT pg_backend_pid()", 0, &pid2, &e), 0);
+    assert_true(pid2 != pid);
+    assert_int_equal(store_connected(s), 1);
+    /* lost inside a transaction */
+    assert_int_equal(store_begin(s, &e), 0);
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid2);
+    assert_int_equal(store_query_int(killer, sql, 0, &v, &e), 0);
+    assert_int_equal(store_query_int(s, "SELECT 1", 0, &v, &e), ERR_STORE);
+    assert_int_equal(store_connected(s), 0);
+    assert_int_equal(store_commit(s, &e), ERR_STORE);
+    store_rollback(s);
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(store_query_int(s, "SELECT 41 + 1", 0, &v, &e), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(store_commit(s, &e), 0);
+    assert_int_equal(store_reconnect(s, &e), 0);
+    store_close(killer);
+    store_close(s);
+}
+
 static void test_refusals(void **state)
 {
     struct store *s = NULL;
@@ -259,6 +321,8 @@ int main(void)
         cmocka_unit_test(test_values_round_trip),
         cmocka_unit_test(test_copy_round_trip_and_audit),
         cmocka_unit_test(test_dialect),
+        cmocka_unit_test(test_rowid_and_upsert),
+        cmocka_unit_test(test_reconnect),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

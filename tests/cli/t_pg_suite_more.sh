@@ -1,0 +1,6 @@
+# t_pg_suite_more.sh — issue 14: more CLI suites, unchanged, on PostgreSQL (lib.sh's backend
+# switch, tests/cli/pg/suites.sh): the round's milestones, the two-level review, interference,
+# the scheme's checks, attendance, JSON names through every stage.
+. "$TESTS_DIR/lib.sh"
+suites="t_round t_review t_interference t_checks t_attendance t_json"
+. "$TESTS_DIR/pg/suites.sh"
