@@ -123,8 +123,6 @@ int registry_hq_codes(struct store *s, int county, const char *url, FILE *csv, i
         rc = ERR_STORE;
         goto out;
     }
-    if ((rc = store_prepare(s, "INSERT INTO hq_ids (id_hash, household_id) VALUES (?, ?) ON CONFLICT "
-                               "(id_hash) DO UPDATE SET household_id = excluded.household_id",
     if ((rc = store_prepare(s,
                             "INSERT INTO hq_ids (row_no, id_hash, household_id) VALUES ((SELECT "
                             "coalesce(max(row_no), 0) + 1 FROM hq_ids), ?, ?) ON "
