@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -90,6 +91,26 @@ int ctx_error(struct ctx *c, int status, const char *code, const char *zh, const
     c->out = json_pack("{s:{s:s, s:s, s:s, s:s?}}", "error", "code", code, "message_zh", zh,
                        "message_en", en, "field", field);
     return -1;
+}
+
+int ctx_send_file(struct ctx *c, const char *path, const char *type, const char *name)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (fstat(fd, &st)) {
+        close(fd);
+        return -1;
+    }
+    c->file_fd = fd;
+    c->file_size = (uint64_t)st.st_size;
+    c->file_type = type;
+    snprintf(c->file_name, sizeof c->file_name, "%s", name);
+    utf8_trim(c->file_name);
+    json_decref(c->out);
+    c->out = NULL;
+    c->status = 200;
+    return 0;
 }
 
 int ctx_fail(struct ctx *c, const struct error *e)

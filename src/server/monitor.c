@@ -117,7 +117,6 @@ static int send_doc(struct ctx *c, struct mon_doc *d, int format, const char *na
 {
     char dir[160] = "", path[200] = "";
     struct error e;
-    struct stat st;
     int rc = -1;
     if (!d) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
     if (tmpdir_make(dir, sizeof dir, "pinggu-monitor")) {
@@ -136,21 +135,15 @@ static int send_doc(struct ctx *c, struct mon_doc *d, int format, const char *na
         }
         if (fclose(f)) goto fail;
     }
-    c->file_fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (c->file_fd < 0) goto fail;
-    if (fstat(c->file_fd, &st)) {
-        close(c->file_fd);
-        c->file_fd = -1;
-        goto fail;
+    {
+        char file[128];
+        snprintf(file, sizeof file, "%s.%s", name, format == 1 ? "xlsx" : "csv");
+        if (ctx_send_file(c, path,
+                          format == 1 ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                                      : "text/csv; charset=utf-8",
+                          file))
+            goto fail;
     }
-    c->file_size = (uint64_t)st.st_size;
-    c->file_type = format == 1 ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                               : "text/csv; charset=utf-8";
-    snprintf(c->file_name, sizeof c->file_name, "%s.%s", name, format == 1 ? "xlsx" : "csv");
-    utf8_trim(c->file_name);
-    json_decref(c->out);
-    c->out = NULL;
-    c->status = 200;
     rc = 0;
     goto out;
 fail:

@@ -751,24 +751,15 @@ static int download(struct ctx *c)
         }
         if (fclose(f)) goto fail;
     }
-    c->file_fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (c->file_fd < 0) goto fail;
     {
-        struct stat st;
-        if (fstat(c->file_fd, &st)) {
-            close(c->file_fd);
-            c->file_fd = -1;
+        char file[128];
+        snprintf(file, sizeof file, "%s-%s.%s", round, tb->zh, xlsx ? "xlsx" : "csv");
+        if (ctx_send_file(c, path,
+                          xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                               : "text/csv; charset=utf-8",
+                          file))
             goto fail;
-        }
-        c->file_size = (uint64_t)st.st_size;
     }
-    c->file_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                        : "text/csv; charset=utf-8";
-    snprintf(c->file_name, sizeof c->file_name, "%s-%s.%s", round, tb->zh, xlsx ? "xlsx" : "csv");
-    utf8_trim(c->file_name);
-    json_decref(c->out);
-    c->out = NULL;
-    c->status = 200;
     rc = 0;
     goto out;
 fail:

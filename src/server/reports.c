@@ -112,9 +112,8 @@ static int report_get(struct ctx *c)
     struct access_target t;
     struct error e;
     enum report_level level;
-    int unit, rel = 0, unmasked = um && !strcmp(um, "1"), rc = -1, fd = -1;
+    int unit, rel = 0, unmasked = um && !strcmp(um, "1"), rc = -1;
     char dir[200], path[460];
-    struct stat sb;
     dir[0] = '\0';
     if (file_level(file, &level, &unit))
         return ctx_error(c, 404, "not_found", "无此报告文件", "no such report file", "file");
@@ -145,22 +144,20 @@ static int report_get(struct ctx *c)
         goto out;
     }
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    fd = open(path, O_RDONLY);
-    if (fd < 0 || fstat(fd, &sb)) {
-        ctx_error(c, 404, "not_found", "无此报告文件", "no such report file in this round", "file");
-        goto out;
+    {
+        char name[128];
+        snprintf(name, sizeof name, "%s-%s%s", round, unmasked ? "unmasked-" : "", file);
+        if (ctx_send_file(c, path,
+                          level == RL_COUNTY && !strcmp(file, "report.xlsx")
+                              ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                              : "text/html; charset=utf-8",
+                          name)) {
+            ctx_error(c, 404, "not_found", "无此报告文件", "no such report file in this round", "file");
+            goto out;
+        }
     }
-    c->file_fd = fd, fd = -1;
-    c->file_size = (uint64_t)sb.st_size;
-    c->file_type = level == RL_COUNTY && !strcmp(file, "report.xlsx")
-                       ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                       : "text/html; charset=utf-8";
-    snprintf(c->file_name, sizeof c->file_name, "%s-%s%s", round, unmasked ? "unmasked-" : "",
-             file);
-    c->status = 200;
     rc = 0;
 out:
-    if (fd >= 0) close(fd);
     if (dir[0]) remove_dir(dir);
     if (r) report_free(r);
     return rc;

@@ -52,6 +52,10 @@ struct ctx {
  * be NULL. Returns -1 (for `return ctx_error(...)`). */
 int ctx_error(struct ctx *c, int status, const char *code, const char *zh, const char *en,
               const char *field);
+/* Answers with the file at path as an attachment of the given type (a static string) and
+ * file name: the descriptor is opened here and outlives the file's name, so the caller may
+ * remove the file and its folder at once. 0, or -1 (no answer set) if it cannot be opened. */
+int ctx_send_file(struct ctx *c, const char *path, const char *type, const char *name);
 /* Maps a library error onto an answer (ERR_NOTFOUND 404, ERR_INVALID/ERR_PARSE 422, others
  * 500 without details). Returns -1. */
 int ctx_fail(struct ctx *c, const struct error *e);
