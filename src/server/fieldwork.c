@@ -104,6 +104,23 @@ out:
     return f;
 }
 
+const struct form *server_form(const struct server_config *cfg, const char *id)
+{
+    struct strbuf path = STRBUF_INIT;
+    const struct form *f = NULL;
+    if (!id || !server_name_ok(id, 64) || strchr(id, '.')) return NULL;
+    if (cfg->forms_dir) sb_addf(&path, "%s/%s.json", cfg->forms_dir, id);
+    else {
+        struct strbuf rel_name = STRBUF_INIT;
+        sb_addf(&rel_name, "forms/%s.json", id);
+        if (data_find(rel_name.buf, &path)) sb_reset(&path);
+        sb_release(&rel_name);
+    }
+    if (path.len && !sb_ok(&path)) f = form_cached(path.buf);
+    sb_release(&path);
+    return f;
+}
+
 void server_forms_release(void)
 {
     pthread_mutex_lock(&forms_lock);
@@ -273,7 +290,7 @@ static int submit_work(struct ctx *c, const char *round, char *dir)
     json_t *q = json_object_get(c->body, "questionnaire"), *members = json_object_get(c->body, "members");
     const char *form = json_string_value(json_object_get(c->body, "form"));
     const char *unit = json_string_value(json_object_get(q, "unit"));
-    struct strbuf fpath = STRBUF_INIT, csv = STRBUF_INIT, mcsv = STRBUF_INIT;
+    struct strbuf csv = STRBUF_INIT, mcsv = STRBUF_INIT;
     const struct form *f = NULL;
     struct submit_job job;
     struct batch_job bj;
@@ -294,14 +311,7 @@ static int submit_work(struct ctx *c, const char *round, char *dir)
     }
     t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
     if (ctx_allow(c, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL)) return -1;
-    if (c->cfg->forms_dir) sb_addf(&fpath, "%s/%s.json", c->cfg->forms_dir, form);
-    else {
-        struct strbuf rel_name = STRBUF_INIT;
-        sb_addf(&rel_name, "forms/%s.json", form);
-        if (data_find(rel_name.buf, &fpath)) sb_reset(&fpath);
-        sb_release(&rel_name);
-    }
-    if (!fpath.len || !(f = form_cached(fpath.buf))) {
+    if (!(f = server_form(c->cfg, form))) {
         rc = ctx_error(c, 422, "invalid", "无此问卷", "no such questionnaire form", "form");
         goto out;
     }
@@ -331,7 +341,6 @@ static int submit_work(struct ctx *c, const char *round, char *dir)
 out:
     unlink(csv.buf);
     unlink(mcsv.buf);
-    sb_release(&fpath);
     sb_release(&csv);
     sb_release(&mcsv);
     return rc;

@@ -381,6 +381,40 @@ static int review_get(struct ctx *c)
     return 0;
 }
 
+/* GET /api/rounds/R/review/answers?unit=U&form=F[&unmasked=1]: the answers of a
+ * questionnaire beside the review form, as the library gives them (review_answers): whoever
+ * may read the questionnaire and its unit (the home-city rule) reads them, personal answers
+ * masked; the office may ask them unmasked (RS_PERSONAL), and that read is logged. */
+static int review_answers_get(struct ctx *c)
+{
+    const char *round = c->names[0], *unit = ctx_query(c, "unit"), *form = ctx_query(c, "form");
+    const char *um = ctx_query(c, "unmasked");
+    int rel = 0, county = 0, unmasked = um && !strcmp(um, "1");
+    const struct form *f;
+    struct access_target t;
+    struct error e;
+    char via[96];
+    json_t *a = NULL;
+    if (!unit || !*unit) return ctx_error(c, 422, "invalid", "须指定 unit", "the query needs unit=CODE", "unit");
+    if (!(f = server_form(c->cfg, form)))
+        return ctx_error(c, 422, "invalid", "无此问卷", "no such questionnaire form", "form");
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    if (access_unit_county(c->s, round, unit, &county, &e)) {
+        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
+        return ctx_fail(c, &e);
+    }
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_READ, &t, NULL) || ctx_allow(c, RS_SAMPLE, AA_READ, &t, NULL))
+        return -1;
+    if (unmasked && ctx_allow(c, RS_PERSONAL, AA_READ, &t, NULL)) return -1;
+    snprintf(via, sizeof via, "api %s", c->addr ? c->addr : "?");
+    if (review_answers(c->s, round, unit, f, unmasked ? via : NULL, &a, &e)) return ctx_fail(c, &e);
+    c->out = json_pack("{s:s, s:s, s:s, s:b, s:o}", "round", round, "unit", unit, "form", f->id,
+                       "unmasked", unmasked, "answers", a);
+    return 0;
+}
+
 static int review_post(struct ctx *c)
 {
     const char *round = c->names[0];
@@ -779,6 +813,7 @@ static const struct route routes[] = {
     {"GET", "/api/rounds/*/releases", releases_get, 0},
     {"GET", "/api/rounds/*/review", review_get, 0},
     {"POST", "/api/rounds/*/review", review_post, RT_BODY},
+    {"GET", "/api/rounds/*/review/answers", review_answers_get, 0},
     {"GET", "/api/office/audit", office_audit, 0},
     {"GET", "/api/office/security", office_security, 0},
     {"GET", "/api/office/users", office_users, 0},

@@ -144,6 +144,9 @@ int batch_run(struct store *s, struct batch_job *job);
 /* The fault hook for the crash tests (docs/server.md): 1 when $PINGGU_FAULT is `point`; the
  * caller then ends the process at once (_exit(137), as kill -9 would). */
 int server_fault(const char *point);
+/* The questionnaire form named id (a plain name: forms/ID.json under --forms or the data
+ * folder), loaded once and borrowed from the cache until shutdown; NULL if there is none. */
+const struct form *server_form(const struct server_config *cfg, const char *id);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
 void server_forms_release(void);
 

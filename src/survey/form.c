@@ -459,6 +459,7 @@ static const char *const row_keys[] = {"type",
                                        "calculation",
                                        "seed_ref",
                                        "appearance",
+                                       "personal",
                                        NULL};
 
 /* Pass 1: types, names, labels, nesting. */
@@ -512,6 +513,13 @@ static void load_rows(struct loader *L, const json_t *survey)
         row->hint_zh = str_member(L, o, "hint::zh", path);
         row->hint_en = str_member(L, o, "hint::en", path);
         row->seed_ref = str_member(L, o, "seed_ref", path);
+        {
+            /* a name, signature or other answer that identifies a person: masked for readers
+             * without unmasked access (DESIGN §3), like the registry's names and IDs */
+            const json_t *pers = json_object_get(o, "personal");
+            if (pers && !json_is_boolean(pers)) err(L, "%s.personal: must be true or false", path);
+            row->personal = json_is_true(pers);
+        }
         if (row->type == FORM_END_GROUP || row->type == FORM_END_REPEAT) {
             enum form_type want =
                 row->type == FORM_END_GROUP ? FORM_BEGIN_GROUP : FORM_BEGIN_REPEAT;

@@ -287,6 +287,64 @@ int review_move_all(struct store *s, const struct review_req *r, const char *fro
     return rc;
 }
 
+int review_answers(struct store *s, const char *sample, const char *unit, const struct form *f,
+                   const char *unmasked_by, json_t **out, struct error *e)
+{
+    int64_t srow = 0, q = 0;
+    char form[64], status[32];
+    struct stmt *st = NULL;
+    json_t *a = NULL;
+    int rc;
+    *out = NULL;
+    if ((rc = find_q(s, sample, unit, f->id, &srow, &q, form, status, e))) return rc;
+    if (unmasked_by) { /* DESIGN §3: a read of unmasked personal answers is logged first */
+        json_t *d = json_pack("{s:b, s:s, s:s, s:s}", "unmasked", 1, "sample", sample, "form",
+                              form, "via", unmasked_by);
+        char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        if (!text) return error_set(e, ERR_NOMEM, "out of memory");
+        rc = store_begin(s, e);
+        if (!rc) rc = audit_note(s, "answers read", "questionnaires", unit, text, e);
+        if (!rc) rc = store_commit(s, e);
+        else if (store_in_transaction(s)) store_rollback(s);
+        free(text);
+        if (rc) return rc;
+    }
+    rc = store_prepare(s, "SELECT name, instance, value FROM answers WHERE questionnaire = ? "
+                          "ORDER BY instance, row_no",
+                       &st, e);
+    if (rc) return rc;
+    stmt_bind_int(st, 1, q);
+    a = json_array();
+    while (a && (rc = stmt_step(st, e)) == STORE_ROW) {
+        const char *name = stmt_text(st, 0), *value = stmt_text(st, 2);
+        int k = form_find(f, name);
+        const struct form_row *row = k >= 0 ? &f->rows[k] : NULL;
+        int personal = row && row->personal;
+        struct strbuf masked = STRBUF_INIT;
+        if (personal && !unmasked_by) mask_name(&masked, value);
+        json_t *o = json_pack("{s:s, s:I, s:s?, s:s?, s:s, s:b}", "name", name, "instance",
+                         (json_int_t)stmt_int(st, 1), "label_zh", row ? row->zh : NULL,
+                         "label_en", row ? row->en : NULL, "value",
+                         personal && !unmasked_by ? (masked.buf ? masked.buf : "") : value,
+                         "personal", personal);
+        if (!o || json_array_append_new(a, o)) {
+            sb_release(&masked);
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+        sb_release(&masked);
+    }
+    stmt_finalize(st);
+    if (!a) return error_set(e, ERR_NOMEM, "out of memory");
+    if (rc < 0) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
 int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, size_t n,
                        const char *action, const char *key, struct error *e)
 {

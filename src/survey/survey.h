@@ -202,6 +202,7 @@ struct form_row {
     const char *seed_ref;          /* arena, may be NULL: where in the seed it comes from */
     int list;                      /* selects: index into form.lists; else -1 */
     int required;                  /* 1 if required is the constant true */
+    int personal;                  /* 1: the answer identifies a person (masked on review) */
     struct expr *required_if;      /* arena: required as an expression, or NULL */
     struct expr *relevant;         /* arena, or NULL (always relevant) */
     struct expr *calculation;      /* arena: calculate rows */
@@ -595,6 +596,15 @@ int review_move(struct store *s, const struct review_req *r, struct strbuf *lega
  * `from`, not an error). The office's bulk approval (pinggu field review --all-in STATE). */
 int review_move_all(struct store *s, const struct review_req *r, const char *from,
                     long long *n, struct error *e);
+/* The answers of unit's current questionnaire of form f in sample, for the reviewer: a JSON
+ * array (caller owns it, json_decref) of {name, instance, label_zh, label_en, value,
+ * personal}, in stored order. Answers of `personal` questions (names, signatures) are masked
+ * (mask_name) unless unmasked_by is not NULL, in which case the read is first logged in the
+ * change log ("answers read", unit, with unmasked_by saying how, e.g. "api 1.2.3.4").
+ * ERR_NOTFOUND for an unknown sample, unit or questionnaire. */
+struct json_t; /* jansson's */
+int review_answers(struct store *s, const char *sample, const char *unit, const struct form *f,
+                   const char *unmasked_by, struct json_t **out, struct error *e);
 /* Inside the caller's transaction: the questionnaires rows[0..n) (just stored) enter review
  * as submitted by the acting user; one change-log entry (action, key). */
 int review_submit_rows(struct store *s, int64_t sample, const int64_t *rows, size_t n,

@@ -95,3 +95,12 @@ expect_no_grep 'bus_distance' out.txt
 sed 's/"population": 200/"population": "many"/' answers.json > bad-answers.json
 expect_status 2 "$PINGGU" form validate "$ROOT/forms/village-exit.json" bad-answers.json --today 2020-07-01
 expect_grep '^error   population: 不是整数:“many” / not a whole number: .many.' out.txt
+
+# "personal": true marks an answer that identifies a person (masked for reviewers, docs/forms.md);
+# the shipped household forms mark the head's name, the members' names and the signature
+sed 's/"name": "head_name", "personal": true/"name": "head_name", "personal": "yes"/' "$ROOT/forms/registered-household.json" > personal.json
+expect_status 2 "$PINGGU" form check personal.json
+expect_grep 'personal: must be true or false' err.txt
+for q in head_name name enumerator; do
+  grep -q "\"name\": \"$q\", \"personal\": true" "$ROOT/forms/registered-household.json" || fail "$q is not marked personal"
+done

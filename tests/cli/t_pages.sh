@@ -122,6 +122,9 @@ PYEOF
   fail "the leader's approval on the page is not in the review history"
 [ "$(sqlite3 s/r.db "select count(*) from questionnaire_reviews where to_state = 'approved_by_office'")" -gt 1 ] ||
   fail "the office's bulk approval before the release is not in the store"
+# the office's unmasked read of a questionnaire's answers is in the change log, by wang
+[ "$(sqlite3 s/r.db "select actor || ' ' || key from audit_log where action = 'answers read'")" = "wang $(js answers_unit)" ] ||
+  fail "the unmasked read of the answers is not logged: $(sqlite3 s/r.db "select actor, key from audit_log where action = 'answers read'")"
 expect_status 0 $P audit verify --db s/r.db
 # the accounts the office made and changed in its page
 $P user list --db s/r.db > users.txt

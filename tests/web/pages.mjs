@@ -303,6 +303,22 @@ try {
   await leader.page.getByRole('button', { name: '提交 / Submit' }).click();
   await leader.page.locator('.msg.ok').waitFor();
   assert((await leader.page.locator('.msg.ok').textContent()).includes('approved_by_leader'), `leader: ${approved} approved`);
+  // the questionnaire's answers beside the review form, as the library gives them: the
+  // household head's name (a personal answer, "personal": true in the form) masked for a leader
+  const rh = await leader.page.evaluate(async () => (await (await fetch('/api/rounds/n/review?state=submitted')).json())
+    .questionnaires.find((q) => q.form === 'registered-household').unit);
+  await openPage(leader.page, `review-item?unit=${rh}&form=registered-household`);
+  const cells = await leader.page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#answers tbody tr')]
+    .map((tr) => [tr.cells[0].textContent.trim().split(' ').pop(), tr.cells[2].textContent])));
+  assert(cells.household_size !== undefined && cells.household_size !== '', 'leader: the answers are beside the review form');
+  assert(/^\S\*+（已遮蔽 masked）$/.test(cells.head_name || ''), `leader: the head's name is masked (${cells.head_name})`);
+  const answersUrl = `/api/rounds/n/review/answers?unit=${encodeURIComponent(rh)}&form=registered-household&unmasked=1`;
+  // (asked outside the page: a refused fetch in the page is a console error, which the test forbids)
+  assert((await leader.context.request.get(`${BASE}${answersUrl}`)).status() === 403, 'leader: the answers unmasked are refused');
+  const officeAnswers = await office.page.evaluate(async (u) => (await fetch(u)).json(), answersUrl);
+  const head = (officeAnswers.answers || []).find((a) => a.name === 'head_name');
+  assert(officeAnswers.unmasked === true && head && !head.value.includes('*') && head.value.length > 1, 'office: the answers unmasked (the read is logged)');
+  out.answers_unit = rh;
   out.rejected = rejected;
   out.approved = approved;
   // interference: the leader records the locality's, with its evidence (应留存证据: without it

@@ -356,12 +356,21 @@ const views = {
     const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review`);
     const q = d.questionnaires.find((x) => x.unit === unit && x.form === form);
     if (!q) throw new Refused(404, { error: { message_zh: '未找到该问卷', message_en: `no questionnaire ${unit} ${form} visible to you` } });
+    // the answers beside the form, as the server gives them (personal answers masked by the
+    // library unless the office asked for them unmasked, which the server logs)
+    const ans = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review/answers?unit=${encodeURIComponent(unit)}&form=${encodeURIComponent(form)}`);
+    const names = el('datalist', { id: 'question-names' }, [...new Set(ans.answers.map((a) => a.name))].map((n) => el('option', { value: n })));
+    const answers = el('div', { id: 'answers', class: 'answers' }, el('h2', {}, bi('答卷', 'Answers')),
+      ...table(ans.answers, [
+        ['name', '题目', 'question', (a) => `${a.label_zh || ''} ${a.name}`], ['instance', '成员', 'member', (a) => (a.instance ? String(a.instance) : '')],
+        ['value', '回答', 'answer', (a) => (a.personal ? `${a.value}（已遮蔽 masked）` : a.value)],
+      ]));
     const out = el('div');
     const rows = el('div', { id: 'comment-rows' });
     const addRow = () => {
       const n = rows.children.length + 1;
       rows.append(el('div', { class: 'comment-row' },
-        el('label', { for: `q${n}` }, `题目 ${n} / question ${n}`), el('input', { id: `q${n}`, class: 'cq', placeholder: 'household_status' }),
+        el('label', { for: `q${n}` }, `题目 ${n} / question ${n}`), el('input', { id: `q${n}`, class: 'cq', placeholder: 'household_status', list: 'question-names' }),
         el('label', { for: `c${n}` }, `意见 ${n} / comment ${n}`), el('input', { id: `c${n}`, class: 'cc' })));
     };
     addRow();
@@ -393,7 +402,7 @@ const views = {
       el('table', {}, el('tbody', {}, [['县代码 county', q.county], ['问卷 form', q.form], ['审核状态 review state', q.review],
         ['意见 comments', Object.entries(q.comments || {}).map(([k, v]) => `${k}: ${v}`).join('；')], ['说明 note', q.note]]
         .map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', { id: k.startsWith('审核') ? 'review-state' : null }, String(v ?? '')))))),
-      f);
+      names, f, answers);
   },
 
   async entry(params, render) {
