@@ -381,6 +381,26 @@ static int review_get(struct ctx *c)
     return 0;
 }
 
+/* The target of a request about one unit's questionnaire: the round (which must exist), the
+ * unit's county, and the user allowed `act` on its questionnaires and read of its sample (the
+ * list names sampled units, so the home-city rule covers it). 0, or -1 with the answer set. */
+static int questionnaire_allow(struct ctx *c, const char *round, const char *unit,
+                               enum access_action act, struct access_target *t)
+{
+    struct error e;
+    int rel = 0, county = 0;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    if (access_unit_county(c->s, round, unit, &county, &e)) {
+        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
+        return ctx_fail(c, &e);
+    }
+    t->round = round, t->county = county, t->released = rel > 0, t->sent = 0;
+    if (ctx_allow(c, RS_QUESTIONNAIRES, act, t, NULL) || ctx_allow(c, RS_SAMPLE, AA_READ, t, NULL))
+        return -1;
+    return 0;
+}
+
 /* GET /api/rounds/R/review/answers?unit=U&form=F[&unmasked=1]: the answers of a
  * questionnaire beside the review form, as the library gives them (review_answers): whoever
  * may read the questionnaire and its unit (the home-city rule) reads them, personal answers
@@ -389,7 +409,7 @@ static int review_answers_get(struct ctx *c)
 {
     const char *round = c->names[0], *unit = ctx_query(c, "unit"), *form = ctx_query(c, "form");
     const char *um = ctx_query(c, "unmasked");
-    int rel = 0, county = 0, unmasked = um && !strcmp(um, "1");
+    int unmasked = um && !strcmp(um, "1");
     const struct form *f;
     struct access_target t;
     struct error e;
@@ -398,15 +418,7 @@ static int review_answers_get(struct ctx *c)
     if (!unit || !*unit) return ctx_error(c, 422, "invalid", "须指定 unit", "the query needs unit=CODE", "unit");
     if (!(f = server_form(c->cfg, form)))
         return ctx_error(c, 422, "invalid", "无此问卷", "no such questionnaire form", "form");
-    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
-    if (ctx_released(c, round, &rel)) return -1;
-    if (access_unit_county(c->s, round, unit, &county, &e)) {
-        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
-        return ctx_fail(c, &e);
-    }
-    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
-    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_READ, &t, NULL) || ctx_allow(c, RS_SAMPLE, AA_READ, &t, NULL))
-        return -1;
+    if (questionnaire_allow(c, round, unit, AA_READ, &t)) return -1;
     if (unmasked && ctx_allow(c, RS_PERSONAL, AA_READ, &t, NULL)) return -1;
     snprintf(via, sizeof via, "api %s", c->addr ? c->addr : "?");
     if (review_answers(c->s, round, unit, f, unmasked ? via : NULL, &a, &e)) return ctx_fail(c, &e);
@@ -418,7 +430,7 @@ static int review_answers_get(struct ctx *c)
 static int review_post(struct ctx *c)
 {
     const char *round = c->names[0];
-    int bad = 0, rel = 0, county = 0, rc;
+    int bad = 0, rc;
     const char *unit = ctx_body_str(c, "unit", &bad), *form = ctx_body_str(c, "form", &bad);
     const char *to = ctx_body_str(c, "to", &bad), *note = ctx_body_str(c, "note", &bad);
     json_t *cm = json_object_get(c->body, "comments"), *v;
@@ -435,15 +447,7 @@ static int review_post(struct ctx *c)
     if (cm && !json_is_object(cm))
         return ctx_error(c, 422, "invalid", "comments 须为 {问题: 意见}", "comments must be an object {question: text}",
                          "comments");
-    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
-    if (ctx_released(c, round, &rel)) return -1;
-    if (access_unit_county(c->s, round, unit, &county, &e)) {
-        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
-        return ctx_fail(c, &e);
-    }
-    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
-    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL) || ctx_allow(c, RS_SAMPLE, AA_READ, &t, NULL))
-        return -1;
+    if (questionnaire_allow(c, round, unit, AA_WRITE, &t)) return -1;
     memset(&r, 0, sizeof r);
     r.role = review_role(c, &t);
     if (!r.role)
