@@ -239,7 +239,7 @@ static int submit_run(struct store *s, void *arg)
         if (c->out) json_object_set_new(c->out, "replayed", json_true());
         return 0;
     }
-    if (rc) return ctx_fail(c, &e);
+    if (rc) return ctx_fail_on(c, s, &e);
     errlist_init(&errs, 20);
     memset(&st, 0, sizeof st);
     st.review = 1; /* DESIGN §10: a pair's questionnaire enters review as submitted */
@@ -256,7 +256,7 @@ static int submit_run(struct store *s, void *arg)
         goto out;
     }
     if (rc) {
-        rc = ctx_fail(c, &e);
+        rc = ctx_fail_on(c, s, &e);
         goto out;
     }
     json_decref(c->out);
@@ -273,7 +273,7 @@ static int submit_run(struct store *s, void *arg)
         goto out;
     }
     if (access_idem_done(s, c->user.name, key, 201, text, &e)) {
-        rc = ctx_fail(c, &e);
+        rc = ctx_fail_on(c, s, &e);
         goto out;
     }
     rc = 0;

@@ -115,6 +115,11 @@ int ctx_send_file(struct ctx *c, const char *path, const char *type, const char 
 
 int ctx_fail(struct ctx *c, const struct error *e)
 {
+    return ctx_fail_on(c, c->s, e);
+}
+
+int ctx_fail_on(struct ctx *c, struct store *s, const struct error *e)
+{
     char buf[1200];
     error_format(e, buf, sizeof buf);
     switch (e->code) {
@@ -123,7 +128,7 @@ int ctx_fail(struct ctx *c, const struct error *e)
     case ERR_PARSE: return ctx_error(c, 422, "invalid", "请求不符合规则", buf, NULL);
     case ERR_EXISTS: return ctx_error(c, 409, "exists", "已存在", buf, NULL);
     case ERR_STORE: /* the database went away mid-request: unavailable, not a bug */
-        if (!store_connected(c->s))
+        if (!store_connected(s))
             return ctx_error(c, 503, "unavailable", "服务暂不可用", "store unavailable", NULL);
         /* fall through */
     default:

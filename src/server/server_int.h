@@ -59,6 +59,9 @@ int ctx_send_file(struct ctx *c, const char *path, const char *type, const char 
 /* Maps a library error onto an answer (ERR_NOTFOUND 404, ERR_INVALID/ERR_PARSE 422, others
  * 500 without details). Returns -1. */
 int ctx_fail(struct ctx *c, const struct error *e);
+/* ctx_fail for an error met on connection s (the writer queue's leader runs a job on its own
+ * connection, not the request's): a lost connection there answers 503, not 500. */
+int ctx_fail_on(struct ctx *c, struct store *s, const struct error *e);
 /* Asks access_check; on refusal records it in the security log and answers 403. Returns 0
  * when allowed (*role, if non-NULL, gets the allowing role). */
 int ctx_allow(struct ctx *c, enum access_resource r, enum access_action a,
