@@ -687,6 +687,10 @@ static int or_run(struct store *s, void *arg)
                          "this one is held as a duplicate for the team leader");
     return or_answer(j, 201, "已收到，待组长审核", "received; it enters review as submitted");
 fail:
+    if (j->e.code == ERR_STORE && !store_connected(s)) { /* the database went away: retry later */
+        or_answer(j, 503, "服务暂不可用", "store unavailable");
+        return -1;
+    }
     fprintf(stderr, "pinggu serve: OpenRosa submission: %s\n", j->e.msg);
     or_answer(j, 500, "服务器内部错误", "internal error (logged)");
     return -1;
