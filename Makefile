@@ -140,7 +140,7 @@ screenshots: build/san/pinggu web
 # the PostgreSQL pass alone (make check runs it among the rest): the backend's unit test, then
 # t_pg (both backends compared), t_pg_load (concurrency, faults), t_pg_suite_* (CLI suites on
 # PostgreSQL through lib.sh's backend switch), each timed; docs/scale.md
-check-pg: build/san/pinggu build/san/tests/test_store_pg
+check-pg: build/san/pinggu build/san/tests/test_store_pg tests/xform/node_modules/.installed web
 	@scripts/deps.sh check
 	@t0=$$(date +%s); scripts/run-unit.sh build/san/tests/test_store_pg && \
 	  PINGGU=$(CURDIR)/build/san/pinggu CLI_TESTS='t_pg*' tests/cli/run.sh; rc=$$?; \
