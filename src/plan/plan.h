@@ -433,6 +433,10 @@ int sample_draw(const struct plan *p, const char *seed, const struct frame_sourc
 int sample_create(struct store *s, const struct plan *p, const char *name, const char *seed,
                   int progress, struct error *e);
 /* Prints per county: villages, households by quota, substitutions and shortfalls; or JSON. */
+/* The category a sampled unit was drawn in ("general", "poor", ...) into out (the caller's,
+ * size bytes): 0, ERR_NOTFOUND if the sample has no such unit, or a store error. */
+int sample_unit_category(struct store *s, const char *sample, const char *unit, char *out,
+                         size_t size, struct error *e);
 int sample_show(struct store *s, const char *name, int json, FILE *f, struct error *e);
 /* Writes the manifest of DESIGN §5 to path (JSON). */
 int sample_manifest(struct store *s, const char *name, const char *path, struct error *e);

@@ -486,3 +486,22 @@ int sample_show(struct store *s, const char *name, int json, FILE *f, struct err
     if (!sample) return error_set(e, ERR_NOTFOUND, "no sample named %s", name);
     return json ? show_json(s, sample, name, f, e) : show_text(s, sample, name, f, e);
 }
+
+int sample_unit_category(struct store *s, const char *sample, const char *unit, char *out,
+                         size_t size, struct error *e)
+{
+    struct stmt *st = NULL;
+    int rc = store_prepare(s,
+                           "SELECT u.category FROM sample_units u JOIN samples sa ON sa.row_no = "
+                           "u.sample WHERE sa.name = ? AND u.code = ?",
+                           &st, e);
+    if (size) out[0] = '\0';
+    if (rc) return rc;
+    stmt_bind_text(st, 1, sample, strlen(sample));
+    stmt_bind_text(st, 2, unit, strlen(unit));
+    rc = stmt_step(st, e);
+    if (rc == STORE_ROW) snprintf(out, size, "%s", stmt_text(st, 0)), rc = 0;
+    else if (rc == STORE_DONE) rc = error_set(e, ERR_NOTFOUND, "no unit %s in sample %s", unit, sample);
+    stmt_finalize(st);
+    return rc;
+}

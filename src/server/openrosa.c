@@ -306,7 +306,6 @@ static int my_units(struct store *s, const struct access_user *u, const char *ro
 static int units_for_form(struct store *s, const char *round, const struct form *form,
                           struct unitrow *units, size_t *n, struct error *e)
 {
-    struct stmt *st = NULL;
     size_t k = 0;
     int want_general = form->unit && !strcmp(form->unit, "household_general"), rc;
     if (form->unit && !strcmp(form->unit, "village")) {
@@ -315,24 +314,13 @@ static int units_for_form(struct store *s, const char *round, const struct form 
         *n = k;
         return 0;
     }
-    rc = store_prepare(s,
-                       "SELECT u.category FROM sample_units u JOIN samples sa ON sa.row_no = "
-                       "u.sample WHERE sa.name = ? AND u.code = ?",
-                       &st, e);
-    if (rc) return rc;
     for (size_t i = 0; i < *n; i++) {
-        int general = 0;
+        char cat[32];
         if (strcmp(units[i].stage, "household")) continue;
-        stmt_reset(st);
-        stmt_bind_text(st, 1, round, strlen(round));
-        stmt_bind_text(st, 2, units[i].unit, strlen(units[i].unit));
-        rc = stmt_step(st, e);
-        if (rc == STORE_ROW) general = !strcmp(stmt_text(st, 0), "general"), rc = 0;
-        else if (rc < 0) break;
-        else rc = 0; /* not in the sample (cannot happen: my_units read it there) */
-        if (general == want_general) units[k++] = units[i];
+        /* every unit here was read from the sample (my_units), so it is found */
+        if ((rc = sample_unit_category(s, round, units[i].unit, cat, sizeof cat, e))) return rc;
+        if ((strcmp(cat, "general") == 0) == want_general) units[k++] = units[i];
     }
-    stmt_finalize(st);
     if (rc) return rc;
     *n = k;
     return 0;
