@@ -142,6 +142,19 @@ out:
     return rc;
 }
 
+int problem_in_ledger(const struct problem_progress *p)
+{
+    return p->state >= PS_FED_BACK && p->state != PS_DISMISSED;
+}
+
+const char *problem_ledger_timing(const struct problem_progress *p, const char **en)
+{
+    const char *zh = p->overdue ? "逾期" : p->recheck_due ? "待复查" : p->late ? "逾期完成" : "";
+    if (en)
+        *en = p->overdue ? "overdue" : p->recheck_due ? "due for recheck" : p->late ? "late" : "";
+    return zh;
+}
+
 static void put_day(FILE *f, int d)
 {
     if (d) fprintf(f, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
@@ -210,7 +223,8 @@ int problem_ledger_print(struct store *s, const char *round, int asof, FILE *f,
     for (size_t i = 0; i < n && !rc; i++) {
         const struct problem_progress *p = &v[i];
         char county[16];
-        if (p->state < PS_FED_BACK || p->state == PS_DISMISSED) continue;
+        const char *en, *zh = problem_ledger_timing(p, &en);
+        if (!problem_in_ledger(p)) continue;
         shown++;
         fprintf(f, "%-6lld %-8d %-12s ", (long long)p->id, p->county,
                 problem_state_label(p->state));
@@ -219,13 +233,9 @@ int problem_ledger_print(struct store *s, const char *round, int asof, FILE *f,
         put_day(f, p->rectified_on);
         fputs(" ", f);
         put_day(f, p->closed_on);
-        fprintf(f, " %s/%s  %s  %s → %s\n", p->responsible_unit ? p->responsible_unit : "-",
-                p->responsible_person ? p->responsible_person : "-",
-                p->overdue        ? "逾期 overdue"
-                : p->recheck_due ? "待复查 due for recheck"
-                : p->late        ? "逾期完成 late"
-                                 : "-",
-                p->measures ? p->measures : "-", p->result ? p->result : "-");
+        fprintf(f, " %s/%s  %s%s%s  %s → %s\n", p->responsible_unit ? p->responsible_unit : "-",
+                p->responsible_person ? p->responsible_person : "-", *zh ? zh : "-",
+                *zh ? " " : "", en, p->measures ? p->measures : "-", p->result ? p->result : "-");
         snprintf(county, sizeof county, "%d", p->county);
         if (add_tally(&byc, &nc, &cc, county, p) ||
             add_tally(&byu, &nu, &cu, p->responsible_unit ? p->responsible_unit : "(未定 none yet)",

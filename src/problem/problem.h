@@ -206,6 +206,12 @@ int problem_progress_list(struct store *s, const char *round, int asof,
                           struct problem_progress **out, size_t *n, struct error *e);
 void problem_progress_free(struct problem_progress *p, size_t n);
 
+/* 1 if a problem belongs in the rectification ledger: fed back or later, not dismissed. */
+int problem_in_ledger(const struct problem_progress *p);
+/* A ledger item's timing as the ledger prints it: 逾期 (overdue: still rectifying after the
+ * deadline), 待复查 (drawn for recheck, closed, not yet rechecked), 逾期完成 (rectified after the
+ * deadline in force), or "" (in time). Static strings; *en (if given) gets the English. */
+const char *problem_ledger_timing(const struct problem_progress *p, const char **en);
 /* The rectification ledger of a round (整改台账) as of `asof`: every problem fed back or later,
  * with its measures, responsible unit and person, deadline and result, then the overdue
  * items per county and per responsible unit. */
@@ -268,6 +274,31 @@ int problem_raise_flags(struct store *s, const char *round, const char *rule, in
  * for the summary (the district plan: the liaison's list by 20:00, seed 004 third article 三.1)
  * a summary made later that day, or on a later day, is late. */
 int problem_day_summary(struct store *s, const char *round, int day, FILE *f, struct error *e);
+
+/* Problems by state and the day's summaries, per county and team, for the progress page
+ * (summary.c; the same lateness rule as problem_day_summary, over every day up to `asof`).
+ * A problem counts from its finding day; its state is the one its moves give on `asof` (0:
+ * today). A problem's team is the team that surveyed its unit (0: none did). */
+struct problem_count_row {
+    int county, team;
+    int64_t problems;
+    int64_t state[PS_NSTATES];   /* by enum problem_state */
+    int64_t summarised;          /* recorded and put in a day's summary */
+    int64_t unsummarised;        /* recorded, not (yet) summarised, still recorded or earlier */
+    int64_t late_summaries;      /* summarised on a later day, or after the plan's hour */
+};
+struct problem_counts {
+    int summary_due;             /* the plan's hour (minutes after midnight, CST), -1 if none */
+    int verify_next_day;         /* the plan verifies with the county the next day */
+    int asof;                    /* YYYYMMDD */
+    struct problem_count_row *rows; /* by county, then team (owned: problem_counts_release) */
+    size_t n;
+};
+/* ERR_NOTFOUND for an unknown round. The caller owns out's rows (problem_counts_release);
+ * nothing is left to release on error. */
+int problem_counts(struct store *s, const char *round, int asof, struct problem_counts *out,
+                   struct error *e);
+void problem_counts_release(struct problem_counts *c);
 
 /* ================================================================ recheck sample */
 

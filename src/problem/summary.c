@@ -57,6 +57,57 @@ static int cmp_team(const void *a, const void *b)
     return (x->team > y->team) - (x->team < y->team);
 }
 
+/* What one problem's moves say up to `limit` (a day, YYYYMMDD): the day it was recorded (its
+ * finding day for an evaluator's own finding), the day and CST minute of its first summary,
+ * the day it was first sent to the county, and its state on that day (`stored` if no move was
+ * made by then). */
+struct problem_days {
+    int rec_day, sum_day, sum_min, sent_day;
+    enum problem_state state;
+};
+
+static int problem_days_of(struct stmt *ms, int64_t id, const char *source, const char *found_on,
+                           const char *stored, int limit, struct problem_days *d, struct error *e)
+{
+    int found, rc, st0 = problem_state_parse(stored);
+    memset(d, 0, sizeof *d);
+    d->sum_min = -1;
+    d->state = st0 < 0 ? PS_CANDIDATE : (enum problem_state)st0;
+    if (parse_date(found_on, &found)) found = 0;
+    if (!strcmp(source, "finding")) d->rec_day = found;
+    stmt_reset(ms);
+    stmt_bind_int(ms, 1, id);
+    while ((rc = stmt_step(ms, e)) == STORE_ROW) {
+        int st = problem_state_parse(stmt_text(ms, 0)), on;
+        if (parse_date(stmt_text(ms, 1), &on)) continue;
+        if (on > limit) continue; /* not yet made on that day */
+        if (st >= 0) d->state = (enum problem_state)st;
+        if (st == PS_RECORDED && !d->rec_day) d->rec_day = on;
+        if (st == PS_SUMMARISED && !d->sum_day) {
+            d->sum_day = on;
+            d->sum_min = cst_minute_on(stmt_text(ms, 2), on);
+        }
+        if (st == PS_SENT && !d->sent_day) d->sent_day = on;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* The one lateness rule of the day's summary: a summary on a later day than the recording is
+ * late whatever the hour; on the same day it is late after the plan's hour, if it sets one. */
+static int summary_late(const struct plan *p, const struct problem_days *d)
+{
+    return d->sum_day && (d->sum_day > d->rec_day ||
+                          (p->steps.summary_due >= 0 && d->sum_min > p->steps.summary_due));
+}
+
+static const char problems_sql[] =
+    "SELECT p.row_no, p.source, p.found_on,"
+    " coalesce((SELECT q.team FROM questionnaires q WHERE q.sample = p.sample"
+    " AND q.unit = p.unit LIMIT 1), 0), p.county, p.status"
+    " FROM problems p WHERE p.sample = ? ORDER BY p.row_no";
+static const char moves_sql[] =
+    "SELECT to_state, on_day, at FROM problem_moves WHERE problem = ? ORDER BY row_no";
+
 int problem_day_summary(struct store *s, const char *round, int day, FILE *f, struct error *e)
 {
     struct plan p;
@@ -68,58 +119,34 @@ int problem_day_summary(struct store *s, const char *round, int day, FILE *f, st
     int rc = sample_plan(s, round, &p, NULL, 0, &srow, e);
     if (rc) return rc;
     snprintf(dstr, sizeof dstr, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
-    rc = store_prepare(s,
-                       "SELECT p.row_no, p.source, p.found_on,"
-                       " coalesce((SELECT q.team FROM questionnaires q WHERE q.sample = p.sample"
-                       " AND q.unit = p.unit LIMIT 1), 0)"
-                       " FROM problems p WHERE p.sample = ? ORDER BY p.row_no",
-                       &ps, e);
-    if (!rc)
-        rc = store_prepare(s,
-                           "SELECT to_state, on_day, at FROM problem_moves WHERE problem = ?"
-                           " ORDER BY row_no",
-                           &ms, e);
+    rc = store_prepare(s, problems_sql, &ps, e);
+    if (!rc) rc = store_prepare(s, moves_sql, &ms, e);
     if (rc) goto out;
     stmt_bind_int(ps, 1, srow);
     while ((rc = stmt_step(ps, e)) == STORE_ROW) {
-        int rec_day = 0, sum_day = 0, sum_min = -1, sent_day = 0, found;
+        struct problem_days d;
         struct team_day *td;
-        if (parse_date(stmt_text(ps, 2), &found)) found = 0;
-        if (!strcmp(stmt_text(ps, 1), "finding")) rec_day = found;
-        stmt_reset(ms);
-        stmt_bind_int(ms, 1, stmt_int(ps, 0));
-        while ((rc = stmt_step(ms, e)) == STORE_ROW) {
-            int st = problem_state_parse(stmt_text(ms, 0)), on;
-            if (parse_date(stmt_text(ms, 1), &on)) continue;
-            if (on > day) continue; /* not yet made on that day */
-            if (st == PS_RECORDED && !rec_day) rec_day = on;
-            if (st == PS_SUMMARISED && !sum_day) {
-                sum_day = on;
-                sum_min = cst_minute_on(stmt_text(ms, 2), on);
-            }
-            if (st == PS_SENT && !sent_day) sent_day = on;
-        }
-        if (rc < 0) goto out;
-        rc = 0;
-        if (!rec_day) continue; /* never taken up by that day */
+        rc = problem_days_of(ms, stmt_int(ps, 0), stmt_text(ps, 1), stmt_text(ps, 2),
+                             stmt_text(ps, 5), day, &d, e);
+        if (rc) goto out;
+        if (!d.rec_day) continue; /* never taken up by that day */
         td = team_of(&t, &nt, &ct, (int)stmt_int(ps, 3));
         if (!td) {
             rc = error_set(e, ERR_NOMEM, "out of memory");
             goto out;
         }
-        if (rec_day == day) {
+        if (d.rec_day == day) {
             td->recorded++;
-            if (!sum_day) td->missing++;
+            if (!d.sum_day) td->missing++;
         }
-        if (sum_day == day) {
+        if (d.sum_day == day) {
             td->summarised++;
-            if (sum_day > rec_day || (p.steps.summary_due >= 0 && sum_min > p.steps.summary_due))
-                td->late++;
+            td->late += summary_late(&p, &d);
         }
-        if (sent_day == day) td->sent++;
+        if (d.sent_day == day) td->sent++;
         /* Anhui: what was summarised the day before is verified with the county today */
-        if (p.steps.verify_next_day && sum_day && sum_day < day && !sent_day &&
-            date_to_days(sum_day) == date_to_days(day) - 1)
+        if (p.steps.verify_next_day && d.sum_day && d.sum_day < day && !d.sent_day &&
+            date_to_days(d.sum_day) == date_to_days(day) - 1)
             td->due_verify++;
     }
     if (rc < 0) goto out;
@@ -147,6 +174,90 @@ out:
     stmt_finalize(ps);
     stmt_finalize(ms);
     mem_free(t);
+    plan_release(&p);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ counts for the progress page */
+
+static struct problem_count_row *count_row(struct problem_counts *c, size_t *cap, int county,
+                                           int team)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->rows[i].county == county && c->rows[i].team == team) return &c->rows[i];
+    if (c->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        struct problem_count_row *nr = mem_realloc(c->rows, nc * sizeof *nr);
+        if (!nr) return NULL;
+        c->rows = nr, *cap = nc;
+    }
+    memset(&c->rows[c->n], 0, sizeof c->rows[0]);
+    c->rows[c->n].county = county;
+    c->rows[c->n].team = team;
+    return &c->rows[c->n++];
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    const struct problem_count_row *x = a, *y = b;
+    if (x->county != y->county) return (x->county > y->county) - (x->county < y->county);
+    return (x->team > y->team) - (x->team < y->team);
+}
+
+void problem_counts_release(struct problem_counts *c)
+{
+    mem_free(c->rows);
+    memset(c, 0, sizeof *c);
+}
+
+int problem_counts(struct store *s, const char *round, int asof, struct problem_counts *out,
+                   struct error *e)
+{
+    struct plan p;
+    int64_t srow;
+    struct stmt *ps = NULL, *ms = NULL;
+    size_t cap = 0;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!asof) asof = date_today();
+    rc = sample_plan(s, round, &p, NULL, 0, &srow, e);
+    if (rc) return rc;
+    out->summary_due = p.steps.summary_due;
+    out->verify_next_day = p.steps.verify_next_day;
+    out->asof = asof;
+    rc = store_prepare(s, problems_sql, &ps, e);
+    if (!rc) rc = store_prepare(s, moves_sql, &ms, e);
+    if (rc) goto out;
+    stmt_bind_int(ps, 1, srow);
+    while ((rc = stmt_step(ps, e)) == STORE_ROW) {
+        struct problem_days d;
+        struct problem_count_row *r;
+        int found;
+        if (parse_date(stmt_text(ps, 2), &found)) found = 0;
+        if (found > asof) continue; /* not yet found on the asof day */
+        rc = problem_days_of(ms, stmt_int(ps, 0), stmt_text(ps, 1), stmt_text(ps, 2),
+                             stmt_text(ps, 5), asof, &d, e);
+        if (rc) goto out;
+        r = count_row(out, &cap, (int)stmt_int(ps, 4), (int)stmt_int(ps, 3));
+        if (!r) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        r->problems++;
+        r->state[d.state]++;
+        if (d.rec_day) {
+            if (d.sum_day) r->summarised++;
+            else if (d.state < PS_SUMMARISED) r->unsummarised++;
+            r->late_summaries += summary_late(&p, &d);
+        }
+    }
+    if (rc < 0) goto out;
+    rc = 0;
+    qsort(out->rows, out->n, sizeof out->rows[0], cmp_row);
+out:
+    if (rc) problem_counts_release(out);
+    stmt_finalize(ps);
+    stmt_finalize(ms);
     plan_release(&p);
     return rc;
 }

@@ -38,6 +38,7 @@
  */
 #include "server_int.h"
 #include "../estimate/estimate.h"
+#include "../problem/problem.h"
 #include "../survey/survey.h"
 
 #include <errno.h>
@@ -141,6 +142,7 @@ static const struct page {
     {"progress", "进度", "Progress", RS_PROGRESS, AA_READ, 0},
     {"figures", "指标测算", "Indicators", RS_FIGURES, AA_READ, 0},
     {"problems", "问题清单", "Problems", RS_PROBLEMS, AA_READ, 0},
+    {"ledger", "整改台账", "Rectification ledger", RS_PROBLEMS, AA_READ, 0},
     {"problem-summary", "当日问题汇总", "Day's problem summary", RS_PROGRESS, AA_READ, 0},
     {"assignments", "调查任务", "Assignments", RS_ASSIGNMENTS, AA_READ, 0},
     {"review", "问卷审核", "Questionnaire review", RS_QUESTIONNAIRES, AA_READ, 0},
@@ -162,6 +164,8 @@ static const struct page {
     {"bulletin", "月度通报", "Monthly bulletin", RS_BULLETIN, AA_READ, 0},
 };
 
+static int ledger_allow(struct ctx *c, struct access_target *t, int log);
+
 static int nav(struct ctx *c)
 {
     const char *round = ctx_query(c, "round");
@@ -179,6 +183,7 @@ static int nav(struct ctx *c)
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
         if (pages[i].after && !rel) continue;
         if (access_check(&c->user, pages[i].res, pages[i].act, &t, NULL, NULL)) continue;
+        if (!strcmp(pages[i].id, "ledger") && ledger_allow(c, &t, 0)) continue;
         json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "id", pages[i].id, "title_zh",
                                            pages[i].zh, "title_en", pages[i].en));
     }
@@ -322,6 +327,130 @@ static int progress_table(struct ctx *c)
     }
     field_progress_release(&fp);
     c->out = json_pack("{s:s, s:o, s:o}", "round", round, "counties", counties, "teams", teams);
+    return 0;
+}
+
+/* A YYYYMMDD day as 2020-04-22, or "" for 0, into b (16 bytes). */
+static const char *iso_day(int d, char *b)
+{
+    if (d) snprintf(b, 16, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+    else b[0] = '\0';
+    return b;
+}
+
+/* GET /api/rounds/R/progress/problems: the round's problems by state and the day's summaries
+ * (how many were summarised, not yet, and late by the plan's rule) per county and team, as the
+ * problem stage counts them (problem_counts) — each county's rows only for whom may read both
+ * its progress and its problems (a liaison reads neither: problems not sent to it are in the
+ * counts). */
+static int progress_problems(struct ctx *c)
+{
+    const char *round = c->names[0];
+    struct access_target t;
+    struct problem_counts pc;
+    struct error e;
+    char due[8], day[16];
+    json_t *rows;
+    int rel = 0;
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = 0, t.released = rel > 0, t.sent = 0;
+    if (ctx_allow(c, RS_PROGRESS, AA_READ, &t, NULL) || ctx_allow(c, RS_PROBLEMS, AA_READ, &t, NULL))
+        return -1;
+    if (problem_counts(c->s, round, 0, &pc, &e)) return ctx_fail(c, &e);
+    rows = json_array();
+    for (size_t i = 0; i < pc.n; i++) {
+        const struct problem_count_row *r = &pc.rows[i];
+        json_t *o;
+        t.county = r->county;
+        if (access_check(&c->user, RS_PROGRESS, AA_READ, &t, NULL, NULL) ||
+            access_check(&c->user, RS_PROBLEMS, AA_READ, &t, NULL, NULL))
+            continue;
+        o = json_pack("{s:i, s:i, s:I}", "county", r->county, "team", r->team, "problems",
+                      (json_int_t)r->problems);
+        for (int k = 0; k < PS_NSTATES; k++)
+            json_object_set_new(o, problem_state_name((enum problem_state)k),
+                                json_integer(r->state[k]));
+        json_object_set_new(o, "summarised", json_integer(r->summarised));
+        json_object_set_new(o, "unsummarised", json_integer(r->unsummarised));
+        json_object_set_new(o, "late_summaries", json_integer(r->late_summaries));
+        json_array_append_new(rows, o);
+    }
+    if (pc.summary_due >= 0) snprintf(due, sizeof due, "%02d:%02d", pc.summary_due / 60, pc.summary_due % 60);
+    c->out = json_pack("{s:s, s:s, s:o, s:b, s:o}", "round", round, "asof", iso_day(pc.asof, day),
+                       "summary_due", pc.summary_due >= 0 ? json_string(due) : json_null(),
+                       "verify_next_day", pc.verify_next_day, "rows", rows);
+    problem_counts_release(&pc);
+    return 0;
+}
+
+/* May the user read the ledger item of county (0: the round) as role *role? A locality (city
+ * or county liaison) reads its rectification only through the county-facing view, that is
+ * after the release (DESIGN §10); every other role as it reads the problems. `log`: refuse
+ * through ctx_allow (logged, answered); else access_check quietly. 0 if allowed. */
+static int ledger_allow(struct ctx *c, struct access_target *t, int log)
+{
+    enum access_role role;
+    if (log && ctx_allow(c, RS_PROBLEMS, AA_READ, t, &role)) return -1;
+    if (!log && access_check(&c->user, RS_PROBLEMS, AA_READ, t, &role, NULL)) return -1;
+    if (role != AR_CITY && role != AR_COUNTY) return 0;
+    if (log) return ctx_allow(c, RS_COUNTY_VIEW, AA_READ, t, NULL);
+    return access_check(&c->user, RS_COUNTY_VIEW, AA_READ, t, NULL, NULL) ? -1 : 0;
+}
+
+/* GET /api/rounds/R/ledger[?county=C]: the rectification ledger (整改台账) as the problem stage
+ * builds it (problem_progress_list, problem_in_ledger, problem_ledger_timing) as of today —
+ * every problem fed back or later with its measures, responsible unit and person, deadline,
+ * dates and timing; each item only for whom ledger_allow lets read it. */
+static int ledger_get(struct ctx *c)
+{
+    const char *round = c->names[0], *cq = ctx_query(c, "county");
+    struct access_target t;
+    struct problem_progress *p = NULL;
+    size_t n = 0;
+    struct error e;
+    char day[16];
+    int rel = 0, county = 0;
+    json_t *a;
+    if (cq && *cq) {
+        char *end;
+        long v = strtol(cq, &end, 10);
+        if (*end || v < 100000 || v > 999999)
+            return ctx_error(c, 422, "invalid", "县代码须为 6 位数字", "county: a 6-digit county code", "county");
+        county = (int)v;
+    }
+    if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
+    if (ctx_released(c, round, &rel)) return -1;
+    t.round = round, t.county = county, t.released = rel > 0, t.sent = 1;
+    if (ledger_allow(c, &t, 1)) return -1;
+    if (problem_progress_list(c->s, round, 0, &p, &n, &e)) return ctx_fail(c, &e);
+    a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *en, *zh;
+        json_t *o;
+        if (!problem_in_ledger(&p[i]) || (county && p[i].county != county)) continue;
+        t.county = p[i].county;
+        if (ledger_allow(c, &t, 0)) continue;
+        zh = problem_ledger_timing(&p[i], &en);
+        o = json_pack("{s:I, s:i, s:s, s:s}", "id", (json_int_t)p[i].id, "county", p[i].county,
+                      "state", problem_state_name(p[i].state), "state_zh",
+                      problem_state_label(p[i].state));
+        json_object_set_new(o, "measures", json_string(p[i].measures ? p[i].measures : ""));
+        json_object_set_new(o, "responsible_unit", json_string(p[i].responsible_unit ? p[i].responsible_unit : ""));
+        json_object_set_new(o, "responsible_person", json_string(p[i].responsible_person ? p[i].responsible_person : ""));
+        json_object_set_new(o, "deadline", json_string(iso_day(p[i].deadline, day)));
+        json_object_set_new(o, "rectified_on", json_string(iso_day(p[i].rectified_on, day)));
+        json_object_set_new(o, "result", json_string(p[i].result ? p[i].result : ""));
+        json_object_set_new(o, "closed_on", json_string(iso_day(p[i].closed_on, day)));
+        json_object_set_new(o, "timing", json_string(zh));
+        json_object_set_new(o, "timing_en", json_string(en));
+        json_object_set_new(o, "overdue", json_boolean(p[i].overdue));
+        json_object_set_new(o, "late", json_boolean(p[i].late));
+        json_array_append_new(a, o);
+    }
+    problem_progress_free(p, n);
+    c->out = json_pack("{s:s, s:s, s:o}", "round", round, "asof", iso_day(date_today(), day), "problems", a);
+    if (county) json_object_set_new(c->out, "county", json_integer(county));
     return 0;
 }
 
@@ -639,6 +768,9 @@ static const struct table {
     {"review", "问卷审核", "/api/rounds/*/review", "questionnaires", server_pages_routes, 1},
     {"progress-counties", "各县进度", "/api/rounds/*/progress/table", "counties", server_pages_routes, 1},
     {"progress-teams", "各组问卷审核", "/api/rounds/*/progress/table", "teams", server_pages_routes, 1},
+    {"progress-problems", "各组问题状态", "/api/rounds/*/progress/problems", "rows", server_pages_routes, 1},
+    {"ledger", "整改台账", "/api/rounds/*/ledger", "problems", server_pages_routes, 1},
+    {"answers", "答卷", "/api/rounds/*/review/answers", "answers", server_pages_routes, 1},
 };
 
 /* A cell's text (owned by the caller, mem_free): strings as they are, numbers and booleans
@@ -754,7 +886,7 @@ static int download(struct ctx *c)
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (name && !strcmp(name, tables[i].name)) tb = &tables[i];
     if (!tb)
-        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures, review, progress-counties or progress-teams",
+        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures, review, progress-counties, progress-teams, progress-problems, ledger or answers",
                          "table");
     if (!round || !server_name_ok(round, 64))
         return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");
@@ -814,6 +946,8 @@ static const struct route routes[] = {
     {"GET", "/api/nav", nav, 0},
     {"GET", "/api/rounds/*/progress", progress, 0},
     {"GET", "/api/rounds/*/progress/table", progress_table, 0},
+    {"GET", "/api/rounds/*/progress/problems", progress_problems, 0},
+    {"GET", "/api/rounds/*/ledger", ledger_get, 0},
     {"GET", "/api/rounds/*/releases", releases_get, 0},
     {"GET", "/api/rounds/*/review", review_get, 0},
     {"POST", "/api/rounds/*/review", review_post, RT_BODY},
