@@ -350,7 +350,7 @@ static int progress_problems(struct ctx *c)
     struct problem_counts pc;
     struct error e;
     char due[8], day[16];
-    json_t *rows;
+    json_t *rows, *states;
     int rel = 0;
     if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
     if (ctx_released(c, round, &rel)) return -1;
@@ -371,15 +371,19 @@ static int progress_problems(struct ctx *c)
         for (int k = 0; k < PS_NSTATES; k++)
             json_object_set_new(o, problem_state_name((enum problem_state)k),
                                 json_integer(r->state[k]));
-        json_object_set_new(o, "summarised", json_integer(r->summarised));
-        json_object_set_new(o, "unsummarised", json_integer(r->unsummarised));
+        json_object_set_new(o, "in_summary", json_integer(r->summarised));
+        json_object_set_new(o, "not_in_summary", json_integer(r->unsummarised));
         json_object_set_new(o, "late_summaries", json_integer(r->late_summaries));
         json_array_append_new(rows, o);
     }
+    states = json_array(); /* the life cycle's states in order, with their Chinese labels */
+    for (int k = 0; k < PS_NSTATES; k++)
+        json_array_append_new(states, json_pack("{s:s, s:s}", "state", problem_state_name((enum problem_state)k),
+                                                "zh", problem_state_label((enum problem_state)k)));
     if (pc.summary_due >= 0) snprintf(due, sizeof due, "%02d:%02d", pc.summary_due / 60, pc.summary_due % 60);
-    c->out = json_pack("{s:s, s:s, s:o, s:b, s:o}", "round", round, "asof", iso_day(pc.asof, day),
+    c->out = json_pack("{s:s, s:s, s:o, s:b, s:o, s:o}", "round", round, "asof", iso_day(pc.asof, day),
                        "summary_due", pc.summary_due >= 0 ? json_string(due) : json_null(),
-                       "verify_next_day", pc.verify_next_day, "rows", rows);
+                       "verify_next_day", pc.verify_next_day, "states", states, "rows", rows);
     problem_counts_release(&pc);
     return 0;
 }

@@ -90,6 +90,35 @@ for line in open("status.txt"):
 got = {r["county"]: [r["selected"], r["reached"], r["not_reached"], r["replaced"]] for r in json.load(open("out.json"))["progress"]["counties"]}
 assert got == want, (got, want)
 PYEOF
+# the progress page's problems by state are the store's: per county and state (a problem's state
+# is its last move's, or its first status), the rows' counts add up to the problems of that
+# county in that state (every move is dated before the clock)
+sqlite3 -separator ' ' s/r.db "select p.county, coalesce((select m.to_state from problem_moves m where m.problem = p.row_no order by m.row_no desc limit 1), p.status), count(*) from problems p join samples s on s.row_no = p.sample where s.name = 'n' group by 1, 2" > pstates.txt
+# and the late summaries are the day summaries' (pinggu problems summary) added over the days
+for d in 2020-04-21 2020-04-22 2020-04-23 2020-04-24; do $P problems summary --db s/r.db --round n --date $d; done > sums.txt
+python3 - <<'PYEOF' || fail "the progress page's problem counts are not the store's"
+import json, re
+pp = json.load(open("out.json"))["progress_problems"]
+want = {}
+for line in open("pstates.txt"):
+    c, st, n = line.split()
+    want[(int(c), st)] = int(n)
+got = {}
+for r in pp["rows"]:
+    for x in pp["states"]:
+        if r[x["state"]]:
+            got[(r["county"], x["state"])] = got.get((r["county"], x["state"]), 0) + r[x["state"]]
+assert got == want, (got, want)
+late = {}
+for line in open("sums.txt"):
+    m = re.match(r"^(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$", line)
+    if m: late[int(m.group(1))] = late.get(int(m.group(1)), 0) + int(m.group(4))
+glate = {}
+for r in pp["rows"]:
+    glate[r["team"]] = glate.get(r["team"], 0) + r["late_summaries"]
+assert {k: v for k, v in glate.items() if v} == {k: v for k, v in late.items() if v}, (glate, late)
+assert sum(glate.values()) >= 1, "no late summary: p1 was summarised the day after it was recorded"
+PYEOF
 # the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
 # re-derived here by the CLI from a manifest; its teams drawn by wang
 commit=$(js commitment)
@@ -123,7 +152,8 @@ PYEOF
 [ "$(sqlite3 s/r.db "select count(*) from questionnaire_reviews where to_state = 'approved_by_office'")" -gt 1 ] ||
   fail "the office's bulk approval before the release is not in the store"
 # the office's unmasked read of a questionnaire's answers is in the change log, by wang
-[ "$(sqlite3 s/r.db "select actor || ' ' || key from audit_log where action = 'answers read'")" = "wang $(js answers_unit)" ] ||
+# (twice: the page's read and the office's unmasked download, each its own logged read)
+[ "$(sqlite3 s/r.db "select group_concat(actor || ' ' || key, ';') from audit_log where action = 'answers read'")" = "wang $(js answers_unit);wang $(js answers_unit)" ] ||
   fail "the unmasked read of the answers is not logged: $(sqlite3 s/r.db "select actor, key from audit_log where action = 'answers read'")"
 expect_status 0 $P audit verify --db s/r.db
 # the accounts the office made and changed in its page

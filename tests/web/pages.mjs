@@ -127,6 +127,20 @@ try {
   out.progress = progApi;
   assert(progCounties >= 1 && progCounties === progApi.counties.length && progApi.teams.length > 0, `office: progress per county (${progCounties}) and per team (${progApi.teams.length}) from the library`);
   await checkDownloadsOf(office.page, office.context, 'office progress');
+  // problems by state and the day's summaries per county and team (problem_counts): the page's
+  // third table has the API's rows, and each row's states add up to its problems
+  const probApi = await (await office.context.request.get(`${BASE}/api/rounds/n/progress/problems`)).json();
+  const probRows = await office.page.locator('main .table-wrap').nth(2).locator('tbody tr').count();
+  assert(probRows > 0 && probRows === probApi.rows.length, `office: problems by state per county and team (${probRows} rows)`);
+  assert(probApi.rows.every((r) => probApi.states.reduce((n, x) => n + r[x.state], 0) === r.problems), 'office: each row\'s problems by state add up to its problems');
+  assert((await office.page.locator('#summary-rule').textContent()).includes(probApi.summary_due ? probApi.summary_due : '方案未规定汇总时刻'), 'office: the plan\'s summary rule is stated beside the late summaries');
+  // the rectification ledger: p2, fed back by the office, is in it; downloadable
+  await openPage(office.page, 'ledger');
+  const ledgerIds = await office.page.locator('main table tbody tr td:first-child').allTextContents();
+  assert(ledgerIds.includes(p2) && !ledgerIds.includes(p1), `office: the rectification ledger lists the fed-back problem ${p2}, not ${p1} (${ledgerIds.join(', ')})`);
+  await checkDownloads(office.page, office.context, 'office ledger');
+  await openPage(office.page, `ledger?county=${Number(county) + 1}`);
+  assert((await office.page.locator('main table tbody tr').count()) === 0 || !(await office.page.locator('main table tbody tr td:first-child').allTextContents()).includes(p2), 'office: the ledger filtered by another county leaves out p2');
   await openPage(office.page, 'progress-text');
   assert((await office.page.locator('#progress').textContent()).includes('fieldwork of sample n'), 'office: progress shows field status as the CLI prints it');
   await openPage(office.page, 'figures');
@@ -218,7 +232,7 @@ try {
   assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'progress-text', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
+  const officeHashes = ['progress', 'progress-text', 'ledger', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -232,7 +246,7 @@ try {
       if (r.status() === 403) { refused++; continue; }
       // a list filtered item by item may answer 200, but with nothing in it
       const j = await r.json().catch(() => ({}));
-      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
+      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? j.rows ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
       // the county may see only the problem fed back to it (p2), the cadre nothing of its city
       const allowed = who === 'xian' && j.problems ? items.every((p) => String(p.id) === p2) : items?.length === 0;
       assert(r.status() === 200 && Array.isArray(items) && allowed, `${who}: ${u} refused or empty (${r.status()})`);
@@ -319,6 +333,18 @@ try {
   const head = (officeAnswers.answers || []).find((a) => a.name === 'head_name');
   assert(officeAnswers.unmasked === true && head && !head.value.includes('*') && head.value.length > 1, 'office: the answers unmasked (the read is logged)');
   out.answers_unit = rh;
+  // the answers table downloads as the page shows it: masked for the leader; the office's
+  // unmasked download is its own logged read (t_pages.sh counts two: the page's and this one)
+  const answerLinks = await leader.page.locator('#answers [data-download]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert(answerLinks.length === 2 && answerLinks.every((h) => h.includes('table=answers') && h.includes(`unit=${encodeURIComponent(rh)}`)), `leader: the answers table offers its downloads (${answerLinks.join(' ')})`);
+  const leaderCsv = (await (await leader.context.request.get(`${BASE}${answerLinks.find((h) => h.endsWith('csv'))}`)).body()).toString('utf8');
+  const answerRows = await leader.page.locator('#answers tbody tr').count();
+  assert(leaderCsv.trim().split('\r\n').length - 1 === answerRows, `leader: the answers CSV has the ${answerRows} rows the page shows`);
+  const headLine = leaderCsv.split('\r\n').find((l) => l.startsWith('"head_name"'));
+  assert(headLine && /"\S\*+"/.test(headLine), `leader: the downloaded answers mask the head's name (${headLine})`);
+  assert((await leader.context.request.get(`${BASE}/api/download?table=answers&round=n&unit=${encodeURIComponent(rh)}&form=registered-household&unmasked=1&format=csv`)).status() === 403, 'leader: the answers unmasked are refused as a download too');
+  const officeCsv = (await (await office.context.request.get(`${BASE}/api/download?table=answers&round=n&unit=${encodeURIComponent(rh)}&form=registered-household&unmasked=1&format=xlsx`)).body());
+  assert(officeCsv.subarray(0, 2).toString() === 'PK', 'office: the answers unmasked download as XLSX');
   out.rejected = rejected;
   out.approved = approved;
   // interference: the leader records the locality's, with its evidence (应留存证据: without it
@@ -345,6 +371,7 @@ try {
 
   // ---------------------------------------------------------------- the county explains
   const xian = await signIn('xian', undefined, true);
+  assert(!(await navIds(xian.page)).includes('ledger'), 'county: no rectification ledger offered before the release (the county-facing view)');
   await openPage(xian.page, 'problems');
   const listed = await xian.page.locator('main table tbody tr').count();
   assert(listed === 2, `county: only the problems sent to it are listed, the one sent for verification and the one fed back (${listed})`);
@@ -468,6 +495,15 @@ try {
   assert((await xian.page.locator('h1').textContent()).includes(county), 'county: the county-facing view of its county');
   assert((await xian.page.locator('main table').first().locator('tbody tr').count()) === 1, 'county: its county\'s figures from the release');
   await shot(xian.page, 'county-view');
+  // the rectification ledger of its own county, after the release (the county-facing view)
+  await xian.page.locator('#nav a[href="#/ledger"]').waitFor();
+  await openPage(xian.page, 'ledger');
+  const xl = await xian.page.locator('main table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  assert(xl.length >= 1 && xl.every((r) => r[1] === county) && xl.some((r) => r[0] === p2 && r[5] === '张三' && r[6] === '2020-05-30' && r[7] === '2020-05-20' && r[10].startsWith('按期')),
+    `county: its ledger after release, p2 rectified in time by its deadline (${JSON.stringify(xl)})`);
+  await checkDownloads(xian.page, xian.context, 'county ledger');
+  assert((await xian.context.request.get(`${BASE}/api/rounds/n/ledger?county=${Number(county) + 1}`)).status() === 403, 'county: another county\'s ledger is refused');
+  await shot(xian.page, 'county-ledger');
   // the self-evaluation report: the server records the day it arrived (its clock, not the county's)
   await openPage(xian.page, 'self-evaluation');
   const report = Buffer.from('%PDF-1.4\n自评报告 self-evaluation of the county\n');
@@ -489,6 +525,7 @@ try {
   assert((await sup.page.locator('#interference-list').textContent()).includes('乡干部全程跟随入户'), 'supervisor: reads the leader\'s interference record');
   assert(sup.errors.length === 0, `supervisor: no console errors (${sup.errors.join('; ')})`);
 
+  out.progress_problems = await (await office.context.request.get(`${BASE}/api/rounds/n/progress/problems`)).json();
   status = 0;
 } catch (err) {
   console.log(String(err.stack || err));

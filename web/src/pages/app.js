@@ -88,8 +88,12 @@ function table(rows, columns, download) {
   return parts;
 }
 
-function downloads(name) {
-  const q = (f) => `/api/download?table=${encodeURIComponent(name)}&round=${encodeURIComponent(state.round)}&format=${f}`;
+// name: the table, or [table, {query}] for a table of one item (a questionnaire's answers, a
+// county's ledger): the server builds it by the page's own route with the same query
+function downloads(spec) {
+  const [name, extra] = Array.isArray(spec) ? spec : [spec, {}];
+  const more = Object.entries(extra).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `&${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('');
+  const q = (f) => `/api/download?table=${encodeURIComponent(name)}&round=${encodeURIComponent(state.round)}${more}&format=${f}`;
   return el('div', { class: 'downloads' }, '下载 / download: ',
     el('a', { href: q('xlsx'), download: '', 'data-download': `${name}.xlsx` }, 'Excel (XLSX)'),
     el('a', { href: q('csv'), download: '', 'data-download': `${name}.csv` }, 'CSV'));
@@ -234,7 +238,11 @@ const views = {
   // county only for whom may read its progress
   async progress(params, render) {
     const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/progress/table`);
+    // problems by state and the day's summaries: counted by the problem stage (problem_counts),
+    // late by the plan's rule there — nothing is compared here
+    const pr = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/progress/problems`);
     const pct = (x) => `${(x * 100).toFixed(1)}%`;
+    const problemStates = pr.states.map((x) => [x.state, x.zh, x.state.replace(/_/g, ' ')]);
     render(el('h1', {}, bi('进度', 'Progress')),
       el('h2', {}, bi('各县入户进度', 'Households per county')),
       ...table(d.counties, [['county', '县代码', 'county'], ['selected', '应调查', 'due'], ['reached', '已完成', 'done'],
@@ -244,6 +252,13 @@ const views = {
       ...table(d.teams, [['county', '县代码', 'county'], ['team', '组', 'team'], ['questionnaires', '问卷', 'questionnaires'],
         ['submitted', '待审核', 'submitted'], ['rejected_by_leader', '组长退回', 'rejected (leader)'], ['approved_by_leader', '组长通过', 'approved (leader)'],
         ['rejected_by_office', '省办退回', 'rejected (office)'], ['approved_by_office', '省办通过', 'approved (office)']], 'progress-teams'),
+      el('h2', {}, bi('各组问题状态与当日汇总', 'Problems by state and the day\u2019s summaries, per team')),
+      el('p', { id: 'summary-rule' }, pr.summary_due
+        ? `方案规定当日问题清单须于 ${pr.summary_due}（北京时间）前汇总；晚于此时或次日汇总为迟交。 / The plan sets the day\u2019s list due by ${pr.summary_due} (CST): a summary after that hour, or on a later day, is late.`
+        : '方案未规定汇总时刻；次日及以后汇总为迟交。 / The plan sets no hour: a summary on a later day than the finding is late.'),
+      ...table(pr.rows, [['county', '县代码', 'county'], ['team', '组', 'team'], ['problems', '问题', 'problems'],
+        ...problemStates, ['in_summary', '汇总', 'in a summary'], ['not_in_summary', '未汇总', 'not summarised'],
+        ['late_summaries', '迟交汇总', 'late summaries']], 'progress-problems'),
       el('p', {}, el('a', { href: '#/progress-text', id: 'progress-text-link' }, '命令行格式（全轮） / as pinggu field status prints it (the whole round)')));
   },
 
@@ -263,6 +278,27 @@ const views = {
         ['verification', '核查', 'verification'], ['deadline', '整改期限', 'deadline'],
         ['overdue', '逾期', 'overdue', (p) => (p.overdue ? '是 yes' : '否 no')],
       ], 'problems'));
+  },
+
+  // the rectification ledger (整改台账): every problem fed back or later, with its timing, as
+  // the problem stage builds it (problem_in_ledger, problem_ledger_timing); a county filter
+  async ledger(params, render) {
+    const county = (params.get('county') || '').trim();
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/ledger${county ? `?county=${encodeURIComponent(county)}` : ''}`);
+    const input = el('input', { id: 'ledger-county', value: county, inputmode: 'numeric', size: 8, 'aria-label': '县代码 / county code' });
+    const f = el('form', { id: 'ledger-filter', class: 'inline' }, el('label', { for: 'ledger-county' }, '县代码（空=全部） / county (empty: all): '), input,
+      el('button', { type: 'submit' }, '筛选 / Filter'));
+    f.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = `#/ledger${input.value.trim() ? `?county=${encodeURIComponent(input.value.trim())}` : ''}`; });
+    render(el('h1', {}, bi('整改台账', 'Rectification ledger')),
+      el('p', {}, `截至 ${d.asof}，反馈后的问题及其整改措施、责任单位、时限与结果；逾期由服务端按“X日前”规则判定。 / As of ${d.asof}: every problem fed back or later; lateness is decided by the server.`),
+      f,
+      ...table(d.problems, [
+        ['id', '编号', 'no.', (p) => el('a', { href: `#/problem?id=${p.id}` }, String(p.id))], ['county', '县代码', 'county'],
+        ['state_zh', '状态', 'state', (p) => `${p.state_zh} ${p.state}`], ['measures', '整改措施', 'measures'],
+        ['responsible_unit', '责任单位', 'responsible unit'], ['responsible_person', '责任人', 'responsible person'],
+        ['deadline', '整改时限', 'deadline'], ['rectified_on', '整改完成', 'rectified on'], ['result', '整改结果', 'result'],
+        ['closed_on', '销号日期', 'closed on'], ['timing', '时效', 'timing', (p) => (p.timing ? `${p.timing} ${p.timing_en}` : '按期 in time')],
+      ], ['ledger', { county }]));
   },
 
   // the evening summary: each team's day of problems, as pinggu problems summary prints it
@@ -358,13 +394,14 @@ const views = {
     if (!q) throw new Refused(404, { error: { message_zh: '未找到该问卷', message_en: `no questionnaire ${unit} ${form} visible to you` } });
     // the answers beside the form, as the server gives them (personal answers masked by the
     // library unless the office asked for them unmasked, which the server logs)
-    const ans = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review/answers?unit=${encodeURIComponent(unit)}&form=${encodeURIComponent(form)}`);
+    const unmasked = params.get('unmasked') === '1' ? '1' : undefined; // the server decides who may, and logs it
+    const ans = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/review/answers?unit=${encodeURIComponent(unit)}&form=${encodeURIComponent(form)}${unmasked ? '&unmasked=1' : ''}`);
     const names = el('datalist', { id: 'question-names' }, [...new Set(ans.answers.map((a) => a.name))].map((n) => el('option', { value: n })));
     const answers = el('div', { id: 'answers', class: 'answers' }, el('h2', {}, bi('答卷', 'Answers')),
       ...table(ans.answers, [
         ['name', '题目', 'question', (a) => `${a.label_zh || ''} ${a.name}`], ['instance', '成员', 'member', (a) => (a.instance ? String(a.instance) : '')],
-        ['value', '回答', 'answer', (a) => (a.personal ? `${a.value}（已遮蔽 masked）` : a.value)],
-      ]));
+        ['value', '回答', 'answer', (a) => (a.personal && !ans.unmasked ? `${a.value}（已遮蔽 masked）` : a.value)],
+      ], ['answers', { unit, form, unmasked }]));
     const out = el('div');
     const rows = el('div', { id: 'comment-rows' });
     const addRow = () => {
