@@ -72,6 +72,7 @@ enum access_resource {
     RS_MONITORING,   /* post-exit monitoring of exited counties, per county */
     RS_ATTENDANCE,   /* village work-team attendance and the recall list, per county */
     RS_BULLETIN,     /* the monthly ranking bulletin of cities and departments */
+    RS_SIGNOFF,      /* the team reports' sign-off (seed 002 六(五)), per county report */
     RS_NRESOURCES
 };
 const char *access_resource_name(enum access_resource r);

@@ -27,7 +27,8 @@ static const char *const resource_names[RS_NRESOURCES] = {
     "rounds",        "sample",         "assignments", "progress", "problems", "figures",
     "seed",          "manifest",       "releases",    "county_view", "questionnaires",
     "evidence",      "interference",   "audit",       "security", "users",
-    "reports",       "personal",       "schedule",    "monitoring", "attendance", "bulletin"};
+    "reports",       "personal",       "schedule",    "monitoring", "attendance", "bulletin",
+    "signoff"};
 
 const char *access_role_name(enum access_role r)
 {
@@ -149,6 +150,12 @@ static const struct access_rule matrix[] = {
     /* a county liaison uploads its own county's self-evaluation report (seed 002 六(二):
      * "接受帮扶的县对照考核内容形成自评报告,于12月10日前报送省扶贫办") */
     {AR_COUNTY, RS_REPORTS, W, SC_UNITS, PH_ANY},
+    /* the team reports' sign-off from the pages (seed 002 六(五): 经组长和副组长签字后提交;
+     * src/server/signoff.c): the leader records its team's signatures (made offline with the
+     * signer's own key) on its own counties' reports; the office reads where they stand */
+    {AR_LEADER, RS_SIGNOFF, R, SC_UNITS, PH_ANY},
+    {AR_LEADER, RS_SIGNOFF, W, SC_UNITS, PH_ANY},
+    {AR_OFFICE, RS_SIGNOFF, R, SC_ALL, PH_ANY},
 };
 #undef R
 #undef W
@@ -198,7 +205,7 @@ static int within(int county, int unit)
 static int home_rule_applies(enum access_resource r)
 {
     return r == RS_SAMPLE || r == RS_ASSIGNMENTS || r == RS_PROGRESS || r == RS_PROBLEMS ||
-           r == RS_FIGURES || r == RS_REPORTS;
+           r == RS_FIGURES || r == RS_REPORTS || r == RS_SIGNOFF;
 }
 
 /* Does one grant's role allow it (ignoring the home-city rule)? */

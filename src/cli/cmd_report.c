@@ -36,13 +36,18 @@ static const char help[] =
     "anywhere. See docs/reports.md.\n";
 
 static const char sign_help[] =
-    "usage: pinggu report sign --db DB --round R FILE --as 组长|副组长 --signer NAME [--key KEYFILE]\n\n"
+    "usage: pinggu report sign --db DB --round R FILE --as 组长|副组长 --signer NAME [--key KEYFILE]\n"
+    "       pinggu report sign --detached --round R FILE --as 组长|副组长 --signer NAME [--key KEYFILE]\n\n"
     "Signs off a team report (seed 002 六(五): 经组长和副组长签字后提交): an Ed25519 signature over\n"
     "the file's SHA-256, the round, the role and the signer, made with the signer's own key and\n"
     "recorded in the store with the public key and the time (change-logged). The key is KEYFILE\n"
     "or $XDG_CONFIG_HOME/pinggu/signer-NAME.key, created mode 0600 on first use. A signer keeps\n"
     "the key of their first signature; where the round has teams, the signer must be one of its\n"
-    "leaders (组长) or deputies (副组长). Exit 0 signed, 2 bad input. See docs/reports.md.\n";
+    "leaders (组长) or deputies (副组长). Exit 0 signed, 2 bad input. See docs/reports.md.\n\n"
+    "--detached signs on the signer's own machine with no store: it prints the file's SHA-256,\n"
+    "the public key and the signature (lines `sha256 H`, `public_key K`, `signature S`) to paste\n"
+    "into the sign-off page, whose server checks them against its own copy of the report and\n"
+    "records them (docs/pages.md). The private key never leaves this machine.\n";
 
 static const char verify_help[] =
     "usage: pinggu report verify --db DB FILE\n\n"
@@ -57,13 +62,13 @@ static int cmd_report_sign(int argc, char **argv)
         {"db", required_argument, 0, 'd'},     {"round", required_argument, 0, 'r'},
         {"as", required_argument, 0, 'a'},     {"signer", required_argument, 0, 's'},
         {"key", required_argument, 0, 'k'},    {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"detached", no_argument, 0, 'D'},     {0, 0, 0, 0}};
     struct report_sign_req q = {0};
     struct report_signature sig;
     const char *db = NULL, *as = NULL;
     struct store *s;
     struct error e;
-    int c, rc;
+    int c, rc, detached = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'd') db = optarg;
@@ -71,6 +76,7 @@ static int cmd_report_sign(int argc, char **argv)
         else if (c == 'a') as = optarg;
         else if (c == 's') q.signer = optarg;
         else if (c == 'k') q.keyfile = optarg;
+        else if (c == 'D') detached = 1;
         else if (c == 'h') return cli_help(sign_help);
         else return cli_usage("report sign", "unknown option");
     }
@@ -81,6 +87,16 @@ static int cmd_report_sign(int argc, char **argv)
     q.role = report_role_parse(as);
     if (q.role < 0) return cli_usage("report sign", "--as is 组长 (leader) or 副组长 (deputy), not '%s'", as);
     q.file = argv[optind];
+    if (detached) {
+        if (db) return cli_usage("report sign", "--detached needs no store: leave out --db");
+        if (report_sign_detached(&q, &sig, &e)) return cli_fail(&e);
+        if (sig.key_created)
+            fprintf(stderr, "pinggu report sign: created the signer key %s (mode 0600)\n", sig.key_file);
+        printf("file %s\nround %s\nrole %s\nsigner %s\nsha256 %s\npublic_key %s\nsignature %s\n",
+               q.file, q.round, q.role == 0 ? "组长" : "副组长", q.signer, sig.sha256, sig.pubkey,
+               sig.signature);
+        return EXIT_OK;
+    }
     if ((rc = cli_open_store(db, 0, &s))) return rc;
     rc = report_sign(s, &q, &sig, &e);
     store_close(s);

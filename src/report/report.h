@@ -351,6 +351,22 @@ struct report_signature {
 int report_sign(struct store *s, const struct report_sign_req *q, struct report_signature *out,
                 struct error *e);
 
+/* Signs q->file as report_sign does but with no store (report sign --detached, on the signer's
+ * own machine): out gets the SHA-256, public key and signature to paste into the sign-off page.
+ * The team and first-key rules are checked when the signature is recorded. */
+int report_sign_detached(const struct report_sign_req *q, struct report_signature *out,
+                         struct error *e);
+/* Records a signature made elsewhere (report_sign_detached) of the report whose bytes are at
+ * q->file (the server's own copy of it), stored under `file_name`: the signature must hold with
+ * `pubkey` (64 hex digits) over the message of that file's SHA-256, q->round, q->role and
+ * q->signer; then the same checks and record as report_sign (the signer in the round's teams,
+ * the signer's first-recorded key), change-logged under the connection's actor. ERR_INVALID for
+ * a signature that does not hold or any refusal; nothing is written on error. q->keyfile is
+ * unused. */
+int report_sign_record(struct store *s, const struct report_sign_req *q, const char *file_name,
+                       const char *pubkey, const char *signature, struct report_signature *out,
+                       struct error *e);
+
 /* Prints the round's signers: each team's 组长 and 副组长 with the evaluator id to give as
  * --signer (names masked) and the cities the team assesses. ERR_NOTFOUND: no such round. */
 int report_signers_print(struct store *s, const char *round, FILE *f, struct error *e);

@@ -16,8 +16,14 @@
  * (a stolen name cannot sign with a new key). Where the round has teams, the signer must be
  * one of its leaders (for 组长) or deputies (for 副组长), by evaluator id or name.
  *
- * Invariants: nothing is written unless the signature was made and checked; the row and its
- * change-log entry commit together; the secret key is wiped after use.
+ * Sign-off from the pages (docs/pages.md): the private key never leaves the signer's machine.
+ * `report sign --detached` (report_sign_detached) signs a downloaded report with no store and
+ * prints the signature and public key; the server makes the same report again, and
+ * report_sign_record checks the pasted signature over that file's SHA-256 with the same
+ * message, the same team and first-recorded-key rules, and records it as report_sign does.
+ *
+ * Invariants: nothing is written unless the signature was made (or given) and checked; the row
+ * and its change-log entry commit together; the secret key is wiped after use.
  */
 #include "report_int.h"
 
@@ -195,27 +201,17 @@ static void now_iso(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int report_sign(struct store *s, const struct report_sign_req *q, struct report_signature *out,
-                struct error *e)
+/* Loads (or, for the default key file, makes) the signer's key and signs q->file: out gets
+ * the file's SHA-256, the public key, the signature and the key file. No store. */
+static int sign_file(const struct report_sign_req *q, struct report_signature *out,
+                     struct error *e)
 {
     unsigned char pk[32], sk[64], sig[64];
-    char path[1200], pinned[65], detail[1024];
+    char path[1200];
     struct strbuf msg = STRBUF_INIT;
-    struct audit_writer w;
-    int64_t sample = 0;
-    int rc, checked = 0, w_open = 0;
-    const char *role_s;
-
-    memset(out, 0, sizeof *out);
-    if (q->role < 0 || q->role > 1)
-        return error_set(e, ERR_INVALID, "the sign-off role is 组长 (leader) or 副组长 (deputy)");
-    if (!q->signer || !*q->signer) return error_set(e, ERR_INVALID, "--signer NAME is required");
+    int rc;
     if (sodium_init() < 0) return error_set(e, ERR_INTERNAL, "libsodium failed to start");
     rc = file_sha256(q->file, out->sha256, e);
-    if (rc) return rc;
-    rc = sample_row(s, q->round, &sample, e);
-    if (rc) return rc;
-    rc = signer_in_teams(s, sample, q->role, q->signer, &checked, e);
     if (rc) return rc;
     if (q->keyfile) snprintf(path, sizeof path, "%s", q->keyfile);
     else if ((rc = signer_key_path(q->signer, path, sizeof path, e))) return rc;
@@ -230,15 +226,6 @@ int report_sign(struct store *s, const struct report_sign_req *q, struct report_
     if (rc) return rc;
     hash_hex(pk, 32, out->pubkey);
     snprintf(out->key_file, sizeof out->key_file, "%s", path);
-    rc = pinned_key(s, q->signer, pinned, e);
-    if (rc) goto out;
-    if (*pinned && strcmp(pinned, out->pubkey)) {
-        rc = error_set(e, ERR_INVALID,
-                       "%s first signed with public key %.16s…; this key (%s) is %.16s…: a "
-                       "signer keeps one key (a new key would let anyone sign in their name)",
-                       q->signer, pinned, path, out->pubkey);
-        goto out;
-    }
     sig_message(&msg, q->round, out->sha256, q->role, q->signer);
     if (sb_ok(&msg)) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
@@ -250,29 +237,58 @@ int report_sign(struct store *s, const struct report_sign_req *q, struct report_
         goto out;
     }
     hash_hex(sig, 64, out->signature);
+out:
+    sodium_memzero(sk, sizeof sk);
+    sb_release(&msg);
+    return rc;
+}
+
+static int check_req(const struct report_sign_req *q, struct error *e)
+{
+    if (q->role < 0 || q->role > 1)
+        return error_set(e, ERR_INVALID, "the sign-off role is 组长 (leader) or 副组长 (deputy)");
+    if (!q->signer || !*q->signer) return error_set(e, ERR_INVALID, "--signer NAME is required");
+    if (!q->round || !*q->round) return error_set(e, ERR_INVALID, "--round NAME is required");
+    return 0;
+}
+
+/* Records out's signature (already checked to hold) of file `file_name` for the round: refused
+ * unless the public key is the signer's first recorded; the row and its change-log entry (the
+ * connection's actor) in one transaction. */
+static int record(struct store *s, int64_t sample, const struct report_sign_req *q,
+                  const char *file_name, const char *key_where, struct report_signature *out,
+                  struct error *e)
+{
+    char pinned[65], detail[1024];
+    struct audit_writer w;
+    int rc, w_open = 0;
+    const char *role_s = role_name(q->role);
+    rc = pinned_key(s, q->signer, pinned, e);
+    if (rc) return rc;
+    if (*pinned && strcmp(pinned, out->pubkey))
+        return error_set(e, ERR_INVALID,
+                         "%s first signed with public key %.16s…; this key (%s) is %.16s…: a "
+                         "signer keeps one key (a new key would let anyone sign in their name)",
+                         q->signer, pinned, key_where, out->pubkey);
     now_iso(out->at);
-    role_s = role_name(q->role);
     rc = store_begin(s, e);
     if (rc) goto out;
     rc = audit_writer_begin(&w, s, "report_signatures",
                             "sample, file, sha256, role, signer, pubkey, signature, at", e);
     if (rc) goto out;
     w_open = 1;
-    {
-        const char *file = base_name(q->file);
-        w.v[1] = rv_int(sample);
-        w.v[2] = rv_text(file, strlen(file));
-        w.v[3] = rv_text(out->sha256, 64);
-        w.v[4] = rv_text(role_s, strlen(role_s));
-        w.v[5] = rv_text(q->signer, strlen(q->signer));
-        w.v[6] = rv_text(out->pubkey, 64);
-        w.v[7] = rv_text(out->signature, 128);
-        w.v[8] = rv_text(out->at, strlen(out->at));
-    }
+    w.v[1] = rv_int(sample);
+    w.v[2] = rv_text(file_name, strlen(file_name));
+    w.v[3] = rv_text(out->sha256, 64);
+    w.v[4] = rv_text(role_s, strlen(role_s));
+    w.v[5] = rv_text(q->signer, strlen(q->signer));
+    w.v[6] = rv_text(out->pubkey, 64);
+    w.v[7] = rv_text(out->signature, 128);
+    w.v[8] = rv_text(out->at, strlen(out->at));
     rc = audit_writer_row(&w, e);
     if (rc) goto out;
     {
-        json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "file", base_name(q->file), "sha256",
+        json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "file", file_name, "sha256",
                               out->sha256, "role", role_s, "signer", q->signer, "pubkey",
                               out->pubkey);
         char *t = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -286,10 +302,84 @@ int report_sign(struct store *s, const struct report_sign_req *q, struct report_
 out:
     if (w_open) audit_writer_abort(&w);
     if (rc && store_in_transaction(s)) store_rollback(s);
-    sodium_memzero(sk, sizeof sk);
-    sb_release(&msg);
-    (void)checked;
     return rc;
+}
+
+int report_sign(struct store *s, const struct report_sign_req *q, struct report_signature *out,
+                struct error *e)
+{
+    int64_t sample = 0;
+    int rc, checked = 0;
+    memset(out, 0, sizeof *out);
+    if ((rc = check_req(q, e))) return rc;
+    if (sodium_init() < 0) return error_set(e, ERR_INTERNAL, "libsodium failed to start");
+    rc = file_sha256(q->file, out->sha256, e);
+    if (rc) return rc;
+    rc = sample_row(s, q->round, &sample, e);
+    if (rc) return rc;
+    rc = signer_in_teams(s, sample, q->role, q->signer, &checked, e);
+    if (rc) return rc;
+    rc = sign_file(q, out, e);
+    if (rc) return rc;
+    return record(s, sample, q, base_name(q->file), out->key_file, out, e);
+}
+
+int report_sign_detached(const struct report_sign_req *q, struct report_signature *out,
+                         struct error *e)
+{
+    int rc;
+    memset(out, 0, sizeof *out);
+    if ((rc = check_req(q, e))) return rc;
+    return sign_file(q, out, e);
+}
+
+int report_sign_record(struct store *s, const struct report_sign_req *q, const char *file_name,
+                       const char *pubkey, const char *signature, struct report_signature *out,
+                       struct error *e)
+{
+    unsigned char pk[32], sig[64];
+    char half[65];
+    struct strbuf msg = STRBUF_INIT;
+    int64_t sample = 0;
+    int rc, checked = 0;
+    memset(out, 0, sizeof *out);
+    if ((rc = check_req(q, e))) return rc;
+    if (sodium_init() < 0) return error_set(e, ERR_INTERNAL, "libsodium failed to start");
+    if (!pubkey || strlen(pubkey) != 64 || hash_unhex32(pubkey, pk))
+        return error_set(e, ERR_INVALID, "the public key is 64 hexadecimal digits (as report sign "
+                                         "--detached prints it)");
+    if (!signature || strlen(signature) != 128)
+        return error_set(e, ERR_INVALID, "the signature is 128 hexadecimal digits (as report "
+                                         "sign --detached prints it)");
+    snprintf(half, sizeof half, "%.64s", signature);
+    if (hash_unhex32(half, sig) || hash_unhex32(signature + 64, sig + 32))
+        return error_set(e, ERR_INVALID, "the signature is 128 hexadecimal digits (as report "
+                                         "sign --detached prints it)");
+    rc = file_sha256(q->file, out->sha256, e);
+    if (rc) return rc;
+    rc = sample_row(s, q->round, &sample, e);
+    if (rc) return rc;
+    rc = signer_in_teams(s, sample, q->role, q->signer, &checked, e);
+    if (rc) return rc;
+    sig_message(&msg, q->round, out->sha256, q->role, q->signer);
+    if (sb_ok(&msg)) {
+        sb_release(&msg);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    rc = crypto_sign_verify_detached(sig, (const unsigned char *)msg.buf, msg.len, pk);
+    sb_release(&msg);
+    if (rc)
+        return error_set(e, ERR_INVALID,
+                         "the signature does not hold for %s as %s (%s) by %s in round %s with "
+                         "SHA-256 %.16s… (签名无效): a signature of another file, role, signer "
+                         "or round, or of a report that has changed since it was downloaded",
+                         file_name, role_zh(q->role), role_name(q->role), q->signer, q->round,
+                         out->sha256);
+    snprintf(out->pubkey, sizeof out->pubkey, "%s", pubkey);
+    for (char *p = out->pubkey; *p; p++)
+        if (*p >= 'A' && *p <= 'F') *p = (char)(*p - 'A' + 'a');
+    hash_hex(sig, 64, out->signature);
+    return record(s, sample, q, file_name, "the one given", out, e);
 }
 
 int report_verify(struct store *s, const char *file, struct report_verification *v,

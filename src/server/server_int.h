@@ -110,6 +110,7 @@ struct MHD_Connection;
 void server_conn_addr(struct MHD_Connection *conn, const char *trusted, char *out, size_t size);
 const struct route *server_monitor_routes(size_t *n); /* monitor.c: between rounds (issue 15) */
 const struct route *server_setup_routes(size_t *n); /* setup.c: the office's round set-up */
+const struct route *server_signoff_routes(size_t *n); /* signoff.c: report sign-off */
 /* One store connection per server thread (pool.c), closed together at shutdown. */
 struct store_pool {
     const char *db; /* borrowed: the store URL */

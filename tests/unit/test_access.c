@@ -132,6 +132,13 @@ static const struct expect table[] = {
     {"city", "attendance", "read", "YYNNYY"},
     {"county", "monitoring", "read", "YYNNYY"},
     {"county", "attendance", "read", "YYNNYY"},
+    /* seed 002 六(五): the team reports "经组长和副组长签字后提交" — the leader signs off its own
+     * team's county reports (the signatures are the 组长's and 副组长's, checked by the library);
+     * the office sees where they stand; a report of one's home county is not one's to sign
+     * before the release (it is a report: the home-city rule) */
+    {"leader", "signoff", "read", "YYNNNY"},
+    {"leader", "signoff", "write", "YYNNNY"},
+    {"office", "signoff", "read", "YYYYNY"},
 };
 
 static int resource_parse(const char *name)
