@@ -37,7 +37,8 @@ static const char help[] =
 
 static const char sign_help[] =
     "usage: pinggu report sign --db DB --round R FILE --as 组长|副组长 --signer NAME [--key KEYFILE]\n"
-    "       pinggu report sign --detached --round R FILE --as 组长|副组长 --signer NAME [--key KEYFILE]\n\n"
+    "       pinggu report sign --detached --round R FILE --as 组长|副组长 --signer NAME [--key KEYFILE]\n"
+    "(--role is another name for --as)\n\n"
     "Signs off a team report (seed 002 六(五): 经组长和副组长签字后提交): an Ed25519 signature over\n"
     "the file's SHA-256, the round, the role and the signer, made with the signer's own key and\n"
     "recorded in the store with the public key and the time (change-logged). The key is KEYFILE\n"
@@ -62,7 +63,8 @@ static int cmd_report_sign(int argc, char **argv)
         {"db", required_argument, 0, 'd'},     {"round", required_argument, 0, 'r'},
         {"as", required_argument, 0, 'a'},     {"signer", required_argument, 0, 's'},
         {"key", required_argument, 0, 'k'},    {"help", no_argument, 0, 'h'},
-        {"detached", no_argument, 0, 'D'},     {0, 0, 0, 0}};
+        {"detached", no_argument, 0, 'D'},     {"role", required_argument, 0, 'a'},
+        {0, 0, 0, 0}};
     struct report_sign_req q = {0};
     struct report_signature sig;
     const char *db = NULL, *as = NULL;

@@ -119,6 +119,17 @@ for r in pp["rows"]:
 assert {k: v for k, v in glate.items() if v} == {k: v for k, v in late.items() if v}, (glate, late)
 assert sum(glate.values()) >= 1, "no late summary: p1 was summarised the day after it was recorded"
 PYEOF
+# the leader's sign-off on the page: one report_signatures row for the file it downloaded and
+# signed offline, change-logged by li; report verify finds the 组长's signature valid on that
+# very file and the 副组长's missing (exit 1)
+so_file=$(python3 -c 'import json; print(json.load(open("out.json"))["signoff"]["file"])')
+[ "$(sqlite3 s/r.db "select file || ' ' || sha256 || ' ' || role || ' ' || signer || ' ' || pubkey from report_signatures")" = "county-$county.html $(sha256sum "$so_file" | cut -c1-64) leader li $(python3 -c 'import json; print(json.load(open("out.json"))["signoff"]["pubkey"])')" ] ||
+  fail "the page's sign-off is not stored: $(sqlite3 s/r.db 'select * from report_signatures')"
+[ "$(sqlite3 s/r.db "select actor from audit_log where action = 'report sign'")" = li ] || fail "the sign-off is not change-logged under li"
+expect_status 1 $P report verify --db s/r.db "$so_file"
+cat out.txt err.txt > sover.txt
+expect_grep 'missing role' sover.txt
+expect_grep '^leader +li ' sover.txt
 # the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
 # re-derived here by the CLI from a manifest; its teams drawn by wang
 commit=$(js commitment)

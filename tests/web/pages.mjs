@@ -15,6 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 import fs from 'node:fs';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 
@@ -139,6 +140,9 @@ try {
   const ledgerIds = await office.page.locator('main table tbody tr td:first-child').allTextContents();
   assert(ledgerIds.includes(p2) && !ledgerIds.includes(p1), `office: the rectification ledger lists the fed-back problem ${p2}, not ${p1} (${ledgerIds.join(', ')})`);
   await checkDownloads(office.page, office.context, 'office ledger');
+  // the reports' sign-off: the office sees where they stand, with no form (the leader's)
+  await openPage(office.page, 'signoff');
+  assert((await office.page.locator('main table tbody tr').count()) >= 1 && (await office.page.locator('#signoff-form').count()) === 0, 'office: the sign-off list, no signing form');
   await openPage(office.page, `ledger?county=${Number(county) + 1}`);
   assert((await office.page.locator('main table tbody tr').count()) === 0 || !(await office.page.locator('main table tbody tr td:first-child').allTextContents()).includes(p2), 'office: the ledger filtered by another county leaves out p2');
   await openPage(office.page, 'progress-text');
@@ -232,7 +236,7 @@ try {
   assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'progress-text', 'ledger', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
+  const officeHashes = ['progress', 'progress-text', 'ledger', 'signoff', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -246,7 +250,7 @@ try {
       if (r.status() === 403) { refused++; continue; }
       // a list filtered item by item may answer 200, but with nothing in it
       const j = await r.json().catch(() => ({}));
-      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? j.rows ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
+      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? j.rows ?? j.files ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
       // the county may see only the problem fed back to it (p2), the cadre nothing of its city
       const allowed = who === 'xian' && j.problems ? items.every((p) => String(p.id) === p2) : items?.length === 0;
       assert(r.status() === 200 && Array.isArray(items) && allowed, `${who}: ${u} refused or empty (${r.status()})`);
@@ -347,6 +351,38 @@ try {
   assert(officeCsv.subarray(0, 2).toString() === 'PK', 'office: the answers unmasked download as XLSX');
   out.rejected = rejected;
   out.approved = approved;
+  // report sign-off (seed 002 六(五)): the leader downloads its county's report, signs it
+  // offline with its own key (pinggu report sign --detached: no store), pastes the public key
+  // and signature; the server checks them against its own copy of the report. A signature
+  // offered for another role is refused by the library; the right one is recorded.
+  await openPage(leader.page, 'signoff');
+  const soFile = `county-${county}.html`;
+  assert((await leader.page.locator(`[data-report="${soFile}"]`).count()) === 1, `leader: the sign-off page lists ${soFile}`);
+  const soDir = fs.mkdtempSync(path.join(path.dirname(path.resolve(outPath)), 'signoff-'));
+  const soPath = path.join(soDir, `n-${soFile}`);
+  const soHref = await leader.page.locator(`[data-report="${soFile}"]`).getAttribute('href');
+  fs.writeFileSync(soPath, await (await leader.context.request.get(`${BASE}${soHref}`)).body());
+  const signed = execFileSync(process.env.PINGGU, ['report', 'sign', '--detached', '--round', 'n', '--as', '组长', '--signer', 'li', soPath],
+    { env: { ...process.env, XDG_CONFIG_HOME: soDir } }).toString();
+  const field = (k) => (signed.match(new RegExp(`^${k} (\\S+)$`, 'm')) || [])[1];
+  assert(field('sha256') === sha256(fs.readFileSync(soPath)) && field('public_key')?.length === 64 && field('signature')?.length === 128, `leader: report sign --detached printed the file's SHA-256, a public key and a signature (${signed})`);
+  await leader.page.locator('#so-file').selectOption(soFile);
+  await leader.page.locator('#so-role').selectOption('副组长'); // the 组长's signature offered as the 副组长's
+  await leader.page.locator('#so-signer').fill('li');
+  await leader.page.locator('#so-pk').fill(field('public_key'));
+  await leader.page.locator('#so-sig').fill(field('signature'));
+  await leader.page.getByRole('button', { name: '核验并录入 / Verify and record' }).click();
+  await leader.page.locator('#signoff-form .msg.bad').waitFor();
+  assert((await leader.page.locator('#signoff-form .msg.bad').textContent()).includes('does not hold'), 'leader: a signature that does not hold (another role) is refused');
+  const wrongSig = leader.errors.splice(0); // the browser logs the refused request itself
+  assert(wrongSig.length === 1 && wrongSig[0].includes('422'), `leader: the wrong signature is the only failed request (${wrongSig.join('; ')})`);
+  await leader.page.locator('#so-role').selectOption('组长');
+  await leader.page.getByRole('button', { name: '核验并录入 / Verify and record' }).click();
+  await leader.page.locator('#signoff-form .msg.ok').waitFor();
+  const soRow = await leader.page.locator(`tr:has([data-report="${soFile}"])`).textContent();
+  assert(soRow.includes('li ✓') && soRow.includes('未签 unsigned'), `leader: the 组长's signature recorded, the 副组长's still missing (${soRow})`);
+  await shot(leader.page, 'leader-signoff');
+  out.signoff = { file: soPath, sha: field('sha256'), pubkey: field('public_key') };
   // interference: the leader records the locality's, with its evidence (应留存证据: without it
   // the library refuses), and may not read the records (office and supervisor only)
   await openPage(leader.page, 'interference-record');

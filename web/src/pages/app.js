@@ -592,6 +592,47 @@ const views = {
       box(bi('5. 组队抽签', 'Team lottery'), el('label', {}, '抽签种子 / seed: ', tseed), b.teams, msgs.teams, outs.teams));
   },
 
+  // the team reports' sign-off (seed 002 六(五): 经组长和副组长签字后提交): the private key never
+  // leaves the signer's machine — download the county report, sign it there with
+  // `pinggu report sign --detached`, paste the public key and signature; the server checks them
+  // against its own copy of the report (the library's rules) and records them
+  async signoff(params, render) {
+    const d = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/signoff`);
+    const mine = d.files.filter((f) => f.can_sign);
+    const roleOf = (f, r) => f.signatures.filter((x) => x.role === r).map((x) => `${x.signer}${x.valid ? ' ✓' : ` ✗ ${x.problem}`}`).join('；') || '未签 unsigned';
+    const out = el('div', { class: 'out' });
+    const f = el('form', { class: 'box', id: 'signoff-form' },
+      el('h2', {}, bi('录入签名', 'Record a signature')),
+      el('label', { for: 'so-file' }, '报告 / report'), el('select', { id: 'so-file' }, mine.map((x) => el('option', { value: x.file }, x.file))),
+      el('label', { for: 'so-role' }, '签字身份 / role'), el('select', { id: 'so-role' }, [['组长', '组长 leader'], ['副组长', '副组长 deputy']].map(([v, t]) => el('option', { value: v }, t))),
+      el('label', { for: 'so-signer' }, '签字人（评估人员编号或姓名） / signer (evaluator id or name)'), el('input', { id: 'so-signer', required: true, autocomplete: 'off' }),
+      el('label', { for: 'so-pk' }, '公钥 public_key（64 位十六进制） / public key'), el('input', { id: 'so-pk', required: true, autocomplete: 'off', size: 66 }),
+      el('label', { for: 'so-sig' }, '签名 signature（128 位十六进制） / signature'), el('textarea', { id: 'so-sig', rows: 2, required: true }),
+      el('button', { type: 'submit' }, '核验并录入 / Verify and record'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/signoff`, { file: $('#so-file').value, role: $('#so-role').value,
+          signer: $('#so-signer').value.trim(), public_key: $('#so-pk').value.trim(), signature: $('#so-sig').value.trim() });
+        await route(); // the list again, with the new signature
+        const fresh = document.querySelector('#signoff-form .out');
+        if (fresh) message(fresh, true, `已录入：${r.file} ${r.role} ${r.signer}`, `recorded, SHA-256 ${r.sha256.slice(0, 16)}…, by ${r.by}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未录入', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi('报告签字', 'Report sign-off')),
+      el('p', {}, '私钥只在签字人自己的电脑上：下载县级报告，在本机运行下列命令签字，再把输出的公钥与签名粘贴到这里；服务端用同一份报告核验后记录。 / The private key stays on the signer\u2019s machine: download the county report, sign it there, paste the public key and signature here; the server checks them against its own copy of the report.'),
+      el('pre', { id: 'signoff-command' }, `pinggu report sign --detached --round ${state.round} --as 组长 --signer 编号 ${state.round}-county-CODE.html`),
+      ...table(d.files, [['file', '报告', 'report', (x) => el('a', { href: `/api/rounds/${encodeURIComponent(state.round)}/reports/${encodeURIComponent(x.file)}`, download: '', 'data-report': x.file }, x.file)],
+        ['county', '县代码', 'county'], ['sha256', 'SHA-256', 'SHA-256', (x) => `${x.sha256.slice(0, 16)}…`],
+        ['leader', '组长', 'leader', (x) => roleOf(x, 'leader')], ['deputy', '副组长', 'deputy', (x) => roleOf(x, 'deputy')],
+        ['complete', '签字齐全', 'complete', (x) => (x.complete ? '是 yes' : '否 no')]]),
+      mine.length ? f : el('p', {}, '您没有可签字的报告。 / No report is yours to sign off.'),
+      el('h2', {}, bi('签字人', 'Signers')), el('pre', { id: 'signers' }, d.signers));
+  },
+
   async releases(params, render) {
     const r = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/releases`);
     const out = el('div');
