@@ -151,7 +151,7 @@ int problem_day_summary(struct store *s, const char *round, int day, FILE *f, st
     }
     if (rc < 0) goto out;
     rc = 0;
-    qsort(t, nt, sizeof *t, cmp_team);
+    if (nt) qsort(t, nt, sizeof *t, cmp_team);
     fprintf(f, "当日问题汇总 The day's problems — round %s, %s\n", round, dstr);
     if (p.steps.summary_due >= 0)
         fprintf(f, "plan: the day's list due by %02d:%02d (China Standard Time)\n",
@@ -253,7 +253,7 @@ int problem_counts(struct store *s, const char *round, int asof, struct problem_
     }
     if (rc < 0) goto out;
     rc = 0;
-    qsort(out->rows, out->n, sizeof out->rows[0], cmp_row);
+    if (out->n) qsort(out->rows, out->n, sizeof out->rows[0], cmp_row);
 out:
     if (rc) problem_counts_release(out);
     stmt_finalize(ps);

@@ -134,6 +134,7 @@ try {
   const probRows = await office.page.locator('main .table-wrap').nth(2).locator('tbody tr').count();
   assert(probRows > 0 && probRows === probApi.rows.length, `office: problems by state per county and team (${probRows} rows)`);
   assert(probApi.rows.every((r) => probApi.states.reduce((n, x) => n + r[x.state], 0) === r.problems), 'office: each row\'s problems by state add up to its problems');
+  await shot(office.page, 'office-progress');
   assert((await office.page.locator('#summary-rule').textContent()).includes(probApi.summary_due ? probApi.summary_due : '方案未规定汇总时刻'), 'office: the plan\'s summary rule is stated beside the late summaries');
   // the rectification ledger: p2, fed back by the office, is in it; downloadable
   await openPage(office.page, 'ledger');
