@@ -156,6 +156,10 @@ static const struct access_rule matrix[] = {
     {AR_LEADER, RS_SIGNOFF, R, SC_UNITS, PH_ANY},
     {AR_LEADER, RS_SIGNOFF, W, SC_UNITS, PH_ANY},
     {AR_OFFICE, RS_SIGNOFF, R, SC_ALL, PH_ANY},
+    /* the leader's day plan (issue 13: "the team's assignments per pair and day";
+     * src/server/dayplan.c): the leader sets which pair visits which unit of its counties on
+     * which day, during the fieldwork (before the release) */
+    {AR_LEADER, RS_ASSIGNMENTS, W, SC_UNITS, PH_BEFORE},
 };
 #undef R
 #undef W

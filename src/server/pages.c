@@ -145,6 +145,7 @@ static const struct page {
     {"ledger", "整改台账", "Rectification ledger", RS_PROBLEMS, AA_READ, 0},
     {"problem-summary", "当日问题汇总", "Day's problem summary", RS_PROGRESS, AA_READ, 0},
     {"assignments", "调查任务", "Assignments", RS_ASSIGNMENTS, AA_READ, 0},
+    {"dayplan", "每日安排", "Day plan", RS_ASSIGNMENTS, AA_WRITE, 0},
     {"review", "问卷审核", "Questionnaire review", RS_QUESTIONNAIRES, AA_READ, 0},
     {"entry", "问卷填报", "Questionnaire entry", RS_QUESTIONNAIRES, AA_WRITE, 0},
     {"odk", "ODK Collect 设置", "ODK Collect set-up", RS_QUESTIONNAIRES, AA_WRITE, 0},
@@ -776,6 +777,7 @@ static const struct table {
     {"progress-problems", "各组问题状态", "/api/rounds/*/progress/problems", "rows", server_pages_routes, 1},
     {"ledger", "整改台账", "/api/rounds/*/ledger", "problems", server_pages_routes, 1},
     {"answers", "答卷", "/api/rounds/*/review/answers", "answers", server_pages_routes, 1},
+    {"dayplan", "每日安排", "/api/rounds/*/dayplan", "items", server_dayplan_routes, 1},
 };
 
 /* A cell's text (owned by the caller, mem_free): strings as they are, numbers and booleans
@@ -891,7 +893,7 @@ static int download(struct ctx *c)
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (name && !strcmp(name, tables[i].name)) tb = &tables[i];
     if (!tb)
-        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures, review, progress-counties, progress-teams, progress-problems, ledger or answers",
+        return ctx_error(c, 422, "invalid", "未知的表 table", "table must be problems, assignments, figures, review, progress-counties, progress-teams, progress-problems, ledger, answers or dayplan",
                          "table");
     if (!round || !server_name_ok(round, 64))
         return ctx_error(c, 422, "invalid", "须指定轮次 round", "the query needs round=NAME", "round");

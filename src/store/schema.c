@@ -422,6 +422,15 @@ static const char v13[] =
     "CREATE INDEX hq_queries_addr ON hq_queries (addr, at);"
     "CREATE INDEX hq_queries_id ON hq_queries (id_hash, at);";
 
+/* v14: the leader's day plan (issue 13, survey.h dayplan_*): which pair visits which sampled
+ * unit on which day. Append-only: a unit's latest row is in force, the earlier ones are its
+ * history; each row change-logged with the leader who set it. */
+static const char v14[] =
+    "CREATE TABLE day_assignments (row_no INTEGER PRIMARY KEY, sample INTEGER NOT NULL,"
+    " unit TEXT NOT NULL, county INTEGER NOT NULL, day TEXT NOT NULL, pair TEXT NOT NULL,"
+    " set_by TEXT NOT NULL, log_id INTEGER NOT NULL);"
+    "CREATE INDEX day_assignments_unit ON day_assignments (sample, unit);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
@@ -436,5 +445,6 @@ const struct migration store_migrations[] = {
     {11, "two-level review of questionnaires", v11},
     {12, "field-app tokens per round with expiry; XForm instances and attachments (OpenRosa)", v12},
     {13, "household query: code secret, hashed IDs, query log (registry.h)", v13},
+    {14, "the leader's day plan: units per pair and day (survey.h)", v14},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

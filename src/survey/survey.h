@@ -625,6 +625,33 @@ int review_count(struct store *s, const char *sample, struct review_counts *out,
 /* Prints the table of legal moves. */
 void review_print_moves(FILE *f);
 
+/* ================================================================ day plan (dayplan.c) */
+
+/* The leader's day plan (issue 13: "the team's assignments per pair and day"): which pair of
+ * evaluators visits which sampled unit on which day, shown on the evaluator's "today's
+ * households". Stored append-only in day_assignments (schema v14): a unit's latest row is in
+ * force. */
+struct day_assignment {
+    char unit[64];
+    int county;
+    int day;          /* YYYYMMDD */
+    char pair[160];   /* one or two user names, one space between */
+    char set_by[64];
+};
+/* Sets unit `unit` of round `round` for day `day` (YYYYMMDD) to `pair` (one or two user names
+ * separated by spaces or a comma; each letters, digits, '.', '_' or '-'), change-logged with
+ * `actor`. ERR_NOTFOUND: no such round or unit; ERR_INVALID: a malformed pair or day, or a
+ * reserve not activated by a recorded non-response (it is nobody's to visit yet). *county (may
+ * be NULL) gets the unit's county. Nothing is written on error. */
+int dayplan_set(struct store *s, const char *round, const char *unit, int day, const char *pair,
+                const char *actor, int *county, struct error *e);
+/* The plan in force for round `round`, by day then unit. Caller owns *out (mem_free). A store
+ * before schema v14 has an empty plan. */
+int dayplan_list(struct store *s, const char *round, struct day_assignment **out, size_t *n,
+                 struct error *e);
+/* 1 if user `name` is one of the pair. */
+int dayplan_in_pair(const struct day_assignment *a, const char *name);
+
 /* ================================================================ OpenRosa instances (instance.c) */
 
 /* An XForm instance as received over OpenRosa (docs/openrosa.md). */

@@ -130,6 +130,10 @@ expect_status 1 $P report verify --db s/r.db "$so_file"
 cat out.txt err.txt > sover.txt
 expect_grep 'missing role' sover.txt
 expect_grep '^leader +li ' sover.txt
+# the leader's day plan: one row (the refused pair wrote nothing), change-logged by li
+[ "$(sqlite3 s/r.db "select unit || ' ' || day || ' ' || pair || ' ' || set_by from day_assignments")" = "$(js dayplan_unit) 2020-06-30 zhao li" ] ||
+  fail "the day plan is not stored: $(sqlite3 s/r.db 'select * from day_assignments')"
+[ "$(sqlite3 s/r.db "select actor || ' ' || key from audit_log where action = 'day plan'")" = "li n $(js dayplan_unit)" ] || fail "the day plan is not change-logged under li"
 # the office's set-up: round n2 drawn by wang with the seed whose commitment the page showed,
 # re-derived here by the CLI from a manifest; its teams drawn by wang
 commit=$(js commitment)

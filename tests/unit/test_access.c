@@ -63,6 +63,9 @@ static const struct expect table[] = {
     {"leader", "rounds", "read", "YYNNYY"},
     {"leader", "sample", "read", "YYNNNY"},
     {"leader", "assignments", "read", "YYNNNY"},
+    /* issue 13: "Team leader: the team's assignments per pair and day" — its own counties,
+     * during the fieldwork; not its home city's (home-city rule) */
+    {"leader", "assignments", "write", "YNNNNN"},
     {"leader", "progress", "read", "YYNNNY"},
     {"leader", "problems", "read", "YYNNNY"},
     {"leader", "problems", "write", "YYNNNY"},

@@ -251,7 +251,7 @@ try {
       if (r.status() === 403) { refused++; continue; }
       // a list filtered item by item may answer 200, but with nothing in it
       const j = await r.json().catch(() => ({}));
-      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? j.rows ?? j.files ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
+      const items = j.problems ?? j.units ?? j.assignments ?? j.questionnaires ?? j.rows ?? j.files ?? j.items ?? (j.counties && j.teams ? [...j.counties, ...j.teams] : undefined);
       // the county may see only the problem fed back to it (p2), the cadre nothing of its city
       const allowed = who === 'xian' && j.problems ? items.every((p) => String(p.id) === p2) : items?.length === 0;
       assert(r.status() === 200 && Array.isArray(items) && allowed, `${who}: ${u} refused or empty (${r.status()})`);
@@ -384,6 +384,25 @@ try {
   assert(soRow.includes('li ✓') && soRow.includes('未签 unsigned'), `leader: the 组长's signature recorded, the 副组长's still missing (${soRow})`);
   await shot(leader.page, 'leader-signoff');
   out.signoff = { file: soPath, sha: field('sha256'), pubkey: field('public_key') };
+  // the day plan: the leader gives one of its county's households to the evaluator's pair for
+  // today; a pair with a member who cannot see the county's assignments is refused
+  await openPage(leader.page, 'dayplan');
+  const dpUnit = (await (await leader.context.request.get(`${BASE}/api/assignments?round=n`)).json()).assignments.find((a) => a.stage === 'household' && !a.reserve && String(a.county) === county).unit;
+  await leader.page.locator('#dp-unit').fill(dpUnit);
+  assert((await leader.page.locator('#dp-day').inputValue()) === process.env.PINGGU_TODAY, 'leader: the day plan offers the server\'s today');
+  await leader.page.locator('#dp-pair').fill('zhao qian');
+  await leader.page.getByRole('button', { name: '安排 / Plan' }).click();
+  await leader.page.locator('#dayplan-form .msg.bad').waitFor();
+  assert((await leader.page.locator('#dayplan-form .msg.bad').textContent()).includes('may not read this county'), 'leader: a pair member outside the county is refused');
+  const dpRefused = leader.errors.splice(0);
+  assert(dpRefused.length === 1 && dpRefused[0].includes('422'), `leader: the refused plan is the only failed request (${dpRefused.join('; ')})`);
+  await leader.page.locator('#dp-pair').fill('zhao');
+  await leader.page.getByRole('button', { name: '安排 / Plan' }).click();
+  await leader.page.locator('#dayplan-form .msg.ok').waitFor();
+  const dpRows = await leader.page.locator('main table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  assert(dpRows.some((r) => r[0] === process.env.PINGGU_TODAY && r[1] === dpUnit && r[3] === 'zhao' && r[4] === 'li'), `leader: ${dpUnit} planned for zhao today (${JSON.stringify(dpRows)})`);
+  await checkDownloads(leader.page, leader.context, 'leader day plan');
+  out.dayplan_unit = dpUnit;
   // interference: the leader records the locality's, with its evidence (应留存证据: without it
   // the library refuses), and may not read the records (office and supervisor only)
   await openPage(leader.page, 'interference-record');
@@ -457,7 +476,10 @@ try {
   await openPage(eva.page, 'assignments');
   const units = await eva.page.locator('main table tbody tr').count();
   assert(units > 0, `evaluator: today's households are listed (${units})`);
-  const counties = await eva.page.locator('main table tbody tr td:nth-child(3)').allTextContents();
+  // today's households: the unit the leader planned for its pair today comes first
+  assert((await eva.page.locator('#today-count').textContent()).includes(': 1') && (await eva.page.locator('main table tbody tr').first().locator('td').first().textContent()) === out.dayplan_unit &&
+    (await eva.page.locator('main table tbody tr').first().locator('td').nth(1).textContent()).startsWith('今日 today'), 'evaluator: the household planned for today first, marked today');
+  const counties = await eva.page.locator('main table tbody tr td:nth-child(4)').allTextContents();
   assert(counties.every((c) => c === county), 'evaluator: only its own county\'s units');
   // its own county's submissions with their review state and the leader's comment, read-only
   await openPage(eva.page, `review?state=rejected_by_leader`);

@@ -360,12 +360,51 @@ const views = {
       (p.legal_moves || []).length ? f : el('p', {}, '当前没有您可办理的流转。 / No move is open to you now.'));
   },
 
+  // today's households: the assignments, with the units the leader's day plan gives the
+  // user's pair today first (the server says which are "mine" and what day it is)
   async assignments(params, render) {
     const d = await api('GET', `/api/assignments?round=${encodeURIComponent(state.round)}`);
+    const plan = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/dayplan`);
+    const today = new Map(plan.items.filter((x) => x.mine && x.day === plan.today).map((x) => [x.unit, x]));
+    const rows = [...d.assignments.filter((a) => today.has(a.unit)), ...d.assignments.filter((a) => !today.has(a.unit))];
     render(el('h1', {}, bi('调查任务', 'Assignments')),
       el('p', {}, '后备样本仅在系统记录无应答并启用后出现。 / A reserve appears only once the server activates it.'),
-      ...table(d.assignments, [['unit', '单位代码', 'unit'], ['stage', '层级', 'stage'], ['county', '县代码', 'county'],
+      el('p', { id: 'today-count' }, `今日（${plan.today}）组长安排给您的：${today.size} 户/村 / planned for you today by the leader: ${today.size}`),
+      ...table(rows, [['unit', '单位代码', 'unit'], ['today', '今日', 'today', (a) => (today.has(a.unit) ? `今日 today（${today.get(a.unit).pair}）` : '')],
+        ['stage', '层级', 'stage'], ['county', '县代码', 'county'],
         ['reserve', '后备', 'reserve', (a) => (a.reserve ? '是 yes' : '否 no')]], 'assignments'));
+  },
+
+  // the leader's day plan: which pair visits which unit on which day; the server checks who
+  // may and the library what is legal (a unit of the sample, no reserve before activation)
+  async dayplan(params, render) {
+    const day = params.get('day') || '';
+    const plan = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/dayplan${day ? `?day=${encodeURIComponent(day)}` : ''}`);
+    const units = await api('GET', `/api/assignments?round=${encodeURIComponent(state.round)}`);
+    const out = el('div', { class: 'out' });
+    const f = el('form', { class: 'box', id: 'dayplan-form' },
+      el('h2', {}, bi('安排', 'Plan a visit')),
+      el('label', { for: 'dp-unit' }, '单位代码 / unit'), el('input', { id: 'dp-unit', list: 'dp-units', required: true, autocomplete: 'off' }),
+      el('datalist', { id: 'dp-units' }, units.assignments.map((a) => el('option', { value: a.unit }, `${a.stage} ${a.county}`))),
+      el('label', { for: 'dp-day' }, '日期 / day (YYYY-MM-DD)'), el('input', { id: 'dp-day', value: day || plan.today, required: true }),
+      el('label', { for: 'dp-pair' }, '评估小组（一至两个用户名） / pair (one or two user names)'), el('input', { id: 'dp-pair', required: true, autocomplete: 'off' }),
+      el('button', { type: 'submit' }, '安排 / Plan'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await api('POST', `/api/rounds/${encodeURIComponent(state.round)}/dayplan`, { unit: $('#dp-unit').value.trim(), day: $('#dp-day').value.trim(), pair: $('#dp-pair').value.trim() });
+        await route();
+        const fresh = document.querySelector('#dayplan-form .out');
+        if (fresh) message(fresh, true, `已安排：${r.unit} ${r.day} ${r.pair}`, `planned by ${r.by}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未安排', e.message_en || err.message);
+      }
+    });
+    render(el('h1', {}, bi('每日安排', 'Day plan')),
+      el('p', {}, '每个单位以最近一次安排为准，历次安排记入变更日志。 / A unit\u2019s latest plan is in force; every plan is in the change log.'),
+      plan.can_plan ? f : null,
+      ...table(plan.items, [['day', '日期', 'day'], ['unit', '单位代码', 'unit'], ['county', '县代码', 'county'], ['pair', '评估小组', 'pair'], ['set_by', '安排人', 'set by']], ['dayplan', { day }]));
   },
 
   async review(params, render) {
