@@ -130,6 +130,8 @@ expect_status 1 $P report verify --db s/r.db "$so_file"
 cat out.txt err.txt > sover.txt
 expect_grep 'missing role' sover.txt
 expect_grep '^leader +li ' sover.txt
+# --detached needs no store, and refuses one (a usage error)
+expect_status 64 $P report sign --detached --db s/r.db --round n --as 组长 --signer li "$so_file"
 # the leader's day plan: one row (the refused pair wrote nothing), change-logged by li
 [ "$(sqlite3 s/r.db "select unit || ' ' || day || ' ' || pair || ' ' || set_by from day_assignments")" = "$(js dayplan_unit) 2020-06-30 zhao li" ] ||
   fail "the day plan is not stored: $(sqlite3 s/r.db 'select * from day_assignments')"

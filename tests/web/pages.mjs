@@ -383,6 +383,14 @@ try {
   const soRow = await leader.page.locator(`tr:has([data-report="${soFile}"])`).textContent();
   assert(soRow.includes('li ✓') && soRow.includes('未签 unsigned'), `leader: the 组长's signature recorded, the 副组长's still missing (${soRow})`);
   await shot(leader.page, 'leader-signoff');
+  // the signer keeps the key of its first recorded signature: li signing with another key is
+  // refused (the library's rule, as for report sign)
+  const other = execFileSync(process.env.PINGGU, ['report', 'sign', '--detached', '--round', 'n', '--as', '组长', '--signer', 'li', soPath],
+    { env: { ...process.env, XDG_CONFIG_HOME: path.join(soDir, 'another-machine') }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const otherField = (k) => (other.match(new RegExp(`^${k} (\\S+)$`, 'm')) || [])[1];
+  const again = await leader.context.request.post(`${BASE}/api/rounds/n/signoff`, { headers: { 'X-CSRF-Token': await leader.page.evaluate(() => sessionStorage.getItem('pinggu_csrf')), Origin: BASE },
+    data: { file: soFile, role: '组长', signer: 'li', public_key: otherField('public_key'), signature: otherField('signature') } });
+  assert(again.status() === 422 && JSON.stringify(await again.json()).includes('first signed with public key'), `leader: a signature with another key than li's first is refused (${again.status()})`);
   out.signoff = { file: soPath, sha: field('sha256'), pubkey: field('public_key') };
   // the day plan: the leader gives one of its county's households to the evaluator's pair for
   // today; a pair with a member who cannot see the county's assignments is refused
@@ -402,6 +410,11 @@ try {
   const dpRows = await leader.page.locator('main table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
   assert(dpRows.some((r) => r[0] === process.env.PINGGU_TODAY && r[1] === dpUnit && r[3] === 'zhao' && r[4] === 'li'), `leader: ${dpUnit} planned for zhao today (${JSON.stringify(dpRows)})`);
   await checkDownloads(leader.page, leader.context, 'leader day plan');
+  // a reserve not activated by a recorded non-response is nobody's to visit: the library refuses
+  const reserve = execFileSync('sqlite3', [process.env.PAGES_DB, `select u.code from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.county = ${county} and u.reserve = 1 and not exists (select 1 from replacements r where r.sample = u.sample and r.replaced_by = u.code) limit 1`]).toString().trim();
+  const dpReserve = await leader.context.request.post(`${BASE}/api/rounds/n/dayplan`, { headers: { 'X-CSRF-Token': await leader.page.evaluate(() => sessionStorage.getItem('pinggu_csrf')), Origin: BASE },
+    data: { unit: reserve, day: process.env.PINGGU_TODAY, pair: 'zhao' } });
+  assert(reserve && dpReserve.status() === 422 && JSON.stringify(await dpReserve.json()).includes('reserve not activated'), `leader: a reserve not yet activated cannot be planned (${reserve}: ${dpReserve.status()})`);
   out.dayplan_unit = dpUnit;
   // interference: the leader records the locality's, with its evidence (应留存证据: without it
   // the library refuses), and may not read the records (office and supervisor only)
