@@ -505,6 +505,9 @@ int data_find(const char *name, struct strbuf *out);
  * its path into out (the caller's buffer, which the caller removes with the folder): 0, or -1
  * with errno set and out empty (too long a path, or mkdtemp failed). */
 int tmpdir_make(char *out, size_t size, const char *prefix);
+/* Removes such a folder with the files in it (one level: the folders made here hold files
+ * only); "" does nothing. */
+void tmpdir_remove(const char *dir);
 
 /* ---------------------------------------------------------------- key files (keyfile.c) */
 

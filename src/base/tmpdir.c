@@ -9,8 +9,10 @@
  */
 #include "base.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 int tmpdir_make(char *out, size_t size, const char *prefix)
 {
@@ -21,4 +23,21 @@ int tmpdir_make(char *out, size_t size, const char *prefix)
         return -1;
     }
     return 0;
+}
+
+void tmpdir_remove(const char *dir)
+{
+    DIR *d;
+    struct dirent *de;
+    char p[1200];
+    if (!dir || !*dir) return;
+    if ((d = opendir(dir))) {
+        while ((de = readdir(d)))
+            if (de->d_name[0] != '.') {
+                snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+                unlink(p);
+            }
+        closedir(d);
+    }
+    rmdir(dir);
 }

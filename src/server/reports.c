@@ -18,7 +18,6 @@
 #include "server_int.h"
 #include "../report/report.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,22 +70,6 @@ static int allow_file(struct ctx *c, const struct report *r, enum report_level l
     }
     if (!n) return ctx_error(c, 404, "not_found", "无此报告文件", "no such report file", NULL);
     return 0;
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char p[600];
-    if (d) {
-        while ((de = readdir(d)))
-            if (de->d_name[0] != '.') {
-                snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(dir);
 }
 
 static int note_unmasked(struct ctx *c, const char *round, const char *file, struct error *e)
@@ -158,7 +141,7 @@ static int report_get(struct ctx *c)
     }
     rc = 0;
 out:
-    if (dir[0]) remove_dir(dir);
+    if (dir[0]) tmpdir_remove(dir);
     if (r) report_free(r);
     return rc;
 }

@@ -19,26 +19,9 @@
 #include "server_int.h"
 #include "../report/report.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char p[600];
-    if (d) {
-        while ((de = readdir(d)))
-            if (de->d_name[0] != '.') {
-                snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(dir);
-}
 
 /* The county of a county report's file name ("county-340122.html"), or 0. */
 static int county_file(const char *f)
@@ -49,7 +32,7 @@ static int county_file(const char *f)
 }
 
 /* Makes the round's county reports, masked, into a new private folder dir (removed by the
- * caller with remove_tree when dir[0]). *r: the gathered report (report_free). 0, or -1 with
+ * caller with tmpdir_remove). *r: the gathered report (report_free). 0, or -1 with
  * the answer set. */
 static int make_reports(struct ctx *c, const char *round, char *dir, size_t n, struct report **r)
 {
@@ -123,7 +106,7 @@ out:
     free(signers);
     json_decref(files);
     if (r) report_free(r);
-    if (dir[0]) remove_tree(dir);
+    if (dir[0]) tmpdir_remove(dir);
     return rc;
 }
 
@@ -172,7 +155,7 @@ static int signoff_post(struct ctx *c)
     rc = 0;
 out:
     if (r) report_free(r);
-    if (dir[0]) remove_tree(dir);
+    if (dir[0]) tmpdir_remove(dir);
     return rc;
 }
 
