@@ -210,7 +210,7 @@ sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DROP TABLE recheck_draws; DROP TABLE recheck_units; DROP TABLE check_questionnaires;
   DROP TABLE synthesis_judgments; DROP TABLE discipline_records; DROP TABLE fieldwork_stops;
   DROP TABLE xform_instances; DROP TABLE xform_attachments;
-  DROP TABLE hq_secret; DROP TABLE hq_ids; DROP TABLE hq_queries;
+  DROP TABLE hq_secret; DROP TABLE hq_ids; DROP TABLE hq_queries; DROP TABLE day_assignments;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1
