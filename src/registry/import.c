@@ -72,6 +72,9 @@ struct ictx {
     size_t nhh, caphh;
     struct strbuf ids;       /* household ids, NUL-separated (offsets stay valid on growth) */
     struct extsort *residents; /* (packed id, line, household index): duplicates sort together */
+    int64_t last_hh;         /* household of the previous member row, or -1: members.csv lists
+                              * a household's members together, so most look-ups end here */
+    size_t last_len;         /* its id's length */
     struct u64map projects;  /* hash(project id) -> line */
     struct u64map evaluators;
     struct arena arena;
@@ -500,6 +503,7 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
         rc = 0;
     }
     progress_finish(&p.prog, (uint64_t)p.rows);
+    if (getenv("TT")) fprintf(stderr, "TT %.3f read done %s\n", clock_seconds(), p.fs->file);
     c->st->rows[fi] = p.rows;
     {
         struct error le;
@@ -511,8 +515,10 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
             goto out;
         }
     }
+    if (getenv("TT")) fprintf(stderr, "TT %.3f writer done %s\n", clock_seconds(), p.fs->file);
     if (!strcmp(p.fs->table, "members")) {
         rc = check_duplicates(c, e);
+        if (getenv("TT")) fprintf(stderr, "TT %.3f dups done\n", clock_seconds());
         if (rc) goto out;
     }
     flush_kinds(c, p.fs->file);
@@ -721,7 +727,11 @@ static int members_row(struct ictx *c, struct pass *p, int bad, struct error *e)
     /* the household is counted even when another value of the row is bad, so that one bad
      * member row does not also make its household "without members" */
     if (hid->type != STORE_TEXT) return 0;
-    k = hh_lookup(c, hid->s, hid->n, 0, NULL);
+    k = c->last_hh;
+    if (k < 0 || c->last_len != hid->n || memcmp(hh_id(c, (size_t)k), hid->s, hid->n)) {
+        c->last_hh = k = hh_lookup(c, hid->s, hid->n, 0, NULL);
+        c->last_len = hid->n;
+    }
     if (k < 0) {
         if (!bad && !c->failed[F_HOUSEHOLDS])
             err(c, line, fno(p, "household_id"), "household_id: unknown household %.*s",
@@ -940,6 +950,7 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
     c.st = st;
     c.errs = errs;
     c.today = o->today ? o->today : date_today();
+    c.last_hh = -1;
     arena_init(&c.arena, 1 << 20);
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         rc = error_set(e, ERR_IO, "%s: not a folder", dir);
@@ -990,7 +1001,9 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
     }
     if (!rc && errs->total) rc = ERR_INVALID;
     /* the household query's hashed IDs follow the new registry, in the same transaction */
+    if (getenv("TT")) fprintf(stderr, "TT %.3f before hq\n", clock_seconds());
     if (!rc) rc = registry_hq_refresh(s, NULL, e);
+    if (getenv("TT")) fprintf(stderr, "TT %.3f before bulk_end\n", clock_seconds());
     {
         int end = store_bulk_end(s, rc == 0, rc ? NULL : e);
         if (!rc) rc = end;
