@@ -215,7 +215,14 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
         *v = rv_text(t, m);
         return 0;
     case COL_INT:
-    case COL_YEAR:
+    case COL_YEAR: {
+        /* up to 18 plain digits (nearly every value): read here, as strtoll would; anything
+         * else (a sign, Excel's 340123.0) goes through parse_int64 */
+        size_t d18 = 0;
+        i = 0;
+        while (d18 < m && d18 < 18 && t[d18] >= '0' && t[d18] <= '9')
+            i = i * 10 + (t[d18++] - '0');
+        if (d18 == m) goto have_int;
         if (parse_int64(txt, &i)) {
             /* Excel writes whole numbers as 340123.0 or 3.40123E+5 at times */
             if (parse_double(txt, &d) == 0 && d == (double)(int64_t)d && d > -9e15 && d < 9e15)
@@ -225,6 +232,7 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
                 return -1;
             }
         }
+    have_int:
         if (cs->type == COL_YEAR && (i < 1949 || i > 2100)) {
             err(c, line, col, "%s: %lld is not a plausible year", cs->name, (long long)i);
             return -1;
@@ -236,6 +244,7 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
         }
         *v = rv_int(i);
         return 0;
+    }
     case COL_REAL:
         if (parse_double(txt, &d)) {
             err(c, line, col, "%s: '%.*s' is not a number", cs->name, (int)m, t);
@@ -503,7 +512,6 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
         rc = 0;
     }
     progress_finish(&p.prog, (uint64_t)p.rows);
-    if (getenv("TT")) fprintf(stderr, "TT %.3f read done %s\n", clock_seconds(), p.fs->file);
     c->st->rows[fi] = p.rows;
     {
         struct error le;
@@ -515,10 +523,8 @@ static int run_file(struct ictx *c, const char *dir, size_t fi, row_fn fn, const
             goto out;
         }
     }
-    if (getenv("TT")) fprintf(stderr, "TT %.3f writer done %s\n", clock_seconds(), p.fs->file);
     if (!strcmp(p.fs->table, "members")) {
         rc = check_duplicates(c, e);
-        if (getenv("TT")) fprintf(stderr, "TT %.3f dups done\n", clock_seconds());
         if (rc) goto out;
     }
     flush_kinds(c, p.fs->file);
@@ -1001,9 +1007,7 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
     }
     if (!rc && errs->total) rc = ERR_INVALID;
     /* the household query's hashed IDs follow the new registry, in the same transaction */
-    if (getenv("TT")) fprintf(stderr, "TT %.3f before hq\n", clock_seconds());
     if (!rc) rc = registry_hq_refresh(s, NULL, e);
-    if (getenv("TT")) fprintf(stderr, "TT %.3f before bulk_end\n", clock_seconds());
     {
         int end = store_bulk_end(s, rc == 0, rc ? NULL : e);
         if (!rc) rc = end;

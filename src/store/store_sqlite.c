@@ -22,7 +22,6 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
-#include <stdlib.h>
 
 struct sq {
     sqlite3 *db;
@@ -134,11 +133,6 @@ static int sq_open(const char *path, int flags, void **conn, struct error *e)
     rc = sq_exec(q, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
                     "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
                  e);
-    if (!rc && (flags & STORE_CREATE) && getenv("IMP_PAGESIZE")) {
-        char b[64];
-        snprintf(b, sizeof b, "PRAGMA page_size=%s;", getenv("IMP_PAGESIZE"));
-        rc = sq_exec(q, b, e);
-    }
     if (!rc && !(flags & STORE_READONLY)) rc = sq_exec(q, "PRAGMA journal_mode=WAL;", e);
     if (!rc) {
         /* a file that is not a database fails here, not later in a confusing place */
@@ -293,8 +287,6 @@ static int sq_bulk_begin(void *conn, const char *const *tables, struct error *e)
                     "PRAGMA cache_size=-262144; PRAGMA synchronous=OFF; BEGIN IMMEDIATE;",
                  e);
     if (rc) goto out;
-    if (getenv("IMP_THREADS")) { char b[64]; snprintf(b, sizeof b, "PRAGMA threads=%s;", getenv("IMP_THREADS")); sq_exec(q, b, NULL); }
-    if (getenv("IMP_CACHE")) { char b[64]; snprintf(b, sizeof b, "PRAGMA cache_size=-%s;", getenv("IMP_CACHE")); sq_exec(q, b, NULL); }
     rc = sq_prepare(q, "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
                        "tbl_name=? AND sql IS NOT NULL",
                     (void **)&st, e);
@@ -311,8 +303,7 @@ static int sq_bulk_begin(void *conn, const char *const *tables, struct error *e)
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (getenv("IMP_KEEPIDX")) sb_reset(&q->saved_indexes);
-    if (drop.len && !getenv("IMP_KEEPIDX")) rc = sq_exec(q, drop.buf, e);
+    if (drop.len) rc = sq_exec(q, drop.buf, e);
 out:
     sqlite3_finalize(st);
     sb_release(&drop);
@@ -331,9 +322,7 @@ static int sq_bulk_end(void *conn, int commit, struct error *e)
     int rc = 0;
     if (commit) {
         if (q->saved_indexes.len) rc = sq_exec(q, q->saved_indexes.buf, e);
-        if (getenv("TT")) fprintf(stderr, "TT %.3f indexes done\n", clock_seconds());
         if (!rc) rc = sq_exec(q, "COMMIT", e);
-        if (getenv("TT")) fprintf(stderr, "TT %.3f commit done\n", clock_seconds());
     }
     if (!commit || rc) sq_exec(q, "ROLLBACK", NULL);
     sb_reset(&q->saved_indexes);
