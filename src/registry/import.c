@@ -72,6 +72,9 @@ struct ictx {
     size_t nhh, caphh;
     struct strbuf ids;       /* household ids, NUL-separated (offsets stay valid on growth) */
     struct extsort *residents; /* (packed id, line, household index): duplicates sort together */
+    int64_t last_hh;         /* household of the previous member row, or -1: members.csv lists
+                              * a household's members together, so most look-ups end here */
+    size_t last_len;         /* its id's length */
     struct u64map projects;  /* hash(project id) -> line */
     struct u64map evaluators;
     struct arena arena;
@@ -212,7 +215,14 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
         *v = rv_text(t, m);
         return 0;
     case COL_INT:
-    case COL_YEAR:
+    case COL_YEAR: {
+        /* up to 18 plain digits (nearly every value): read here, as strtoll would; anything
+         * else (a sign, Excel's 340123.0) goes through parse_int64 */
+        size_t d18 = 0;
+        i = 0;
+        while (d18 < m && d18 < 18 && t[d18] >= '0' && t[d18] <= '9')
+            i = i * 10 + (t[d18++] - '0');
+        if (d18 == m) goto have_int;
         if (parse_int64(txt, &i)) {
             /* Excel writes whole numbers as 340123.0 or 3.40123E+5 at times */
             if (parse_double(txt, &d) == 0 && d == (double)(int64_t)d && d > -9e15 && d < 9e15)
@@ -222,6 +232,7 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
                 return -1;
             }
         }
+    have_int:
         if (cs->type == COL_YEAR && (i < 1949 || i > 2100)) {
             err(c, line, col, "%s: %lld is not a plausible year", cs->name, (long long)i);
             return -1;
@@ -233,6 +244,7 @@ static int parse_col(struct ictx *c, const struct col_spec *cs, const char *txt,
         }
         *v = rv_int(i);
         return 0;
+    }
     case COL_REAL:
         if (parse_double(txt, &d)) {
             err(c, line, col, "%s: '%.*s' is not a number", cs->name, (int)m, t);
@@ -721,7 +733,11 @@ static int members_row(struct ictx *c, struct pass *p, int bad, struct error *e)
     /* the household is counted even when another value of the row is bad, so that one bad
      * member row does not also make its household "without members" */
     if (hid->type != STORE_TEXT) return 0;
-    k = hh_lookup(c, hid->s, hid->n, 0, NULL);
+    k = c->last_hh;
+    if (k < 0 || c->last_len != hid->n || memcmp(hh_id(c, (size_t)k), hid->s, hid->n)) {
+        c->last_hh = k = hh_lookup(c, hid->s, hid->n, 0, NULL);
+        c->last_len = hid->n;
+    }
     if (k < 0) {
         if (!bad && !c->failed[F_HOUSEHOLDS])
             err(c, line, fno(p, "household_id"), "household_id: unknown household %.*s",
@@ -940,6 +956,7 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
     c.st = st;
     c.errs = errs;
     c.today = o->today ? o->today : date_today();
+    c.last_hh = -1;
     arena_init(&c.arena, 1 << 20);
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         rc = error_set(e, ERR_IO, "%s: not a folder", dir);
