@@ -343,7 +343,7 @@ int store_prepare(struct store *s, const char *sql, struct stmt **out, struct er
         struct stmt_slot *c = &s->cache[slot];
         char *copy = mem_alloc(strlen(sql) + 1);
         if (copy) {
-            strcpy(copy, sql);
+            memcpy(copy, sql, strlen(sql) + 1);
             rc = (s->be->prepare_keep ? s->be->prepare_keep : s->be->prepare)(s->conn, sql, &st->h, e);
             if (rc) {
                 mem_free(copy);
