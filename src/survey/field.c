@@ -750,15 +750,16 @@ struct mfile {
     struct arena arena;
 };
 
-static int load_members(struct mfile *m, struct errlist *errs, struct error *e)
+static int load_members(struct mfile *m, const struct field_csv_mem *mem, struct errlist *errs,
+                        struct error *e)
 {
     struct csv *c;
     struct error ce;
     int rc;
     arena_init(&m->arena, 1 << 16);
-    if (access(m->path, F_OK) != 0) return 0;
+    if (mem ? !mem->members : access(m->path, F_OK) != 0) return 0;
     m->present = 1;
-    rc = csv_open(m->path, &c, &ce);
+    rc = mem ? csv_open_mem(m->path, mem->members, mem->mlen, &c, &ce) : csv_open(m->path, &c, &ce);
     if (rc) {
         errlist_add(errs, &ce);
         return 0;
@@ -859,10 +860,11 @@ static size_t report_issues(const struct issues *is, const char *file, long line
 }
 
 /* field_import and field_import_tx: source (NULL: "PATH:LINE") labels the questionnaires and
- * the change-log key; in_tx: the caller's transaction holds the writes. */
+ * the change-log key; in_tx: the caller's transaction holds the writes; mem (NULL: the files
+ * at path) the two files in memory, path then being mem->name. */
 static int import(struct store *s, const char *sample, const struct form *f, const char *path,
-                  const char *source, int in_tx, int strict, int today, struct field_stats *st,
-                  struct errlist *errs, struct error *e)
+                  const struct field_csv_mem *mem, const char *source, int in_tx, int strict,
+                  int today, struct field_stats *st, struct errlist *errs, struct error *e)
 {
     struct fctx c;
     struct csv *csv = NULL;
@@ -920,13 +922,13 @@ static int import(struct store *s, const char *sample, const struct form *f, con
             snprintf(m.path, sizeof m.path, "%.*s.members.csv", (int)(n - 4), path);
         else snprintf(m.path, sizeof m.path, "%s.members.csv", path);
     }
-    rc = load_members(&m, errs, e);
+    rc = load_members(&m, mem, errs, e);
     if (rc) goto out;
     if (m.present && rep < 0)
         errlist_addf(errs, ERR_INVALID, m.path, 0, 0, "form %s has no repeat: this file is not "
                                                      "expected",
                      f->id);
-    rc = csv_open(path, &csv, &ce);
+    rc = mem ? csv_open_mem(path, mem->csv, mem->csvlen, &csv, &ce) : csv_open(path, &csv, &ce);
     if (rc) {
         errlist_add(errs, &ce);
         rc = 0;
@@ -1280,7 +1282,7 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                  int strict, int today, struct field_stats *st, struct errlist *errs,
                  struct error *e)
 {
-    return import(s, sample, f, path, NULL, 0, strict, today, st, errs, e);
+    return import(s, sample, f, path, NULL, NULL, 0, strict, today, st, errs, e);
 }
 
 int field_import_tx(struct store *s, const char *sample, const struct form *f, const char *path,
@@ -1289,11 +1291,20 @@ int field_import_tx(struct store *s, const char *sample, const struct form *f, c
 {
     if (!store_in_transaction(s))
         return error_set(e, ERR_INTERNAL, "field_import_tx outside a transaction");
-    return import(s, sample, f, path, source, 1, strict, today, st, errs, e);
+    return import(s, sample, f, path, NULL, source, 1, strict, today, st, errs, e);
+}
+
+int field_import_mem_tx(struct store *s, const char *sample, const struct form *f,
+                        const struct field_csv_mem *in, const char *source, int strict, int today,
+                        struct field_stats *st, struct errlist *errs, struct error *e)
+{
+    if (!store_in_transaction(s))
+        return error_set(e, ERR_INTERNAL, "field_import_mem_tx outside a transaction");
+    return import(s, sample, f, in->name, in, source, 1, strict, today, st, errs, e);
 }
 
 int field_check(const struct form *f, const char *path, int strict, int today,
                 struct field_stats *st, struct errlist *errs, struct error *e)
 {
-    return import(NULL, NULL, f, path, NULL, 0, strict, today, st, errs, e);
+    return import(NULL, NULL, f, path, NULL, NULL, 0, strict, today, st, errs, e);
 }
