@@ -341,24 +341,27 @@ int store_prepare(struct store *s, const char *sql, struct stmt **out, struct er
     s->cache_misses++;
     if (slot >= 0) {
         struct stmt_slot *c = &s->cache[slot];
-        char *copy = mem_alloc(strlen(sql) + 1);
-        if (copy) {
-            memcpy(copy, sql, strlen(sql) + 1);
-            rc = (s->be->prepare_keep ? s->be->prepare_keep : s->be->prepare)(s->conn, sql, &st->h, e);
-            if (rc) {
-                mem_free(copy);
-                mem_free(st);
-                return rc;
-            }
-            if (c->sql) { /* evict */
-                s->be->finalize(c->h);
-                mem_free(c->sql);
-            }
-            c->sql = copy, c->hash = hash, c->h = st->h, c->owner = st, c->used = ++s->tick;
-            st->slot = slot;
-            *out = st;
-            return 0;
+        size_t n = strlen(sql) + 1;
+        char *copy = mem_alloc(n);
+        if (!copy) { /* as any allocation of a prepare: the caller sees it */
+            mem_free(st);
+            return error_set(e, ERR_NOMEM, "out of memory");
         }
+        memcpy(copy, sql, n);
+        rc = (s->be->prepare_keep ? s->be->prepare_keep : s->be->prepare)(s->conn, sql, &st->h, e);
+        if (rc) {
+            mem_free(copy);
+            mem_free(st);
+            return rc;
+        }
+        if (c->sql) { /* evict */
+            s->be->finalize(c->h);
+            mem_free(c->sql);
+        }
+        c->sql = copy, c->hash = hash, c->h = st->h, c->owner = st, c->used = ++s->tick;
+        st->slot = slot;
+        *out = st;
+        return 0;
     }
     rc = s->be->prepare(s->conn, sql, &st->h, e);
     if (rc) {
