@@ -465,6 +465,14 @@ int field_import_tx(struct store *s, const char *sample, const struct form *f, c
  * members (NULL: no members file) as FILE.members.csv; `name` stands for FILE.csv in
  * messages. The server's JSON submissions use it: the same checks and writes as the files,
  * without a temporary folder per submission (issue 11). */
+/* The units cache of field import (off by default; the server turns it on at start and off at
+ * shutdown, when no import runs): a sample's units — written once with the sample, never
+ * changed — are read from the store once per process (per store, sample and draw
+ * commitment), not once per questionnaire. What changes (replacements, questionnaires
+ * already stored) is still read from the store on every import, so the checks are the same.
+ * Turning it off frees what it holds. */
+void field_unit_cache(int on);
+
 struct field_csv_mem {
     const char *name;
     const char *csv;
