@@ -145,7 +145,7 @@ static int scalar_text(json_t *v, struct strbuf *sb)
  * of their keys. 0, or an answer already set (-1). */
 static int write_csv(struct ctx *c, struct strbuf *out, json_t *rows, const char *what)
 {
-    json_t *keys = json_array(), *row, *v;
+    json_t *keys = json_array(), *seen = json_object(), *row, *v;
     struct strbuf sb = STRBUF_INIT, cell = STRBUF_INIT;
     size_t i, k;
     const char *key;
@@ -157,11 +157,10 @@ static int write_csv(struct ctx *c, struct strbuf *out, json_t *rows, const char
             goto out;
         }
         json_object_foreach(row, key, v)
-        {
-            int seen = 0;
-            for (k = 0; k < json_array_size(keys); k++)
-                seen |= !strcmp(json_string_value(json_array_get(keys, k)), key);
-            if (!seen) json_array_append_new(keys, json_string(key));
+        { /* the union of the keys in first-seen order (seen: a hash set, not a scan per key) */
+            if (json_object_get(seen, key)) continue;
+            json_object_set_new(seen, key, json_true());
+            json_array_append_new(keys, json_string(key));
         }
     }
     for (k = 0; k < json_array_size(keys); k++) {
@@ -194,6 +193,7 @@ static int write_csv(struct ctx *c, struct strbuf *out, json_t *rows, const char
     sb = (struct strbuf)STRBUF_INIT;
 out:
     json_decref(keys);
+    json_decref(seen);
     sb_release(&sb);
     sb_release(&cell);
     return rc;
