@@ -3,8 +3,8 @@
  * /api/assignments?round=R) and questionnaire submission (POST /api/rounds/R/questionnaires).
  *
  * Questionnaires submitted as JSON are written as the one-row CSV files `field import` reads
- * (FILE.csv and FILE.members.csv, in a private temporary folder) and handed to field_import
- * itself (field_import_tx), so a submission passes exactly the validation and storage of the
+ * (FILE.csv and FILE.members.csv, held in memory: no temporary folder per submission) and
+ * handed to field_import itself (field_import_mem_tx), so a submission passes exactly the validation and storage of the
  * command line (all or nothing, the change log with the session's user). A submission carries
  * an Idempotency-Key: a retry with the same key gets the first answer again and never a second
  * questionnaire.
@@ -141,15 +141,15 @@ static int scalar_text(json_t *v, struct strbuf *sb)
     return 0;
 }
 
-/* Writes objects rows[0..n) as CSV with the union of their keys (first = a leading column
- * every row must have, or NULL). 0, or an answer already set (-1). */
-static int write_csv(struct ctx *c, const char *path, json_t *rows, const char *what)
+/* Writes objects rows[0..n) as CSV text into sb (the caller's, released by it) with the union
+ * of their keys. 0, or an answer already set (-1). */
+static int write_csv(struct ctx *c, struct strbuf *out, json_t *rows, const char *what)
 {
-    json_t *keys = json_array(), *row, *v;
+    json_t *keys = json_array(), *seen = json_object(), *row, *v;
     struct strbuf sb = STRBUF_INIT, cell = STRBUF_INIT;
     size_t i, k;
     const char *key;
-    int rc = 0, fd;
+    int rc = 0;
     json_array_foreach(rows, i, row)
     {
         if (!json_is_object(row)) {
@@ -157,11 +157,10 @@ static int write_csv(struct ctx *c, const char *path, json_t *rows, const char *
             goto out;
         }
         json_object_foreach(row, key, v)
-        {
-            int seen = 0;
-            for (k = 0; k < json_array_size(keys); k++)
-                seen |= !strcmp(json_string_value(json_array_get(keys, k)), key);
-            if (!seen) json_array_append_new(keys, json_string(key));
+        { /* the union of the keys in first-seen order (seen: a hash set, not a scan per key) */
+            if (json_object_get(seen, key)) continue;
+            json_object_set_new(seen, key, json_true());
+            json_array_append_new(keys, json_string(key));
         }
     }
     for (k = 0; k < json_array_size(keys); k++) {
@@ -189,15 +188,12 @@ static int write_csv(struct ctx *c, const char *path, json_t *rows, const char *
         rc = ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
         goto out;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len) {
-        if (fd >= 0) close(fd);
-        rc = ctx_error(c, 500, "internal", "服务器内部错误", "cannot write the submission", NULL);
-        goto out;
-    }
-    close(fd);
+    sb_release(out);
+    *out = sb;
+    sb = (struct strbuf)STRBUF_INIT;
 out:
     json_decref(keys);
+    json_decref(seen);
     sb_release(&sb);
     sb_release(&cell);
     return rc;
@@ -208,7 +204,8 @@ out:
  * CSV files prepared outside the queue, and the answer kept for the key — all or nothing. */
 struct submit_job {
     struct ctx *c;
-    const char *round, *csv;
+    const char *round;
+    struct field_csv_mem in;
     const struct form *f;
     char source[160];
 };
@@ -243,7 +240,7 @@ static int submit_run(struct store *s, void *arg)
     errlist_init(&errs, 20);
     memset(&st, 0, sizeof st);
     st.review = 1; /* DESIGN §10: a pair's questionnaire enters review as submitted */
-    rc = field_import_tx(s, j->round, j->f, j->csv, j->source, 1, date_today(), &st, &errs, &e);
+    rc = field_import_mem_tx(s, j->round, j->f, &j->in, j->source, 1, date_today(), &st, &errs, &e);
     if (rc == ERR_INVALID && errs.total) {
         json_t *list = json_array();
         for (size_t i = 0; i < errs.n; i++)
@@ -283,9 +280,9 @@ out:
     return rc;
 }
 
-/* Everything that needs no lock (the body's shape, authorisation, the form, the CSV files in
- * dir), then the writes through the writer queue. 0, or -1 with the answer set. */
-static int submit_work(struct ctx *c, const char *round, char *dir)
+/* Everything that needs no lock (the body's shape, authorisation, the form, the CSV text),
+ * then the writes through the writer queue. 0, or -1 with the answer set. */
+static int submit_work(struct ctx *c, const char *round)
 {
     json_t *q = json_object_get(c->body, "questionnaire"), *members = json_object_get(c->body, "members");
     const char *form = json_string_value(json_object_get(c->body, "form"));
@@ -315,19 +312,21 @@ static int submit_work(struct ctx *c, const char *round, char *dir)
         rc = ctx_error(c, 422, "invalid", "无此问卷", "no such questionnaire form", "form");
         goto out;
     }
-    sb_addf(&csv, "%s/questionnaire.csv", dir);
-    sb_addf(&mcsv, "%s/questionnaire.members.csv", dir);
     {
         json_t *one = json_array();
         json_array_append(one, q);
-        rc = write_csv(c, csv.buf, one, "questionnaire");
+        rc = write_csv(c, &csv, one, "questionnaire");
         json_decref(one);
         if (rc) goto out;
     }
-    if (members && json_array_size(members) && (rc = write_csv(c, mcsv.buf, members, "members")))
+    if (members && json_array_size(members) && (rc = write_csv(c, &mcsv, members, "members")))
         goto out;
     memset(&job, 0, sizeof job);
-    job.c = c, job.round = round, job.csv = csv.buf, job.f = f;
+    job.c = c, job.round = round, job.f = f;
+    /* the files field import would read, in memory (no temporary folder per submission) */
+    job.in.name = "questionnaire.csv";
+    job.in.csv = csv.buf, job.in.csvlen = csv.len;
+    if (mcsv.len) job.in.members = mcsv.buf, job.in.mlen = mcsv.len;
     /* the questionnaire names its submission, not the temporary file */
     snprintf(job.source, sizeof job.source, "api:%s:%s", c->user.name, c->idem_key);
     memset(&bj, 0, sizeof bj);
@@ -339,8 +338,6 @@ static int submit_work(struct ctx *c, const char *round, char *dir)
     }
     rc = rc ? -1 : 0;
 out:
-    unlink(csv.buf);
-    unlink(mcsv.buf);
     sb_release(&csv);
     sb_release(&mcsv);
     return rc;
@@ -349,16 +346,10 @@ out:
 static int questionnaire_submit(struct ctx *c)
 {
     const char *round = c->names[0], *key = c->idem_key;
-    char dir[200];
-    int rc;
     if (!key || !server_name_ok(key, 64))
         return ctx_error(c, 422, "invalid", "须提供 Idempotency-Key（1–64 个字符）",
                          "an Idempotency-Key header (1-64 characters) is required", "Idempotency-Key");
-    if (tmpdir_make(dir, sizeof dir, "pinggu-submit"))
-        return ctx_error(c, 503, "unavailable", "服务暂不可用", "no temporary space", NULL);
-    rc = submit_work(c, round, dir);
-    rmdir(dir);
-    return rc;
+    return submit_work(c, round);
 }
 
 static const struct route routes[] = {

@@ -19,6 +19,7 @@
  * Every refusal goes to the rate-limited security log, never the change log.
  */
 #include "server_int.h"
+#include "../survey/survey.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -628,6 +629,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
                        cfg.listen);
         goto out;
     }
+    field_unit_cache(1); /* a sample's units read once, not per submission (survey.h) */
     if (ready) {
         fprintf(ready, "listening on %s (origin %s)\n", cfg.listen, sv.origin);
         fflush(ready);
@@ -644,6 +646,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     }
     MHD_stop_daemon(d);
     server_forms_release();
+    field_unit_cache(0);
     checkpoint(main_store);
     rc = 0;
 out:

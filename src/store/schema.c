@@ -431,6 +431,14 @@ static const char v14[] =
     " set_by TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX day_assignments_unit ON day_assignments (sample, unit);";
 
+/* v16: the server's per-submission look-ups (issue 11): a village's units by (sample, county,
+ * village) — the (sample, stage, county) index made every submission read its county's units —
+ * and a village's replacements by unit (the (sample) index read every replacement of the
+ * round). Indexes only; no data changes. */
+static const char v16[] =
+    "CREATE INDEX sample_units_village ON sample_units (sample, county, village);"
+    "CREATE INDEX replacements_unit ON replacements (sample, unit);";
+
 const struct migration store_migrations[] = {
     {1, "registry and change log", v1},
     {2, "samples, frozen frames, teams", v2},
@@ -446,5 +454,6 @@ const struct migration store_migrations[] = {
     {12, "field-app tokens per round with expiry; XForm instances and attachments (OpenRosa)", v12},
     {13, "household query: code secret, hashed IDs, query log (registry.h)", v13},
     {14, "the leader's day plan: units per pair and day (survey.h)", v14},
+    {16, "indexes for a village's units and replacements (pinggu serve, issue 11)", v16},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

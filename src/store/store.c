@@ -15,11 +15,19 @@
  * Checkpoints (checkpoint.c): store_begin/store_bulk_begin load the signing key before
  * anything is written; a commit after which the log's head moved appends a signed
  * checkpoint.
+ *
+ * The statement cache (store_int.h, STMT_CACHE): store_prepare lends a kept handle by SQL
+ * text and stmt_finalize gives it back reset with its parameters cleared, so callers see a
+ * fresh statement each time. Invariant: a handle is lent to at most one stmt; the cache is
+ * emptied (lent handles detached, finalized by their stmt) at close, after migrations,
+ * around bulk loads and after DDL, so no handle outlives the schema it was compiled for.
  */
 #include "store_int.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+static int is_ddl(const char *sql);
 
 int store_url_is_pg(const char *url)
 {
@@ -170,6 +178,7 @@ int store_open(const char *url, int flags, struct store **out, struct error *e)
     }
     if (!(flags & STORE_READONLY)) {
         rc = migrate(s, e);
+        store_cache_clear(s); /* statements compiled before a migration's tables */
         if (rc) {
             store_close(s);
             return rc;
@@ -189,13 +198,16 @@ void store_close(struct store *s)
     if (!s) return;
     if (s->in_tx) store_rollback(s);
     checkpoint_forget(s);
+    store_cache_clear(s);
     s->be->close(s->conn);
     mem_free(s);
 }
 
 int store_exec(struct store *s, const char *sql, struct error *e)
 {
-    return s->be->exec(s->conn, sql, e);
+    int rc = s->be->exec(s->conn, sql, e);
+    if (is_ddl(sql)) store_cache_clear(s);
+    return rc;
 }
 
 int store_begin(struct store *s, struct error *e)
@@ -248,6 +260,7 @@ int store_bulk_begin(struct store *s, const char *const *tables, struct error *e
     rc = checkpoint_prepare(s, e);
     if (rc) return rc;
     s->cp_pending = 0;
+    store_cache_clear(s); /* the bulk load drops and rebuilds indexes */
     rc = s->be->bulk_begin(s->conn, tables, e);
     if (!rc) s->in_tx = s->bulk = 1;
     return rc;
@@ -257,6 +270,7 @@ int store_bulk_end(struct store *s, int commit, struct error *e)
 {
     int rc;
     if (!s->bulk) return error_set(e, ERR_INTERNAL, "no bulk load to end");
+    store_cache_clear(s);
     rc = s->be->bulk_end(s->conn, commit, e);
     s->in_tx = s->bulk = 0;
     if (rc || !commit) {
@@ -266,13 +280,89 @@ int store_bulk_end(struct store *s, int commit, struct error *e)
     return checkpoint_after_commit(s, e);
 }
 
+/* ---------------------------------------------------------------- statement cache */
+
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++) h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+void store_cache_clear(struct store *s)
+{
+    for (int i = 0; i < STMT_CACHE; i++) {
+        struct stmt_slot *c = &s->cache[i];
+        if (!c->sql) continue;
+        if (c->owner) c->owner->slot = -1; /* lent: its stmt_finalize finalizes it */
+        else s->be->finalize(c->h);
+        mem_free(c->sql);
+        memset(c, 0, sizeof *c);
+    }
+}
+
+/* Whether sql changes the schema (its statements may then be compiled against tables that
+ * are gone): the cache is emptied after it. */
+static int is_ddl(const char *sql)
+{
+    return strcasestr(sql, "CREATE ") || strcasestr(sql, "DROP ") || strcasestr(sql, "ALTER ");
+}
+
+void store_stmt_cache_stats(struct store *s, int64_t *hits, int64_t *misses)
+{
+    *hits = s->cache_hits;
+    *misses = s->cache_misses;
+}
+
 int store_prepare(struct store *s, const char *sql, struct stmt **out, struct error *e)
 {
     struct stmt *st = mem_alloc(sizeof *st);
-    int rc;
+    uint64_t hash = sql_hash(sql);
+    int rc, slot = -1;
     *out = NULL;
     if (!st) return error_set(e, ERR_NOMEM, "out of memory");
     st->s = s;
+    st->slot = -1;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        struct stmt_slot *c = &s->cache[i];
+        if (c->sql && !c->owner && c->hash == hash && !strcmp(c->sql, sql)) {
+            c->owner = st;
+            c->used = ++s->tick;
+            st->h = c->h;
+            st->slot = i;
+            s->cache_hits++;
+            *out = st;
+            return 0;
+        }
+        /* where a new entry goes: an empty slot, else the least recently lent free one */
+        if (!c->owner && (slot < 0 || (s->cache[slot].sql && (!c->sql || c->used < s->cache[slot].used))))
+            slot = i;
+    }
+    s->cache_misses++;
+    if (slot >= 0) {
+        struct stmt_slot *c = &s->cache[slot];
+        size_t n = strlen(sql) + 1;
+        char *copy = mem_alloc(n);
+        if (!copy) { /* as any allocation of a prepare: the caller sees it */
+            mem_free(st);
+            return error_set(e, ERR_NOMEM, "out of memory");
+        }
+        memcpy(copy, sql, n);
+        rc = (s->be->prepare_keep ? s->be->prepare_keep : s->be->prepare)(s->conn, sql, &st->h, e);
+        if (rc) {
+            mem_free(copy);
+            mem_free(st);
+            return rc;
+        }
+        if (c->sql) { /* evict */
+            s->be->finalize(c->h);
+            mem_free(c->sql);
+        }
+        c->sql = copy, c->hash = hash, c->h = st->h, c->owner = st, c->used = ++s->tick;
+        st->slot = slot;
+        *out = st;
+        return 0;
+    }
     rc = s->be->prepare(s->conn, sql, &st->h, e);
     if (rc) {
         mem_free(st);
@@ -285,7 +375,14 @@ int store_prepare(struct store *s, const char *sql, struct stmt **out, struct er
 void stmt_finalize(struct stmt *st)
 {
     if (!st) return;
-    st->s->be->finalize(st->h);
+    if (st->slot >= 0) { /* back to the cache, as fresh */
+        struct stmt_slot *c = &st->s->cache[st->slot];
+        st->s->be->reset(st->h);
+        if (st->s->be->clear) st->s->be->clear(st->h);
+        c->owner = NULL;
+    } else {
+        st->s->be->finalize(st->h);
+    }
     mem_free(st);
 }
 

@@ -85,9 +85,15 @@ int store_in_transaction(struct store *s);
 int store_bulk_begin(struct store *s, const char *const *tables, struct error *e);
 int store_bulk_end(struct store *s, int commit, struct error *e);
 
-/* Prepared statements. Caller owns *out (stmt_finalize). */
+/* Prepared statements. Caller owns *out (stmt_finalize). Each connection keeps up to 96
+ * compiled statements by their SQL text between calls (a statement cache, invisible here: a
+ * statement comes back as freshly prepared, every parameter unbound; emptied at close, after
+ * migrations, around bulk loads and after DDL run by store_exec). */
 int store_prepare(struct store *s, const char *sql, struct stmt **out, struct error *e);
 void stmt_finalize(struct stmt *st);
+/* How often store_prepare found its statement in the connection's cache (hits) or compiled
+ * it (misses), since the store was opened. */
+void store_stmt_cache_stats(struct store *s, int64_t *hits, int64_t *misses);
 /* Parameters are 1-based. Text is copied (bind_text) or borrowed until the next step/reset
  * (bind_text_static). Return 0 or ERR_STORE. */
 int stmt_bind_int(struct stmt *st, int i, int64_t v);

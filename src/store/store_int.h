@@ -53,6 +53,26 @@ struct store_backend {
      * (store.h), PostgreSQL's check and reconnection of a dropped connection. */
     int (*reconnect)(void *conn, struct error *e);
     int (*connected)(void *conn);
+    /* The statement cache (store.c): prepare for a statement kept across calls (SQLite:
+     * SQLITE_PREPARE_PERSISTENT; NULL = prepare), and forget every parameter bound, so a
+     * reused handle starts as a fresh one (unbound = NULL). */
+    int (*prepare_keep)(void *conn, const char *sql, void **h, struct error *e);
+    void (*clear)(void *h);
+};
+
+/* The statement cache of one connection (store.c): handles kept by SQL text between
+ * store_prepare and stmt_finalize, so a statement run once per request is compiled (SQLite)
+ * or parsed and planned (PostgreSQL named statements) once per connection. An entry is lent
+ * to one stmt at a time (busy); stmt_finalize resets it, clears its parameters and gives it
+ * back. Emptied at close, after migrations, around bulk loads and after any DDL run through
+ * store_exec; a PostgreSQL handle re-prepares itself after a reconnect (its gen). */
+#define STMT_CACHE 96
+struct stmt_slot {
+    char *sql;      /* owned copy of the text; NULL = empty slot */
+    uint64_t hash;
+    void *h;
+    struct stmt *owner; /* the stmt it is lent to, NULL when free */
+    uint64_t used;      /* tick of its last lending (the least recent free one is evicted) */
 };
 
 struct store {
@@ -70,12 +90,20 @@ struct store {
     unsigned char pk[32], sk[64];
     /* who acts on this connection (store_set_actor), "" = audit_actor() */
     char actor[128];
+    struct stmt_slot cache[STMT_CACHE];
+    uint64_t tick;
+    int64_t cache_hits, cache_misses; /* store_stmt_cache_stats */
 };
 
 struct stmt {
     struct store *s;
     void *h;
+    int slot; /* the cache entry it borrows, -1 = its own handle */
 };
+
+/* store.c: finalizes every cached statement not lent out and detaches the lent ones (their
+ * stmt_finalize then finalizes them). */
+void store_cache_clear(struct store *s);
 
 extern const struct store_backend store_sqlite_backend;
 extern const struct store_backend store_pg_backend;

@@ -680,6 +680,20 @@ static int pgb_reset(void *hv)
     return 0;
 }
 
+/* a cached statement given back (store.c): every parameter unbound, as after prepare; its
+ * name (a prepared statement of this connection's generation) is kept */
+static void pgb_clear(void *hv)
+{
+    struct pgst *h = hv;
+    for (int i = 0; i < h->np; i++) {
+        mem_free(h->vals[i]);
+        h->vals[i] = NULL;
+        h->lens[i] = h->fmts[i] = 0;
+        h->types[i] = 0;
+        h->isset[i] = 0;
+    }
+}
+
 /* the result columns before a step: the unnamed statement described (NULL if it fails) */
 static PGresult *described(struct pgst *h)
 {
@@ -948,4 +962,5 @@ const struct store_backend store_pg_backend = {
     pgb_col_text, pgb_col_len,   pgb_col_blob,   pgb_changes,    pgb_bulk_begin, pgb_bulk_end,
     pgb_unmarked, pgb_mark,     pgb_copy_begin, pgb_copy_row,   pgb_copy_end,
     pgb_reconnect, pgb_connected,
+    .clear = pgb_clear,
 };

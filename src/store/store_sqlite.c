@@ -171,6 +171,22 @@ static int sq_prepare(void *conn, const char *sql, void **h, struct error *e)
     return 0;
 }
 
+/* a statement kept by the statement cache (store.c) */
+static int sq_prepare_keep(void *conn, const char *sql, void **h, struct error *e)
+{
+    struct sq *q = conn;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return error_set(e, ERR_STORE, "%s (in: %.160s)", sqlite3_errmsg(q->db), sql);
+    *h = st;
+    return 0;
+}
+
+static void sq_clear(void *h)
+{
+    sqlite3_clear_bindings(h);
+}
+
 static void sq_finalize(void *h)
 {
     sqlite3_finalize(h);
@@ -338,4 +354,5 @@ const struct store_backend store_sqlite_backend = {
     sq_reset,     sq_ncols,    sq_colname,   sq_type,       sq_col_int,  sq_col_double,
     sq_col_text,  sq_col_len,  sq_col_blob,  sq_changes,    sq_bulk_begin, sq_bulk_end,
     sq_unmarked,  sq_mark,
+    .prepare_keep = sq_prepare_keep, .clear = sq_clear,
 };

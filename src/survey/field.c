@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,8 @@ const char *field_reason_parse(const char *s)
 }
 
 /* ------------------------------------------------------------------ sample context */
+
+static int load_state(struct fctx *c, const char *codes, struct error *e);
 
 /* Adds the units `where` selects (an SQL condition on sample_units, ?1 the sample, ?2 bound
  * to arg when arg >= 0), then their replacements and questionnaires. */
@@ -92,14 +95,34 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
         rc = 0;
         goto out;
     }
+    if ((rc = sb_ok(&codes))) goto nomem;
+    rc = load_state(c, *where ? codes.buf : NULL, e);
+    goto out;
+nomem:
+    rc = error_set(e, ERR_NOMEM, "out of memory");
+out:
+    stmt_finalize(st);
+    sb_release(&q);
+    sb_release(&codes);
+    return rc;
+}
+
+/* The replacements and questionnaires of the units named in codes (SQL literals, comma
+ * separated; NULL: every unit of the sample) — what changes as fieldwork goes on, read from
+ * the store on every call. */
+static int load_state(struct fctx *c, const char *codes, struct error *e)
+{
+    struct strbuf q = STRBUF_INIT;
+    struct stmt *st = NULL;
+    int rc;
     /* reserves activated earlier, and units already answered: for the units just added (all
      * of them, or those of one village) */
     /* one village's units: named by code (the (sample, unit) indexes), never a sub-select
      * that walks the whole sample once per submission (issue 11) */
     sb_reset(&q);
     sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1");
-    if (*where) sb_addf(&q, " AND unit IN (%s)", codes.buf);
-    if ((rc = sb_ok(&q)) || (rc = sb_ok(&codes))) goto nomem;
+    if (codes) sb_addf(&q, " AND unit IN (%s)", codes);
+    if ((rc = sb_ok(&q))) goto nomem;
     if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
@@ -121,7 +144,7 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
      * interviews (complete, with the reason they were first not reached) */
     sb_reset(&q);
     sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1");
-    if (*where) sb_addf(&q, " AND unit IN (%s)", codes.buf);
+    if (codes) sb_addf(&q, " AND unit IN (%s)", codes);
     if ((rc = sb_ok(&q))) goto nomem;
     if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
     stmt_bind_int(st, 1, c->sample);
@@ -142,8 +165,201 @@ nomem:
 out:
     stmt_finalize(st);
     sb_release(&q);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ the units cache */
+
+/* A sample's units are written once, with the sample (src/plan; nothing updates or deletes
+ * samples or sample_units), so a long-running process may keep them (field_unit_cache):
+ * keyed by the store's location, samples.row_no and what determines the draw (the seed's
+ * commitment, the plan's hash, the frame's hash: the draw is reproducible from them), so
+ * another store or another draw never matches. Only the units' fixed columns are kept; replacements and
+ * questionnaires are read from the store on every import (load_state). Invariant: an entry is
+ * complete before it is published and never changes or moves until field_unit_cache(0). */
+struct ucunit {
+    char code[48], stage[20], stratum[32], category[20];
+    int county, rank, reserve, listed; /* listed: a stage field import takes */
+    int64_t village;
+};
+struct ucache {
+    char path[1024];
+    int64_t sample;
+    char commitment[240]; /* the draw: seed commitment, plan hash, frame hash */
+    struct ucunit *u; /* row_no order */
+    size_t n;
+    size_t *order;           /* indexes by (village, county, row_no) */
+    struct u64map bycode;    /* hash(code) -> index of its first row */
+    struct u64map byvillage; /* village + 1 -> its first position in order */
+};
+#define UCACHE_SAMPLES 8
+static struct ucache *ucaches[UCACHE_SAMPLES];
+static size_t nucaches;
+static int ucache_on;
+static pthread_mutex_t ucache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ucache_free(struct ucache *uc)
+{
+    if (!uc) return;
+    mem_free(uc->u);
+    mem_free(uc->order);
+    u64map_release(&uc->bycode);
+    u64map_release(&uc->byvillage);
+    mem_free(uc);
+}
+
+void field_unit_cache(int on)
+{
+    pthread_mutex_lock(&ucache_lock);
+    if (!on) {
+        for (size_t i = 0; i < nucaches; i++) ucache_free(ucaches[i]);
+        nucaches = 0;
+    }
+    ucache_on = on;
+    pthread_mutex_unlock(&ucache_lock);
+}
+
+static int by_village(const void *a, const void *b, void *arg)
+{
+    const struct ucunit *u = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (u[i].village != u[j].village) return u[i].village < u[j].village ? -1 : 1;
+    if (u[i].county != u[j].county) return u[i].county < u[j].county ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+/* Reads every unit of the sample. Caller owns *out (ucache_free). */
+static int ucache_load(struct store *s, int64_t sample, const char *commitment,
+                       struct ucache **out, struct error *e)
+{
+    struct ucache *uc = mem_calloc(1, sizeof *uc);
+    struct stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+    *out = NULL;
+    if (!uc) return error_set(e, ERR_NOMEM, "out of memory");
+    snprintf(uc->path, sizeof uc->path, "%s", store_path(s));
+    uc->sample = sample;
+    snprintf(uc->commitment, sizeof uc->commitment, "%s", commitment);
+    u64map_init(&uc->bycode);
+    u64map_init(&uc->byvillage);
+    rc = store_prepare(s, "SELECT code, stage, stratum, category, county, village, rank, reserve"
+                          " FROM sample_units WHERE sample = ? ORDER BY row_no", &st, e);
+    if (rc) goto fail;
+    stmt_bind_int(st, 1, sample);
+    while ((rc = stmt_step(st, e)) == STORE_ROW) {
+        struct ucunit *u;
+        const char *stage = stmt_text(st, 1);
+        if (uc->n == cap) {
+            size_t c2 = cap ? cap * 2 : 1024;
+            struct ucunit *p = mem_realloc(uc->u, c2 * sizeof *p);
+            if (!p) goto nomem;
+            uc->u = p, cap = c2;
+        }
+        u = &uc->u[uc->n];
+        memset(u, 0, sizeof *u);
+        snprintf(u->code, sizeof u->code, "%s", stmt_text(st, 0));
+        snprintf(u->stage, sizeof u->stage, "%s", stage);
+        snprintf(u->stratum, sizeof u->stratum, "%s", stmt_text(st, 2));
+        snprintf(u->category, sizeof u->category, "%s", stmt_text(st, 3));
+        u->county = (int)stmt_int(st, 4);
+        u->village = stmt_int(st, 5);
+        u->rank = (int)stmt_int(st, 6);
+        u->reserve = (int)stmt_int(st, 7);
+        u->listed = !strcmp(stage, "household") || !strcmp(stage, "village") ||
+                    !strcmp(stage, "paired_household");
+        if (u64map_put(&uc->bycode, u64_hash_str(u->code, strlen(u->code)), uc->n, NULL) < 0)
+            goto nomem;
+        uc->n++;
+    }
+    stmt_finalize(st);
+    st = NULL;
+    if (rc < 0) goto fail;
+    uc->order = mem_alloc((uc->n + 1) * sizeof *uc->order);
+    if (!uc->order) goto nomem;
+    for (size_t i = 0; i < uc->n; i++) uc->order[i] = i;
+    qsort_r(uc->order, uc->n, sizeof *uc->order, by_village, uc->u);
+    for (size_t p = 0; p < uc->n; p++)
+        if (u64map_put(&uc->byvillage, (uint64_t)uc->u[uc->order[p]].village + 1, p, NULL) < 0)
+            goto nomem;
+    *out = uc;
+    return 0;
+nomem:
+    rc = error_set(e, ERR_NOMEM, "out of memory");
+fail:
+    stmt_finalize(st);
+    ucache_free(uc);
+    return rc;
+}
+
+/* The cached units of the sample (loading them on first use), or NULL when the cache is off
+ * or full, or the load failed (the caller then reads the store as without a cache). */
+static const struct ucache *ucache_get(struct store *s, int64_t sample, const char *commitment)
+{
+    const struct ucache *found = NULL;
+    struct ucache *uc;
+    struct error e;
+    pthread_mutex_lock(&ucache_lock);
+    if (!ucache_on) goto out;
+    for (size_t i = 0; i < nucaches; i++)
+        if (ucaches[i]->sample == sample && !strcmp(ucaches[i]->commitment, commitment) &&
+            !strcmp(ucaches[i]->path, store_path(s))) {
+            found = ucaches[i];
+            goto out;
+        }
+    if (nucaches == UCACHE_SAMPLES || ucache_load(s, sample, commitment, &uc, &e)) goto out;
+    ucaches[nucaches++] = uc;
+    found = uc;
+out:
+    pthread_mutex_unlock(&ucache_lock);
+    return found;
+}
+
+/* Adds the village's units of that county from the cache, then their replacements and
+ * questionnaires from the store: what load_units(c, "county = X AND village = ?2") adds. */
+static int load_village_cached(struct fctx *c, int county, int64_t village, struct error *e)
+{
+    const struct ucache *uc = c->uc;
+    struct strbuf codes = STRBUF_INIT;
+    uint64_t *pos = u64map_get(&uc->byvillage, (uint64_t)village + 1);
+    size_t first = c->nunits;
+    int rc;
+    for (size_t p = pos ? *pos : uc->n; p < uc->n && uc->u[uc->order[p]].village == village; p++) {
+        const struct ucunit *x = &uc->u[uc->order[p]];
+        uint64_t key = u64_hash_str(x->code, strlen(x->code));
+        struct sunit *u;
+        if (x->county != county || !x->listed) continue;
+        if (codes.len) sb_addch(&codes, ',');
+        sql_quote(&codes, x->code);
+        if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
+        if (c->nunits == c->capunits) {
+            size_t c2 = c->capunits ? c->capunits * 2 : 1024;
+            struct sunit **pp = mem_realloc(c->units, c2 * sizeof *pp);
+            if (!pp) goto nomem;
+            c->units = pp, c->capunits = c2;
+        }
+        u = arena_alloc(&c->arena, sizeof *u);
+        if (!u) goto nomem;
+        memset(u, 0, sizeof *u);
+        memcpy(u->code, x->code, sizeof u->code);
+        memcpy(u->stage, x->stage, sizeof u->stage);
+        memcpy(u->stratum, x->stratum, sizeof u->stratum);
+        memcpy(u->category, x->category, sizeof u->category);
+        u->county = x->county;
+        u->village = x->village;
+        u->rank = x->rank;
+        u->reserve = x->reserve;
+        u->active = !u->reserve;
+        if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) goto nomem;
+        c->units[c->nunits++] = u;
+    }
+    if (sb_ok(&codes)) goto nomem;
+    rc = c->nunits == first ? 0 : load_state(c, codes.buf, e);
     sb_release(&codes);
     return rc;
+nomem:
+    sb_release(&codes);
+    return error_set(e, ERR_NOMEM, "out of memory");
 }
 
 /* fctx_open; with_plan = 0 reads the sample's row only, not its plan (field import needs no
@@ -163,12 +379,16 @@ static int open_ctx(struct store *s, const char *sample, struct fctx *c, int wit
         rc = sample_plan(s, sample, &c->plan, NULL, 0, &c->sample, e);
     } else {
         struct stmt *st = NULL;
-        rc = store_prepare(s, "SELECT row_no FROM samples WHERE name = ?", &st, e);
+        rc = store_prepare(s, "SELECT row_no, commitment || ' ' || plan_hash || ' ' || frame_hash"
+                              " FROM samples WHERE name = ?", &st, e);
         if (!rc) {
             stmt_bind_text(st, 1, sample, strlen(sample));
             rc = stmt_step(st, e);
-            if (rc == STORE_ROW) c->sample = stmt_int(st, 0), rc = 0;
-            else if (rc == STORE_DONE) rc = error_set(e, ERR_NOTFOUND, "no sample named %s", sample);
+            if (rc == STORE_ROW) {
+                c->sample = stmt_int(st, 0), rc = 0;
+                c->uc = ucache_get(s, c->sample, stmt_text(st, 1));
+            } else if (rc == STORE_DONE)
+                rc = error_set(e, ERR_NOTFOUND, "no sample named %s", sample);
         }
         stmt_finalize(st);
     }
@@ -218,6 +438,21 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
     int rc;
     if (k && !strcmp(c->units[*k]->code, code)) return c->units[*k];
     if (!c->lazy || c->failed || !c->find) return NULL;
+    if (c->uc) { /* the unit's village from the cache, its state from the store */
+        const struct ucunit *x;
+        k = u64map_get(&c->uc->bycode, u64_hash_str(code, strlen(code)));
+        if (!k || strcmp(c->uc->u[*k].code, code)) return NULL;
+        x = &c->uc->u[*k];
+        if (u64map_get(&c->villages, (uint64_t)x->village)) return NULL; /* loaded: not ours */
+        if (u64map_put(&c->villages, (uint64_t)x->village, 1, NULL) < 0 ||
+            load_village_cached(c, x->county, x->village, &c->err)) {
+            if (!c->failed && !c->err.code) error_set(&c->err, ERR_NOMEM, "out of memory");
+            c->failed = 1;
+            return NULL;
+        }
+        k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
+        return k && !strcmp(c->units[*k]->code, code) ? c->units[*k] : NULL;
+    }
     /* lazy: the unit's village, once */
     stmt_reset(c->find);
     stmt_bind_int(c->find, 1, c->sample);
@@ -750,15 +985,16 @@ struct mfile {
     struct arena arena;
 };
 
-static int load_members(struct mfile *m, struct errlist *errs, struct error *e)
+static int load_members(struct mfile *m, const struct field_csv_mem *mem, struct errlist *errs,
+                        struct error *e)
 {
     struct csv *c;
     struct error ce;
     int rc;
     arena_init(&m->arena, 1 << 16);
-    if (access(m->path, F_OK) != 0) return 0;
+    if (mem ? !mem->members : access(m->path, F_OK) != 0) return 0;
     m->present = 1;
-    rc = csv_open(m->path, &c, &ce);
+    rc = mem ? csv_open_mem(m->path, mem->members, mem->mlen, &c, &ce) : csv_open(m->path, &c, &ce);
     if (rc) {
         errlist_add(errs, &ce);
         return 0;
@@ -859,10 +1095,11 @@ static size_t report_issues(const struct issues *is, const char *file, long line
 }
 
 /* field_import and field_import_tx: source (NULL: "PATH:LINE") labels the questionnaires and
- * the change-log key; in_tx: the caller's transaction holds the writes. */
+ * the change-log key; in_tx: the caller's transaction holds the writes; mem (NULL: the files
+ * at path) the two files in memory, path then being mem->name. */
 static int import(struct store *s, const char *sample, const struct form *f, const char *path,
-                  const char *source, int in_tx, int strict, int today, struct field_stats *st,
-                  struct errlist *errs, struct error *e)
+                  const struct field_csv_mem *mem, const char *source, int in_tx, int strict,
+                  int today, struct field_stats *st, struct errlist *errs, struct error *e)
 {
     struct fctx c;
     struct csv *csv = NULL;
@@ -920,13 +1157,13 @@ static int import(struct store *s, const char *sample, const struct form *f, con
             snprintf(m.path, sizeof m.path, "%.*s.members.csv", (int)(n - 4), path);
         else snprintf(m.path, sizeof m.path, "%s.members.csv", path);
     }
-    rc = load_members(&m, errs, e);
+    rc = load_members(&m, mem, errs, e);
     if (rc) goto out;
     if (m.present && rep < 0)
         errlist_addf(errs, ERR_INVALID, m.path, 0, 0, "form %s has no repeat: this file is not "
                                                      "expected",
                      f->id);
-    rc = csv_open(path, &csv, &ce);
+    rc = mem ? csv_open_mem(path, mem->csv, mem->csvlen, &csv, &ce) : csv_open(path, &csv, &ce);
     if (rc) {
         errlist_add(errs, &ce);
         rc = 0;
@@ -1280,7 +1517,7 @@ int field_import(struct store *s, const char *sample, const struct form *f, cons
                  int strict, int today, struct field_stats *st, struct errlist *errs,
                  struct error *e)
 {
-    return import(s, sample, f, path, NULL, 0, strict, today, st, errs, e);
+    return import(s, sample, f, path, NULL, NULL, 0, strict, today, st, errs, e);
 }
 
 int field_import_tx(struct store *s, const char *sample, const struct form *f, const char *path,
@@ -1289,11 +1526,20 @@ int field_import_tx(struct store *s, const char *sample, const struct form *f, c
 {
     if (!store_in_transaction(s))
         return error_set(e, ERR_INTERNAL, "field_import_tx outside a transaction");
-    return import(s, sample, f, path, source, 1, strict, today, st, errs, e);
+    return import(s, sample, f, path, NULL, source, 1, strict, today, st, errs, e);
+}
+
+int field_import_mem_tx(struct store *s, const char *sample, const struct form *f,
+                        const struct field_csv_mem *in, const char *source, int strict, int today,
+                        struct field_stats *st, struct errlist *errs, struct error *e)
+{
+    if (!store_in_transaction(s))
+        return error_set(e, ERR_INTERNAL, "field_import_mem_tx outside a transaction");
+    return import(s, sample, f, in->name, in, source, 1, strict, today, st, errs, e);
 }
 
 int field_check(const struct form *f, const char *path, int strict, int today,
                 struct field_stats *st, struct errlist *errs, struct error *e)
 {
-    return import(NULL, NULL, f, path, NULL, 0, strict, today, st, errs, e);
+    return import(NULL, NULL, f, path, NULL, NULL, 0, strict, today, st, errs, e);
 }

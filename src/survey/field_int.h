@@ -29,8 +29,11 @@ struct sunit {
     long line;            /* the line of the file being imported that gave it, 0 if none */
 };
 
+struct ucache; /* field.c: a sample's units kept by a long-running process */
+
 struct fctx {
     struct store *s;
+    const struct ucache *uc; /* lazy mode with field_unit_cache on: the sample's units */
     int64_t sample;      /* samples.row_no */
     char name[64];
     struct plan plan;    /* the sample's plan (owned) */

@@ -461,6 +461,29 @@ int field_import_tx(struct store *s, const char *sample, const struct form *f, c
                     const char *source, int strict, int today, struct field_stats *st,
                     struct errlist *errs, struct error *e);
 
+/* field_import_tx of the two files held in memory (borrowed for the call): csv as FILE.csv,
+ * members (NULL: no members file) as FILE.members.csv; `name` stands for FILE.csv in
+ * messages. The server's JSON submissions use it: the same checks and writes as the files,
+ * without a temporary folder per submission (issue 11). */
+/* The units cache of field import (off by default; the server turns it on at start and off at
+ * shutdown, when no import runs): a sample's units — written once with the sample, never
+ * changed — are read from the store once per process (per store, sample and draw
+ * commitment), not once per questionnaire. What changes (replacements, questionnaires
+ * already stored) is still read from the store on every import, so the checks are the same.
+ * Turning it off frees what it holds. */
+void field_unit_cache(int on);
+
+struct field_csv_mem {
+    const char *name;
+    const char *csv;
+    size_t csvlen;
+    const char *members;
+    size_t mlen;
+};
+int field_import_mem_tx(struct store *s, const char *sample, const struct form *f,
+                        const struct field_csv_mem *in, const char *source, int strict, int today,
+                        struct field_stats *st, struct errlist *errs, struct error *e);
+
 /* field_import without a store (s NULL, as the fuzz target runs it): reads and checks FILE.csv
  * and FILE.members.csv against the form alone, every unit taken as a selected unit of the
  * form's kind; counts into *st, writes nothing. */

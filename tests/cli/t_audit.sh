@@ -211,6 +211,7 @@ sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DROP TABLE synthesis_judgments; DROP TABLE discipline_records; DROP TABLE fieldwork_stops;
   DROP TABLE xform_instances; DROP TABLE xform_attachments;
   DROP TABLE hq_secret; DROP TABLE hq_ids; DROP TABLE hq_queries; DROP TABLE day_assignments;
+  DROP INDEX sample_units_village; DROP INDEX replacements_unit;
   PRAGMA application_id = 0; PRAGMA user_version = 0"
 m=$(entries legacy.db)
 expect_status 0 $PINGGU audit log --db legacy.db -n 1

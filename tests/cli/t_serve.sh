@@ -248,6 +248,39 @@ st, j2, t = submit(eva, ecs, "k-1", row)
 check(st == 201 and j2.get("replayed") is True and j2["questionnaires"] == 1, "a retry is answered again: " + t)
 check(imports() == n1, "a retry does not import twice")
 
+# --- the server keeps a sample's units between submissions (field_unit_cache, docs/server.md
+# §7); what a submission may touch still follows the store: a reserve is refused until a
+# non-response activates it, accepted once it is, and refused again once the late interview
+# of the household it stood for withdraws it ("a stale cache must never accept a unit that is
+# no longer assigned", issue 11)
+def q1(sql):
+    return subprocess.run(["sqlite3", "r.db", sql], capture_output=True, text=True).stdout.strip()
+sid = q1("select row_no from samples where name = 'n'")
+pick = None
+for r in rows:
+    u = r["unit"]
+    if u == row["unit"] or not u.startswith(str(county)): continue
+    res = q1("select r.code from sample_units h join sample_units r on r.sample = h.sample and r.village = h.village"
+             " and r.stratum = h.stratum and r.reserve = 1 where h.sample = %s and h.code = '%s' and h.reserve = 0"
+             " and h.stage = 'household' order by r.rank limit 1" % (sid, u))
+    if res: pick = (r, res); break
+check(pick is not None, "a household of the county with a reserve in its village")
+hh, reserve = pick
+def nonresponse(unit): return {"unit": unit, "status": "nonresponse", "reason": "away"}
+st, j, t = submit(eva, ecs, "k-r0", nonresponse(reserve), [])
+check(st == 422 and "no non-response has activated" in t, "a reserve not activated is refused: " + t)
+st, j, t = submit(eva, ecs, "k-nr", nonresponse(hh["unit"]), [])
+check(st == 201 and j["nonresponse"] == 1 and j["replacements"] == 1, "a non-response activates the reserve: " + t)
+check(q1("select replaced_by from replacements where unit = '%s'" % hh["unit"]) == reserve, "the reserve is the one expected")
+hmem = [m for m in csv.DictReader(open("sim/registered-household.members.csv", encoding="utf-8")) if m["unit"] == hh["unit"]]
+st, j, t = submit(eva, ecs, "k-late", hh, hmem)
+check(st == 201 and j["questionnaires"] == 1, "the household interviewed after all: " + t)
+st, j, t = submit(eva, ecs, "k-r1", nonresponse(reserve), [])
+check(st == 422 and "no non-response has activated" in t, "the withdrawn reserve is refused again: " + t)
+for who, cs, to in ((lead, lcs, "approved_by_leader"), (boss, bcs, "approved_by_office")):
+    st, j, t, _ = req("POST", "/api/rounds/n/review", {"unit": hh["unit"], "form": "registered-household", "to": to}, who, cs)
+    check(st in (200, 201), "the late interview approved (the release below counts one waiting): " + t)
+
 # --- evidence: streamed, hashed, size-limited, served back only as a download
 def upload(cookie, csrf, name, data, unit=row["unit"], chunked=False):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

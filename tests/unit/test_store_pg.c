@@ -6,7 +6,8 @@
  * backslashes and quotes, a blob with NUL bytes); the portable SQL is translated (INTEGER ->
  * bigint, REAL -> double precision, ?NNN, sum over a comparison, `? IS NULL`); a URL with a
  * password and a store without its evidence folder are refused; a dropped connection is made
- * again (outside a transaction) or reported (inside one). Without PostgreSQL's binaries
+ * again (outside a transaction) or reported (inside one); the statement cache is invisible
+ * (fresh parameters, DDL, named statements prepared again after a reconnection). Without PostgreSQL's binaries
  * the test FAILS, saying so.
  */
 #include "testutil.h"
@@ -296,6 +297,91 @@ static void test_reconnect(void **state)
     store_close(s);
 }
 
+/* The statement cache (store.h store_prepare): a statement prepared again comes from the
+ * connection's cache, with every parameter unbound (NULL) as when fresh; two lent at once are
+ * two handles; DDL empties the cache, so a statement compiled before it never runs against
+ * the old table (PostgreSQL would refuse a plan whose result type changed). */
+static void cache_checks(struct store *s)
+{
+    struct stmt *a = NULL, *b = NULL;
+    struct error e;
+    int64_t h0, m0, h1, m1;
+    assert_int_equal(store_exec(s, "CREATE TABLE cache_t (a INTEGER, b TEXT)", &e), 0);
+    for (int i = 1; i <= 3; i++) {
+        assert_int_equal(store_prepare(s, "INSERT INTO cache_t (a, b) VALUES (?, ?)", &a, &e), 0);
+        assert_int_equal(stmt_bind_int(a, 1, i), 0);
+        if (i == 1) assert_int_equal(stmt_bind_text(a, 2, "one", 3), 0); /* later rows: unbound */
+        assert_int_equal(stmt_step(a, &e), STORE_DONE);
+        stmt_finalize(a);
+        if (i == 1) store_stmt_cache_stats(s, &h0, &m0);
+    }
+    store_stmt_cache_stats(s, &h1, &m1);
+    assert_int_equal(h1 - h0, 2); /* prepared again twice: both from the cache */
+    assert_int_equal(m1, m0);
+    /* two at once of the same text: independent */
+    assert_int_equal(store_prepare(s, "SELECT a, b FROM cache_t ORDER BY a", &a, &e), 0);
+    assert_int_equal(store_prepare(s, "SELECT a, b FROM cache_t ORDER BY a", &b, &e), 0);
+    assert_int_equal(stmt_step(a, &e), STORE_ROW);
+    assert_int_equal(stmt_step(a, &e), STORE_ROW);
+    assert_int_equal(stmt_step(b, &e), STORE_ROW);
+    assert_int_equal(stmt_int(a, 0), 2);
+    assert_int_equal(stmt_type(a, 1), STORE_NULL); /* the cached insert's b was not kept */
+    assert_int_equal(stmt_int(b, 0), 1);
+    assert_string_equal(stmt_text(b, 1), "one");
+    stmt_finalize(a);
+    stmt_finalize(b);
+    /* a statement lent while the cache is emptied is finalized by its owner */
+    assert_int_equal(store_prepare(s, "SELECT * FROM cache_t ORDER BY a", &a, &e), 0);
+    assert_int_equal(stmt_step(a, &e), STORE_ROW);
+    assert_int_equal(stmt_ncols(a), 2);
+    stmt_finalize(a);
+    assert_int_equal(store_prepare(s, "SELECT * FROM cache_t ORDER BY a", &a, &e), 0);
+    assert_int_equal(stmt_step(a, &e), STORE_ROW);
+    stmt_finalize(a);
+    assert_int_equal(store_prepare(s, "SELECT a FROM cache_t", &b, &e), 0);
+    assert_int_equal(store_exec(s, "DROP TABLE cache_t", &e), 0);
+    stmt_finalize(b);
+    assert_int_equal(store_exec(s, "CREATE TABLE cache_t (a INTEGER, b TEXT, c TEXT)", &e), 0);
+    assert_int_equal(store_exec(s, "INSERT INTO cache_t (a, b, c) VALUES (7, 'x', 'y')", &e), 0);
+    assert_int_equal(store_prepare(s, "SELECT * FROM cache_t ORDER BY a", &a, &e), 0);
+    assert_int_equal(stmt_step(a, &e), STORE_ROW);
+    assert_int_equal(stmt_ncols(a), 3);
+    assert_int_equal(stmt_int(a, 0), 7);
+    stmt_finalize(a);
+    assert_int_equal(store_exec(s, "DROP TABLE cache_t", &e), 0);
+}
+
+static void test_statement_cache(void **state)
+{
+    struct store *s = open_store(0), *killer = open_store(0);
+    struct stmt *st = NULL;
+    struct error e;
+    int64_t pid = 0, v = 0;
+    char sql[96];
+    (void)state;
+    cache_checks(s);
+    /* a cached statement run often enough to be a named prepared statement survives a
+     * reconnection (the new connection prepares it again) */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(store_prepare(s, "SELECT ? + 1", &st, &e), 0);
+        assert_int_equal(stmt_bind_int(st, 1, i), 0);
+        assert_int_equal(stmt_step(st, &e), STORE_ROW);
+        assert_int_equal(stmt_int(st, 0), i + 1);
+        stmt_finalize(st);
+    }
+    assert_int_equal(store_query_int(s, "SELECT pg_backend_pid()", 0, &pid, &e), 0);
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    assert_int_equal(store_query_int(killer, sql, 0, &v, &e), 0);
+    assert_int_equal(store_query_int(s, "SELECT 1", 0, &v, &e), 0); /* reconnects */
+    assert_int_equal(store_prepare(s, "SELECT ? + 1", &st, &e), 0);
+    assert_int_equal(stmt_bind_int(st, 1, 41), 0);
+    assert_int_equal(stmt_step(st, &e), STORE_ROW);
+    assert_int_equal(stmt_int(st, 0), 42);
+    stmt_finalize(st);
+    store_close(killer);
+    store_close(s);
+}
+
 static void test_refusals(void **state)
 {
     struct store *s = NULL;
@@ -323,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_dialect),
         cmocka_unit_test(test_rowid_and_upsert),
         cmocka_unit_test(test_reconnect),
+        cmocka_unit_test(test_statement_cache),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
