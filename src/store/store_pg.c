@@ -13,7 +13,13 @@
  * backends (schema.c); SQL that needs a per-backend variant is written
  *     / *sqlite:* / SQLITE TEXT / *:sqlite* / / *pg: POSTGRESQL TEXT* /
  * (without the spaces): SQLite runs the first part and skips the comment, pg_dialect drops
- * the first part and uncomments the second. None of v1..v11 needs one.
+ * the first part and uncomments the second. None of v1..v13 needs one; v15 (partitioning by
+ * province) is PostgreSQL only.
+ *
+ * COPY into a table partitioned by province (v15: pinggu_partitioned names the key column):
+ * before a row of a province not yet seen in this load, the open COPY is ended, the province's
+ * partition made (pinggu_partition, a no-op when it exists) and a COPY begun again, all in the
+ * load's transaction; a province's rows thus never land in the default partition.
  *
  * Values: parameters go typed — int64 as int8 text, double as float8 in binary (exact),
  * text as untyped text (the server infers the column's type), blobs as bytea binary. Results
@@ -909,7 +915,8 @@ static int copy_partitioned(struct pg *q, const char *cols, size_t ncols, struct
         PQclear(r);
         return rc;
     }
-    if (PQntuples(r) == 1 && snprintf(col, sizeof col, "%s", PQgetvalue(r, 0, 0)) < (int)sizeof col) {
+    if (PQntuples(r) == 1 &&
+        snprintf(col, sizeof col, "%s", PQgetvalue(r, 0, 0)) < (int)sizeof col) {
         size_t len = strlen(col);
         int k = 0;
         for (const char *p = cols, *end = cols + ncols; p < end; k++) {
