@@ -904,7 +904,8 @@ static int copy_partitioned(struct pg *q, const char *cols, size_t ncols, struct
     int rc;
     q->copy_key = -1;
     /* asked first, so a missing table is no error (which would end the load's transaction) */
-    rc = raw_text(q, "SELECT to_regclass('pinggu_partitioned') IS NOT NULL", have, sizeof have, e);
+    rc = raw_text(q, "SELECT to_regclass('pinggu_partitioned') IS NOT NULL", have, sizeof have,
+                  e);
     if (rc || strcmp(have, "t")) return rc;
     r = PQexecParams(q->c,
                      "SELECT col, unit FROM pinggu_partitioned WHERE tbl = $1 AND"
@@ -925,8 +926,8 @@ static int copy_partitioned(struct pg *q, const char *cols, size_t ncols, struct
             while (w < we && *w == ' ') w++;
             while (we > w && we[-1] == ' ') we--;
             if ((size_t)(we - w) == len && !memcmp(w, col, len)) {
-                q->copy_key = k;
                 q->copy_unit = atoll(PQgetvalue(r, 0, 1));
+                q->copy_key = q->copy_unit > 0 ? k : -1;
                 break;
             }
             p = comma ? comma + 1 : end;
@@ -949,7 +950,8 @@ static int pgb_copy_begin(void *conn, const char *insert_sql, struct error *e)
     open = strchr(into, '(');
     close = open ? strchr(open, ')') : NULL;
     if (!open || !close || close > values)
-        return error_set(e, ERR_INTERNAL, "an insert to copy names its columns: %.80s", insert_sql);
+        return error_set(e, ERR_INTERNAL, "an insert to copy names its columns: %.80s",
+                         insert_sql);
     tlen = strcspn(into + 12, " (");
     if (tlen >= sizeof q->copy_table)
         return error_set(e, ERR_INTERNAL, "table name too long: %.80s", insert_sql);
