@@ -10,6 +10,7 @@
 #   serve    questionnaires submitted as JSON to pinggu serve by 8 keep-alive clients (as
 #            bench/serve.sh) on PostgreSQL | the same on SQLite; every acknowledged one stored
 #            once on both
+# Import and compare print wall time and the client's CPU time (user + system).
 # BENCH_MEMBERS=N (default 10 million) sizes the province; PINGGU_BIN another binary. Work
 # files in bench/out/pg (removed at the start of each run; the province is kept).
 set -eu
@@ -33,36 +34,41 @@ psql_() { sh "$HERE/../scripts/pg-cluster.sh" psql "$cl" -qAt -v ON_ERROR_STOP=1
 export PINGGU_EVIDENCE=$PWD/run/pg.evidence PINGGU_CHECKPOINTS=$PWD/run/pg.checkpoints
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 now() { date +%s.%N; }
+# CPU time (user + system) of one command, from /usr/bin/time: the client's own, not the
+# PostgreSQL server's (wall time is both's)
+# (the Debian package time, scripts/deps.sh's bench list)
+TIME="/usr/bin/time -f %U:%S"
+cpu() { awk -F: 'END { printf "%.1f", $1 + $2 }' "$1"; }
 files="counties townships villages households members projects evaluators"
 rows=0
 for f in $files; do rows=$((rows + $(wc -l < prov/$f.csv) - 1)); done
 
 # import ----------------------------------------------------------------------------------
 $P init "$URL" >/dev/null
-t0=$(now); $P import --db "$URL" prov >run/import.log; t1=$(now)
+t0=$(now); $TIME -o run/import.cpu $P import --db "$URL" prov >run/import.log; t1=$(now)
 psql_ -d postgres -c "CREATE DATABASE peer TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'"
 { for f in $files; do
     cols=$(head -1 prov/$f.csv | tr -d '\r\357\273\277' | sed 's/,/" text, "/g; s/^/"/; s/$/" text/')
     echo "CREATE TABLE $f ($cols);"
     printf '%scopy %s FROM %s WITH (FORMAT csv, HEADER true)\n' '\' "$f" "'$PWD/prov/$f.csv'"
   done; } > run/peer.sql
-t2=$(now); psql_ -d peer -f "$PWD/run/peer.sql" >/dev/null; t3=$(now)
+t2=$(now); $TIME -o run/peer.cpu sh "$HERE/../scripts/pg-cluster.sh" psql "$cl" -qAt -v ON_ERROR_STOP=1 -d peer -f "$PWD/run/peer.sql" >/dev/null; t3=$(now)
 loaded=0
 for f in $files; do loaded=$((loaded + $(psql_ -d peer -c "SELECT count(*) FROM $f"))); done
 [ "$loaded" = "$rows" ] || { echo "pg.sh: the peer loaded $loaded of $rows rows" >&2; exit 1; }
-printf 'import, %d rows: pinggu on PostgreSQL %s s (%.0f rows/s) | psql \\copy into plain tables %s s (%.0f rows/s), ratio %.2f\n' \
-  "$rows" "$(secs $t0 $t1)" "$(awk -v r=$rows -v a=$t0 -v b=$t1 'BEGIN{print r/(b-a)}')" \
-  "$(secs $t2 $t3)" "$(awk -v r=$rows -v a=$t2 -v b=$t3 'BEGIN{print r/(b-a)}')" \
+printf 'import, %d rows: pinggu on PostgreSQL %s s (%.0f rows/s; client CPU %s s) | psql \\copy into plain tables %s s (%.0f rows/s; client CPU %s s), ratio %.2f\n' \
+  "$rows" "$(secs $t0 $t1)" "$(awk -v r=$rows -v a=$t0 -v b=$t1 'BEGIN{print r/(b-a)}')" "$(cpu run/import.cpu)" \
+  "$(secs $t2 $t3)" "$(awk -v r=$rows -v a=$t2 -v b=$t3 'BEGIN{print r/(b-a)}')" "$(cpu run/peer.cpu)" \
   "$(awk -v a=$t0 -v b=$t1 -v c=$t2 -v d=$t3 'BEGIN{print (d-c)/(b-a)}')"
 
 # compare ---------------------------------------------------------------------------------
 $P init run/sq.db >/dev/null
 $P import --db run/sq.db prov >/dev/null
-t0=$(now); $P compare --db "$URL" --rules "$HERE/../rules/compare.json" prov/departments >run/cmp-pg.txt; t1=$(now)
-t2=$(now); $P compare --db run/sq.db --rules "$HERE/../rules/compare.json" prov/departments >run/cmp-sq.txt; t3=$(now)
+t0=$(now); $TIME -o run/cmp-pg.cpu $P compare --db "$URL" --rules "$HERE/../rules/compare.json" prov/departments >run/cmp-pg.txt; t1=$(now)
+t2=$(now); $TIME -o run/cmp-sq.cpu $P compare --db run/sq.db --rules "$HERE/../rules/compare.json" prov/departments >run/cmp-sq.txt; t3=$(now)
 sed 's/[0-9.]* s\b/T s/g' run/cmp-pg.txt > run/cmp-pg.norm; sed 's/[0-9.]* s\b/T s/g' run/cmp-sq.txt > run/cmp-sq.norm
 cmp -s run/cmp-pg.norm run/cmp-sq.norm || { diff run/cmp-pg.norm run/cmp-sq.norm | head >&2; echo "pg.sh: the comparison differs between backends" >&2; exit 1; }
-echo "compare, 16 department files: pinggu on PostgreSQL $(secs $t0 $t1) s | on SQLite $(secs $t2 $t3) s (same flags)"
+echo "compare, 16 department files: pinggu on PostgreSQL $(secs $t0 $t1) s (client CPU $(cpu run/cmp-pg.cpu) s) | on SQLite $(secs $t2 $t3) s (CPU $(cpu run/cmp-sq.cpu) s) (same flags)"
 
 # serve -----------------------------------------------------------------------------------
 $P sample --db run/sq.db --plan "$HERE/../plans/national-spotcheck-2019.json" --seed 1 --name n >/dev/null

@@ -431,6 +431,67 @@ static const char v14[] =
     " set_by TEXT NOT NULL, log_id INTEGER NOT NULL);"
     "CREATE INDEX day_assignments_unit ON day_assignments (sample, unit);";
 
+/* v15: PostgreSQL only (SQLite runs nothing) — declarative partitioning by province of the
+ * registry's bulk and the comparison flags (docs/scale.md, issue 14). Each table is
+ * `PARTITION BY RANGE` on a column that holds the province in its leading digits, so no column
+ * is added and `SELECT *` (audit verify's re-hash) is unchanged:
+ *   households    village   (12-digit village code)  province = village / 10^10
+ *   members       resident  (packed 17-digit ID)     province = resident / 10^15 (the ID's
+ *                                                     region: where the person was registered)
+ *   compare_flags county    (6-digit county code)    province = county / 10^4
+ * One partition per province, TABLE_pNN, made on demand by pinggu_partition(TABLE, NN) (the
+ * COPY of a bulk load calls it before a province's first row, store_pg.c), plus TABLE_default
+ * for any other insert; pinggu_partition moves the province's rows out of the default
+ * partition before attaching, so it can be called at any time. The primary key is
+ * (row_no, key) — PostgreSQL requires the partition key in it; row_no stays unique because
+ * every audited insert gives it. households_id becomes unique on (household_id, village): a
+ * household ID's uniqueness across provinces is the import's check (in C), as it is on SQLite.
+ * pinggu_partitioned names each table's key column and its province unit. Existing rows are
+ * moved into the new tables, each province getting its partition. */
+static const char v15[] =
+    "/*sqlite:*/ /*:sqlite*/"
+    "/*pg:"
+    "CREATE TABLE pinggu_partitioned (tbl text PRIMARY KEY, col text NOT NULL,"
+    " unit bigint NOT NULL);"
+    "INSERT INTO pinggu_partitioned VALUES ('households', 'village', 10000000000),"
+    " ('members', 'resident', 1000000000000000), ('compare_flags', 'county', 10000);"
+    "CREATE FUNCTION pinggu_partition(t text, prov bigint) RETURNS void LANGUAGE plpgsql AS $f$"
+    " DECLARE c text; u bigint; part text := t || '_p' || lpad(prov::text, 2, '0');"
+    " BEGIN"
+    "  SELECT col, unit INTO STRICT c, u FROM pinggu_partitioned WHERE tbl = t;"
+    "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;"
+    "  EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', part, t);"
+    "  EXECUTE format('WITH m AS (DELETE FROM %I WHERE %I >= %s AND %I < %s RETURNING *)"
+    " INSERT INTO %I SELECT * FROM m', t || '_default', c, prov * u, c, (prov + 1) * u, part);"
+    "  EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)',"
+    " t, part, prov * u, (prov + 1) * u);"
+    " END $f$;"
+    "CREATE FUNCTION pinggu_partition_table(t text, pk text) RETURNS void LANGUAGE plpgsql AS $f$"
+    " DECLARE c text; u bigint; old text := t || '_v14'; p bigint;"
+    " BEGIN"
+    "  SELECT col, unit INTO STRICT c, u FROM pinggu_partitioned WHERE tbl = t;"
+    "  EXECUTE format('ALTER TABLE %I RENAME TO %I', t, old);"
+    "  EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', old, pk);"
+    "  EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS, PRIMARY KEY (row_no, %I))"
+    " PARTITION BY RANGE (%I)', t, old, c, c);"
+    "  EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', t || '_default', t);"
+    "  FOR p IN EXECUTE format('SELECT DISTINCT %I / %s FROM %I ORDER BY 1', c, u, old) LOOP"
+    "   PERFORM pinggu_partition(t, p);"
+    "  END LOOP;"
+    "  EXECUTE format('INSERT INTO %I SELECT * FROM %I ORDER BY row_no', t, old);"
+    "  EXECUTE format('DROP TABLE %I', old);"
+    " END $f$;"
+    "SELECT pinggu_partition_table('households', 'households_pkey');"
+    "CREATE UNIQUE INDEX households_id ON households (household_id, village);"
+    "CREATE INDEX households_village ON households (village);"
+    "SELECT pinggu_partition_table('members', 'members_pkey');"
+    "CREATE INDEX members_household ON members (household);"
+    "SELECT pinggu_partition_table('compare_flags', 'compare_flags_pkey');"
+    "CREATE INDEX compare_flags_household ON compare_flags (household_id);"
+    "CREATE INDEX compare_flags_resident ON compare_flags (resident);"
+    "DROP FUNCTION pinggu_partition_table(text, text);"
+    "*/";
+
 /* v16: the server's per-submission look-ups (issue 11): a village's units by (sample, county,
  * village) — the (sample, stage, county) index made every submission read its county's units —
  * and a village's replacements by unit (the (sample) index read every replacement of the
@@ -454,6 +515,7 @@ const struct migration store_migrations[] = {
     {12, "field-app tokens per round with expiry; XForm instances and attachments (OpenRosa)", v12},
     {13, "household query: code secret, hashed IDs, query log (registry.h)", v13},
     {14, "the leader's day plan: units per pair and day (survey.h)", v14},
+    {15, "PostgreSQL: registry and comparison flags partitioned by province", v15},
     {16, "indexes for a village's units and replacements (pinggu serve, issue 11)", v16},
 };
 const size_t store_nmigrations = sizeof store_migrations / sizeof store_migrations[0];

@@ -13,7 +13,13 @@
  * backends (schema.c); SQL that needs a per-backend variant is written
  *     / *sqlite:* / SQLITE TEXT / *:sqlite* / / *pg: POSTGRESQL TEXT* /
  * (without the spaces): SQLite runs the first part and skips the comment, pg_dialect drops
- * the first part and uncomments the second. None of v1..v11 needs one.
+ * the first part and uncomments the second. None of v1..v13 needs one; v15 (partitioning by
+ * province) is PostgreSQL only.
+ *
+ * COPY into a table partitioned by province (v15: pinggu_partitioned names the key column):
+ * before a row of a province not yet seen in this load, the open COPY is ended, the province's
+ * partition made (pinggu_partition, a no-op when it exists) and a COPY begun again, all in the
+ * load's transaction; a province's rows thus never land in the default partition.
  *
  * Values: parameters go typed — int64 as int8 text, double as float8 in binary (exact),
  * text as untyped text (the server infers the column's type), blobs as bytea binary. Results
@@ -68,6 +74,15 @@ struct pg {
     int nnames; /* prepared statement names used: p1, p2, ... */
     struct strbuf copybuf; /* COPY rows not yet sent */
     int64_t copy_rows;
+    /* a COPY into a table partitioned by province (schema.c v15): the COPY statement, the
+     * table, the key column's index in a row (-1: not partitioned) and its province unit; the
+     * provinces whose partition this load has made sure of; whether a COPY is open */
+    struct strbuf copysql;
+    char copy_table[64];
+    int copy_key;
+    int64_t copy_unit;
+    unsigned char copy_have[100];
+    int copy_open;
 };
 
 struct pgst {
@@ -333,7 +348,16 @@ static int pgb_open(const char *url, int flags, void **conn, struct error *e)
         const char *m = PQerrorMessage(q->c);
         size_t n = strlen(m);
         while (n && m[n - 1] == '\n') n--;
-        rc = error_set(e, ERR_STORE, "%s: cannot connect to PostgreSQL: %.*s", url, (int)n, m);
+        /* a database that is not there is bad input (exit 2), as SQLite's missing store file
+         * is; libpq gives no SQLSTATE for a failed connection, so the server's (English)
+         * message is matched, and any other failure (or language) stays ERR_STORE */
+        if (strstr(m, "FATAL:  database \"") && strstr(m, "\" does not exist"))
+            rc = error_set(e, ERR_NOTFOUND,
+                           "%s: no such store: %.*s (create it first: createdb --template=template0"
+                           " --locale=C --encoding=UTF8 NAME) / 数据库不存在",
+                           url, (int)n, m);
+        else
+            rc = error_set(e, ERR_STORE, "%s: cannot connect to PostgreSQL: %.*s", url, (int)n, m);
         goto fail;
     }
     rc = session_setup(q, e);
@@ -405,6 +429,7 @@ static void pgb_close(void *conn)
     if (!q) return;
     PQfinish(q->c);
     sb_release(&q->copybuf);
+    sb_release(&q->copysql);
     mem_free(q);
 }
 
@@ -858,30 +883,130 @@ static int copy_flush(struct pg *q, struct error *e)
     return 0;
 }
 
+static int copy_start(struct pg *q, struct error *e)
+{
+    PGresult *r = PQexec(q->c, q->copysql.buf);
+    int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : pg_fail(q, e, q->copysql.buf, r);
+    PQclear(r);
+    q->copy_open = !rc;
+    return rc;
+}
+
+/* ends the open COPY: sends what is buffered (ok) or abandons it (!ok, then always 0) */
+static int copy_stop(struct pg *q, int ok, struct error *e)
+{
+    PGresult *r;
+    int rc = ok ? copy_flush(q, e) : 0;
+    if (PQputCopyEnd(q->c, rc || !ok ? "load abandoned" : NULL) != 1 && !rc)
+        rc = pg_fail(q, e, "COPY", NULL);
+    while ((r = PQgetResult(q->c))) {
+        if (ok && !rc && PQresultStatus(r) != PGRES_COMMAND_OK) rc = pg_fail(q, e, "COPY", r);
+        PQclear(r);
+    }
+    q->copy_open = 0;
+    return ok ? rc : 0;
+}
+
+/* The table of a COPY partitioned by province? Sets copy_key and copy_unit from the table
+ * pinggu_partitioned (schema.c v15; absent in a database made by test code without the
+ * migrations): cols is the insert's column list "a, b, c". */
+static int copy_partitioned(struct pg *q, const char *cols, size_t ncols, struct error *e)
+{
+    const char *pv[1] = {q->copy_table};
+    char col[64], have[8];
+    PGresult *r;
+    int rc;
+    q->copy_key = -1;
+    /* asked first, so a missing table is no error (which would end the load's transaction) */
+    rc = raw_text(q, "SELECT to_regclass('pinggu_partitioned') IS NOT NULL", have, sizeof have,
+                  e);
+    if (rc || strcmp(have, "t")) return rc;
+    r = PQexecParams(q->c,
+                     "SELECT col, unit FROM pinggu_partitioned WHERE tbl = $1 AND"
+                     " to_regclass(tbl || '_default') IS NOT NULL",
+                     1, NULL, pv, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        rc = pg_fail(q, e, "pinggu_partitioned", r);
+        PQclear(r);
+        return rc;
+    }
+    if (PQntuples(r) == 1 &&
+        snprintf(col, sizeof col, "%s", PQgetvalue(r, 0, 0)) < (int)sizeof col) {
+        size_t len = strlen(col);
+        int k = 0;
+        for (const char *p = cols, *end = cols + ncols; p < end; k++) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *w = p, *we = comma ? comma : end;
+            while (w < we && *w == ' ') w++;
+            while (we > w && we[-1] == ' ') we--;
+            if ((size_t)(we - w) == len && !memcmp(w, col, len)) {
+                q->copy_unit = atoll(PQgetvalue(r, 0, 1));
+                q->copy_key = q->copy_unit > 0 ? k : -1;
+                break;
+            }
+            p = comma ? comma + 1 : end;
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
 static int pgb_copy_begin(void *conn, const char *insert_sql, struct error *e)
 {
     struct pg *q = conn;
     const char *into = strstr(insert_sql, "INSERT INTO "), *values = strstr(insert_sql, " VALUES");
-    struct strbuf sql = STRBUF_INIT, t = STRBUF_INIT;
-    PGresult *r;
+    const char *open, *close;
+    struct strbuf sql = STRBUF_INIT;
+    size_t tlen;
     int rc = 0;
     if (!into || !values || values < into)
         return error_set(e, ERR_INTERNAL, "not an insert to copy: %.80s", insert_sql);
+    open = strchr(into, '(');
+    close = open ? strchr(open, ')') : NULL;
+    if (!open || !close || close > values)
+        return error_set(e, ERR_INTERNAL, "an insert to copy names its columns: %.80s",
+                         insert_sql);
+    tlen = strcspn(into + 12, " (");
+    if (tlen >= sizeof q->copy_table)
+        return error_set(e, ERR_INTERNAL, "table name too long: %.80s", insert_sql);
+    memcpy(q->copy_table, into + 12, tlen);
+    q->copy_table[tlen] = 0;
     sb_adds(&sql, "COPY ");
     sb_add(&sql, into + 12, (size_t)(values - into - 12));
     sb_adds(&sql, " FROM STDIN");
-    if (sb_ok(&sql) || pg_dialect(sql.buf, &t, NULL)) {
+    if (sb_ok(&sql) || pg_dialect(sql.buf, &q->copysql, NULL) || sb_ok(&q->copysql)) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
-    r = PQexec(q->c, t.buf);
-    if (PQresultStatus(r) != PGRES_COPY_IN) rc = pg_fail(q, e, t.buf, r);
-    PQclear(r);
     sb_reset(&q->copybuf);
     q->copy_rows = 0;
+    q->copy_open = 0;
+    memset(q->copy_have, 0, sizeof q->copy_have);
+    rc = copy_partitioned(q, open + 1, (size_t)(close - open - 1), e);
+    /* a partitioned table's COPY starts at its first row, once that row's partition exists */
+    if (!rc && q->copy_key < 0) rc = copy_start(q, e);
 out:
     sb_release(&sql);
-    sb_release(&t);
+    return rc;
+}
+
+/* Before a row of province prov: its partition exists (pinggu_partition, schema.c v15). The
+ * COPY open is ended (its rows stay in the transaction), the partition made, a COPY begun. */
+static int copy_province(struct pg *q, int64_t prov, struct error *e)
+{
+    char call[160];
+    int rc = 0;
+    if (prov < 0 || prov >= (int64_t)sizeof q->copy_have) {
+        /* not a province: the row goes to the default partition */
+        return q->copy_open ? 0 : copy_start(q, e);
+    }
+    if (q->copy_have[prov]) return 0;
+    if (q->copy_open) rc = copy_stop(q, 1, e);
+    snprintf(call, sizeof call, "SELECT pinggu_partition('%s', %lld)", q->copy_table,
+             (long long)prov);
+    if (!rc) rc = raw_exec(q, call, e);
+    if (!rc) rc = copy_start(q, e);
+    if (!rc) q->copy_have[prov] = 1;
     return rc;
 }
 
@@ -910,6 +1035,11 @@ static int pgb_copy_row(void *conn, const struct rowval *v, size_t n, int64_t lo
 {
     struct pg *q = conn;
     struct strbuf *b = &q->copybuf;
+    if (q->copy_key >= 0 && (size_t)q->copy_key < n) {
+        const struct rowval *kv = &v[q->copy_key];
+        int rc = copy_province(q, kv->type == STORE_INT ? kv->i / q->copy_unit : -1, e);
+        if (rc) return rc;
+    }
     for (size_t k = 0; k < n; k++) {
         switch (v[k].type) {
         case STORE_NULL: sb_adds(b, "\\N"); break;
@@ -932,17 +1062,10 @@ static int pgb_copy_row(void *conn, const struct rowval *v, size_t n, int64_t lo
 static int pgb_copy_end(void *conn, int ok, struct error *e)
 {
     struct pg *q = conn;
-    PGresult *r;
-    int rc = ok ? copy_flush(q, e) : 0;
-    if (PQputCopyEnd(q->c, rc || !ok ? "load abandoned" : NULL) != 1 && !rc)
-        rc = pg_fail(q, e, "COPY", NULL);
-    while ((r = PQgetResult(q->c))) {
-        if (ok && !rc && PQresultStatus(r) != PGRES_COMMAND_OK) rc = pg_fail(q, e, "COPY", r);
-        PQclear(r);
-    }
+    int rc = q->copy_open ? copy_stop(q, ok, e) : 0;
     sb_reset(&q->copybuf);
-    if (!ok && !rc) rc = ERR_STORE;
-    return ok ? rc : 0;
+    if (!ok) return 0;
+    return rc;
 }
 
 static int pgb_reconnect(void *conn, struct error *e)
