@@ -11,7 +11,7 @@ pw='Good-Pass-2020'
 # password on standard input; stored only as an Argon2id string with 64 MiB (m=65536 KiB), t=2
 echo "$pw" | expect_status 0 $P user add --db r.db --role office boss
 expect_grep "must be changed at the first login" out.txt
-[ "$(sqlite3 r.db "select pwhash like '\$argon2id\$v=19\$m=65536,t=2,p=1\$%' from users where name='boss'")" = 1 ] ||
+[ "$(sqlite3 r.db "select count(*) from users where name='boss' and pwhash like '\$argon2id\$v=19\$m=65536,t=2,p=1\$%'")" = 1 ] ||
   fail "not an Argon2id 64 MiB hash"
 sqlite3 r.db .dump | grep -q "$pw" && fail "the password itself is in the store"
 [ "$(sqlite3 r.db "select actor from audit_log where action = 'user_add'")" = tester ] || fail "actor"
@@ -48,7 +48,7 @@ expect_status 0 $P user list --db r.db
 expect_grep "^lead +3401 +active +yes +leader@n:340122 evaluator@m:340121" out.txt
 
 # lockout state is shown and the office unlocks it (logged); reset and disable are logged
-sqlite3 r.db "insert into login_failures values ('user', 'lead', 0, strftime('%s','now') + 900)"
+sqlite3 r.db "insert into login_failures values ('user', 'lead', 0, $(($(date +%s) + 900)))"
 expect_status 0 $P user list --db r.db
 expect_grep "^lead .* locked " out.txt
 PINGGU_ACTOR=office1 expect_status 0 $P user unlock --db r.db lead
