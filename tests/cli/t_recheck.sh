@@ -110,8 +110,10 @@ sqlite3 t.db "update recheck_units set problem = $other where rank = 2"
 expect_status 1 $P problems recheck-verify --db t.db --round n
 expect_grep "rank 2: stored problem $other" err.txt
 # a frame edited (problem 7 slipped in) with its hash recomputed: the frame no longer matches the store
+# (the row's newline from the shell: SQLite's char(10) is chr(10) on PostgreSQL)
+nl=$(printf '\n.'); nl=${nl%.}
 cp r.db t.db
-sqlite3 t.db "update recheck_draws set frame = frame || '7|' || (select county from problems where row_no = 7) || '|' || (select unit from problems where row_no = 7) || char(10), frame_rows = 7"
+sqlite3 t.db "update recheck_draws set frame = frame || '7|' || (select county from problems where row_no = 7) || '|' || (select unit from problems where row_no = 7) || '$nl', frame_rows = 7"
 sqlite3 t.db "select frame from recheck_draws" | head -c -1 > f2.txt
 sqlite3 t.db "update recheck_draws set frame_hash = '$(sha256sum f2.txt | cut -c1-64)'"
 expect_status 1 $P problems recheck-verify --db t.db --round n

@@ -107,7 +107,7 @@ fi
 # sheets of a county collided when cut); now every sheet name is unique, within the limit,
 # counted in UTF-16 units (𠀀 is two) and never cut inside a UTF-8 sequence
 cp r.db long.db
-sqlite3 long.db "update counties set name = 'Qingfeng Autonomous Count𠀀y ' || substr(code, 5, 2) || ' of the Long Names'"
+sqlite3 long.db "update counties set name = 'Qingfeng Autonomous Count𠀀y ' || substr(CAST(code AS TEXT), 5, 2) || ' of the Long Names'"
 sqlite3 long.db "update counties set name = 'QINGFENG AUTONOMOUS COUNTY EXTRA' where code = (select max(code) from counties)"
 expect_status 0 $PINGGU report --db long.db --sample a --out longrep
 if command -v unzip >/dev/null 2>&1; then
