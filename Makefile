@@ -73,7 +73,7 @@ build/san/%.o: %.c
 	@echo "cc  $< (asan+ubsan)"
 	@$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/san/libpinggu.a
+build/san/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) build/san/libpinggu.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -Itests/unit -o $@ $< build/san/libpinggu.a \
 		$(LIBS) $(shell pkg-config --libs cmocka)
