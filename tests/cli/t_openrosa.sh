@@ -448,7 +448,8 @@ cmp -s registered-household.manifest.xml general-household.manifest.xml && fail 
 echo "$pw" | $P user add --db r.db --role leader --round n --scope "$county" lead >/dev/null
 hA=$(sed -n 3p registered-household.got); hB=$(sed -n 5p registered-household.got)
 hC=$(sed -n 7p registered-household.got)
-vil=$(sqlite3 r.db "select u.code from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.stage = 'village' and u.county = $county order by u.code limit 1")
+# a sampled village of eva's county with simulated village-exit answers (sent from the phone below)
+vil=$(awk -F, -v c="$county" 'NR > 1 && index($1, c) == 1 && $5 == "complete" {print $1; exit}' sim/village-exit.csv)
 [ -n "$hC" ] && [ -n "$vil" ] || fail "no units to plan"
 # before any plan: no village form on a phone, no day in units.csv
 [ "$(code "$B2/key/$T/formList")" = 200 ] || fail "formList"
@@ -519,6 +520,11 @@ for f in village-interview village-exit; do
   [ "$(code "$B2/key/$T3/forms/$f/units.csv")" = 200 ] || fail "$f: eva3 units.csv"
   [ "$(cat body.txt)" = "name,label,state,comments,day" ] || { cat body.txt >&2; fail "$f: eva3 gets an unplanned village"; }
 done
+# the phone sends the planned village's exit check: stored as eva's, in review as submitted
+$C "$port2" "$T" village-exit sim/village-exit.csv "$vil" uuid:vx-1 > out.txt
+expect_grep "^201" out.txt
+[ "$(sqlite3 r.db "select pair || '|' || status from questionnaires where unit = '$vil'")" = "eva|complete" ] ||
+  fail "the village exit check sent from the phone is not stored as eva's"
 # neither eva3 nor eva2 (another county) gets a village form
 for t in "$T3" "$T2"; do
   [ "$(code "$B2/key/$t/formList")" = 200 ] || fail "formList"
