@@ -1,13 +1,15 @@
 /*
  * openrosa.c — the OpenRosa endpoints field apps (ODK Collect, KoboCollect) speak, under
  * PUBLIC_URL/key/TOKEN/ (issue 12, docs/openrosa.md):
- *   GET  formList                   the household forms of the token's round (md5 hash, manifest)
- *                                   (forms/ID also serves the village forms, for the browser)
+ *   GET  formList                   the household forms of the token's round (md5 hash, manifest),
+ *                                   and the village forms when the leader's day plan gives the
+ *                                   user's pair a village (forms/ID serves them to the browser)
  *   GET  forms/ID                   the XForm (form_xform in field-app mode: visit block, units.csv)
  *   GET  forms/ID/manifest          xformsManifest with the media file units.csv (of form ID)
  *   GET  forms/ID/units.csv         the pair's units of the form's kind (registered / general
  *                                   household, sampled village), activated reserves, review
- *                                   state, comments
+ *                                   state, comments, the planned day; today's planned units first
+ *                                   (on a phone, villages only as planned for the pair)
  *   HEAD submission                 204, X-OpenRosa-Version, X-OpenRosa-Accept-Content-Length
  *   POST submission                 multipart: xml_submission_file plus attachments
  * and the browser's path under /entry/ROUND/ (session cookie; Origin and CSRF token on POST):
@@ -202,8 +204,9 @@ static int forms_dir(const struct server_config *cfg, struct strbuf *dir)
 /* The field forms, sorted by file name; caller frees each: the household forms (unit
  * household_*) and, with `village` set, the village forms too (unit village: the village
  * interview and the village exit check). Phones' form list (formList) names the household
- * forms only; a village form is downloaded, filled and sent in the browser (/entry/), with
- * the sampled villages as its units.csv. */
+ * forms, and the village forms only to a user whose pair the leader's day plan gives a village
+ * (plan_village); the browser (/entry/) is offered every sampled village of the user's
+ * counties, a phone (/key/) only the villages planned for its pair. */
 static size_t field_forms(const struct server_config *cfg, int village, struct form **out,
                           size_t max)
 {
@@ -261,6 +264,10 @@ struct unitrow {
     char unit[32];
     char stage[20]; /* household or village */
     int county;
+    int day;        /* YYYYMMDD the day plan gives the unit to the user's pair; 0 none */
+    int today;      /* date_today(), for the order and the label */
+    size_t pos;     /* the order before units_plan, kept among equals */
+    char iso[16];   /* day as YYYY-MM-DD, "" if none */
 };
 
 /* The units the token's user may submit for: the round's sampled households and villages
@@ -326,12 +333,74 @@ static int units_for_form(struct store *s, const char *round, const struct form 
     return 0;
 }
 
-/* units.csv of one form: name, label, state, comments — the units of the form's kind
- * (units_for_form); the label carries the review state and the rejection comments, so the
- * phone's list shows them (phones cannot download a filled questionnaire; corrections are
- * made in the browser). */
+/* Order of units_plan: today's planned units, then the other planned ones by day, then the
+ * unplanned; among equals the order before. */
+static int plan_rank(const struct unitrow *r)
+{
+    return r->day == 0 ? 2 : r->day == r->today ? 0 : 1;
+}
+
+static int plan_cmp(const void *a, const void *b)
+{
+    const struct unitrow *x = a, *y = b;
+    int rx = plan_rank(x), ry = plan_rank(y);
+    if (rx != ry) return rx < ry ? -1 : 1;
+    if (x->day != y->day) return x->day < y->day ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Marks each of units[0..*n) with the day the leader's plan in force (survey.h dayplan_list)
+ * gives it to u's pair (dayplan_in_pair) and sorts them by plan_cmp; with `planned_only`,
+ * keeps only the planned ones (a phone's village list: the store assigns villages to pairs
+ * only through the day plan). */
+static int units_plan(struct store *s, const struct access_user *u, const char *round,
+                      int planned_only, struct unitrow *units, size_t *n, struct error *e)
+{
+    struct day_assignment *a = NULL;
+    size_t na = 0, k = 0;
+    int today = date_today(), rc = dayplan_list(s, round, &a, &na, e);
+    if (rc) return rc;
+    for (size_t i = 0; i < *n; i++) {
+        struct unitrow *r = &units[i];
+        r->day = 0, r->today = today, r->pos = i, r->iso[0] = '\0';
+        for (size_t j = 0; j < na; j++)
+            if (!strcmp(a[j].unit, r->unit) && dayplan_in_pair(&a[j], u->name)) r->day = a[j].day;
+        if (r->day)
+            snprintf(r->iso, sizeof r->iso, "%04d-%02d-%02d", r->day / 10000, r->day / 100 % 100,
+                     r->day % 100);
+        if (!planned_only || r->day) units[k++] = *r;
+    }
+    mem_free(a);
+    *n = k;
+    if (k > 1) qsort(units, k, sizeof *units, plan_cmp);
+    return 0;
+}
+
+/* 1 in *out if the plan in force gives u's pair a village u may submit for (then its phones
+ * are offered the village forms), else 0. */
+static int plan_village(struct store *s, const struct access_user *u, const char *round,
+                        int *out, struct error *e)
+{
+    struct unitrow *units = NULL;
+    size_t n = 0, k = 0;
+    int rc = my_units(s, u, round, &units, &n, e);
+    *out = 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!strcmp(units[i].stage, "village")) units[k++] = units[i];
+    if (!rc) rc = units_plan(s, u, round, 1, units, &k, e);
+    if (!rc) *out = k > 0;
+    mem_free(units);
+    return rc;
+}
+
+/* units.csv of one form: name, label, state, comments, day — the units of the form's kind
+ * (units_for_form), today's planned ones first (units_plan; `phone`: a village form lists only
+ * the villages planned for the user's pair); the label carries the review state, 今日 (today)
+ * or 计划 DAY (planned) and the rejection comments, so the phone's list shows them (phones
+ * cannot download a filled questionnaire; corrections are made in the browser); `day` is the
+ * day the leader planned the unit for the user's pair (YYYY-MM-DD, empty if none). */
 static int units_csv(struct store *s, const struct access_user *u, const char *round,
-                     const struct form *form, struct strbuf *sb, struct error *e)
+                     const struct form *form, int phone, struct strbuf *sb, struct error *e)
 {
     struct unitrow *units = NULL;
     size_t n = 0;
@@ -341,6 +410,8 @@ static int units_csv(struct store *s, const struct access_user *u, const char *r
     json_t *rev = NULL;
     int rc = my_units(s, u, round, &units, &n, e);
     if (!rc) rc = units_for_form(s, round, form, units, &n, e);
+    if (!rc) rc = units_plan(s, u, round, phone && form->unit && !strcmp(form->unit, "village"),
+                             units, &n, e);
     if (rc) {
         mem_free(units);
         return rc;
@@ -358,7 +429,7 @@ static int units_csv(struct store *s, const struct access_user *u, const char *r
         mem_free(units);
         return rc;
     }
-    sb_adds(sb, "name,label,state,comments\n");
+    sb_adds(sb, "name,label,state,comments,day\n");
     for (size_t i = 0; i < n; i++) {
         const char *state = "";
         struct strbuf label = STRBUF_INIT, comments = STRBUF_INIT;
@@ -381,6 +452,8 @@ static int units_csv(struct store *s, const struct access_user *u, const char *r
         }
         sb_adds(&label, units[i].unit);
         if (*state) sb_addf(&label, " [%s]", state);
+        if (units[i].day == units[i].today) sb_adds(&label, " 今日");
+        else if (units[i].day) sb_addf(&label, " 计划 %s", units[i].iso);
         if (comments.len) sb_addf(&label, " %s", comments.buf);
         sb_add_csv(sb, units[i].unit, strlen(units[i].unit));
         sb_addch(sb, ',');
@@ -389,6 +462,8 @@ static int units_csv(struct store *s, const struct access_user *u, const char *r
         sb_add_csv(sb, state, strlen(state));
         sb_addch(sb, ',');
         sb_add_csv(sb, comments.buf ? comments.buf : "", comments.len);
+        sb_addch(sb, ',');
+        sb_adds(sb, units[i].iso);
         sb_addch(sb, '\n');
         sb_release(&label);
         sb_release(&comments);
@@ -406,12 +481,20 @@ static void base_url(const char *origin, const char *token, struct strbuf *sb)
 }
 
 static enum MHD_Result form_list(struct MHD_Connection *conn, const struct server_config *cfg,
-                                 const char *origin, const char *token)
+                                 const char *origin, const char *token, struct store *s,
+                                 const struct access_user *u, const char *round)
 {
     struct form *f[16];
-    size_t n = field_forms(cfg, 0, f, 16);
+    size_t n;
     struct strbuf sb = STRBUF_INIT, x = STRBUF_INIT, base = STRBUF_INIT;
     enum MHD_Result ret;
+    struct error e;
+    int village = 0;
+    if (plan_village(s, u, round, &village, &e)) {
+        fprintf(stderr, "pinggu serve: formList: %s\n", e.msg);
+        return send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
+    }
+    n = field_forms(cfg, village, f, 16);
     base_url(origin, token, &base);
     sb_adds(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<xforms xmlns=\"http://openrosa.org/xforms/xformsList\">\n");
@@ -465,7 +548,7 @@ static enum MHD_Result form_get(struct MHD_Connection *conn, const struct server
     } else if (!what) {
         if (xform_of(one, &sb)) ret = send_msg(conn, cfg, 500, "服务器内部错误", "XForm not written");
         else ret = send_raw(conn, cfg, 200, "text/xml; charset=utf-8", sb.buf, sb.len);
-    } else if (units_csv(s, u, round, one, &units, &e)) {
+    } else if (units_csv(s, u, round, one, token[0] != '\0', &units, &e)) {
         fprintf(stderr, "pinggu serve: units.csv: %s\n", e.msg);
         ret = send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
     } else if (!strcmp(what, "units.csv")) {
@@ -1099,7 +1182,7 @@ int server_openrosa(const struct server_config *cfg, const char *origin,
     } else if (browser && !strncmp(rest, "instances/", 10) && server_name_ok(rest + 10, 127)) {
         ret = instance_get(conn, cfg, s, &u, round, rest + 10, url);
     } else if (!browser && !strcmp(rest, "formList")) {
-        ret = form_list(conn, cfg, origin, token);
+        ret = form_list(conn, cfg, origin, token, s, &u, round);
     } else if (!strncmp(rest, "forms/", 6)) {
         const char *id = rest + 6, *sl = strchr(id, '/');
         size_t n = sl ? (size_t)(sl - id) : strlen(id);

@@ -369,7 +369,7 @@ expect_grep "^201" out.txt
 # the phone's unit list shows the review state and the leader's comments of a rejection
 $P field review --db r.db --sample n --unit "$u4" --to rejected_by_leader --as leader --comment 'household_size=请核实人口' >/dev/null
 [ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
-grep -q "^$u4,$u4 \[rejected_by_leader\] household_size: 请核实人口,rejected_by_leader,household_size: 请核实人口\$" body.txt ||
+grep -q "^$u4,$u4 \[rejected_by_leader\] household_size: 请核实人口,rejected_by_leader,household_size: 请核实人口,\$" body.txt ||
   { cat body.txt >&2; fail "units.csv does not show the rejection and its comment"; }
 grep -q "^$u2,$u2 \[submitted\],submitted," body.txt || fail "units.csv does not show the submitted state"
 grep -q "^$u3,$u3 \[approved_by_office\],approved_by_office," body.txt || fail "units.csv does not show the approval"
@@ -437,5 +437,99 @@ done
   fail "the two lists are not the whole assignment"
 # the manifests differ (a phone caches media by md5)
 cmp -s registered-household.manifest.xml general-household.manifest.xml && fail "one manifest for both forms"
+
+# --- the leader's day plan on the phones ------------------------------------------------------
+# Issue 13: the team leader keeps "the team's assignments per pair and day"; seed 002 六(五)
+# "评估组组长负责本组评估工作的组织实施" (the leader organises the team's work). The plan the
+# leader sets on the pages (POST /api/rounds/R/dayplan) reaches the phones: units.csv gains a
+# column `day` (the day planned for the phone's pair), today's planned units come first, and the
+# label says 今日 or 计划 DAY. A pair given a village by the plan gets the village forms in its
+# formList, and their units.csv lists exactly the villages planned for it.
+echo "$pw" | $P user add --db r.db --role leader --round n --scope "$county" lead >/dev/null
+hA=$(sed -n 3p registered-household.got); hB=$(sed -n 5p registered-household.got)
+hC=$(sed -n 7p registered-household.got)
+# a sampled village of eva's county with simulated village-exit answers (sent from the phone below)
+vil=$(awk -F, -v c="$county" 'NR > 1 && index($1, c) == 1 && $5 == "complete" {print $1; exit}' sim/village-exit.csv)
+[ -n "$hC" ] && [ -n "$vil" ] || fail "no units to plan"
+# before any plan: no village form on a phone, no day in units.csv
+[ "$(code "$B2/key/$T/formList")" = 200 ] || fail "formList"
+expect_no_grep "<formID>village-" body.txt
+cat > plan.py <<'PY'
+import json, os, sys
+sys.path.insert(0, os.environ["TESTS_DIR"])
+import openrosa_client as c
+port = int(sys.argv[1]); ORIGIN = "http://127.0.0.1:%d" % port
+def js(method, path, body, cookie=None, csrf=None):
+    h = {"Content-Type": "application/json", "Origin": ORIGIN}
+    if cookie: h["Cookie"] = "pinggu_session=" + cookie
+    if csrf: h["X-CSRF-Token"] = csrf
+    return c.request(port, method, path, json.dumps(body).encode(), h)
+st, hd, data = js("POST", "/api/session", {"user": "lead", "password": "Good-Pass-2020"})
+assert st == 200, (st, data)
+ck = hd["set-cookie"].split(";")[0].split("=", 1)[1]; cs = json.loads(data)["csrf_token"]
+st, hd, data = js("POST", "/api/me/password", {"old": "Good-Pass-2020", "new": "Better-Pass-2021"}, ck, cs)
+assert st == 200, (st, data)
+for a in sys.argv[2:]:
+    unit, day, pair = a.split("/")
+    st, hd, data = js("POST", "/api/rounds/n/dayplan", {"unit": unit, "day": day, "pair": pair}, ck, cs)
+    print(unit, st)
+PY
+python3 plan.py "$port2" "$hA/2020-04-20/eva eva3" "$hB/2020-04-22/eva eva3" "$hC/2020-04-20/eva3" \
+  "$vil/2020-04-21/eva" "$vil/2020-04-21/eva2" > plan.txt
+expect_grep "^$hA 201" plan.txt
+expect_grep "^$hC 201" plan.txt
+# eva2 works in another county: the leader cannot give it this county's village
+expect_grep "^$vil 422" plan.txt
+[ "$(sqlite3 r.db "select count(*) from audit_log where action = 'day plan' and tbl = 'day_assignments' and actor = 'lead'")" = 4 ] ||
+  fail "the plan is not change-logged with the leader"
+# eva (pair "eva eva3" for hA today and hB on the 22nd): hA first, then hB, then the rest
+[ "$(code "$B2/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
+cp body.txt eva.units.csv
+head -1 eva.units.csv | grep -q '^name,label,state,comments,day$' || fail "units.csv header has no day column"
+grep -q "^$hA,$hA 今日,,,2020-04-20$" eva.units.csv || { sed -n 1,4p eva.units.csv >&2; fail "today's unit without its day"; }
+grep -q "^$hB,$hB 计划 2020-04-22,,,2020-04-22$" eva.units.csv || fail "the planned unit without its day"
+[ "$(sed -n 2p eva.units.csv | cut -d, -f1)" = "$hA" ] || fail "today's planned unit is not first"
+[ "$(sed -n 3p eva.units.csv | cut -d, -f1)" = "$hB" ] || fail "the next planned unit is not second"
+grep -q "^$hC,$hC,,,$" eva.units.csv || fail "$hC is planned for eva3 alone, not for eva's phone"
+tail -n +2 eva.units.csv | cut -d, -f1 | sort | cmp -s - registered-household.got || fail "the plan changed which units eva has"
+# the manifest's hash follows the new file (the phone downloads it again)
+[ "$(code "$B2/key/$T/forms/registered-household/manifest")" = 200 ] || fail "manifest"
+expect_grep "<hash>md5:$(md5sum eva.units.csv | cut -d' ' -f1)</hash>" body.txt
+# eva3 (in both of today's plans): hA and hC first, then hB
+[ "$(code "$B2/key/$T3/forms/registered-household/units.csv")" = 200 ] || fail "eva3 units.csv"
+cp body.txt eva3.units.csv
+[ "$(sed -n 2,3p eva3.units.csv | cut -d, -f1 | sort | tr '\n' ' ')" = "$(printf '%s\n' "$hA" "$hC" | sort | tr '\n' ' ')" ] ||
+  { sed -n 1,4p eva3.units.csv >&2; fail "eva3: today's units are not first"; }
+[ "$(sed -n 4p eva3.units.csv | cut -d, -f1)" = "$hB" ] || fail "eva3: the next planned unit is not third"
+# the village: eva's phone now gets the village forms, with exactly the planned village
+[ "$(code "$B2/key/$T/formList")" = 200 ] || fail "formList"
+cp body.txt eva.formlist.xml
+for f in village-interview village-exit; do
+  expect_grep "<formID>$f</formID>" eva.formlist.xml
+  expect_grep "<manifestUrl>$B2/key/$T/forms/$f/manifest</manifestUrl>" eva.formlist.xml
+  [ "$(code "$B2/key/$T/forms/$f")" = 200 ] || fail "$f: form download"
+  md5=$(md5sum body.txt | cut -d' ' -f1)
+  expect_grep "<hash>md5:$md5</hash><downloadUrl>$B2/key/$T/forms/$f</downloadUrl>" eva.formlist.xml
+  [ "$(code "$B2/key/$T/forms/$f/units.csv")" = 200 ] || fail "$f: units.csv"
+  [ "$(cat body.txt)" = "$(printf 'name,label,state,comments,day\n%s,%s 计划 2020-04-21,,,2020-04-21' "$vil" "$vil")" ] ||
+    { cat body.txt >&2; fail "$f: units.csv is not the planned village"; }
+  cp body.txt "$f.units.csv"
+  [ "$(code "$B2/key/$T/forms/$f/manifest")" = 200 ] || fail "$f: manifest"
+  expect_grep "<hash>md5:$(md5sum "$f.units.csv" | cut -d' ' -f1)</hash><downloadUrl>$B2/key/$T/forms/$f/units.csv</downloadUrl>" body.txt
+  # eva3 has no village in the plan: its phone's village list is empty
+  [ "$(code "$B2/key/$T3/forms/$f/units.csv")" = 200 ] || fail "$f: eva3 units.csv"
+  [ "$(cat body.txt)" = "name,label,state,comments,day" ] || { cat body.txt >&2; fail "$f: eva3 gets an unplanned village"; }
+done
+# the phone sends the planned village's exit check: stored as eva's, in review as submitted
+$C "$port2" "$T" village-exit sim/village-exit.csv "$vil" uuid:vx-1 > out.txt
+expect_grep "^201" out.txt
+[ "$(sqlite3 r.db "select pair || '|' || status from questionnaires where unit = '$vil'")" = "eva|complete" ] ||
+  fail "the village exit check sent from the phone is not stored as eva's"
+# neither eva3 nor eva2 (another county) gets a village form
+for t in "$T3" "$T2"; do
+  [ "$(code "$B2/key/$t/formList")" = 200 ] || fail "formList"
+  expect_no_grep "<formID>village-" body.txt
+  expect_grep "<formID>registered-household</formID>" body.txt
+done
 kill $spid; wait $spid 2>/dev/null; trap - EXIT
 echo ok

@@ -21,7 +21,7 @@ P=$PINGGU
 [ -f "$ROOT/web/dist/index.html" ] || fail "web/dist missing: make check builds it (npm ci && npm run build in web/)"
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "no chromium: scripts/deps.sh check installs Debian's"
 set -- $(sh "$ROOT/tests/web/pages-store.sh" "$P" "$ROOT" "$PWD/s") || fail "the round was not set up"
-county=$1 p1=$3 p2=$4
+county=$1 city=$2 p1=$3 p2=$4
 # the moves the pages make are dated 2020-04-22/23: the problems' clock is after them
 export PINGGU_TODAY=2020-06-30
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -123,13 +123,31 @@ PYEOF
 # signed offline, change-logged by li; report verify finds the 组长's signature valid on that
 # very file and the 副组长's missing (exit 1)
 so_file=$(python3 -c 'import json; print(json.load(open("out.json"))["signoff"]["file"])')
-[ "$(sqlite3 s/r.db "select file || ' ' || sha256 || ' ' || role || ' ' || signer || ' ' || pubkey from report_signatures")" = "county-$county.html $(sha256sum "$so_file" | cut -c1-64) leader li $(python3 -c 'import json; print(json.load(open("out.json"))["signoff"]["pubkey"])')" ] ||
+[ "$(sqlite3 s/r.db "select file || ' ' || sha256 || ' ' || role || ' ' || signer || ' ' || pubkey from report_signatures where file like 'county-%'")" = "county-$county.html $(sha256sum "$so_file" | cut -c1-64) leader li $(python3 -c 'import json; print(json.load(open("out.json"))["signoff"]["pubkey"])')" ] ||
   fail "the page's sign-off is not stored: $(sqlite3 s/r.db 'select * from report_signatures')"
-[ "$(sqlite3 s/r.db "select actor from audit_log where action = 'report sign'")" = li ] || fail "the sign-off is not change-logged under li"
+[ "$(sqlite3 s/r.db "select actor from audit_log where action = 'report sign' group by actor")" = li ] || fail "the sign-off is not change-logged under li"
 expect_status 1 $P report verify --db s/r.db "$so_file"
 cat out.txt err.txt > sover.txt
 expect_grep 'missing role' sover.txt
 expect_grep '^leader +li ' sover.txt
+# the paired-assistance report (seed 002 六(五): "接受县域结对帮扶的…县还需提交县域结对帮扶工作成效
+# 考核报告,经组长和副组长签字后提交"): exactly one more signature, over the file li downloaded the
+# second time — none over the copy signed before the report changed — and report verify agrees
+pd_file=$(python3 -c 'import json; print(json.load(open("out.json"))["signoffPaired"]["file"])')
+pd_stale=$(python3 -c 'import json; print(json.load(open("out.json"))["signoffPaired"]["stale"])')
+[ "$(sqlite3 s/r.db "select file || ' ' || sha256 || ' ' || role || ' ' || signer from report_signatures where file like 'paired-%'")" = "paired-$county.html $(sha256sum "$pd_file" | cut -c1-64) leader li" ] ||
+  fail "the paired report's sign-off is not stored: $(sqlite3 s/r.db 'select * from report_signatures')"
+# and the city report (市级报告), signed over the file li downloaded
+city_file=$(python3 -c 'import json; print(json.load(open("out.json"))["signoffPaired"]["city"])')
+[ "$(sqlite3 s/r.db "select file || ' ' || sha256 || ' ' || role || ' ' || signer from report_signatures where file like 'city-%'")" = "city-$city.html $(sha256sum "$city_file" | cut -c1-64) leader li" ] ||
+  fail "the city report's sign-off is not stored: $(sqlite3 s/r.db 'select * from report_signatures')"
+[ "$(sqlite3 s/r.db "select count(*) from report_signatures")" = 3 ] || fail "a refused signature was stored"
+[ "$(sqlite3 s/r.db "select count(*) from report_signatures where sha256 = '$(sha256sum "$pd_stale" | cut -c1-64)'")" = 0 ] ||
+  fail "the signature over the changed report was stored"
+expect_status 1 $P report verify --db s/r.db "$pd_file"
+cat out.txt err.txt > pdver.txt
+expect_grep '^leader +li ' pdver.txt
+expect_grep 'missing role' pdver.txt
 # --detached needs no store, and refuses one (a usage error)
 expect_status 64 $P report sign --detached --db s/r.db --round n --as 组长 --signer li "$so_file"
 # the leader's day plan: one row (the refused pair wrote nothing), change-logged by li

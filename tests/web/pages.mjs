@@ -392,6 +392,68 @@ try {
     data: { file: soFile, role: '组长', signer: 'li', public_key: otherField('public_key'), signature: otherField('signature') } });
   assert(again.status() === 422 && JSON.stringify(await again.json()).includes('first signed with public key'), `leader: a signature with another key than li's first is refused (${again.status()})`);
   out.signoff = { file: soPath, sha: field('sha256'), pubkey: field('public_key') };
+  // the other team reports (seed 002 六(五): "13个考核组分别形成市、县两级交叉考核报告(其中接受县域结对
+  // 帮扶的20个国家级贫困县还需提交县域结对帮扶工作成效考核报告),经组长和副组长签字后提交省扶贫办"):
+  // li's county receives paired assistance, so its paired-assistance report is li's to sign;
+  // the city report covers the city's counties in the report (here li's alone: only approved
+  // questionnaires make a county's figures), so it is li's too
+  const pdFile = `paired-${county}.html`, cityFile = `city-${String(county).slice(0, 4)}.html`;
+  assert((await leader.page.locator(`[data-report="${pdFile}"]`).count()) === 1, `leader: the sign-off page lists ${pdFile}`);
+  assert((await leader.page.locator(`[data-report="${cityFile}"]`).count()) === 1, `leader: the sign-off page lists ${cityFile}`);
+  const officeList = await (await office.context.request.get(`${BASE}/api/rounds/n/signoff`)).json();
+  const lv = Object.fromEntries(officeList.files.map((x) => [x.file, x.level]));
+  assert(lv[soFile] === 'county' && lv[pdFile] === 'paired' && lv[cityFile] === 'city' && officeList.files.every((x) => !x.can_sign), `office: the county, paired and city reports listed, none to sign (${JSON.stringify(lv)})`);
+  const csrf = await leader.page.evaluate(() => sessionStorage.getItem('pinggu_csrf'));
+  const signFile = async (name, dest) => {
+    const href = await leader.page.locator(`[data-report="${name}"]`).getAttribute('href');
+    fs.writeFileSync(dest, await (await leader.context.request.get(`${BASE}${href}`)).body());
+    const o = execFileSync(process.env.PINGGU, ['report', 'sign', '--detached', '--round', 'n', '--as', '组长', '--signer', 'li', dest],
+      { env: { ...process.env, XDG_CONFIG_HOME: soDir } }).toString();
+    return (k) => (o.match(new RegExp(`^${k} (\\S+)$`, 'm')) || [])[1];
+  };
+  // a report changed between the download and the paste is refused: li downloads and signs the
+  // paired report, then a typical experience is recorded for it (report experience add), so
+  // the server's copy is no longer the file li signed
+  const pdStale = path.join(soDir, `n-stale-${pdFile}`);
+  const staleSig = await signFile(pdFile, pdStale);
+  execFileSync(process.env.PINGGU, ['report', 'experience', 'add', '--db', process.env.PAGES_DB, '--round', 'n', '--unit', String(county), '--level', 'paired', '结对双方联席会议每季度召开一次'], { stdio: 'ignore' });
+  await leader.page.locator('#so-file').selectOption(pdFile);
+  await leader.page.locator('#so-role').selectOption('组长');
+  await leader.page.locator('#so-signer').fill('li');
+  await leader.page.locator('#so-pk').fill(staleSig('public_key'));
+  await leader.page.locator('#so-sig').fill(staleSig('signature'));
+  await leader.page.getByRole('button', { name: '核验并录入 / Verify and record' }).click();
+  await leader.page.locator('#signoff-form .msg.bad').waitFor();
+  assert((await leader.page.locator('#signoff-form .msg.bad').textContent()).includes('does not hold'), 'leader: a signature over the report as it was before a change is refused');
+  const staleErr = leader.errors.splice(0);
+  assert(staleErr.length === 1 && staleErr[0].includes('422'), `leader: the stale signature is the only failed request (${staleErr.join('; ')})`);
+  // downloaded and signed again: recorded
+  await openPage(leader.page, 'signoff');
+  const pdPath = path.join(soDir, `n-${pdFile}`);
+  const pdSig = await signFile(pdFile, pdPath);
+  assert(pdSig('sha256') !== staleSig('sha256'), 'leader: the paired report changed with the experience');
+  await leader.page.locator('#so-file').selectOption(pdFile);
+  await leader.page.locator('#so-role').selectOption('组长');
+  await leader.page.locator('#so-signer').fill('li');
+  await leader.page.locator('#so-pk').fill(pdSig('public_key'));
+  await leader.page.locator('#so-sig').fill(pdSig('signature'));
+  await leader.page.getByRole('button', { name: '核验并录入 / Verify and record' }).click();
+  await leader.page.locator('#signoff-form .msg.ok').waitFor();
+  const pdRow = await leader.page.locator(`tr:has([data-report="${pdFile}"])`).textContent();
+  assert(pdRow.includes('li ✓') && pdRow.includes('结对帮扶 paired'), `leader: the paired report's 组长 signature recorded (${pdRow})`);
+  // the city report: the paired report's signature does not hold over it; its own does
+  const cityPath = path.join(soDir, `n-${cityFile}`);
+  const citySig = await signFile(cityFile, cityPath);
+  const postSig = (file, sig) => leader.context.request.post(`${BASE}/api/rounds/n/signoff`, { headers: { 'X-CSRF-Token': csrf, Origin: BASE },
+    data: { file, role: '组长', signer: 'li', public_key: sig('public_key'), signature: sig('signature') } });
+  const cityWrong = await postSig(cityFile, pdSig);
+  assert(cityWrong.status() === 422, `leader: another report's signature is refused for the city report (${cityWrong.status()})`);
+  const cityOk = await postSig(cityFile, citySig);
+  assert(cityOk.status() === 201 && (await cityOk.json()).sha256 === sha256(fs.readFileSync(cityPath)), `leader: the city report's 组长 signature recorded (${cityOk.status()})`);
+  // a file that is no team report is refused by its name
+  const notReport = await postSig('index.html', citySig);
+  assert(notReport.status() === 422, `leader: index.html is not a report to sign (${notReport.status()})`);
+  out.signoffPaired = { file: pdPath, stale: pdStale, pubkey: pdSig('public_key'), city: cityPath };
   // the day plan: the leader gives one of its county's households to the evaluator's pair for
   // today; a pair with a member who cannot see the county's assignments is refused
   await openPage(leader.page, 'dayplan');

@@ -631,8 +631,9 @@ const views = {
       box(bi('5. 组队抽签', 'Team lottery'), el('label', {}, '抽签种子 / seed: ', tseed), b.teams, msgs.teams, outs.teams));
   },
 
-  // the team reports' sign-off (seed 002 六(五): 经组长和副组长签字后提交): the private key never
-  // leaves the signer's machine — download the county report, sign it there with
+  // the team reports' sign-off (seed 002 六(五): 经组长和副组长签字后提交 — the county, city and
+  // paired-assistance reports): the private key never leaves the signer's machine — download
+  // the report, sign it there with
   // `pinggu report sign --detached`, paste the public key and signature; the server checks them
   // against its own copy of the report (the library's rules) and records them
   async signoff(params, render) {
@@ -662,10 +663,11 @@ const views = {
       }
     });
     render(el('h1', {}, bi('报告签字', 'Report sign-off')),
-      el('p', {}, '私钥只在签字人自己的电脑上：下载县级报告，在本机运行下列命令签字，再把输出的公钥与签名粘贴到这里；服务端用同一份报告核验后记录。 / The private key stays on the signer\u2019s machine: download the county report, sign it there, paste the public key and signature here; the server checks them against its own copy of the report.'),
-      el('pre', { id: 'signoff-command' }, `pinggu report sign --detached --round ${state.round} --as 组长 --signer 编号 ${state.round}-county-CODE.html`),
+      el('p', {}, '考核组的县级、市级与县域结对帮扶报告均由组长和副组长签字。私钥只在签字人自己的电脑上：下载报告，在本机运行下列命令签字，再把输出的公钥与签名粘贴到这里；服务端用同一份报告核验后记录（下载后报告若有变化，签名不予记录，须重新下载签字）。 / The team\u2019s county, city and paired-assistance reports are each signed by the leader and the deputy. The private key stays on the signer\u2019s machine: download the report, sign it there, paste the public key and signature here; the server checks them against its own copy of the report (a report changed since the download is refused: download and sign again).'),
+      el('pre', { id: 'signoff-command' }, `pinggu report sign --detached --round ${state.round} --as 组长 --signer 编号 ${state.round}-FILE.html`),
       ...table(d.files, [['file', '报告', 'report', (x) => el('a', { href: `/api/rounds/${encodeURIComponent(state.round)}/reports/${encodeURIComponent(x.file)}`, download: '', 'data-report': x.file }, x.file)],
-        ['county', '县代码', 'county'], ['sha256', 'SHA-256', 'SHA-256', (x) => `${x.sha256.slice(0, 16)}…`],
+        ['level', '级别', 'level', (x) => ({ county: '县级 county', city: '市级 city', paired: '结对帮扶 paired' })[x.level] || x.level],
+        ['unit', '代码', 'code', (x) => String(x.city || x.county)], ['sha256', 'SHA-256', 'SHA-256', (x) => `${x.sha256.slice(0, 16)}…`],
         ['leader', '组长', 'leader', (x) => roleOf(x, 'leader')], ['deputy', '副组长', 'deputy', (x) => roleOf(x, 'deputy')],
         ['complete', '签字齐全', 'complete', (x) => (x.complete ? '是 yes' : '否 no')]]),
       mine.length ? f : el('p', {}, '您没有可签字的报告。 / No report is yours to sign off.'),
