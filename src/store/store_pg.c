@@ -83,6 +83,10 @@ struct pg {
     int64_t copy_unit;
     unsigned char copy_have[100];
     int copy_open;
+    /* "ANALYZE t1, t2, …" of the tables a bulk load names, run before its COMMIT: a freshly
+     * loaded table has no planner statistics, and the first queries after an import (plan
+     * check's frame) then took ten times longer (docs/scale.md) */
+    struct strbuf analyze;
 };
 
 struct pgst {
@@ -430,6 +434,7 @@ static void pgb_close(void *conn)
     PQfinish(q->c);
     sb_release(&q->copybuf);
     sb_release(&q->copysql);
+    sb_release(&q->analyze);
     mem_free(q);
 }
 
@@ -856,7 +861,11 @@ static int pgb_mark(void *conn, int version, struct error *e)
 
 static int pgb_bulk_begin(void *conn, const char *const *tables, struct error *e)
 {
-    (void)tables;
+    struct pg *q = conn;
+    sb_reset(&q->analyze);
+    for (size_t i = 0; tables && tables[i]; i++)
+        sb_addf(&q->analyze, "%s%s", i ? ", " : "ANALYZE ", tables[i]);
+    if (sb_ok(&q->analyze)) return error_set(e, ERR_NOMEM, "out of memory");
     return pgb_exec(conn, "BEGIN IMMEDIATE", e);
 }
 
@@ -864,8 +873,11 @@ static int pgb_bulk_end(void *conn, int commit, struct error *e)
 {
     struct pg *q = conn;
     int rc = 0;
+    /* the statistics inside the load's transaction: they commit with its rows, or not at all */
+    if (commit && q->analyze.len) rc = raw_exec(q, q->analyze.buf, e);
+    sb_reset(&q->analyze);
     q->in_tx = 0;
-    if (commit) rc = raw_exec(q, "COMMIT", e);
+    if (commit && !rc) rc = raw_exec(q, "COMMIT", e);
     if (!commit || rc) raw_exec(q, "ROLLBACK", NULL);
     return rc;
 }
