@@ -305,19 +305,27 @@ out:
     return rc;
 }
 
+/* What both ways of signing check before a signature: the file's SHA-256 (into sha256), the
+ * round's sample (into *sample) and that the signer is one of its team leaders or deputies. */
+static int file_facts(struct store *s, const struct report_sign_req *q, char sha256[65],
+                      int64_t *sample, struct error *e)
+{
+    int checked = 0;
+    int rc = file_sha256(q->file, sha256, e);
+    if (!rc) rc = sample_row(s, q->round, sample, e);
+    if (!rc) rc = signer_in_teams(s, *sample, q->role, q->signer, &checked, e);
+    return rc;
+}
+
 int report_sign(struct store *s, const struct report_sign_req *q, struct report_signature *out,
                 struct error *e)
 {
     int64_t sample = 0;
-    int rc, checked = 0;
+    int rc;
     memset(out, 0, sizeof *out);
     if ((rc = check_req(q, e))) return rc;
     if (sodium_init() < 0) return error_set(e, ERR_INTERNAL, "libsodium failed to start");
-    rc = file_sha256(q->file, out->sha256, e);
-    if (rc) return rc;
-    rc = sample_row(s, q->round, &sample, e);
-    if (rc) return rc;
-    rc = signer_in_teams(s, sample, q->role, q->signer, &checked, e);
+    rc = file_facts(s, q, out->sha256, &sample, e);
     if (rc) return rc;
     rc = sign_file(q, out, e);
     if (rc) return rc;
@@ -341,7 +349,7 @@ int report_sign_record(struct store *s, const struct report_sign_req *q, const c
     char half[65];
     struct strbuf msg = STRBUF_INIT;
     int64_t sample = 0;
-    int rc, checked = 0;
+    int rc;
     memset(out, 0, sizeof *out);
     if ((rc = check_req(q, e))) return rc;
     if (sodium_init() < 0) return error_set(e, ERR_INTERNAL, "libsodium failed to start");
@@ -355,11 +363,7 @@ int report_sign_record(struct store *s, const struct report_sign_req *q, const c
     if (hash_unhex32(half, sig) || hash_unhex32(signature + 64, sig + 32))
         return error_set(e, ERR_INVALID, "the signature is 128 hexadecimal digits (as report "
                                          "sign --detached prints it)");
-    rc = file_sha256(q->file, out->sha256, e);
-    if (rc) return rc;
-    rc = sample_row(s, q->round, &sample, e);
-    if (rc) return rc;
-    rc = signer_in_teams(s, sample, q->role, q->signer, &checked, e);
+    rc = file_facts(s, q, out->sha256, &sample, e);
     if (rc) return rc;
     sig_message(&msg, q->round, out->sha256, q->role, q->signer);
     if (sb_ok(&msg)) {
