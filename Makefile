@@ -149,7 +149,7 @@ check-pg: build/san/pinggu build/san/tests/test_store_pg tests/xform/node_module
 
 # suites that pass through the backend switch but are too long for make check's PostgreSQL
 # budget (docs/scale.md): run on PostgreSQL by t_pg_suite_more.sh's runner with PG_SUITES
-PG_LONG_SUITES := t_field t_score t_problems t_analysis t_recheck t_report
+PG_LONG_SUITES := t_field t_score t_problems t_analysis t_recheck t_report t_pages
 check-pg-long: build/san/pinggu tests/xform/node_modules/.installed web
 	@scripts/deps.sh check
 	@PINGGU=$(CURDIR)/build/san/pinggu PG_SUITES='$(PG_LONG_SUITES)' CLI_TESTS=t_pg_suite_more \
