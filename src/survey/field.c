@@ -41,31 +41,33 @@ const char *field_reason_parse(const char *s)
 
 /* ------------------------------------------------------------------ sample context */
 
-static int load_state(struct fctx *c, const char *codes, struct error *e);
+static int load_state(struct fctx *c, int county, int64_t village, struct error *e);
 
-/* Adds the units `where` selects (an SQL condition on sample_units, ?1 the sample, ?2 bound
- * to arg when arg >= 0), then their replacements and questionnaires. */
-static int load_units(struct fctx *c, const char *where, int64_t arg, struct error *e)
+/* The units field import takes (sample_units.stage), as SQL. */
+#define LISTED_STAGES "stage IN ('household', 'village', 'paired_household')"
+
+/* Adds the units of the sample's village (of that county; village < 0: every unit of the
+ * sample), then their replacements and questionnaires. */
+static int load_units(struct fctx *c, int county, int64_t village, struct error *e)
 {
-    struct strbuf q = STRBUF_INIT, codes = STRBUF_INIT;
     struct stmt *st = NULL;
     int rc;
     size_t first = c->nunits;
-    sb_addf(&q, "SELECT code, stage, stratum, category, county, village, rank, reserve"
-                " FROM sample_units WHERE sample = ?1 AND stage IN ('household', 'village',"
-                " 'paired_household')%s%s ORDER BY row_no",
-            *where ? " AND " : "", where);
-    if ((rc = sb_ok(&q))) goto nomem;
-    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
+    /* one text for every village (bound, not written in): the statement cache keeps it */
+    rc = store_prepare(c->s, village >= 0
+                                 ? "SELECT code, stage, stratum, category, county, village, rank,"
+                                   " reserve FROM sample_units WHERE sample = ?1 AND "
+                                   LISTED_STAGES " AND county = ?2 AND village = ?3 ORDER BY row_no"
+                                 : "SELECT code, stage, stratum, category, county, village, rank,"
+                                   " reserve FROM sample_units WHERE sample = ?1 AND "
+                                   LISTED_STAGES " ORDER BY row_no",
+                       &st, e);
+    if (rc) goto out;
     stmt_bind_int(st, 1, c->sample);
-    if (arg >= 0) stmt_bind_int(st, 2, arg);
+    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u;
         uint64_t key = u64_hash_str(stmt_text(st, 0), stmt_len(st, 0));
-        if (*where) { /* the codes selected, for the look-ups below */
-            if (codes.len) sb_addch(&codes, ',');
-            sql_quote(&codes, stmt_text(st, 0));
-        }
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
         if (c->nunits == c->capunits) {
             size_t c2 = c->capunits ? c->capunits * 2 : 1024;
@@ -95,36 +97,40 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
         rc = 0;
         goto out;
     }
-    if ((rc = sb_ok(&codes))) goto nomem;
-    rc = load_state(c, *where ? codes.buf : NULL, e);
+    rc = load_state(c, county, village, e);
     goto out;
 nomem:
     rc = error_set(e, ERR_NOMEM, "out of memory");
 out:
     stmt_finalize(st);
-    sb_release(&q);
-    sb_release(&codes);
     return rc;
 }
 
-/* The replacements and questionnaires of the units named in codes (SQL literals, comma
- * separated; NULL: every unit of the sample) — what changes as fieldwork goes on, read from
- * the store on every call. */
-static int load_state(struct fctx *c, const char *codes, struct error *e)
+/* The units of one village, as an SQL condition on `unit` (?1 the sample, ?2 the county, ?3
+ * the village): the listed units of the village through the (sample, county, village) index,
+ * then their rows through the (sample, unit) indexes — never a walk of the whole sample once
+ * per submission (issue 11). One text for every village, so the statement cache keeps it
+ * (the codes written into the text cost a compilation per submission). */
+#define VILLAGE_UNITS " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " \
+                      LISTED_STAGES " AND county = ?2 AND village = ?3)"
+
+/* The replacements and questionnaires of the units of the village (of that county; village
+ * < 0: every unit of the sample) — what changes as fieldwork goes on, read from the store on
+ * every call. A row of a unit not loaded is passed over. */
+static int load_state(struct fctx *c, int county, int64_t village, struct error *e)
 {
-    struct strbuf q = STRBUF_INIT;
     struct stmt *st = NULL;
     int rc;
     /* reserves activated earlier, and units already answered: for the units just added (all
      * of them, or those of one village) */
-    /* one village's units: named by code (the (sample, unit) indexes), never a sub-select
-     * that walks the whole sample once per submission (issue 11) */
-    sb_reset(&q);
-    sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1");
-    if (codes) sb_addf(&q, " AND unit IN (%s)", codes);
-    if ((rc = sb_ok(&q))) goto nomem;
-    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
+    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT unit, replaced_by, reason FROM "
+                                                 "replacements WHERE sample = ?1" VILLAGE_UNITS
+                                               : "SELECT unit, replaced_by, reason FROM "
+                                                 "replacements WHERE sample = ?1",
+                            &st, e)))
+        goto out;
     stmt_bind_int(st, 1, c->sample);
+    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *ku = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         uint64_t *kr = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 1), stmt_len(st, 1)));
@@ -142,12 +148,14 @@ static int load_state(struct fctx *c, const char *codes, struct error *e)
     st = NULL;
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
-    sb_reset(&q);
-    sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1");
-    if (codes) sb_addf(&q, " AND unit IN (%s)", codes);
-    if ((rc = sb_ok(&q))) goto nomem;
-    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
+    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT unit, status, replaces, reason FROM "
+                                                 "questionnaires WHERE sample = ?1" VILLAGE_UNITS
+                                               : "SELECT unit, status, replaces, reason FROM "
+                                                 "questionnaires WHERE sample = ?1",
+                            &st, e)))
+        goto out;
     stmt_bind_int(st, 1, c->sample);
+    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *k = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         struct sunit *u = k && !strcmp(c->units[*k]->code, stmt_text(st, 0)) ? c->units[*k] : NULL;
@@ -159,12 +167,8 @@ static int load_state(struct fctx *c, const char *codes, struct error *e)
             snprintf(u->late_reason, sizeof u->late_reason, "%s", stmt_text(st, 3));
     }
     rc = rc < 0 ? rc : 0;
-    goto out;
-nomem:
-    rc = error_set(e, ERR_NOMEM, "out of memory");
 out:
     stmt_finalize(st);
-    sb_release(&q);
     return rc;
 }
 
@@ -316,21 +320,17 @@ out:
 }
 
 /* Adds the village's units of that county from the cache, then their replacements and
- * questionnaires from the store: what load_units(c, "county = X AND village = ?2") adds. */
+ * questionnaires from the store: what load_units(c, county, village) adds. */
 static int load_village_cached(struct fctx *c, int county, int64_t village, struct error *e)
 {
     const struct ucache *uc = c->uc;
-    struct strbuf codes = STRBUF_INIT;
     uint64_t *pos = u64map_get(&uc->byvillage, (uint64_t)village + 1);
     size_t first = c->nunits;
-    int rc;
     for (size_t p = pos ? *pos : uc->n; p < uc->n && uc->u[uc->order[p]].village == village; p++) {
         const struct ucunit *x = &uc->u[uc->order[p]];
         uint64_t key = u64_hash_str(x->code, strlen(x->code));
         struct sunit *u;
         if (x->county != county || !x->listed) continue;
-        if (codes.len) sb_addch(&codes, ',');
-        sql_quote(&codes, x->code);
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
         if (c->nunits == c->capunits) {
             size_t c2 = c->capunits ? c->capunits * 2 : 1024;
@@ -353,12 +353,8 @@ static int load_village_cached(struct fctx *c, int county, int64_t village, stru
         if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) goto nomem;
         c->units[c->nunits++] = u;
     }
-    if (sb_ok(&codes)) goto nomem;
-    rc = c->nunits == first ? 0 : load_state(c, codes.buf, e);
-    sb_release(&codes);
-    return rc;
+    return c->nunits == first ? 0 : load_state(c, county, village, e);
 nomem:
-    sb_release(&codes);
     return error_set(e, ERR_NOMEM, "out of memory");
 }
 
@@ -412,7 +408,7 @@ int fctx_load_all(struct fctx *c, struct error *e)
     c->nunits = 0;
     u64map_release(&c->byunit);
     u64map_init(&c->byunit);
-    rc = load_units(c, "", -1, e);
+    rc = load_units(c, 0, -1, e);
     if (!rc) c->lazy = 0;
     return rc;
 }
@@ -434,8 +430,7 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
 {
     uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
     int64_t village;
-    char where[80];
-    int rc;
+    int county, rc;
     if (k && !strcmp(c->units[*k]->code, code)) return c->units[*k];
     if (!c->lazy || c->failed || !c->find) return NULL;
     if (c->uc) { /* the unit's village from the cache, its state from the store */
@@ -463,13 +458,13 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
         return NULL;
     }
     village = stmt_int(c->find, 0);
-    /* the village's county narrows the look-up to the (sample, stage, county) index: without
-     * it a village's units were found by reading every unit of the sample */
-    snprintf(where, sizeof where, "county = %lld AND village = ?2", (long long)stmt_int(c->find, 1));
+    /* the village's county narrows the look-up to the (sample, county, village) index:
+     * without it a village's units were found by reading every unit of the sample */
+    county = (int)stmt_int(c->find, 1);
     stmt_reset(c->find);
     if (u64map_get(&c->villages, (uint64_t)village)) return NULL; /* loaded: not a unit of ours */
     if (u64map_put(&c->villages, (uint64_t)village, 1, NULL) < 0 ||
-        load_units(c, where, village, &c->err)) {
+        load_units(c, county, village, &c->err)) {
         if (!c->failed && !c->err.code) error_set(&c->err, ERR_NOMEM, "out of memory");
         c->failed = 1;
         return NULL;
