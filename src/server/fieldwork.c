@@ -285,7 +285,8 @@ out:
 }
 
 /* Everything that needs no lock (the body's shape, authorisation, the form, the CSV text, the
- * checks of field_import_prepare), then the writes through the writer queue. 0, or -1 with the answer set. */
+ * checks of field_import_prepare), then the writes through the writer queue. 0, or -1 with
+ * the answer set. */
 static int submit_work(struct ctx *c, const char *round)
 {
     json_t *q = json_object_get(c->body, "questionnaire"), *members = json_object_get(c->body, "members");
