@@ -106,13 +106,16 @@ out:
     return rc;
 }
 
-/* The units of one village, as an SQL condition on `unit` (?1 the sample, ?2 the county, ?3
- * the village): the listed units of the village through the (sample, county, village) index,
- * then their rows through the (sample, unit) indexes — never a walk of the whole sample once
- * per submission (issue 11). One text for every village, so the statement cache keeps it
- * (the codes written into the text cost a compilation per submission). */
-#define VILLAGE_UNITS " AND unit IN (SELECT code FROM sample_units WHERE sample = ?1 AND " \
-                      LISTED_STAGES " AND county = ?2 AND village = ?3)"
+/* The units of one village joined to table t (?1 the sample, ?2 the county, ?3 the village):
+ * the listed units of the village through the (sample, county, village) index, then their
+ * rows through t's (sample, unit) index — never a walk of the whole sample once per
+ * submission (issue 11). One text for every village, so the statement cache keeps it (the
+ * codes written into the text cost a compilation per submission), and a join, not IN (...),
+ * which built a temporary table on every run. A unit's rows keep their order (the index's);
+ * the units' order does not matter (each row sets its own unit's state). */
+#define VILLAGE_JOIN(t) " FROM sample_units su JOIN " t " x ON x.sample = su.sample AND" \
+                        " x.unit = su.code WHERE su.sample = ?1 AND su." LISTED_STAGES      \
+                        " AND su.county = ?2 AND su.village = ?3"
 
 /* The replacements and questionnaires of the units of the village (of that county; village
  * < 0: every unit of the sample) — what changes as fieldwork goes on, read from the store on
@@ -123,8 +126,8 @@ static int load_state(struct fctx *c, int county, int64_t village, struct error 
     int rc;
     /* reserves activated earlier, and units already answered: for the units just added (all
      * of them, or those of one village) */
-    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT unit, replaced_by, reason FROM "
-                                                 "replacements WHERE sample = ?1" VILLAGE_UNITS
+    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT x.unit, x.replaced_by, x.reason"
+                                                 VILLAGE_JOIN("replacements")
                                                : "SELECT unit, replaced_by, reason FROM "
                                                  "replacements WHERE sample = ?1",
                             &st, e)))
@@ -148,8 +151,8 @@ static int load_state(struct fctx *c, int county, int64_t village, struct error 
     st = NULL;
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
-    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT unit, status, replaces, reason FROM "
-                                                 "questionnaires WHERE sample = ?1" VILLAGE_UNITS
+    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT x.unit, x.status, x.replaces, x.reason"
+                                                 VILLAGE_JOIN("questionnaires")
                                                : "SELECT unit, status, replaces, reason FROM "
                                                  "questionnaires WHERE sample = ?1",
                             &st, e)))
