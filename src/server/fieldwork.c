@@ -8,14 +8,14 @@
  * own validation) on the request's thread, field_import_prepared_tx (the checks that read the
  * store, and the writes) in the writer queue — together exactly field_import_mem_tx, so a
  * submission passes the validation and storage of the command line (all or nothing, the
- * change log with the session's user). A submission carries
- * an Idempotency-Key: a retry with the same key gets the first answer again and never a second
- * questionnaire.
+ * change log with the session's user). A submission carries an Idempotency-Key: a retry with
+ * the same key gets the first answer again and never a second questionnaire.
  *
  * Invariants: the body, authorisation, the form, the CSV files and the checks that need no
- * store (field_import_prepare) are dealt with in the request's thread; the writes — the key's claim, the import and the answer kept for the key —
- * are one job of the writer queue (batch.c): one savepoint of a group commit, answered only
- * after the commit, so a crash keeps the key and the questionnaire together or neither.
+ * store (field_import_prepare) are dealt with in the request's thread; the writes — the key's
+ * claim, the store's part of the import and the answer kept for the key — are one job of the
+ * writer queue (batch.c): one savepoint of a group commit, answered only after the commit, so
+ * a crash keeps the key and the questionnaire together or neither.
  */
 #include "server_int.h"
 #include "../survey/survey.h"
