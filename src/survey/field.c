@@ -1107,6 +1107,15 @@ static size_t report_issues(const struct issues *is, const char *file, long line
  * change log are those of the one pass (t_field, t_serve, t_openrosa).
  */
 
+/* A kept error: struct error without its fixed buffers (a file of many bad rows keeps them
+ * all until the store's step, so about a tenth of the size); strings in the prepared
+ * qbatch's arena. */
+struct kerr {
+    int code;
+    long line, column;
+    const char *file, *msg;
+};
+
 /* One row of FILE.csv after the checks that need no store. Each stage's kept errors are a
  * range [e, e + n) of field_prepared.kept; a stage with errors ends the row (but for the
  * members' numbering, which the one pass reported without ending the row). */
@@ -1133,7 +1142,10 @@ struct field_prepared {
     const char *kind;
     int rep;
     struct error fatal; /* fatal.code: a form field import does not take */
-    struct errlist kept; /* every error found, in the one pass's order, all kept */
+    struct errlist scratch; /* the errors of the current step, moved to kept by kept_n */
+    struct kerr *kept;      /* every error found, in the one pass's order (compact) */
+    size_t nkept, capkept;
+    int nomem;              /* an error could not be kept */
     size_t npre;         /* kept[0, npre): errors before the rows (files, header) */
     size_t etail, ntail; /* a CSV read error after the rows */
     int rows_read;       /* the rows were read (else the members are not checked) */
@@ -1148,7 +1160,8 @@ struct field_prepared {
 void field_prepared_free(struct field_prepared *p)
 {
     if (!p) return;
-    errlist_release(&p->kept);
+    errlist_release(&p->scratch);
+    mem_free(p->kept);
     release_members(&p->m);
     u64map_release(&p->seen);
     mem_free(p->rows);
@@ -1156,8 +1169,41 @@ void field_prepared_free(struct field_prepared *p)
     mem_free(p);
 }
 
+/* Moves the errors of p->scratch to p->kept; returns how many are kept. */
+static size_t kept_n(struct field_prepared *p)
+{
+    struct errlist *l = &p->scratch;
+    if (l->n != l->total) p->nomem = 1;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct error *x = &l->items[i];
+        struct kerr *k;
+        if (p->nkept == p->capkept) {
+            size_t cap = p->capkept ? p->capkept * 2 : 16;
+            struct kerr *np = mem_realloc(p->kept, cap * sizeof *np);
+            if (!np) {
+                p->nomem = 1;
+                break;
+            }
+            p->kept = np, p->capkept = cap;
+        }
+        k = &p->kept[p->nkept];
+        k->code = x->code, k->line = x->line, k->column = x->column;
+        k->msg = dup_str(&p->b, x->msg);
+        k->file = !strcmp(x->file, p->path) ? p->path
+                  : !strcmp(x->file, p->m.path) ? p->m.path
+                                                : dup_str(&p->b, x->file);
+        if (!k->msg || !k->file) {
+            p->nomem = 1;
+            break;
+        }
+        p->nkept++;
+    }
+    l->n = l->total = 0;
+    return p->nkept;
+}
+
 /* The kept errors added since `from`, as a range. */
-#define KEPT_RANGE(p, from, e, n) ((e) = (from), (n) = (p)->kept.total - (from))
+#define KEPT_RANGE(p, from, e, n) ((e) = (from), (n) = kept_n(p) - (from))
 
 static int prepare(const struct form *f, const char *path, const struct field_csv_mem *mem,
                    const char *source, int strict, int today, struct field_prepared **out,
@@ -1176,8 +1222,8 @@ static int prepare(const struct form *f, const char *path, const struct field_cs
     *out = NULL;
     if (!p) return error_set(e, ERR_NOMEM, "out of memory");
     memset(p, 0, sizeof *p);
-    errlist_init(&p->kept, SIZE_MAX);
-    errs = &p->kept;
+    errlist_init(&p->scratch, SIZE_MAX);
+    errs = &p->scratch;
     qbatch_init(&p->b);
     u64map_init(&p->seen);
     issues_init(&is);
@@ -1230,7 +1276,7 @@ static int prepare(const struct form *f, const char *path, const struct field_cs
         errlist_add(errs, &ce);
         goto pre;
     }
-    p->npre = errs->total;
+    p->npre = kept_n(p);
     p->rows_read = 1;
     nf = csv_nfields(csv);
     qcol = mem_alloc((nf + 1) * sizeof *qcol);
@@ -1289,7 +1335,7 @@ static int prepare(const struct form *f, const char *path, const struct field_cs
                 goto out;
             }
             if (!put) { /* one questionnaire per unit and file: never two judged */
-                from = errs->total;
+                from = kept_n(p);
                 errlist_addf(errs, ERR_INVALID, path, line, 0,
                              "unit: %s is in this file twice (first on line %lld)", unit,
                              (long long)(prev / 2));
@@ -1298,7 +1344,7 @@ static int prepare(const struct form *f, const char *path, const struct field_cs
                 continue;
             }
         }
-        from = errs->total;
+        from = kept_n(p);
         if (idx[M_TEAM] >= 0 && *csv_field(csv, (size_t)idx[M_TEAM]) &&
             (parse_int64(csv_field(csv, (size_t)idx[M_TEAM]), &team) || team < 0)) {
             errlist_addf(errs, ERR_INVALID, path, line, idx[M_TEAM] + 1,
@@ -1330,7 +1376,7 @@ static int prepare(const struct form *f, const char *path, const struct field_cs
             goto out;
         }
         if (pr->na) continue; /* the store's checks come first, then this row's error */
-        from = errs->total;
+        from = kept_n(p);
         if (*status && str_in_list(status, strlen(status), "nonresponse|未访|未访到|无应答")) {
             const char *code = field_reason_parse(reason);
             pr->kind = PR_NONRESPONSE;
@@ -1427,17 +1473,17 @@ static int prepare(const struct form *f, const char *path, const struct field_cs
         }
     }
     {
-        size_t from = errs->total;
+        size_t from = kept_n(p);
         if (rc < 0) errlist_add(errs, &ce);
         KEPT_RANGE(p, from, p->etail, p->ntail);
     }
     rc = 0;
     goto kept;
 pre:
-    p->npre = errs->total;
+    p->npre = kept_n(p);
     rc = 0;
 kept:
-    if (errs->n != errs->total) rc = error_set(e, ERR_NOMEM, "out of memory");
+    if (p->nomem) rc = error_set(e, ERR_NOMEM, "out of memory");
 ok:
 out:
     mem_free(hdr);
@@ -1480,7 +1526,15 @@ static long qbatch_copy(struct qbatch *dst, const struct qbatch *src, size_t qi,
 /* Reports kept errors [from, from + n) of p into errs. */
 static void report_kept(const struct field_prepared *p, size_t from, size_t n, struct errlist *errs)
 {
-    for (size_t k = from; k < from + n; k++) errlist_add(errs, &p->kept.items[k]);
+    for (size_t k = from; k < from + n; k++) {
+        const struct kerr *x = &p->kept[k];
+        struct error r;
+        memset(&r, 0, sizeof r);
+        r.code = x->code, r.line = x->line, r.column = x->column;
+        snprintf(r.msg, sizeof r.msg, "%s", x->msg);
+        snprintf(r.file, sizeof r.file, "%s", x->file);
+        errlist_add(errs, &r);
+    }
 }
 
 /* The store's step: s NULL for field_check (every unit taken as a selected unit of the form's
