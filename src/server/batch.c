@@ -3,7 +3,8 @@
  * throughput; docs/server.md "Submissions: group commit").
  *
  * A submission's request thread does everything that needs no lock first (parse the JSON or
- * the XForm instance, check authorisation, write the one-row CSV files), then hands its
+ * the XForm instance, check authorisation, write the one-row CSV files; for JSON also read
+ * and validate them against the form, field_import_prepare), then hands its
  * writes to batch_run as a job and waits. One waiting thread at a time is the leader: it
  * takes every job queued (up to BATCH_MAX), opens ONE transaction on its own connection, runs
  * each job inside its own SAVEPOINT, and commits once. While it commits, new jobs queue; when

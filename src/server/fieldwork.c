@@ -4,15 +4,18 @@
  *
  * Questionnaires submitted as JSON are written as the one-row CSV files `field import` reads
  * (FILE.csv and FILE.members.csv, held in memory: no temporary folder per submission) and
- * handed to field_import itself (field_import_mem_tx), so a submission passes exactly the validation and storage of the
- * command line (all or nothing, the change log with the session's user). A submission carries
- * an Idempotency-Key: a retry with the same key gets the first answer again and never a second
- * questionnaire.
+ * handed to field import itself in its two steps: field_import_prepare (reading, the form's
+ * own validation) on the request's thread, field_import_prepared_tx (the checks that read the
+ * store, and the writes) in the writer queue — together exactly field_import_mem_tx, so a
+ * submission passes the validation and storage of the command line (all or nothing, the
+ * change log with the session's user). A submission carries an Idempotency-Key: a retry with
+ * the same key gets the first answer again and never a second questionnaire.
  *
- * Invariants: the body, authorisation, the form and the CSV files are dealt with in the
- * request's thread; the writes — the key's claim, the import and the answer kept for the key —
- * are one job of the writer queue (batch.c): one savepoint of a group commit, answered only
- * after the commit, so a crash keeps the key and the questionnaire together or neither.
+ * Invariants: the body, authorisation, the form, the CSV files and the checks that need no
+ * store (field_import_prepare) are dealt with in the request's thread; the writes — the key's
+ * claim, the store's part of the import and the answer kept for the key — are one job of the
+ * writer queue (batch.c): one savepoint of a group commit, answered only after the commit, so
+ * a crash keeps the key and the questionnaire together or neither.
  */
 #include "server_int.h"
 #include "../survey/survey.h"
@@ -200,13 +203,14 @@ out:
 }
 
 /* A submission's writes, run by the writer queue's leader (batch.c) inside the submission's
- * own savepoint of the batch's transaction: the Idempotency-Key claim, field_import_tx of the
- * CSV files prepared outside the queue, and the answer kept for the key — all or nothing. */
+ * own savepoint of the batch's transaction: the Idempotency-Key claim, field_import_prepared_tx
+ * of the questionnaire read and validated outside the queue (field_import_prepare: only the
+ * checks that read the store and the writes are left), and the answer kept for the key — all
+ * or nothing. */
 struct submit_job {
     struct ctx *c;
     const char *round;
-    struct field_csv_mem in;
-    const struct form *f;
+    struct field_prepared *p; /* the request's, freed by submit_work */
     char source[160];
 };
 
@@ -240,7 +244,7 @@ static int submit_run(struct store *s, void *arg)
     errlist_init(&errs, 20);
     memset(&st, 0, sizeof st);
     st.review = 1; /* DESIGN §10: a pair's questionnaire enters review as submitted */
-    rc = field_import_mem_tx(s, j->round, j->f, &j->in, j->source, 1, date_today(), &st, &errs, &e);
+    rc = field_import_prepared_tx(s, j->round, j->p, &st, &errs, &e);
     if (rc == ERR_INVALID && errs.total) {
         json_t *list = json_array();
         for (size_t i = 0; i < errs.n; i++)
@@ -280,8 +284,9 @@ out:
     return rc;
 }
 
-/* Everything that needs no lock (the body's shape, authorisation, the form, the CSV text),
- * then the writes through the writer queue. 0, or -1 with the answer set. */
+/* Everything that needs no lock (the body's shape, authorisation, the form, the CSV text, the
+ * checks of field_import_prepare), then the writes through the writer queue. 0, or -1 with
+ * the answer set. */
 static int submit_work(struct ctx *c, const char *round)
 {
     json_t *q = json_object_get(c->body, "questionnaire"), *members = json_object_get(c->body, "members");
@@ -289,11 +294,13 @@ static int submit_work(struct ctx *c, const char *round)
     const char *unit = json_string_value(json_object_get(q, "unit"));
     struct strbuf csv = STRBUF_INIT, mcsv = STRBUF_INIT;
     const struct form *f = NULL;
+    struct field_csv_mem in;
     struct submit_job job;
     struct batch_job bj;
     struct error e;
     struct access_target t;
     int rel = 0, county = 0, rc = -1;
+    memset(&job, 0, sizeof job);
     if (!form || !server_name_ok(form, 64) || strchr(form, '.'))
         return ctx_error(c, 422, "invalid", "须指定问卷 form", "\"form\" names a questionnaire form", "form");
     if (!json_is_object(q) || !unit)
@@ -321,14 +328,19 @@ static int submit_work(struct ctx *c, const char *round)
     }
     if (members && json_array_size(members) && (rc = write_csv(c, &mcsv, members, "members")))
         goto out;
-    memset(&job, 0, sizeof job);
-    job.c = c, job.round = round, job.f = f;
+    job.c = c, job.round = round;
     /* the files field import would read, in memory (no temporary folder per submission) */
-    job.in.name = "questionnaire.csv";
-    job.in.csv = csv.buf, job.in.csvlen = csv.len;
-    if (mcsv.len) job.in.members = mcsv.buf, job.in.mlen = mcsv.len;
+    memset(&in, 0, sizeof in);
+    in.name = "questionnaire.csv";
+    in.csv = csv.buf, in.csvlen = csv.len;
+    if (mcsv.len) in.members = mcsv.buf, in.mlen = mcsv.len;
     /* the questionnaire names its submission, not the temporary file */
     snprintf(job.source, sizeof job.source, "api:%s:%s", c->user.name, c->idem_key);
+    /* read and validated here, on this request's thread: the queue keeps only the store's part */
+    if (field_import_prepare(f, &in, job.source, 1, date_today(), &job.p, &e)) {
+        rc = ctx_fail(c, &e);
+        goto out;
+    }
     memset(&bj, 0, sizeof bj);
     bj.run = submit_run, bj.arg = &job, bj.actor = c->user.name;
     rc = batch_run(c->s, &bj);
@@ -338,6 +350,7 @@ static int submit_work(struct ctx *c, const char *round)
     }
     rc = rc ? -1 : 0;
 out:
+    field_prepared_free(job.p);
     sb_release(&csv);
     sb_release(&mcsv);
     return rc;

@@ -41,31 +41,33 @@ const char *field_reason_parse(const char *s)
 
 /* ------------------------------------------------------------------ sample context */
 
-static int load_state(struct fctx *c, const char *codes, struct error *e);
+static int load_state(struct fctx *c, int county, int64_t village, struct error *e);
 
-/* Adds the units `where` selects (an SQL condition on sample_units, ?1 the sample, ?2 bound
- * to arg when arg >= 0), then their replacements and questionnaires. */
-static int load_units(struct fctx *c, const char *where, int64_t arg, struct error *e)
+/* The units field import takes (sample_units.stage), as SQL. */
+#define LISTED_STAGES "stage IN ('household', 'village', 'paired_household')"
+
+/* Adds the units of the sample's village (of that county; village < 0: every unit of the
+ * sample), then their replacements and questionnaires. */
+static int load_units(struct fctx *c, int county, int64_t village, struct error *e)
 {
-    struct strbuf q = STRBUF_INIT, codes = STRBUF_INIT;
     struct stmt *st = NULL;
     int rc;
     size_t first = c->nunits;
-    sb_addf(&q, "SELECT code, stage, stratum, category, county, village, rank, reserve"
-                " FROM sample_units WHERE sample = ?1 AND stage IN ('household', 'village',"
-                " 'paired_household')%s%s ORDER BY row_no",
-            *where ? " AND " : "", where);
-    if ((rc = sb_ok(&q))) goto nomem;
-    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
+    /* one text for every village (bound, not written in): the statement cache keeps it */
+    rc = store_prepare(c->s, village >= 0
+                                 ? "SELECT code, stage, stratum, category, county, village, rank,"
+                                   " reserve FROM sample_units WHERE sample = ?1 AND "
+                                   LISTED_STAGES " AND county = ?2 AND village = ?3 ORDER BY row_no"
+                                 : "SELECT code, stage, stratum, category, county, village, rank,"
+                                   " reserve FROM sample_units WHERE sample = ?1 AND "
+                                   LISTED_STAGES " ORDER BY row_no",
+                       &st, e);
+    if (rc) goto out;
     stmt_bind_int(st, 1, c->sample);
-    if (arg >= 0) stmt_bind_int(st, 2, arg);
+    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u;
         uint64_t key = u64_hash_str(stmt_text(st, 0), stmt_len(st, 0));
-        if (*where) { /* the codes selected, for the look-ups below */
-            if (codes.len) sb_addch(&codes, ',');
-            sql_quote(&codes, stmt_text(st, 0));
-        }
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
         if (c->nunits == c->capunits) {
             size_t c2 = c->capunits ? c->capunits * 2 : 1024;
@@ -95,36 +97,43 @@ static int load_units(struct fctx *c, const char *where, int64_t arg, struct err
         rc = 0;
         goto out;
     }
-    if ((rc = sb_ok(&codes))) goto nomem;
-    rc = load_state(c, *where ? codes.buf : NULL, e);
+    rc = load_state(c, county, village, e);
     goto out;
 nomem:
     rc = error_set(e, ERR_NOMEM, "out of memory");
 out:
     stmt_finalize(st);
-    sb_release(&q);
-    sb_release(&codes);
     return rc;
 }
 
-/* The replacements and questionnaires of the units named in codes (SQL literals, comma
- * separated; NULL: every unit of the sample) — what changes as fieldwork goes on, read from
- * the store on every call. */
-static int load_state(struct fctx *c, const char *codes, struct error *e)
+/* The units of one village joined to table t (?1 the sample, ?2 the county, ?3 the village):
+ * the listed units of the village through the (sample, county, village) index, then their
+ * rows through t's (sample, unit) index — never a walk of the whole sample once per
+ * submission (issue 11). One text for every village, so the statement cache keeps it (the
+ * codes written into the text cost a compilation per submission), and a join, not IN (...),
+ * which built a temporary table on every run. A unit's rows keep their order (the index's);
+ * the units' order does not matter (each row sets its own unit's state). */
+#define VILLAGE_JOIN(t) " FROM sample_units su JOIN " t " x ON x.sample = su.sample AND" \
+                        " x.unit = su.code WHERE su.sample = ?1 AND su." LISTED_STAGES      \
+                        " AND su.county = ?2 AND su.village = ?3"
+
+/* The replacements and questionnaires of the units of the village (of that county; village
+ * < 0: every unit of the sample) — what changes as fieldwork goes on, read from the store on
+ * every call. A row of a unit not loaded is passed over. */
+static int load_state(struct fctx *c, int county, int64_t village, struct error *e)
 {
-    struct strbuf q = STRBUF_INIT;
     struct stmt *st = NULL;
     int rc;
     /* reserves activated earlier, and units already answered: for the units just added (all
      * of them, or those of one village) */
-    /* one village's units: named by code (the (sample, unit) indexes), never a sub-select
-     * that walks the whole sample once per submission (issue 11) */
-    sb_reset(&q);
-    sb_addf(&q, "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1");
-    if (codes) sb_addf(&q, " AND unit IN (%s)", codes);
-    if ((rc = sb_ok(&q))) goto nomem;
-    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
+    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT x.unit, x.replaced_by, x.reason"
+                                                 VILLAGE_JOIN("replacements")
+                                               : "SELECT unit, replaced_by, reason FROM "
+                                                 "replacements WHERE sample = ?1",
+                            &st, e)))
+        goto out;
     stmt_bind_int(st, 1, c->sample);
+    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *ku = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         uint64_t *kr = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 1), stmt_len(st, 1)));
@@ -142,12 +151,14 @@ static int load_state(struct fctx *c, const char *codes, struct error *e)
     st = NULL;
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
-    sb_reset(&q);
-    sb_addf(&q, "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1");
-    if (codes) sb_addf(&q, " AND unit IN (%s)", codes);
-    if ((rc = sb_ok(&q))) goto nomem;
-    if ((rc = store_prepare(c->s, q.buf, &st, e))) goto out;
+    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT x.unit, x.status, x.replaces, x.reason"
+                                                 VILLAGE_JOIN("questionnaires")
+                                               : "SELECT unit, status, replaces, reason FROM "
+                                                 "questionnaires WHERE sample = ?1",
+                            &st, e)))
+        goto out;
     stmt_bind_int(st, 1, c->sample);
+    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         uint64_t *k = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
         struct sunit *u = k && !strcmp(c->units[*k]->code, stmt_text(st, 0)) ? c->units[*k] : NULL;
@@ -159,12 +170,8 @@ static int load_state(struct fctx *c, const char *codes, struct error *e)
             snprintf(u->late_reason, sizeof u->late_reason, "%s", stmt_text(st, 3));
     }
     rc = rc < 0 ? rc : 0;
-    goto out;
-nomem:
-    rc = error_set(e, ERR_NOMEM, "out of memory");
 out:
     stmt_finalize(st);
-    sb_release(&q);
     return rc;
 }
 
@@ -316,21 +323,17 @@ out:
 }
 
 /* Adds the village's units of that county from the cache, then their replacements and
- * questionnaires from the store: what load_units(c, "county = X AND village = ?2") adds. */
+ * questionnaires from the store: what load_units(c, county, village) adds. */
 static int load_village_cached(struct fctx *c, int county, int64_t village, struct error *e)
 {
     const struct ucache *uc = c->uc;
-    struct strbuf codes = STRBUF_INIT;
     uint64_t *pos = u64map_get(&uc->byvillage, (uint64_t)village + 1);
     size_t first = c->nunits;
-    int rc;
     for (size_t p = pos ? *pos : uc->n; p < uc->n && uc->u[uc->order[p]].village == village; p++) {
         const struct ucunit *x = &uc->u[uc->order[p]];
         uint64_t key = u64_hash_str(x->code, strlen(x->code));
         struct sunit *u;
         if (x->county != county || !x->listed) continue;
-        if (codes.len) sb_addch(&codes, ',');
-        sql_quote(&codes, x->code);
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
         if (c->nunits == c->capunits) {
             size_t c2 = c->capunits ? c->capunits * 2 : 1024;
@@ -353,12 +356,8 @@ static int load_village_cached(struct fctx *c, int county, int64_t village, stru
         if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) goto nomem;
         c->units[c->nunits++] = u;
     }
-    if (sb_ok(&codes)) goto nomem;
-    rc = c->nunits == first ? 0 : load_state(c, codes.buf, e);
-    sb_release(&codes);
-    return rc;
+    return c->nunits == first ? 0 : load_state(c, county, village, e);
 nomem:
-    sb_release(&codes);
     return error_set(e, ERR_NOMEM, "out of memory");
 }
 
@@ -412,7 +411,7 @@ int fctx_load_all(struct fctx *c, struct error *e)
     c->nunits = 0;
     u64map_release(&c->byunit);
     u64map_init(&c->byunit);
-    rc = load_units(c, "", -1, e);
+    rc = load_units(c, 0, -1, e);
     if (!rc) c->lazy = 0;
     return rc;
 }
@@ -434,8 +433,7 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
 {
     uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
     int64_t village;
-    char where[80];
-    int rc;
+    int county, rc;
     if (k && !strcmp(c->units[*k]->code, code)) return c->units[*k];
     if (!c->lazy || c->failed || !c->find) return NULL;
     if (c->uc) { /* the unit's village from the cache, its state from the store */
@@ -463,13 +461,13 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
         return NULL;
     }
     village = stmt_int(c->find, 0);
-    /* the village's county narrows the look-up to the (sample, stage, county) index: without
-     * it a village's units were found by reading every unit of the sample */
-    snprintf(where, sizeof where, "county = %lld AND village = ?2", (long long)stmt_int(c->find, 1));
+    /* the village's county narrows the look-up to the (sample, county, village) index:
+     * without it a village's units were found by reading every unit of the sample */
+    county = (int)stmt_int(c->find, 1);
     stmt_reset(c->find);
     if (u64map_get(&c->villages, (uint64_t)village)) return NULL; /* loaded: not a unit of ours */
     if (u64map_put(&c->villages, (uint64_t)village, 1, NULL) < 0 ||
-        load_units(c, where, village, &c->err)) {
+        load_units(c, county, village, &c->err)) {
         if (!c->failed && !c->err.code) error_set(&c->err, ERR_NOMEM, "out of memory");
         c->failed = 1;
         return NULL;
@@ -1094,394 +1092,661 @@ static size_t report_issues(const struct issues *is, const char *file, long line
     return n;
 }
 
-/* field_import and field_import_tx: source (NULL: "PATH:LINE") labels the questionnaires and
- * the change-log key; in_tx: the caller's transaction holds the writes; mem (NULL: the files
- * at path) the two files in memory, path then being mem->name. */
-static int import(struct store *s, const char *sample, const struct form *f, const char *path,
-                  const struct field_csv_mem *mem, const char *source, int in_tx, int strict,
-                  int today, struct field_stats *st, struct errlist *errs, struct error *e)
+/* ------------------------------------------------------------------ prepare, then store
+ *
+ * An import is two steps (issue 11: the server runs the first on the request's thread, only
+ * the second inside its writer queue). field_import_prepare reads the two files and makes
+ * every check that needs no store — a unit twice in the file, team, duration, status and
+ * reason, the members' numbering, the answers against the form, household_id — and keeps,
+ * row by row, the errors those checks found (not yet reported) and the validated answers (a
+ * qbatch). field_import_prepared_tx then walks the rows in the same order with the checks
+ * that read the store — the unit is in the sample, active, of the form's kind; village
+ * non-response; set aside by resolve; late interviews and replacements — and reports a row's
+ * kept errors exactly where the one-pass import reported them: a row a store check refuses
+ * reports that reason only, as before. So the messages, their order, the stored rows and the
+ * change log are those of the one pass (t_field, t_serve, t_openrosa).
+ */
+
+/* A kept error: struct error without its fixed buffers (a file of many bad rows keeps them
+ * all until the store's step, so about a tenth of the size); strings in the prepared
+ * qbatch's arena. */
+struct kerr {
+    int code;
+    long line, column;
+    const char *file, *msg;
+};
+
+/* One row of FILE.csv after the checks that need no store. Each stage's kept errors are a
+ * range [e, e + n) of field_prepared.kept; a stage with errors ends the row (but for the
+ * members' numbering, which the one pass reported without ending the row). */
+/* PR_ROW: a row that ends at its team or duration (na), before its status is read */
+enum prow_kind { PR_ROW, PR_DUP, PR_NONRESPONSE, PR_COMPLETE, PR_BADSTATUS };
+struct prow {
+    long line;
+    enum prow_kind kind;
+    const char *unit; /* arena */
+    size_t e0, n0;    /* PR_DUP: the unit twice in the file */
+    size_t ea, na;    /* team, duration */
+    size_t eb, nb;    /* PR_NONRESPONSE: the reason; PR_BADSTATUS: the status */
+    size_t ec, nc;    /* PR_COMPLETE: the members' numbering, the answers, household_id */
+    int c_stop;       /* PR_COMPLETE: the answers or household_id are wrong: not stored */
+    long qi;          /* PR_COMPLETE, !c_stop: its questionnaire in field_prepared.b */
+    struct qrec q;    /* the fields that need no store (strings in b's arena) */
+    int64_t members;  /* repeat instances */
+};
+
+struct field_prepared {
+    const struct form *f; /* borrowed from the caller */
+    char path[1024];
+    const char *source;   /* arena of b, or NULL */
+    const char *kind;
+    int rep;
+    struct error fatal; /* fatal.code: a form field import does not take */
+    struct errlist scratch; /* the errors of the current step, moved to kept by kept_n */
+    struct kerr *kept;      /* every error found, in the one pass's order (compact) */
+    size_t nkept, capkept;
+    int nomem;              /* an error could not be kept */
+    size_t npre;         /* kept[0, npre): errors before the rows (files, header) */
+    size_t etail, ntail; /* a CSV read error after the rows */
+    int rows_read;       /* the rows were read (else the members are not checked) */
+    struct mfile m;
+    struct u64map seen; /* units of this file: line * 2 (+ 1 once not reached) */
+    struct prow *rows;
+    size_t n, cap;
+    struct qbatch b;
+    int stored; /* field_import_prepared_tx ran (it marks the units' state: once only) */
+};
+
+void field_prepared_free(struct field_prepared *p)
 {
-    struct fctx c;
+    if (!p) return;
+    errlist_release(&p->scratch);
+    mem_free(p->kept);
+    release_members(&p->m);
+    u64map_release(&p->seen);
+    mem_free(p->rows);
+    qbatch_release(&p->b);
+    mem_free(p);
+}
+
+/* Moves the errors of p->scratch to p->kept; returns how many are kept. */
+static size_t kept_n(struct field_prepared *p)
+{
+    struct errlist *l = &p->scratch;
+    if (l->n != l->total) p->nomem = 1;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct error *x = &l->items[i];
+        struct kerr *k;
+        if (p->nkept == p->capkept) {
+            size_t cap = p->capkept ? p->capkept * 2 : 16;
+            struct kerr *np = mem_realloc(p->kept, cap * sizeof *np);
+            if (!np) {
+                p->nomem = 1;
+                break;
+            }
+            p->kept = np, p->capkept = cap;
+        }
+        k = &p->kept[p->nkept];
+        k->code = x->code, k->line = x->line, k->column = x->column;
+        k->msg = dup_str(&p->b, x->msg);
+        k->file = !strcmp(x->file, p->path) ? p->path
+                  : !strcmp(x->file, p->m.path) ? p->m.path
+                                                : dup_str(&p->b, x->file);
+        if (!k->msg || !k->file) {
+            p->nomem = 1;
+            break;
+        }
+        p->nkept++;
+    }
+    l->n = l->total = 0;
+    return p->nkept;
+}
+
+/* The kept errors added since `from`, as a range. */
+#define KEPT_RANGE(p, from, e, n) ((e) = (from), (n) = kept_n(p) - (from))
+
+static int prepare(const struct form *f, const char *path, const struct field_csv_mem *mem,
+                   const char *source, int strict, int today, struct field_prepared **out,
+                   struct error *e)
+{
+    struct field_prepared *p = mem_alloc(sizeof *p);
     struct csv *csv = NULL;
     struct answers *a = NULL;
     struct issues is;
-    struct qbatch b;
-    struct mfile m;
     struct error ce;
-    int idx[M_COUNT], *qcol = NULL, rc, rep = form_repeat(f), told_members = 0;
-    size_t nf = 0, before = errs->total;
-    const char *kind = unit_kind_of(f);
-    struct u64map seen; /* units of this file: line * 2 + 1 if not reached */
+    struct errlist *errs;
+    int idx[M_COUNT], *qcol = NULL, rc = 0;
+    size_t nf = 0;
+    const char **hdr = NULL;
+
+    *out = NULL;
+    if (!p) return error_set(e, ERR_NOMEM, "out of memory");
+    memset(p, 0, sizeof *p);
+    errlist_init(&p->scratch, SIZE_MAX);
+    errs = &p->scratch;
+    qbatch_init(&p->b);
+    u64map_init(&p->seen);
+    issues_init(&is);
+    p->f = f;
+    p->rep = form_repeat(f);
+    p->kind = unit_kind_of(f);
+    snprintf(p->path, sizeof p->path, "%s", path);
+    if (source && !(p->source = dup_str(&p->b, source))) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (!strcmp(p->kind, "check")) { /* the scheme's other checks: src/problem/checks.c */
+        error_set(&p->fatal, ERR_INVALID, "%s: a questionnaire of the scheme's checks (unit %s) is "
+                                          "imported with `pinggu checks import`",
+                  f->id, f->unit);
+        goto ok;
+    }
+    if (!strcmp(p->kind, "problem")) {
+        error_set(&p->fatal, ERR_INVALID, "%s: the problem list is kept by the problem workflow, "
+                                          "not imported as fieldwork",
+                  f->id);
+        goto ok;
+    }
+    /* FILE.members.csv beside FILE.csv */
+    {
+        size_t n = strlen(path);
+        if (n > 4 && !strcmp(path + n - 4, ".csv"))
+            snprintf(p->m.path, sizeof p->m.path, "%.*s.members.csv", (int)(n - 4), path);
+        else snprintf(p->m.path, sizeof p->m.path, "%s.members.csv", path);
+    }
+    rc = load_members(&p->m, mem, errs, e);
+    if (rc) goto out;
+    if (p->m.present && p->rep < 0)
+        errlist_addf(errs, ERR_INVALID, p->m.path, 0, 0, "form %s has no repeat: this file is not "
+                                                        "expected",
+                     f->id);
+    rc = mem ? csv_open_mem(path, mem->csv, mem->csvlen, &csv, &ce) : csv_open(path, &csv, &ce);
+    if (rc) {
+        errlist_add(errs, &ce);
+        goto pre;
+    }
+    rc = csv_next(csv, &ce);
+    if (rc <= 0) {
+        if (!rc) error_at(&ce, ERR_INVALID, path, 1, 0, "the file is empty");
+        errlist_add(errs, &ce);
+        goto pre;
+    }
+    rc = csv_map_header(csv, meta_cols, M_COUNT, idx, NULL, &ce);
+    if (rc) {
+        errlist_add(errs, &ce);
+        goto pre;
+    }
+    p->npre = kept_n(p);
+    p->rows_read = 1;
+    nf = csv_nfields(csv);
+    qcol = mem_alloc((nf + 1) * sizeof *qcol);
+    hdr = mem_alloc((nf + 1) * sizeof *hdr);
+    if (!qcol || !hdr) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < nf; k++) {
+        int meta = 0;
+        for (int mi = 0; mi < M_COUNT; mi++) meta |= idx[mi] == (int)k;
+        qcol[k] = meta ? -2 : 0;
+        /* keep the header names: answers are set by name */
+        hdr[k] = arena_strdup(&p->b.arena, csv_field(csv, k));
+        if (!hdr[k]) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    rc = answers_new(f, &a, e);
+    if (rc) goto out;
+    while ((rc = csv_next(csv, &ce)) == 1) {
+        struct prow *pr;
+        const char *unit, *status, *reason;
+        long line = csv_line(csv);
+        char src[160];
+        int64_t team = 0;
+        double dur = 0;
+        size_t from;
+        if (csv_row_blank(csv)) continue;
+        if (p->n == p->cap) {
+            size_t cap = p->cap ? p->cap * 2 : 16;
+            struct prow *np = mem_realloc(p->rows, cap * sizeof *np);
+            if (!np) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            p->rows = np, p->cap = cap;
+        }
+        pr = &p->rows[p->n++];
+        memset(pr, 0, sizeof *pr);
+        pr->line = line;
+        pr->qi = -1;
+        unit = csv_field(csv, (size_t)idx[M_UNIT]);
+        status = idx[M_STATUS] >= 0 ? csv_field(csv, (size_t)idx[M_STATUS]) : "";
+        reason = idx[M_REASON] >= 0 ? csv_field(csv, (size_t)idx[M_REASON]) : "";
+        if (!(pr->unit = dup_str(&p->b, unit))) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        {
+            uint64_t prev, key = u64_hash_str(unit, strlen(unit));
+            int put = u64map_put(&p->seen, key, (uint64_t)line * 2, &prev);
+            if (put < 0) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            if (!put) { /* one questionnaire per unit and file: never two judged */
+                from = kept_n(p);
+                errlist_addf(errs, ERR_INVALID, path, line, 0,
+                             "unit: %s is in this file twice (first on line %lld)", unit,
+                             (long long)(prev / 2));
+                KEPT_RANGE(p, from, pr->e0, pr->n0);
+                pr->kind = PR_DUP;
+                continue;
+            }
+        }
+        from = kept_n(p);
+        if (idx[M_TEAM] >= 0 && *csv_field(csv, (size_t)idx[M_TEAM]) &&
+            (parse_int64(csv_field(csv, (size_t)idx[M_TEAM]), &team) || team < 0)) {
+            errlist_addf(errs, ERR_INVALID, path, line, idx[M_TEAM] + 1,
+                         "team: '%s' is not a team number", csv_field(csv, (size_t)idx[M_TEAM]));
+        } else if (idx[M_DURATION] >= 0 && *csv_field(csv, (size_t)idx[M_DURATION])) {
+            if (parse_double(csv_field(csv, (size_t)idx[M_DURATION]), &dur) || dur < 0) {
+                errlist_addf(errs, ERR_INVALID, path, line, idx[M_DURATION] + 1,
+                             "duration_min: '%s' is not a number of minutes",
+                             csv_field(csv, (size_t)idx[M_DURATION]));
+            } else {
+                pr->q.has_duration = 1;
+                pr->q.duration = dur;
+            }
+        }
+        KEPT_RANGE(p, from, pr->ea, pr->na);
+        if (source) snprintf(src, sizeof src, "%s", source);
+        else snprintf(src, sizeof src, "%s:%ld", path, line);
+        pr->q.unit = pr->unit;
+        pr->q.unit_kind = p->kind;
+        pr->q.form = f->id;
+        pr->q.team = (int)team;
+        pr->q.pair = dup_str(&p->b, idx[M_PAIR] >= 0 ? csv_field(csv, (size_t)idx[M_PAIR]) : "");
+        pr->q.source = dup_str(&p->b, src);
+        pr->q.replaces = "";
+        pr->q.reason = "";
+        pr->q.date = "";
+        if (!pr->q.pair || !pr->q.source) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        if (pr->na) continue; /* the store's checks come first, then this row's error */
+        from = kept_n(p);
+        if (*status && str_in_list(status, strlen(status), "nonresponse|未访|未访到|无应答")) {
+            const char *code = field_reason_parse(reason);
+            pr->kind = PR_NONRESPONSE;
+            if (!code)
+                errlist_addf(errs, ERR_INVALID, path, line, idx[M_REASON] + 1,
+                             "reason: '%s' is not one of away, refused, moved, dead, "
+                             "no_such_household (外出, 拒访, 搬迁, 死亡, 查无此户)",
+                             reason);
+            else pr->q.reason = code; /* a static string */
+            KEPT_RANGE(p, from, pr->eb, pr->nb);
+            continue;
+        }
+        if (*status && !str_in_list(status, strlen(status), "complete|完成|已访")) {
+            errlist_addf(errs, ERR_INVALID, path, line, idx[M_STATUS] + 1,
+                         "status: '%s' is not complete or nonresponse", status);
+            pr->kind = PR_BADSTATUS;
+            KEPT_RANGE(p, from, pr->eb, pr->nb);
+            continue;
+        }
+        pr->kind = PR_COMPLETE;
+        /* the answers */
+        answers_reset(a);
+        issues_reset(&is);
+        for (size_t k = 0; k < nf; k++) {
+            const char *v = csv_field(csv, k);
+            if (qcol[k] == -2 || !*v) continue;
+            if (answers_set(a, hdr[k], v)) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+        /* (a missing members file is told once, by the store step: at the first row that
+         * passes the store's checks, as the one pass did) */
+        if (p->rep >= 0 && p->m.present) {
+            long expect = 1;
+            const struct mfile *m = &p->m;
+            for (size_t r = 0; r < m->n; r++) {
+                long inst;
+                if (strcmp(m->rows[r].unit, unit)) continue;
+                if (m->rows[r].member != expect) {
+                    errlist_addf(errs, ERR_INVALID, m->path, m->rows[r].line, m->member_col + 1,
+                                 "member: %ld, expected %ld (members are numbered 1, 2, 3 "
+                                 "in order)",
+                                 m->rows[r].member, expect);
+                    break;
+                }
+                expect++;
+                if (answers_add_instance(a, f->rows[p->rep].name, &inst)) {
+                    rc = error_set(e, ERR_NOMEM, "out of memory");
+                    goto out;
+                }
+                for (size_t k = 0; k < m->ncols; k++) {
+                    if ((int)k == m->unit_col || (int)k == m->member_col || !*m->rows[r].vals[k])
+                        continue;
+                    if (answers_set_in(a, m->header[k], inst, m->rows[r].vals[k]) == ERR_NOMEM) {
+                        rc = error_set(e, ERR_NOMEM, "out of memory");
+                        goto out;
+                    }
+                }
+            }
+        }
+        if (answers_validate(a, strict ? ANSWERS_STRICT : ANSWERS_LENIENT, today, &is, e)) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        if (report_issues(&is, path, line, &p->m, unit, errs)) {
+            pr->c_stop = 1;
+            KEPT_RANGE(p, from, pr->ec, pr->nc);
+            continue;
+        }
+        {
+            const char *d = answers_get(a, "survey_date");
+            const char *g = answers_get(a, "location");
+            const char *hid = answers_get(a, !strcmp(p->kind, "village") ? "village_code"
+                                                                         : "household_id");
+            if (hid && *hid && strcmp(hid, unit)) {
+                errlist_addf(errs, ERR_INVALID, path, line, 0, "%s: '%s' differs from the unit %s",
+                             !strcmp(p->kind, "village") ? "village_code" : "household_id", hid,
+                             unit);
+                pr->c_stop = 1;
+                KEPT_RANGE(p, from, pr->ec, pr->nc);
+                continue;
+            }
+            KEPT_RANGE(p, from, pr->ec, pr->nc);
+            pr->q.date = d ? d : "";
+            if (g && sscanf(g, "%lf %lf", &pr->q.lat, &pr->q.lon) == 2) pr->q.has_gps = 1;
+            pr->qi = qbatch_add(&p->b, &pr->q, a, &is);
+            if (pr->qi < 0) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            pr->q.date = p->b.q[pr->qi].date; /* the arena's copy */
+            if (p->rep >= 0) pr->members = answers_instances(a, f->rows[p->rep].name);
+        }
+    }
+    {
+        size_t from = kept_n(p);
+        if (rc < 0) errlist_add(errs, &ce);
+        KEPT_RANGE(p, from, p->etail, p->ntail);
+    }
+    rc = 0;
+    goto kept;
+pre:
+    p->npre = kept_n(p);
+    rc = 0;
+kept:
+    if (p->nomem) rc = error_set(e, ERR_NOMEM, "out of memory");
+ok:
+out:
+    mem_free(hdr);
+    mem_free(qcol);
+    csv_close(csv);
+    answers_free(a);
+    issues_release(&is);
+    if (rc) field_prepared_free(p);
+    else *out = p;
+    return rc;
+}
+
+/* Copies questionnaire qi of src (its answers and warnings, their strings borrowed from src's
+ * arena) into dst with the fields q, which the store's checks filled in. Index or ERR_NOMEM. */
+static long qbatch_copy(struct qbatch *dst, const struct qbatch *src, size_t qi,
+                        const struct qrec *q)
+{
+    const struct qrec *from = &src->q[qi];
+    size_t ni = dst->nq;
+    PUSH(dst->q, dst->nq, dst->capq);
+    dst->q[ni] = *q;
+    dst->q[ni].first_answer = dst->na;
+    dst->q[ni].first_issue = dst->ni;
+    for (size_t k = from->first_answer; k < from->first_answer + from->nanswers; k++) {
+        PUSH(dst->a, dst->na, dst->capa);
+        dst->a[dst->na] = src->a[k];
+        dst->a[dst->na++].q = ni;
+    }
+    for (size_t k = from->first_issue; k < from->first_issue + from->nissues; k++) {
+        PUSH(dst->i, dst->ni, dst->capi);
+        dst->i[dst->ni] = src->i[k];
+        dst->i[dst->ni++].q = ni;
+    }
+    dst->q[ni].nanswers = dst->na - dst->q[ni].first_answer;
+    dst->q[ni].nissues = dst->ni - dst->q[ni].first_issue;
+    dst->nq++;
+    return (long)ni;
+}
+
+/* Reports kept errors [from, from + n) of p into errs. */
+static void report_kept(const struct field_prepared *p, size_t from, size_t n, struct errlist *errs)
+{
+    for (size_t k = from; k < from + n; k++) {
+        const struct kerr *x = &p->kept[k];
+        struct error r;
+        memset(&r, 0, sizeof r);
+        r.code = x->code, r.line = x->line, r.column = x->column;
+        snprintf(r.msg, sizeof r.msg, "%s", x->msg);
+        snprintf(r.file, sizeof r.file, "%s", x->file);
+        errlist_add(errs, &r);
+    }
+}
+
+/* The store's step: s NULL for field_check (every unit taken as a selected unit of the form's
+ * kind). in_tx: the caller's transaction holds the writes. */
+static int store_prepared(struct store *s, const char *sample, struct field_prepared *p,
+                          int in_tx, struct field_stats *st, struct errlist *errs,
+                          struct error *e)
+{
+    const struct form *f = p->f;
+    const char *path = p->path, *kind = p->kind;
+    struct fctx c;
+    struct qbatch b;
     struct sunit scratch;
+    int rc, told_members = 0;
+    size_t before = errs->total;
 
     {
         int review = st->review; /* the one input field */
         memset(st, 0, sizeof *st);
         st->review = review;
     }
-    memset(&m, 0, sizeof m);
     memset(&scratch, 0, sizeof scratch);
-    issues_init(&is);
-    qbatch_init(&b);
-    u64map_init(&seen);
     if (s) rc = open_ctx(s, sample, &c, 0, e);
-    else { /* field_check: no sample, every unit taken as a selected unit of the form's kind */
+    else {
         memset(&c, 0, sizeof c);
         u64map_init(&c.byunit);
         sample = "(none)";
         rc = 0;
     }
-    if (rc) {
-        issues_release(&is);
-        qbatch_release(&b);
-        return rc;
-    }
+    if (rc) return rc;
+    qbatch_init(&b);
     c.review = st->review;
     c.in_tx = in_tx;
-    if (!strcmp(kind, "check")) { /* the scheme's other checks: src/problem/checks.c */
-        rc = error_set(e, ERR_INVALID, "%s: a questionnaire of the scheme's checks (unit %s) is "
-                                       "imported with `pinggu checks import`",
-                       f->id, f->unit);
+    if (p->fatal.code) {
+        *e = p->fatal;
+        rc = p->fatal.code;
         goto out;
     }
-    if (!strcmp(kind, "problem")) {
-        rc = error_set(e, ERR_INVALID, "%s: the problem list is kept by the problem workflow, not "
-                                       "imported as fieldwork",
-                       f->id);
-        goto out;
-    }
-    /* FILE.members.csv beside FILE.csv */
-    {
-        size_t n = strlen(path);
-        if (n > 4 && !strcmp(path + n - 4, ".csv"))
-            snprintf(m.path, sizeof m.path, "%.*s.members.csv", (int)(n - 4), path);
-        else snprintf(m.path, sizeof m.path, "%s.members.csv", path);
-    }
-    rc = load_members(&m, mem, errs, e);
-    if (rc) goto out;
-    if (m.present && rep < 0)
-        errlist_addf(errs, ERR_INVALID, m.path, 0, 0, "form %s has no repeat: this file is not "
-                                                     "expected",
-                     f->id);
-    rc = mem ? csv_open_mem(path, mem->csv, mem->csvlen, &csv, &ce) : csv_open(path, &csv, &ce);
-    if (rc) {
-        errlist_add(errs, &ce);
-        rc = 0;
-        goto done;
-    }
-    rc = csv_next(csv, &ce);
-    if (rc <= 0) {
-        if (!rc) error_at(&ce, ERR_INVALID, path, 1, 0, "the file is empty");
-        errlist_add(errs, &ce);
-        rc = 0;
-        goto done;
-    }
-    rc = csv_map_header(csv, meta_cols, M_COUNT, idx, NULL, &ce);
-    if (rc) {
-        errlist_add(errs, &ce);
-        rc = 0;
-        goto done;
-    }
-    nf = csv_nfields(csv);
-    qcol = mem_alloc((nf + 1) * sizeof *qcol);
-    if (!qcol) {
-        rc = error_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    {
-        const char **hdr = mem_alloc((nf + 1) * sizeof *hdr);
-        if (!hdr) {
-            rc = error_set(e, ERR_NOMEM, "out of memory");
+    report_kept(p, 0, p->npre, errs);
+    for (size_t i = 0; i < p->n; i++) {
+        struct prow *pr = &p->rows[i];
+        const char *unit = pr->unit;
+        long line = pr->line;
+        struct qrec q = pr->q;
+        struct sunit *u;
+        char why[256], wd[1024]; /* wd: a late interview's withdrawn reserves */
+        if (pr->kind == PR_DUP) {
+            report_kept(p, pr->e0, pr->n0, errs);
+            continue;
+        }
+        u = fctx_unit(&c, unit);
+        if (!u && !s) {
+            memset(&scratch, 0, sizeof scratch);
+            snprintf(scratch.code, sizeof scratch.code, "%s", unit);
+            snprintf(scratch.stage, sizeof scratch.stage, "%s",
+                     strcmp(kind, "village") ? "household" : "village");
+            snprintf(scratch.category, sizeof scratch.category, "%s",
+                     strcmp(f->unit, "household_general") ? "registered" : "general");
+            scratch.active = 1;
+            u = &scratch;
+        }
+        if (!u && c.failed) { /* the store failed while loading the unit's village */
+            *e = c.err;
+            rc = c.err.code ? c.err.code : ERR_STORE;
             goto out;
         }
-        for (size_t k = 0; k < nf; k++) {
-            int meta = 0;
-            for (int mi = 0; mi < M_COUNT; mi++) meta |= idx[mi] == (int)k;
-            qcol[k] = meta ? -2 : 0;
-            hdr[k] = arena_strdup(&b.arena, csv_field(csv, k));
-            if (!hdr[k]) {
-                mem_free(hdr);
+        if (!u) {
+            errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s is not in sample %s", unit,
+                         sample);
+            continue;
+        }
+        if (!u->active) {
+            errlist_addf(errs, ERR_INVALID, path, line, 0,
+                         "unit: %s is a reserve of sample %s that no non-response has activated",
+                         unit, sample);
+            continue;
+        }
+        if (!unit_fits(f, u, why, sizeof why)) {
+            errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s", why);
+            continue;
+        }
+        u->line = line;
+        if (pr->na) {
+            report_kept(p, pr->ea, pr->na, errs);
+            continue;
+        }
+        q.county = u->county;
+        q.village = u->village;
+        if (pr->kind == PR_NONRESPONSE) {
+            struct sunit *r;
+            if (pr->nb) {
+                report_kept(p, pr->eb, pr->nb, errs);
+                continue;
+            }
+            if (!strcmp(u->stage, "village")) {
+                errlist_addf(errs, ERR_INVALID, path, line, 0,
+                             "status: only a household can be a non-response");
+                continue;
+            }
+            q.nonresponse = 1;
+            {
+                uint64_t *v = u64map_get(&p->seen, u64_hash_str(unit, strlen(unit)));
+                if (v) *v |= 1;
+            }
+            if (u->replaced) { /* imported before: the same reserve stays in charge */
+                q.known = 1;
+                q.replaces = u->replaced_by;
+            } else {
+                r = fctx_replace(&c, u);
+                q.replaces = r ? r->code : "";
+                u->replaced = 1;
+                snprintf(u->replaced_by, sizeof u->replaced_by, "%s", q.replaces);
+            }
+            if (qbatch_add(&b, &q, NULL, NULL) < 0) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            continue;
+        }
+        if (pr->kind == PR_BADSTATUS) {
+            report_kept(p, pr->eb, pr->nb, errs);
+            continue;
+        }
+        if (p->rep >= 0 && !p->m.present && !told_members++)
+            errlist_addf(errs, ERR_INVALID, path, line, 0,
+                         "%s: the members of this household (repeat %s of form %s) go in %s, "
+                         "which does not exist: they would be lost",
+                         f->rows[p->rep].name, f->rows[p->rep].name, f->id, p->m.path);
+        report_kept(p, pr->ec, pr->nc, errs);
+        if (pr->c_stop) continue;
+        {
+            long qi;
+            if (u->overruled) {
+                errlist_addf(errs, ERR_INVALID, path, line, 0,
+                             "unit: the questionnaire of %s was set aside for its reserve by "
+                             "`pinggu field resolve`; resolve again (--keep original) to "
+                             "change that",
+                             unit);
+                continue;
+            }
+            q.reason = u->late_reason; /* a late interview imported again */
+            if (u->replaced) {
+                /* first recorded as not reached, now interviewed: the household wins and
+                 * every reserve of its chain returns to the list (docs/fieldwork.md §3) */
+                size_t wl = 0;
+                const char *next = u->replaced_by;
+                struct sunit *r;
+                int bad = 0;
+                wd[0] = '\0';
+                for (int guard = 0; *next && guard < 256 && (r = fctx_unit(&c, next)); guard++) {
+                    if (r->line) {
+                        errlist_addf(errs, ERR_INVALID, path, line, 0,
+                                     "unit: %s was first recorded as not reached and its "
+                                     "reserve %s is in this file too (line %ld): keep one of "
+                                     "the two",
+                                     unit, r->code, r->line);
+                        bad = 1;
+                        break;
+                    }
+                    if (wl + strlen(r->code) + 2 < sizeof wd)
+                        wl += (size_t)snprintf(wd + wl, sizeof wd - wl, "%s%s", wl ? " " : "",
+                                               r->code);
+                    next = r->replaced ? r->replaced_by : "";
+                }
+                if (bad) continue;
+                next = u->replaced_by;
+                for (int guard = 0; *next && guard < 256 && (r = fctx_unit(&c, next)); guard++) {
+                    r->active = 0;
+                    r->replaced = 0;
+                    next = r->replaced_by;
+                }
+                q.late = 1;
+                q.reason = u->reason;
+                q.withdraw = wd;
+                u->replaced = 0;
+            }
+            /* the strings the store gave (reason, withdraw) into this batch's arena */
+            q.reason = dup_str(&b, q.reason);
+            q.withdraw = dup_str(&b, q.withdraw);
+            if (!q.reason || !q.withdraw) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            qi = qbatch_copy(&b, &p->b, (size_t)pr->qi, &q);
+            if (qi < 0) {
+                rc = error_set(e, ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            st->members += pr->members;
+            if (qbatch_duration_warning(&b, (size_t)qi)) {
                 rc = error_set(e, ERR_NOMEM, "out of memory");
                 goto out;
             }
         }
-        /* keep the header names: answers are set by name */
-        rc = answers_new(f, &a, e);
-        if (rc) {
-            mem_free(hdr);
-            goto out;
-        }
-        while ((rc = csv_next(csv, &ce)) == 1) {
-            struct qrec q;
-            struct sunit *u;
-            const char *unit, *status, *reason;
-            long line = csv_line(csv);
-            char why[256], src[160], wd[1024]; /* wd: a late interview's withdrawn reserves */
-            int64_t team = 0;
-            double dur = 0;
-            if (csv_row_blank(csv)) continue;
-            memset(&q, 0, sizeof q);
-            unit = csv_field(csv, (size_t)idx[M_UNIT]);
-            status = idx[M_STATUS] >= 0 ? csv_field(csv, (size_t)idx[M_STATUS]) : "";
-            reason = idx[M_REASON] >= 0 ? csv_field(csv, (size_t)idx[M_REASON]) : "";
-            {
-                uint64_t prev, key = u64_hash_str(unit, strlen(unit));
-                int put = u64map_put(&seen, key, (uint64_t)line * 2, &prev);
-                if (put < 0) {
-                    rc = error_set(e, ERR_NOMEM, "out of memory");
-                    goto out_hdr;
-                }
-                if (!put) { /* one questionnaire per unit and file: never two judged */
-                    errlist_addf(errs, ERR_INVALID, path, line, 0,
-                                 "unit: %s is in this file twice (first on line %lld)", unit,
-                                 (long long)(prev / 2));
-                    continue;
-                }
-            }
-            u = fctx_unit(&c, unit);
-            if (!u && !s) {
-                memset(&scratch, 0, sizeof scratch);
-                snprintf(scratch.code, sizeof scratch.code, "%s", unit);
-                snprintf(scratch.stage, sizeof scratch.stage, "%s",
-                         strcmp(kind, "village") ? "household" : "village");
-                snprintf(scratch.category, sizeof scratch.category, "%s",
-                         strcmp(f->unit, "household_general") ? "registered" : "general");
-                scratch.active = 1;
-                u = &scratch;
-            }
-            if (!u && c.failed) { /* the store failed while loading the unit's village */
-                *e = c.err;
-                rc = c.err.code ? c.err.code : ERR_STORE;
-                goto out_hdr;
-            }
-            if (!u) {
-                errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s is not in sample %s",
-                             unit, sample);
-                continue;
-            }
-            if (!u->active) {
-                errlist_addf(errs, ERR_INVALID, path, line, 0,
-                             "unit: %s is a reserve of sample %s that no non-response has "
-                             "activated",
-                             unit, sample);
-                continue;
-            }
-            if (!unit_fits(f, u, why, sizeof why)) {
-                errlist_addf(errs, ERR_INVALID, path, line, 0, "unit: %s", why);
-                continue;
-            }
-            u->line = line;
-            if (idx[M_TEAM] >= 0 && *csv_field(csv, (size_t)idx[M_TEAM]) &&
-                (parse_int64(csv_field(csv, (size_t)idx[M_TEAM]), &team) || team < 0)) {
-                errlist_addf(errs, ERR_INVALID, path, line, idx[M_TEAM] + 1,
-                             "team: '%s' is not a team number", csv_field(csv, (size_t)idx[M_TEAM]));
-                continue;
-            }
-            if (idx[M_DURATION] >= 0 && *csv_field(csv, (size_t)idx[M_DURATION])) {
-                if (parse_double(csv_field(csv, (size_t)idx[M_DURATION]), &dur) || dur < 0) {
-                    errlist_addf(errs, ERR_INVALID, path, line, idx[M_DURATION] + 1,
-                                 "duration_min: '%s' is not a number of minutes",
-                                 csv_field(csv, (size_t)idx[M_DURATION]));
-                    continue;
-                }
-                q.has_duration = 1;
-                q.duration = dur;
-            }
-            if (source) snprintf(src, sizeof src, "%s", source);
-            else snprintf(src, sizeof src, "%s:%ld", path, line);
-            q.unit = unit;
-            q.unit_kind = kind;
-            q.form = f->id;
-            q.county = u->county;
-            q.village = u->village;
-            q.team = (int)team;
-            q.pair = idx[M_PAIR] >= 0 ? csv_field(csv, (size_t)idx[M_PAIR]) : "";
-            q.source = src;
-            q.replaces = "";
-            q.reason = "";
-            q.date = "";
-            if (*status && str_in_list(status, strlen(status), "nonresponse|未访|未访到|无应答")) {
-                const char *code = field_reason_parse(reason);
-                struct sunit *r;
-                if (!code) {
-                    errlist_addf(errs, ERR_INVALID, path, line, idx[M_REASON] + 1,
-                                 "reason: '%s' is not one of away, refused, moved, dead, "
-                                 "no_such_household (外出, 拒访, 搬迁, 死亡, 查无此户)",
-                                 reason);
-                    continue;
-                }
-                if (!strcmp(u->stage, "village")) {
-                    errlist_addf(errs, ERR_INVALID, path, line, 0,
-                                 "status: only a household can be a non-response");
-                    continue;
-                }
-                q.nonresponse = 1;
-                q.reason = code;
-                {
-                    uint64_t *v = u64map_get(&seen, u64_hash_str(unit, strlen(unit)));
-                    if (v) *v |= 1;
-                }
-                if (u->replaced) { /* imported before: the same reserve stays in charge */
-                    q.known = 1;
-                    q.replaces = u->replaced_by;
-                } else {
-                    r = fctx_replace(&c, u);
-                    q.replaces = r ? r->code : "";
-                    u->replaced = 1;
-                    snprintf(u->replaced_by, sizeof u->replaced_by, "%s", q.replaces);
-                }
-                if (qbatch_add(&b, &q, NULL, NULL) < 0) {
-                    rc = error_set(e, ERR_NOMEM, "out of memory");
-                    goto out_hdr;
-                }
-                continue;
-            }
-            if (*status && !str_in_list(status, strlen(status), "complete|完成|已访")) {
-                errlist_addf(errs, ERR_INVALID, path, line, idx[M_STATUS] + 1,
-                             "status: '%s' is not complete or nonresponse", status);
-                continue;
-            }
-            /* the answers */
-            answers_reset(a);
-            issues_reset(&is);
-            for (size_t k = 0; k < nf; k++) {
-                const char *v = csv_field(csv, k);
-                if (qcol[k] == -2 || !*v) continue;
-                if (answers_set(a, hdr[k], v)) {
-                    rc = error_set(e, ERR_NOMEM, "out of memory");
-                    goto out_hdr;
-                }
-            }
-            if (rep >= 0 && !m.present && !told_members++)
-                errlist_addf(errs, ERR_INVALID, path, line, 0,
-                             "%s: the members of this household (repeat %s of form %s) go in %s, "
-                             "which does not exist: they would be lost",
-                             f->rows[rep].name, f->rows[rep].name, f->id, m.path);
-            if (rep >= 0 && m.present) {
-                long expect = 1;
-                for (size_t r = 0; r < m.n; r++) {
-                    long inst;
-                    if (strcmp(m.rows[r].unit, unit)) continue;
-                    if (m.rows[r].member != expect) {
-                        errlist_addf(errs, ERR_INVALID, m.path, m.rows[r].line, m.member_col + 1,
-                                     "member: %ld, expected %ld (members are numbered 1, 2, 3 "
-                                     "in order)",
-                                     m.rows[r].member, expect);
-                        break;
-                    }
-                    expect++;
-                    if (answers_add_instance(a, f->rows[rep].name, &inst)) {
-                        rc = error_set(e, ERR_NOMEM, "out of memory");
-                        goto out_hdr;
-                    }
-                    for (size_t k = 0; k < m.ncols; k++) {
-                        if ((int)k == m.unit_col || (int)k == m.member_col || !*m.rows[r].vals[k])
-                            continue;
-                        if (answers_set_in(a, m.header[k], inst, m.rows[r].vals[k]) == ERR_NOMEM) {
-                            rc = error_set(e, ERR_NOMEM, "out of memory");
-                            goto out_hdr;
-                        }
-                    }
-                }
-            }
-            if (answers_validate(a, strict ? ANSWERS_STRICT : ANSWERS_LENIENT, today, &is, e)) {
-                rc = ERR_NOMEM;
-                goto out_hdr;
-            }
-            if (report_issues(&is, path, line, &m, unit, errs)) continue;
-            {
-                const char *d = answers_get(a, "survey_date");
-                const char *g = answers_get(a, "location");
-                const char *hid = answers_get(a, !strcmp(kind, "village") ? "village_code"
-                                                                          : "household_id");
-                long qi;
-                if (hid && *hid && strcmp(hid, unit)) {
-                    errlist_addf(errs, ERR_INVALID, path, line, 0,
-                                 "%s: '%s' differs from the unit %s",
-                                 !strcmp(kind, "village") ? "village_code" : "household_id", hid,
-                                 unit);
-                    continue;
-                }
-                if (u->overruled) {
-                    errlist_addf(errs, ERR_INVALID, path, line, 0,
-                                 "unit: the questionnaire of %s was set aside for its reserve by "
-                                 "`pinggu field resolve`; resolve again (--keep original) to "
-                                 "change that",
-                                 unit);
-                    continue;
-                }
-                q.reason = u->late_reason; /* a late interview imported again */
-                if (u->replaced) {
-                    /* first recorded as not reached, now interviewed: the household wins and
-                     * every reserve of its chain returns to the list (docs/fieldwork.md §3) */
-                    size_t wl = 0;
-                    const char *next = u->replaced_by;
-                    struct sunit *r;
-                    int bad = 0;
-                    wd[0] = '\0';
-                    for (int guard = 0; *next && guard < 256 && (r = fctx_unit(&c, next)); guard++) {
-                        if (r->line) {
-                            errlist_addf(errs, ERR_INVALID, path, line, 0,
-                                         "unit: %s was first recorded as not reached and its "
-                                         "reserve %s is in this file too (line %ld): keep one of "
-                                         "the two",
-                                         unit, r->code, r->line);
-                            bad = 1;
-                            break;
-                        }
-                        if (wl + strlen(r->code) + 2 < sizeof wd)
-                            wl += (size_t)snprintf(wd + wl, sizeof wd - wl, "%s%s", wl ? " " : "",
-                                                   r->code);
-                        next = r->replaced ? r->replaced_by : "";
-                    }
-                    if (bad) continue;
-                    next = u->replaced_by;
-                    for (int guard = 0; *next && guard < 256 && (r = fctx_unit(&c, next)); guard++) {
-                        r->active = 0;
-                        r->replaced = 0;
-                        next = r->replaced_by;
-                    }
-                    q.late = 1;
-                    q.reason = u->reason;
-                    q.withdraw = wd;
-                    u->replaced = 0;
-                }
-                q.date = d ? d : "";
-                if (g && sscanf(g, "%lf %lf", &q.lat, &q.lon) == 2) q.has_gps = 1;
-                qi = qbatch_add(&b, &q, a, &is);
-                if (qi < 0) {
-                    rc = error_set(e, ERR_NOMEM, "out of memory");
-                    goto out_hdr;
-                }
-                if (rep >= 0) st->members += answers_instances(a, f->rows[rep].name);
-                if (qbatch_duration_warning(&b, (size_t)qi)) {
-                    rc = error_set(e, ERR_NOMEM, "out of memory");
-                    goto out_hdr;
-                }
-            }
-        }
-        if (rc < 0) {
-            errlist_add(errs, &ce);
-            rc = 0;
-        }
+    }
+    if (p->rows_read) {
+        report_kept(p, p->etail, p->ntail, errs);
         /* every member row belongs to a household interviewed in this file */
-        for (size_t r = 0; rc == 0 && rep >= 0 && r < m.n; r++) {
-            uint64_t *v = u64map_get(&seen, u64_hash_str(m.rows[r].unit, strlen(m.rows[r].unit)));
+        for (size_t r = 0; p->rep >= 0 && r < p->m.n; r++) {
+            const struct mrow *mr = &p->m.rows[r];
+            uint64_t *v = u64map_get(&p->seen, u64_hash_str(mr->unit, strlen(mr->unit)));
             if (!v)
-                errlist_addf(errs, ERR_INVALID, m.path, m.rows[r].line, m.unit_col + 1,
+                errlist_addf(errs, ERR_INVALID, p->m.path, mr->line, p->m.unit_col + 1,
                              "unit: %s has no questionnaire in %s: this member would be lost",
-                             m.rows[r].unit, path);
+                             mr->unit, path);
             else if (*v & 1)
-                errlist_addf(errs, ERR_INVALID, m.path, m.rows[r].line, m.unit_col + 1,
+                errlist_addf(errs, ERR_INVALID, p->m.path, mr->line, p->m.unit_col + 1,
                              "unit: %s was not reached (%s:%lld): a household not interviewed "
                              "has no members to record",
-                             m.rows[r].unit, path, (long long)(*v / 2));
+                             mr->unit, path, (long long)(*v / 2));
         }
-    out_hdr:
-        mem_free(hdr);
-        if (rc) goto out;
     }
-done:
     if (errs->total > before) {
         rc = error_set(e, ERR_INVALID, "%zu error%s: nothing was imported", errs->total - before,
                        errs->total - before == 1 ? "" : "s");
@@ -1498,18 +1763,25 @@ done:
     }
     {
         char key[256];
-        snprintf(key, sizeof key, "%s %s", f->id, source ? source : path);
+        snprintf(key, sizeof key, "%s %s", f->id, p->source ? p->source : path);
         rc = qbatch_store(&c, &b, "field import", key, st, e);
     }
 out:
-    u64map_release(&seen);
-    csv_close(csv);
-    answers_free(a);
-    issues_release(&is);
     qbatch_release(&b);
-    release_members(&m);
-    mem_free(qcol);
     fctx_close(&c);
+    return rc;
+}
+
+/* The one pass: prepare, then store. */
+static int import(struct store *s, const char *sample, const struct form *f, const char *path,
+                  const struct field_csv_mem *mem, const char *source, int in_tx, int strict,
+                  int today, struct field_stats *st, struct errlist *errs, struct error *e)
+{
+    struct field_prepared *p;
+    int rc = prepare(f, path, mem, source, strict, today, &p, e);
+    if (rc) return rc;
+    rc = store_prepared(s, sample, p, in_tx, st, errs, e);
+    field_prepared_free(p);
     return rc;
 }
 
@@ -1536,6 +1808,23 @@ int field_import_mem_tx(struct store *s, const char *sample, const struct form *
     if (!store_in_transaction(s))
         return error_set(e, ERR_INTERNAL, "field_import_mem_tx outside a transaction");
     return import(s, sample, f, in->name, in, source, 1, strict, today, st, errs, e);
+}
+
+int field_import_prepare(const struct form *f, const struct field_csv_mem *in,
+                         const char *source, int strict, int today, struct field_prepared **out,
+                         struct error *e)
+{
+    return prepare(f, in->name, in, source, strict, today, out, e);
+}
+
+int field_import_prepared_tx(struct store *s, const char *sample, struct field_prepared *p,
+                             struct field_stats *st, struct errlist *errs, struct error *e)
+{
+    if (!store_in_transaction(s))
+        return error_set(e, ERR_INTERNAL, "field_import_prepared_tx outside a transaction");
+    if (p->stored) return error_set(e, ERR_INTERNAL, "field_import_prepared_tx: stored already");
+    p->stored = 1;
+    return store_prepared(s, sample, p, 1, st, errs, e);
 }
 
 int field_check(const struct form *f, const char *path, int strict, int today,

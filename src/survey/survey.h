@@ -484,6 +484,27 @@ int field_import_mem_tx(struct store *s, const char *sample, const struct form *
                         const struct field_csv_mem *in, const char *source, int strict, int today,
                         struct field_stats *st, struct errlist *errs, struct error *e);
 
+/* field_import_mem_tx in two steps, so that a caller can do the first without any lock
+ * (the server: on the request's thread, outside its writer queue; issue 11).
+ * field_import_prepare reads the two files and makes every check that needs no store — the
+ * CSV, a unit twice, team, duration, status and reason, the members' numbering, the answers
+ * against the form (types, choices, ranges, constraints, skip logic), household_id — and
+ * keeps what they found, reporting nothing yet. Returns 0 with *out (the caller's, freed with
+ * field_prepared_free; f is borrowed and must outlive it), or ERR_NOMEM. Errors in the files
+ * are not its failures: they are reported by the second step.
+ * field_import_prepared_tx, inside the caller's transaction (ERR_INTERNAL if none is open, or
+ * if p was stored already: once per p), makes the checks that read the store — the unit is in
+ * the sample, active, of the form's kind; set aside by resolve; late interviews — reports
+ * every error where field_import_mem_tx reports it, and writes. Both steps together give
+ * exactly field_import_mem_tx's errors, rows and change log (field_import runs them so). */
+struct field_prepared; /* opaque (field.c) */
+int field_import_prepare(const struct form *f, const struct field_csv_mem *in,
+                         const char *source, int strict, int today, struct field_prepared **out,
+                         struct error *e);
+int field_import_prepared_tx(struct store *s, const char *sample, struct field_prepared *p,
+                             struct field_stats *st, struct errlist *errs, struct error *e);
+void field_prepared_free(struct field_prepared *p);
+
 /* field_import without a store (s NULL, as the fuzz target runs it): reads and checks FILE.csv
  * and FILE.members.csv against the form alone, every unit taken as a selected unit of the
  * form's kind; counts into *st, writes nothing. */

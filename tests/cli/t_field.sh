@@ -76,6 +76,16 @@ expect_grep "^bad.csv:4: registered_size: " err.txt
 setcol 5 $(col unit) 3499999999990000
 expect_status 2 $PINGGU field import --db b.db --sample d --form "$F/general-household.json" bad.csv
 expect_grep "^bad.csv:5: unit: 3499999999990000 is not in sample d" err.txt
+# the form's checks run before the store's (field_import_prepare, then the store step: issue
+# 11), yet a row the store refuses still reports that reason only, and the rows in file order:
+# line 5 (not in the sample, and a broken answer) says only the unit; line 3 its answer
+awk -v a=$(col approves) -v u=$(col unit) 'BEGIN{FS=OFS=","} NR==3||NR==5{$a="maybe"} NR==5{$u="3499999999990000"} {print}' \
+  q/general-household.csv > bad.csv
+expect_status 2 $PINGGU field import --db b.db --sample d --form "$F/general-household.json" bad.csv
+expect_grep "^bad.csv:5: unit: 3499999999990000 is not in sample d" err.txt
+expect_no_grep "^bad.csv:5: approves" err.txt
+[ "$(grep -oE '^bad.csv:[0-9]+: [a-z_]+' err.txt | tr '\n' ' ')" = "bad.csv:3: approves bad.csv:5: unit " ] ||
+  { cat err.txt >&2; fail "not the one pass's errors in its order"; }
 # the same household twice in one file: rejected, never two questionnaires judged
 { cat q/general-household.csv; sed -n 2p q/general-household.csv; } > bad.csv
 expect_status 2 $PINGGU field import --db b.db --sample d --form "$F/general-household.json" bad.csv
