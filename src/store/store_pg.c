@@ -83,6 +83,7 @@ struct pg {
     int64_t copy_unit;
     unsigned char copy_have[100];
     int copy_open;
+    int lost; /* the server ended this session (pg_fail): reconnect before the next statement */
     /* "ANALYZE t1, t2, …" of the tables a bulk load names, run before its COMMIT: a freshly
      * loaded table has no planner statistics, and the first queries after an import (plan
      * check's frame) then took ten times longer (docs/scale.md) */
@@ -242,6 +243,14 @@ static int pg_dialect(const char *sql, struct strbuf *out, int *np)
 static int pg_fail(struct pg *q, struct error *e, const char *sql, PGresult *r)
 {
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(q->c);
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    /* the server ending the session (connection exception, class 08; shut down or crashed,
+     * 57P01-57P03) may reach us as an error result before libpq has read the socket's end, so
+     * PQstatus still says CONNECTION_OK: remember it (pgb_connected, pg_ensure) */
+    if (PQstatus(q->c) != CONNECTION_OK ||
+        (state && (!strncmp(state, "08", 2) || !strcmp(state, "57P01") ||
+                   !strcmp(state, "57P02") || !strcmp(state, "57P03"))))
+        q->lost = 1;
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) n--;
     return error_set(e, ERR_STORE, "%.*s (in: %.160s)", (int)n, msg, sql ? sql : "");
@@ -292,10 +301,11 @@ static int pg_ensure(struct pg *q, struct error *e)
     if (PQstatus(q->c) == CONNECTION_OK && !q->in_tx &&
         PQtransactionStatus(q->c) == PQTRANS_IDLE)
         PQconsumeInput(q->c); /* notices a server that went away while this one was idle */
-    if (PQstatus(q->c) == CONNECTION_OK) return 0;
+    if (PQstatus(q->c) == CONNECTION_OK && !q->lost) return 0;
     if (q->in_tx)
         return error_set(e, ERR_STORE, "the connection to PostgreSQL was lost in the middle of "
                                        "a transaction (rolled back by the server) / 数据库连接中断");
+    q->lost = 0;
     PQreset(q->c);
     q->gen++;
     if (PQstatus(q->c) != CONNECTION_OK) {
@@ -444,11 +454,11 @@ static int pgb_exec(void *conn, const char *sql, struct error *e)
     struct strbuf t = STRBUF_INIT;
     int rc;
     if (!strcmp(sql, "ROLLBACK") || !strcmp(sql, "COMMIT")) {
-        if (PQstatus(q->c) != CONNECTION_OK && !strcmp(sql, "ROLLBACK")) {
+        if ((PQstatus(q->c) != CONNECTION_OK || q->lost) && !strcmp(sql, "ROLLBACK")) {
             q->in_tx = 0; /* the server rolled it back when the connection dropped */
             return 0;
         }
-        rc = PQstatus(q->c) == CONNECTION_OK
+        rc = PQstatus(q->c) == CONNECTION_OK && !q->lost
                  ? raw_exec(q, sql, e)
                  : error_set(e, ERR_STORE, "the connection to PostgreSQL was lost before COMMIT "
                                            "(rolled back by the server) / 数据库连接中断");
@@ -1087,7 +1097,11 @@ static int pgb_reconnect(void *conn, struct error *e)
 
 static int pgb_connected(void *conn)
 {
-    return PQstatus(((struct pg *)conn)->c) == CONNECTION_OK;
+    struct pg *q = conn;
+    if (q->lost) return 0;
+    /* reads what the server sent: its end of the connection turns the status to BAD */
+    if (PQstatus(q->c) == CONNECTION_OK) PQconsumeInput(q->c);
+    return PQstatus(q->c) == CONNECTION_OK;
 }
 
 const struct store_backend store_pg_backend = {
