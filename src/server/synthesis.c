@@ -2,7 +2,8 @@
  * synthesis.c — the county synthesis (综合研判, seed 000; docs/problems.md) on the pages
  * (issue 13): the same library calls as `pinggu synthesis show|record`.
  *
- *   GET  /api/rounds/R/synthesis?county=C   {round, county, text}: synthesis_show's text, as
+ *   GET  /api/rounds/R/synthesis?county=C   {round, county, text, can_record}: synthesis_show's
+ *        text (can_record: whether the matrix lets the user record here, for the form), as
  *        the CLI prints it (third-party figures, covert visits, departments' flags, problems
  *        per source, the judgment and its earlier versions)
  *   POST /api/rounds/R/synthesis {county, judgment, reason}   synthesis_record: a new version
@@ -66,8 +67,19 @@ static int synthesis_get(struct ctx *c)
         free(text);
         return ctx_fail(c, &e); /* a county the round did not draw: 404 */
     }
-    c->out = json_pack("{s:s, s:i, s:s}", "round", round, "county", county, "text",
-                       text ? text : "");
+    {
+        /* may the user record a judgment here (the page's form; the POST asks again) */
+        struct access_target t;
+        int rel = 0;
+        if (ctx_released(c, round, &rel)) {
+            free(text);
+            return -1;
+        }
+        t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
+        c->out = json_pack("{s:s, s:i, s:s, s:b}", "round", round, "county", county, "text",
+                           text ? text : "", "can_record",
+                           !access_check(&c->user, RS_SYNTHESIS, AA_WRITE, &t, NULL, NULL));
+    }
     free(text);
     return 0;
 }
