@@ -33,17 +33,17 @@ static int county_code(const char *s)
     return v >= 100000 ? v : 0;
 }
 
-/* Asks the authz table for action on county of round: 0, or -1 with the answer set. */
+/* Asks the authz table for action on county of round (*t gets the target asked about): 0, or -1
+ * with the answer set. */
 static int synthesis_allowed(struct ctx *c, const char *round, int county, enum access_action a,
-                             enum access_role *role)
+                             struct access_target *t, enum access_role *role)
 {
-    struct access_target t;
     struct error e;
     int rel = 0;
     if (access_round_exists(c->s, round, &e)) return ctx_fail(c, &e);
     if (ctx_released(c, round, &rel)) return -1;
-    t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
-    return ctx_allow(c, RS_SYNTHESIS, a, &t, role);
+    t->round = round, t->county = county, t->released = rel > 0, t->sent = 0;
+    return ctx_allow(c, RS_SYNTHESIS, a, t, role);
 }
 
 static int synthesis_get(struct ctx *c)
@@ -53,12 +53,13 @@ static int synthesis_get(struct ctx *c)
     char *text = NULL;
     size_t len = 0;
     FILE *f;
+    struct access_target t;
     struct error e;
     int rc;
     if (!county)
         return ctx_error(c, 422, "invalid", "须指定六位县级代码 county", "county: a six-digit county code",
                          "county");
-    if (synthesis_allowed(c, round, county, AA_READ, NULL)) return -1;
+    if (synthesis_allowed(c, round, county, AA_READ, &t, NULL)) return -1;
     if (!(f = open_memstream(&text, &len)))
         return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
     rc = synthesis_show(c->s, round, county, f, &e);
@@ -67,19 +68,10 @@ static int synthesis_get(struct ctx *c)
         free(text);
         return ctx_fail(c, &e); /* a county the round did not draw: 404 */
     }
-    {
-        /* may the user record a judgment here (the page's form; the POST asks again) */
-        struct access_target t;
-        int rel = 0;
-        if (ctx_released(c, round, &rel)) {
-            free(text);
-            return -1;
-        }
-        t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
-        c->out = json_pack("{s:s, s:i, s:s, s:b}", "round", round, "county", county, "text",
-                           text ? text : "", "can_record",
-                           !access_check(&c->user, RS_SYNTHESIS, AA_WRITE, &t, NULL, NULL));
-    }
+    /* can_record: may the user record a judgment here (the page's form; the POST asks again) */
+    c->out = json_pack("{s:s, s:i, s:s, s:b}", "round", round, "county", county, "text",
+                       text ? text : "", "can_record",
+                       !access_check(&c->user, RS_SYNTHESIS, AA_WRITE, &t, NULL, NULL));
     free(text);
     return 0;
 }
@@ -104,6 +96,7 @@ static int synthesis_post(struct ctx *c)
     json_t *cj = json_object_get(c->body, "county");
     const char *judgment = ctx_body_str(c, "judgment", &bad), *reason = ctx_body_str(c, "reason", &bad);
     enum access_role role = AR_OFFICE;
+    struct access_target t;
     int64_t version = 0;
     struct error e;
     if (json_is_string(cj)) county = county_code(json_string_value(cj));
@@ -115,7 +108,7 @@ static int synthesis_post(struct ctx *c)
     if (bad)
         return ctx_error(c, 422, "invalid", "judgment 与 reason 须为字符串", "judgment and reason must be strings",
                          NULL);
-    if (synthesis_allowed(c, round, county, AA_WRITE, &role)) return -1;
+    if (synthesis_allowed(c, round, county, AA_WRITE, &t, &role)) return -1;
     if (synthesis_record(c->s, round, county, judgment, reason, problem_role_for(role), c->user.name,
                          &version, &e)) {
         if (e.code == ERR_INVALID) return ctx_error(c, 422, "invalid", "研判结论不合规", e.msg, NULL);
