@@ -73,6 +73,7 @@ enum access_resource {
     RS_ATTENDANCE,   /* village work-team attendance and the recall list, per county */
     RS_BULLETIN,     /* the monthly ranking bulletin of cities and departments */
     RS_SIGNOFF,      /* the team reports' sign-off (seed 002 六(五)), per county report */
+    RS_SYNTHESIS,    /* the county synthesis (综合研判, seed 000) and the office's judgment */
     RS_NRESOURCES
 };
 const char *access_resource_name(enum access_resource r);

@@ -28,7 +28,7 @@ static const char *const resource_names[RS_NRESOURCES] = {
     "seed",          "manifest",       "releases",    "county_view", "questionnaires",
     "evidence",      "interference",   "audit",       "security", "users",
     "reports",       "personal",       "schedule",    "monitoring", "attendance", "bulletin",
-    "signoff"};
+    "signoff",       "synthesis"};
 
 const char *access_role_name(enum access_role r)
 {
@@ -160,6 +160,14 @@ static const struct access_rule matrix[] = {
      * src/server/dayplan.c): the leader sets which pair visits which unit of its counties on
      * which day, during the fieldwork (before the release) */
     {AR_LEADER, RS_ASSIGNMENTS, W, SC_UNITS, PH_BEFORE},
+    /* the county synthesis from the pages (issue 13; seed 000 "抽查工作组…综合研判提出最终的贫困县
+     * 抽查结果,报扶贫领导小组审定"; docs/problems.md: the judgment is the office's alone;
+     * src/server/synthesis.c): the office reads and records; a leader reads its own team's
+     * counties' (their figures and problems, which it reads anyway). It shows figures and
+     * problems, so the home-city rule holds before the release. */
+    {AR_OFFICE, RS_SYNTHESIS, R, SC_ALL, PH_ANY},
+    {AR_OFFICE, RS_SYNTHESIS, W, SC_ALL, PH_ANY},
+    {AR_LEADER, RS_SYNTHESIS, R, SC_UNITS, PH_ANY},
 };
 #undef R
 #undef W
@@ -209,7 +217,7 @@ static int within(int county, int unit)
 static int home_rule_applies(enum access_resource r)
 {
     return r == RS_SAMPLE || r == RS_ASSIGNMENTS || r == RS_PROGRESS || r == RS_PROBLEMS ||
-           r == RS_FIGURES || r == RS_REPORTS || r == RS_SIGNOFF;
+           r == RS_FIGURES || r == RS_REPORTS || r == RS_SIGNOFF || r == RS_SYNTHESIS;
 }
 
 /* Does one grant's role allow it (ignoring the home-city rule)? */

@@ -68,7 +68,7 @@ static const struct route *find_route(const char *url, const char *method, int *
         server_session_routes, server_rounds_routes, server_problems_routes,
         server_fieldwork_routes, server_evidence_routes, server_pages_routes,
         server_reports_routes, server_monitor_routes, server_setup_routes, server_signoff_routes,
-        server_dayplan_routes};
+        server_dayplan_routes, server_synthesis_routes};
     enum { NT = sizeof tables / sizeof tables[0] };
     const struct route *t[NT];
     size_t n[NT];

@@ -154,6 +154,7 @@ static const struct page {
     {"setup", "轮次设置", "Round set-up", RS_SAMPLE, AA_WRITE, 0},
     {"releases", "发布", "Releases", RS_RELEASES, AA_WRITE, 0},
     {"signoff", "报告签字", "Report sign-off", RS_SIGNOFF, AA_READ, 0},
+    {"synthesis", "综合研判", "County synthesis", RS_SYNTHESIS, AA_READ, 0},
     {"users", "用户与权限", "Users and grants", RS_USERS, AA_READ, 0},
     {"interference", "干扰记录", "Interference", RS_INTERFERENCE, AA_READ, 0},
     {"interference-record", "记录干扰", "Record interference", RS_INTERFERENCE, AA_WRITE, 0},

@@ -112,6 +112,7 @@ const struct route *server_monitor_routes(size_t *n); /* monitor.c: between roun
 const struct route *server_setup_routes(size_t *n); /* setup.c: the office's round set-up */
 const struct route *server_signoff_routes(size_t *n); /* signoff.c: report sign-off */
 const struct route *server_dayplan_routes(size_t *n); /* dayplan.c: the leader's day plan */
+const struct route *server_synthesis_routes(size_t *n); /* synthesis.c: county synthesis */
 /* One store connection per server thread (pool.c), closed together at shutdown. */
 struct store_pool {
     const char *db; /* borrowed: the store URL */

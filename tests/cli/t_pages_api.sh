@@ -13,6 +13,13 @@
 #   GET/POST /api/rounds/n/signoff         the leader downloads its county report, signs it with
 #                                          `report sign --detached`, the server records it;
 #                                          a report changed after the download is refused
+#   GET/POST /api/rounds/n/synthesis       the county synthesis (综合研判, seed 000: "综合研判提出
+#                                          最终的贫困县抽查结果,报扶贫领导小组审定"): the office reads
+#                                          `synthesis show`'s text and records a judgment (stored,
+#                                          change-logged under wang); the library's refusal (no
+#                                          reason) 422; refused (403, security log) to the county
+#                                          liaison before the release, to the leader on its home
+#                                          city, and the leader's record (the office's alone)
 # and `audit verify` of the store at the end. Seed 002 六(五): "经组长和副组长签字后提交省扶贫办".
 . "$TESTS_DIR/lib.sh"
 P=$PINGGU
@@ -62,7 +69,7 @@ def login(user):
     st, j, raw = req("POST", "/api/me/password", {"old": PW, "new": NEW}, ck, cs)
     check(st == 200, "password change %s: %s" % (user, raw[:200]))
     return ck, cs
-office, leader, xian = login("wang"), login("li"), login("xian")
+office, leader, xian, cadre = login("wang"), login("li"), login("xian"), login("cadre")
 
 # --- progress/problems: each county's problems, by state, add up to the problems stored
 st, j, raw = req("GET", "/api/rounds/n/progress/problems", ck=office[0])
@@ -139,6 +146,29 @@ check(st == 201, "the paired report signed again: %d %s" % (st, raw[:300]))
 st, j, raw = req("GET", "/api/rounds/n/signoff", ck=office[0])
 fo = {x["file"]: x for x in j["files"]}
 check([s["signer"] for s in fo[name]["signatures"]] == ["li"] and fo[name]["signatures"][0]["valid"] and not fo[name]["can_sign"], "office's view of %s: %r" % (name, fo.get(name)))
+
+# --- the county synthesis: the office reads what `synthesis show` prints, records a judgment
+show = subprocess.run([P, "synthesis", "show", "--db", "s/r.db", "--round", "n", "--county", str(county)],
+                      check=True, capture_output=True).stdout.decode()
+st, j, raw = req("GET", "/api/rounds/n/synthesis?county=%d" % county, ck=office[0])
+check(st == 200 and j["text"] == show and "综合研判" in show, "synthesis GET: %d %s" % (st, raw[:300]))
+st, j, raw = req("POST", "/api/rounds/n/synthesis", {"county": str(county), "judgment": "符合退出条件"}, *office)
+check(st == 422 and b"states its reasons" in raw, "a judgment without reasons: %d %s" % (st, raw[:300]))
+st, j, raw = req("POST", "/api/rounds/n/synthesis", {"county": str(county), "judgment": "符合退出条件", "reason": "四项指标达标;问题已核实"}, *office)
+check(st == 201 and j["version"] == 1 and j["by"] == "wang", "synthesis POST: %d %s" % (st, raw[:300]))
+st, j, raw = req("GET", "/api/rounds/n/synthesis?county=%d" % county, ck=leader[0])
+check(st == 200 and "四项指标达标;问题已核实" in j["text"], "the leader's synthesis of its county: %d %s" % (st, raw[:300]))
+st, j, raw = req("GET", "/api/rounds/n/synthesis?county=999999", ck=office[0])
+check(st == 404, "a county not drawn: %d %s" % (st, raw[:300]))
+# refusals: the liaison before the release, the cadre on its home city, the leader's record
+st, _, raw = req("GET", "/api/rounds/n/synthesis?county=%d" % county, ck=xian[0])
+check(st == 403, "the county liaison reads the synthesis: %d" % st)
+st, _, raw = req("POST", "/api/rounds/n/synthesis", {"county": county, "judgment": "x", "reason": "y"}, *xian)
+check(st == 403, "the county liaison records: %d" % st)
+st, _, raw = req("GET", "/api/rounds/n/synthesis?county=%d" % county, ck=cadre[0])
+check(st == 403 and "本市、本县回避" in raw.decode(), "the leader on its home city: %d %s" % (st, raw[:300]))
+st, _, raw = req("POST", "/api/rounds/n/synthesis", {"county": county, "judgment": "x", "reason": "y"}, *leader)
+check(st == 403, "the leader records a judgment: %d" % st)
 print(f["sha256"], fresh["sha256"], stale["sha256"])
 PYEOF
 python3 drive.py "$port" "$county" "$p1" "$p2" "$unit" "$ounit" > hashes.txt || { tail -20 serve.err >&2; fail "the HTTP checks"; }
@@ -153,6 +183,14 @@ paired-$county.html $h_paired leader li" ] || fail "the signatures in the store:
 [ "$(sqlite3 s/r.db "select actor || ' ' || action from audit_log where action in ('day plan', 'report sign') order by seq")" = "li day plan
 li report sign
 li report sign" ] || fail "the change log: $(sqlite3 s/r.db "select actor, action from audit_log where action in ('day plan', 'report sign')")"
+# the judgment in the store, change-logged under wang; the six refusals above (two of the
+# ledger and day plan, four of the synthesis) each in the security log
+[ "$(sqlite3 s/r.db "select county || ' ' || version || ' ' || judgment || ' ' || actor || ' ' || role from synthesis_judgments")" = "$county 1 符合退出条件 wang office" ] ||
+  fail "the judgment in the store: $(sqlite3 s/r.db 'select * from synthesis_judgments')"
+[ "$(sqlite3 s/r.db "select actor from audit_log where action = 'synthesis record'")" = wang ] ||
+  fail "the judgment's change log: $(sqlite3 s/r.db "select actor, action from audit_log where action like 'synthesis%'")"
+[ "$(sqlite3 s/r.db "select coalesce(sum(count), 0) from security_log where kind = 'forbidden'")" = 6 ] ||
+  fail "security log: $(sqlite3 s/r.db "select * from security_log")"
 kill $spid; wait $spid 2>/dev/null; trap - EXIT
 expect_status 0 $P audit verify --db s/r.db
 echo ok

@@ -142,6 +142,13 @@ static const struct expect table[] = {
     {"leader", "signoff", "read", "YYNNNY"},
     {"leader", "signoff", "write", "YYNNNY"},
     {"office", "signoff", "read", "YYYYNY"},
+    /* seed 000: "抽查工作组…综合研判提出最终的贫困县抽查结果,报扶贫领导小组审定" — the office
+     * (DESIGN §10 "all, within its round") reads and records the county synthesis; a leader
+     * reads its own team's counties' (DESIGN §10 "own team's counties"); it shows a county's
+     * figures and problems, so nobody reads or records their home county's before the release */
+    {"office", "synthesis", "read", "YYYYNY"},
+    {"office", "synthesis", "write", "YYYYNY"},
+    {"leader", "synthesis", "read", "YYNNNY"},
 };
 
 static int resource_parse(const char *name)

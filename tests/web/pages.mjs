@@ -7,7 +7,8 @@
 // nothing in them), each refusal counted here and checked in the security log by t_pages.sh.
 // Beside the main tasks: the office's round set-up, progress per county and team, the day's
 // problem summary and token revocation; the county's evidence uploads and self-evaluation
-// report; the evaluator's ODK Collect QR code; the leader's interference record.
+// report; the evaluator's ODK Collect QR code; the leader's interference record; the office's
+// county synthesis (综合研判) and its judgment, read by the leader.
 //
 //   node pages.mjs PORT COUNTY P1 P2 OUT.json [SHOTS_DIR]
 //
@@ -235,9 +236,31 @@ try {
   assert(summary.startsWith("当日问题汇总 The day's problems — round n, 2020-04-21") && /\n0 +2 +1 +0 +1 +1 +0\n/.test(summary), `office: the day's problem summary of 2020-04-21 (${summary})`);
   await openPage(office.page, 'interference');
   assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
+  // the county synthesis (综合研判, seed 000: "综合研判提出最终的贫困县抽查结果,报扶贫领导小组审定"):
+  // the library's text as `pinggu synthesis show` prints it; the office records its judgment,
+  // a judgment without its reasons refused by the library; the page shows the new version
+  assert(ids.includes('synthesis'), 'office: the navigation offers the county synthesis');
+  await openPage(office.page, 'synthesis');
+  assert((await office.page.locator('#sy-counties option').evaluateAll((o) => o.map((x) => x.value))).includes(county), 'office: the county picker offers the county');
+  await office.page.locator('#sy-county').fill(county);
+  await office.page.locator('#synthesis-pick button[type=submit]').click();
+  await office.page.waitForFunction((h) => document.querySelector('#main')?.dataset.shown === h, `#/synthesis?county=${county}`);
+  const syApi = await (await office.context.request.get(`${BASE}/api/rounds/n/synthesis?county=${county}`)).json();
+  assert((await office.page.locator('#synthesis-text').textContent()) === syApi.text && syApi.text.includes('综合研判'), 'office: the synthesis text as the library prints it');
+  await office.page.locator('#sy-judgment').fill('符合退出条件');
+  await office.page.locator('#synthesis-form button[type=submit]').click();
+  await office.page.locator('#synthesis-form .msg.bad').waitFor();
+  assert((await office.page.locator('#synthesis-form .msg.bad').textContent()).includes('states its reasons'), 'office: a judgment without reasons is refused by the library');
+  const syRefused = office.errors.splice(0); // the browser logs the refused request itself
+  assert(syRefused.length === 1 && syRefused[0].includes('422'), `office: the 422 is the only failed request (${syRefused.join('; ')})`);
+  await office.page.locator('#sy-reason').fill('四项指标达标；暗访与比对疑点均已核实 / all four indicators met');
+  await office.page.locator('#synthesis-form button[type=submit]').click();
+  await office.page.locator('#synthesis-form .msg.ok').waitFor();
+  assert((await office.page.locator('#synthesis-form .msg.ok').textContent()).includes('第 1 版'), 'office: the judgment recorded as version 1');
+  assert((await office.page.locator('#synthesis-text').textContent()).includes('暗访与比对疑点均已核实'), 'office: the page shows the recorded judgment');
   await openPage(office.page, 'releases');
   assert(office.errors.length === 0, `office: no console errors (${office.errors.join('; ')})`);
-  const officeHashes = ['progress', 'progress-text', 'ledger', 'signoff', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases'];
+  const officeHashes = ['progress', 'progress-text', 'ledger', 'signoff', 'figures', 'problems', `problem?id=${p1}`, 'assignments', 'review', 'users', 'setup', 'problem-summary?date=2020-04-21', 'interference', 'releases', `synthesis?county=${county}`];
   const officeUrls = [...crawled].filter((u) => !/^\/api\/(me|rounds|nav)(\?|$)/.test(u));
   out.crawled = officeUrls;
 
@@ -356,6 +379,10 @@ try {
   // offline with its own key (pinggu report sign --detached: no store), pastes the public key
   // and signature; the server checks them against its own copy of the report. A signature
   // offered for another role is refused by the library; the right one is recorded.
+  // the county synthesis of its own county: read, with no form (the judgment is the office's)
+  await openPage(leader.page, `synthesis?county=${county}`);
+  assert((await leader.page.locator('#synthesis-text').textContent()).includes('暗访与比对疑点均已核实') && (await leader.page.locator('#synthesis-form').count()) === 0,
+    'leader: its county\'s synthesis with the office\'s judgment, no form to record one');
   await openPage(leader.page, 'signoff');
   const soFile = `county-${county}.html`;
   assert((await leader.page.locator(`[data-report="${soFile}"]`).count()) === 1, `leader: the sign-off page lists ${soFile}`);

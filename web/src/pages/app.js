@@ -674,6 +674,53 @@ const views = {
       el('h2', {}, bi('签字人', 'Signers')), el('pre', { id: 'signers' }, d.signers));
   },
 
+  // the county synthesis (综合研判, seed 000: 第三方评估与暗访、部门平时掌握情况相结合,综合研判提出最终的
+  // 贫困县抽查结果): the library's text as `pinggu synthesis show` prints it, and the office's
+  // form for the judgment and its reasons; the library decides what a judgment needs and the
+  // server's matrix who may record one (a refusal is shown as the server gives it)
+  async synthesis(params, render) {
+    const R = encodeURIComponent(state.round);
+    const county = params.get('county') || '';
+    // the counties the user may follow, for the picker (any code may be typed: a covert-only
+    // county has no fieldwork progress)
+    const counties = await api('GET', `/api/rounds/${R}/progress/table`).then((d) => d.counties.map((x) => String(x.county)), () => []);
+    const pick = el('form', { class: 'box', id: 'synthesis-pick' },
+      el('label', { for: 'sy-county' }, '县代码 / county'),
+      el('input', { id: 'sy-county', list: 'sy-counties', value: county, required: true, autocomplete: 'off', inputmode: 'numeric' }),
+      el('datalist', { id: 'sy-counties' }, [...new Set(counties)].map((c) => el('option', { value: c }))),
+      el('button', { type: 'submit' }, '查看 / Show'));
+    pick.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      location.hash = `#/synthesis?county=${encodeURIComponent($('#sy-county').value.trim())}`;
+    });
+    const head = [el('h1', {}, bi('综合研判', 'County synthesis')),
+      el('p', {}, '第三方评估、暗访与部门平时掌握情况相结合，由省扶贫办综合研判提出最终的抽查结果，报扶贫领导小组审定。每次录入为新版本，历次版本保留并记入变更日志。 / The third-party assessment, covert visits and the departments’ information side by side; the office records the final judgment with its reasons for the leading group. Each record is a new version; earlier ones are kept and change-logged.'),
+      pick];
+    if (!county) { render(...head); return; }
+    const d = await api('GET', `/api/rounds/${R}/synthesis?county=${encodeURIComponent(county)}`);
+    const out = el('div', { class: 'out' });
+    const f = el('form', { class: 'box', id: 'synthesis-form' },
+      el('h2', {}, bi('录入研判结论', 'Record the judgment')),
+      el('label', { for: 'sy-judgment' }, '研判结论（如 符合退出条件 / 不符合退出条件） / judgment'),
+      el('input', { id: 'sy-judgment', autocomplete: 'off', size: 40 }),
+      el('label', { for: 'sy-reason' }, '理由 / reasons'), el('textarea', { id: 'sy-reason', rows: 3 }),
+      el('button', { type: 'submit' }, '录入 / Record'), out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await api('POST', `/api/rounds/${R}/synthesis`, { county: String(d.county), judgment: $('#sy-judgment').value.trim(), reason: $('#sy-reason').value.trim() });
+        await route(); // the text again, with the new version
+        const fresh = document.querySelector('#synthesis-form .out');
+        if (fresh) message(fresh, true, `已录入：县 ${r.county} 第 ${r.version} 版`, `recorded as version ${r.version} by ${r.by}`);
+      } catch (err) {
+        const e = err.body?.error || {};
+        message(out, false, e.message_zh || '未录入', e.message_en || err.message);
+      }
+    });
+    render(...head, el('h2', {}, bi(`县 ${d.county}`, `county ${d.county}`)), el('pre', { id: 'synthesis-text' }, d.text),
+      d.can_record ? f : null);
+  },
+
   async releases(params, render) {
     const r = await api('GET', `/api/rounds/${encodeURIComponent(state.round)}/releases`);
     const out = el('div');
