@@ -46,6 +46,25 @@ static int load_state(struct fctx *c, int county, int64_t village, struct error 
 /* The units field import takes (sample_units.stage), as SQL. */
 #define LISTED_STAGES "stage IN ('household', 'village', 'paired_household')"
 
+/* A new, zeroed unit of the context, registered under key (its code's hash) and appended to
+ * c->units; the caller fills it in. NULL when out of memory. The unit lives in c->arena. */
+static struct sunit *add_unit(struct fctx *c, uint64_t key)
+{
+    struct sunit *u;
+    if (c->nunits == c->capunits) {
+        size_t c2 = c->capunits ? c->capunits * 2 : 1024;
+        struct sunit **p = mem_realloc(c->units, c2 * sizeof *p);
+        if (!p) return NULL;
+        c->units = p, c->capunits = c2;
+    }
+    u = arena_alloc(&c->arena, sizeof *u);
+    if (!u) return NULL;
+    memset(u, 0, sizeof *u);
+    if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) return NULL;
+    c->units[c->nunits++] = u;
+    return u;
+}
+
 /* Adds the units of the sample's village (of that county; village < 0: every unit of the
  * sample), then their replacements and questionnaires. */
 static int load_units(struct fctx *c, int county, int64_t village, struct error *e)
@@ -69,15 +88,7 @@ static int load_units(struct fctx *c, int county, int64_t village, struct error 
         struct sunit *u;
         uint64_t key = u64_hash_str(stmt_text(st, 0), stmt_len(st, 0));
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
-        if (c->nunits == c->capunits) {
-            size_t c2 = c->capunits ? c->capunits * 2 : 1024;
-            struct sunit **p = mem_realloc(c->units, c2 * sizeof *p);
-            if (!p) goto nomem;
-            c->units = p, c->capunits = c2;
-        }
-        u = arena_alloc(&c->arena, sizeof *u);
-        if (!u) goto nomem;
-        memset(u, 0, sizeof *u);
+        if (!(u = add_unit(c, key))) goto nomem;
         snprintf(u->code, sizeof u->code, "%s", stmt_text(st, 0));
         snprintf(u->stage, sizeof u->stage, "%s", stmt_text(st, 1));
         snprintf(u->stratum, sizeof u->stratum, "%s", stmt_text(st, 2));
@@ -87,8 +98,6 @@ static int load_units(struct fctx *c, int county, int64_t village, struct error 
         u->rank = (int)stmt_int(st, 6);
         u->reserve = (int)stmt_int(st, 7);
         u->active = !u->reserve;
-        if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) goto nomem;
-        c->units[c->nunits++] = u;
     }
     if (rc < 0) goto out;
     stmt_finalize(st);
@@ -335,15 +344,7 @@ static int load_village_cached(struct fctx *c, int county, int64_t village, stru
         struct sunit *u;
         if (x->county != county || !x->listed) continue;
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
-        if (c->nunits == c->capunits) {
-            size_t c2 = c->capunits ? c->capunits * 2 : 1024;
-            struct sunit **pp = mem_realloc(c->units, c2 * sizeof *pp);
-            if (!pp) goto nomem;
-            c->units = pp, c->capunits = c2;
-        }
-        u = arena_alloc(&c->arena, sizeof *u);
-        if (!u) goto nomem;
-        memset(u, 0, sizeof *u);
+        if (!(u = add_unit(c, key))) goto nomem;
         memcpy(u->code, x->code, sizeof u->code);
         memcpy(u->stage, x->stage, sizeof u->stage);
         memcpy(u->stratum, x->stratum, sizeof u->stratum);
@@ -353,8 +354,6 @@ static int load_village_cached(struct fctx *c, int county, int64_t village, stru
         u->rank = x->rank;
         u->reserve = x->reserve;
         u->active = !u->reserve;
-        if (u64map_put(&c->byunit, key, c->nunits, NULL) < 0) goto nomem;
-        c->units[c->nunits++] = u;
     }
     return c->nunits == first ? 0 : load_state(c, county, village, e);
 nomem:
