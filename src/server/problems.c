@@ -206,7 +206,7 @@ fail:
     return -1;
 }
 
-static enum problem_role problem_role_of(enum access_role r)
+enum problem_role server_problem_role(enum access_role r)
 {
     switch (r) {
     case AR_OFFICE: return PR_OFFICE;
@@ -273,7 +273,7 @@ static int move(struct ctx *c, const char *upload)
         sb_release(&why);
         role = (enum access_role)r;
     }
-    if (problem_role_of(role) == PR_NROLES)
+    if (server_problem_role(role) == PR_NROLES)
         return ctx_error(c, 403, "forbidden", "该角色不能处理问题", "this role moves no problem", "as");
     if (evidence_paths(c, &paths, &npaths)) return -1;
     if (upload) {
@@ -289,7 +289,7 @@ static int move(struct ctx *c, const char *upload)
         paths[npaths++] = dup;
     }
     m.to = (enum problem_state)to;
-    m.role = problem_role_of(role);
+    m.role = server_problem_role(role);
     m.actor = c->user.name;
     m.evidence = (const char *const *)paths;
     m.nevidence = npaths;
@@ -370,11 +370,11 @@ static int interference_post(struct ctx *c)
     if (ctx_released(c, round, &rel)) return -1;
     t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
     if (ctx_allow(c, RS_INTERFERENCE, AA_WRITE, &t, &role)) return -1;
-    if (problem_role_of(role) == PR_NROLES)
+    if (server_problem_role(role) == PR_NROLES)
         return ctx_error(c, 403, "forbidden", "该角色不能记录干扰", "this role records no interference", NULL);
     d.round = round, d.county = county, d.side = side && *side ? side : NULL;
     d.kind = ctx_query(c, "kind"), d.note = ctx_query(c, "note");
-    d.role = problem_role_of(role), d.actor = c->user.name;
+    d.role = server_problem_role(role), d.actor = c->user.name;
     if (c->upload_size) {
         sb_addf(&named, "%s/%s", c->upload_dir, name);
         if (sb_ok(&named) || link(c->upload_path, named.buf)) {
@@ -413,7 +413,7 @@ static int interference_get(struct ctx *c)
     if (ctx_allow(c, RS_INTERFERENCE, AA_READ, &t, &role)) return -1;
     f = open_memstream(&text, &len);
     if (!f) return ctx_error(c, 500, "internal", "服务器内部错误", "out of memory", NULL);
-    rc = discipline_list(c->s, round, county, role == AR_SUPERVISOR ? PR_DISCIPLINE : problem_role_of(role),
+    rc = discipline_list(c->s, round, county, role == AR_SUPERVISOR ? PR_DISCIPLINE : server_problem_role(role),
                          f, &e);
     fclose(f);
     if (rc) {

@@ -14,6 +14,7 @@
 #include "server.h"
 #include "../store/store.h"
 #include "../access/access.h"
+#include "../problem/problem.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -62,6 +63,9 @@ int ctx_fail(struct ctx *c, const struct error *e);
 /* ctx_fail for an error met on connection s (the writer queue's leader runs a job on its own
  * connection, not the request's): a lost connection there answers 503, not 500. */
 int ctx_fail_on(struct ctx *c, struct store *s, const struct error *e);
+/* The problem stage's role for the access role that allowed a request (problems.c): office,
+ * leader, evaluator, county (city and county liaisons); PR_NROLES for any other. */
+enum problem_role server_problem_role(enum access_role r);
 /* Asks access_check; on refusal records it in the security log and answers 403. Returns 0
  * when allowed (*role, if non-NULL, gets the allowing role). */
 int ctx_allow(struct ctx *c, enum access_resource r, enum access_action a,

@@ -76,19 +76,6 @@ static int synthesis_get(struct ctx *c)
     return 0;
 }
 
-/* The problem stage's role for the access role that allowed the write. */
-static enum problem_role problem_role_for(enum access_role r)
-{
-    switch (r) {
-    case AR_OFFICE: return PR_OFFICE;
-    case AR_LEADER: return PR_LEADER;
-    case AR_EVALUATOR: return PR_EVALUATOR;
-    case AR_CITY:
-    case AR_COUNTY: return PR_COUNTY;
-    default: return PR_DISCIPLINE;
-    }
-}
-
 static int synthesis_post(struct ctx *c)
 {
     const char *round = c->names[0];
@@ -109,7 +96,7 @@ static int synthesis_post(struct ctx *c)
         return ctx_error(c, 422, "invalid", "judgment 与 reason 须为字符串", "judgment and reason must be strings",
                          NULL);
     if (synthesis_allowed(c, round, county, AA_WRITE, &t, &role)) return -1;
-    if (synthesis_record(c->s, round, county, judgment, reason, problem_role_for(role), c->user.name,
+    if (synthesis_record(c->s, round, county, judgment, reason, server_problem_role(role), c->user.name,
                          &version, &e)) {
         if (e.code == ERR_INVALID) return ctx_error(c, 422, "invalid", "研判结论不合规", e.msg, NULL);
         return ctx_fail(c, &e);
