@@ -126,6 +126,25 @@ out:
                         " x.unit = su.code WHERE su.sample = ?1 AND su." LISTED_STAGES      \
                         " AND su.county = ?2 AND su.village = ?3"
 
+/* The loaded unit with this code, or NULL. */
+static struct sunit *unit_by_code(struct fctx *c, const char *code, size_t n)
+{
+    uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, n));
+    return k && !strcmp(c->units[*k]->code, code) ? c->units[*k] : NULL;
+}
+
+/* Prepares one of load_state's reads, for the village (by_village, county and village bound)
+ * or for the whole sample (all, village < 0). The caller owns *st (stmt_finalize). */
+static int state_stmt(struct fctx *c, int county, int64_t village, const char *by_village,
+                      const char *all, struct stmt **st, struct error *e)
+{
+    int rc = store_prepare(c->s, village >= 0 ? by_village : all, st, e);
+    if (rc) return rc;
+    stmt_bind_int(*st, 1, c->sample);
+    if (village >= 0) stmt_bind_int(*st, 2, county), stmt_bind_int(*st, 3, village);
+    return 0;
+}
+
 /* The replacements and questionnaires of the units of the village (of that county; village
  * < 0: every unit of the sample) — what changes as fieldwork goes on, read from the store on
  * every call. A row of a unit not loaded is passed over. */
@@ -135,19 +154,14 @@ static int load_state(struct fctx *c, int county, int64_t village, struct error 
     int rc;
     /* reserves activated earlier, and units already answered: for the units just added (all
      * of them, or those of one village) */
-    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT x.unit, x.replaced_by, x.reason"
-                                                 VILLAGE_JOIN("replacements")
-                                               : "SELECT unit, replaced_by, reason FROM "
-                                                 "replacements WHERE sample = ?1",
-                            &st, e)))
+    if ((rc = state_stmt(c, county, village,
+                         "SELECT x.unit, x.replaced_by, x.reason" VILLAGE_JOIN("replacements"),
+                         "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1",
+                         &st, e)))
         goto out;
-    stmt_bind_int(st, 1, c->sample);
-    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
-        uint64_t *ku = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
-        uint64_t *kr = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 1), stmt_len(st, 1)));
-        struct sunit *u = ku && !strcmp(c->units[*ku]->code, stmt_text(st, 0)) ? c->units[*ku] : NULL;
-        struct sunit *r = kr && !strcmp(c->units[*kr]->code, stmt_text(st, 1)) ? c->units[*kr] : NULL;
+        struct sunit *u = unit_by_code(c, stmt_text(st, 0), stmt_len(st, 0));
+        struct sunit *r = unit_by_code(c, stmt_text(st, 1), stmt_len(st, 1));
         if (r) r->active = 1;
         if (u) {
             u->replaced = 1;
@@ -160,17 +174,13 @@ static int load_state(struct fctx *c, int county, int64_t village, struct error 
     st = NULL;
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
-    if ((rc = store_prepare(c->s, village >= 0 ? "SELECT x.unit, x.status, x.replaces, x.reason"
-                                                 VILLAGE_JOIN("questionnaires")
-                                               : "SELECT unit, status, replaces, reason FROM "
-                                                 "questionnaires WHERE sample = ?1",
-                            &st, e)))
+    if ((rc = state_stmt(c, county, village,
+                         "SELECT x.unit, x.status, x.replaces, x.reason" VILLAGE_JOIN("questionnaires"),
+                         "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1",
+                         &st, e)))
         goto out;
-    stmt_bind_int(st, 1, c->sample);
-    if (village >= 0) stmt_bind_int(st, 2, county), stmt_bind_int(st, 3, village);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
-        uint64_t *k = u64map_get(&c->byunit, u64_hash_str(stmt_text(st, 0), stmt_len(st, 0)));
-        struct sunit *u = k && !strcmp(c->units[*k]->code, stmt_text(st, 0)) ? c->units[*k] : NULL;
+        struct sunit *u = unit_by_code(c, stmt_text(st, 0), stmt_len(st, 0));
         const char *status = stmt_text(st, 1);
         if (!u) continue;
         if (strcmp(status, "superseded")) u->done = 1;
@@ -430,10 +440,11 @@ void fctx_close(struct fctx *c)
 
 struct sunit *fctx_unit(struct fctx *c, const char *code)
 {
-    uint64_t *k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
+    struct sunit *found = unit_by_code(c, code, strlen(code));
+    uint64_t *k;
     int64_t village;
     int county, rc;
-    if (k && !strcmp(c->units[*k]->code, code)) return c->units[*k];
+    if (found) return found;
     if (!c->lazy || c->failed || !c->find) return NULL;
     if (c->uc) { /* the unit's village from the cache, its state from the store */
         const struct ucunit *x;
@@ -447,8 +458,7 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
             c->failed = 1;
             return NULL;
         }
-        k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
-        return k && !strcmp(c->units[*k]->code, code) ? c->units[*k] : NULL;
+        return unit_by_code(c, code, strlen(code));
     }
     /* lazy: the unit's village, once */
     stmt_reset(c->find);
@@ -471,8 +481,7 @@ struct sunit *fctx_unit(struct fctx *c, const char *code)
         c->failed = 1;
         return NULL;
     }
-    k = u64map_get(&c->byunit, u64_hash_str(code, strlen(code)));
-    return k && !strcmp(c->units[*k]->code, code) ? c->units[*k] : NULL;
+    return unit_by_code(c, code, strlen(code));
 }
 
 struct sunit *fctx_replace(struct fctx *c, struct sunit *u)
