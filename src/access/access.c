@@ -915,21 +915,26 @@ int access_evidence_target(struct store *s, const char *sha, char *round, size_t
     return rc;
 }
 
-int access_assignments(struct store *s, const char *round, struct access_assignment **out,
-                       size_t *n, struct error *e)
+/* The units of the round's sample (unit NULL), or the rows of one unit (a paired household
+ * also drawn as a household has two), in draw order. */
+static int assignments(struct store *s, const char *round, const char *unit,
+                       struct access_assignment **out, size_t *n, struct error *e)
 {
     struct stmt *st = NULL;
     size_t cap = 0;
     int rc;
     *out = NULL, *n = 0;
-    rc = store_prepare(s,
-                       "SELECT u.stage, u.code, u.county, u.village, u.reserve, EXISTS (SELECT 1 "
-                       "FROM replacements r WHERE r.sample = u.sample AND r.replaced_by = u.code) "
-                       "FROM sample_units u JOIN samples sa ON sa.row_no = u.sample WHERE "
-                       "sa.name = ? ORDER BY u.row_no",
+#define ASSIGNMENT_SQL                                                                           \
+    "SELECT u.stage, u.code, u.county, u.village, u.reserve, EXISTS (SELECT 1 FROM replacements " \
+    "r WHERE r.sample = u.sample AND r.replaced_by = u.code) FROM sample_units u JOIN samples sa " \
+    "ON sa.row_no = u.sample WHERE sa.name = ?1"
+    rc = store_prepare(s, unit ? ASSIGNMENT_SQL " AND u.code = ?2 ORDER BY u.row_no"
+                               : ASSIGNMENT_SQL " ORDER BY u.row_no",
                        &st, e);
+#undef ASSIGNMENT_SQL
     if (rc) return rc;
     stmt_bind_text(st, 1, round, strlen(round));
+    if (unit) stmt_bind_text(st, 2, unit, strlen(unit));
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 256;
@@ -955,6 +960,18 @@ int access_assignments(struct store *s, const char *round, struct access_assignm
         return rc;
     }
     return 0;
+}
+
+int access_assignments(struct store *s, const char *round, struct access_assignment **out,
+                       size_t *n, struct error *e)
+{
+    return assignments(s, round, NULL, out, n, e);
+}
+
+int access_assignments_of(struct store *s, const char *round, const char *unit,
+                          struct access_assignment **out, size_t *n, struct error *e)
+{
+    return assignments(s, round, unit, out, n, e);
 }
 
 int access_idem_claim(struct store *s, const char *user, const char *key, int *status,

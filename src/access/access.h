@@ -276,6 +276,10 @@ struct access_assignment {
 /* Every unit of the round's sample, in draw order. Caller owns *out (mem_free). */
 int access_assignments(struct store *s, const char *round, struct access_assignment **out,
                        size_t *n, struct error *e);
+/* The sample's rows of one unit (none if it was not drawn; two for a paired household also
+ * drawn as a household), as access_assignments gives them. Caller owns *out (mem_free). */
+int access_assignments_of(struct store *s, const char *round, const char *unit,
+                          struct access_assignment **out, size_t *n, struct error *e);
 
 /* Idempotency keys (questionnaire submissions): claims (user, key) before the work. 0 when
  * claimed (do the work, then access_idem_done or access_idem_release); ERR_EXISTS when the key

@@ -61,20 +61,20 @@ static int assignments(struct ctx *c)
 
 /* Loaded forms, shared by every worker thread (field_import only reads a form): parsing and
  * compiling a questionnaire's expressions cost about as much as storing one submission. An
- * entry is reloaded when its file changes (mtime, size); at most FORM_CACHE files;
- * server_forms_release frees them at shutdown. */
-#define FORM_CACHE 16
-static struct {
+ * entry is reloaded when its file changes (mtime, size) — as a new entry, since the old form
+ * may still be in use by another request: the list grows by one per change of a form file
+ * while the server runs; server_forms_release frees them at shutdown. */
+struct form_entry {
     char path[512];
     struct timespec mtime;
     off_t size;
     struct form *f;
-} forms[FORM_CACHE];
-static size_t nforms;
+};
+static struct form_entry *forms;
+static size_t nforms, capforms;
 static pthread_mutex_t forms_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The form at path (borrowed from the cache until shutdown), or NULL if it does not load. */
-static const struct form *form_cached(const char *path)
+const struct form *server_form_file(const char *path)
 {
     struct stat st;
     struct form *f = NULL;
@@ -92,7 +92,13 @@ static const struct form *form_cached(const char *path)
         goto out;
     }
     /* a changed file gets a new entry: the old form may still be in use by another request */
-    if (nforms == FORM_CACHE || strlen(path) >= sizeof forms[0].path) goto out;
+    if (strlen(path) >= sizeof forms[0].path) goto out;
+    if (nforms == capforms) {
+        size_t c2 = capforms ? capforms * 2 : 16;
+        struct form_entry *grown = realloc(forms, c2 * sizeof *grown);
+        if (!grown) goto out;
+        forms = grown, capforms = c2;
+    }
     errlist_init(&errs, 5);
     if (form_load(path, &f, &errs, NULL, &e)) f = NULL;
     errlist_release(&errs);
@@ -119,7 +125,7 @@ const struct form *server_form(const struct server_config *cfg, const char *id)
         if (data_find(rel_name.buf, &path)) sb_reset(&path);
         sb_release(&rel_name);
     }
-    if (path.len && !sb_ok(&path)) f = form_cached(path.buf);
+    if (path.len && !sb_ok(&path)) f = server_form_file(path.buf);
     sb_release(&path);
     return f;
 }
@@ -128,7 +134,8 @@ void server_forms_release(void)
 {
     pthread_mutex_lock(&forms_lock);
     for (size_t i = 0; i < nforms; i++) form_free(forms[i].f);
-    nforms = 0;
+    free(forms);
+    forms = NULL, nforms = capforms = 0;
     pthread_mutex_unlock(&forms_lock);
 }
 
@@ -145,12 +152,15 @@ static int scalar_text(json_t *v, struct strbuf *sb)
 }
 
 /* Writes objects rows[0..n) as CSV text into sb (the caller's, released by it) with the union
- * of their keys. 0, or an answer already set (-1). */
+ * of their keys, in first-seen order. The common case — every row has the first row's keys —
+ * costs one hash look-up per key and row; only rows with other keys build the union (a hash
+ * set). 0, or an answer already set (-1). */
 static int write_csv(struct ctx *c, struct strbuf *out, json_t *rows, const char *what)
 {
-    json_t *keys = json_array(), *seen = json_object(), *row, *v;
+    size_t nrows = json_array_size(rows), nkeys = 0, cap = 0, i, k;
+    const char **keys = NULL;
+    json_t *first = json_array_get(rows, 0), *row, *v, *seen = NULL;
     struct strbuf sb = STRBUF_INIT, cell = STRBUF_INIT;
-    size_t i, k;
     const char *key;
     int rc = 0;
     json_array_foreach(rows, i, row)
@@ -159,43 +169,62 @@ static int write_csv(struct ctx *c, struct strbuf *out, json_t *rows, const char
             rc = ctx_error(c, 422, "invalid", "须为 JSON 对象", "each item must be an object", what);
             goto out;
         }
+    }
+    if (!nrows) goto done;
+    cap = json_object_size(first) + 8;
+    if (!(keys = malloc(cap * sizeof *keys))) goto nomem;
+    json_object_foreach(first, key, v) keys[nkeys++] = key;
+    json_array_foreach(rows, i, row)
+    {
+        if (!i) continue;
         json_object_foreach(row, key, v)
-        { /* the union of the keys in first-seen order (seen: a hash set, not a scan per key) */
-            if (json_object_get(seen, key)) continue;
-            json_object_set_new(seen, key, json_true());
-            json_array_append_new(keys, json_string(key));
+        {
+            if (json_object_get(first, key) || (seen && json_object_get(seen, key))) continue;
+            /* a key the first row lacks: the union grows (a hash set of the added keys) */
+            if (!seen && !(seen = json_object())) goto nomem;
+            if (json_object_set_new(seen, key, json_true())) goto nomem;
+            if (nkeys == cap) {
+                const char **grown = realloc(keys, (cap *= 2) * sizeof *keys);
+                if (!grown) goto nomem;
+                keys = grown;
+            }
+            keys[nkeys++] = key;
         }
     }
-    for (k = 0; k < json_array_size(keys); k++) {
-        const char *h = json_string_value(json_array_get(keys, k));
+    for (k = 0; k < nkeys; k++) {
         if (k) sb_addch(&sb, ',');
-        sb_add_csv(&sb, h, strlen(h));
+        sb_add_csv(&sb, keys[k], strlen(keys[k]));
     }
     sb_addch(&sb, '\n');
     json_array_foreach(rows, i, row)
     {
-        for (k = 0; k < json_array_size(keys); k++) {
-            const char *h = json_string_value(json_array_get(keys, k));
+        for (k = 0; k < nkeys; k++) {
+            v = json_object_get(row, keys[k]);
+            if (k) sb_addch(&sb, ',');
+            if (json_is_string(v)) { /* most answers: straight from the value, no copy */
+                sb_add_csv(&sb, json_string_value(v), json_string_length(v));
+                continue;
+            }
             sb_reset(&cell);
-            if (scalar_text(json_object_get(row, h), &cell)) {
+            if (v && scalar_text(v, &cell)) { /* a key this row lacks: an empty cell, as null */
                 rc = ctx_error(c, 422, "invalid", "答案须为文字、数字或布尔值",
-                               "an answer is a string, number or boolean", h);
+                               "an answer is a string, number or boolean", keys[k]);
                 goto out;
             }
-            if (k) sb_addch(&sb, ',');
             sb_add_csv(&sb, cell.buf, cell.len);
         }
         sb_addch(&sb, '\n');
     }
-    if (sb_ok(&sb) || sb_ok(&cell)) {
-        rc = ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
-        goto out;
-    }
+done:
+    if (sb_ok(&sb) || sb_ok(&cell)) goto nomem;
     sb_release(out);
     *out = sb;
     sb = (struct strbuf)STRBUF_INIT;
+    goto out;
+nomem:
+    rc = ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
 out:
-    json_decref(keys);
+    free(keys);
     json_decref(seen);
     sb_release(&sb);
     sb_release(&cell);

@@ -201,14 +201,15 @@ static int forms_dir(const struct server_config *cfg, struct strbuf *dir)
     return data_find("forms", dir);
 }
 
-/* The field forms, sorted by file name; caller frees each: the household forms (unit
+/* The field forms, sorted by file name, borrowed from the form cache (server_form_file) until
+ * shutdown: the household forms (unit
  * household_*) and, with `village` set, the village forms too (unit village: the village
  * interview and the village exit check). Phones' form list (formList) names the household
  * forms, and the village forms only to a user whose pair the leader's day plan gives a village
  * (plan_village); the browser (/entry/) is offered every sampled village of the user's
  * counties, a phone (/key/) only the villages planned for its pair. */
-static size_t field_forms(const struct server_config *cfg, int village, struct form **out,
-                          size_t max)
+static size_t field_forms(const struct server_config *cfg, int village,
+                          const struct form **out, size_t max)
 {
     struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
     struct dirent **list = NULL;
@@ -219,20 +220,15 @@ static size_t field_forms(const struct server_config *cfg, int village, struct f
     for (int i = 0; i < k; i++) {
         const char *name = list[i]->d_name;
         size_t len = strlen(name);
-        struct form *f = NULL;
-        struct errlist errs;
-        struct error e;
+        const struct form *f;
         if (n < max && len > 5 && !strcmp(name + len - 5, ".json") && name[0] != '.') {
             sb_reset(&path);
             sb_addf(&path, "%s/%s", dir.buf, name);
-            errlist_init(&errs, 2);
-            if (!sb_ok(&path) && !form_load(path.buf, &f, &errs, NULL, &e)) {
-                if (f->unit && (!strncmp(f->unit, "household", 9) ||
-                                (village && !strcmp(f->unit, "village"))))
-                    out[n++] = f;
-                else form_free(f);
-            }
-            errlist_release(&errs);
+            /* loaded once, from the cache fieldwork.c keeps for the JSON route too: parsing a
+             * form on every submission was about a quarter of an OpenRosa submission's CPU */
+            if (!sb_ok(&path) && (f = server_form_file(path.buf)) && f->unit &&
+                (!strncmp(f->unit, "household", 9) || (village && !strcmp(f->unit, "village"))))
+                out[n++] = f;
         }
         free(list[i]);
     }
@@ -241,11 +237,6 @@ out:
     sb_release(&dir);
     sb_release(&path);
     return n;
-}
-
-static void forms_free(struct form **f, size_t n)
-{
-    for (size_t i = 0; i < n; i++) form_free(f[i]);
 }
 
 static int xform_of(const struct form *f, struct strbuf *sb)
@@ -270,10 +261,21 @@ struct unitrow {
     char iso[16];   /* day as YYYY-MM-DD, "" if none */
 };
 
-/* The units the token's user may submit for: the round's sampled households and villages
- * (and the reserves a non-response activated) that access_check lets the user write
- * questionnaires for. Which of them a form is for: units_for_form (field_import refuses a unit
- * of another kind all the same). */
+/* Whether the user may submit for the sample's row a: a sampled household or village (a
+ * reserve only once a non-response activated it) that access_check lets the user write
+ * questionnaires for. */
+static int unit_writable(const struct access_user *u, const char *round, int released,
+                         const struct access_assignment *a)
+{
+    struct access_target t = {round, a->county, released, 0};
+    if (strncmp(a->stage, "household", 9) && strcmp(a->stage, "village")) return 0;
+    if (a->reserve && !a->activated) return 0;
+    return !access_check(u, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL, NULL);
+}
+
+/* The units the token's user may submit for (unit_writable) of the round's sample. Which of
+ * them a form is for: units_for_form (field_import refuses a unit of another kind all the
+ * same). */
 static int my_units(struct store *s, const struct access_user *u, const char *round,
                     struct unitrow **out, size_t *n, struct error *e)
 {
@@ -289,15 +291,29 @@ static int my_units(struct store *s, const struct access_user *u, const char *ro
         return error_set(e, ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < na; i++) {
-        struct access_target t = {round, a[i].county, rel > 0, 0};
-        if (strncmp(a[i].stage, "household", 9) && strcmp(a[i].stage, "village")) continue;
-        if (a[i].reserve && !a[i].activated) continue;
-        if (access_check(u, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL, NULL)) continue;
+        if (!unit_writable(u, round, rel > 0, &a[i])) continue;
         snprintf((*out)[*n].unit, sizeof(*out)[*n].unit, "%s", a[i].unit);
         snprintf((*out)[*n].stage, sizeof(*out)[*n].stage, "%s", a[i].stage);
         (*out)[*n].county = a[i].county;
         (*n)++;
     }
+    mem_free(a);
+    return 0;
+}
+
+/* Whether the user may submit for this one unit (*ok), as my_units would list it — read for
+ * the unit alone (a submission; listing the whole sample cost about a tenth of an OpenRosa
+ * submission's CPU). */
+static int my_unit(struct store *s, const struct access_user *u, const char *round,
+                   const char *unit, int *ok, struct error *e)
+{
+    struct access_assignment *a = NULL;
+    size_t na = 0;
+    int rel = 0, rc;
+    *ok = 0;
+    if ((rc = access_round_released(s, round, &rel, e))) return rc;
+    if ((rc = access_assignments_of(s, round, unit, &a, &na, e))) return rc;
+    for (size_t i = 0; i < na && !*ok; i++) *ok = unit_writable(u, round, rel > 0, &a[i]);
     mem_free(a);
     return 0;
 }
@@ -484,7 +500,7 @@ static enum MHD_Result form_list(struct MHD_Connection *conn, const struct serve
                                  const char *origin, const char *token, struct store *s,
                                  const struct access_user *u, const char *round)
 {
-    struct form *f[16];
+    const struct form *f[16];
     size_t n;
     struct strbuf sb = STRBUF_INIT, x = STRBUF_INIT, base = STRBUF_INIT;
     enum MHD_Result ret;
@@ -516,7 +532,6 @@ static enum MHD_Result form_list(struct MHD_Connection *conn, const struct serve
         sb_adds(&sb, "/manifest</manifestUrl></xform>\n");
     }
     sb_adds(&sb, "</xforms>\n");
-    forms_free(f, n);
     ret = sb_ok(&sb) ? send_msg(conn, cfg, 500, "服务器内部错误", "out of memory")
                      : send_raw(conn, cfg, 200, "text/xml; charset=utf-8", sb.buf, sb.len);
     sb_release(&sb);
@@ -525,7 +540,7 @@ static enum MHD_Result form_list(struct MHD_Connection *conn, const struct serve
     return ret;
 }
 
-static struct form *find_form(struct form **f, size_t n, const char *id)
+static const struct form *find_form(const struct form **f, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)
         if (!strcmp(f[i]->id, id)) return f[i];
@@ -537,7 +552,7 @@ static enum MHD_Result form_get(struct MHD_Connection *conn, const struct server
                                 const struct access_user *u, const char *round, const char *id,
                                 const char *what)
 {
-    struct form *f[16], *one;
+    const struct form *f[16], *one;
     size_t n = field_forms(cfg, 1, f, 16);
     struct strbuf sb = STRBUF_INIT, units = STRBUF_INIT;
     struct error e;
@@ -567,7 +582,6 @@ static enum MHD_Result form_get(struct MHD_Connection *conn, const struct server
         ret = sb_ok(&sb) ? MHD_NO
                          : send_raw(conn, cfg, 200, "text/xml; charset=utf-8", sb.buf, sb.len);
     }
-    forms_free(f, n);
     sb_release(&sb);
     sb_release(&units);
     return ret;
@@ -773,7 +787,7 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
                               struct store *s, const struct access_user *u, const char *round,
                               struct orq *q, const char *url)
 {
-    struct form *f[16], *form = NULL;
+    const struct form *f[16], *form = NULL;
     size_t nf = field_forms(cfg, 1, f, 16);
     struct orpart *xmlp = NULL;
     struct strbuf xml = STRBUF_INIT;
@@ -782,8 +796,6 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     struct or_job job;
     struct batch_job bj;
     struct error e;
-    struct unitrow *units = NULL;
-    size_t nu = 0;
     char sha[65];
     int rc, found;
     enum MHD_Result ret;
@@ -843,13 +855,11 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
         goto out;
     }
     /* the unit must be the pair's (assigned, or an activated reserve) */
-    if ((rc = my_units(s, u, round, &units, &nu, &e))) {
+    if ((rc = my_unit(s, u, round, m.unit, &found, &e))) {
         fprintf(stderr, "pinggu serve: units: %s\n", e.msg);
         ret = send_msg(conn, cfg, 500, "服务器内部错误", "internal error (logged)");
         goto out;
     }
-    found = 0;
-    for (size_t i = 0; i < nu; i++) found |= !strcmp(units[i].unit, m.unit);
     if (!found) {
         seclog(s, conn, cfg, "forbidden", u->name, url);
         ret = send_msg(conn, cfg, 403, "该户不是本组分配的调查对象",
@@ -883,8 +893,6 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
 out:
     store_set_actor(s, NULL);
     answers_free(a);
-    forms_free(f, nf);
-    mem_free(units);
     sb_release(&xml);
     return ret;
 }

@@ -157,6 +157,9 @@ int server_fault(const char *point);
 /* The questionnaire form named id (a plain name: forms/ID.json under --forms or the data
  * folder), loaded once and borrowed from the cache until shutdown; NULL if there is none. */
 const struct form *server_form(const struct server_config *cfg, const char *id);
+/* The form in the file at path, loaded once (again when the file changes: mtime, size) and
+ * borrowed from the same cache until shutdown; NULL if it does not load. */
+const struct form *server_form_file(const char *path);
 /* Frees the questionnaire forms fieldwork.c keeps loaded (at shutdown, no request running). */
 void server_forms_release(void);
 
