@@ -8,7 +8,7 @@ case "${1:-build}" in
   build) ;;
   check) want="$want libcmocka-dev sqlite3 postgresql python3 unzip openssl nodejs npm chromium fonts-noto-cjk" ;;
   fuzz)  want="$want clang libclang-rt-14-dev" ;;
-  bench) want="$want sqlite3 nodejs npm time" ;;
+  bench) want="$want sqlite3 nodejs npm time wrk nginx-light curl" ;;
   *) echo "deps.sh: unknown profile '$1' (build, check, fuzz, bench)" >&2; exit 2 ;;
 esac
 missing=""
