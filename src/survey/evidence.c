@@ -296,7 +296,7 @@ out:
  * removed when the blob is there already (deduplicated; a concurrent writer of the same blob
  * renames identical bytes, so either rename leaves a whole blob). The temporary is gone
  * afterwards either way. */
-static int place_blob(const char *dir, const char *hash, struct strbuf *tmp, struct error *e)
+static int place_blob(const char *dir, const char *hash, const char *tmp, struct error *e)
 {
     struct strbuf path = STRBUF_INIT;
     int rc = 0;
@@ -305,13 +305,38 @@ static int place_blob(const char *dir, const char *hash, struct strbuf *tmp, str
     else if (blob_path(dir, hash, &path))
         rc = error_set(e, ERR_NOMEM, "out of memory");
     else if (access(path.buf, F_OK) == 0)
-        unlink(tmp->buf); /* deduplicated */
-    else if (rename(tmp->buf, path.buf))
+        unlink(tmp); /* deduplicated */
+    else if (rename(tmp, path.buf))
         rc = error_set(e, ERR_IO, "%s: cannot rename: %s", path.buf, strerror(errno));
-    if (rc) unlink(tmp->buf);
-    sb_reset(tmp);
+    if (rc) unlink(tmp);
     sb_release(&path);
     return rc;
+}
+
+int evidence_stage(struct store *s, const char *path, struct evidence_staged *out,
+                   struct error *e)
+{
+    char *dir = evidence_dir(s);
+    struct strbuf tmp = STRBUF_INIT;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!dir) return error_set(e, ERR_NOMEM, "out of memory");
+    rc = stage_file(dir, path, &tmp, out->hash, &out->size, e);
+    mem_free(dir);
+    if (rc) {
+        sb_release(&tmp);
+        return rc;
+    }
+    out->tmp = tmp.buf; /* the strbuf's text, owned by out now */
+    return 0;
+}
+
+void evidence_staged_release(struct evidence_staged *st)
+{
+    if (!st || !st->tmp) return;
+    unlink(st->tmp);
+    mem_free(st->tmp);
+    st->tmp = NULL;
 }
 
 /* The questionnaires (row_no) of unit that are in force — any status but superseded — in
@@ -367,28 +392,21 @@ static int unit_questionnaires(struct store *s, const char *unit, const char *sa
     return 0;
 }
 
-int evidence_add(struct store *s, const char *unit, const char *sample, const char *const *files,
-                 size_t nfiles, char (*hashes)[65], int64_t *nlinked, struct error *e)
+int evidence_add_staged(struct store *s, const char *unit, const char *sample,
+                        const char *const *names, struct evidence_staged *st, size_t nfiles,
+                        int64_t *nlinked, struct error *e)
 {
     char *dir = evidence_dir(s);
-    char(*h)[65] = mem_calloc(nfiles + 1, 65);
     char(*lh)[65] = NULL;
-    size_t *sizes = mem_calloc(nfiles + 1, sizeof *sizes), *lsizes = NULL;
+    size_t *lsizes = NULL;
     const char **lunits = NULL, **lnames = NULL;
     int64_t *qs = NULL, *lqs = NULL;
     size_t nq = 0, k, nl;
-    struct strbuf *tmp = mem_calloc(nfiles + 1, sizeof *tmp);
     int rc = 0;
     if (nlinked) *nlinked = 0;
-    if (!dir || !h || !sizes || !tmp) {
-        rc = error_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    /* every file copied (streamed, hashed) to a temporary before any blob is placed or row
-     * written: a bad one leaves the store and the blob folder unchanged */
-    for (size_t i = 0; i < nfiles; i++) sb_init(&tmp[i]);
+    if (!dir) return error_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < nfiles && !rc; i++)
-        rc = stage_file(dir, files[i], &tmp[i], h[i], &sizes[i], e);
+        if (!st[i].tmp) rc = error_set(e, ERR_INVALID, "%s: not staged (or placed already)", names[i]);
     if (!rc) rc = unit_questionnaires(s, unit, sample, &qs, &nq, e);
     if (rc) goto out;
     /* one link per file and questionnaire in force; the unit alone if it has none yet */
@@ -406,31 +424,45 @@ int evidence_add(struct store *s, const char *unit, const char *sample, const ch
     for (size_t i = 0; i < nfiles; i++)
         for (size_t j = 0; j < k; j++) {
             size_t l = i * k + j;
-            memcpy(lh[l], h[i], 65);
-            lsizes[l] = sizes[i];
+            memcpy(lh[l], st[i].hash, 65);
+            lsizes[l] = st[i].size;
             lunits[l] = unit;
-            lnames[l] = files[i];
+            lnames[l] = names[i];
             lqs[l] = nq ? qs[j] : 0;
         }
-    for (size_t i = 0; i < nfiles && !rc; i++) rc = place_blob(dir, h[i], &tmp[i], e);
+    for (size_t i = 0; i < nfiles && !rc; i++) {
+        rc = place_blob(dir, st[i].hash, st[i].tmp, e);
+        mem_free(st[i].tmp); /* renamed, or removed: gone either way */
+        st[i].tmp = NULL;
+    }
     if (!rc) rc = record(s, lunits, lqs, nl, lh, lsizes, lnames, e);
-    if (!rc && hashes) memcpy(hashes, h, nfiles * 65);
     if (!rc && nlinked) *nlinked = (int64_t)nq;
 out:
-    for (size_t i = 0; tmp && i < nfiles; i++) { /* temporaries not placed (a failure) */
-        if (tmp[i].len) unlink(tmp[i].buf);
-        sb_release(&tmp[i]);
-    }
-    mem_free(tmp);
     mem_free(dir);
-    mem_free(h);
-    mem_free(sizes);
     mem_free(qs);
     mem_free(lh);
     mem_free(lsizes);
     mem_free(lunits);
     mem_free(lnames);
     mem_free(lqs);
+    return rc;
+}
+
+int evidence_add(struct store *s, const char *unit, const char *sample, const char *const *files,
+                 size_t nfiles, char (*hashes)[65], int64_t *nlinked, struct error *e)
+{
+    struct evidence_staged *st = mem_calloc(nfiles + 1, sizeof *st);
+    int rc = 0;
+    if (nlinked) *nlinked = 0;
+    if (!st) return error_set(e, ERR_NOMEM, "out of memory");
+    /* every file copied (streamed, hashed) to a temporary before any blob is placed or row
+     * written: a bad one leaves the store and the blob folder unchanged */
+    for (size_t i = 0; i < nfiles && !rc; i++) rc = evidence_stage(s, files[i], &st[i], e);
+    if (!rc && hashes)
+        for (size_t i = 0; i < nfiles; i++) memcpy(hashes[i], st[i].hash, 65);
+    if (!rc) rc = evidence_add_staged(s, unit, sample, files, st, nfiles, nlinked, e);
+    for (size_t i = 0; i < nfiles; i++) evidence_staged_release(&st[i]); /* those not placed */
+    mem_free(st);
     return rc;
 }
 
@@ -456,7 +488,8 @@ int evidence_add_problem(struct store *s, const char *unit, int64_t problem,
     for (size_t i = 0; i < nfiles && !rc; i++) {
         units[i] = unit;
         rc = stage_file(dir, files[i], &tmp, h[i], &sizes[i], e);
-        if (!rc) rc = place_blob(dir, h[i], &tmp, e);
+        if (!rc) rc = place_blob(dir, h[i], tmp.buf, e); /* the temporary is gone either way */
+        sb_reset(&tmp);
     }
     if (!rc && nfiles) rc = record_tx(s, units, qs, problem, nfiles, h, sizes, files, e);
     if (!rc && hashes) memcpy(hashes, h, nfiles * 65);

@@ -111,28 +111,23 @@ int instance_has_attachment(struct store *s, const char *instance_id, const char
     return rc < 0 ? rc : 0;
 }
 
-int instance_attach(struct store *s, const struct xform_instance *in, const char *name,
-                    const char *path, struct error *e)
+int instance_attach_staged(struct store *s, const struct xform_instance *in, const char *name,
+                           const char *evname, struct evidence_staged *st, struct error *e)
 {
-    char hash[65];
-    const char *files[1] = {path};
     struct audit_writer w;
-    int64_t nlinked = 0, size;
-    int rc, fd, own = !store_in_transaction(s);
-    if ((fd = open(path, O_RDONLY)) < 0) return error_set(e, ERR_IO, "%s: cannot open", name);
-    size = (int64_t)lseek(fd, 0, SEEK_END);
-    close(fd);
-    if ((rc = evidence_add(s, in->unit, in->sample, files, 1, &hash, &nlinked, e))) return rc;
+    int64_t nlinked = 0;
+    int rc, own = !store_in_transaction(s);
     if (own && (rc = store_begin(s, e))) return rc;
-    rc = audit_writer_begin(&w, s, "xform_attachments", "instance_id, name, sha256, size", e);
+    rc = evidence_add_staged(s, in->unit, in->sample, &evname, st, 1, &nlinked, e);
+    if (!rc) rc = audit_writer_begin(&w, s, "xform_attachments", "instance_id, name, sha256, size", e);
     if (rc) {
         if (own) store_rollback(s);
         return rc;
     }
     w.v[1] = rv_text(in->instance_id, strlen(in->instance_id));
     w.v[2] = rv_text(name, strlen(name));
-    w.v[3] = rv_text(hash, 64);
-    w.v[4] = rv_int(size);
+    w.v[3] = rv_text(st->hash, 64);
+    w.v[4] = rv_int((int64_t)st->size);
     rc = audit_writer_row(&w, e);
     if (!rc) rc = audit_writer_commit(&w, "openrosa_attachment", in->instance_id, NULL, e);
     else audit_writer_abort(&w);
@@ -140,6 +135,17 @@ int instance_attach(struct store *s, const struct xform_instance *in, const char
         if (!rc) rc = store_commit(s, e);
         else store_rollback(s);
     }
+    return rc;
+}
+
+int instance_attach(struct store *s, const struct xform_instance *in, const char *name,
+                    const char *path, struct error *e)
+{
+    struct evidence_staged st;
+    int rc = evidence_stage(s, path, &st, e);
+    if (rc == ERR_INVALID) rc = error_set(e, ERR_IO, "%s: cannot open", name);
+    if (!rc) rc = instance_attach_staged(s, in, name, path, &st, e);
+    evidence_staged_release(&st);
     return rc;
 }
 

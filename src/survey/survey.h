@@ -588,6 +588,24 @@ char *evidence_dir(struct store *s);
  * chunks to a temporary, then renamed): memory does not grow with a file's size. */
 int evidence_add(struct store *s, const char *unit, const char *sample, const char *const *files,
                  size_t nfiles, char (*hashes)[65], int64_t *nlinked, struct error *e);
+/* evidence_add in two steps, so the expensive one runs outside a writer's lock (the server's
+ * OpenRosa attachments): evidence_stage streams the file at path into a temporary of the
+ * store's blob folder, hashing it and syncing it to disk — no store row, nothing the store's
+ * transaction sees; evidence_add_staged then places each staged blob at its address and links
+ * it as evidence_add does (names[i]: the name recorded for st[i]), inside the caller's
+ * transaction if one is open. evidence_staged_release removes a temporary not placed (a
+ * refusal, a failure); a placed one is released already. out->tmp is owned by out. */
+struct evidence_staged {
+    char hash[65]; /* SHA-256 of the content, hex */
+    size_t size;
+    char *tmp;     /* the staged temporary's path; NULL once placed or released */
+};
+int evidence_stage(struct store *s, const char *path, struct evidence_staged *out,
+                   struct error *e);
+int evidence_add_staged(struct store *s, const char *unit, const char *sample,
+                        const char *const *names, struct evidence_staged *st, size_t n,
+                        int64_t *nlinked, struct error *e);
+void evidence_staged_release(struct evidence_staged *st);
 /* Adds in-memory blobs, blob i as evidence of units[i] / questionnaires[i], in one
  * transaction (simulation, tests). */
 int evidence_add_blobs(struct store *s, size_t n, const char *const *units,
@@ -723,6 +741,10 @@ int instance_has_attachment(struct store *s, const char *instance_id, const char
  * the caller's transaction if one is open, as instance_store. */
 int instance_attach(struct store *s, const struct xform_instance *in, const char *name,
                     const char *path, struct error *e);
+/* instance_attach of a file staged already (evidence_stage, outside the writer's lock),
+ * recorded under the evidence name evname; st is placed (its temporary gone) on success. */
+int instance_attach_staged(struct store *s, const struct xform_instance *in, const char *name,
+                           const char *evname, struct evidence_staged *st, struct error *e);
 /* The pair (user) whose questionnaire of form `form` for `unit` is in force in the sample:
  * *found = 0 when there is none. */
 int instance_unit_pair(struct store *s, const char *sample, const char *unit, const char *form,
