@@ -686,6 +686,9 @@ struct or_job {
     /* the attachments, staged on the request's thread (hashed, copied into the blob folder and
      * synced: evidence_stage) so the queue only places and records them; [i] for parts[i] */
     struct evidence_staged staged[OR_MAX_PARTS];
+    /* the questionnaire read and checked on the request's thread (field_import_prepare of
+     * the instance as CSV, in memory), so the queue runs only field_import_prepared_tx */
+    struct field_prepared *p;
     int status, invalid;
     const char *zh, *en;
     struct errlist errs;
@@ -753,8 +756,13 @@ static int or_run(struct store *s, void *arg)
         struct submission_meta m2;
         memset(&st, 0, sizeof st);
         st.review = 1;
-        rc = instance_import(s, j->round, j->form, j->xml, j->len, j->user, j->inst.held[0] != '\0',
-                             &m2, &st, &j->errs, &j->e);
+        /* a held duplicate is only checked (instance_import's check_only); a questionnaire
+         * to store has its store-free checks done already (j->p) */
+        if (j->inst.held[0])
+            rc = instance_import(s, j->round, j->form, j->xml, j->len, j->user, 1, &m2, &st,
+                                 &j->errs, &j->e);
+        else
+            rc = field_import_prepared_tx(s, j->round, j->p, &st, &j->errs, &j->e);
     }
     if (rc == ERR_INVALID || rc == ERR_PARSE) {
         j->invalid = 1;
@@ -801,6 +809,7 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     struct or_job job;
     struct batch_job bj;
     struct error e;
+    struct strbuf csv = STRBUF_INIT, mcsv = STRBUF_INIT;
     char sha[65];
     int rc, found;
     enum MHD_Result ret;
@@ -882,9 +891,6 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
     snprintf(job.inst.user, sizeof job.inst.user, "%s", u->name);
     snprintf(job.inst.sha, sizeof job.inst.sha, "%s", sha);
     snprintf(job.inst.deprecated_id, sizeof job.inst.deprecated_id, "%s", m.deprecated_id);
-    /* from the instanceID look-up to the last attachment: one job of the writer queue, in one
-     * savepoint of one transaction (batch.c) — two re-posts of one instance (a phone retrying)
-     * never both find it new, and a crash leaves all of it or nothing */
     /* the attachments' bytes: hashed, copied and synced here, on this request's thread, beside
      * the other requests — the queue keeps only their placing and rows (about two thirds of
      * a photo submission's CPU was this, under the writer's lock) */
@@ -896,6 +902,29 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
             goto release;
         }
     }
+    /* the instance as the CSV files field import reads, in memory, and every check that
+     * needs no store — here, beside the other requests, not in the queue */
+    {
+        struct field_csv_mem in;
+        char source[160];
+        memset(&in, 0, sizeof in);
+        if ((rc = instance_csv_mem(a, &m, u->name, &csv, &mcsv, &e))) {
+            ret = send_msg(conn, cfg, 500, "服务器内部错误", "out of memory");
+            goto release;
+        }
+        in.name = "openrosa.csv";
+        in.csv = csv.buf, in.csvlen = csv.len;
+        if (mcsv.len) in.members = mcsv.buf, in.mlen = mcsv.len;
+        /* the questionnaire names the instance (issue 12), as instance_import does */
+        snprintf(source, sizeof source, "openrosa:%s", m.instance_id);
+        if (field_import_prepare(form, &in, source, 1, date_today(), &job.p, &e)) {
+            ret = send_msg(conn, cfg, 500, "服务器内部错误", "out of memory");
+            goto release;
+        }
+    }
+    /* from the instanceID look-up to the last attachment: one job of the writer queue, in one
+     * savepoint of one transaction (batch.c) — two re-posts of one instance (a phone retrying)
+     * never both find it new, and a crash leaves all of it or nothing */
     memset(&bj, 0, sizeof bj);
     bj.run = or_run, bj.arg = &job, bj.actor = u->name;
     rc = batch_run(s, &bj);
@@ -908,11 +937,14 @@ static enum MHD_Result submit(struct MHD_Connection *conn, const struct server_c
 release:
     /* those not placed: a refusal, a rollback, an attachment the instance had already */
     for (size_t i = 0; i < q->nparts; i++) evidence_staged_release(&job.staged[i]);
+    field_prepared_free(job.p);
     errlist_release(&job.errs);
 out:
     store_set_actor(s, NULL);
     answers_free(a);
     sb_release(&xml);
+    sb_release(&csv);
+    sb_release(&mcsv);
     return ret;
 }
 

@@ -169,14 +169,13 @@ static int in_repeat(const struct form *f, int row)
     return -1;
 }
 
-int instance_csv(const struct answers *a, const struct submission_meta *m, const char *pair,
-                 const char *csv, const char *members_csv, int *has_members, struct error *e)
+int instance_csv_mem(const struct answers *a, const struct submission_meta *m, const char *pair,
+                     struct strbuf *out, struct strbuf *mout, struct error *e)
 {
     const struct form *f = answers_form(a);
     struct strbuf sb = STRBUF_INIT, mb = STRBUF_INIT;
     int rc = 0, rep = -1;
     long ninst = 0;
-    *has_members = 0;
     sb_adds(&sb, "unit,pair,status,reason");
     for (size_t i = 0; i < f->nrows; i++) {
         const struct form_row *r = &f->rows[i];
@@ -233,14 +232,27 @@ int instance_csv(const struct answers *a, const struct submission_meta *m, const
     }
     if (sb_ok(&sb) || sb_ok(&mb)) {
         rc = error_set(e, ERR_NOMEM, "out of memory");
-        goto out;
+        sb_release(&sb);
+        sb_release(&mb);
+        return rc;
     }
-    if ((rc = write_all(csv, &sb, e))) goto out;
-    if (ninst > 0) {
-        if ((rc = write_all(members_csv, &mb, e))) goto out;
-        *has_members = 1;
+    sb_release(out);
+    sb_release(mout);
+    *out = sb, *mout = mb; /* mb empty: no members */
+    return 0;
+}
+
+int instance_csv(const struct answers *a, const struct submission_meta *m, const char *pair,
+                 const char *csv, const char *members_csv, int *has_members, struct error *e)
+{
+    struct strbuf sb = STRBUF_INIT, mb = STRBUF_INIT;
+    int rc = instance_csv_mem(a, m, pair, &sb, &mb, e);
+    *has_members = 0;
+    if (!rc) rc = write_all(csv, &sb, e);
+    if (!rc && mb.len) {
+        rc = write_all(members_csv, &mb, e);
+        *has_members = !rc;
     }
-out:
     sb_release(&sb);
     sb_release(&mb);
     return rc;

@@ -769,5 +769,9 @@ int instance_resolve(struct store *s, const char *sample, const char *instance_i
  * question) and, when the repeat has instances, members_csv (*has_members = 1). */
 int instance_csv(const struct answers *a, const struct submission_meta *m, const char *pair,
                  const char *csv, const char *members_csv, int *has_members, struct error *e);
+/* instance_csv in memory: the two files' text into *csv and *members (the caller's strbufs,
+ * replaced; members left empty when the repeat has no instance), for field_import_prepare. */
+int instance_csv_mem(const struct answers *a, const struct submission_meta *m, const char *pair,
+                     struct strbuf *csv, struct strbuf *members, struct error *e);
 
 #endif
