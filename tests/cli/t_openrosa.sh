@@ -366,6 +366,24 @@ expect_grep "^201" out.txt
 [ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
 [ "$(($(wc -l < body.txt) - 1))" = $((n_before + 1)) ] || { cat body.txt >&2; fail "no activated reserve in units.csv"; }
 
+# a submission's own unit check (the unit's rows alone, access_assignments_of): the activated
+# reserve may be submitted for; a reserve not activated, and a unit of the sample that is not
+# a household or village (the county's own row), may not (403), as the unit lists say
+res=$(sqlite3 r.db "select replaced_by from replacements where unit = '$unr'")
+[ -n "$res" ] || fail "no reserve activated for $unr"
+$C "$port" "$T" registered-household $csv "$u2" "uuid:res-$res" --set "unit=$res" --set "household_id=$res" > out.txt
+expect_grep "^201" out.txt
+[ "$(sqlite3 r.db "select count(*) from questionnaires where unit = '$res'")" = 1 ] || fail "the activated reserve's questionnaire is not stored"
+idle=$(sqlite3 r.db "select u.code from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.county = $county and u.reserve = 1 and u.category <> 'general' and not exists (select 1 from replacements r where r.replaced_by = u.code) limit 1")
+cty=$(sqlite3 r.db "select u.code from sample_units u join samples s on s.row_no = u.sample where s.name = 'n' and u.stage = 'county' and u.county = $county")
+[ -n "$idle" ] && [ -n "$cty" ] || fail "no idle reserve or county row in the sample"
+for x in "$idle" "$cty"; do
+  $C "$port" "$T" registered-household $csv "$u2" "uuid:no-$x" --set "unit=$x" --set "household_id=$x" > out.txt
+  expect_grep "^403" out.txt
+  expect_grep "not assigned to your pair" out.txt
+  [ "$(sqlite3 r.db "select count(*) from questionnaires where unit = '$x'")" = 0 ] || fail "$x stored"
+done
+
 # the phone's unit list shows the review state and the leader's comments of a rejection
 $P field review --db r.db --sample n --unit "$u4" --to rejected_by_leader --as leader --comment 'household_size=请核实人口' >/dev/null
 [ "$(code "$B/key/$T/forms/registered-household/units.csv")" = 200 ] || fail "units.csv"
