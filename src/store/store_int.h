@@ -58,6 +58,11 @@ struct store_backend {
      * reused handle starts as a fresh one (unbound = NULL). */
     int (*prepare_keep)(void *conn, const char *sql, void **h, struct error *e);
     void (*clear)(void *h);
+    /* Optional (NULL for SQLite, whose planner needs no statistics): nrows rows were just
+     * written to table by an audited batch, inside the caller's transaction (not a bulk load,
+     * which analyzes its tables at its end). PostgreSQL refreshes the table's planner
+     * statistics when it has about doubled since they were taken (store_pg.c). */
+    int (*grew)(void *conn, const char *table, int64_t nrows, struct error *e);
 };
 
 /* The statement cache of one connection (store.c): handles kept by SQL text between

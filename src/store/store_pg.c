@@ -52,6 +52,7 @@
 
 #include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -892,6 +893,90 @@ static int pgb_bulk_end(void *conn, int commit, struct error *e)
     return rc;
 }
 
+/* ---------------------------------------------------------------- statistics */
+
+/* Planner statistics of tables that grow by audited writes (issue 14, serve on PostgreSQL):
+ * a round's questionnaires, answers and the like start empty, and autovacuum analyzes a table
+ * only after a minute's nap. Until then the planner takes them for nearly empty and may pick
+ * a plan that is fine for ten rows and quadratic for thousands: a village's state read the
+ * round's questionnaires by (sample) alone, filtering every one against each of the village's
+ * units (docs/scale.md, 2.3 ms per submission after 452 of them, growing with each).
+ * So the store keeps, per process (every connection of a `pinggu serve` together), how many
+ * rows each table had at its last statistics (pg_class.reltuples) and how many audited rows
+ * were written since; once the table has about doubled it runs ANALYZE on it inside the
+ * writer's transaction (committed with the rows, or rolled back with them; SKIP_LOCKED: never
+ * waits for autovacuum or another process analyzing it). A doubling keeps it to a few runs
+ * per table over a round (log2 of the growth), each sampling at most 30,000 rows. Partitioned
+ * tables (v15, loaded in bulk and analyzed then) are left alone. */
+#define GROW_TABLES 64
+static pthread_mutex_t grow_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct growth {
+    char table[64];
+    int64_t base;  /* rows at the last statistics (or as first seen); -1: never analyze */
+    int64_t added; /* audited rows written since, by this process */
+} grown[GROW_TABLES];
+static int ngrown;
+
+/* the table's row count as the planner knows it, -1 for a partitioned or unknown table */
+static int64_t planner_rows(struct pg *q, const char *table, struct error *e, int *rc)
+{
+    const char *pv[1] = {table};
+    PGresult *r = PQexecParams(q->c,
+                               "SELECT CASE WHEN relkind = 'r' THEN greatest(reltuples, 0)"
+                               "::bigint ELSE -1 END FROM pg_class WHERE oid = to_regclass($1)",
+                               1, NULL, pv, NULL, NULL, 0);
+    int64_t n = -1;
+    *rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) *rc = pg_fail(q, e, "pg_class", r);
+    else if (PQntuples(r) == 1) n = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+static int pgb_grew(void *conn, const char *table, int64_t nrows, struct error *e)
+{
+    struct pg *q = conn;
+    struct growth *g = NULL;
+    int rc = 0, due;
+    char sql[128];
+    if (strlen(table) >= sizeof grown[0].table) return 0;
+    pthread_mutex_lock(&grow_mu);
+    for (int i = 0; i < ngrown && !g; i++)
+        if (!strcmp(grown[i].table, table)) g = &grown[i];
+    pthread_mutex_unlock(&grow_mu);
+    if (!g) { /* first write to it in this process: what the planner knows now */
+        int64_t base = planner_rows(q, table, e, &rc);
+        if (rc) return rc;
+        pthread_mutex_lock(&grow_mu);
+        for (int i = 0; i < ngrown && !g; i++)
+            if (!strcmp(grown[i].table, table)) g = &grown[i];
+        if (!g && ngrown < GROW_TABLES) {
+            g = &grown[ngrown++];
+            snprintf(g->table, sizeof g->table, "%s", table);
+            g->base = base;
+            g->added = 0;
+        }
+        pthread_mutex_unlock(&grow_mu);
+        if (!g) return 0;
+    }
+    pthread_mutex_lock(&grow_mu);
+    due = g->base >= 0 && (g->added += nrows) >= 50 + g->base;
+    if (due) g->added = 0, g->base = -1; /* no other connection analyzes it meanwhile */
+    pthread_mutex_unlock(&grow_mu);
+    if (!due) return 0;
+    snprintf(sql, sizeof sql, "ANALYZE (SKIP_LOCKED) %s", table);
+    rc = raw_exec(q, sql, e);
+    {
+        int rc2 = 0;
+        int64_t n = rc ? -1 : planner_rows(q, table, e, &rc2);
+        pthread_mutex_lock(&grow_mu);
+        g->base = n; /* a failure leaves the table alone from now on */
+        pthread_mutex_unlock(&grow_mu);
+        if (!rc) rc = rc2;
+    }
+    return rc;
+}
+
 /* ---------------------------------------------------------------- COPY */
 
 #define COPY_FLUSH (256 * 1024)
@@ -1112,4 +1197,5 @@ const struct store_backend store_pg_backend = {
     pgb_unmarked, pgb_mark,     pgb_copy_begin, pgb_copy_row,   pgb_copy_end,
     pgb_reconnect, pgb_connected,
     .clear = pgb_clear,
+    .grew = pgb_grew,
 };
