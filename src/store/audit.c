@@ -75,7 +75,12 @@ static void entry_hash(int64_t seq, const char *at, const char *actor, const cha
 static int next_seq(struct store *s, int64_t *seq, struct error *e)
 {
     int64_t last;
-    int rc = store_query_int(s, "SELECT max(seq) FROM audit_log", 0, &last, e);
+    int rc;
+    if (s->head_ok && s->in_tx) { /* this transaction appended the head (store_int.h) */
+        *seq = s->head_seq + 1;
+        return 0;
+    }
+    rc = store_query_int(s, "SELECT max(seq) FROM audit_log", 0, &last, e);
     *seq = last + 1;
     return rc;
 }
@@ -88,22 +93,36 @@ static int append(struct store *s, int64_t seq, const char *action, const char *
     char at[32], prev[65], hash[65];
     const char *actor = s->actor[0] ? s->actor : audit_actor();
     int rc;
+    int pg = s->be == &store_pg_backend;
     if (!store_in_transaction(s))
         return error_set(e, ERR_INTERNAL, "audit entry outside a transaction");
-    rc = store_prepare(s, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st, e);
-    if (rc) return rc;
     memcpy(prev, zero_hash, 65);
-    rc = stmt_step(st, e);
-    if (rc == STORE_ROW) {
-        if (stmt_int(st, 0) != seq - 1) rc = error_set(e, ERR_INTERNAL, "audit seq skew");
-        else snprintf(prev, sizeof prev, "%s", stmt_text(st, 1));
+    if (s->head_ok) { /* this transaction's own last entry (store_int.h) */
+        if (s->head_seq != seq - 1) return error_set(e, ERR_INTERNAL, "audit seq skew");
+        memcpy(prev, s->head_hash, 65);
+    } else {
+        rc = store_prepare(s, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st,
+                           e);
+        if (rc) return rc;
+        rc = stmt_step(st, e);
+        if (rc == STORE_ROW) {
+            if (stmt_int(st, 0) != seq - 1) rc = error_set(e, ERR_INTERNAL, "audit seq skew");
+            else snprintf(prev, sizeof prev, "%s", stmt_text(st, 1));
+        }
+        stmt_finalize(st);
+        if (rc < 0) return rc;
     }
-    stmt_finalize(st);
-    if (rc < 0) return rc;
     now_iso(at);
     entry_hash(seq, at, actor, action, tbl, key, nrows, digest, detail, prev, hash);
-    rc = store_prepare(s, "INSERT INTO audit_log (seq, at, actor, action, tbl, key, nrows, "
-                          "digest, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    /* PostgreSQL: the entry and the head in one statement (one round trip, not two) */
+    rc = store_prepare(s,
+                       pg ? "WITH entry AS (INSERT INTO audit_log (seq, at, actor, action, tbl, "
+                            "key, nrows, digest, detail, prev, hash) VALUES (?1,?2,?3,?4,?5,?6,"
+                            "?7,?8,?9,?10,?11)) INSERT INTO audit_head (one, seq, hash) VALUES "
+                            "(1, ?1, ?11) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, "
+                            "hash = excluded.hash"
+                          : "INSERT INTO audit_log (seq, at, actor, action, tbl, key, nrows, "
+                            "digest, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        &st, e);
     if (rc) return rc;
     stmt_bind_int(st, 1, seq);
@@ -120,16 +139,21 @@ static int append(struct store *s, int64_t seq, const char *action, const char *
     rc = stmt_step(st, e);
     stmt_finalize(st);
     if (rc < 0) return rc;
-    rc = store_prepare(s, "INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) "
-                          "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = "
-                          "excluded.hash",
-                       &st, e);
-    if (rc) return rc;
-    stmt_bind_int(st, 1, seq);
-    stmt_bind_text(st, 2, hash, 64);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0) return rc;
+    if (!pg) {
+        rc = store_prepare(s, "INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) "
+                              "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = "
+                              "excluded.hash",
+                           &st, e);
+        if (rc) return rc;
+        stmt_bind_int(st, 1, seq);
+        stmt_bind_text(st, 2, hash, 64);
+        rc = stmt_step(st, e);
+        stmt_finalize(st);
+        if (rc < 0) return rc;
+    }
+    s->head_ok = 1;
+    s->head_seq = seq;
+    memcpy(s->head_hash, hash, 65);
     /* the head to checkpoint once the transaction commits (checkpoint.c) */
     s->cp_pending = 1;
     s->cp_seq = seq;

@@ -91,6 +91,14 @@ struct store {
     int cp_pending;
     int64_t cp_seq;
     char cp_hash[65];
+    int cp_reread; /* a ROLLBACK TO a savepoint may have undone cp_seq: read the head again */
+    /* the change log's head as this open write transaction last appended it (audit.c): while
+     * head_ok, the next entry's seq and prev come from here, not from two queries. The
+     * transaction's lock (BEGIN IMMEDIATE / the advisory lock) keeps other writers out; any
+     * begin, commit, rollback or ROLLBACK TO clears it. */
+    int head_ok;
+    int64_t head_seq;
+    char head_hash[65];
     int key_loaded;
     unsigned char pk[32], sk[64];
     /* who acts on this connection (store_set_actor), "" = audit_actor() */
