@@ -9,7 +9,8 @@
 #            (the store is the only difference)
 #   serve    questionnaires submitted as JSON to pinggu serve by 8 keep-alive clients (as
 #            bench/serve.sh) on PostgreSQL | the same on SQLite; every acknowledged one stored
-#            once on both
+#            once on both; with the CPU time per submission of the server process and, on
+#            PostgreSQL, of the database's backend processes (the postmaster's children)
 # Import and compare print wall time and the client's CPU time (user + system).
 # BENCH_MEMBERS=N (default 10 million) sizes the province; PINGGU_BIN another binary. Work
 # files in bench/out/pg (removed at the start of each run; the province is kept).
@@ -84,9 +85,21 @@ for db in "$URL" run/sq.db; do
   spid=$!
   until grep -q listening run/serve.log 2>/dev/null; do sleep 0.1; done
   name=PostgreSQL; [ "$db" = "$URL" ] || name=SQLite
-  (cd run && python3 - "$port" 8 "$name" <<'PY')
-import csv, http.client, json, sys, threading, time
+  pm=0; [ "$name" = SQLite ] || pm=$(head -1 "$cl/data/postmaster.pid")
+  (cd run && python3 - "$port" 8 "$name" "$spid" "$pm" <<'PY')
+import csv, http.client, json, os, subprocess, sys, threading, time
 port, nclients, name = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+spid, pm = int(sys.argv[4]), int(sys.argv[5])
+def cpu(pid):  # utime + stime of a process, seconds (0 once it is gone)
+    try:
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+def backends():  # the PostgreSQL server's processes (the postmaster's children), by pid
+    if not pm: return {}
+    ps = subprocess.run(["ps", "--ppid", str(pm), "-o", "pid="], capture_output=True, text=True)
+    return {int(k): cpu(int(k)) for k in ps.stdout.split()}
 ORIGIN = "http://127.0.0.1:%d" % port
 rows = list(csv.DictReader(open("sim/registered-household.csv", encoding="utf-8")))[:2000]
 mem = {}
@@ -110,13 +123,18 @@ def worker(k):
         with lock:
             lat.append(time.monotonic() - s)
             ok[0] += 200 <= st < 300
+b0, s0 = backends(), cpu(spid)
 start = time.monotonic()
 ts = [threading.Thread(target=worker, args=(k,)) for k in range(nclients)]
 for t in ts: t.start()
 for t in ts: t.join()
 wall = time.monotonic() - start; lat.sort()
-print("serve, %d questionnaires, %d clients, %s: %.1f submissions/s, p50 %.0f ms, p99 %.0f ms, %d acknowledged"
-      % (len(rows), nclients, name, ok[0] / wall, lat[len(lat) // 2] * 1000, lat[int(0.99 * (len(lat) - 1))] * 1000, ok[0]))
+s1, b1 = cpu(spid), backends()
+n = max(1, ok[0])
+dbcpu = "" if not pm else ", PostgreSQL backends %.2f ms" % (sum(v - b0.get(k, 0.0) for k, v in b1.items()) * 1000 / n)
+print("serve, %d questionnaires, %d clients, %s: %.1f submissions/s, p50 %.0f ms, p99 %.0f ms, %d acknowledged; CPU per submission: server %.2f ms%s"
+      % (len(rows), nclients, name, ok[0] / wall, lat[len(lat) // 2] * 1000, lat[int(0.99 * (len(lat) - 1))] * 1000, ok[0],
+         (s1 - s0) * 1000 / n, dbcpu))
 open("acked-%s.txt" % name, "w").write("%d\n" % ok[0])
 PY
   kill -TERM $spid; wait $spid

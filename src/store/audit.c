@@ -75,7 +75,12 @@ static void entry_hash(int64_t seq, const char *at, const char *actor, const cha
 static int next_seq(struct store *s, int64_t *seq, struct error *e)
 {
     int64_t last;
-    int rc = store_query_int(s, "SELECT max(seq) FROM audit_log", 0, &last, e);
+    int rc;
+    if (s->head_ok && s->in_tx) { /* this transaction appended the head (store_int.h) */
+        *seq = s->head_seq + 1;
+        return 0;
+    }
+    rc = store_query_int(s, "SELECT max(seq) FROM audit_log", 0, &last, e);
     *seq = last + 1;
     return rc;
 }
@@ -88,22 +93,36 @@ static int append(struct store *s, int64_t seq, const char *action, const char *
     char at[32], prev[65], hash[65];
     const char *actor = s->actor[0] ? s->actor : audit_actor();
     int rc;
+    int pg = s->be == &store_pg_backend;
     if (!store_in_transaction(s))
         return error_set(e, ERR_INTERNAL, "audit entry outside a transaction");
-    rc = store_prepare(s, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st, e);
-    if (rc) return rc;
     memcpy(prev, zero_hash, 65);
-    rc = stmt_step(st, e);
-    if (rc == STORE_ROW) {
-        if (stmt_int(st, 0) != seq - 1) rc = error_set(e, ERR_INTERNAL, "audit seq skew");
-        else snprintf(prev, sizeof prev, "%s", stmt_text(st, 1));
+    if (s->head_ok) { /* this transaction's own last entry (store_int.h) */
+        if (s->head_seq != seq - 1) return error_set(e, ERR_INTERNAL, "audit seq skew");
+        memcpy(prev, s->head_hash, 65);
+    } else {
+        rc = store_prepare(s, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st,
+                           e);
+        if (rc) return rc;
+        rc = stmt_step(st, e);
+        if (rc == STORE_ROW) {
+            if (stmt_int(st, 0) != seq - 1) rc = error_set(e, ERR_INTERNAL, "audit seq skew");
+            else snprintf(prev, sizeof prev, "%s", stmt_text(st, 1));
+        }
+        stmt_finalize(st);
+        if (rc < 0) return rc;
     }
-    stmt_finalize(st);
-    if (rc < 0) return rc;
     now_iso(at);
     entry_hash(seq, at, actor, action, tbl, key, nrows, digest, detail, prev, hash);
-    rc = store_prepare(s, "INSERT INTO audit_log (seq, at, actor, action, tbl, key, nrows, "
-                          "digest, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    /* PostgreSQL: the entry and the head in one statement (one round trip, not two) */
+    rc = store_prepare(s,
+                       pg ? "WITH entry AS (INSERT INTO audit_log (seq, at, actor, action, tbl, "
+                            "key, nrows, digest, detail, prev, hash) VALUES (?1,?2,?3,?4,?5,?6,"
+                            "?7,?8,?9,?10,?11)) INSERT INTO audit_head (one, seq, hash) VALUES "
+                            "(1, ?1, ?11) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, "
+                            "hash = excluded.hash"
+                          : "INSERT INTO audit_log (seq, at, actor, action, tbl, key, nrows, "
+                            "digest, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        &st, e);
     if (rc) return rc;
     stmt_bind_int(st, 1, seq);
@@ -120,16 +139,21 @@ static int append(struct store *s, int64_t seq, const char *action, const char *
     rc = stmt_step(st, e);
     stmt_finalize(st);
     if (rc < 0) return rc;
-    rc = store_prepare(s, "INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) "
-                          "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = "
-                          "excluded.hash",
-                       &st, e);
-    if (rc) return rc;
-    stmt_bind_int(st, 1, seq);
-    stmt_bind_text(st, 2, hash, 64);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0) return rc;
+    if (!pg) {
+        rc = store_prepare(s, "INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) "
+                              "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = "
+                              "excluded.hash",
+                           &st, e);
+        if (rc) return rc;
+        stmt_bind_int(st, 1, seq);
+        stmt_bind_text(st, 2, hash, 64);
+        rc = stmt_step(st, e);
+        stmt_finalize(st);
+        if (rc < 0) return rc;
+    }
+    s->head_ok = 1;
+    s->head_seq = seq;
+    memcpy(s->head_hash, hash, 65);
     /* the head to checkpoint once the transaction commits (checkpoint.c) */
     s->cp_pending = 1;
     s->cp_seq = seq;
@@ -427,6 +451,8 @@ int audit_batch_commit(struct audit_batch *b, const char *action, const char *ke
     rc = d ? append(b->s, b->seq, action, b->table, key, b->nrows, hex, d, e)
            : (e ? e->code : ERR_NOMEM);
     free(d);
+    if (!rc && b->nrows && !b->s->bulk && b->s->be->grew)
+        rc = b->s->be->grew(b->s->conn, b->table, b->nrows, e);
     audit_batch_release(b);
     return rc;
 }
@@ -439,6 +465,7 @@ static int writer_begin(struct audit_writer *w, struct store *s, const char *tab
     struct strbuf sql = STRBUF_INIT;
     int rc;
     memset(w, 0, sizeof *w);
+    w->ptext = (struct strbuf)STRBUF_INIT;
     w->n = 2; /* row_no and the first column */
     for (const char *p = columns; *p; p++) w->n += *p == ',';
     if (w->n > AUDIT_WRITER_MAXCOLS) return error_set(e, ERR_INTERNAL, "too many columns");
@@ -469,6 +496,18 @@ static int writer_begin(struct audit_writer *w, struct store *s, const char *tab
     return 0;
 }
 
+/* a grouped writer's kept rows and texts, dropped */
+static void writer_free_group(struct audit_writer *w)
+{
+    mem_free(w->pend);
+    mem_free(w->sql_tail);
+    sb_release(&w->ptext);
+    w->pend = NULL;
+    w->sql_tail = NULL;
+    w->npend = w->cappend = 0;
+    w->group = 0;
+}
+
 int audit_writer_begin(struct audit_writer *w, struct store *s, const char *table,
                        const char *columns, struct error *e)
 {
@@ -481,11 +520,102 @@ int audit_writer_begin_stream(struct audit_writer *w, struct store *s, const cha
     return writer_begin(w, s, table, columns, 1, e);
 }
 
+#define WRITER_GROUP 32 /* rows per many-row INSERT of a grouped writer (fewer if over 999 values) */
+
+int audit_writer_begin_grouped(struct audit_writer *w, struct store *s, const char *table,
+                               const char *columns, struct error *e)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int rc = writer_begin(w, s, table, columns, 0, e);
+    if (rc) return rc;
+    w->group = WRITER_GROUP;
+    while (w->group > 1 && w->group * (w->n + 1) > 999) w->group /= 2;
+    sb_addf(&sql, "INSERT INTO %s (row_no, %s, log_id) VALUES ", table, columns);
+    w->head_len = sql.len;
+    sb_adds(&sql, "(?");
+    for (size_t i = 1; i <= w->n; i++) sb_adds(&sql, ", ?");
+    sb_addch(&sql, ')');
+    w->sql_tail = sb_ok(&sql) ? NULL : sb_detach(&sql, NULL);
+    sb_release(&sql);
+    if (!w->sql_tail) {
+        audit_writer_abort(w);
+        return error_set(e, ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* Sends the kept rows of a grouped writer: as many `group`-row INSERTs as fit, then the rest
+ * in halving groups (16, 8, ..., 1), so a table needs at most six statement texts (kept in the
+ * connection's statement cache). */
+static int writer_flush(struct audit_writer *w, struct error *e)
+{
+    size_t r = 0, nv = w->n;
+    struct strbuf sql = STRBUF_INIT;
+    int rc = 0;
+    for (size_t k = 0; k < w->npend * nv; k++)
+        if (w->pend[k].type == STORE_TEXT || w->pend[k].type == STORE_BLOB)
+            w->pend[k].s = w->ptext.buf + w->pend[k].i;
+    while (r < w->npend && !rc) {
+        size_t g = w->group;
+        struct stmt *st = NULL;
+        while (g > w->npend - r) g /= 2;
+        sb_reset(&sql);
+        sb_add(&sql, w->sql_tail, w->head_len);
+        for (size_t q = 0; q < g; q++) {
+            if (q) sb_adds(&sql, ", ");
+            sb_adds(&sql, w->sql_tail + w->head_len);
+        }
+        if (sb_ok(&sql)) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+        rc = store_prepare(w->s, sql.buf, &st, e);
+        for (size_t q = 0; q < g && !rc; q++) {
+            int first = 1 + (int)(q * (nv + 1));
+            if (stmt_bind_row(st, first, &w->pend[(r + q) * nv], nv) ||
+                stmt_bind_int(st, first + (int)nv, w->batch.seq))
+                rc = error_set(e, ERR_STORE, "binding a row of %s failed", w->batch.table);
+        }
+        if (!rc) {
+            int sr = stmt_step(st, e);
+            if (sr < 0) rc = sr;
+        }
+        stmt_finalize(st);
+        r += g;
+    }
+    sb_release(&sql);
+    w->npend = 0;
+    sb_reset(&w->ptext);
+    return rc;
+}
+
 int audit_writer_row(struct audit_writer *w, struct error *e)
 {
     int rc;
     w->last_row = audit_batch_next_row_no(&w->batch);
     w->v[0] = rv_int(w->last_row);
+    if (w->group) {
+        struct rowval *p;
+        if (w->npend == w->cappend) {
+            size_t c = w->cappend ? w->cappend * 2 : w->group;
+            p = mem_realloc(w->pend, c * w->n * sizeof *p);
+            if (!p) return error_set(e, ERR_NOMEM, "out of memory");
+            w->pend = p, w->cappend = c;
+        }
+        p = &w->pend[w->npend * w->n];
+        for (size_t k = 0; k < w->n; k++) {
+            p[k] = w->v[k];
+            if (p[k].type == STORE_TEXT || p[k].type == STORE_BLOB) {
+                p[k].i = (int64_t)w->ptext.len; /* an offset until the flush */
+                p[k].s = NULL;
+                sb_add(&w->ptext, w->v[k].s, w->v[k].n);
+            }
+        }
+        if (sb_ok(&w->ptext) ||
+            audit_batch_add(&w->batch, w->v, w->n))
+            return error_set(e, ERR_NOMEM, "out of memory");
+        return ++w->npend == w->group ? writer_flush(w, e) : 0;
+    }
     if (w->copy) {
         rc = w->s->be->copy_row(w->s->conn, w->v, w->n, w->batch.seq, e);
         if (rc) return rc;
@@ -504,9 +634,15 @@ int audit_writer_row(struct audit_writer *w, struct error *e)
 int audit_writer_commit(struct audit_writer *w, const char *action, const char *key,
                         const char *detail, struct error *e)
 {
-    int rc;
+    int rc = w->npend ? writer_flush(w, e) : 0;
     stmt_finalize(w->ins);
     w->ins = NULL;
+    writer_free_group(w);
+    if (rc) {
+        w->open = 0;
+        audit_batch_release(&w->batch);
+        return rc;
+    }
     if (w->copy) {
         w->copy = 0;
         rc = w->s->be->copy_end(w->s->conn, 1, e);
@@ -525,6 +661,7 @@ void audit_writer_abort(struct audit_writer *w)
 {
     stmt_finalize(w->ins);
     w->ins = NULL;
+    writer_free_group(w);
     if (w->copy) w->s->be->copy_end(w->s->conn, 0, NULL);
     w->copy = 0;
     if (w->open) audit_batch_release(&w->batch);

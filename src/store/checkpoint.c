@@ -191,6 +191,12 @@ int checkpoint_after_commit(struct store *s, struct error *e)
     if (!s->cp_pending) return 0;
     s->cp_pending = 0;
     if (!conf.on || conf.deferred) return 0;
+    if (s->cp_reread) { /* a savepoint rolled back after the last append: the committed head */
+        int rc;
+        s->cp_reread = 0;
+        rc = audit_head_get(s, &s->cp_seq, s->cp_hash, e);
+        if (rc) return rc;
+    }
     return checkpoint_write(s, s->cp_seq, s->cp_hash, e);
 }
 

@@ -26,6 +26,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int is_ddl(const char *sql);
 
@@ -205,7 +206,15 @@ void store_close(struct store *s)
 
 int store_exec(struct store *s, const char *sql, struct error *e)
 {
-    int rc = s->be->exec(s->conn, sql, e);
+    int rc;
+    if (!strncasecmp(sql, "ROLLBACK", 8)) { /* also ROLLBACK TO a savepoint (server/batch.c) */
+        s->head_ok = 0;
+        if (s->cp_pending) s->cp_reread = 1;
+    } else if (!strncasecmp(sql, "BEGIN", 5) || !strncasecmp(sql, "COMMIT", 6) ||
+               !strncasecmp(sql, "END", 3)) {
+        s->head_ok = 0;
+    }
+    rc = s->be->exec(s->conn, sql, e);
     if (is_ddl(sql)) store_cache_clear(s);
     return rc;
 }
@@ -216,7 +225,7 @@ int store_begin(struct store *s, struct error *e)
     if (s->in_tx) return error_set(e, ERR_INTERNAL, "transaction already open");
     rc = checkpoint_prepare(s, e);
     if (rc) return rc;
-    s->cp_pending = 0;
+    s->cp_pending = s->cp_reread = s->head_ok = 0;
     rc = s->be->exec(s->conn, "BEGIN IMMEDIATE", e);
     if (!rc) s->in_tx = 1;
     return rc;
@@ -225,6 +234,7 @@ int store_begin(struct store *s, struct error *e)
 int store_commit(struct store *s, struct error *e)
 {
     int rc = s->be->exec(s->conn, "COMMIT", e);
+    s->head_ok = 0;
     if (rc) return rc;
     s->in_tx = 0;
     return checkpoint_after_commit(s, e);
@@ -234,7 +244,7 @@ int store_rollback(struct store *s)
 {
     int rc = s->be->exec(s->conn, "ROLLBACK", NULL);
     s->in_tx = 0;
-    s->cp_pending = 0;
+    s->cp_pending = s->cp_reread = s->head_ok = 0;
     return rc;
 }
 
@@ -259,7 +269,7 @@ int store_bulk_begin(struct store *s, const char *const *tables, struct error *e
     if (s->in_tx) return error_set(e, ERR_INTERNAL, "bulk load inside a transaction");
     rc = checkpoint_prepare(s, e);
     if (rc) return rc;
-    s->cp_pending = 0;
+    s->cp_pending = s->cp_reread = s->head_ok = 0;
     store_cache_clear(s); /* the bulk load drops and rebuilds indexes */
     rc = s->be->bulk_begin(s->conn, tables, e);
     if (!rc) s->in_tx = s->bulk = 1;
@@ -272,7 +282,7 @@ int store_bulk_end(struct store *s, int commit, struct error *e)
     if (!s->bulk) return error_set(e, ERR_INTERNAL, "no bulk load to end");
     store_cache_clear(s);
     rc = s->be->bulk_end(s->conn, commit, e);
-    s->in_tx = s->bulk = 0;
+    s->in_tx = s->bulk = s->head_ok = 0;
     if (rc || !commit) {
         s->cp_pending = 0;
         return rc;

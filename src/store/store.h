@@ -250,6 +250,14 @@ struct audit_writer {
     int open;
     int copy;          /* streaming (audit_writer_begin_stream on PostgreSQL) */
     struct store *s;
+    /* grouped (audit_writer_begin_grouped): rows kept until `group` of them, or the commit,
+     * then sent as many-row INSERTs; texts copied into ptext, referenced by offset */
+    size_t group;
+    struct rowval *pend;
+    size_t npend, cappend;
+    struct strbuf ptext;
+    char *sql_tail; /* "INSERT INTO t (cols) VALUES " and one row's "(?, ..., ?)" */
+    size_t head_len;
 };
 int audit_writer_begin(struct audit_writer *w, struct store *s, const char *table,
                        const char *columns, struct error *e);
@@ -258,6 +266,14 @@ int audit_writer_begin(struct audit_writer *w, struct store *s, const char *tabl
  * than through audit_writer_row (on SQLite it is audit_writer_begin). */
 int audit_writer_begin_stream(struct audit_writer *w, struct store *s, const char *table,
                               const char *columns, struct error *e);
+/* Like audit_writer_begin, for the few to few hundred rows of one request (a questionnaire's
+ * answers): rows are kept and sent GROUP at a time as one many-row INSERT (the rest at commit,
+ * in groups of 16, 8, ... 1), so a PostgreSQL store pays one round trip per group instead of
+ * per row. Between the first audit_writer_row and audit_writer_commit/abort the caller must
+ * not touch the store other than through audit_writer_row (rows may not be in the table yet);
+ * an error in a row may be reported by a later audit_writer_row or by the commit. */
+int audit_writer_begin_grouped(struct audit_writer *w, struct store *s, const char *table,
+                               const char *columns, struct error *e);
 int audit_writer_row(struct audit_writer *w, struct error *e);
 int audit_writer_commit(struct audit_writer *w, const char *action, const char *key,
                         const char *detail, struct error *e);

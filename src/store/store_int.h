@@ -58,6 +58,11 @@ struct store_backend {
      * reused handle starts as a fresh one (unbound = NULL). */
     int (*prepare_keep)(void *conn, const char *sql, void **h, struct error *e);
     void (*clear)(void *h);
+    /* Optional (NULL for SQLite, whose planner needs no statistics): nrows rows were just
+     * written to table by an audited batch, inside the caller's transaction (not a bulk load,
+     * which analyzes its tables at its end). PostgreSQL refreshes the table's planner
+     * statistics when it has about doubled since they were taken (store_pg.c). */
+    int (*grew)(void *conn, const char *table, int64_t nrows, struct error *e);
 };
 
 /* The statement cache of one connection (store.c): handles kept by SQL text between
@@ -86,6 +91,14 @@ struct store {
     int cp_pending;
     int64_t cp_seq;
     char cp_hash[65];
+    int cp_reread; /* a ROLLBACK TO a savepoint may have undone cp_seq: read the head again */
+    /* the change log's head as this open write transaction last appended it (audit.c): while
+     * head_ok, the next entry's seq and prev come from here, not from two queries. The
+     * transaction's lock (BEGIN IMMEDIATE / the advisory lock) keeps other writers out; any
+     * begin, commit, rollback or ROLLBACK TO clears it. */
+    int head_ok;
+    int64_t head_seq;
+    char head_hash[65];
     int key_loaded;
     unsigned char pk[32], sk[64];
     /* who acts on this connection (store_set_actor), "" = audit_actor() */

@@ -52,6 +52,7 @@
 
 #include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,11 @@ struct pg {
     unsigned char copy_have[100];
     int copy_open;
     int lost; /* the server ended this session (pg_fail): reconnect before the next statement */
+    /* tables whose statistics are due (pgb_grew): analyzed after this transaction commits;
+     * their growth entries and the row counts to restore if it rolls back */
+    int ndue;
+    int due[8];
+    int64_t due_base[8];
     /* "ANALYZE t1, t2, …" of the tables a bulk load names, run before its COMMIT: a freshly
      * loaded table has no planner statistics, and the first queries after an import (plan
      * check's frame) then took ten times longer (docs/scale.md) */
@@ -437,10 +443,13 @@ fail:
     return rc;
 }
 
+static void grew_settle(struct pg *q, int ok);
+
 static void pgb_close(void *conn)
 {
     struct pg *q = conn;
     if (!q) return;
+    grew_settle(q, 0); /* closed inside a transaction: nothing of it committed */
     PQfinish(q->c);
     sb_release(&q->copybuf);
     sb_release(&q->copysql);
@@ -456,6 +465,7 @@ static int pgb_exec(void *conn, const char *sql, struct error *e)
     if (!strcmp(sql, "ROLLBACK") || !strcmp(sql, "COMMIT")) {
         if ((PQstatus(q->c) != CONNECTION_OK || q->lost) && !strcmp(sql, "ROLLBACK")) {
             q->in_tx = 0; /* the server rolled it back when the connection dropped */
+            grew_settle(q, 0);
             return 0;
         }
         rc = PQstatus(q->c) == CONNECTION_OK && !q->lost
@@ -463,6 +473,7 @@ static int pgb_exec(void *conn, const char *sql, struct error *e)
                  : error_set(e, ERR_STORE, "the connection to PostgreSQL was lost before COMMIT "
                                            "(rolled back by the server) / 数据库连接中断");
         q->in_tx = 0;
+        grew_settle(q, !rc && !strcmp(sql, "COMMIT"));
         return rc;
     }
     if ((rc = pg_ensure(q, e))) return rc;
@@ -892,6 +903,109 @@ static int pgb_bulk_end(void *conn, int commit, struct error *e)
     return rc;
 }
 
+/* ---------------------------------------------------------------- statistics */
+
+/* Planner statistics of tables that grow by audited writes (issue 14, serve on PostgreSQL):
+ * a round's questionnaires, answers and the like start empty, and autovacuum analyzes a table
+ * only after a minute's nap. Until then the planner takes them for nearly empty and may pick
+ * a plan that is fine for ten rows and quadratic for thousands: a village's state read the
+ * round's questionnaires by (sample) alone, filtering every one against each of the village's
+ * units (docs/scale.md: 2.3 ms per submission after 452 of them, growing with each).
+ * So the store keeps, per process (every connection of a `pinggu serve` together), how many
+ * rows each table had at its last statistics (pg_class.reltuples) and how many audited rows
+ * were written since; once a table has about doubled, ANALYZE runs on it right after the
+ * writing transaction commits — outside it, so the store's write lock is not held while it
+ * samples; SKIP_LOCKED: it never waits for autovacuum or another process analyzing the same
+ * table; its failure is not the commit's. A rollback puts the count back. A doubling keeps it
+ * to log2(growth) runs per table. Tables past GROW_MAX rows (their statistics already say
+ * "many rows", and autovacuum's 10 % keeps them current) and partitioned tables (v15, loaded in
+ * bulk and analyzed then) are left to autovacuum. */
+#define GROW_TABLES 64
+#define GROW_MAX 100000
+static pthread_mutex_t grow_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct growth {
+    char table[64];
+    int64_t base;  /* rows at the last statistics (or as first seen); -1: left alone, or due */
+    int64_t added; /* audited rows written since, by this process */
+} grown[GROW_TABLES];
+static int ngrown;
+
+/* the table's row count as the planner knows it; -1 for a partitioned or unknown table, or
+ * one past GROW_MAX */
+static int64_t planner_rows(struct pg *q, const char *table, struct error *e, int *rc)
+{
+    const char *pv[1] = {table};
+    PGresult *r = PQexecParams(q->c,
+                               "SELECT CASE WHEN relkind = 'r' THEN greatest(reltuples, 0)"
+                               "::bigint ELSE -1 END FROM pg_class WHERE oid = to_regclass($1)",
+                               1, NULL, pv, NULL, NULL, 0);
+    int64_t n = -1;
+    *rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) *rc = pg_fail(q, e, "pg_class", r);
+    else if (PQntuples(r) == 1) n = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n > GROW_MAX ? -1 : n;
+}
+
+static int pgb_grew(void *conn, const char *table, int64_t nrows, struct error *e)
+{
+    struct pg *q = conn;
+    int gi = -1, rc = 0;
+    if (strlen(table) >= sizeof grown[0].table) return 0;
+    pthread_mutex_lock(&grow_mu);
+    for (int i = 0; i < ngrown && gi < 0; i++)
+        if (!strcmp(grown[i].table, table)) gi = i;
+    pthread_mutex_unlock(&grow_mu);
+    if (gi < 0) { /* first write to it in this process: what the planner knows now */
+        int64_t base = planner_rows(q, table, e, &rc);
+        if (rc) return rc;
+        pthread_mutex_lock(&grow_mu);
+        for (int i = 0; i < ngrown && gi < 0; i++)
+            if (!strcmp(grown[i].table, table)) gi = i;
+        if (gi < 0 && ngrown < GROW_TABLES) {
+            gi = ngrown++;
+            snprintf(grown[gi].table, sizeof grown[gi].table, "%s", table);
+            grown[gi].base = base;
+            grown[gi].added = 0;
+        }
+        pthread_mutex_unlock(&grow_mu);
+        if (gi < 0) return 0;
+    }
+    pthread_mutex_lock(&grow_mu);
+    {
+        struct growth *g = &grown[gi];
+        if (g->base >= 0 && (g->added += nrows) >= 50 + g->base && q->ndue < 8) {
+            q->due[q->ndue] = gi;
+            q->due_base[q->ndue++] = g->base;
+            g->base = -1; /* due: no other connection analyzes it meanwhile */
+            g->added = 0;
+        }
+    }
+    pthread_mutex_unlock(&grow_mu);
+    return 0;
+}
+
+/* After COMMIT (ok) or ROLLBACK (!ok) of the connection's transaction: the due tables
+ * analyzed and their counts taken again, or put back as they were. */
+static void grew_settle(struct pg *q, int ok)
+{
+    for (int k = 0; k < q->ndue; k++) {
+        struct growth *g = &grown[q->due[k]];
+        int64_t n = q->due_base[k];
+        if (ok) {
+            char sql[128];
+            struct error e;
+            int rc;
+            snprintf(sql, sizeof sql, "ANALYZE (SKIP_LOCKED) %s", g->table);
+            if (!raw_exec(q, sql, &e)) n = planner_rows(q, g->table, &e, &rc);
+        }
+        pthread_mutex_lock(&grow_mu);
+        g->base = n;
+        pthread_mutex_unlock(&grow_mu);
+    }
+    q->ndue = 0;
+}
+
 /* ---------------------------------------------------------------- COPY */
 
 #define COPY_FLUSH (256 * 1024)
@@ -1112,4 +1226,5 @@ const struct store_backend store_pg_backend = {
     pgb_unmarked, pgb_mark,     pgb_copy_begin, pgb_copy_row,   pgb_copy_end,
     pgb_reconnect, pgb_connected,
     .clear = pgb_clear,
+    .grew = pgb_grew,
 };

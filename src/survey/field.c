@@ -808,7 +808,8 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
             goto fail;
         }
         /* 2. answers */
-        rc = audit_writer_begin(&w, c->s, "answers", "questionnaire, name, instance, value", e);
+        rc = audit_writer_begin_grouped(&w, c->s, "answers", "questionnaire, name, instance,"
+                                                         " value", e);
         if (!rc && where.len) {
             rc = audit_batch_supersede(&w.batch, where.buf, e);
             if (!rc) {
@@ -829,7 +830,7 @@ int qbatch_store(struct fctx *c, struct qbatch *b, const char *action, const cha
         if (!rc) rc = audit_writer_commit(&w, action, key, detail, e);
         else if (w.open || w.ins) audit_writer_abort(&w);
         /* 3. warnings */
-        if (!rc) rc = audit_writer_begin(&w, c->s, "field_issues",
+        if (!rc) rc = audit_writer_begin_grouped(&w, c->s, "field_issues",
                                          "questionnaire, name, instance, severity, kind, message",
                                          e);
         if (!rc && where.len) {

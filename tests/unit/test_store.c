@@ -3,8 +3,9 @@
  * items 1 and 3): a file that is not a store is refused and left unchanged, a new store is
  * marked, a write appends a checkpoint that parses, verifies and matches the store, any edit
  * of a line breaks its signature, a log cut short or rewritten fails the check, and a key in
- * the store's folder is refused before anything is written; the statement cache is invisible
- * (fresh parameters, independent handles, emptied by DDL).
+ * the store's folder is refused before anything is written, a savepoint rolled back after its
+ * entry is not checkpointed; the statement cache is invisible (fresh parameters, independent
+ * handles, emptied by DDL); the grouped writer and the change log's head across a savepoint.
  */
 #include "testutil.h"
 
@@ -138,6 +139,25 @@ static void test_checkpoint_written_and_checked(void **state)
     text = slurp(file, &n);
     assert_int_equal(checkpoint_parse(text, &c, &e), 0);
     assert_int_equal(c.count, 1);
+
+    /* a savepoint rolled back after its entry (the server's group commit, server/batch.c):
+     * the checkpoint names the head that committed, not the entry undone */
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(audit_note(s, "test", "-", "two", NULL, &e), 0);
+    assert_int_equal(store_exec(s, "SAVEPOINT job", &e), 0);
+    assert_int_equal(audit_note(s, "test", "-", "three", NULL, &e), 0);
+    assert_int_equal(store_exec(s, "ROLLBACK TO job", &e), 0);
+    assert_int_equal(store_exec(s, "RELEASE job", &e), 0);
+    assert_int_equal(store_commit(s, &e), 0);
+    free(text);
+    text = slurp(file, &n);
+    nl = strrchr(text, '\n');
+    assert_non_null(nl);
+    *nl = 0;
+    nl = strrchr(text, '\n'); /* the last line */
+    assert_int_equal(checkpoint_parse(nl ? nl + 1 : text, &c, &e), 0);
+    assert_int_equal(c.count, 2);
+    assert_int_equal(checkpoint_check(s, &c, &e), 0);
     store_close(s);
     free(text);
     free(dir);
@@ -180,6 +200,19 @@ static void test_statement_cache(void **state)
     free(dir);
 }
 
+static void test_grouped_writer(void **state)
+{
+    char *dir = tu_tmpdir(), path[1100];
+    struct store *s = NULL;
+    struct error e;
+    (void)state;
+    snprintf(path, sizeof path, "%s/g.db", dir);
+    assert_int_equal(store_open(path, STORE_CREATE, &s, &e), 0);
+    grouped_checks(s);
+    store_close(s);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_written_and_checked),
         cmocka_unit_test(test_key_in_store_folder_refused),
         cmocka_unit_test(test_statement_cache),
+        cmocka_unit_test(test_grouped_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,9 @@
  * bigint, REAL -> double precision, ?NNN, sum over a comparison, `? IS NULL`); a URL with a
  * password and a store without its evidence folder are refused; a dropped connection is made
  * again (outside a transaction) or reported (inside one); the statement cache is invisible
- * (fresh parameters, DDL, named statements prepared again after a reconnection). Without PostgreSQL's binaries
+ * (fresh parameters, DDL, named statements prepared again after a reconnection); a table grown
+ * by audited writes gets fresh planner statistics after the commit; the grouped writer and the
+ * change log's head across a savepoint. Without PostgreSQL's binaries
  * the test FAILS, saying so.
  */
 #include "testutil.h"
@@ -329,6 +331,59 @@ static void test_statement_cache(void **state)
     store_close(s);
 }
 
+/* Planner statistics (store_pg.c pgb_grew): a table analyzed while empty that audited writes
+ * grow past 50 rows is analyzed again after the writing transaction commits (reltuples from
+ * 0 to its rows), not before the commit and not at all when the transaction rolls back. */
+static void test_statistics_refreshed(void **state)
+{
+    struct store *s = open_store(0);
+    struct audit_writer w;
+    struct error e;
+    int64_t before = -2, inside = -2, after = -2, rolled = -2;
+    const char *reltuples = "SELECT reltuples::bigint FROM pg_class WHERE relname = 'stat_t'";
+    (void)state;
+    assert_int_equal(store_exec(s, "CREATE TABLE stat_t (row_no INTEGER PRIMARY KEY, a INTEGER,"
+                                   " log_id INTEGER NOT NULL)",
+                                &e),
+                     0);
+    assert_int_equal(store_exec(s, "ANALYZE stat_t", &e), 0);
+    assert_int_equal(store_query_int(s, reltuples, -1, &before, &e), 0);
+    assert_int_equal(before, 0);
+    /* rolled back: no statistics taken */
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(audit_writer_begin_grouped(&w, s, "stat_t", "a", &e), 0);
+    for (int i = 0; i < 200; i++) {
+        w.v[1] = rv_int(i);
+        assert_int_equal(audit_writer_row(&w, &e), 0);
+    }
+    assert_int_equal(audit_writer_commit(&w, "test", "stat", NULL, &e), 0);
+    assert_int_equal(store_rollback(s), 0);
+    assert_int_equal(store_query_int(s, reltuples, -1, &rolled, &e), 0);
+    assert_int_equal(rolled, 0);
+    /* committed: analyzed after the commit */
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(audit_writer_begin_grouped(&w, s, "stat_t", "a", &e), 0);
+    for (int i = 0; i < 200; i++) {
+        w.v[1] = rv_int(i);
+        assert_int_equal(audit_writer_row(&w, &e), 0);
+    }
+    assert_int_equal(audit_writer_commit(&w, "test", "stat", NULL, &e), 0);
+    assert_int_equal(store_query_int(s, reltuples, -1, &inside, &e), 0);
+    assert_int_equal(inside, 0); /* not inside the writing transaction */
+    assert_int_equal(store_commit(s, &e), 0);
+    assert_int_equal(store_query_int(s, reltuples, -1, &after, &e), 0);
+    assert_int_equal(after, 200);
+    store_close(s); /* stat_t stays: the change log names it (audit verify reads it) */
+}
+
+static void test_grouped_writer(void **state)
+{
+    struct store *s = open_store(0);
+    (void)state;
+    grouped_checks(s);
+    store_close(s);
+}
+
 static void test_refusals(void **state)
 {
     struct store *s = NULL;
@@ -357,6 +412,8 @@ int main(void)
         cmocka_unit_test(test_rowid_and_upsert),
         cmocka_unit_test(test_reconnect),
         cmocka_unit_test(test_statement_cache),
+        cmocka_unit_test(test_statistics_refreshed),
+        cmocka_unit_test(test_grouped_writer),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
