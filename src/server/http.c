@@ -561,6 +561,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     memset(&sv, 0, sizeof sv);
     sv.cfg = &cfg;
     store_pool_init(&sv.pool, cfg.db);
+    sv.pool.manual_wal = 1; /* the main loop below checkpoints the WAL */
     if ((rc = parse_listen(cfg.listen, &sa, e))) goto out;
     if (cfg.public_url) {
         const char *p = strstr(cfg.public_url, "://");
@@ -640,9 +641,14 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     }
     last_cp = clock_seconds();
     for (;;) {
-        struct timespec ts = {1, 0};
+        /* every 100 ms: the WAL checkpoint the worker threads' connections leave to this
+         * thread (store_wal_manual) — so the writer queue never waits for its fdatasync */
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        struct error we;
         int sig = sigtimedwait(&set, NULL, &ts);
         if (sig == SIGINT || sig == SIGTERM) break;
+        if (store_wal_checkpoint(main_store, &we))
+            fprintf(stderr, "pinggu serve: WAL checkpoint: %s\n", we.msg);
         if (clock_seconds() - last_cp >= cfg.checkpoint_every) {
             checkpoint(main_store);
             last_cp = clock_seconds();

@@ -23,6 +23,10 @@ struct store *store_pool_get(struct store_pool *p, struct error *e)
      * down the request is refused (503) rather than failed (docs/scale.md) */
     if (thread_conn) return store_reconnect(thread_conn, e) ? NULL : thread_conn;
     if (store_open(p->db, 0, &s, e)) return NULL;
+    if (p->manual_wal && store_wal_manual(s, e)) {
+        store_close(s);
+        return NULL;
+    }
     pthread_mutex_lock(&p->lock);
     if (p->n == p->cap) {
         size_t nc = p->cap ? p->cap * 2 : 8;

@@ -123,6 +123,9 @@ struct store_pool {
     pthread_mutex_t lock;
     struct store **stores;
     size_t n, cap;
+    /* 1: the connections leave WAL checkpoints to the listener's main thread
+     * (store_wal_manual; http.c checkpoints every 100 ms) */
+    int manual_wal;
 };
 void store_pool_init(struct store_pool *p, const char *db);
 /* The calling thread's connection, opened on first use; owned by the pool (NULL, e set). */

@@ -258,6 +258,16 @@ int store_connected(struct store *s)
     return s->be->connected ? s->be->connected(s->conn) : 1;
 }
 
+int store_wal_manual(struct store *s, struct error *e)
+{
+    return s->be->wal ? s->be->wal(s->conn, 0, e) : 0;
+}
+
+int store_wal_checkpoint(struct store *s, struct error *e)
+{
+    return s->be->wal ? s->be->wal(s->conn, 1, e) : 0;
+}
+
 int store_in_transaction(struct store *s)
 {
     return s->in_tx;

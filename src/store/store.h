@@ -65,6 +65,15 @@ int store_reconnect(struct store *s, struct error *e);
 /* 0 if the store's last statement failed because its database could not be reached (a
  * PostgreSQL connection down: the server answers 503, not 500); 1 otherwise. */
 int store_connected(struct store *s);
+/* The write-ahead log's checkpoints (SQLite; PostgreSQL's server checkpoints its own, so both
+ * are no-ops there). By default a connection that commits copies the log into the database
+ * itself once the log has grown (SQLite's automatic checkpoint, with an fdatasync, in the
+ * committing thread). store_wal_manual stops that on s; whoever calls it must then call
+ * store_wal_checkpoint on some connection of the store now and then (the server: its main
+ * thread, every 100 ms), which copies what no reader still needs without waiting for anyone
+ * and never blocks a writer. 0, or ERR_STORE. */
+int store_wal_manual(struct store *s, struct error *e);
+int store_wal_checkpoint(struct store *s, struct error *e);
 /* The schema version the store is at, and the newest this build knows. */
 int store_schema_version(struct store *s);
 int store_schema_latest(void);

@@ -53,6 +53,9 @@ struct store_backend {
      * (store.h), PostgreSQL's check and reconnection of a dropped connection. */
     int (*reconnect)(void *conn, struct error *e);
     int (*connected)(void *conn);
+    /* Optional (NULL: the backend's server checkpoints its own log): store_wal_manual (op 0)
+     * and store_wal_checkpoint (op 1), store.h. */
+    int (*wal)(void *conn, int op, struct error *e);
     /* The statement cache (store.c): prepare for a statement kept across calls (SQLite:
      * SQLITE_PREPARE_PERSISTENT; NULL = prepare), and forget every parameter bound, so a
      * reused handle starts as a fresh one (unbound = NULL). */

@@ -19,6 +19,7 @@
  */
 #include "store_int.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,8 +94,18 @@ out:
     return rc;
 }
 
+/* SQLite's memory statistics take one process-wide mutex on every allocation; the server's
+ * threads met on it (perf: futex waits in sqlite3Malloc and sqlite3_free). pinggu reads no
+ * statistic, so they are off, set once before the library initialises. */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+static void sq_global(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const char *path, int flags, void **conn, struct error *e)
 {
+    pthread_once(&sq_once, sq_global);
     struct sq *q = mem_calloc(1, sizeof *q);
     int oflags, rc;
     if (!q) return error_set(e, ERR_NOMEM, "out of memory");
@@ -348,11 +359,25 @@ static int sq_bulk_end(void *conn, int commit, struct error *e)
     return rc;
 }
 
+/* op 0: this connection no longer checkpoints the WAL after its commits (the automatic
+ * checkpoint runs in the committing thread, with an fdatasync, while the server's writer
+ * queue waits for it); op 1: a PASSIVE checkpoint now — copies what no reader still needs,
+ * waits for nobody, and never blocks a writer. */
+static int sq_wal(void *conn, int op, struct error *e)
+{
+    struct sq *q = conn;
+    int rc;
+    if (op == 0) return sq_exec(q, "PRAGMA wal_autocheckpoint=0;", e);
+    rc = sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return 0;
+    return error_set(e, ERR_STORE, "%s: WAL checkpoint: %s", q->path, sqlite3_errmsg(q->db));
+}
+
 const struct store_backend store_sqlite_backend = {
     "sqlite",     sq_open,     sq_close,     sq_exec,       sq_prepare,  sq_finalize,
     sq_bind_int,  sq_bind_double, sq_bind_text, sq_bind_blob, sq_bind_null, sq_step,
     sq_reset,     sq_ncols,    sq_colname,   sq_type,       sq_col_int,  sq_col_double,
     sq_col_text,  sq_col_len,  sq_col_blob,  sq_changes,    sq_bulk_begin, sq_bulk_end,
     sq_unmarked,  sq_mark,
-    .prepare_keep = sq_prepare_keep, .clear = sq_clear,
+    .prepare_keep = sq_prepare_keep, .clear = sq_clear, .wal = sq_wal,
 };
