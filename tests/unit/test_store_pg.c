@@ -331,13 +331,25 @@ static void test_statement_cache(void **state)
     store_close(s);
 }
 
+/* 200 rows into stat_t through the grouped audit writer, inside the caller's transaction. */
+static void write_200(struct store *s)
+{
+    struct audit_writer w;
+    struct error e;
+    assert_int_equal(audit_writer_begin_grouped(&w, s, "stat_t", "a", &e), 0);
+    for (int i = 0; i < 200; i++) {
+        w.v[1] = rv_int(i);
+        assert_int_equal(audit_writer_row(&w, &e), 0);
+    }
+    assert_int_equal(audit_writer_commit(&w, "test", "stat", NULL, &e), 0);
+}
+
 /* Planner statistics (store_pg.c pgb_grew): a table analyzed while empty that audited writes
  * grow past 50 rows is analyzed again after the writing transaction commits (reltuples from
  * 0 to its rows), not before the commit and not at all when the transaction rolls back. */
 static void test_statistics_refreshed(void **state)
 {
     struct store *s = open_store(0);
-    struct audit_writer w;
     struct error e;
     int64_t before = -2, inside = -2, after = -2, rolled = -2;
     const char *reltuples = "SELECT reltuples::bigint FROM pg_class WHERE relname = 'stat_t'";
@@ -351,23 +363,13 @@ static void test_statistics_refreshed(void **state)
     assert_int_equal(before, 0);
     /* rolled back: no statistics taken */
     assert_int_equal(store_begin(s, &e), 0);
-    assert_int_equal(audit_writer_begin_grouped(&w, s, "stat_t", "a", &e), 0);
-    for (int i = 0; i < 200; i++) {
-        w.v[1] = rv_int(i);
-        assert_int_equal(audit_writer_row(&w, &e), 0);
-    }
-    assert_int_equal(audit_writer_commit(&w, "test", "stat", NULL, &e), 0);
+    write_200(s);
     assert_int_equal(store_rollback(s), 0);
     assert_int_equal(store_query_int(s, reltuples, -1, &rolled, &e), 0);
     assert_int_equal(rolled, 0);
     /* committed: analyzed after the commit */
     assert_int_equal(store_begin(s, &e), 0);
-    assert_int_equal(audit_writer_begin_grouped(&w, s, "stat_t", "a", &e), 0);
-    for (int i = 0; i < 200; i++) {
-        w.v[1] = rv_int(i);
-        assert_int_equal(audit_writer_row(&w, &e), 0);
-    }
-    assert_int_equal(audit_writer_commit(&w, "test", "stat", NULL, &e), 0);
+    write_200(s);
     assert_int_equal(store_query_int(s, reltuples, -1, &inside, &e), 0);
     assert_int_equal(inside, 0); /* not inside the writing transaction */
     assert_int_equal(store_commit(s, &e), 0);
