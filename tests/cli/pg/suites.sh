@@ -13,6 +13,7 @@
 # with the reason in docs/scale.md.
 suites=${PG_SUITES:-$suites}
 jobs=${PG_JOBS:-2}
+[ "$(echo $suites | wc -w)" -ge "$jobs" ] || jobs=$(echo $suites | wc -w)
 q=$(mktemp -d /tmp/pinggu-pg-lanes.XXXXXX)
 lanes_stop() { # every lane's cluster stopped and removed (also on a signal)
   for f in "$q"/cluster.*; do
