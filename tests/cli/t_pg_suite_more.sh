@@ -7,6 +7,6 @@
 # t_registry), every manifest field and a stored sample changed behind it (t_manifest,
 # t_sample), the tampering done by the same SQL through the switch's `sqlite3`.
 . "$TESTS_DIR/lib.sh"
-suites="t_review t_manifest t_registry t_interference t_sample t_round t_json t_checks t_compare
-  t_exit t_import_errors t_monitor t_audit t_user t_synthesis t_attendance"
+suites="t_manifest t_review t_sample t_import_errors t_registry t_interference t_compare
+  t_synthesis t_round t_checks t_monitor t_json t_exit t_audit t_user t_attendance"
 . "$TESTS_DIR/pg/suites.sh"
