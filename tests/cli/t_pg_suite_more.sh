@@ -5,8 +5,9 @@
 # the department comparison, monitoring between rounds, accounts, the county synthesis; and the
 # store's integrity on PostgreSQL — the change log tampered with and its checkpoints (t_audit,
 # t_registry), every manifest field and a stored sample changed behind it (t_manifest,
-# t_sample), the tampering done by the same SQL through the switch's `sqlite3`.
+# t_sample), report signatures carried between stores and altered (t_report_levels), the
+# tampering done by the same SQL through the switch's `sqlite3`.
 . "$TESTS_DIR/lib.sh"
-suites="t_manifest t_review t_sample t_import_errors t_registry t_interference t_compare
+suites="t_report_levels t_manifest t_review t_sample t_import_errors t_registry t_interference t_compare
   t_synthesis t_round t_checks t_monitor t_json t_exit t_audit t_user t_attendance"
 . "$TESTS_DIR/pg/suites.sh"
