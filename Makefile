@@ -4,7 +4,6 @@
 #   make check      install missing Debian packages, then build with ASan+UBSan and run every
 #                   unit test (cmocka) and black-box test (tests/cli) against the real binary
 #   make check-pg   the PostgreSQL pass alone (throwaway clusters), each part timed
-#   make check-pg-long  the longer suites that also pass on PostgreSQL, kept out of make check for time
 #   make demo       install, build, and run a whole assessment round on a synthetic province
 #   make demo-serve a server on a small round with one account per role (Ctrl-C stops it)
 #   make screenshots each role's main page into docs/img/ (a real browser)
@@ -38,7 +37,7 @@ SAN_CLI_OBJ := $(CLI_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check check-pg check-pg-long unit cli-test demo demo-pg bench fuzz fuzz-run format lint clean deps docs install web demo-serve screenshots
+.PHONY: all check check-pg unit cli-test demo demo-pg bench fuzz fuzz-run format lint clean deps docs install web demo-serve screenshots
 
 PREFIX   ?= /usr/local
 DATADIR  ?= $(PREFIX)/share/pinggu
@@ -139,21 +138,14 @@ screenshots: build/san/pinggu web
 	@ls docs/img/*.png
 
 # the PostgreSQL pass alone (make check runs it among the rest): the backend's unit test, then
-# t_pg (both backends compared), t_pg_load (concurrency, faults), t_pg_suite_* (CLI suites on
-# PostgreSQL through lib.sh's backend switch), each timed; docs/scale.md
+# t_pg (both backends compared), t_pg_load (concurrency, faults), t_pg_partition, t_pg_suite_*
+# (the CLI suites on PostgreSQL through lib.sh's backend switch, two at a time, each with its
+# own cluster; PG_JOBS=1 one after another), each timed with its CPU; docs/scale.md
 check-pg: build/san/pinggu build/san/tests/test_store_pg tests/xform/node_modules/.installed web
 	@scripts/deps.sh check
 	@t0=$$(date +%s); scripts/run-unit.sh build/san/tests/test_store_pg && \
 	  PINGGU=$(CURDIR)/build/san/pinggu CLI_TESTS='t_pg*' tests/cli/run.sh; rc=$$?; \
 	  echo "PostgreSQL pass: $$(($$(date +%s) - t0)) s"; exit $$rc
-
-# suites that pass through the backend switch but are too long for make check's PostgreSQL
-# budget (docs/scale.md): run on PostgreSQL by t_pg_suite_more.sh's runner with PG_SUITES
-PG_LONG_SUITES := t_field t_score t_problems t_analysis t_recheck t_report t_pages
-check-pg-long: build/san/pinggu tests/xform/node_modules/.installed web
-	@scripts/deps.sh check
-	@PINGGU=$(CURDIR)/build/san/pinggu PG_SUITES='$(PG_LONG_SUITES)' CLI_TESTS=t_pg_suite_more \
-	  tests/cli/run.sh
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)

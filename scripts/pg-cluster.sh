@@ -53,8 +53,10 @@ start)
   ;;
 replica)
   # a streaming replica of the cluster in DIR, on port 5433 in the same socket folder; prints
-  # its URL (docs/scale.md: a report reader pointed at a second connection string)
-  as_pg "$bin/pg_basebackup" -h "$dir" -p $port -U postgres -D "$dir/replica" -R -X stream \
+  # its URL (docs/scale.md: a report reader pointed at a second connection string). -c fast:
+  # the backup starts after an immediate checkpoint; the default (spread) waits for
+  # checkpoint_completion_target of checkpoint_timeout, 4.5 minutes of an idle test
+  as_pg "$bin/pg_basebackup" -h "$dir" -p $port -U postgres -D "$dir/replica" -R -X stream -c fast \
         >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
   as_pg "$bin/pg_ctl" -D "$dir/replica" -l "$dir/replica.log" -w -t 60 \
         -o "-k $dir -p 5433 -c listen_addresses= -c fsync=off -c hot_standby=on -c max_connections=200" \
@@ -69,6 +71,14 @@ resume)
     || { cat "$dir/server.log" >&2; exit 1; }
   ;;
 stop)
+  # PINGGU_PG_CPU=FILE: append the cluster's CPU seconds (the postmaster and every backend it
+  # reaped: utime+stime+cutime+cstime of /proc/PID/stat) to FILE, to tell the server's share of
+  # a suite's time from the client's (docs/scale.md)
+  if [ -n "${PINGGU_PG_CPU:-}" ] && [ -f "$dir/data/postmaster.pid" ]; then
+    pid=$(head -1 "$dir/data/postmaster.pid")
+    awk -v t="$(getconf CLK_TCK)" -v d="$dir" '{ sub(/^.*\) /, ""); printf "postgres %s cpu %.1f s\n", d, ($12+$13+$14+$15)/t }' \
+      "/proc/$pid/stat" >>"$PINGGU_PG_CPU" 2>/dev/null || true
+  fi
   if [ -f "$dir/replica/postmaster.pid" ]; then
     as_pg "$bin/pg_ctl" -D "$dir/replica" -m immediate -w stop >/dev/null 2>&1 || true
   fi

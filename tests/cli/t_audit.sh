@@ -4,6 +4,11 @@
 # a pinggu store is refused and left byte-for-byte unchanged; a store made before marking is
 # marked and that logged; teams.round is now draw_round).
 . "$TESTS_DIR/lib.sh"
+# Through the backend switch (PINGGU_PG_CLUSTER, docs/scale.md) every store here is a
+# PostgreSQL database and the tampering is the same SQL run there; what is about the SQLite
+# file itself (its folder holding the key or a checkpoint, its header's mark, a store made
+# before marking) runs on SQLite only ($sqlite = 1), t_pg.sh proving PostgreSQL's refusals.
+sqlite=1; [ -z "${PINGGU_PG_CLUSTER:-}" ] || sqlite=0
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 entries() { sqlite3 "$1" "SELECT count(*) FROM audit_log"; }
@@ -53,9 +58,11 @@ expect_no_grep "not independent" out.txt
 expect_status 0 $PINGGU audit verify --db r.db --checkpoint ../elsewhere.$$/published.txt
 expect_status 0 $PINGGU audit verify --db r.db --checkpoint "$head_hash"
 # a "checkpoint held elsewhere" that lies beside the store is not independent
-cp r.db.checkpoints copy.cp
-expect_status 0 $PINGGU audit verify --db r.db --checkpoint copy.cp
-expect_grep "not independent: copy.cp lies with the store" out.txt
+if [ $sqlite = 1 ]; then
+  cp r.db.checkpoints copy.cp
+  expect_status 0 $PINGGU audit verify --db r.db --checkpoint copy.cp
+  expect_grep "not independent: copy.cp lies with the store" out.txt
+fi
 expect_status 2 $PINGGU audit verify --db r.db --checkpoint nonsense
 expect_grep "neither a file" err.txt
 
@@ -87,7 +94,7 @@ expect_grep "independent checkpoint .*has $((n - 1)) entries but the checkpoint 
 # without any checkpoint file the end of the log cannot be checked: that fails too
 rm t.db.checkpoints
 expect_status 1 $PINGGU audit verify --db t.db
-expect_grep "no checkpoint in t.db.checkpoints" out.txt
+expect_grep "no checkpoint in (.*/)?t.db.checkpoints" out.txt   # (the switch gives the path whole)
 
 # --- attack 2: roll back to an older copy of the store --------------------------------------
 cp good.db old.db
@@ -101,23 +108,21 @@ expect_grep "has $n entries but the checkpoint records $((n + 2)).*older copy" o
 
 # --- attack 3: a forged tail, re-hashed correctly -------------------------------------------
 cp good.db f.db; cp good.cp f.db.checkpoints
-python3 - f.db "$n" <<'EOF'
-import hashlib, sqlite3, sys
-db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2])
-def h(row):
-    seq, at, actor, action, tbl, key, nrows, digest, detail, prev = row
-    b = b"pinggu-audit-v1\n"
-    for f in (str(seq), at, actor, action, tbl, key, str(nrows), digest, detail, prev):
-        f = f.encode(); b += str(len(f)).encode() + b":" + f + b"\n"
-    return hashlib.sha256(b).hexdigest()
-cols = "seq, at, actor, action, tbl, key, nrows, digest, detail, prev"
-row = list(db.execute(f"SELECT {cols} FROM audit_log WHERE seq = ?", (n,)).fetchone())
-row[2] = "mallory"                                  # who did it, rewritten
-new = h(row)
-db.execute("UPDATE audit_log SET actor = ?, hash = ? WHERE seq = ?", (row[2], new, n))
-db.execute("UPDATE audit_head SET hash = ? WHERE seq = ?", (new, n))
-db.commit()
+# (the entry read and written through the sqlite3 shell, the same on both backends)
+sqlite3 -json f.db "SELECT seq, at, actor, action, tbl, key, nrows, digest, detail, prev
+  FROM audit_log WHERE seq = $n" > entry.json
+new=$(python3 - entry.json <<'EOF'
+import hashlib, json, sys
+r = json.load(open(sys.argv[1]))[0]
+r["actor"] = "mallory"                              # who did it, rewritten
+b = b"pinggu-audit-v1\n"
+for k in ("seq", "at", "actor", "action", "tbl", "key", "nrows", "digest", "detail", "prev"):
+    f = str(r[k]).encode(); b += str(len(f)).encode() + b":" + f + b"\n"
+print(hashlib.sha256(b).hexdigest())
 EOF
+)
+sqlite3 f.db "UPDATE audit_log SET actor = 'mallory', hash = '$new' WHERE seq = $n;
+  UPDATE audit_head SET hash = '$new' WHERE seq = $n"
 [ "$(sqlite3 f.db "SELECT actor FROM audit_log WHERE seq = $n")" = mallory ] || fail "forgery failed"
 expect_status 1 $PINGGU audit verify --db f.db
 expect_no_grep "^FAILED: [0-9]+ problem" out.txt   # the forged chain is internally consistent
@@ -132,25 +137,31 @@ expect_status 1 $PINGGU audit verify --db good.db --checkpoints good.cp --pubkey
 expect_grep "not the published key" out.txt
 
 # a new store of the same name does not inherit the old one's checkpoints: they are moved aside
-cp r.db.checkpoints keep.cp
-rm -f r.db r.db-wal r.db-shm
-expect_status 0 $PINGGU init r.db
-expect_grep "moved to r.db.checkpoints.*old" out.txt
-[ ! -e r.db.checkpoints ] || fail "the old checkpoints are still at r.db.checkpoints"
-cmp -s keep.cp r.db.checkpoints.*.old || fail "the old checkpoints were not kept"
-expect_status 0 $PINGGU evidence add --db r.db --unit 340101001001 p1.jpg
-expect_status 0 $PINGGU audit verify --db r.db
+# (SQLite only: only SQLite's default DB.checkpoints is named after the store; a PostgreSQL
+# store's checkpoint file is always given)
+if [ $sqlite = 1 ]; then
+  cp r.db.checkpoints keep.cp
+  rm -f r.db r.db-wal r.db-shm
+  expect_status 0 $PINGGU init r.db
+  expect_grep "moved to r.db.checkpoints.*old" out.txt
+  [ ! -e r.db.checkpoints ] || fail "the old checkpoints are still at r.db.checkpoints"
+  cmp -s keep.cp r.db.checkpoints.*.old || fail "the old checkpoints were not kept"
+  expect_status 0 $PINGGU evidence add --db r.db --unit 340101001001 p1.jpg
+  expect_status 0 $PINGGU audit verify --db r.db
+fi
 
 # --- the key never lies in the store's folder -----------------------------------------------
-before=$(sha good.db)
-expect_status 2 env PINGGU_KEY="$PWD/k.key" $PINGGU evidence add --db good.db --unit 340101001004 p2.jpg
-expect_grep "checkpoint key .*k.key lies inside the store's folder" err.txt
-[ ! -e k.key ] || fail "a key was created in the store's folder"
-mkdir -p keys
-expect_status 2 env PINGGU_KEY="$PWD/keys/k.key" $PINGGU evidence add --db good.db --unit 340101001004 p2.jpg
-[ "$(sha good.db)" = "$before" ] || fail "the store changed although the key was refused"
-expect_status 2 env PINGGU_KEY="$PWD/k.key" $PINGGU init new.db
-[ ! -e new.db ] || fail "a refused init left new.db behind"
+if [ $sqlite = 1 ]; then
+  before=$(sha good.db)
+  expect_status 2 env PINGGU_KEY="$PWD/k.key" $PINGGU evidence add --db good.db --unit 340101001004 p2.jpg
+  expect_grep "checkpoint key .*k.key lies inside the store's folder" err.txt
+  [ ! -e k.key ] || fail "a key was created in the store's folder"
+  mkdir -p keys
+  expect_status 2 env PINGGU_KEY="$PWD/keys/k.key" $PINGGU evidence add --db good.db --unit 340101001004 p2.jpg
+  [ "$(sha good.db)" = "$before" ] || fail "the store changed although the key was refused"
+  expect_status 2 env PINGGU_KEY="$PWD/k.key" $PINGGU init new.db
+  [ ! -e new.db ] || fail "a refused init left new.db behind"
+fi
 # a key named by PINGGU_KEY elsewhere is created on first use, mode 0600
 expect_status 0 env PINGGU_KEY="$PWD/../elsewhere.$$/other.key" $PINGGU evidence add --db good.db --unit 340101001004 p2.jpg
 [ "$(stat -c %a ../elsewhere.$$/other.key)" = 600 ] || fail "PINGGU_KEY file not mode 600"
@@ -184,20 +195,31 @@ expect_grep "not a pinggu store" err.txt
 [ ! -s empty.db ] || fail "the empty file was written"
 expect_status 2 $PINGGU summary --db text.db
 expect_grep "not a pinggu store" err.txt
-# another application's database (its own application_id) is refused even with our tables
-cp good.db foreign.db; sqlite3 foreign.db "PRAGMA application_id = 12345"
+# another application's database (its own application_id) is refused even with our tables;
+# new stores carry the mark and the schema version (SQLite: the header's application_id and
+# user_version; PostgreSQL: the table pinggu_store)
+cp good.db foreign.db
+if [ $sqlite = 1 ]; then
+  sqlite3 foreign.db "PRAGMA application_id = 12345"; refusal="another application"
+  mark="PRAGMA application_id"; version="PRAGMA user_version"
+  columns() { sqlite3 good.db "PRAGMA table_info($1)" | cut -d'|' -f2; }
+else
+  sqlite3 foreign.db "UPDATE pinggu_store SET application_id = 12345"; refusal="application id 12345"
+  mark="SELECT application_id FROM pinggu_store"; version="SELECT schema_version FROM pinggu_store"
+  columns() { sqlite3 good.db "SELECT column_name FROM information_schema.columns WHERE table_name = '$1'"; }
+fi
 expect_status 2 $PINGGU audit verify --db foreign.db
-expect_grep "another application" err.txt
-
-# new stores carry the mark and the schema version
-[ "$(sqlite3 good.db 'PRAGMA application_id')" = 1346848597 ] || fail "store not marked"
-[ "$(sqlite3 good.db 'PRAGMA user_version')" = "$(sqlite3 good.db 'SELECT max(version) FROM schema_version')" ] ||
-  fail "user_version is not the schema version"
+expect_grep "is not a pinggu store: .*$refusal" err.txt
+[ "$(sqlite3 good.db "$mark")" = 1346848597 ] || fail "store not marked"
+[ "$(sqlite3 good.db "$version")" = "$(sqlite3 good.db 'SELECT max(version) FROM schema_version')" ] ||
+  fail "the mark's version is not the schema version"
 # teams.round is now draw_round (the lottery's redraw count; "round" is an assessment round)
-sqlite3 good.db "PRAGMA table_info(teams)" | grep -q '|draw_round|' || fail "no teams.draw_round"
-! sqlite3 good.db "PRAGMA table_info(teams)" | grep -q '|round|' || fail "teams.round still there"
+columns teams | grep -qx draw_round || fail "no teams.draw_round"
+! columns teams | grep -qx round || fail "teams.round still there"
 
 # --- a store made before marking (schema 4, no mark) is marked on first open, and logged ----
+# (SQLite only: every PostgreSQL store was made marked)
+[ $sqlite = 1 ] || { rm -rf ../elsewhere.$$; echo "t_audit ok (PostgreSQL)"; exit 0; }
 cp good.db legacy.db
 sqlite3 legacy.db "ALTER TABLE teams RENAME COLUMN draw_round TO round;
   DELETE FROM schema_version WHERE version >= 5; DROP TABLE problem_moves; DROP TABLE problem_links; DROP TABLE questionnaire_reviews;
