@@ -56,6 +56,9 @@ static int sq_probe(const char *path, int *unmarked, struct error *e)
     *unmarked = 0;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
+        /* a WAL store is briefly locked while another connection closes it (its last
+         * checkpoint) or recovers it: wait as every other statement does, not "not a store" */
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &t, NULL) != SQLITE_OK ||
         sqlite3_step(t) != SQLITE_ROW) {
         rc = error_set(e, ERR_INVALID, "%s is not a pinggu store (not an SQLite database: %s); "

@@ -2,9 +2,16 @@
  * test_base.c — strbuf, arena, u64map, hashing (SHA-256 vectors, Merkle, row encoding),
  * number/boolean parsing, temporary folders (under $TMPDIR, private, nothing left on
  * failure), and allocation-failure behaviour of each.
+ *
+ * keyfile_races: 16 threads create the same key file at once while 16 others read it. The
+ * key file used to be opened O_EXCL and written afterwards, so a reader could find it empty
+ * ("not a key"; the checkpoint key of a fresh machine, seen as a failed store in CI). Now
+ * every creator and reader gets the one key, and no temporary is left beside it.
  */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -252,6 +259,72 @@ static void temporary_folders(void **state)
     assert_int_equal(rmdir(root), 0);
 }
 
+#define KEY_THREADS 32
+
+struct key_job {
+    const char *path;
+    pthread_barrier_t *bar;
+    int create, rc;
+    unsigned char pk[32];
+    char msg[512];
+};
+
+static void *key_worker(void *arg)
+{
+    struct key_job *j = arg;
+    unsigned char sk[64];
+    struct error e;
+    pthread_barrier_wait(j->bar);
+    if (j->create) j->rc = keyfile_create(j->path, "test key", j->pk, sk, &e);
+    else
+        do /* a reader before any creator finds no file: it tries again */
+            j->rc = keyfile_read(j->path, "test key", j->pk, sk, &e);
+        while (j->rc == ERR_NOTFOUND);
+    if (j->rc) snprintf(j->msg, sizeof j->msg, "%s", e.msg);
+    return NULL;
+}
+
+static void keyfile_races(void **state)
+{
+    char *dir = tu_tmpdir(), path[1100];
+    pthread_t th[KEY_THREADS];
+    struct key_job jobs[KEY_THREADS];
+    pthread_barrier_t bar;
+    struct stat st;
+    DIR *d;
+    struct dirent *de;
+    int files = 0;
+    (void)state;
+    for (int round = 0; round < 20; round++) {
+        snprintf(path, sizeof path, "%s/k%d.key", dir, round);
+        pthread_barrier_init(&bar, NULL, KEY_THREADS);
+        for (int t = 0; t < KEY_THREADS; t++) {
+            memset(&jobs[t], 0, sizeof jobs[t]);
+            jobs[t].path = path, jobs[t].bar = &bar, jobs[t].create = t % 2 == 0;
+            assert_int_equal(pthread_create(&th[t], NULL, key_worker, &jobs[t]), 0);
+        }
+        for (int t = 0; t < KEY_THREADS; t++) pthread_join(th[t], NULL);
+        pthread_barrier_destroy(&bar);
+        for (int t = 0; t < KEY_THREADS; t++) {
+            if (jobs[t].rc) fprintf(stderr, "round %d thread %d: %s\n", round, t, jobs[t].msg);
+            assert_int_equal(jobs[t].rc, 0);
+            assert_memory_equal(jobs[t].pk, jobs[0].pk, 32);
+        }
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        assert_int_equal(st.st_size, 65);
+    }
+    /* the 20 keys and nothing else: no temporary left */
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.') files++;
+    closedir(d);
+    assert_int_equal(files, 20);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +333,7 @@ int main(void)
         cmocka_unit_test(sha256_vectors),    cmocka_unit_test(merkle_properties),
         cmocka_unit_test(row_encoding_is_injective), cmocka_unit_test(parsing),
         cmocka_unit_test(errors),            cmocka_unit_test(temporary_folders),
+        cmocka_unit_test(keyfile_races),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,11 +6,21 @@
  * the store's folder is refused before anything is written, a savepoint rolled back after its
  * entry is not checkpointed; the statement cache is invisible (fresh parameters, independent
  * handles, emptied by DDL); the grouped writer and the change log's head across a savepoint.
+ *
+ * test_locked_store_waits: while another connection holds the store's lock (here: exclusive
+ * locking mode; in use, a connection closing its WAL store or recovering it), store_open
+ * waits for it like every other statement. Its first look at the file ("is this a pinggu
+ * store?") used to have no busy timeout and called a locked store "not an SQLite database"
+ * (seen in CI: eight threads opening one store).
  */
 #include "testutil.h"
 
 #include "store/store.h"
 #include "store_cases.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <time.h>
 
 static char *slurp(const char *path, size_t *n)
 {
@@ -213,6 +223,42 @@ static void test_grouped_writer(void **state)
     free(dir);
 }
 
+static void *close_later(void *db)
+{
+    struct timespec t = {0, 300 * 1000 * 1000};
+    nanosleep(&t, NULL);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void test_locked_store_waits(void **state)
+{
+    char *dir = tu_tmpdir(), path[1100];
+    struct store *s = NULL;
+    struct error e;
+    sqlite3 *db = NULL;
+    pthread_t th;
+    (void)state;
+    snprintf(path, sizeof path, "%s/r.db", dir);
+    assert_int_equal(store_open(path, STORE_CREATE, &s, &e), 0);
+    store_close(s);
+    s = NULL;
+    /* another connection takes the file's lock and keeps it for 300 ms */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                                      "SELECT count(*) FROM sqlite_master; COMMIT;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(pthread_create(&th, NULL, close_later, db), 0);
+    e.msg[0] = '\0';
+    if (store_open(path, 0, &s, &e)) fprintf(stderr, "store_open: %s\n", e.msg);
+    assert_non_null(s);
+    pthread_join(th, NULL);
+    store_close(s);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_key_in_store_folder_refused),
         cmocka_unit_test(test_statement_cache),
         cmocka_unit_test(test_grouped_writer),
+        cmocka_unit_test(test_locked_store_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
