@@ -97,13 +97,21 @@ out:
     return rc;
 }
 
-/* SQLite's memory statistics take one process-wide mutex on every allocation; the server's
- * threads met on it (perf: futex waits in sqlite3Malloc and sqlite3_free). pinggu reads no
- * statistic, so they are off, set once before the library initialises. */
+/* Set once, before the library initialises:
+ * - SQLite's memory statistics take one process-wide mutex on every allocation; the server's
+ *   threads met on it (perf: futex waits in sqlite3Malloc and sqlite3_free). pinggu reads no
+ *   statistic, so they are off.
+ * - A savepoint's statement journal (the pages it changed, as they were) is kept in memory up
+ *   to 64 KiB and then spilled to a new temporary file. A server submission runs in its own
+ *   savepoint (src/server/batch.c) and changes more pages than that, so every submission
+ *   created, wrote, closed and deleted a file inside the writer queue's serial part (perf:
+ *   open, pwrite and ext4_evict_inode under the leader). 8 MiB keeps a submission's journal
+ *   in memory; a bigger statement (an import) still spills. */
 static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
 static void sq_global(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 8 << 20);
 }
 
 static int sq_open(const char *path, int flags, void **conn, struct error *e)
