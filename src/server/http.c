@@ -1,10 +1,18 @@
 /*
  * http.c — libmicrohttpd glue and the one endpoint wrapper (server.h).
  *
- * Threads: libmicrohttpd's internal thread pool (cfg->threads) runs every handler; each
- * thread opens its own store connection on first use (a store is never shared between
- * threads) and SQLite's WAL lets readers run beside the one writer (BEGIN IMMEDIATE with a
- * busy timeout serialises writers). The main thread waits for SIGINT/SIGTERM (blocked in
+ * Threads: libmicrohttpd's internal thread pool (cfg->threads) reads requests and writes
+ * answers; a request's work (dispatch) runs on one of cfg->threads workers of our own: the
+ * handler suspends the connection (MHD_suspend_connection) and queues it, the worker builds
+ * the answer into the request and resumes the connection, and libmicrohttpd's thread queues
+ * that answer. Why: a libmicrohttpd thread keeps every connection it accepted, and accepts up
+ * to ten in a row, so a burst of keep-alive connections (wrk's, or a proxy's) landed on two
+ * or three of its threads, and a request waiting for the writer queue's commit held up every
+ * other connection of its thread — eight clients ran no faster than one (bench/serve.sh).
+ * Each thread, worker or not, opens its own store connection on first use (a store is never
+ * shared between threads) and SQLite's WAL lets readers run beside the one writer (BEGIN
+ * IMMEDIATE with a busy timeout serialises writers). OpenRosa requests (openrosa.c) still
+ * run on libmicrohttpd's threads. The main thread waits for SIGINT/SIGTERM (blocked in
  * every thread, taken with sigtimedwait) and writes a signed checkpoint of the change log
  * every cfg->checkpoint_every seconds and once more after the daemon has stopped.
  *
@@ -35,11 +43,24 @@
 
 #define COOKIE_NAME "pinggu_session"
 
+struct req;
+
+/* The workers that run dispatch (see the top): a queue of suspended requests. */
+struct workers {
+    pthread_mutex_t mu;
+    pthread_cond_t more;
+    struct req *head, *tail;
+    int stopping;
+    size_t n;
+    pthread_t *th;
+};
+
 struct server {
     const struct server_config *cfg;
     char origin[256];      /* scheme://host[:port] of the public URL */
     int secure;            /* cookies get Secure */
     struct store_pool pool; /* every thread's connection, closed at shutdown */
+    struct workers w;
 };
 
 static struct store *thread_store(struct server *sv, struct error *e)
@@ -58,7 +79,42 @@ struct req {
     struct sha256 h;
     uint64_t size;
     void *orq;          /* an OpenRosa request's state (openrosa.c) */
+    /* handed to a worker: the request's connection, URL and method (libmicrohttpd's, valid
+     * until the request completes), the answer it built (queued by libmicrohttpd's thread
+     * once the connection is resumed), and the queue's link */
+    struct MHD_Connection *conn;
+    const char *url, *method;
+    int queued;               /* 1 once handed to a worker */
+    int failed;               /* the worker built no answer: close the connection */
+    unsigned resp_status;
+    struct MHD_Response *resp;
+    struct req *next;
 };
+
+/* The request whose answer the calling worker is building, or NULL (libmicrohttpd's own
+ * thread: answers are queued at once). */
+static __thread struct req *building;
+
+/* Queues r as the answer (takes r): kept in the request when a worker builds it, queued
+ * to libmicrohttpd at once otherwise. */
+static enum MHD_Result answer_with(struct MHD_Connection *conn, unsigned status,
+                                   struct MHD_Response *r)
+{
+    enum MHD_Result ret;
+    if (building && building->conn == conn) {
+        if (building->resp) MHD_destroy_response(building->resp);
+        building->resp = r, building->resp_status = status;
+        return MHD_YES;
+    }
+    ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+int server_answer(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
+{
+    return (int)answer_with(conn, status, r);
+}
 
 /* The route for (url, method): *path_known = 1 if some route has the path. */
 static const struct route *find_route(const char *url, const char *method, int *path_known,
@@ -191,7 +247,6 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, struct server *sv,
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
     size_t n = text ? strlen(text) : 0;
     struct MHD_Response *r;
-    enum MHD_Result ret;
     (void)sv;
     r = MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_COPY);
     free(text);
@@ -204,9 +259,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, struct server *sv,
     MHD_add_response_header(r, "Referrer-Policy", "same-origin");
     if (cookie && *cookie) MHD_add_response_header(r, "Set-Cookie", cookie);
     if (retry) MHD_add_response_header(r, "Retry-After", retry);
-    ret = MHD_queue_response(conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return answer_with(conn, (unsigned)status, r);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *conn, struct server *sv, int status,
@@ -224,7 +277,6 @@ static enum MHD_Result send_file(struct MHD_Connection *conn, struct ctx *c)
 {
     struct strbuf cd = STRBUF_INIT;
     struct MHD_Response *r = MHD_create_response_from_fd(c->file_size, c->file_fd);
-    enum MHD_Result ret;
     if (!r) {
         close(c->file_fd);
         return MHD_NO;
@@ -251,9 +303,7 @@ static enum MHD_Result send_file(struct MHD_Connection *conn, struct ctx *c)
     MHD_add_response_header(r, "Content-Security-Policy", "default-src 'self'; sandbox");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     sb_release(&cd);
-    ret = MHD_queue_response(conn, (unsigned)c->status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return answer_with(conn, (unsigned)c->status, r);
 }
 
 /* ------------------------------------------------------------------ dispatch */
@@ -389,6 +439,87 @@ answer:
     return ret;
 }
 
+/* ------------------------------------------------------------------ workers */
+
+/* Hands the request to a worker: 1 (the connection is suspended; the worker resumes it), or
+ * 0 when the workers are stopping or absent (the caller dispatches it itself). Called on
+ * libmicrohttpd's thread, in the handler: the connection is suspended before a worker can
+ * see it, so its resume always follows the suspension. */
+static int workers_take(struct server *sv, struct MHD_Connection *conn, const char *url,
+                        const char *method, struct req *rq)
+{
+    struct workers *w = &sv->w;
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping || !w->n) {
+        pthread_mutex_unlock(&w->mu);
+        return 0;
+    }
+    rq->conn = conn, rq->url = url, rq->method = method, rq->queued = 1, rq->next = NULL;
+    MHD_suspend_connection(conn);
+    if (w->tail) w->tail->next = rq;
+    else w->head = rq;
+    w->tail = rq;
+    pthread_cond_signal(&w->more);
+    pthread_mutex_unlock(&w->mu);
+    return 1;
+}
+
+static void *worker_main(void *arg)
+{
+    struct server *sv = arg;
+    struct workers *w = &sv->w;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        struct req *rq;
+        struct MHD_Connection *conn;
+        while (!w->head && !w->stopping) pthread_cond_wait(&w->more, &w->mu);
+        if (!w->head) break; /* stopping, and nothing left */
+        rq = w->head;
+        w->head = rq->next;
+        if (!w->head) w->tail = NULL;
+        pthread_mutex_unlock(&w->mu);
+        building = rq;
+        if (dispatch(sv, rq->conn, rq->url, rq->method, rq) != MHD_YES || !rq->resp) rq->failed = 1;
+        building = NULL;
+        conn = rq->conn; /* rq may be gone once the connection runs again */
+        MHD_resume_connection(conn);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Starts n workers (0 if none could start: requests then run on libmicrohttpd's threads). */
+static void workers_start(struct server *sv, size_t n)
+{
+    struct workers *w = &sv->w;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->more, NULL);
+    w->th = mem_calloc(n + 1, sizeof *w->th);
+    if (!w->th) return;
+    for (size_t i = 0; i < n; i++) {
+        if (pthread_create(&w->th[w->n], NULL, worker_main, sv)) break;
+        w->n++;
+    }
+}
+
+/* No new hand-offs; every queued request answered and resumed; the workers joined. Before
+ * MHD_stop_daemon: it must find no connection suspended. */
+static void workers_stop(struct server *sv)
+{
+    struct workers *w = &sv->w;
+    pthread_mutex_lock(&w->mu);
+    w->stopping = 1;
+    pthread_cond_broadcast(&w->more);
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < w->n; i++) pthread_join(w->th[i], NULL);
+    mem_free(w->th);
+    w->th = NULL;
+    w->n = 0;
+    pthread_cond_destroy(&w->more);
+    pthread_mutex_destroy(&w->mu);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls)
@@ -463,6 +594,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (rq->queued) { /* resumed: the worker's answer */
+        enum MHD_Result ret;
+        if (rq->failed || !rq->resp) return MHD_NO;
+        ret = MHD_queue_response(conn, rq->resp_status, rq->resp);
+        MHD_destroy_response(rq->resp);
+        rq->resp = NULL;
+        return ret;
+    }
+    if (workers_take(sv, conn, url, method, rq)) return MHD_YES; /* suspended */
     return dispatch(sv, conn, url, method, rq);
 }
 
@@ -472,6 +612,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *rq = *con_cls;
     (void)cls, (void)conn, (void)toe;
     if (!rq) return;
+    if (rq->resp) MHD_destroy_response(rq->resp);
     server_openrosa_done(rq->orq);
     if (rq->fd >= 0) close(rq->fd);
     if (rq->dir[0]) {
@@ -542,7 +683,8 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     char *cert = NULL, *key = NULL;
     sigset_t set;
     unsigned per_ip;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME;
     int rc;
     double last_cp;
 
@@ -611,6 +753,9 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    workers_start(&sv, (size_t)cfg.threads); /* after the mask: they inherit it */
+    if (batch_start(&sv.pool))                /* the writer queue's thread (batch.c) */
+        fprintf(stderr, "pinggu serve: no writer thread: submissions are led by their own\n");
     if (cert)
         d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &sv, MHD_OPTION_SOCK_ADDR, &sa,
                              MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
@@ -654,12 +799,16 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
             last_cp = clock_seconds();
         }
     }
+    workers_stop(&sv); /* every handed-off request answered: none left suspended */
+    batch_stop();      /* OpenRosa requests still running lead their own batches */
     MHD_stop_daemon(d);
     server_forms_release();
     field_unit_cache(0);
     checkpoint(main_store);
     rc = 0;
 out:
+    if (sv.w.th) workers_stop(&sv);
+    batch_stop();
     store_pool_close(&sv.pool);
     store_close(main_store);
     if (key) {

@@ -120,8 +120,7 @@ int server_pages_send(void *connection, const char *web_dir, const char *url, in
                             "img-src 'self' data: blob:; frame-ancestors 'none'");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-    ret = MHD_queue_response(conn, 200, r);
-    MHD_destroy_response(r);
+    ret = server_answer(conn, 200, r); /* takes r (http.c: a worker's answer waits in its request) */
     *handled = 1;
 out:
     if (fd >= 0) close(fd);

@@ -117,6 +117,11 @@ const struct route *server_setup_routes(size_t *n); /* setup.c: the office's rou
 const struct route *server_signoff_routes(size_t *n); /* signoff.c: report sign-off */
 const struct route *server_dayplan_routes(size_t *n); /* dayplan.c: the leader's day plan */
 const struct route *server_synthesis_routes(size_t *n); /* synthesis.c: county synthesis */
+struct MHD_Response;
+/* Queues r (takes it) as the answer to conn's request: at once on libmicrohttpd's thread;
+ * kept in the request when a worker builds it (http.c), queued once the connection resumes.
+ * MHD_YES or MHD_NO, as MHD_queue_response. */
+int server_answer(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r);
 /* One store connection per server thread (pool.c), closed together at shutdown. */
 struct store_pool {
     const char *db; /* borrowed: the store URL */
@@ -154,6 +159,12 @@ struct batch_job {
  * the calling thread's connection (used if it leads). */
 #define BATCH_LOST (-9999)
 int batch_run(struct store *s, struct batch_job *job);
+/* Starts the writer thread, which runs every batch on its own connection from p (opened in
+ * that thread): 0, or -1 (then the waiting threads lead, as before batch_start). */
+int batch_start(struct store_pool *p);
+/* Stops the writer thread after it has run every job queued; later jobs are led by their
+ * own threads. Before the pool is closed. */
+void batch_stop(void);
 /* The fault hook for the crash tests (docs/server.md): 1 when $PINGGU_FAULT is `point`; the
  * caller then ends the process at once (_exit(137), as kill -9 would). */
 int server_fault(const char *point);
