@@ -785,7 +785,7 @@ static int or_run(struct store *s, void *arg)
                          "this one is held as a duplicate for the team leader");
     return or_answer(j, 201, "已收到，待组长审核", "received; it enters review as submitted");
 fail:
-    if (j->e.code == ERR_STORE && !store_connected(s)) { /* the database went away: retry later */
+    if (!store_connected(s)) { /* the database went away (whatever the error says): retry later */
         or_answer(j, 503, "服务暂不可用", "store unavailable");
         return -1;
     }

@@ -752,6 +752,10 @@ static PGresult *described(struct pgst *h)
     if (!h->desc) {
         PGresult *p = PQprepare(h->q->c, "", h->sql, 0, NULL);
         int ok = PQresultStatus(p) == PGRES_COMMAND_OK;
+        if (!ok) { /* a connection the server ended is remembered as lost (pg_fail) */
+            struct error ignored;
+            pg_fail(h->q, &ignored, h->sql, p);
+        }
         PQclear(p);
         if (!ok) return NULL;
         h->desc = PQdescribePrepared(h->q->c, "");
