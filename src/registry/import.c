@@ -75,6 +75,9 @@ struct ictx {
     int64_t last_hh;         /* household of the previous member row, or -1: members.csv lists
                               * a household's members together, so most look-ups end here */
     size_t last_len;         /* its id's length */
+    int64_t last_village, last_hh_row; /* the kept indexes' last keys (in_order) */
+    int64_t last_hh_id;      /* index into hh of the last household written, or -1 */
+    int id_unsorted, village_unsorted, members_unsorted;
     struct u64map projects;  /* hash(project id) -> line */
     struct u64map evaluators;
     struct arena arena;
@@ -649,6 +652,29 @@ static int64_t hh_lookup(struct ictx *c, const char *id, size_t n, int insert, i
     return -2;
 }
 
+/* The bulk load keeps these indexes in place (store_bulk_begin) instead of rebuilding them
+ * by a sort at the end, where nothing else runs: registries list a village's households
+ * together and a household's members together, in order, so their keys arrive ascending
+ * and each insert appends. The first key out of order has the index dropped and rebuilt at
+ * the end after all (in_order). households_id is UNIQUE, and stays so: a duplicate household
+ * is reported by the import's own check before its row is written (households_row), and the
+ * table is emptied before the load (run_file), so the index never meets one. */
+static const char *const kept_indexes[] = {"households_id", "households_village",
+                                           "members_household", NULL};
+
+/* Records a kept index's key for a row being written; the first key below the last one asks
+ * the loader to drop that index (loader_defer_index). */
+static void in_order(struct pass *p, int64_t key, int64_t *last, int *unsorted, const char *index)
+{
+    if (*unsorted || !p->loader) return;
+    if (key < *last) {
+        *unsorted = 1;
+        loader_defer_index(p->loader, index);
+    } else {
+        *last = key;
+    }
+}
+
 static int households_row(struct ictx *c, struct pass *p, int bad, struct error *e)
 {
     long line = csv_line(p->csv);
@@ -657,7 +683,7 @@ static int households_row(struct ictx *c, struct pass *p, int bad, struct error 
     int64_t registered = ival(p, "registered"), iy = ival(p, "identified_year");
     int64_t ey = ival(p, "exit_year"), returned = ival(p, "returned"), ry = ival(p, "return_year");
     uint64_t *groups;
-    int64_t k;
+    int64_t k = -1;
     int fresh;
     if (id->type == STORE_TEXT) {
         k = hh_lookup(c, id->s, id->n, 1, &fresh);
@@ -703,6 +729,20 @@ static int households_row(struct ictx *c, struct pass *p, int bad, struct error 
         err(c, line, fno(p, "edge"), "edge: an edge household is a general household");
     if (ival(p, "monitored") && !ey)
         err(c, line, fno(p, "monitored"), "monitored: only an exited household is monitored");
+    if (writing(c)) {
+        /* the ids compared as the index compares them (bytes; memcmp, then the length) */
+        if (!c->id_unsorted && c->last_hh_id >= 0 && k >= 0) {
+            const char *prev = hh_id(c, (size_t)c->last_hh_id);
+            size_t pn = strlen(prev);
+            int d = memcmp(prev, id->s, pn < id->n ? pn : id->n);
+            if (d > 0 || (!d && pn > id->n)) {
+                c->id_unsorted = 1;
+                if (p->loader) loader_defer_index(p->loader, "households_id");
+            }
+        }
+        if (k >= 0) c->last_hh_id = k;
+        in_order(p, village, &c->last_village, &c->village_unsorted, "households_village");
+    }
     return write_row(c, p, 0, e);
 }
 
@@ -774,6 +814,8 @@ static int members_row(struct ictx *c, struct pass *p, int bad, struct error *e)
         return error_set(e, ERR_IO, "the temporary file for resident IDs failed");
     p->val[p->pos[0]] = rv_int((int64_t)r.key);
     p->val[p->pos[1]] = rv_int(c->hh[k].row_no);
+    if (writing(c))
+        in_order(p, c->hh[k].row_no, &c->last_hh_row, &c->members_unsorted, "members_household");
     return write_row(c, p, 0, e);
 }
 
@@ -957,6 +999,7 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
     c.errs = errs;
     c.today = o->today ? o->today : date_today();
     c.last_hh = -1;
+    c.last_hh_id = -1;
     arena_init(&c.arena, 1 << 20);
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         rc = error_set(e, ERR_IO, "%s: not a folder", dir);
@@ -981,7 +1024,7 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
         rc = ERR_INVALID;
         goto out;
     }
-    rc = store_bulk_begin(s, tables, e);
+    rc = store_bulk_begin(s, tables, kept_indexes, e);
     if (rc) goto out;
     bulk = 1;
     for (size_t f = 0; f < registry_nfiles && !rc; f++) {

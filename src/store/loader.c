@@ -53,6 +53,8 @@ struct loader {
     int started;
     int copy;            /* rows go through the backend's copy stream (PostgreSQL COPY) */
     atomic_int failed;   /* the writer hit an error */
+    const char *defer[LOADER_DEFER]; /* indexes to drop before the next block (under mu) */
+    int ndefer, ndeferred;
     struct error err;    /* its first error */
 };
 
@@ -122,14 +124,22 @@ static void *writer(void *arg)
 {
     struct loader *l = arg;
     for (;;) {
-        int i, rc = 0, last;
+        int i, rc = 0, last, nd;
+        const char *defer[LOADER_DEFER];
         pthread_mutex_lock(&l->mu);
         while (!l->nfull) pthread_cond_wait(&l->cv, &l->mu);
         i = l->fullq[0];
         memmove(l->fullq, l->fullq + 1, (size_t)--l->nfull * sizeof l->fullq[0]);
+        nd = l->ndefer;
+        memcpy(defer, l->defer, sizeof defer);
+        l->ndefer = 0;
         pthread_mutex_unlock(&l->mu);
+        /* before the next block's rows (a drop is right at any moment: the index is rebuilt
+         * from the table at the end) */
+        for (int k = 0; k < nd && !rc && !l->failed; k++)
+            rc = store_bulk_defer_index(l->s, defer[k], &l->err);
         last = l->blocks[i].last;
-        if (!last && !l->failed) rc = write_block(l, &l->blocks[i]);
+        if (!last && !l->failed && !rc) rc = write_block(l, &l->blocks[i]);
         pthread_mutex_lock(&l->mu);
         if (rc && !l->failed) l->failed = 1;
         l->blocks[i].n = l->blocks[i].enclen = 0;
@@ -296,6 +306,15 @@ int loader_row(struct loader *l, const struct rowval *vals)
     bl->encoff[bl->n + 1] = bl->enclen;
     if (++bl->n == BLOCK_ROWS) hand_over(l, 0);
     return 0;
+}
+
+void loader_defer_index(struct loader *l, const char *name)
+{
+    if (l->ndeferred == LOADER_DEFER) return;
+    l->ndeferred++; /* the reader's own count */
+    pthread_mutex_lock(&l->mu);
+    l->defer[l->ndefer++] = name;
+    pthread_mutex_unlock(&l->mu);
 }
 
 int loader_finish(struct loader *l, struct error *e)

@@ -273,7 +273,8 @@ int store_in_transaction(struct store *s)
     return s->in_tx;
 }
 
-int store_bulk_begin(struct store *s, const char *const *tables, struct error *e)
+int store_bulk_begin(struct store *s, const char *const *tables, const char *const *keep,
+                     struct error *e)
 {
     int rc;
     if (s->in_tx) return error_set(e, ERR_INTERNAL, "bulk load inside a transaction");
@@ -281,9 +282,17 @@ int store_bulk_begin(struct store *s, const char *const *tables, struct error *e
     if (rc) return rc;
     s->cp_pending = s->cp_reread = s->head_ok = 0;
     store_cache_clear(s); /* the bulk load drops and rebuilds indexes */
-    rc = s->be->bulk_begin(s->conn, tables, e);
+    rc = s->be->bulk_begin(s->conn, tables, keep, e);
     if (!rc) s->in_tx = s->bulk = 1;
     return rc;
+}
+
+int store_bulk_defer_index(struct store *s, const char *name, struct error *e)
+{
+    if (!s->bulk) return error_set(e, ERR_INTERNAL, "no bulk load");
+    /* no store_cache_clear: the loader's statements are lent out; SQLite prepares a statement
+     * again by itself when the schema under it changed */
+    return s->be->bulk_defer ? s->be->bulk_defer(s->conn, name, e) : 0;
 }
 
 int store_bulk_end(struct store *s, int commit, struct error *e)

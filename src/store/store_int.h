@@ -34,7 +34,8 @@ struct store_backend {
     size_t (*col_len)(void *h, int i);
     const void *(*col_blob)(void *h, int i);
     int64_t (*changes)(void *conn);
-    int (*bulk_begin)(void *conn, const char *const *tables, struct error *e);
+    int (*bulk_begin)(void *conn, const char *const *tables, const char *const *keep,
+                      struct error *e);
     int (*bulk_end)(void *conn, int commit, struct error *e);
     /* The store's mark (docs/audit.md): `unmarked` is 1 if open found a store made before
      * marking (pinggu's tables, no mark), which store.c then marks and logs; `mark` sets the
@@ -66,6 +67,8 @@ struct store_backend {
      * which analyzes its tables at its end). PostgreSQL refreshes the table's planner
      * statistics when it has about doubled since they were taken (store_pg.c). */
     int (*grew)(void *conn, const char *table, int64_t nrows, struct error *e);
+    /* Optional (NULL: the backend keeps every index during a load): store_bulk_defer_index. */
+    int (*bulk_defer)(void *conn, const char *name, struct error *e);
 };
 
 /* The statement cache of one connection (store.c): handles kept by SQL text between

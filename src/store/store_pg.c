@@ -884,9 +884,11 @@ static int pgb_mark(void *conn, int version, struct error *e)
     return raw_exec(conn, sql, e);
 }
 
-static int pgb_bulk_begin(void *conn, const char *const *tables, struct error *e)
+static int pgb_bulk_begin(void *conn, const char *const *tables, const char *const *keep,
+                          struct error *e)
 {
     struct pg *q = conn;
+    (void)keep; /* PostgreSQL's load keeps every index (COPY into partitions) */
     sb_reset(&q->analyze);
     for (size_t i = 0; tables && tables[i]; i++)
         sb_addf(&q->analyze, "%s%s", i ? ", " : "ANALYZE ", tables[i]);
