@@ -75,9 +75,8 @@ struct ictx {
     int64_t last_hh;         /* household of the previous member row, or -1: members.csv lists
                               * a household's members together, so most look-ups end here */
     size_t last_len;         /* its id's length */
-    int64_t last_village, last_hh_row; /* the kept indexes' last keys (in_order) */
-    int64_t last_hh_id;      /* index into hh of the last household written, or -1 */
-    int id_unsorted, village_unsorted, members_unsorted;
+    int64_t last_village, last_hh_row; /* the last keys of two kept indexes (in_order) */
+    int id_unsorted, village_unsorted, members_unsorted; /* in_order asked for the drop */
     struct u64map projects;  /* hash(project id) -> line */
     struct u64map evaluators;
     struct arena arena;
@@ -662,16 +661,13 @@ static int64_t hh_lookup(struct ictx *c, const char *id, size_t n, int insert, i
 static const char *const kept_indexes[] = {"households_id", "households_village",
                                            "members_household", NULL};
 
-/* Records a kept index's key for a row being written; the first key below the last one asks
- * the loader to drop that index (loader_defer_index). */
-static void in_order(struct pass *p, int64_t key, int64_t *last, int *unsorted, const char *index)
+/* For a row being written: when its key of a kept index went backwards, asks the loader to
+ * drop that index (loader_defer_index), once. */
+static void in_order(struct pass *p, int backwards, int *unsorted, const char *index)
 {
-    if (*unsorted || !p->loader) return;
-    if (key < *last) {
+    if (backwards && !*unsorted && p->loader) {
         *unsorted = 1;
         loader_defer_index(p->loader, index);
-    } else {
-        *last = key;
     }
 }
 
@@ -730,18 +726,12 @@ static int households_row(struct ictx *c, struct pass *p, int bad, struct error 
     if (ival(p, "monitored") && !ey)
         err(c, line, fno(p, "monitored"), "monitored: only an exited household is monitored");
     if (writing(c)) {
-        /* the ids compared as the index compares them (bytes; memcmp, then the length) */
-        if (!c->id_unsorted && c->last_hh_id >= 0 && k >= 0) {
-            const char *prev = hh_id(c, (size_t)c->last_hh_id);
-            size_t pn = strlen(prev);
-            int d = memcmp(prev, id->s, pn < id->n ? pn : id->n);
-            if (d > 0 || (!d && pn > id->n)) {
-                c->id_unsorted = 1;
-                if (p->loader) loader_defer_index(p->loader, "households_id");
-            }
-        }
-        if (k >= 0) c->last_hh_id = k;
-        in_order(p, village, &c->last_village, &c->village_unsorted, "households_village");
+        /* nothing has failed, so every household so far was written, in hh's order: the one
+         * before is hh[k - 1]; ids compare as the index compares them (bytes, then length) */
+        in_order(p, k > 0 && strcmp(hh_id(c, (size_t)k - 1), hh_id(c, (size_t)k)) > 0,
+                 &c->id_unsorted, "households_id");
+        in_order(p, village < c->last_village, &c->village_unsorted, "households_village");
+        c->last_village = village;
     }
     return write_row(c, p, 0, e);
 }
@@ -819,8 +809,10 @@ static int members_row(struct ictx *c, struct pass *p, int bad, struct error *e)
         return error_set(e, ERR_IO, "the temporary file for resident IDs failed");
     p->val[p->pos[0]] = rv_int((int64_t)r.key);
     p->val[p->pos[1]] = rv_int(c->hh[k].row_no);
-    if (writing(c))
-        in_order(p, c->hh[k].row_no, &c->last_hh_row, &c->members_unsorted, "members_household");
+    if (writing(c)) {
+        in_order(p, c->hh[k].row_no < c->last_hh_row, &c->members_unsorted, "members_household");
+        c->last_hh_row = c->hh[k].row_no;
+    }
     return write_row(c, p, 0, e);
 }
 
@@ -1004,7 +996,6 @@ int registry_import(struct store *s, const char *dir, const struct import_opts *
     c.errs = errs;
     c.today = o->today ? o->today : date_today();
     c.last_hh = -1;
-    c.last_hh_id = -1;
     arena_init(&c.arena, 1 << 20);
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         rc = error_set(e, ERR_IO, "%s: not a folder", dir);

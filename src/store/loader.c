@@ -158,7 +158,6 @@ static void *writer(void *arg)
 static int prepare_multi(struct loader *l, const char *sql, struct error *e)
 {
     const char *tuple = strstr(sql, "VALUES (");
-    int rc = 0;
     l->group = GROUP_ROWS;
     while (l->group > 1 && l->group * (l->nvals + 1) > 32766) l->group /= 2;
     if (!tuple) l->group = 1;
@@ -168,12 +167,12 @@ static int prepare_multi(struct loader *l, const char *sql, struct error *e)
         sb_adds(&m, sql);
         for (size_t g = 1; g < l->group; g++) sb_addf(&m, ", %s", tuple);
         if (sb_ok(&m)) return error_set(e, ERR_NOMEM, "out of memory");
-        rc = store_prepare(l->s, m.buf, &l->multi, e);
+        int rc = store_prepare(l->s, m.buf, &l->multi, e);
         sb_release(&m);
         if (!rc) break;
         l->multi = NULL;
     }
-    return l->group > 1 ? rc : 0;
+    return 0;
 }
 
 int loader_start(struct store *s, struct audit_batch *b, const char *sql, size_t nvals,

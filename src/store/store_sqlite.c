@@ -12,8 +12,8 @@
  * their saved definitions by a sort, which is much faster than millions of random inserts —
  * except the indexes the caller keeps (their keys arrive in order, so each insert appends,
  * cheaper than the sort, which runs alone at the end); a kept index whose keys turn out of
- * order is dropped then (sq_bulk_defer) and rebuilt with the others. On rollback, the indexes come back with the transaction itself (DROP INDEX is
- * transactional). Either way WAL and foreign keys are restored.
+ * order is dropped then (sq_bulk_defer) and rebuilt with the others. On rollback, the
+ * indexes come back with the transaction itself (DROP INDEX is transactional). Either way WAL and foreign keys are restored.
  *
  * The mark (store.c): application_id = STORE_APPLICATION_ID and user_version = the schema
  * version, both in the database header and both transactional. An existing file is probed
@@ -316,6 +316,13 @@ static int sq_mark(void *conn, int version, struct error *e)
     return 0;
 }
 
+/* Saves index name's definition (sql) for bulk_end's rebuild and adds its DROP to drop. */
+static void save_index(struct sq *q, struct strbuf *drop, const char *name, const char *sql)
+{
+    sb_addf(&q->saved_indexes, "%s;\n", sql);
+    sb_addf(drop, "DROP INDEX \"%s\";\n", name);
+}
+
 /* 1 if name is one of keep (NULL-terminated, or NULL). */
 static int kept(const char *const *keep, const char *name)
 {
@@ -343,9 +350,9 @@ static int sq_bulk_begin(void *conn, const char *const *tables, const char *cons
     for (const char *const *t = tables; t && *t; t++) {
         sqlite3_bind_text(st, 1, *t, -1, SQLITE_STATIC);
         while (sqlite3_step(st) == SQLITE_ROW) {
-            if (kept(keep, (const char *)sqlite3_column_text(st, 0))) continue;
-            sb_addf(&q->saved_indexes, "%s;\n", (const char *)sqlite3_column_text(st, 1));
-            sb_addf(&drop, "DROP INDEX \"%s\";\n", (const char *)sqlite3_column_text(st, 0));
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            if (!kept(keep, name))
+                save_index(q, &drop, name, (const char *)sqlite3_column_text(st, 1));
         }
         sqlite3_reset(st);
     }
@@ -376,10 +383,8 @@ static int sq_bulk_defer(void *conn, const char *name, struct error *e)
                     (void **)&st, e);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        sb_addf(&q->saved_indexes, "%s;\n", (const char *)sqlite3_column_text(st, 0));
-        sb_addf(&drop, "DROP INDEX \"%s\";", name);
-    }
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        save_index(q, &drop, name, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st); /* before the DROP: a statement still reading the schema locks it */
     if (sb_ok(&q->saved_indexes) || sb_ok(&drop)) rc = error_set(e, ERR_NOMEM, "out of memory");
     else if (drop.len) rc = sq_exec(q, drop.buf, e);

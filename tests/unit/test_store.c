@@ -264,21 +264,7 @@ static void test_locked_store_waits(void **state)
     free(dir);
 }
 
-/* 1 if the store has an index of that name, else 0. */
-static int has_index(struct store *s, const char *name)
-{
-    struct stmt *st = NULL;
-    struct error e;
-    int n;
-    assert_int_equal(store_prepare(s, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                                      " AND name = ?", &st, &e), 0);
-    stmt_bind_text(st, 1, name, strlen(name));
-    assert_int_equal(stmt_step(st, &e), STORE_ROW);
-    n = (int)stmt_int(st, 0);
-    stmt_finalize(st);
-    return n;
-}
-
+/* The one integer sql selects. */
 static int64_t count_of(struct store *s, const char *sql)
 {
     struct stmt *st = NULL;
@@ -290,6 +276,21 @@ static int64_t count_of(struct store *s, const char *sql)
     stmt_finalize(st);
     return n;
 }
+
+/* 1 if the store has an index of that name (a literal of the test's own), else 0. */
+static int has_index(struct store *s, const char *name)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                              "name = '%s'", name);
+    return (int)count_of(s, sql);
+}
+
+/* The start of an INSERT of members rows: the values follow. */
+#define MEMBERS_INSERT                                                                       \
+    "INSERT INTO members (row_no, resident, household, name, relation, education, in_school, " \
+    "health, labour, medical_insurance, illness_insurance, pension_insurance, "              \
+    "disability_cert, log_id) VALUES "
 
 static void test_bulk_kept_indexes(void **state)
 {
@@ -320,19 +321,13 @@ static void test_bulk_kept_indexes(void **state)
     /* a load that commits: members out of household order, the kept index deferred on the
      * way as the importer does; rebuilt whole at the end */
     assert_int_equal(store_bulk_begin(s, tables, keep, &e), 0);
-    assert_int_equal(store_exec(s, "INSERT INTO members (row_no, resident, household, name, "
-                                   "relation, education, in_school, health, labour, "
-                                   "medical_insurance, illness_insurance, pension_insurance, "
-                                   "disability_cert, log_id) VALUES "
-                                   "(1, 11, 5, 'a', 'head', '', 0, '', '', 1, 1, 1, 0, 1), "
-                                   "(2, 12, 2, 'b', 'head', '', 0, '', '', 1, 1, 1, 0, 1)",
+    assert_int_equal(store_exec(s, MEMBERS_INSERT
+                                "(1, 11, 5, 'a', 'head', '', 0, '', '', 1, 1, 1, 0, 1), "
+                                "(2, 12, 2, 'b', 'head', '', 0, '', '', 1, 1, 1, 0, 1)",
                                 &e), 0);
     assert_int_equal(store_bulk_defer_index(s, "members_household", &e), 0);
-    assert_int_equal(store_exec(s, "INSERT INTO members (row_no, resident, household, name, "
-                                   "relation, education, in_school, health, labour, "
-                                   "medical_insurance, illness_insurance, pension_insurance, "
-                                   "disability_cert, log_id) VALUES "
-                                   "(3, 13, 2, 'c', 'spouse', '', 0, '', '', 1, 1, 1, 0, 1)",
+    assert_int_equal(store_exec(s, MEMBERS_INSERT
+                                "(3, 13, 2, 'c', 'spouse', '', 0, '', '', 1, 1, 1, 0, 1)",
                                 &e), 0);
     assert_int_equal(store_bulk_end(s, 1, &e), 0);
     assert_int_equal(has_index(s, "members_household"), 1);
