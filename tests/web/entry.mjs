@@ -40,15 +40,44 @@ try {
   await page.getByRole('checkbox', { name: '村支书' }).check();
   await page.getByRole('checkbox', { name: '驻村第一书记' }).check();
   await page.getByLabel('访谈人').fill('评估员甲');
-  // the date picker: open its calendar and take the 1st of the month shown
-  await page.locator('.p-datepicker-input').click();
-  await page.locator('.p-datepicker-day-view td:not(.p-datepicker-other-month) span', { hasText: /^1$/ }).first().click();
+  // the date picker: open its calendar and take the 1st of the month shown. Under load the
+  // calendar (PrimeVue's, inside ODK Web Forms) now and then drops the pick, as CI once saw: the
+  // field stays empty and the engine, rightly, refuses to send a required question unanswered.
+  // An evaluator who sees the empty field picks again; so does the test, at most three times,
+  // and says so.
+  const dateInput = page.locator('.p-datepicker-input');
+  for (let pick = 1; ; pick++) {
+    await dateInput.click();
+    await page.locator('.p-datepicker-day-view td:not(.p-datepicker-other-month) span', { hasText: /^1$/ }).first().click();
+    const shown = await dateInput.evaluate((el) => new Promise((done) => {
+      const t0 = Date.now();
+      const poll = () => (el.value !== '' || Date.now() - t0 > 3000 ? done(el.value) : setTimeout(poll, 50));
+      poll();
+    }));
+    if (shown !== '') break;
+    if (pick === 3) throw new Error('the calendar took no date in three picks');
+    console.log(`the calendar dropped pick ${pick}; picking again`);
+    await page.keyboard.press('Escape');
+  }
   for (const [label, answer] of [['1. 请介绍', '全村基本情况'], ['2. 请谈谈', '防疫与脱贫统筹'], ['3. 您村2020年', '产业项目'], ['4. 谈谈您村', '薄弱环节']])
     await page.getByLabel(label).fill(answer);
   // what the page posts, and what pinggu answers
   const posted = page.waitForRequest((x) => x.method() === 'POST' && x.url().endsWith(`${r}/submission`));
   const answered = page.waitForResponse((x) => x.request().method() === 'POST' && x.url().endsWith(`${r}/submission`), { timeout: 30000 });
+  for (const p of [posted, answered]) p.catch(() => {}); // awaited below unless the form refuses to send
   await page.getByRole('button', { name: 'Send' }).click();
+  // the engine refuses to post a form with a violation and shows a banner instead: say which
+  // question it holds against the answers, not only that no request came
+  const refused = page.locator('.form-error-message').waitFor({ timeout: 30000 }).then(() => 'refused', () => 'no banner');
+  if (await Promise.race([posted.then(() => 'posted'), refused]) === 'refused') {
+    const why = await page.locator('.validation-message').evaluateAll((ms) => ms.filter((m) => m.innerText.trim()).map((m) => {
+      let q = m.parentElement; // the smallest block holding more than the message: its question
+      while (q.parentElement && q.innerText.trim() === m.innerText.trim()) q = q.parentElement;
+      return `  ${q.innerText.replace(/\s+/g, ' ').slice(0, 160)}`;
+    }));
+    const date = await page.locator('.p-datepicker-input').inputValue();
+    throw new Error(`the form refused to send: ${await page.locator('.form-error-message').innerText()}\n${why.join('\n')}\n  (the date field shows "${date}")`);
+  }
   const req = await posted;
   const res = await answered;
   const h = req.headers();
