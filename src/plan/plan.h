@@ -509,6 +509,11 @@ int sample_plan(struct store *s, const char *name, struct plan *p, char *seed, s
 int teams_draw(struct store *s, const char *sample, const char *seed, struct error *e);
 int teams_show(struct store *s, const char *sample, FILE *f, struct error *e);
 
+/* A team number as the tables print it: "3", or "-" for 0, the team of a questionnaire or
+ * problem in a round that drew no teams (or of a unit no team surveyed). Writes into buf
+ * (caller's, 12 bytes) and returns it. */
+const char *teams_label(int team, char buf[12]);
+
 /* The team lottery as a pure function, for tests: cities[ncities] assessed, team home
  * cities home[nteams]; writes team index per city into assign. Round tickets derive from
  * seed_hex; returns the round that succeeded (>= 1) or ERR_INVALID. */

@@ -546,3 +546,10 @@ out:
     stmt_finalize(m);
     return rc;
 }
+
+const char *teams_label(int team, char buf[12])
+{
+    if (team) snprintf(buf, 12, "%d", team);
+    else buf[0] = '-', buf[1] = '\0';
+    return buf;
+}

@@ -115,7 +115,7 @@ int problem_day_summary(struct store *s, const char *round, int day, FILE *f, st
     struct stmt *ps = NULL, *ms = NULL;
     struct team_day *t = NULL;
     size_t nt = 0, ct = 0;
-    char dstr[16];
+    char dstr[16], tb[12];
     int rc = sample_plan(s, round, &p, NULL, 0, &srow, e);
     if (rc) return rc;
     snprintf(dstr, sizeof dstr, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
@@ -166,7 +166,7 @@ int problem_day_summary(struct store *s, const char *round, int day, FILE *f, st
     fprintf(f, "%-8s %8s %8s %8s %8s %8s %8s\n", "", "recorded", "summed", "late", "missing",
             "sent", "due");
     for (size_t i = 0; i < nt; i++)
-        fprintf(f, "%-8d %8lld %8lld %8lld %8lld %8lld %8lld\n", t[i].team,
+        fprintf(f, "%-8s %8lld %8lld %8lld %8lld %8lld %8lld\n", teams_label(t[i].team, tb),
                 (long long)t[i].recorded, (long long)t[i].summarised, (long long)t[i].late,
                 (long long)t[i].missing, (long long)t[i].sent, (long long)t[i].due_verify);
     if (!nt) fprintf(f, "(no problem was taken up by that day)\n");

@@ -286,6 +286,12 @@ static int progress(struct ctx *c)
     return 0;
 }
 
+/* A team number for the JSON: null for 0, a round that drew no teams (plan.h teams_label). */
+static json_t *team_json(int team)
+{
+    return team ? json_integer(team) : json_null();
+}
+
 /* GET /api/rounds/R/progress/table: field_progress's figures, each county's row (and its
  * teams' rows) only for whom may read that county's progress — so a leader sees its own
  * counties, and nobody their home city's before the release. */
@@ -321,8 +327,8 @@ static int progress_table(struct ctx *c)
         json_t *o;
         t.county = p->county;
         if (access_check(&c->user, RS_PROGRESS, AA_READ, &t, NULL, NULL)) continue;
-        o = json_pack("{s:i, s:i, s:I}", "county", p->county, "team", p->team, "questionnaires",
-                      (json_int_t)p->questionnaires);
+        o = json_pack("{s:i, s:o, s:I}", "county", p->county, "team", team_json(p->team),
+                      "questionnaires", (json_int_t)p->questionnaires);
         for (int k = 0; k < FIELD_REVIEW_STATES; k++)
             json_object_set_new(o, field_review_states[k], json_integer(p->state[k]));
         json_array_append_new(teams, o);
@@ -368,8 +374,8 @@ static int progress_problems(struct ctx *c)
         if (access_check(&c->user, RS_PROGRESS, AA_READ, &t, NULL, NULL) ||
             access_check(&c->user, RS_PROBLEMS, AA_READ, &t, NULL, NULL))
             continue;
-        o = json_pack("{s:i, s:i, s:I}", "county", r->county, "team", r->team, "problems",
-                      (json_int_t)r->problems);
+        o = json_pack("{s:i, s:o, s:I}", "county", r->county, "team", team_json(r->team),
+                      "problems", (json_int_t)r->problems);
         for (int k = 0; k < PS_NSTATES; k++)
             json_object_set_new(o, problem_state_name((enum problem_state)k),
                                 json_integer(r->state[k]));

@@ -71,6 +71,7 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
     struct pos *pos = NULL;
     size_t npos = 0, cap = 0, nteams = 0;
     struct teamq teams[256];
+    char tb[12];
     int rc = sample_plan(s, sample, &p, NULL, 0, &srow, e);
     if (rc) return rc;
     plan_release(&p);
@@ -195,7 +196,7 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
     fprintf(f, "\nfield quality per team / 各组调查质量\n%-6s %10s %10s %12s %12s\n", "team",
             "interviews", "duration", "GPS far", "no evidence");
     for (size_t i = 0; i < nteams; i++)
-        fprintf(f, "%-6d %10lld %10lld %12lld %12lld\n", teams[i].team,
+        fprintf(f, "%-6s %10lld %10lld %12lld %12lld\n", teams_label(teams[i].team, tb),
                 (long long)teams[i].interviews, (long long)teams[i].duration,
                 (long long)teams[i].far, (long long)teams[i].no_evidence);
     fprintf(f, "duration: outside %.0f–%.0f minutes; GPS far: more than %.0f km from the median of "

@@ -102,6 +102,10 @@ expect_status 0 $PINGGU audit verify --db b.db
 # response rates
 expect_status 0 $PINGGU field status --db a.db --sample d
 expect_grep "field quality per team" out.txt
+# the district plan draws no teams: its questionnaires' team is 0, printed as "-", never "0"
+[ "$(sqlite3 a.db "select count(*) from teams")" = 0 ] || fail "the district round drew teams"
+expect_grep "^- +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$" out.txt
+grep -Eq "^0 +[0-9]+ +[0-9]+" out.txt && fail "a team printed as 0"
 
 # evidence: stored by content, verified, a changed byte is named
 printf 'photo of the kitchen' > photo.jpg
@@ -120,12 +124,12 @@ expect_grep "FAILED.*$hash.*changed" out.txt
 [ "$(sqlite3 a.db "select count(*) from field_issues where kind = 'duration'")" -gt 0 ] ||
   fail "field simulate stored no duration warning"
 expect_status 0 $PINGGU field status --db a.db --sample d
-awk '/^team/ { t = 1; next } t && $1 ~ /^[0-9]+$/ { d += $3 } END { exit !(d > 0) }' out.txt ||
+awk '/^team/ { t = 1; next } t && $1 ~ /^([0-9]+|-)$/ { d += $3 } END { exit !(d > 0) }' out.txt ||
   fail "field status counts no duration warning after a simulation"
 
 # ---- issue 9 item 14: evidence add links to the unit's questionnaire, so "no evidence" clears;
 # the link follows the questionnaire when it is imported again
-noev() { $PINGGU field status --db b.db --sample d | awk '/^team/ { t = 1; next } t && $1 ~ /^[0-9]+$/ { n += $5 } END { print n }'; }
+noev() { $PINGGU field status --db b.db --sample d | awk '/^team/ { t = 1; next } t && $1 ~ /^([0-9]+|-)$/ { n += $5 } END { print n }'; }
 ev0=$(noev)
 eu=$(sed -n 2p q/general-household.csv | cut -d, -f1)
 printf 'photo of %s' "$eu" > door.jpg

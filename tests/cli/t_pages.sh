@@ -111,8 +111,9 @@ for r in pp["rows"]:
 assert got == want, (got, want)
 late = {}
 for line in open("sums.txt"):
-    m = re.match(r"^(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$", line)
-    if m: late[int(m.group(1))] = late.get(int(m.group(1)), 0) + int(m.group(4))
+    m = re.match(r"^(\d+|-) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$", line)
+    team = None if m and m.group(1) == "-" else m and int(m.group(1))  # "-": no team drawn, null in the JSON
+    if m: late[team] = late.get(team, 0) + int(m.group(4))
 glate = {}
 for r in pp["rows"]:
     glate[r["team"]] = glate.get(r["team"], 0) + r["late_summaries"]

@@ -82,6 +82,8 @@ for r in j["rows"]:
 stored = dict((int(a), int(b)) for a, b in (l.split("|") for l in open("stored.txt").read().split()))
 check(per == stored, "progress/problems %r, stored %r" % (per, stored))
 check(sum(r["fed_back"] for r in j["rows"] if r["county"] == county) >= 1, "p2 (fed back) not counted")
+# the round drew no teams: each row's team is null (the page shows a dash), never 0
+check(all(r["team"] is None for r in j["rows"]), "a team in a round without teams: %r" % [r["team"] for r in j["rows"]])
 # the leader sees its county only
 st, j, raw = req("GET", "/api/rounds/n/progress/problems", ck=leader[0])
 check(st == 200 and {r["county"] for r in j["rows"]} == {county}, "leader's progress/problems: %d %s" % (st, raw[:300]))

@@ -233,7 +233,7 @@ try {
   // the evening summary of each team's day (pinggu problems summary as printed)
   await openPage(office.page, 'problem-summary?date=2020-04-21');
   const summary = await office.page.locator('#problem-summary').textContent();
-  assert(summary.startsWith("当日问题汇总 The day's problems — round n, 2020-04-21") && /\n0 +2 +1 +0 +1 +1 +0\n/.test(summary), `office: the day's problem summary of 2020-04-21 (${summary})`);
+  assert(summary.startsWith("当日问题汇总 The day's problems — round n, 2020-04-21") && /\n- +2 +1 +0 +1 +1 +0\n/.test(summary), `office: the day's problem summary of 2020-04-21 (${summary})`);
   await openPage(office.page, 'interference');
   assert((await office.page.locator('#interference-list').count()) === 1, 'office: the interference records (read as the matrix allows)');
   // the county synthesis (综合研判, seed 000: "综合研判提出最终的贫困县抽查结果,报扶贫领导小组审定"):

@@ -249,14 +249,14 @@ const views = {
         ['not_reached', '未访到', 'not reached'], ['replaced', '替换完成', 'replaced'],
         ['response_rate', '应答率', 'response rate', (r) => pct(r.response_rate)], ['replacement_rate', '替换率', 'replacement rate', (r) => pct(r.replacement_rate)]], 'progress-counties'),
       el('h2', {}, bi('各组问卷审核状态', 'Questionnaires by review state, per team')),
-      ...table(d.teams, [['county', '县代码', 'county'], ['team', '组', 'team'], ['questionnaires', '问卷', 'questionnaires'],
+      ...table(d.teams, [['county', '县代码', 'county'], ['team', '组', 'team', (r) => r.team ?? '—'], ['questionnaires', '问卷', 'questionnaires'],
         ['submitted', '待审核', 'submitted'], ['rejected_by_leader', '组长退回', 'rejected (leader)'], ['approved_by_leader', '组长通过', 'approved (leader)'],
         ['rejected_by_office', '省办退回', 'rejected (office)'], ['approved_by_office', '省办通过', 'approved (office)']], 'progress-teams'),
       el('h2', {}, bi('各组问题状态与当日汇总', 'Problems by state and the day\u2019s summaries, per team')),
       el('p', { id: 'summary-rule' }, pr.summary_due
         ? `方案规定当日问题清单须于 ${pr.summary_due}（北京时间）前汇总；晚于此时或次日汇总为迟交。 / The plan sets the day\u2019s list due by ${pr.summary_due} (CST): a summary after that hour, or on a later day, is late.`
         : '方案未规定汇总时刻；次日及以后汇总为迟交。 / The plan sets no hour: a summary on a later day than the finding is late.'),
-      ...table(pr.rows, [['county', '县代码', 'county'], ['team', '组', 'team'], ['problems', '问题', 'problems'],
+      ...table(pr.rows, [['county', '县代码', 'county'], ['team', '组', 'team', (r) => r.team ?? '—'], ['problems', '问题', 'problems'],
         ...problemStates, ['in_summary', '汇总', 'in a summary'], ['not_in_summary', '未汇总', 'not summarised'],
         ['late_summaries', '迟交汇总', 'late summaries']], 'progress-problems'),
       el('p', {}, el('a', { href: '#/progress-text', id: 'progress-text-link' }, '命令行格式（全轮） / as pinggu field status prints it (the whole round)')));
