@@ -53,14 +53,28 @@ struct teamq {
     int64_t interviews, duration, far, no_evidence;
 };
 
-static struct teamq *team_slot(struct teamq *t, size_t *n, int team)
+/* The tally of this team in *t (n of them, room for *cap; grown here, the caller frees it), a
+ * new zeroed one the first time; NULL when out of memory. A round has tens of teams, so a
+ * linear search. */
+static struct teamq *team_slot(struct teamq **t, size_t *n, size_t *cap, int team)
 {
     for (size_t i = 0; i < *n; i++)
-        if (t[i].team == team) return &t[i];
-    if (*n >= 256) return &t[255];
-    memset(&t[*n], 0, sizeof t[0]);
-    t[*n].team = team;
-    return &t[(*n)++];
+        if ((*t)[i].team == team) return &(*t)[i];
+    if (*n == *cap) {
+        size_t c2 = *cap ? *cap * 2 : 16;
+        struct teamq *g = mem_realloc(*t, c2 * sizeof *g);
+        if (!g) return NULL;
+        *t = g, *cap = c2;
+    }
+    memset(&(*t)[*n], 0, sizeof **t);
+    (*t)[*n].team = team;
+    return &(*t)[(*n)++];
+}
+
+static int cmp_team(const void *a, const void *b)
+{
+    const struct teamq *x = a, *y = b;
+    return (x->team > y->team) - (x->team < y->team);
 }
 
 int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
@@ -69,8 +83,8 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
     int64_t srow;
     struct stmt *st = NULL;
     struct pos *pos = NULL;
-    size_t npos = 0, cap = 0, nteams = 0;
-    struct teamq teams[256];
+    size_t npos = 0, cap = 0, nteams = 0, capteams = 0;
+    struct teamq *teams = NULL, *t;
     char tb[12];
     int rc = sample_plan(s, sample, &p, NULL, 0, &srow, e);
     if (rc) return rc;
@@ -146,7 +160,10 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
     if (rc) return rc;
     stmt_bind_int(st, 1, srow);
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
-        struct teamq *t = team_slot(teams, &nteams, (int)stmt_int(st, 1));
+        if (!(t = team_slot(&teams, &nteams, &capteams, (int)stmt_int(st, 1)))) {
+            rc = error_set(e, ERR_NOMEM, "out of memory");
+            goto out;
+        }
         t->interviews++;
         t->duration += stmt_int(st, 5);
         t->no_evidence += !stmt_int(st, 6);
@@ -188,11 +205,12 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
         mlat = lat[m / 2], mlon = lon[m / 2];
         for (size_t k = i; k < j; k++)
             if (m >= 3 && km(pos[k].lat, pos[k].lon, mlat, mlon) > FIELD_MAX_KM)
-                team_slot(teams, &nteams, pos[k].team)->far++;
+                team_slot(&teams, &nteams, &capteams, pos[k].team)->far++; /* tallied above */
         mem_free(lat);
         mem_free(lon);
         i = j;
     }
+    if (nteams) qsort(teams, nteams, sizeof *teams, cmp_team); /* by team, whatever the rows' order */
     fprintf(f, "\nfield quality per team / 各组调查质量\n%-6s %10s %10s %12s %12s\n", "team",
             "interviews", "duration", "GPS far", "no evidence");
     for (size_t i = 0; i < nteams; i++)
@@ -206,5 +224,6 @@ int field_status(struct store *s, const char *sample, FILE *f, struct error *e)
 out:
     stmt_finalize(st);
     mem_free(pos);
+    mem_free(teams);
     return rc;
 }

@@ -106,6 +106,17 @@ expect_grep "field quality per team" out.txt
 [ "$(sqlite3 a.db "select count(*) from teams")" = 0 ] || fail "the district round drew teams"
 expect_grep "^- +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$" out.txt
 grep -Eq "^0 +[0-9]+ +[0-9]+" out.txt && fail "a team printed as 0"
+# every team has its own row, in team order, however many (a copy with its questionnaires spread
+# over 300 teams by a direct edit; the tally once stopped at 256 and folded the rest into one)
+cp a.db many.db; cp a.db.checkpoints many.db.checkpoints
+sqlite3 many.db "update questionnaires set team = 300 - row_no % 300"
+expect_status 0 $PINGGU field status --db many.db --sample d
+awk '/^team/ { t = 1; next } t && $1 ~ /^[0-9]+$/ { print $1 }' out.txt > teams.txt
+[ "$(wc -l < teams.txt)" = 300 ] && [ "$(sort -n teams.txt | tr '\n' ' ')" = "$(tr '\n' ' ' < teams.txt)" ] ||
+  fail "field status: $(wc -l < teams.txt) team rows, want 300 in order"
+[ "$(awk '/^team/ { t = 1; next } t && $1 ~ /^[0-9]+$/ { n += $2 } END { print n }' out.txt)" = \
+  "$(sqlite3 many.db "select count(*) from questionnaires q join samples s on s.row_no = q.sample where s.name = 'd' and q.status = 'complete'")" ] ||
+  fail "field status: the teams' interviews do not add up to the complete questionnaires"
 
 # evidence: stored by content, verified, a changed byte is named
 printf 'photo of the kitchen' > photo.jpg
