@@ -158,19 +158,21 @@ static void *writer(void *arg)
 static int prepare_multi(struct loader *l, const char *sql, struct error *e)
 {
     const char *tuple = strstr(sql, "VALUES (");
-    l->group = GROUP_ROWS;
+    l->group = tuple ? GROUP_ROWS : 1;
+    if (!tuple) return 0;
+    tuple += strlen("VALUES ");
     while (l->group > 1 && l->group * (l->nvals + 1) > 32766) l->group /= 2;
-    if (!tuple) l->group = 1;
-    tuple = tuple ? tuple + strlen("VALUES ") : NULL;
     for (; l->group > 1; l->group /= 2) {
         struct strbuf m = STRBUF_INIT;
+        int rc;
         sb_adds(&m, sql);
         for (size_t g = 1; g < l->group; g++) sb_addf(&m, ", %s", tuple);
-        if (sb_ok(&m)) return error_set(e, ERR_NOMEM, "out of memory");
-        int rc = store_prepare(l->s, m.buf, &l->multi, e);
+        rc = sb_ok(&m) ? error_set(e, ERR_NOMEM, "out of memory")
+                       : store_prepare(l->s, m.buf, &l->multi, e);
         sb_release(&m);
+        if (rc == ERR_NOMEM) return rc;
         if (!rc) break;
-        l->multi = NULL;
+        l->multi = NULL; /* too many parameters for this build: half as many rows */
     }
     return 0;
 }

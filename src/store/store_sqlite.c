@@ -13,7 +13,8 @@
  * except the indexes the caller keeps (their keys arrive in order, so each insert appends,
  * cheaper than the sort, which runs alone at the end); a kept index whose keys turn out of
  * order is dropped then (sq_bulk_defer) and rebuilt with the others. On rollback, the
- * indexes come back with the transaction itself (DROP INDEX is transactional). Either way WAL and foreign keys are restored.
+ * indexes come back with the transaction itself (DROP INDEX is transactional). Either way
+ * WAL and foreign keys are restored.
  *
  * The mark (store.c): application_id = STORE_APPLICATION_ID and user_version = the schema
  * version, both in the database header and both transactional. An existing file is probed

@@ -49,12 +49,9 @@ try {
   for (let pick = 1; ; pick++) {
     await dateInput.click();
     await page.locator('.p-datepicker-day-view td:not(.p-datepicker-other-month) span', { hasText: /^1$/ }).first().click();
-    const shown = await dateInput.evaluate((el) => new Promise((done) => {
-      const t0 = Date.now();
-      const poll = () => (el.value !== '' || Date.now() - t0 > 3000 ? done(el.value) : setTimeout(poll, 50));
-      poll();
-    }));
-    if (shown !== '') break;
+    const shown = await page.waitForFunction((el) => el.value !== '', await dateInput.elementHandle(), { timeout: 3000 })
+      .then(() => true, () => false);
+    if (shown) break;
     if (pick === 3) throw new Error('the calendar took no date in three picks');
     console.log(`the calendar dropped pick ${pick}; picking again`);
     await page.keyboard.press('Escape');
