@@ -15,7 +15,7 @@
 # Objects of the two flavours live apart: build/rel (release) and build/san (sanitisers).
 
 CC       ?= cc
-PKGS     := sqlite3 libpq jansson libsodium xlsxwriter gsl libxml-2.0 libmicrohttpd
+PKGS     := sqlite3 libpq jansson yajl libsodium xlsxwriter gsl libxml-2.0 libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS     := $(PKG_LIBS) -lreadstat -lpthread -lm

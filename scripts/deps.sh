@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|check|fuzz|bench]   (default: build)
 # Only packages that are missing are installed; a second run does nothing and says so.
 set -eu
-want="gcc make pkg-config libsqlite3-dev libpq-dev libjansson-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev libxml2-dev libmicrohttpd-dev"
+want="gcc make pkg-config libsqlite3-dev libpq-dev libjansson-dev libyajl-dev libsodium-dev libxlsxwriter-dev libreadstat-dev libgsl-dev libxml2-dev libmicrohttpd-dev"
 case "${1:-build}" in
   build) ;;
   check) want="$want libcmocka-dev sqlite3 postgresql python3 unzip openssl nodejs npm chromium fonts-noto-cjk" ;;

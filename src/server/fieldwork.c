@@ -139,98 +139,6 @@ void server_forms_release(void)
     pthread_mutex_unlock(&forms_lock);
 }
 
-/* A JSON scalar as CSV text: 0, or -1 for arrays and objects. */
-static int scalar_text(json_t *v, struct strbuf *sb)
-{
-    if (json_is_string(v)) sb_adds(sb, json_string_value(v));
-    else if (json_is_integer(v)) sb_addf(sb, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v)) sb_addf(sb, "%.17g", json_real_value(v));
-    else if (json_is_true(v)) sb_adds(sb, "1");
-    else if (json_is_false(v)) sb_adds(sb, "0");
-    else if (!json_is_null(v)) return -1;
-    return 0;
-}
-
-/* Writes objects rows[0..n) as CSV text into sb (the caller's, released by it) with the union
- * of their keys, in first-seen order. The common case — every row has the first row's keys —
- * costs one hash look-up per key and row; only rows with other keys build the union (a hash
- * set). 0, or an answer already set (-1). */
-static int write_csv(struct ctx *c, struct strbuf *out, json_t *rows, const char *what)
-{
-    size_t nrows = json_array_size(rows), nkeys = 0, cap = 0, i, k;
-    const char **keys = NULL;
-    json_t *first = json_array_get(rows, 0), *row, *v, *seen = NULL;
-    struct strbuf sb = STRBUF_INIT, cell = STRBUF_INIT;
-    const char *key;
-    int rc = 0;
-    json_array_foreach(rows, i, row)
-    {
-        if (!json_is_object(row)) {
-            rc = ctx_error(c, 422, "invalid", "须为 JSON 对象", "each item must be an object", what);
-            goto out;
-        }
-    }
-    if (!nrows) goto done;
-    cap = json_object_size(first) + 8;
-    if (!(keys = malloc(cap * sizeof *keys))) goto nomem;
-    json_object_foreach(first, key, v) keys[nkeys++] = key;
-    json_array_foreach(rows, i, row)
-    {
-        if (!i) continue;
-        json_object_foreach(row, key, v)
-        {
-            if (json_object_get(first, key) || (seen && json_object_get(seen, key))) continue;
-            /* a key the first row lacks: the union grows (a hash set of the added keys) */
-            if (!seen && !(seen = json_object())) goto nomem;
-            if (json_object_set_new(seen, key, json_true())) goto nomem;
-            if (nkeys == cap) {
-                const char **grown = realloc(keys, (cap *= 2) * sizeof *keys);
-                if (!grown) goto nomem;
-                keys = grown;
-            }
-            keys[nkeys++] = key;
-        }
-    }
-    for (k = 0; k < nkeys; k++) {
-        if (k) sb_addch(&sb, ',');
-        sb_add_csv(&sb, keys[k], strlen(keys[k]));
-    }
-    sb_addch(&sb, '\n');
-    json_array_foreach(rows, i, row)
-    {
-        for (k = 0; k < nkeys; k++) {
-            v = json_object_get(row, keys[k]);
-            if (k) sb_addch(&sb, ',');
-            if (json_is_string(v)) { /* most answers: straight from the value, no copy */
-                sb_add_csv(&sb, json_string_value(v), json_string_length(v));
-                continue;
-            }
-            sb_reset(&cell);
-            if (v && scalar_text(v, &cell)) { /* a key this row lacks: an empty cell, as null */
-                rc = ctx_error(c, 422, "invalid", "答案须为文字、数字或布尔值",
-                               "an answer is a string, number or boolean", keys[k]);
-                goto out;
-            }
-            sb_add_csv(&sb, cell.buf, cell.len);
-        }
-        sb_addch(&sb, '\n');
-    }
-done:
-    if (sb_ok(&sb) || sb_ok(&cell)) goto nomem;
-    sb_release(out);
-    *out = sb;
-    sb = (struct strbuf)STRBUF_INIT;
-    goto out;
-nomem:
-    rc = ctx_error(c, 500, "internal", "内存不足", "out of memory", NULL);
-out:
-    free(keys);
-    json_decref(seen);
-    sb_release(&sb);
-    sb_release(&cell);
-    return rc;
-}
-
 /* A submission's writes, run by the writer queue's leader (batch.c) inside the submission's
  * own savepoint of the batch's transaction: the Idempotency-Key claim, field_import_prepared_tx
  * of the questionnaire read and validated outside the queue (field_import_prepare: only the
@@ -239,6 +147,7 @@ out:
 struct submit_job {
     struct ctx *c;
     const char *round;
+    const char *unit;
     struct field_prepared *p; /* the request's, freed by submit_work */
     char source[160];
 };
@@ -248,7 +157,7 @@ static int submit_run(struct store *s, void *arg)
     struct submit_job *j = arg;
     struct ctx *c = j->c;
     const char *key = c->idem_key;
-    const char *unit = json_string_value(json_object_get(json_object_get(c->body, "questionnaire"), "unit"));
+    const char *unit = j->unit;
     struct field_stats st;
     struct errlist errs;
     struct error e;
@@ -313,15 +222,13 @@ out:
     return rc;
 }
 
-/* Everything that needs no lock (the body's shape, authorisation, the form, the CSV text, the
- * checks of field_import_prepare), then the writes through the writer queue. 0, or -1 with
- * the answer set. */
+/* Everything that needs no lock (the body read into CSV text, its shape, authorisation, the
+ * form, the checks of field_import_prepare), then the writes through the writer queue. 0, or
+ * -1 with the answer set. */
 static int submit_work(struct ctx *c, const char *round)
 {
-    json_t *q = json_object_get(c->body, "questionnaire"), *members = json_object_get(c->body, "members");
-    const char *form = json_string_value(json_object_get(c->body, "form"));
-    const char *unit = json_string_value(json_object_get(q, "unit"));
-    struct strbuf csv = STRBUF_INIT, mcsv = STRBUF_INIT;
+    struct json_submission js;
+    const char *form, *unit;
     const struct form *f = NULL;
     struct field_csv_mem in;
     struct submit_job job;
@@ -330,39 +237,57 @@ static int submit_work(struct ctx *c, const char *round)
     struct access_target t;
     int rel = 0, county = 0, rc = -1;
     memset(&job, 0, sizeof job);
-    if (!form || !server_name_ok(form, 64) || strchr(form, '.'))
-        return ctx_error(c, 422, "invalid", "须指定问卷 form", "\"form\" names a questionnaire form", "form");
-    if (!json_is_object(q) || !unit)
-        return ctx_error(c, 422, "invalid", "须提供问卷及其 unit", "\"questionnaire\" is an object with \"unit\"",
-                         "questionnaire");
-    if (members && !json_is_array(members))
-        return ctx_error(c, 422, "invalid", "members 须为数组", "\"members\" is an array", "members");
-    if (access_round_released(c->s, round, &rel, &e)) return ctx_fail(c, &e);
+    /* the body, read once into the two files field import reads (survey.h submission_json:
+     * yajl's events, no tree) */
+    if (submission_json(c->text, c->textlen, &js, &e)) {
+        rc = js.malformed ? ctx_error(c, 400, "malformed", "JSON 格式错误", e.msg, "body") : ctx_fail(c, &e);
+        goto out;
+    }
+    form = js.form, unit = js.unit;
+    if (!form || !server_name_ok(form, 64) || strchr(form, '.')) {
+        rc = ctx_error(c, 422, "invalid", "须指定问卷 form", "\"form\" names a questionnaire form", "form");
+        goto out;
+    }
+    if (!js.questionnaire || !unit) {
+        rc = ctx_error(c, 422, "invalid", "须提供问卷及其 unit", "\"questionnaire\" is an object with \"unit\"",
+                       "questionnaire");
+        goto out;
+    }
+    if (js.members < 0) {
+        rc = ctx_error(c, 422, "invalid", "members 须为数组", "\"members\" is an array", "members");
+        goto out;
+    }
+    if (access_round_released(c->s, round, &rel, &e)) {
+        rc = ctx_fail(c, &e);
+        goto out;
+    }
     if (access_unit_county(c->s, round, unit, &county, &e)) {
-        if (e.code == ERR_NOTFOUND) return ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit");
-        return ctx_fail(c, &e);
+        rc = e.code == ERR_NOTFOUND ? ctx_error(c, 422, "invalid", "样本中无此单位", e.msg, "unit")
+                                    : ctx_fail(c, &e);
+        goto out;
     }
     t.round = round, t.county = county, t.released = rel > 0, t.sent = 0;
-    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL)) return -1;
+    if (ctx_allow(c, RS_QUESTIONNAIRES, AA_WRITE, &t, NULL)) goto out;
     if (!(f = server_form(c->cfg, form))) {
         rc = ctx_error(c, 422, "invalid", "无此问卷", "no such questionnaire form", "form");
         goto out;
     }
-    {
-        json_t *one = json_array();
-        json_array_append(one, q);
-        rc = write_csv(c, &csv, one, "questionnaire");
-        json_decref(one);
-        if (rc) goto out;
-    }
-    if (members && json_array_size(members) && (rc = write_csv(c, &mcsv, members, "members")))
+    if (js.bad_answer || js.bad_member_answer) {
+        rc = ctx_error(c, 422, "invalid", "答案须为文字、数字或布尔值",
+                       "an answer is a string, number or boolean",
+                       js.bad_answer ? js.bad_answer : js.bad_member_answer);
         goto out;
-    job.c = c, job.round = round;
+    }
+    if (js.member_not_object) {
+        rc = ctx_error(c, 422, "invalid", "须为 JSON 对象", "each item must be an object", "members");
+        goto out;
+    }
+    job.c = c, job.round = round, job.unit = unit;
     /* the files field import would read, in memory (no temporary folder per submission) */
     memset(&in, 0, sizeof in);
     in.name = "questionnaire.csv";
-    in.csv = csv.buf, in.csvlen = csv.len;
-    if (mcsv.len) in.members = mcsv.buf, in.mlen = mcsv.len;
+    in.csv = js.csv.buf, in.csvlen = js.csv.len;
+    if (js.members_csv.len) in.members = js.members_csv.buf, in.mlen = js.members_csv.len;
     /* the questionnaire names its submission, not the temporary file */
     snprintf(job.source, sizeof job.source, "api:%s:%s", c->user.name, c->idem_key);
     /* read and validated here, on this request's thread: the queue keeps only the store's part */
@@ -380,8 +305,7 @@ static int submit_work(struct ctx *c, const char *round)
     rc = rc ? -1 : 0;
 out:
     field_prepared_free(job.p);
-    sb_release(&csv);
-    sb_release(&mcsv);
+    submission_json_release(&js);
     return rc;
 }
 
@@ -396,7 +320,7 @@ static int questionnaire_submit(struct ctx *c)
 
 static const struct route routes[] = {
     {"GET", "/api/assignments", assignments, 0},
-    {"POST", "/api/rounds/*/questionnaires", questionnaire_submit, RT_BODY},
+    {"POST", "/api/rounds/*/questionnaires", questionnaire_submit, RT_JSON_TEXT},
 };
 
 const struct route *server_fieldwork_routes(size_t *n)

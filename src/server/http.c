@@ -365,11 +365,14 @@ static enum MHD_Result dispatch(struct server *sv, struct MHD_Connection *conn, 
             return send_error(conn, sv, 413, "too_large", "上传文件过大", "upload too large");
         return send_error(conn, sv, 413, "too_large", "请求体过大", "request body too large");
     }
-    if (rt->flags & RT_BODY) {
+    if (rt->flags & (RT_BODY | RT_JSON_TEXT)) {
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         if (!ct || strncmp(ct, "application/json", 16))
             return send_error(conn, sv, 415, "content_type", "须为 application/json",
                               "Content-Type must be application/json");
+        c.text = rq->body.buf ? rq->body.buf : "", c.textlen = rq->body.len;
+    }
+    if (rt->flags & RT_BODY) {
         c.body = json_loadb(rq->body.buf, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
         if (!c.body || !json_is_object(c.body)) {
             char en[300];

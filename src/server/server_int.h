@@ -29,6 +29,8 @@ struct ctx {
     struct access_user user;   /* signed in: user.name[0] != 0 */
     char session_hash[65];     /* the session's hash ("" if none) */
     json_t *body;              /* the parsed JSON body (borrowed from the wrapper), or NULL */
+    const char *text;          /* RT_JSON_TEXT routes: the body's bytes (borrowed), and */
+    size_t textlen;            /* their number */
     int64_t nums[4];           /* "#" segments of the route */
     char names[2][65];         /* "*" segments */
     void *conn;                /* the MHD connection (for query values) */
@@ -80,7 +82,8 @@ enum {
     RT_PUBLIC = 1,      /* no session needed */
     RT_MUST_CHANGE = 2, /* allowed while the password must be changed */
     RT_BODY = 4,        /* takes a JSON object body */
-    RT_UPLOAD = 8       /* takes a raw body streamed to disk (up to cfg->max_upload) */
+    RT_UPLOAD = 8,      /* takes a raw body streamed to disk (up to cfg->max_upload) */
+    RT_JSON_TEXT = 16   /* takes a JSON body it reads itself (c->text): no tree is built */
 };
 struct route {
     const char *method;

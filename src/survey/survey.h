@@ -484,6 +484,35 @@ int field_import_mem_tx(struct store *s, const char *sample, const struct form *
                         const struct field_csv_mem *in, const char *source, int strict, int today,
                         struct field_stats *st, struct errlist *errs, struct error *e);
 
+/* A questionnaire submitted as JSON (docs/api.md, POST /api/rounds/R/questionnaires: an
+ * object {"form": NAME, "questionnaire": {KEY: ANSWER, ...}, "members": [{...}, ...]}) read
+ * in one pass (yajl's events, subjson.c) into the two files field_import_prepare reads: csv
+ * (the questionnaire's keys, then its answers) and members_csv (the union of the members'
+ * keys in first-seen order, a line per member; empty when "members" is absent or empty).
+ * Answers are strings, numbers (integers "%lld", reals "%.17g"), booleans (1, 0) or null
+ * (an empty cell), as they were when the server read the body with jansson. What the shape
+ * lacks is reported, not failed, so the caller answers in its own order: */
+struct json_submission {
+    const char *form;              /* "form" when a string, else NULL */
+    const char *unit;              /* the questionnaire's "unit" when a string, else NULL */
+    int questionnaire;             /* "questionnaire" is an object */
+    int members;                   /* "members": 0 absent, 1 an array, -1 anything else */
+    int member_not_object;         /* an item of "members" is not an object */
+    const char *bad_answer;        /* the questionnaire's first array- or object-valued key */
+    const char *bad_member_answer; /* the members' first (member by member, keys in order) */
+    struct strbuf csv, members_csv;
+    int malformed;                 /* 1: refused as JSON (ERR_INVALID), at line and column */
+    long line, column;
+    struct arena arena;            /* holds the strings above */
+};
+/* Reads body (len bytes, borrowed for the call) into *out (the caller's; release it with
+ * submission_json_release whatever the result). 0; ERR_INVALID (out->malformed) when the
+ * body is not one JSON object — jansson's refusals: not JSON or not UTF-8, a key twice in
+ * one object, \u0000 or half a surrogate pair, an integer beyond long long or a real that
+ * overflows, nesting deeper than 2048 — with the place in e's message; ERR_NOMEM. */
+int submission_json(const char *body, size_t len, struct json_submission *out, struct error *e);
+void submission_json_release(struct json_submission *s);
+
 /* field_import_mem_tx in two steps, so that a caller can do the first without any lock
  * (the server: on the request's thread, outside its writer queue; issue 11).
  * field_import_prepare reads the two files and makes every check that needs no store — the

@@ -239,6 +239,27 @@ st, j, t = submit(eva, ecs, "k-bad", bad)
 check(st == 422 and j["error"]["errors"], "an invalid answer refused with field import's message: " + t)
 open("bad-message.txt", "w").write(j["error"]["errors"][0]["message"])
 check(imports() == n0, "nothing written for a refused submission")
+# the body is read in one pass (survey.h submission_json): refusals as before, each with its field
+def submit_raw(raw, key="k-shape"):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    h = {"Origin": ORIGIN, "Cookie": "pinggu_session=" + eva, "X-CSRF-Token": ecs, "Content-Type": "application/json", "Idempotency-Key": key}
+    c.request("POST", "/api/rounds/n/questionnaires", body=raw, headers=h)
+    r = c.getresponse(); t = r.read().decode(); c.close()
+    return r.status, json.loads(t), t
+body = json.dumps({"form": "registered-household", "questionnaire": row, "members": mem})
+for raw, want, field in [
+        (body[:-5].encode(), 400, "body"),                                    # cut short
+        (body.replace('"form"', '"questionnaire": {}, "form"', 1).encode(), 400, "body"),  # a key twice
+        (b'{"form": "registered-household", "questionnaire": {"unit": "1", "\\u0000": 1}}', 400, "body"),
+        (json.dumps({"questionnaire": row}).encode(), 422, "form"),
+        (json.dumps({"form": "registered-household", "questionnaire": [row]}).encode(), 422, "questionnaire"),
+        (json.dumps({"form": "registered-household", "questionnaire": row, "members": {}}).encode(), 422, "members"),
+        (json.dumps({"form": "registered-household", "questionnaire": dict(row, water_ok=["yes"])}).encode(), 422, "water_ok"),
+        (json.dumps({"form": "registered-household", "questionnaire": row, "members": mem + [7]}).encode(), 422, "members"),
+        (json.dumps({"form": "registered-household", "questionnaire": row, "members": [dict(mem[0], age={"v": 1})]}).encode(), 422, "age")]:
+    st, j, t = submit_raw(raw)
+    check(st == want and j["error"]["field"] == field, "%s: %d %s, not %d %s" % (raw[:60], st, j["error"].get("field"), want, field))
+check(imports() == n0, "nothing written for a refused body")
 st, j, t = submit(eva2, e2cs, "k-other", row)
 check(st == 403, "an evaluator of another county cannot submit here: " + t)
 st, j, t = submit(eva, ecs, "k-1", row)
