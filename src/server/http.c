@@ -1,20 +1,19 @@
 /*
  * http.c — libmicrohttpd glue and the one endpoint wrapper (server.h).
  *
- * Threads: libmicrohttpd's internal thread pool (cfg->threads) reads requests and writes
- * answers; a request's work (dispatch) runs on one of cfg->threads workers of our own: the
- * handler suspends the connection (MHD_suspend_connection) and queues it, the worker builds
- * the answer into the request and resumes the connection, and libmicrohttpd's thread queues
- * that answer. Why: a libmicrohttpd thread keeps every connection it accepted, and accepts up
- * to ten in a row, so a burst of keep-alive connections (wrk's, or a proxy's) landed on two
- * or three of its threads, and a request waiting for the writer queue's commit held up every
- * other connection of its thread — eight clients ran no faster than one (bench/serve.sh).
- * Each thread, worker or not, opens its own store connection on first use (a store is never
- * shared between threads) and SQLite's WAL lets readers run beside the one writer (BEGIN
- * IMMEDIATE with a busy timeout serialises writers). OpenRosa requests (openrosa.c) still
- * run on libmicrohttpd's threads. The main thread waits for SIGINT/SIGTERM (blocked in
- * every thread, taken with sigtimedwait) and writes a signed checkpoint of the change log
- * every cfg->checkpoint_every seconds and once more after the daemon has stopped.
+ * Threads: libmicrohttpd runs a thread per HTTP connection (MHD_USE_THREAD_PER_CONNECTION,
+ * up to 512 connections, 64 per address); a request's work runs on its connection's thread,
+ * with a store connection lent for the call (pool.c: at most cfg->threads lent at once, the
+ * rest wait), so a thousand phones keeping their connections cost no more store connections
+ * than eight. A request waiting for the writer queue's commit holds only its own HTTP
+ * connection. (Until issue 11's last round a pool of libmicrohttpd threads read requests and
+ * handed each to one of our own workers, suspending and resuming the connection: two more
+ * thread wake-ups per request — bench/serve.sh measured 7 % more submissions/s without
+ * them.) SQLite's WAL lets readers run beside the one writer (BEGIN IMMEDIATE with a busy
+ * timeout serialises writers). The main thread waits for SIGINT/SIGTERM (blocked in every
+ * thread, taken with sigtimedwait), checkpoints the WAL every 100 ms, and writes a signed
+ * checkpoint of the change log every cfg->checkpoint_every seconds and once more after the
+ * daemon has stopped.
  *
  * A request's life (handler below, called by libmicrohttpd several times per request):
  *   1st call   a struct req is made; a Content-Length above the limit is answered 413 at once
@@ -45,28 +44,12 @@
 
 struct req;
 
-/* The workers that run dispatch (see the top): a queue of suspended requests. */
-struct workers {
-    pthread_mutex_t mu;
-    pthread_cond_t more;
-    struct req *head, *tail;
-    int stopping;
-    size_t n;
-    pthread_t *th;
-};
-
 struct server {
     const struct server_config *cfg;
     char origin[256];      /* scheme://host[:port] of the public URL */
     int secure;            /* cookies get Secure */
-    struct store_pool pool; /* every thread's connection, closed at shutdown */
-    struct workers w;
+    struct store_pool pool; /* the connections lent to requests, closed at shutdown */
 };
-
-static struct store *thread_store(struct server *sv, struct error *e)
-{
-    return store_pool_get(&sv->pool, e);
-}
 
 /* One request in flight. */
 struct req {
@@ -79,34 +62,13 @@ struct req {
     struct sha256 h;
     uint64_t size;
     void *orq;          /* an OpenRosa request's state (openrosa.c) */
-    /* handed to a worker: the request's connection, URL and method (libmicrohttpd's, valid
-     * until the request completes), the answer it built (queued by libmicrohttpd's thread
-     * once the connection is resumed), and the queue's link */
-    struct MHD_Connection *conn;
-    const char *url, *method;
-    int queued;               /* 1 once handed to a worker */
-    int failed;               /* the worker built no answer: close the connection */
-    unsigned resp_status;
-    struct MHD_Response *resp;
-    struct req *next;
 };
 
-/* The request whose answer the calling worker is building, or NULL (libmicrohttpd's own
- * thread: answers are queued at once). */
-static __thread struct req *building;
-
-/* Queues r as the answer (takes r): kept in the request when a worker builds it, queued
- * to libmicrohttpd at once otherwise. */
+/* Queues r as the answer (takes r). */
 static enum MHD_Result answer_with(struct MHD_Connection *conn, unsigned status,
                                    struct MHD_Response *r)
 {
-    enum MHD_Result ret;
-    if (building && building->conn == conn) {
-        if (building->resp) MHD_destroy_response(building->resp);
-        building->resp = r, building->resp_status = status;
-        return MHD_YES;
-    }
-    ret = MHD_queue_response(conn, status, r);
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -314,8 +276,9 @@ static int state_changing(const char *m)
     return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
 }
 
-static enum MHD_Result dispatch(struct server *sv, struct MHD_Connection *conn, const char *url,
-                                const char *method, struct req *rq)
+static enum MHD_Result dispatch_on(struct server *sv, struct MHD_Connection *conn, const char *url,
+                                   const char *method, struct req *rq, struct store *s,
+                                   struct error *se)
 {
     struct ctx c;
     struct error e;
@@ -329,9 +292,9 @@ static enum MHD_Result dispatch(struct server *sv, struct MHD_Connection *conn, 
     c.cfg = sv->cfg, c.method = method, c.path = url, c.conn = conn;
     server_conn_addr(conn, sv->cfg->trusted_proxy, addr, sizeof addr);
     c.addr = addr;
-    c.s = thread_store(sv, &e);
+    c.s = s;
     if (!c.s) {
-        fprintf(stderr, "pinggu serve: %s\n", e.msg);
+        fprintf(stderr, "pinggu serve: %s\n", se->msg);
         return send_error(conn, sv, 503, "unavailable", "服务暂不可用", "store unavailable");
     }
     store_set_actor(c.s, NULL);
@@ -452,85 +415,15 @@ answer:
     return ret;
 }
 
-/* ------------------------------------------------------------------ workers */
-
-/* Hands the request to a worker: 1 (the connection is suspended; the worker resumes it), or
- * 0 when the workers are stopping or absent (the caller dispatches it itself). Called on
- * libmicrohttpd's thread, in the handler: the connection is suspended before a worker can
- * see it, so its resume always follows the suspension. */
-static int workers_take(struct server *sv, struct MHD_Connection *conn, const char *url,
-                        const char *method, struct req *rq)
+/* dispatch_on with a store connection lent for the call. */
+static enum MHD_Result dispatch(struct server *sv, struct MHD_Connection *conn, const char *url,
+                                const char *method, struct req *rq)
 {
-    struct workers *w = &sv->w;
-    pthread_mutex_lock(&w->mu);
-    if (w->stopping || !w->n) {
-        pthread_mutex_unlock(&w->mu);
-        return 0;
-    }
-    rq->conn = conn, rq->url = url, rq->method = method, rq->queued = 1, rq->next = NULL;
-    MHD_suspend_connection(conn);
-    if (w->tail) w->tail->next = rq;
-    else w->head = rq;
-    w->tail = rq;
-    pthread_cond_signal(&w->more);
-    pthread_mutex_unlock(&w->mu);
-    return 1;
-}
-
-static void *worker_main(void *arg)
-{
-    struct server *sv = arg;
-    struct workers *w = &sv->w;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        struct req *rq;
-        struct MHD_Connection *conn;
-        while (!w->head && !w->stopping) pthread_cond_wait(&w->more, &w->mu);
-        if (!w->head) break; /* stopping, and nothing left */
-        rq = w->head;
-        w->head = rq->next;
-        if (!w->head) w->tail = NULL;
-        pthread_mutex_unlock(&w->mu);
-        building = rq;
-        if (dispatch(sv, rq->conn, rq->url, rq->method, rq) != MHD_YES || !rq->resp) rq->failed = 1;
-        building = NULL;
-        conn = rq->conn; /* rq may be gone once the connection runs again */
-        MHD_resume_connection(conn);
-        pthread_mutex_lock(&w->mu);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
-
-/* Starts n workers (0 if none could start: requests then run on libmicrohttpd's threads). */
-static void workers_start(struct server *sv, size_t n)
-{
-    struct workers *w = &sv->w;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->more, NULL);
-    w->th = mem_calloc(n + 1, sizeof *w->th);
-    if (!w->th) return;
-    for (size_t i = 0; i < n; i++) {
-        if (pthread_create(&w->th[w->n], NULL, worker_main, sv)) break;
-        w->n++;
-    }
-}
-
-/* No new hand-offs; every queued request answered and resumed; the workers joined. Before
- * MHD_stop_daemon: it must find no connection suspended. */
-static void workers_stop(struct server *sv)
-{
-    struct workers *w = &sv->w;
-    pthread_mutex_lock(&w->mu);
-    w->stopping = 1;
-    pthread_cond_broadcast(&w->more);
-    pthread_mutex_unlock(&w->mu);
-    for (size_t i = 0; i < w->n; i++) pthread_join(w->th[i], NULL);
-    mem_free(w->th);
-    w->th = NULL;
-    w->n = 0;
-    pthread_cond_destroy(&w->more);
-    pthread_mutex_destroy(&w->mu);
+    struct error e;
+    struct store *s = store_pool_borrow(&sv->pool, &e);
+    enum MHD_Result ret = dispatch_on(sv, conn, url, method, rq, s, &e);
+    store_pool_return(&sv->pool, s);
+    return ret;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -547,8 +440,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
             sb_init(&rq->body);
             rq->fd = -1, *con_cls = rq;
         }
-        return (enum MHD_Result)server_openrosa(sv->cfg, sv->origin, thread_store(sv, &e), conn,
-                                                url, method, upload, upload_size, &rq->orq);
+        {
+            struct store *s = store_pool_borrow(&sv->pool, &e);
+            enum MHD_Result ret = (enum MHD_Result)server_openrosa(
+                sv->cfg, sv->origin, s, conn, url, method, upload, upload_size, &rq->orq);
+            store_pool_return(&sv->pool, s);
+            return ret;
+        }
     }
     if (!rq) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -576,11 +474,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
             char cookie[80], hash[65];
             struct access_user u;
             struct error e;
-            struct store *s = thread_store(sv, &e);
-            if (!s || server_cookie(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
-                                    COOKIE_NAME, cookie, sizeof cookie) ||
-                access_session_get(s, cookie, sv->cfg->idle_timeout, sv->cfg->absolute_timeout,
-                                   &u, hash, &e))
+            struct store *s = store_pool_borrow(&sv->pool, &e);
+            int refused = !s ||
+                          server_cookie(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
+                                        COOKIE_NAME, cookie, sizeof cookie) ||
+                          access_session_get(s, cookie, sv->cfg->idle_timeout,
+                                             sv->cfg->absolute_timeout, &u, hash, &e);
+            store_pool_return(&sv->pool, s);
+            if (refused)
                 return send_error(conn, sv, 401, "unauthenticated", "请先登录", "sign in first");
             access_user_release(&u);
             if (tmpdir_make(rq->dir, sizeof rq->dir, "pinggu-upload")) {
@@ -607,15 +508,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (rq->queued) { /* resumed: the worker's answer */
-        enum MHD_Result ret;
-        if (rq->failed || !rq->resp) return MHD_NO;
-        ret = MHD_queue_response(conn, rq->resp_status, rq->resp);
-        MHD_destroy_response(rq->resp);
-        rq->resp = NULL;
-        return ret;
-    }
-    if (workers_take(sv, conn, url, method, rq)) return MHD_YES; /* suspended */
     return dispatch(sv, conn, url, method, rq);
 }
 
@@ -625,7 +517,6 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *rq = *con_cls;
     (void)cls, (void)conn, (void)toe;
     if (!rq) return;
-    if (rq->resp) MHD_destroy_response(rq->resp);
     server_openrosa_done(rq->orq);
     if (rq->fd >= 0) close(rq->fd);
     if (rq->dir[0]) {
@@ -696,16 +587,16 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     char *cert = NULL, *key = NULL;
     sigset_t set;
     unsigned per_ip;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
-                     MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
     int rc;
     double last_cp;
 
     if (cfg.public_query) return server_public_run(cfg_in, ready, e);
-    /* 8, not one per core: a request thread waits for the writer queue's commit, and an
-     * OpenRosa attachment is synced to disk on its request's thread (bench/serve.sh's photo
-     * round: 4 threads 95–173 submissions/s, p99 448–536 ms; 8 threads 206–213/s, p99
-     * 88–130 ms, load 4) */
+    /* 8 store connections lent at once, not one per core: a request keeps its connection
+     * while it waits for the writer queue's commit, and while an OpenRosa attachment is synced
+     * to disk (bench/serve.sh's photo round: 4 at once 95–173 submissions/s, p99 448–536 ms;
+     * 8 at once 206–213/s, p99 88–130 ms, load 4) */
     if (!cfg.threads) cfg.threads = 8;
     if (!cfg.idle_timeout) cfg.idle_timeout = 1800;
     if (!cfg.absolute_timeout) cfg.absolute_timeout = 12 * 3600;
@@ -766,12 +657,11 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    workers_start(&sv, (size_t)cfg.threads); /* after the mask: they inherit it */
+    sv.pool.max_lent = (size_t)cfg.threads;
     if (batch_start(&sv.pool))                /* the writer queue's thread (batch.c) */
         fprintf(stderr, "pinggu serve: no writer thread: submissions are led by their own\n");
     if (cert)
         d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &sv, MHD_OPTION_SOCK_ADDR, &sa,
-                             MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
                              MHD_OPTION_CONNECTION_TIMEOUT, cfg.request_timeout,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
@@ -781,7 +671,6 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
                              MHD_OPTION_END);
     else
         d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &sv, MHD_OPTION_SOCK_ADDR, &sa,
-                             MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
                              MHD_OPTION_CONNECTION_TIMEOUT, cfg.request_timeout,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
@@ -799,7 +688,7 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
     }
     last_cp = clock_seconds();
     for (;;) {
-        /* every 100 ms: the WAL checkpoint the worker threads' connections leave to this
+        /* every 100 ms: the WAL checkpoint the request threads' connections leave to this
          * thread (store_wal_manual) — so the writer queue never waits for its fdatasync */
         struct timespec ts = {0, 100 * 1000 * 1000};
         struct error we;
@@ -812,15 +701,13 @@ int server_run(const struct server_config *cfg_in, FILE *ready, struct error *e)
             last_cp = clock_seconds();
         }
     }
-    workers_stop(&sv); /* every handed-off request answered: none left suspended */
-    batch_stop();      /* OpenRosa requests still running lead their own batches */
+    batch_stop(); /* requests still running lead their own batches */
     MHD_stop_daemon(d);
     server_forms_release();
     field_unit_cache(0);
     checkpoint(main_store);
     rc = 0;
 out:
-    if (sv.w.th) workers_stop(&sv);
     batch_stop();
     store_pool_close(&sv.pool);
     store_close(main_store);

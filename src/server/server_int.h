@@ -129,15 +129,26 @@ int server_answer(struct MHD_Connection *conn, unsigned status, struct MHD_Respo
 struct store_pool {
     const char *db; /* borrowed: the store URL */
     pthread_mutex_t lock;
-    struct store **stores;
+    pthread_cond_t freed;  /* a lent connection came back */
+    struct store **stores; /* every connection opened (the pool's) */
     size_t n, cap;
+    struct store **idle;   /* those lent out before and back now (room for cap) */
+    size_t nidle, lent;
+    size_t max_lent;       /* connections lent at once (0: no limit) */
     /* 1: the connections leave WAL checkpoints to the listener's main thread
      * (store_wal_manual; http.c checkpoints every 100 ms) */
     int manual_wal;
 };
 void store_pool_init(struct store_pool *p, const char *db);
-/* The calling thread's connection, opened on first use; owned by the pool (NULL, e set). */
+/* The calling thread's own connection, opened on first use and kept by the thread (the writer
+ * queue's thread, the household query's pool threads); owned by the pool (NULL, e set). */
 struct store *store_pool_get(struct store_pool *p, struct error *e);
+/* A connection lent for one call of a request's handler (http.c: a thread per HTTP
+ * connection, so a thread of its own would mean a store connection per HTTP connection): an
+ * idle one, or a new one while fewer than max_lent are out, else the caller waits for one to
+ * come back. Owned by the pool; give it back with store_pool_return (NULL, e set). */
+struct store *store_pool_borrow(struct store_pool *p, struct error *e);
+void store_pool_return(struct store_pool *p, struct store *s);
 /* Closes every connection; only when no request is running. */
 void store_pool_close(struct store_pool *p);
 /* The number of releases of round (0: provisional) into *n: 0, or -1 with the answer set. */
