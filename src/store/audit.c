@@ -67,7 +67,18 @@ static void entry_hash(int64_t seq, const char *at, const char *actor, const cha
     f[0] = num[0], f[1] = at, f[2] = actor, f[3] = action, f[4] = tbl, f[5] = key;
     f[6] = num[1], f[7] = digest, f[8] = detail, f[9] = prev;
     sb_adds(&sb, "pinggu-audit-v1\n");
-    for (int i = 0; i < 10; i++) sb_addf(&sb, "%zu:%s\n", strlen(f[i]), f[i]);
+    /* "%zu:%s\n" for each field, without printf (a submission appends four entries inside the
+     * server's writer queue: issue 11) */
+    for (int i = 0; i < 10; i++) {
+        size_t n = strlen(f[i]);
+        char len[24];
+        int k = (int)sizeof len;
+        do len[--k] = (char)('0' + n % 10), n /= 10; while (n);
+        sb_add(&sb, len + k, sizeof len - (size_t)k);
+        sb_addch(&sb, ':');
+        sb_add(&sb, f[i], strlen(f[i]));
+        sb_addch(&sb, '\n');
+    }
     hash_sha256_hex(sb.buf, sb.len, out);
     sb_release(&sb);
 }

@@ -41,7 +41,8 @@ const char *field_reason_parse(const char *s)
 
 /* ------------------------------------------------------------------ sample context */
 
-static int load_state(struct fctx *c, int county, int64_t village, struct error *e);
+static int load_state(struct fctx *c, int county, int64_t village, const char *lo,
+                      const char *hi, struct error *e);
 
 /* The units field import takes (sample_units.stage), as SQL. */
 #define LISTED_STAGES "stage IN ('household', 'village', 'paired_household')"
@@ -106,7 +107,7 @@ static int load_units(struct fctx *c, int county, int64_t village, struct error 
         rc = 0;
         goto out;
     }
-    rc = load_state(c, county, village, e);
+    rc = load_state(c, county, village, NULL, NULL, e);
     goto out;
 nomem:
     rc = error_set(e, ERR_NOMEM, "out of memory");
@@ -133,35 +134,51 @@ static struct sunit *unit_by_code(struct fctx *c, const char *code, size_t n)
     return k && !strcmp(c->units[*k]->code, code) ? c->units[*k] : NULL;
 }
 
-/* Prepares one of load_state's reads, for the village (by_village, county and village bound)
- * or for the whole sample (all, village < 0). The caller owns *st (stmt_finalize). */
-static int state_stmt(struct fctx *c, int county, int64_t village, const char *by_village,
+/* Prepares one of load_state's reads: for the units whose codes lie between lo and hi (by_range,
+ * when lo is not NULL), for the village (by_village, county and village bound) or for the
+ * whole sample (all, village < 0). The caller owns *st (stmt_finalize). */
+static int state_stmt(struct fctx *c, int county, int64_t village, const char *lo,
+                      const char *hi, const char *by_range, const char *by_village,
                       const char *all, struct stmt **st, struct error *e)
 {
-    int rc = store_prepare(c->s, village >= 0 ? by_village : all, st, e);
+    int rc = store_prepare(c->s, lo ? by_range : village >= 0 ? by_village : all, st, e);
     if (rc) return rc;
     stmt_bind_int(*st, 1, c->sample);
-    if (village >= 0) stmt_bind_int(*st, 2, county), stmt_bind_int(*st, 3, village);
+    if (lo) stmt_bind_text(*st, 2, lo, -1), stmt_bind_text(*st, 3, hi, -1);
+    else if (village >= 0) stmt_bind_int(*st, 2, county), stmt_bind_int(*st, 3, village);
     return 0;
+}
+
+/* A row of load_state's reads is for unit u: loaded, and with lo set of the village read. */
+static int state_row_ours(const struct sunit *u, int county, int64_t village, const char *lo)
+{
+    return u && (!lo || (u->county == county && u->village == village));
 }
 
 /* The replacements and questionnaires of the units of the village (of that county; village
  * < 0: every unit of the sample) — what changes as fieldwork goes on, read from the store on
  * every call. A row of a unit not loaded is passed over. */
-static int load_state(struct fctx *c, int county, int64_t village, struct error *e)
+static int load_state(struct fctx *c, int county, int64_t village, const char *lo,
+                      const char *hi, struct error *e)
 {
     struct stmt *st = NULL;
     int rc;
     /* reserves activated earlier, and units already answered: for the units just added (all
-     * of them, or those of one village) */
-    if ((rc = state_stmt(c, county, village,
+     * of them, or those of one village: through the village's units, or — lo set — as one
+     * range of the (sample, unit) index that rows of other villages' units share only
+     * sparsely, passed over here) */
+    if ((rc = state_stmt(c, county, village, lo, hi,
+                         "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1"
+                         " AND unit BETWEEN ?2 AND ?3",
                          "SELECT x.unit, x.replaced_by, x.reason" VILLAGE_JOIN("replacements"),
                          "SELECT unit, replaced_by, reason FROM replacements WHERE sample = ?1",
                          &st, e)))
         goto out;
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u = unit_by_code(c, stmt_text(st, 0), stmt_len(st, 0));
-        struct sunit *r = unit_by_code(c, stmt_text(st, 1), stmt_len(st, 1));
+        struct sunit *r;
+        if (lo && !state_row_ours(u, county, village, lo)) continue;
+        r = unit_by_code(c, stmt_text(st, 1), stmt_len(st, 1));
         if (r) r->active = 1;
         if (u) {
             u->replaced = 1;
@@ -174,7 +191,9 @@ static int load_state(struct fctx *c, int county, int64_t village, struct error 
     st = NULL;
     /* units answered; originals set aside by field resolve (superseded, replaces ''); late
      * interviews (complete, with the reason they were first not reached) */
-    if ((rc = state_stmt(c, county, village,
+    if ((rc = state_stmt(c, county, village, lo, hi,
+                         "SELECT unit, status, replaces, reason FROM questionnaires WHERE"
+                         " sample = ?1 AND unit BETWEEN ?2 AND ?3",
                          "SELECT x.unit, x.status, x.replaces, x.reason" VILLAGE_JOIN("questionnaires"),
                          "SELECT unit, status, replaces, reason FROM questionnaires WHERE sample = ?1",
                          &st, e)))
@@ -182,7 +201,7 @@ static int load_state(struct fctx *c, int county, int64_t village, struct error 
     while ((rc = stmt_step(st, e)) == STORE_ROW) {
         struct sunit *u = unit_by_code(c, stmt_text(st, 0), stmt_len(st, 0));
         const char *status = stmt_text(st, 1);
-        if (!u) continue;
+        if (!state_row_ours(u, county, village, lo)) continue;
         if (strcmp(status, "superseded")) u->done = 1;
         if (!strcmp(status, "superseded") && !*stmt_text(st, 2)) u->overruled = 1;
         if (!strcmp(status, "complete") && *stmt_text(st, 3))
@@ -215,6 +234,7 @@ struct ucache {
     struct ucunit *u; /* row_no order */
     size_t n;
     size_t *order;           /* indexes by (village, county, row_no) */
+    size_t *bycodes;         /* indexes by code (strcmp: SQLite's BINARY order) */
     struct u64map bycode;    /* hash(code) -> index of its first row */
     struct u64map byvillage; /* village + 1 -> its first position in order */
 };
@@ -229,6 +249,7 @@ static void ucache_free(struct ucache *uc)
     if (!uc) return;
     mem_free(uc->u);
     mem_free(uc->order);
+    mem_free(uc->bycodes);
     u64map_release(&uc->bycode);
     u64map_release(&uc->byvillage);
     mem_free(uc);
@@ -252,6 +273,32 @@ static int by_village(const void *a, const void *b, void *arg)
     if (u[i].village != u[j].village) return u[i].village < u[j].village ? -1 : 1;
     if (u[i].county != u[j].county) return u[i].county < u[j].county ? -1 : 1;
     return i < j ? -1 : i > j;
+}
+
+static int by_code(const void *a, const void *b, void *arg)
+{
+    const struct ucunit *u = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int d = strcmp(u[i].code, u[j].code);
+    return d ? d : i < j ? -1 : i > j;
+}
+
+/* How many of the sample's units have a code from lo to hi (strcmp order). */
+static size_t ucache_in_range(const struct ucache *uc, const char *lo, const char *hi)
+{
+    size_t a = 0, b = uc->n, first;
+    while (a < b) { /* the first code >= lo */
+        size_t m = a + (b - a) / 2;
+        if (strcmp(uc->u[uc->bycodes[m]].code, lo) < 0) a = m + 1;
+        else b = m;
+    }
+    first = a, b = uc->n;
+    while (a < b) { /* the first code > hi */
+        size_t m = a + (b - a) / 2;
+        if (strcmp(uc->u[uc->bycodes[m]].code, hi) <= 0) a = m + 1;
+        else b = m;
+    }
+    return a - first;
 }
 
 /* Reads every unit of the sample. Caller owns *out (ucache_free). */
@@ -305,6 +352,9 @@ static int ucache_load(struct store *s, int64_t sample, const char *commitment,
     if (!uc->order) goto nomem;
     for (size_t i = 0; i < uc->n; i++) uc->order[i] = i;
     qsort_r(uc->order, uc->n, sizeof *uc->order, by_village, uc->u);
+    if (!(uc->bycodes = mem_alloc((uc->n + 1) * sizeof *uc->bycodes))) goto nomem;
+    for (size_t i = 0; i < uc->n; i++) uc->bycodes[i] = i;
+    qsort_r(uc->bycodes, uc->n, sizeof *uc->bycodes, by_code, uc->u);
     for (size_t p = 0; p < uc->n; p++)
         if (u64map_put(&uc->byvillage, (uint64_t)uc->u[uc->order[p]].village + 1, p, NULL) < 0)
             goto nomem;
@@ -342,17 +392,28 @@ out:
 }
 
 /* Adds the village's units of that county from the cache, then their replacements and
- * questionnaires from the store: what load_units(c, county, village) adds. */
+ * questionnaires from the store: what load_units(c, county, village) adds. The state is read
+ * by the range of the village's codes when that range holds few other units (household codes
+ * extend their village's code, so a village's range is usually its own: two index range scans
+ * instead of a walk of the village's units with a look-up each — the server reads a village's
+ * state once per submission, inside its writer queue; issue 11); otherwise, and on
+ * PostgreSQL (whose text order follows the database's collation, not strcmp), through the
+ * village's units as without the cache. */
 static int load_village_cached(struct fctx *c, int county, int64_t village, struct error *e)
 {
     const struct ucache *uc = c->uc;
     uint64_t *pos = u64map_get(&uc->byvillage, (uint64_t)village + 1);
-    size_t first = c->nunits;
+    size_t first = c->nunits, nv = 0;
+    const char *lo = NULL, *hi = NULL;
     for (size_t p = pos ? *pos : uc->n; p < uc->n && uc->u[uc->order[p]].village == village; p++) {
         const struct ucunit *x = &uc->u[uc->order[p]];
         uint64_t key = u64_hash_str(x->code, strlen(x->code));
         struct sunit *u;
-        if (x->county != county || !x->listed) continue;
+        if (x->county != county) continue;
+        nv++;
+        if (!x->listed) continue;
+        if (!lo || strcmp(x->code, lo) < 0) lo = x->code;
+        if (!hi || strcmp(x->code, hi) > 0) hi = x->code;
         if (u64map_get(&c->byunit, key)) continue; /* a paired household also sampled */
         if (!(u = add_unit(c, key))) goto nomem;
         memcpy(u->code, x->code, sizeof u->code);
@@ -365,7 +426,9 @@ static int load_village_cached(struct fctx *c, int county, int64_t village, stru
         u->reserve = x->reserve;
         u->active = !u->reserve;
     }
-    return c->nunits == first ? 0 : load_state(c, county, village, e);
+    if (c->nunits == first) return 0;
+    if (store_url_is_pg(store_path(c->s)) || ucache_in_range(uc, lo, hi) > 2 * nv + 16) lo = hi = NULL;
+    return load_state(c, county, village, lo, hi, e);
 nomem:
     return error_set(e, ERR_NOMEM, "out of memory");
 }

@@ -277,16 +277,19 @@ check(imports() == n1, "a retry does not import twice")
 def q1(sql):
     return subprocess.run(["sqlite3", "r.db", sql], capture_output=True, text=True).stdout.strip()
 sid = q1("select row_no from samples where name = 'n'")
-pick = None
+picks = []
 for r in rows:
     u = r["unit"]
     if u == row["unit"] or not u.startswith(str(county)): continue
     res = q1("select r.code from sample_units h join sample_units r on r.sample = h.sample and r.village = h.village"
              " and r.stratum = h.stratum and r.reserve = 1 where h.sample = %s and h.code = '%s' and h.reserve = 0"
              " and h.stage = 'household' order by r.rank limit 1" % (sid, u))
-    if res: pick = (r, res); break
-check(pick is not None, "a household of the county with a reserve in its village")
-hh, reserve = pick
+    if res and all(res != p[1] and q1("select village from sample_units where sample = %s and code = '%s'" % (sid, u)) !=
+                   q1("select village from sample_units where sample = %s and code = '%s'" % (sid, p[0]["unit"])) for p in picks):
+        picks.append((r, res))
+    if len(picks) == 2: break
+check(len(picks) == 2, "two households of the county, in two villages, each with a reserve")
+hh, reserve = picks[0]
 def nonresponse(unit): return {"unit": unit, "status": "nonresponse", "reason": "away"}
 st, j, t = submit(eva, ecs, "k-r0", nonresponse(reserve), [])
 check(st == 422 and "no non-response has activated" in t, "a reserve not activated is refused: " + t)
@@ -298,9 +301,17 @@ st, j, t = submit(eva, ecs, "k-late", hh, hmem)
 check(st == 201 and j["questionnaires"] == 1, "the household interviewed after all: " + t)
 st, j, t = submit(eva, ecs, "k-r1", nonresponse(reserve), [])
 check(st == 422 and "no non-response has activated" in t, "the withdrawn reserve is refused again: " + t)
-for who, cs, to in ((lead, lcs, "approved_by_leader"), (boss, bcs, "approved_by_office")):
-    st, j, t, _ = req("POST", "/api/rounds/n/review", {"unit": hh["unit"], "form": "registered-household", "to": to}, who, cs)
-    check(st in (200, 201), "the late interview approved (the release below counts one waiting): " + t)
+# the second village: the reserve activated by its household's non-response is accepted (the
+# village's state is read from the store, by the range of its codes: survey/field.c)
+hh2, reserve2 = picks[1]
+st, j, t = submit(eva, ecs, "k-nr2", nonresponse(hh2["unit"]), [])
+check(st == 201 and j["replacements"] == 1, "a second non-response activates its reserve: " + t)
+st, j, t = submit(eva, ecs, "k-r2", nonresponse(reserve2), [])
+check(st == 201 and j["nonresponse"] == 1, "the activated reserve is accepted: " + t)
+for unit in (hh["unit"], hh2["unit"], reserve2):
+    for who, cs, to in ((lead, lcs, "approved_by_leader"), (boss, bcs, "approved_by_office")):
+        st, j, t, _ = req("POST", "/api/rounds/n/review", {"unit": unit, "form": "registered-household", "to": to}, who, cs)
+        check(st in (200, 201), "approved (the release below counts one waiting): " + unit + " " + t)
 
 # --- evidence: streamed, hashed, size-limited, served back only as a download
 def upload(cookie, csrf, name, data, unit=row["unit"], chunked=False):
