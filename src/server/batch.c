@@ -39,7 +39,6 @@
 #define BATCH_MAX 128
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t turn = PTHREAD_COND_INITIALIZER;
 static struct batch_job *head, *tail;
 static int leading;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER; /* the writer waits for jobs */
@@ -96,10 +95,22 @@ static struct batch_job *take(size_t *n)
     return list;
 }
 
+/* The jobs of the list are done: each waiting owner is woken alone (a broadcast woke every
+ * waiting request, most of them to sleep again, and they met at the queue's lock while the
+ * writer took its next batch). Without the writer, the job now first in line is woken too:
+ * its owner leads next. The lock held. */
+static void wake_next_leader(void)
+{
+    if (!writer_on && head) pthread_cond_signal(&head->cv);
+}
+
 static void finish(struct batch_job *list, size_t n)
 {
-    for (struct batch_job *j = list; n--; j = j->next) j->done = 1;
-    pthread_cond_broadcast(&turn);
+    for (struct batch_job *j = list; n--; j = j->next) {
+        j->done = 1;
+        pthread_cond_signal(&j->cv);
+    }
+    wake_next_leader();
 }
 
 static void *writer_main(void *arg)
@@ -127,7 +138,7 @@ static void *writer_main(void *arg)
         finish(list, n);
     }
     writer_on = 0;
-    pthread_cond_broadcast(&turn); /* anyone queued from now on leads */
+    wake_next_leader(); /* anyone queued from now on leads */
     pthread_mutex_unlock(&lock);
     return NULL;
 }
@@ -161,6 +172,7 @@ int batch_run(struct store *s, struct batch_job *job)
     job->rc = 0;
     job->done = 0;
     job->next = NULL;
+    pthread_cond_init(&job->cv, NULL);
     pthread_mutex_lock(&lock);
     if (tail) tail->next = job;
     else head = job;
@@ -177,10 +189,11 @@ int batch_run(struct store *s, struct batch_job *job)
             leading = 0;
             finish(list, n);
         } else {
-            pthread_cond_wait(&turn, &lock);
+            pthread_cond_wait(&job->cv, &lock);
         }
     }
     pthread_mutex_unlock(&lock);
+    pthread_cond_destroy(&job->cv);
     store_set_actor(s, job->actor); /* the leader's connection serves its own request on */
     return job->rc;
 }

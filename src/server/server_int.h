@@ -165,6 +165,7 @@ struct batch_job {
     const char *actor;       /* the change log's actor of the job's entries */
     int rc;                  /* set by batch_run: run's result, or BATCH_LOST */
     int done;                /* the queue's own */
+    pthread_cond_t cv;       /* the queue's own: its waiting owner is woken alone */
     struct batch_job *next;
 };
 /* run's result once the transaction holding the job has committed, or BATCH_LOST when that
