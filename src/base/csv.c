@@ -617,21 +617,71 @@ static void add_names(struct strbuf *sb, const struct csv_column *col)
     }
 }
 
+/* Every accepted name of the columns (name, then each alias), in column order, with its
+ * length: built once per header, so a header cell is compared only with the names of its
+ * length (a form's CSV has a hundred cells: the server maps one per submission, issue 11). */
+struct accepted {
+    const char *s;
+    size_t n, k;
+};
+
+/* The names into *out (the caller frees it with mem_free); their count, or 0 when out of
+ * memory (the caller then compares every cell with header_matches, as before). */
+static size_t accepted_names(const struct csv_column *cols, size_t ncols, struct accepted **out)
+{
+    size_t n = 0, cap = 0;
+    struct accepted *a = NULL;
+    for (size_t k = 0; k < ncols; k++) {
+        const char *p = cols[k].name;
+        for (int first = 1; p; first = 0) {
+            const char *bar = first ? NULL : strchr(p, '|');
+            size_t len = first ? strlen(p) : bar ? (size_t)(bar - p) : strlen(p);
+            if (n == cap) {
+                struct accepted *g = mem_realloc(a, (cap = cap ? cap * 2 : 32) * sizeof *g);
+                if (!g) {
+                    mem_free(a);
+                    return 0;
+                }
+                a = g;
+            }
+            a[n].s = p, a[n].n = len, a[n++].k = k;
+            /* as header_matches: the aliases end at their last '|' when nothing follows it */
+            p = first ? (cols[k].aliases && *cols[k].aliases ? cols[k].aliases : NULL)
+                      : bar && bar[1] ? bar + 1 : NULL;
+        }
+    }
+    *out = a;
+    return n;
+}
+
 int csv_map_header(const struct csv *c, const struct csv_column *cols, size_t ncols, int *index,
                    struct strbuf *ignored, struct error *e)
 {
+    struct accepted *acc = NULL;
+    size_t nacc = accepted_names(cols, ncols, &acc);
     for (size_t k = 0; k < ncols; k++) index[k] = -1;
     for (size_t f = 0; f < c->nf; f++) {
-        const char *h = c->field[f];
-        size_t n = c->flen[f];
+        const char *h = c->field[f], *t;
+        size_t n = c->flen[f], tn;
         int found = 0;
         if (f == 0 && n >= 3 && !memcmp(h, "\xEF\xBB\xBF", 3)) h += 3, n -= 3;
-        for (size_t k = 0; k < ncols; k++) {
-            if (!header_matches(h, n, &cols[k])) continue;
-            if (index[k] >= 0)
+        for (t = h, tn = n; tn && (*t == ' ' || *t == '\t'); t++, tn--) {}
+        while (tn && (t[tn - 1] == ' ' || t[tn - 1] == '\t')) tn--;
+        for (size_t k = 0, a = 0; k < ncols; k++) {
+            int hit = 0;
+            if (nacc) { /* the names of column k: a run of the table */
+                for (; a < nacc && acc[a].k == k; a++)
+                    if (!hit && acc[a].n == tn && header_is(t, tn, acc[a].s, tn)) hit = 1;
+            } else {
+                hit = header_matches(h, n, &cols[k]);
+            }
+            if (!hit) continue;
+            if (index[k] >= 0) {
+                mem_free(acc);
                 return error_at(e, ERR_INVALID, c->name, c->row_line, (long)f + 1,
                                 "column %s appears twice (also column %d)", cols[k].name,
                                 index[k] + 1);
+            }
             index[k] = (int)f;
             found = 1;
             break;
@@ -641,6 +691,7 @@ int csv_map_header(const struct csv *c, const struct csv_column *cols, size_t nc
             sb_add(ignored, h, n);
         }
     }
+    mem_free(acc);
     for (size_t k = 0; k < ncols; k++) {
         struct strbuf head = STRBUF_INIT, names = STRBUF_INIT;
         size_t cut;

@@ -86,9 +86,20 @@ static const char *keep(struct parser *p, const unsigned char *s, size_t n)
     return arena_strndup(&p->out->arena, c, n);
 }
 
+/* A key's hash within namespace ns: eight bytes at a time (keys are short; a collision only
+ * costs a comparison, never a wrong answer: key_find_add checks the bytes). */
 static uint64_t key_hash(uint32_t ns, const unsigned char *s, size_t n)
 {
-    uint64_t h = u64_hash_str((const char *)s, n) ^ ((uint64_t)ns * 0x9e3779b97f4a7c15ULL);
+    uint64_t h = ((uint64_t)ns + 1) * 0x9e3779b97f4a7c15ULL ^ n, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
     return h ? h : 1;
 }
 
@@ -460,6 +471,13 @@ int submission_json(const char *body, size_t len, struct json_submission *out, s
     memset(&p, 0, sizeof p);
     p.body = body, p.len = len, p.out = out, p.next_ns = 3;
     u64map_init(&p.idx);
+    /* room for a questionnaire's keys and the members' without growing; the CSV text is about
+     * as long as the body */
+    if (u64map_reserve(&p.idx, 256) || sb_grow(&out->csv, len / 2 + 256) ||
+        sb_grow(&out->members_csv, len / 2 + 256)) {
+        rc = error_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
     if ((why = prescan((const unsigned char *)body, len, &at))) {
         position(body, at, &out->line, &out->column);
         rc = error_set(e, ERR_INVALID, "malformed JSON body at line %ld, column %ld: %s",
