@@ -580,20 +580,6 @@ static int header_is(const char *h, size_t n, const char *name, size_t nlen)
     return 1;
 }
 
-static int header_matches(const char *h, size_t n, const struct csv_column *col)
-{
-    const char *a = col->aliases, *bar;
-    if (header_is(h, n, col->name, strlen(col->name))) return 1;
-    while (a && *a) {
-        bar = strchr(a, '|');
-        size_t len = bar ? (size_t)(bar - a) : strlen(a);
-        if (header_is(h, n, a, len)) return 1;
-        if (!bar) break;
-        a = bar + 1;
-    }
-    return 0;
-}
-
 /* Appends the accepted names of col ("relation, 与户主关系, 关系") to sb. */
 static void add_names(struct strbuf *sb, const struct csv_column *col)
 {
@@ -625,9 +611,9 @@ struct accepted {
     size_t n, k;
 };
 
-/* The names into *out (the caller frees it with mem_free); their count, or 0 when out of
- * memory (the caller then compares every cell with header_matches, as before). */
-static size_t accepted_names(const struct csv_column *cols, size_t ncols, struct accepted **out)
+/* The names into *out (the caller frees it with mem_free; NULL when there are none): their
+ * count, or -1 when out of memory. */
+static long accepted_names(const struct csv_column *cols, size_t ncols, struct accepted **out)
 {
     size_t n = 0, cap = 0;
     struct accepted *a = NULL;
@@ -640,25 +626,26 @@ static size_t accepted_names(const struct csv_column *cols, size_t ncols, struct
                 struct accepted *g = mem_realloc(a, (cap = cap ? cap * 2 : 32) * sizeof *g);
                 if (!g) {
                     mem_free(a);
-                    return 0;
+                    return -1;
                 }
                 a = g;
             }
             a[n].s = p, a[n].n = len, a[n++].k = k;
-            /* as header_matches: the aliases end at their last '|' when nothing follows it */
+            /* as add_names: the aliases end at their last '|' when nothing follows it */
             p = first ? (cols[k].aliases && *cols[k].aliases ? cols[k].aliases : NULL)
                       : bar && bar[1] ? bar + 1 : NULL;
         }
     }
     *out = a;
-    return n;
+    return (long)n;
 }
 
 int csv_map_header(const struct csv *c, const struct csv_column *cols, size_t ncols, int *index,
                    struct strbuf *ignored, struct error *e)
 {
     struct accepted *acc = NULL;
-    size_t nacc = accepted_names(cols, ncols, &acc);
+    long nacc = accepted_names(cols, ncols, &acc);
+    if (nacc < 0) return error_set(e, ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < ncols; k++) index[k] = -1;
     for (size_t f = 0; f < c->nf; f++) {
         const char *h = c->field[f], *t;
@@ -669,12 +656,8 @@ int csv_map_header(const struct csv *c, const struct csv_column *cols, size_t nc
         while (tn && (t[tn - 1] == ' ' || t[tn - 1] == '\t')) tn--;
         for (size_t k = 0, a = 0; k < ncols; k++) {
             int hit = 0;
-            if (nacc) { /* the names of column k: a run of the table */
-                for (; a < nacc && acc[a].k == k; a++)
-                    if (!hit && acc[a].n == tn && header_is(t, tn, acc[a].s, tn)) hit = 1;
-            } else {
-                hit = header_matches(h, n, &cols[k]);
-            }
+            for (; a < (size_t)nacc && acc[a].k == k; a++) /* the names of column k */
+                if (!hit && acc[a].n == tn && header_is(t, tn, acc[a].s, tn)) hit = 1;
             if (!hit) continue;
             if (index[k] >= 0) {
                 mem_free(acc);
