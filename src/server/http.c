@@ -21,9 +21,11 @@
  *   upload     body bytes are kept up to the limit, the rest counted and dropped (never held)
  *   last call  dispatch(): route match → Origin check for state-changing methods (login
  *              included; neither Origin nor Referer: refused) → 413 if the body overflowed →
- *              JSON parse (400 with the position) → session from the cookie (401) → CSRF
- *              token (403) → password change required (403) → the route, which authorises
- *              through access_check → the answer with security headers.
+ *              JSON parse (400 with the position; an RT_JSON_TEXT route — questionnaire
+ *              submissions — reads its own body in the route, so after the checks that
+ *              follow) → session from the cookie (401) → CSRF token (403) → password change
+ *              required (403) → the route, which authorises through access_check → the
+ *              answer with security headers.
  * Every refusal goes to the rate-limited security log, never the change log.
  */
 #include "server_int.h"
