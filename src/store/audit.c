@@ -70,13 +70,13 @@ static void entry_hash(int64_t seq, const char *at, const char *actor, const cha
     /* "%zu:%s\n" for each field, without printf (a submission appends four entries inside the
      * server's writer queue: issue 11) */
     for (int i = 0; i < 10; i++) {
-        size_t n = strlen(f[i]);
+        size_t n = strlen(f[i]), d = n;
         char len[24];
         int k = (int)sizeof len;
-        do len[--k] = (char)('0' + n % 10), n /= 10; while (n);
+        do len[--k] = (char)('0' + d % 10), d /= 10; while (d);
         sb_add(&sb, len + k, sizeof len - (size_t)k);
         sb_addch(&sb, ':');
-        sb_add(&sb, f[i], strlen(f[i]));
+        sb_add(&sb, f[i], n);
         sb_addch(&sb, '\n');
     }
     hash_sha256_hex(sb.buf, sb.len, out);

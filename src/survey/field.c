@@ -235,6 +235,8 @@ struct ucache {
     size_t n;
     size_t *order;           /* indexes by (village, county, row_no) */
     size_t *bycodes;         /* indexes by code (strcmp: SQLite's BINARY order) */
+    int strcmp_order;        /* the store orders text as strcmp does (SQLite, not PostgreSQL,
+                              * whose order follows the database's collation) */
     struct u64map bycode;    /* hash(code) -> index of its first row */
     struct u64map byvillage; /* village + 1 -> its first position in order */
 };
@@ -313,6 +315,7 @@ static int ucache_load(struct store *s, int64_t sample, const char *commitment,
     if (!uc) return error_set(e, ERR_NOMEM, "out of memory");
     snprintf(uc->path, sizeof uc->path, "%s", store_path(s));
     uc->sample = sample;
+    uc->strcmp_order = !store_url_is_pg(store_path(s));
     snprintf(uc->commitment, sizeof uc->commitment, "%s", commitment);
     u64map_init(&uc->bycode);
     u64map_init(&uc->byvillage);
@@ -427,7 +430,7 @@ static int load_village_cached(struct fctx *c, int county, int64_t village, stru
         u->active = !u->reserve;
     }
     if (c->nunits == first) return 0;
-    if (store_url_is_pg(store_path(c->s)) || ucache_in_range(uc, lo, hi) > 2 * nv + 16) lo = hi = NULL;
+    if (!uc->strcmp_order || ucache_in_range(uc, lo, hi) > 2 * nv + 16) lo = hi = NULL;
     return load_state(c, county, village, lo, hi, e);
 nomem:
     return error_set(e, ERR_NOMEM, "out of memory");

@@ -4,7 +4,7 @@
  * (survey.h submission_json), in one pass of yajl's event parser: no tree of the body is
  * built, and no object is hashed twice. The server's JSON route reads every submission so
  * (issue 11: jansson's tree parser took 51 µs of a submission's ~420 µs for the 3.5 KB body;
- * yajl's events take about 6).
+ * yajl's events take about 6, 11 with the CSV written and the strict checks).
  *
  * What comes out is byte for byte what the server wrote before from jansson's tree (the union
  * of each table's keys in first-seen order, strings as they are, integers "%lld", reals
@@ -86,20 +86,11 @@ static const char *keep(struct parser *p, const unsigned char *s, size_t n)
     return arena_strndup(&p->out->arena, c, n);
 }
 
-/* A key's hash within namespace ns: eight bytes at a time (keys are short; a collision only
- * costs a comparison, never a wrong answer: key_find_add checks the bytes). */
+/* A key's hash within namespace ns (a collision only costs a comparison, never a wrong answer:
+ * key_find_add checks the bytes). */
 static uint64_t key_hash(uint32_t ns, const unsigned char *s, size_t n)
 {
-    uint64_t h = ((uint64_t)ns + 1) * 0x9e3779b97f4a7c15ULL ^ n, w;
-    for (; n >= 8; s += 8, n -= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 29;
-    }
-    w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0x94d049bb133111ebULL;
-    h ^= h >> 31;
+    uint64_t h = u64_hash_str((const char *)s, n) ^ ((uint64_t)ns * 0x9e3779b97f4a7c15ULL);
     return h ? h : 1;
 }
 
@@ -243,7 +234,7 @@ static int on_boolean(void *ctx, int b)
 static int on_number(void *ctx, const char *s, size_t n)
 {
     struct parser *p = ctx;
-    char buf[64], *end, *text;
+    char buf[64], *text;
     if (n >= sizeof buf) { /* longer than any number jansson keeps exactly: read it anyway */
         text = arena_strndup(&p->out->arena, s, n);
         if (!text) return 0;
@@ -254,14 +245,14 @@ static int on_number(void *ctx, const char *s, size_t n)
     }
     errno = 0;
     if (!memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n)) {
-        long long v = strtoll(text, &end, 10);
+        long long v = strtoll(text, NULL, 10);
         if (errno == ERANGE) {
             p->fail = v < 0 ? "too big negative integer" : "too big integer";
             return 0;
         }
         text = arena_printf(&p->out->arena, "%lld", v);
     } else {
-        double d = strtod(text, &end);
+        double d = strtod(text, NULL);
         if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
             p->fail = "real number overflow";
             return 0;
@@ -283,55 +274,57 @@ static int hex4(const unsigned char *q, unsigned *v)
     return 1;
 }
 
-/* What jansson refuses and yajl lets through, checked on the raw body before yajl reads it:
- * bytes that are not UTF-8 in jansson's strict sense (overlong forms, surrogates, beyond
- * U+10FFFF), a vertical tab or form feed (white space to yajl), a \u0000 escape, and a \u escape of half a surrogate pair (yajl decodes the
- * first and turns the others into '?' or bytes that are not UTF-8). Escapes are only legal
- * inside strings, and there a backslash always starts one. NULL, or the reason with *at its
- * offset. What is broken otherwise is left to yajl. */
-static const char *prescan(const unsigned char *b, size_t n, size_t *at)
+/* The offset of the first character of b that is not UTF-8 (utf8_valid's rule: jansson's
+ * strict sense — no overlong forms, surrogates or code points beyond U+10FFFF). Called only
+ * once utf8_valid(b, n) has failed, for the message's position. */
+static size_t utf8_bad_at(const char *b, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned c = b[i], v, lo;
-        *at = i;
-        if (c == '\\') {
-            if (i + 1 >= n) return NULL;
-            if (b[i + 1] != 'u') {
-                i += 2;
-                continue;
-            }
-            if (n - i < 6 || !hex4(b + i + 2, &v)) return NULL;
-            i += 6;
-            if (v == 0) return "\\u0000 is not allowed without JSON_ALLOW_NUL";
-            if (v >= 0xDC00 && v <= 0xDFFF) return "invalid Unicode escape: a lone low surrogate";
-            if (v >= 0xD800 && v <= 0xDBFF) {
-                if (n - i < 6 || b[i] != '\\' || b[i + 1] != 'u' || !hex4(b + i + 2, &lo) ||
-                    lo < 0xDC00 || lo > 0xDFFF)
-                    return "invalid Unicode escape: a high surrogate without its low one";
-                i += 6;
-            }
+        unsigned char c = (unsigned char)b[i];
+        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (k > n - i || !utf8_valid(b + i, k)) return i;
+        i += k;
+    }
+    return n;
+}
+
+/* What jansson refuses and yajl lets through, checked on the raw body before yajl reads it:
+ * bytes that are not UTF-8 in jansson's strict sense (base.h utf8_valid), a vertical tab or
+ * form feed (white space to yajl; in a string every control character is refused anyway), a
+ * \u0000 escape, and a \u escape of half a surrogate pair (yajl decodes the first and turns
+ * the others into '?' or bytes that are not UTF-8). Escapes are only legal inside strings,
+ * and there a backslash always starts one. NULL, or the reason with *at its offset. What is
+ * broken otherwise is left to yajl. */
+static const char *prescan(const char *b, size_t n, size_t *at)
+{
+    const char *end = b + n, *q = b;
+    const char *vt = memchr(b, 0x0B, n), *ff = memchr(b, 0x0C, n);
+    if (!utf8_valid(b, n)) {
+        *at = utf8_bad_at(b, n);
+        return "invalid UTF-8";
+    }
+    if (vt || ff) {
+        *at = (size_t)((vt && (!ff || vt < ff) ? vt : ff) - b);
+        return "invalid token (a form feed or vertical tab)";
+    }
+    while ((q = memchr(q, '\\', (size_t)(end - q)))) {
+        unsigned v, lo;
+        *at = (size_t)(q - b);
+        if (end - q < 2) return NULL;
+        if (q[1] != 'u') {
+            q += 2;
             continue;
         }
-        if (c < 0x80) {
-            /* yajl takes \v and \f for white space; JSON (and jansson) does not, and in a
-             * string every control character is refused */
-            if (c == 0x0B || c == 0x0C) return "invalid token (a form feed or vertical tab)";
-            i++;
-            continue;
-        }
-        {
-            size_t k = c < 0xC2 || c > 0xF4 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-            if (!k || n - i < k) return "invalid UTF-8";
-            v = c & (0x7Fu >> k);
-            for (size_t j = 1; j < k; j++) {
-                if ((b[i + j] & 0xC0) != 0x80) return "invalid UTF-8";
-                v = v << 6 | (b[i + j] & 0x3F);
-            }
-            if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (k == 3 && v < 0x800) ||
-                (k == 4 && v < 0x10000))
-                return "invalid UTF-8";
-            i += k;
+        if (end - q < 6 || !hex4((const unsigned char *)q + 2, &v)) return NULL;
+        q += 6;
+        if (v == 0) return "\\u0000 is not allowed without JSON_ALLOW_NUL";
+        if (v >= 0xDC00 && v <= 0xDFFF) return "invalid Unicode escape: a lone low surrogate";
+        if (v >= 0xD800 && v <= 0xDBFF) {
+            if (end - q < 6 || q[0] != '\\' || q[1] != 'u' ||
+                !hex4((const unsigned char *)q + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                return "invalid Unicode escape: a high surrogate without its low one";
+            q += 6;
         }
     }
     return NULL;
@@ -478,7 +471,7 @@ int submission_json(const char *body, size_t len, struct json_submission *out, s
         rc = error_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((why = prescan((const unsigned char *)body, len, &at))) {
+    if ((why = prescan(body, len, &at))) {
         position(body, at, &out->line, &out->column);
         rc = error_set(e, ERR_INVALID, "malformed JSON body at line %ld, column %ld: %s",
                        out->line, out->column, why);
